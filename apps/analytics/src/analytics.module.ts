@@ -1,0 +1,27 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { AnalyticsConfig, CONFIG } from '@keymint/config';
+import { MESSAGING_ENTITIES, MessagingModule } from '@keymint/messaging';
+import { PersistenceModule } from '@keymint/persistence';
+import { ObservabilityController } from '@keymint/http-kit';
+import { Initial1700000000000 } from './migrations/1700000000000-initial';
+
+@Module({})
+export class AnalyticsModule {
+  static forRoot(config: AnalyticsConfig): DynamicModule {
+    return {
+      module: AnalyticsModule,
+      imports: [
+        PersistenceModule.forRoot({
+          service: 'analytics',
+          dataDir: config.DATA_DIR,
+          dbUrl: config.DB_URL,
+          entities: [...MESSAGING_ENTITIES],
+          migrations: [Initial1700000000000],
+        }),
+        MessagingModule.forRoot({ service: 'analytics', natsUrl: config.NATS_URL, rpcTimeoutMs: config.RPC_TIMEOUT_MS }),
+      ],
+      controllers: [ObservabilityController],
+      providers: [{ provide: CONFIG, useValue: config }],
+    };
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * Every environment variable keymint reads, one schema per service. This is the
+ * only place that touches `process.env`; the launcher, the docs and the
+ * docker-compose test all read these schemas so they cannot drift.
+ */
+import { z } from 'zod';
+
+const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
+const boolean = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'])
+    .default(fallback ? 'true' : 'false')
+    .transform((value) => value === 'true' || value === '1');
+const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value === '' ? undefined : value));
+
+/** Shared by every service. */
+export const commonEnvShape = {
+  DATA_DIR: z.string().min(1).default('./data'),
+  NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
+  /** postgres://… for the scale-out store; empty means SQLite under DATA_DIR. */
+  DB_URL: optionalText.refine((value) => value === undefined || /^postgres(ql)?:\/\//.test(value), {
+    message: 'must be a postgres:// URL (leave it unset for SQLite)',
+  }),
+  BIND_HOST: z.string().min(1).default('0.0.0.0'),
+  HTTP_ENABLED: boolean(true),
+  TLS_CERT: optionalText,
+  TLS_KEY: optionalText,
+  LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
+  RPC_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(3000),
+};
+
+export const tokenServiceEnvShape = {
+  ...commonEnvShape,
+  TOKEN_SERVICE_HTTPS_PORT: port(8243),
+  TOKEN_SERVICE_HTTP_PORT: port(8280),
+  ISSUER: z.string().url().default('https://localhost:8243/oauth2/token'),
+  JWT_ALG: z.enum(['RS256', 'ES256', 'EdDSA']).default('RS256'),
+  /** Signing keys are rotated after this many seconds; old keys stay in the JWKS until their tokens expire. */
+  JWT_KEY_ROTATION: seconds(30 * 24 * 3600),
+  MAX_TOKEN_VALIDITY: seconds(31536000),
+  REFRESH_TOKEN_VALIDITY: seconds(86400),
+  TOKEN_RENEW_PER_REQUEST: boolean(false),
+  /** 32 bytes as 64 hex characters or base64; generated once into DATA_DIR when unset. */
+  TOKEN_ENCRYPTION_KEY: optionalText,
+  AUTH_FAILURE_LIMIT: z.coerce.number().int().min(1).default(10),
+  /** How long a known client stays cached before it is asked for again (it is also refreshed by events). */
+  CLIENT_CACHE_TTL: seconds(300),
+};
+
+export const applicationRegistryEnvShape = {
+  ...commonEnvShape,
+  REGISTRY_HTTPS_PORT: port(9443),
+  REGISTRY_HTTP_PORT: port(9763),
+  ADMIN_USERNAME: z.string().min(1).default('admin'),
+  /** Without it the first start generates a password, prints it once and stores it in DATA_DIR/admin-credentials. */
+  ADMIN_PASSWORD: optionalText,
+};
+
+export const analyticsEnvShape = {
+  ...commonEnvShape,
+  ANALYTICS_HTTPS_PORT: port(9643),
+  ANALYTICS_HTTP_PORT: port(9663),
+};
+
+export const serviceEnvShapes = {
+  'token-service': tokenServiceEnvShape,
+  'application-registry': applicationRegistryEnvShape,
+  analytics: analyticsEnvShape,
+} as const;
+
+export type ServiceName = keyof typeof serviceEnvShapes;
+export const SERVICE_NAMES = Object.keys(serviceEnvShapes) as ServiceName[];
+
+export type TokenServiceConfig = z.infer<z.ZodObject<typeof tokenServiceEnvShape>>;
+export type ApplicationRegistryConfig = z.infer<z.ZodObject<typeof applicationRegistryEnvShape>>;
+export type AnalyticsConfig = z.infer<z.ZodObject<typeof analyticsEnvShape>>;
+export type CommonConfig = z.infer<z.ZodObject<typeof commonEnvShape>>;
+
+export class ConfigError extends Error {}
+
+/** Validates the environment against a schema; the error names every bad variable. */
+export function loadConfig<Shape extends z.ZodRawShape>(
+  shape: Shape,
+  env: NodeJS.ProcessEnv = process.env,
+): z.infer<z.ZodObject<Shape>> {
+  const result = z.object(shape).safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const name = String(issue.path[0]);
+    return `${name}=${JSON.stringify(env[name] ?? '')}: ${issue.message}`;
+  });
+  throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+}
+
+/** The process environment, for the few places (launcher, tests) that pass it on to children. */
+export function processEnv(): NodeJS.ProcessEnv {
+  return process.env;
+}
+
+/** Injection token for a service's validated configuration. */
+export const CONFIG = Symbol('CONFIG');

@@ -1,0 +1,25 @@
+/**
+ * JetStream streams. Their subjects list the event families explicitly instead of
+ * `tokens.>` / `registry.>`: the RPC subjects (`tokens.rpc.*`, `registry.rpc.*`)
+ * share those prefixes, and a stream capturing them would answer every RPC
+ * request with a JetStream publish-ack instead of letting the service reply.
+ */
+export interface StreamDefinition {
+  name: string;
+  subjects: string[];
+}
+
+export const TOKENS_STREAM: StreamDefinition = {
+  name: 'TOKENS',
+  subjects: ['tokens.issued.>', 'tokens.revoked.>'],
+};
+
+export const REGISTRY_STREAM: StreamDefinition = {
+  name: 'REGISTRY',
+  subjects: ['registry.application.>', 'registry.keys.>', 'registry.user.>'],
+};
+
+export const STREAMS: readonly StreamDefinition[] = [TOKENS_STREAM, REGISTRY_STREAM];
+
+/** JetStream de-duplicates a re-published `Nats-Msg-Id` within this window (DESIGN §6: at least 2 minutes). */
+export const DUPLICATE_WINDOW_MS = 5 * 60 * 1000;

@@ -1,0 +1,182 @@
+import { createServer as createHttpServer, IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { ConsoleLogger, INestApplication, LogLevel, Type, DynamicModule } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { MicroserviceOptions, Transport } from '@nestjs/microservices';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { collectDefaultMetrics, Counter, Histogram } from 'prom-client';
+import type { CommonConfig } from '@keymint/config';
+import { BODY_LIMIT_BYTES, createErrorFilter, ErrorStyle } from './errors';
+import { parseFormBody } from './form-body';
+import { loadTlsMaterial } from './tls';
+
+
+export interface PortSetting {
+  port: number;
+  /** The environment variable that sets it, named in the error when the port is taken. */
+  variable: string;
+}
+
+export interface ServiceBootstrapOptions {
+  name: string;
+  module: Type | DynamicModule;
+  config: CommonConfig;
+  https: PortSetting;
+  http: PortSetting;
+  errorStyle: ErrorStyle;
+  /** Headers on every response of the service, errors included. */
+  responseHeaders?: Record<string, string>;
+  /** Extra header on HTTPS responses only. */
+  hsts?: boolean;
+}
+
+const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+const requestsTotal = new Counter({
+  name: 'http_requests_total',
+  help: 'HTTP requests by route, method and status',
+  labelNames: ['route', 'method', 'status'],
+});
+const requestDuration = new Histogram({
+  name: 'http_request_duration_seconds',
+  help: 'HTTP request latency by route, method and status',
+  labelNames: ['route', 'method', 'status'],
+  buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+});
+
+export function createJsonLogger(name: string, level: CommonConfig['LOG_LEVEL']): ConsoleLogger {
+  return new ConsoleLogger(name, { json: true, logLevels: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level) + 1) });
+}
+
+/**
+ * Starts one keymint service as a hybrid Nest app: HTTPS and HTTP listeners on
+ * one Fastify instance, plus the NATS microservice for its RPC handlers.
+ * SIGTERM/SIGINT stop accepting, finish in-flight requests, drain NATS and
+ * close the database.
+ */
+export async function bootstrapService(options: ServiceBootstrapOptions): Promise<INestApplication> {
+  const { config } = options;
+  const logger = createJsonLogger(options.name, config.LOG_LEVEL);
+  const tls = loadTlsMaterial(config);
+
+  let httpServer: HttpServer | undefined;
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    return503OnClosing: true,
+    serverFactory: (handler: (request: IncomingMessage, response: ServerResponse) => void) => {
+      if (config.HTTP_ENABLED) httpServer = withTimeouts(createHttpServer(handler));
+      return withTimeouts(createHttpsServer({ key: tls.key, cert: tls.cert }, handler));
+    },
+  });
+
+  const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, { logger, abortOnError: false, bodyParser: false });
+  const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+  configureFastify(fastify, options, logger);
+  app.useGlobalFilters(createErrorFilter(options.errorStyle));
+  app.connectMicroservice<MicroserviceOptions>(
+    {
+      transport: Transport.NATS,
+      options: {
+        servers: config.NATS_URL.split(','),
+        queue: options.name,
+        name: `${options.name}-rpc-server`,
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 250,
+        waitOnFirstConnect: true,
+      },
+    },
+    { inheritAppConfig: true },
+  );
+  app.enableShutdownHooks();
+  fastify.addHook('onClose', async () => {
+    if (!httpServer) return;
+    await new Promise<void>((resolve) => {
+      httpServer!.close(() => resolve());
+      httpServer!.closeIdleConnections();
+    });
+  });
+
+  await app.init();
+  await app.startAllMicroservices();
+  await listen(() => app.listen({ port: options.https.port, host: config.BIND_HOST }), options.https);
+  if (httpServer) await listen(() => listenOn(httpServer!, options.http.port, config.BIND_HOST), options.http);
+  logger.log(
+    `${options.name} ready: https://localhost:${options.https.port}` +
+      (httpServer ? ` http://localhost:${options.http.port}` : ' (plain HTTP disabled)'),
+  );
+  return app;
+}
+
+function withTimeouts<S extends HttpServer>(server: S): S {
+  // Slow clients are cut off instead of holding sockets forever.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.keepAliveTimeout = 65_000;
+  return server;
+}
+
+function configureFastify(fastify: FastifyInstance, options: ServiceBootstrapOptions, logger: ConsoleLogger): void {
+  collectDefaultMetrics();
+
+  fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+    done(null, parseFormBody(body as string));
+  });
+  // Other media types reach the handlers as text, so each endpoint answers them with its own documented error.
+  fastify.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+
+  const startTimes = new WeakMap<FastifyRequest, bigint>();
+  fastify.addHook('onRequest', async (request, reply) => {
+    startTimes.set(request, process.hrtime.bigint());
+    if (options.responseHeaders) reply.headers(options.responseHeaders);
+    if (options.hsts && (request.raw.socket as { encrypted?: boolean }).encrypted) {
+      reply.header('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+    }
+  });
+  fastify.addHook('onResponse', async (request, reply) => {
+    const started = startTimes.get(request) ?? process.hrtime.bigint();
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const route = request.routeOptions?.url ?? 'unmatched';
+    const labels = { route, method: request.method, status: String(reply.statusCode) };
+    requestsTotal.inc(labels);
+    requestDuration.observe(labels, seconds);
+    // Path only: query strings may carry credentials that must never reach a log.
+    logger.log({
+      msg: 'request',
+      method: request.method,
+      path: request.url.split('?')[0],
+      status: reply.statusCode,
+      ms: Math.round(seconds * 1e6) / 1e3,
+      remote: request.ip,
+    });
+  });
+}
+
+async function listen(start: () => Promise<unknown>, setting: PortSetting): Promise<void> {
+  try {
+    await start();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new Error(`port ${setting.port} is already in use: set ${setting.variable} to a free port`);
+    }
+    throw error;
+  }
+}
+
+function listenOn(server: HttpServer, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** The entry point of every service's main.ts: a failed start prints one clear line and exits 1. */
+export function runService(start: () => Promise<unknown>): void {
+  start().catch((error: Error) => {
+    process.stderr.write(`${JSON.stringify({ level: 'fatal', message: error.message })}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,106 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+
+/** Bodies larger than this get 413 (DESIGN §3.1). */
+export const BODY_LIMIT_BYTES = 64 * 1024;
+
+/**
+ * The two error shapes keymint speaks: RFC 6749 §5.2 on the token service,
+ * WSO2's `{code, message, description}` on the REST APIs.
+ */
+export type ErrorStyle = 'oauth2' | 'wso2';
+
+/** An HttpException that also sets response headers (WWW-Authenticate, Retry-After). */
+export class HttpErrorWithHeaders extends HttpException {
+  constructor(
+    body: Record<string, unknown>,
+    status: number,
+    readonly headers: Record<string, string>,
+  ) {
+    super(body, status);
+  }
+}
+
+const OAUTH2_CODES: Record<number, string> = {
+  400: 'invalid_request',
+  401: 'invalid_client',
+  403: 'access_denied',
+  404: 'not_found',
+  405: 'invalid_request',
+  413: 'invalid_request',
+  415: 'invalid_request',
+  429: 'too_many_requests',
+  503: 'temporarily_unavailable',
+};
+
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+/** The body for a status and a human description, in the service's style. */
+export function errorBody(style: ErrorStyle, status: number, description: string): Record<string, unknown> {
+  if (style === 'oauth2') {
+    return { error: OAUTH2_CODES[status] ?? (status >= 500 ? 'server_error' : 'invalid_request'), error_description: description };
+  }
+  return { code: status, message: REASONS[status] ?? (status >= 500 ? 'Internal Server Error' : 'Error'), description };
+}
+
+/** Turns anything thrown into the documented JSON; unexpected errors become a 500 with no internals. */
+export function createErrorFilter(style: ErrorStyle): ExceptionFilter {
+  const logger = new Logger('ErrorFilter');
+  // A body already in the service's style passes through untouched.
+  const styleKey = style === 'oauth2' ? 'error_description' : 'description';
+
+  @Catch()
+  class StyledErrorFilter implements ExceptionFilter {
+    catch(exception: unknown, host: ArgumentsHost): void {
+      if (host.getType() !== 'http') throw exception;
+      const reply = host.switchToHttp().getResponse<FastifyReply>();
+      const { status, body, headers } = describe(exception);
+      if (headers) reply.headers(headers);
+      void reply.status(status).send(body);
+    }
+  }
+
+  function describe(exception: unknown): { status: number; body: unknown; headers?: Record<string, string> } {
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const response = exception.getResponse();
+      const headers = exception instanceof HttpErrorWithHeaders ? exception.headers : undefined;
+      if (typeof response === 'object' && response !== null && styleKey in response) return { status, body: response, headers };
+      return { status, body: errorBody(style, status, describeHttpException(exception)), headers };
+    }
+    // Errors raised by Fastify before a handler runs: body too large, malformed JSON, …
+    const frameworkStatus = (exception as { statusCode?: number })?.statusCode;
+    if (typeof frameworkStatus === 'number' && frameworkStatus >= 400 && frameworkStatus < 500) {
+      const description =
+        frameworkStatus === 413
+          ? `The request body is larger than ${BODY_LIMIT_BYTES} bytes.`
+          : `The request could not be parsed: ${(exception as Error).message}`;
+      return { status: frameworkStatus, body: errorBody(style, frameworkStatus, description) };
+    }
+    logger.error(`unexpected error: ${(exception as Error)?.stack ?? String(exception)}`);
+    return { status: HttpStatus.INTERNAL_SERVER_ERROR, body: errorBody(style, 500, 'The server could not handle the request.') };
+  }
+
+  return new StyledErrorFilter();
+}
+
+function describeHttpException(exception: HttpException): string {
+  const response = exception.getResponse();
+  if (typeof response === 'string') return response;
+  const message = (response as { message?: unknown }).message;
+  if (Array.isArray(message)) return message.join('; ');
+  if (typeof message === 'string') return message;
+  return exception.message;
+}

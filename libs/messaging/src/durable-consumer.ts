@@ -1,0 +1,189 @@
+import { Logger } from '@nestjs/common';
+import { AckPolicy, DeliverPolicy, JsMsg, nanos } from 'nats';
+import { Gauge } from 'prom-client';
+import { EntityManager, In } from 'typeorm';
+import { isEventSubject, ReceivedEvent, StreamDefinition } from '@keymint/contracts';
+import { Database } from '@keymint/persistence';
+import { NatsClient } from './nats-client';
+import { ConsumedEvent, ParkedEvent } from './messaging.entities';
+
+const consumerLag = new Gauge({
+  name: 'keymint_consumer_lag',
+  help: 'Messages in the stream not yet delivered to this durable consumer',
+  labelNames: ['consumer'],
+});
+
+/** Applies events inside the consumer's transaction; throw to reject the batch (it is retried event by event). */
+export type EventHandler = (manager: EntityManager, events: ReceivedEvent[]) => Promise<void>;
+
+export interface DurableConsumerOptions {
+  stream: StreamDefinition;
+  /** Durable name; replicas of a service share it and split the work. */
+  durable: string;
+  batchSize?: number;
+}
+
+/**
+ * A durable pull consumer whose effects are exactly-once: each batch is applied
+ * in one database transaction that also records every eventId, and acked only
+ * after the commit. A redelivered event is skipped; a malformed event or one
+ * the handler rejects is parked (stored with the reason) and never blocks the
+ * stream.
+ */
+export class DurableConsumer {
+  private readonly logger: Logger;
+  private running = false;
+  private loop?: Promise<void>;
+
+  constructor(
+    private readonly nats: NatsClient,
+    private readonly database: Database,
+    private readonly options: DurableConsumerOptions,
+    private readonly handler: EventHandler,
+  ) {
+    this.logger = new Logger(`Consumer:${options.durable}`);
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+  }
+
+  private async ensureConsumer(): Promise<void> {
+    const manager = await this.nats.manager();
+    await manager.consumers.add(this.options.stream.name, {
+      durable_name: this.options.durable,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ack_wait: nanos(30_000),
+      max_ack_pending: 20_000,
+    });
+  }
+
+  private async run(): Promise<void> {
+    let backoffMs = 100;
+    let ready = false;
+    while (this.running) {
+      try {
+        if (!ready) {
+          await this.nats.ensureStreams();
+          await this.ensureConsumer();
+          ready = true;
+        }
+        const consumer = await this.nats.jetStream.consumers.get(this.options.stream.name, this.options.durable);
+        const messages = await consumer.fetch({ max_messages: this.options.batchSize ?? 500, expires: 1000 });
+        const batch: JsMsg[] = [];
+        for await (const message of messages) batch.push(message);
+        if (batch.length > 0) await this.applyBatch(batch);
+        const info = batch.at(-1)?.info;
+        if (info) consumerLag.set({ consumer: this.options.durable }, info.pending);
+        backoffMs = 100;
+      } catch (error) {
+        if (!this.running) break;
+        ready = false;
+        this.logger.warn(`consume failed, retrying in ${backoffMs} ms: ${(error as Error).message}`);
+        await new Promise((resolve) => setTimeout(resolve, backoffMs));
+        backoffMs = Math.min(backoffMs * 2, 5000);
+      }
+    }
+  }
+
+  private async applyBatch(batch: JsMsg[]): Promise<void> {
+    const parsed = batch.map((message) => ({ message, parsed: parseEvent(message) }));
+    try {
+      await this.database.transaction(async (manager) => {
+        const fresh = await this.skipConsumed(manager, parsed);
+        for (const item of parsed) {
+          if (typeof item.parsed === 'string') await this.park(manager, item.message, item.parsed);
+        }
+        if (fresh.length > 0) await this.handler(manager, fresh);
+      });
+    } catch (error) {
+      if (!(await this.database.ping())) {
+        // The store is down, not the events: hand them back for redelivery instead of parking them.
+        for (const message of batch) message.nak(1000);
+        throw new Error(`database unavailable: ${(error as Error).message}`);
+      }
+      // One bad event must not block the others: apply one by one, park the ones that fail.
+      this.logger.warn(`batch of ${batch.length} failed (${(error as Error).message}); applying one by one`);
+      for (const item of parsed) {
+        const event = item.parsed;
+        if (typeof event === 'string') {
+          await this.database.transaction((manager) => this.park(manager, item.message, event));
+          continue;
+        }
+        try {
+          await this.database.transaction(async (manager) => {
+            const fresh = await this.skipConsumed(manager, [item]);
+            if (fresh.length > 0) await this.handler(manager, fresh);
+          });
+        } catch (handlerError) {
+          await this.database.transaction((manager) =>
+            this.park(manager, item.message, `handler failed: ${(handlerError as Error).message}`),
+          );
+        }
+      }
+    }
+    for (const message of batch) message.ack();
+  }
+
+  /** Records the batch's event ids and returns the events not applied before. */
+  private async skipConsumed(
+    manager: EntityManager,
+    items: Array<{ parsed: ReceivedEvent | string }>,
+  ): Promise<ReceivedEvent[]> {
+    const events = items.map((item) => item.parsed).filter((parsed): parsed is ReceivedEvent => typeof parsed !== 'string');
+    if (events.length === 0) return [];
+    const ids = [...new Set(events.map((event) => event.event.eventId))];
+    const seen = new Set<string>();
+    for (let start = 0; start < ids.length; start += 500) {
+      const rows = await manager.find(ConsumedEvent, { select: { eventId: true }, where: { eventId: In(ids.slice(start, start + 500)) } });
+      for (const row of rows) seen.add(row.eventId);
+    }
+    const fresh: ReceivedEvent[] = [];
+    for (const event of events) {
+      if (seen.has(event.event.eventId)) continue;
+      seen.add(event.event.eventId);
+      fresh.push(event);
+    }
+    const now = Date.now();
+    const rows = fresh.map((event) => ({ eventId: event.event.eventId, consumer: this.options.durable, consumedAt: now }));
+    for (let start = 0; start < rows.length; start += 200) await manager.insert(ConsumedEvent, rows.slice(start, start + 200));
+    return fresh;
+  }
+
+  private async park(manager: EntityManager, message: JsMsg, reason: string): Promise<void> {
+    this.logger.warn(`parked message ${message.seq} on ${message.subject}: ${reason}`);
+    await manager.insert(ParkedEvent, {
+      consumer: this.options.durable,
+      subject: message.subject,
+      body: Buffer.from(message.data).toString('utf8').slice(0, 65536),
+      reason,
+      parkedAt: Date.now(),
+    });
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A valid event, or the reason it is not one. */
+export function parseEvent(message: { subject: string; data: Uint8Array }): ReceivedEvent | string {
+  if (!isEventSubject(message.subject)) return `unknown subject ${message.subject}`;
+  let body: unknown;
+  try {
+    body = JSON.parse(Buffer.from(message.data).toString('utf8'));
+  } catch {
+    return 'body is not JSON';
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'body is not a JSON object';
+  const { eventId, occurredAt } = body as Record<string, unknown>;
+  if (typeof eventId !== 'string' || !UUID.test(eventId)) return 'eventId is missing or not a UUID';
+  if (typeof occurredAt !== 'string' || Number.isNaN(Date.parse(occurredAt))) return 'occurredAt is missing or not a time';
+  return { subject: message.subject, event: body } as ReceivedEvent;
+}

@@ -1,0 +1,60 @@
+import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { bigintAsNumber } from '@keymint/persistence';
+
+/** An event waiting to be published; written in the same transaction as the change it describes. */
+@Entity('outbox')
+export class OutboxEntry {
+  @PrimaryGeneratedColumn()
+  id: number;
+
+  @Column({ type: 'varchar', length: 36 })
+  eventId: string;
+
+  @Column({ type: 'varchar', length: 200 })
+  subject: string;
+
+  /** The full message body (payload + eventId + occurredAt) as JSON. */
+  @Column({ type: 'text' })
+  body: string;
+
+  @Column({ type: 'bigint', transformer: bigintAsNumber })
+  createdAt: number;
+}
+
+/** Every event a consumer has applied; a redelivered eventId is acked and skipped. */
+@Entity('consumed_events')
+export class ConsumedEvent {
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  eventId: string;
+
+  @Column({ type: 'varchar', length: 100 })
+  consumer: string;
+
+  @Index()
+  @Column({ type: 'bigint', transformer: bigintAsNumber })
+  consumedAt: number;
+}
+
+/** A message that could not be applied (malformed or rejected by the handler), kept for inspection instead of blocking the stream. */
+@Entity('parked_events')
+export class ParkedEvent {
+  @PrimaryGeneratedColumn()
+  id: number;
+
+  @Column({ type: 'varchar', length: 100 })
+  consumer: string;
+
+  @Column({ type: 'varchar', length: 200 })
+  subject: string;
+
+  @Column({ type: 'text' })
+  body: string;
+
+  @Column({ type: 'text' })
+  reason: string;
+
+  @Column({ type: 'bigint', transformer: bigintAsNumber })
+  parkedAt: number;
+}
+
+export const MESSAGING_ENTITIES = [OutboxEntry, ConsumedEvent, ParkedEvent];

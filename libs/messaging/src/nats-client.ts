@@ -1,0 +1,125 @@
+import { Logger } from '@nestjs/common';
+import {
+  connect,
+  JetStreamClient,
+  JetStreamManager,
+  NatsConnection,
+  nanos,
+  RetentionPolicy,
+  StorageType,
+} from 'nats';
+import { DUPLICATE_WINDOW_MS, STREAMS } from '@keymint/contracts';
+
+/**
+ * The service's JetStream connection: reconnects forever, logs every state
+ * change, and knows whether the bus is up right now (for /health).
+ */
+export class NatsClient {
+  private readonly logger = new Logger('NatsClient');
+  private connected = false;
+  private jetStreamManager?: JetStreamManager;
+
+  private constructor(
+    readonly connection: NatsConnection,
+    readonly jetStream: JetStreamClient,
+  ) {}
+
+  /** Resolves once NATS is reachable: a service started before NATS waits for it. */
+  static async connect(url: string, name: string): Promise<NatsClient> {
+    const logger = new Logger('NatsClient');
+    logger.log(`connecting to NATS at ${redactUrl(url)}`);
+    const connection = await connect({
+      servers: url.split(','),
+      name,
+      waitOnFirstConnect: true,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      pingInterval: 5000,
+      maxPingOut: 2,
+    });
+    const client = new NatsClient(connection, connection.jetstream());
+    client.connected = true;
+    logger.log(`connected to NATS at ${connection.getServer()}`);
+    client.watchStatus();
+    return client;
+  }
+
+  get isConnected(): boolean {
+    return this.connected && !this.connection.isClosed();
+  }
+
+  async manager(): Promise<JetStreamManager> {
+    this.jetStreamManager ??= await this.connection.jetstreamManager();
+    return this.jetStreamManager;
+  }
+
+  /** Creates the event streams, or brings their settings up to date; safe to call on every start. */
+  async ensureStreams(): Promise<void> {
+    const manager = await this.manager();
+    for (const stream of STREAMS) {
+      const settings = {
+        name: stream.name,
+        subjects: stream.subjects,
+        storage: StorageType.File,
+        retention: RetentionPolicy.Limits,
+        duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+      };
+      try {
+        const existing = await manager.streams.info(stream.name);
+        const current = existing.config;
+        const same =
+          current.duplicate_window === settings.duplicate_window &&
+          JSON.stringify([...current.subjects].sort()) === JSON.stringify([...settings.subjects].sort());
+        if (!same) await manager.streams.update(stream.name, { ...current, subjects: settings.subjects, duplicate_window: settings.duplicate_window });
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+        await manager.streams.add(settings);
+        this.logger.log(`created stream ${stream.name} (${stream.subjects.join(', ')})`);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.connection.isClosed()) return;
+    try {
+      await this.connection.drain();
+    } catch {
+      await this.connection.close();
+    }
+  }
+
+  private watchStatus(): void {
+    void (async () => {
+      for await (const status of this.connection.status()) {
+        switch (status.type) {
+          case 'disconnect':
+            this.connected = false;
+            this.logger.warn(`disconnected from NATS ${status.data}`);
+            break;
+          case 'reconnect':
+            this.connected = true;
+            this.logger.log(`reconnected to NATS ${status.data}`);
+            break;
+          case 'reconnecting':
+            this.connected = false;
+            break;
+          case 'error':
+            this.logger.warn(`NATS error: ${String(status.data)}`);
+            break;
+          default:
+            break;
+        }
+      }
+    })();
+  }
+}
+
+export function isNotFound(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  return /not found/i.test(message);
+}
+
+/** NATS URLs may carry credentials; never log them. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/[^@/]*@/g, '//***@');
+}

@@ -1,0 +1,107 @@
+import { Logger } from '@nestjs/common';
+import { In } from 'typeorm';
+import { Gauge } from 'prom-client';
+import { Database } from '@keymint/persistence';
+import { NatsClient } from './nats-client';
+import { OutboxEntry } from './messaging.entities';
+
+const outboxBacklog = new Gauge({
+  name: 'keymint_outbox_backlog',
+  help: 'Events written to the outbox and not yet acknowledged by JetStream',
+});
+
+/**
+ * Publishes outbox rows in id order with `Nats-Msg-Id = eventId` and deletes
+ * them after JetStream acknowledged them. Wakes at once after a commit, polls
+ * as a safety net (rows of a crashed run, other replicas), and backs off while
+ * NATS is away. A row is deleted only after its ack, and JetStream drops a
+ * re-published id inside its duplicate window, so nothing is lost or doubled.
+ */
+export class OutboxRelay {
+  private readonly logger = new Logger('OutboxRelay');
+  private running = false;
+  private wake?: () => void;
+  private dirty = true;
+  private loop?: Promise<void>;
+
+  constructor(
+    private readonly database: Database,
+    private readonly nats: NatsClient,
+    private readonly batchSize = 1000,
+    private readonly pollMs = 1000,
+  ) {
+    database.onCommit(() => this.notify());
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  notify(): void {
+    this.dirty = true;
+    this.wake?.();
+  }
+
+  /** Stops after publishing what is already there when NATS is up (shutdown drains the outbox). */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+
+  /** Publishes until the outbox is empty; used on shutdown and by tests. */
+  async drain(): Promise<void> {
+    while ((await this.publishBatch()) > 0) {
+      /* keep going */
+    }
+  }
+
+  private async run(): Promise<void> {
+    let backoffMs = 100;
+    while (this.running) {
+      try {
+        this.dirty = false;
+        const published = await this.publishBatch();
+        backoffMs = 100;
+        if (published === this.batchSize || this.dirty) continue;
+        await this.sleep(this.pollMs);
+      } catch (error) {
+        this.logger.warn(`publish failed, retrying in ${backoffMs} ms: ${(error as Error).message}`);
+        await this.sleep(backoffMs);
+        backoffMs = Math.min(backoffMs * 2, 5000);
+      }
+    }
+  }
+
+  private async publishBatch(): Promise<number> {
+    const rows = await this.database.consistentRead((manager) =>
+      manager.find(OutboxEntry, { order: { id: 'ASC' }, take: this.batchSize }),
+    );
+    outboxBacklog.set(rows.length);
+    if (rows.length === 0) return 0;
+    // Pipelined: all publishes go out in order on one connection, then we wait for the acks.
+    await Promise.all(
+      rows.map((row) =>
+        this.nats.jetStream.publish(row.subject, Buffer.from(row.body), { msgID: row.eventId, timeout: 5000 }),
+      ),
+    );
+    await this.database.transaction((manager) => manager.delete(OutboxEntry, { id: In(rows.map((row) => row.id)) }));
+    return rows.length;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const self = this;
+      function done() {
+        clearTimeout(timer);
+        self.wake = undefined;
+        resolve();
+      }
+      this.wake = done;
+      if (this.dirty) done();
+    });
+  }
+}

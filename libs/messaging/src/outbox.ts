@@ -1,0 +1,32 @@
+import { randomUUID } from 'node:crypto';
+import { EntityManager } from 'typeorm';
+import { EventMap, EventMessage, EventSubject } from '@keymint/contracts';
+import { OutboxEntry } from './messaging.entities';
+
+/** A row for the outbox, ready to insert in the caller's transaction. */
+export function outboxEntry<S extends EventSubject>(
+  subject: S,
+  payload: EventMap[S],
+  now = new Date(),
+): { entry: Partial<OutboxEntry>; message: EventMessage<S> } {
+  const message = { ...payload, eventId: randomUUID(), occurredAt: now.toISOString() } as EventMessage<S>;
+  return {
+    entry: { eventId: message.eventId, subject, body: JSON.stringify(message), createdAt: now.getTime() },
+    message,
+  };
+}
+
+/**
+ * Records an event in the same transaction as the state change it describes;
+ * the relay publishes it after the commit. Publishing a payload that does not
+ * match its subject does not compile.
+ */
+export async function publishInTransaction<S extends EventSubject>(
+  manager: EntityManager,
+  subject: S,
+  payload: EventMap[S],
+): Promise<EventMessage<S>> {
+  const { entry, message } = outboxEntry(subject, payload);
+  await manager.insert(OutboxEntry, entry);
+  return message;
+}

@@ -1,0 +1,61 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DataSource, DataSourceOptions, EntitySchema, MixedList } from 'typeorm';
+
+export interface DataSourceSettings {
+  /** Prefix of every table of the service, so all services can share one PostgreSQL database. */
+  service: 'token' | 'registry' | 'analytics';
+  dataDir: string;
+  /** postgres://… or undefined for the service's SQLite file under dataDir. */
+  dbUrl?: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  entities: MixedList<Function | string | EntitySchema<any>>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  migrations: MixedList<Function | string>;
+}
+
+export function isPostgres(dataSource: DataSource): boolean {
+  return dataSource.options.type === 'postgres';
+}
+
+export function buildDataSourceOptions(settings: DataSourceSettings): DataSourceOptions {
+  const common = {
+    entities: settings.entities,
+    migrations: settings.migrations,
+    migrationsRun: false,
+    migrationsTableName: `${settings.service}_migrations`,
+    entityPrefix: `${settings.service}_`,
+    synchronize: false,
+    logging: false as const,
+  };
+  if (settings.dbUrl) {
+    return { ...common, type: 'postgres', url: settings.dbUrl, poolSize: 20 };
+  }
+  const dir = resolve(settings.dataDir);
+  mkdirSync(dir, { recursive: true });
+  return {
+    ...common,
+    type: 'sqlite',
+    database: join(dir, `${settings.service}.sqlite`),
+    enableWAL: true,
+    busyErrorRetry: 50,
+  };
+}
+
+/** Opens the store, tunes SQLite and applies pending migrations. */
+export async function openDataSource(settings: DataSourceSettings): Promise<DataSource> {
+  const dataSource = new DataSource(buildDataSourceOptions(settings));
+  await dataSource.initialize();
+  if (!isPostgres(dataSource)) {
+    // WAL + synchronous=NORMAL: a commit survives a process crash; busy_timeout covers other processes reading the file.
+    await dataSource.query('PRAGMA busy_timeout = 5000');
+    await dataSource.query('PRAGMA synchronous = NORMAL');
+  }
+  await dataSource.runMigrations({ transaction: 'each' });
+  return dataSource;
+}
+
+/** The table name of an entity as the data source prefixes it (for migrations and raw SQL). */
+export function tableName(dataSource: DataSource, name: string): string {
+  return `${dataSource.options.entityPrefix ?? ''}${name}`;
+}

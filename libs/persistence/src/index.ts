@@ -1,0 +1,7 @@
+export * from './batch-writer';
+export * from './data-source';
+export * from './database';
+export * from './migration-helpers';
+export * from './persistence.module';
+export * from './serial-queue';
+export * from './transformers';
