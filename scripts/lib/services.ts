@@ -1,0 +1,126 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync, WriteStream } from 'node:fs';
+import { get as httpGet } from 'node:http';
+import { dirname, join, resolve } from 'node:path';
+import { ServiceName } from '@keymint/config';
+import { waitFor } from './ports';
+
+/** Where each service's compiled entry point is and which variables set its ports. */
+export const SERVICE_CATALOG: Record<ServiceName, { entry: string; httpsPortVariable: string; httpPortVariable: string }> = {
+  'token-service': {
+    entry: 'apps/token-service/src/main.js',
+    httpsPortVariable: 'TOKEN_SERVICE_HTTPS_PORT',
+    httpPortVariable: 'TOKEN_SERVICE_HTTP_PORT',
+  },
+  'application-registry': {
+    entry: 'apps/application-registry/src/main.js',
+    httpsPortVariable: 'REGISTRY_HTTPS_PORT',
+    httpPortVariable: 'REGISTRY_HTTP_PORT',
+  },
+  analytics: {
+    entry: 'apps/analytics/src/main.js',
+    httpsPortVariable: 'ANALYTICS_HTTPS_PORT',
+    httpPortVariable: 'ANALYTICS_HTTP_PORT',
+  },
+};
+
+/** The compiled tree (dist/); this file itself lives in dist/scripts/lib once built. */
+export function distDir(): string {
+  const here = __dirname;
+  return here.includes(`${join('dist', 'scripts')}`) ? resolve(here, '..', '..') : resolve(here, '..', '..', 'dist');
+}
+
+export interface ServiceProcessOptions {
+  name: ServiceName;
+  env: NodeJS.ProcessEnv;
+  httpPort: number;
+  /** Appends the service's stdout/stderr here; inherited stdio when absent. */
+  logFile?: string;
+  /** Extra node flags (e.g. --max-old-space-size). */
+  nodeArgs?: string[];
+}
+
+/** One service as a child process: start, wait for /health, stop, kill -9. */
+export class ServiceProcess {
+  private child?: ChildProcess;
+  private log?: WriteStream;
+
+  constructor(readonly options: ServiceProcessOptions) {}
+
+  get name(): ServiceName {
+    return this.options.name;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get running(): boolean {
+    return Boolean(this.child && this.child.exitCode === null && this.child.signalCode === null);
+  }
+
+  get baseUrl(): string {
+    return `http://127.0.0.1:${this.options.httpPort}`;
+  }
+
+  start(): ChildProcess {
+    const entry = join(distDir(), SERVICE_CATALOG[this.name].entry);
+    if (this.options.logFile && !this.log) {
+      mkdirSync(dirname(this.options.logFile), { recursive: true });
+      this.log = createWriteStream(this.options.logFile, { flags: 'a' });
+    }
+    const child = spawn(process.execPath, [...(this.options.nodeArgs ?? []), entry], {
+      env: this.options.env,
+      stdio: this.log ? ['ignore', 'pipe', 'pipe'] : 'inherit',
+    });
+    if (this.log) {
+      child.stdout?.pipe(this.log, { end: false });
+      child.stderr?.pipe(this.log, { end: false });
+    }
+    this.child = child;
+    return child;
+  }
+
+  /** Resolves when GET /health answers 200; rejects early if the process dies. */
+  async waitHealthy(timeoutMs = 60000): Promise<void> {
+    const child = this.child;
+    await waitFor(
+      async () => {
+        if (!child || child.exitCode !== null) throw new Error(`${this.name} exited with code ${child?.exitCode} before it was healthy`);
+        return (await healthStatus(this.options.httpPort)) === 200;
+      },
+      timeoutMs,
+      `${this.name} /health`,
+    );
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 15000): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      child.kill(signal);
+    });
+  }
+
+  closeLog(): void {
+    this.log?.end();
+    this.log = undefined;
+  }
+}
+
+/** The HTTP status of GET /health on 127.0.0.1, or 0 when nothing answers. */
+export function healthStatus(port: number): Promise<number> {
+  return new Promise((resolve) => {
+    const request = httpGet({ host: '127.0.0.1', port, path: '/health', timeout: 2000 }, (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    });
+    request.on('timeout', () => request.destroy());
+    request.on('error', () => resolve(0));
+  });
+}
