@@ -24,7 +24,9 @@ const common = { moduleNameMapper, transform, testEnvironment: 'node', rootDir: 
 module.exports = {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,scripts,test}/**/*.spec.ts'] },
-    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/{apps,libs,test}/**/*.e2e-spec.ts'], testTimeout: 120000 },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/{apps,libs,test}/**/*.e2e-spec.ts'] },
   ],
   maxWorkers: 2,
+  // End-to-end tests start real processes; unit tests finish far below this anyway.
+  testTimeout: 120000,
 };

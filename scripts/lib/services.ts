@@ -107,6 +107,11 @@ export class ServiceProcess {
     });
   }
 
+  /** Calls back once when the current process exits. */
+  onExit(listener: (code: number | null, signal: NodeJS.Signals | null) => void): void {
+    this.child?.once('exit', listener);
+  }
+
   closeLog(): void {
     this.log?.end();
     this.log = undefined;

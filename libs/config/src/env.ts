@@ -103,3 +103,15 @@ export function processEnv(): NodeJS.ProcessEnv {
 
 /** Injection token for a service's validated configuration. */
 export const CONFIG = Symbol('CONFIG');
+
+/** What `npm start` (the launcher) reads itself; everything else is passed on to the services. */
+export const launcherEnvShape = {
+  DATA_DIR: commonEnvShape.DATA_DIR,
+  /** When set, the launcher uses this NATS instead of starting its own. */
+  NATS_URL: optionalText,
+  /** Port of the embedded nats-server; a free one is used when it is taken. */
+  NATS_PORT: port(4222),
+  NATS_SERVER_BIN: optionalText,
+  ADMIN_PASSWORD: optionalText,
+};
+export type LauncherConfig = z.infer<z.ZodObject<typeof launcherEnvShape>>;

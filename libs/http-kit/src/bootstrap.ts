@@ -4,10 +4,10 @@ import { ConsoleLogger, INestApplication, LogLevel, Type, DynamicModule } from '
 import { NestFactory } from '@nestjs/core';
 import { MicroserviceOptions, Transport } from '@nestjs/microservices';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { collectDefaultMetrics, Counter, Histogram } from 'prom-client';
 import type { CommonConfig } from '@keymint/config';
-import { BODY_LIMIT_BYTES, createErrorFilter, ErrorStyle } from './errors';
+import { BODY_LIMIT_BYTES, createErrorFilter, errorBody, ErrorStyle } from './errors';
 import { parseFormBody } from './form-body';
 import { loadTlsMaterial } from './tls';
 
@@ -64,6 +64,13 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     return503OnClosing: true,
+    // URLs the router rejects before any handler (bad percent-encoding, over-long path parameter) get the service's error shape too.
+    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+      const status = error.statusCode === 414 ? 414 : 400;
+      const description = status === 414 ? 'A path parameter is too long.' : 'The request URL is not valid.';
+      if (options.responseHeaders) void reply.headers(options.responseHeaders);
+      void reply.code(status).send(errorBody(options.errorStyle, status, description));
+    },
     serverFactory: (handler: (request: IncomingMessage, response: ServerResponse) => void) => {
       if (config.HTTP_ENABLED) httpServer = withTimeouts(createHttpServer(handler));
       return withTimeouts(createHttpsServer({ key: tls.key, cert: tls.cert }, handler));

@@ -47,7 +47,7 @@ function toRpcError(error: unknown, subject: string): RpcError {
   if (isRpcErrorBody(error)) return new RpcError(error.code, error.message);
   const message = error instanceof Error ? error.message : JSON.stringify(error);
   // No responders / connection closed: the other service or the bus is down.
-  if (/503|no responders|CONNECTION_CLOSED|disconnect|closed|refused/i.test(message)) {
+  if (/503|no responders|no subscribers|Empty response|CONNECTION_CLOSED|disconnect|closed|refused/i.test(message)) {
     return new RpcError('unavailable', `${subject} is unavailable`);
   }
   return new RpcError('internal', `${subject} failed: ${message}`);

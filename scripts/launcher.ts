@@ -1,0 +1,185 @@
+/**
+ * `npm start`: the whole keymint cluster on one machine. Starts an embedded
+ * nats-server with JetStream (unless NATS_URL is set), then the three
+ * services; waits until all are healthy, prints the endpoints and the admin
+ * credentials, restarts whatever dies (with backoff, as a compose restart
+ * policy would) and stops everything cleanly on Ctrl-C.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import {
+  ConfigError,
+  launcherEnvShape,
+  loadConfig,
+  processEnv,
+  SERVICE_NAMES,
+  serviceEnvShapes,
+  ServiceName,
+} from '@keymint/config';
+import { NatsServerProcess } from './lib/nats-server';
+import { freePort, isListening } from './lib/ports';
+import { SERVICE_CATALOG, ServiceProcess } from './lib/services';
+
+const HELP = `Usage: npm start   (or: node dist/scripts/launcher.js [--help])
+
+Starts the keymint cluster: an embedded nats-server with JetStream, the token
+service, the application registry and the analytics service, all on this
+machine with SQLite files under DATA_DIR. Ctrl-C stops everything.
+
+Environment (all optional):
+  DATA_DIR          where everything is stored (default ./data)
+  NATS_URL          use this NATS instead of starting one (e.g. nats://127.0.0.1:4222)
+  NATS_PORT         port of the embedded nats-server (default 4222; a free port if taken)
+  NATS_SERVER_BIN   path of nats-server (default: PATH, then /usr/sbin)
+  ADMIN_USERNAME / ADMIN_PASSWORD   first admin user (default: admin with a generated password)
+  Service ports, TLS, DB_URL and the rest: see README.md ("Configuration").
+`;
+
+function log(message: string): void {
+  process.stdout.write(`[keymint] ${message}\n`);
+}
+
+/** Restarts a process that died, waiting longer after each quick failure. */
+class Supervisor {
+  private stopping = false;
+  private readonly restarts = new Map<string, { count: number; lastStart: number }>();
+
+  get isStopping(): boolean {
+    return this.stopping;
+  }
+
+  stop(): void {
+    this.stopping = true;
+  }
+
+  watch(name: string, onExit: (listener: (code: number | null, signal: NodeJS.Signals | null) => void) => void, restart: () => Promise<void>): void {
+    this.restarts.set(name, { count: 0, lastStart: Date.now() });
+    onExit((code, signal) => {
+      if (this.stopping) return;
+      const state = this.restarts.get(name)!;
+      // A process that ran for a minute is considered healthy again: the backoff starts over.
+      if (Date.now() - state.lastStart > 60_000) state.count = 0;
+      const delayMs = Math.min(1000 * 2 ** state.count, 30_000);
+      state.count += 1;
+      log(`${name} exited (${signal ?? `code ${code}`}); restarting in ${delayMs / 1000} s`);
+      setTimeout(() => {
+        if (this.stopping) return;
+        state.lastStart = Date.now();
+        restart()
+          .then(() => this.watch(name, onExit, restart))
+          .catch((error: Error) => log(`${name} could not be restarted: ${error.message}`));
+      }, delayMs);
+    });
+  }
+}
+
+async function main(): Promise<void> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    process.stdout.write(HELP);
+    return;
+  }
+  const config = loadConfig(launcherEnvShape);
+  const dataDir = resolve(config.DATA_DIR);
+  const childEnv: NodeJS.ProcessEnv = { ...processEnv(), DATA_DIR: dataDir };
+
+  // Every service validates its own configuration; check them all before starting anything.
+  for (const name of SERVICE_NAMES) loadConfig(serviceEnvShapes[name], childEnv);
+  const ports = SERVICE_NAMES.flatMap((name) => {
+    const service = loadConfig(serviceEnvShapes[name], childEnv) as Record<string, unknown>;
+    const { httpsPortVariable, httpPortVariable } = SERVICE_CATALOG[name];
+    const list = [{ name, variable: httpsPortVariable, port: service[httpsPortVariable] as number }];
+    if (service.HTTP_ENABLED) list.push({ name, variable: httpPortVariable, port: service[httpPortVariable] as number });
+    return list;
+  });
+  for (const { name, variable, port } of ports) {
+    if (await isListening(port)) throw new Error(`port ${port} (${name}) is already in use: set ${variable} to a free port`);
+  }
+
+  const supervisor = new Supervisor();
+  let nats: NatsServerProcess | undefined;
+  if (config.NATS_URL) {
+    log(`using NATS at ${config.NATS_URL.replace(/\/\/[^@/]*@/g, '//***@')}`);
+  } else {
+    let port = config.NATS_PORT;
+    if (await isListening(port)) {
+      const taken = port;
+      port = await freePort();
+      log(`port ${taken} is taken (another NATS?); the embedded nats-server uses port ${port} instead`);
+    }
+    nats = new NatsServerProcess(
+      { port, storeDir: join(dataDir, 'nats'), logFile: join(dataDir, 'nats-server.log') },
+      config.NATS_SERVER_BIN ?? undefined,
+    );
+    await nats.start();
+    log(`nats-server with JetStream on ${nats.url} (data in ${join(dataDir, 'nats')})`);
+    const embedded = nats;
+    supervisor.watch('nats-server', (listener) => embedded.onExit(listener), () => embedded.start());
+    childEnv.NATS_URL = nats.url;
+  }
+
+  const services = SERVICE_NAMES.map((name) => {
+    const service = loadConfig(serviceEnvShapes[name], childEnv) as Record<string, unknown>;
+    const httpPort = service[SERVICE_CATALOG[name].httpPortVariable] as number;
+    return new ServiceProcess({ name, env: childEnv, httpPort });
+  });
+
+  const shutdown = async (signal: string) => {
+    if (supervisor.isStopping) return;
+    supervisor.stop();
+    log(`${signal}: stopping`);
+    await Promise.all(services.map((service) => service.stop()));
+    await nats?.stop();
+    log('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  for (const service of services) service.start();
+  try {
+    // Until everything is healthy, a service that cannot start is a failed start, not something to retry forever.
+    await Promise.all(services.map((service) => service.waitHealthy(120_000)));
+  } catch (error) {
+    supervisor.stop();
+    await Promise.all(services.map((service) => service.stop()));
+    await nats?.stop();
+    throw error;
+  }
+  for (const service of services) {
+    supervisor.watch(service.name, (listener) => service.onExit(listener), async () => {
+      service.start();
+    });
+  }
+  printReady(services, dataDir, config.ADMIN_PASSWORD !== undefined);
+}
+
+function printReady(services: ServiceProcess[], dataDir: string, adminPasswordFromEnv: boolean): void {
+  const env = processEnv();
+  const lines = ['keymint is up:'];
+  for (const service of services) {
+    const config = loadConfig(serviceEnvShapes[service.name as ServiceName], env) as Record<string, unknown>;
+    const https = config[SERVICE_CATALOG[service.name].httpsPortVariable];
+    const http = config.HTTP_ENABLED ? `  http://localhost:${config[SERVICE_CATALOG[service.name].httpPortVariable]}` : '';
+    lines.push(`  ${service.name.padEnd(21)} https://localhost:${https}${http}`);
+  }
+  lines.push('  token endpoint        POST https://localhost:' + (loadConfig(serviceEnvShapes['token-service'], env).TOKEN_SERVICE_HTTPS_PORT) + '/token');
+  const credentialsFile = join(dataDir, 'admin-credentials');
+  if (adminPasswordFromEnv) {
+    lines.push('  admin credentials     as given in ADMIN_USERNAME / ADMIN_PASSWORD');
+  } else if (existsSync(credentialsFile)) {
+    const values = Object.fromEntries(
+      readFileSync(credentialsFile, 'utf8')
+        .split('\n')
+        .filter((line) => line.includes('='))
+        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+    );
+    lines.push(`  admin user            ${values.ADMIN_USERNAME} / ${values.ADMIN_PASSWORD}   (stored in ${credentialsFile})`);
+  }
+  lines.push('Ctrl-C stops everything.');
+  log(lines.join('\n'));
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(`[keymint] cannot start: ${error instanceof ConfigError ? error.message : error.message}\n`);
+  process.exit(1);
+});
