@@ -1,0 +1,35 @@
+import { ConfigError, loadConfig, serviceEnvShapes, tokenServiceEnvShape } from './env';
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig(tokenServiceEnvShape, {});
+    expect(config.TOKEN_SERVICE_HTTPS_PORT).toBe(8243);
+    expect(config.TOKEN_SERVICE_HTTP_PORT).toBe(8280);
+    expect(config.ISSUER).toBe('https://localhost:8243/oauth2/token');
+    expect(config.JWT_ALG).toBe('RS256');
+    expect(config.MAX_TOKEN_VALIDITY).toBe(31536000);
+    expect(config.HTTP_ENABLED).toBe(true);
+    expect(config.DB_URL).toBeUndefined();
+  });
+
+  it('names every bad variable and its value', () => {
+    expect(() => loadConfig(tokenServiceEnvShape, { TOKEN_SERVICE_HTTP_PORT: 'eighty', JWT_ALG: 'HS256' })).toThrow(ConfigError);
+    try {
+      loadConfig(tokenServiceEnvShape, { TOKEN_SERVICE_HTTP_PORT: 'eighty', JWT_ALG: 'HS256' });
+    } catch (error) {
+      expect((error as Error).message).toContain('TOKEN_SERVICE_HTTP_PORT="eighty"');
+      expect((error as Error).message).toContain('JWT_ALG="HS256"');
+    }
+  });
+
+  it('rejects a DB_URL that is not PostgreSQL and treats an empty one as unset', () => {
+    expect(() => loadConfig(serviceEnvShapes.analytics, { DB_URL: 'mysql://x' })).toThrow(/DB_URL/);
+    expect(loadConfig(serviceEnvShapes.analytics, { DB_URL: '' }).DB_URL).toBeUndefined();
+    expect(loadConfig(serviceEnvShapes.analytics, { DB_URL: 'postgres://u@h/db' }).DB_URL).toBe('postgres://u@h/db');
+  });
+
+  it('parses booleans strictly', () => {
+    expect(loadConfig(serviceEnvShapes.analytics, { HTTP_ENABLED: 'false' }).HTTP_ENABLED).toBe(false);
+    expect(() => loadConfig(serviceEnvShapes.analytics, { HTTP_ENABLED: 'nope' })).toThrow(/HTTP_ENABLED/);
+  });
+});

@@ -1,0 +1,87 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { SERVICE_NAMES, serviceEnvShapes } from '@keymint/config';
+import { SERVICE_CATALOG } from '../scripts/lib/services';
+
+/**
+ * No Docker engine runs where keymint is tested, so this keeps
+ * docker-compose.yml and the Dockerfile honest by reading them: every service,
+ * port, variable and path must match the code.
+ */
+const root = join(__dirname, '..');
+const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+  services: Record<
+    string,
+    {
+      build?: { context: string; args?: Record<string, string> };
+      environment?: Record<string, string>;
+      ports?: string[];
+      volumes?: string[];
+      depends_on?: Record<string, unknown>;
+      healthcheck?: { test: string[] };
+      image?: string;
+      command?: string[];
+    }
+  >;
+  volumes: Record<string, unknown>;
+};
+const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+
+describe('docker-compose.yml', () => {
+  it('runs NATS with JetStream and exactly the three keymint services', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['nats', ...SERVICE_NAMES].sort());
+    expect(compose.services.nats.command).toEqual(expect.arrayContaining(['-js']));
+  });
+
+  describe.each(SERVICE_NAMES)('%s', (name) => {
+    const service = compose.services[name];
+    const shape = serviceEnvShapes[name] as Record<string, { parse(value: unknown): unknown }>;
+    const environment = service.environment ?? {};
+
+    it('is built from the one Dockerfile with its own APP', () => {
+      expect(service.build?.context).toBe('.');
+      expect(service.build?.args?.APP).toBe(name);
+      expect(existsSync(join(root, 'apps', name, 'src', 'main.ts'))).toBe(true);
+      expect(SERVICE_CATALOG[name].entry).toBe(`apps/${name}/src/main.js`);
+    });
+
+    it('sets only variables its config schema knows', () => {
+      const unknown = Object.keys(environment).filter((variable) => !(variable in shape));
+      expect(unknown).toEqual([]);
+    });
+
+    it('publishes the default HTTPS and HTTP ports it listens on', () => {
+      const { httpsPortVariable, httpPortVariable } = SERVICE_CATALOG[name];
+      const httpsDefault = shape[httpsPortVariable].parse(undefined) as number;
+      const httpDefault = shape[httpPortVariable].parse(undefined) as number;
+      expect(Number(environment[httpsPortVariable])).toBe(httpsDefault);
+      expect(Number(environment[httpPortVariable])).toBe(httpDefault);
+      expect(service.ports).toEqual(expect.arrayContaining([`${httpsDefault}:${httpsDefault}`, `${httpDefault}:${httpDefault}`]));
+      expect(service.healthcheck?.test.join(' ')).toContain(`127.0.0.1:${httpDefault}/health`);
+    });
+
+    it('talks to the compose NATS and keeps its data in a named volume at DATA_DIR', () => {
+      expect(environment.NATS_URL).toBe('nats://nats:4222');
+      expect(service.depends_on).toHaveProperty('nats');
+      const dataVolume = (service.volumes ?? []).find((volume) => volume.endsWith(`:${environment.DATA_DIR}`));
+      expect(dataVolume).toBeDefined();
+      expect(compose.volumes).toHaveProperty(dataVolume!.split(':')[0]);
+    });
+  });
+});
+
+describe('Dockerfile', () => {
+  it('starts the entry point the catalog names for the chosen APP', () => {
+    expect(dockerfile).toContain('ARG APP');
+    expect(dockerfile).toContain('dist/apps/${APP}/src/main.js');
+    for (const name of SERVICE_NAMES) expect(SERVICE_CATALOG[name].entry).toBe(`apps/${name}/src/main.js`);
+  });
+
+  it('builds with the same script as npm run build', () => {
+    const packageJson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(dockerfile).toContain('RUN npm run build');
+    expect(packageJson.scripts.build).toContain('tsconfig.build.json');
+    for (const file of ['tsconfig.base.json', 'tsconfig.build.json']) expect(dockerfile).toContain(file);
+  });
+});
