@@ -1,0 +1,97 @@
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, waitFor } from '../scripts/lib/ports';
+import { healthStatus } from '../scripts/lib/services';
+
+/**
+ * `npm start` as a newcomer runs it (the compiled launcher, which is what the
+ * npm script runs after building): the whole cluster comes up healthy, rides
+ * out a nats-server crash, and Ctrl-C stops everything with exit code 0.
+ */
+const launcher = join(__dirname, '..', 'dist', 'scripts', 'launcher.js');
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function startLauncher(env: NodeJS.ProcessEnv): Started {
+  let output = '';
+  const child = spawn(process.execPath, [launcher], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+describe('npm start (launcher)', () => {
+  let dataDir: string;
+  let env: NodeJS.ProcessEnv;
+  let httpPorts: number[];
+  let natsPort: number;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'keymint-launcher-'));
+    const ports = await Promise.all(Array.from({ length: 7 }, () => freePort()));
+    natsPort = ports[6];
+    httpPorts = [ports[1], ports[3], ports[5]];
+    env = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      DATA_DIR: dataDir,
+      NATS_PORT: String(natsPort),
+      TOKEN_SERVICE_HTTPS_PORT: String(ports[0]),
+      TOKEN_SERVICE_HTTP_PORT: String(ports[1]),
+      REGISTRY_HTTPS_PORT: String(ports[2]),
+      REGISTRY_HTTP_PORT: String(ports[3]),
+      ANALYTICS_HTTPS_PORT: String(ports[4]),
+      ANALYTICS_HTTP_PORT: String(ports[5]),
+    };
+  });
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('prints its usage with --help', () => {
+    const help = execFileSync(process.execPath, [launcher, '--help'], { encoding: 'utf8' });
+    expect(help).toContain('Usage: npm start');
+    expect(help).toContain('NATS_URL');
+  });
+
+  it('brings up three healthy services, survives a nats-server crash and stops cleanly on Ctrl-C', async () => {
+    const started = startLauncher(env);
+    try {
+      await waitFor(async () => started.output().includes('keymint is up'), 90_000, 'the launcher to report the cluster up');
+      for (const port of httpPorts) expect(await healthStatus(port)).toBe(200);
+      // The generated admin password is printed once and kept in the data folder.
+      expect(started.output()).toMatch(/admin user\s+admin \/ \S{12,}/);
+
+      const natsPid = Number(execFileSync('pgrep', ['-f', `nats-server.*-p ${natsPort}`], { encoding: 'utf8' }).trim().split('\n')[0]);
+      process.kill(natsPid, 'SIGKILL');
+      await waitFor(async () => (await Promise.all(httpPorts.map(healthStatus))).every((status) => status === 503), 20_000, 'every /health to say 503');
+      await waitFor(async () => (await Promise.all(httpPorts.map(healthStatus))).every((status) => status === 200), 60_000, 'every /health to recover');
+      expect(started.output()).toContain('nats-server exited');
+
+      started.child.kill('SIGINT');
+      expect(await started.exited).toBe(0);
+      for (const port of httpPorts) expect(await healthStatus(port)).toBe(0);
+    } finally {
+      started.child.kill('SIGKILL');
+    }
+  }, 180_000);
+
+  it('refuses to start when a port is taken, naming the variable to change', async () => {
+    const blocker: Server = createServer();
+    await new Promise<void>((resolve) => blocker.listen(Number(env.REGISTRY_HTTP_PORT), '127.0.0.1', resolve));
+    try {
+      const started = startLauncher(env);
+      expect(await started.exited).toBe(1);
+      expect(started.output()).toContain(`port ${env.REGISTRY_HTTP_PORT}`);
+      expect(started.output()).toContain('REGISTRY_HTTP_PORT');
+    } finally {
+      blocker.close();
+    }
+  });
+});
