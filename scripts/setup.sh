@@ -2,11 +2,18 @@
 # Makes sure this machine can run keymint: Node.js 20+ and a nats-server with JetStream.
 # Installs Debian's nats-server package when it runs as root with apt; otherwise says what to do.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 node_major=$(node -p 'process.versions.node.split(".")[0]')
 if [ "$node_major" -lt 20 ]; then
   echo "keymint needs Node.js 20 or newer (found $(node -v))." >&2
   exit 1
+fi
+
+# A fresh clone: install the dependencies first (npm ci keeps package-lock.json as it is).
+if [ ! -d node_modules ] || [ ! -f node_modules/.package-lock.json ]; then
+  echo "setup: installing npm dependencies (npm ci; sqlite3 compiles, about a minute)"
+  npm ci
 fi
 
 find_nats() {

@@ -1,0 +1,19 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { launcherEnvShape, serviceEnvShapes } from '@keymint/config';
+
+/** The README is part of the product: every variable the code reads is documented there. */
+describe('README', () => {
+  const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
+
+  it('documents every environment variable of every service and the launcher', () => {
+    const variables = new Set([...Object.values(serviceEnvShapes).flatMap((shape) => Object.keys(shape)), ...Object.keys(launcherEnvShape)]);
+    const undocumented = [...variables].filter((variable) => !readme.includes(`\`${variable}\``));
+    expect(undocumented).toEqual([]);
+  });
+
+  it('shows the two commands', () => {
+    expect(readme).toContain('npm start');
+    expect(readme).toContain('npm test');
+  });
+});
