@@ -4,6 +4,9 @@ import { MESSAGING_ENTITIES, MessagingModule } from '@keymint/messaging';
 import { PersistenceModule } from '@keymint/persistence';
 import { ObservabilityController } from '@keymint/http-kit';
 import { Initial1700000000000 } from './migrations/1700000000000-initial';
+import { IngestionModule } from './ingestion/ingestion.module';
+import { StatisticsModule } from './statistics/statistics.module';
+import { ANALYTICS_ENTITIES } from './storage/analytics.entities';
 
 @Module({})
 export class AnalyticsModule {
@@ -15,10 +18,12 @@ export class AnalyticsModule {
           service: 'analytics',
           dataDir: config.DATA_DIR,
           dbUrl: config.DB_URL,
-          entities: [...MESSAGING_ENTITIES],
+          entities: [...MESSAGING_ENTITIES, ...ANALYTICS_ENTITIES],
           migrations: [Initial1700000000000],
         }),
         MessagingModule.forRoot({ service: 'analytics', natsUrl: config.NATS_URL, rpcTimeoutMs: config.RPC_TIMEOUT_MS }),
+        IngestionModule,
+        StatisticsModule,
       ],
       controllers: [ObservabilityController],
       providers: [{ provide: CONFIG, useValue: config }],

@@ -1,5 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { RpcException } from '@nestjs/microservices';
 import type { FastifyReply } from 'fastify';
+import { Observable, throwError } from 'rxjs';
 
 /** Bodies larger than this get 413 (DESIGN §3.1). */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -64,7 +66,9 @@ export function createErrorFilter(style: ErrorStyle): ExceptionFilter {
 
   @Catch()
   class StyledErrorFilter implements ExceptionFilter {
-    catch(exception: unknown, host: ArgumentsHost): void {
+    catch(exception: unknown, host: ArgumentsHost): void | Observable<never> {
+      // RPC handlers (inherited by the NATS microservice): rethrowing here would leave the caller waiting for its timeout.
+      if (host.getType() === 'rpc') return throwError(() => rpcErrorBody(exception));
       if (host.getType() !== 'http') throw exception;
       const reply = host.switchToHttp().getResponse<FastifyReply>();
       const { status, body, headers } = describe(exception);
@@ -95,6 +99,17 @@ export function createErrorFilter(style: ErrorStyle): ExceptionFilter {
   }
 
   return new StyledErrorFilter();
+}
+
+/** What an RPC caller receives: the body of `rpcFailure(…)` (or a plain `{code, message}`), else a generic `internal`. */
+function rpcErrorBody(exception: unknown): { code: string; message: string } {
+  const error = exception instanceof RpcException ? exception.getError() : exception;
+  if (typeof error === 'object' && error !== null && !(error instanceof Error)) {
+    const { code, message } = error as { code?: unknown; message?: unknown };
+    if (typeof code === 'string' && typeof message === 'string') return { code, message };
+  }
+  new Logger('ErrorFilter').error(`unexpected RPC error: ${(exception as Error)?.stack ?? String(exception)}`);
+  return { code: 'internal', message: 'The service could not handle the request.' };
 }
 
 function describeHttpException(exception: HttpException): string {

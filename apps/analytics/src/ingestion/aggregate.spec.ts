@@ -1,0 +1,154 @@
+import { ReceivedEvent } from '@keymint/contracts';
+import { aggregate, DAY_MS, HOUR_MS, MINUTE_MS } from './aggregate';
+import { InvalidEventError, Issuance, validateEvent } from './event-validation';
+
+const T0 = Date.UTC(2026, 10, 25, 10, 0, 0);
+
+function issuance(overrides: Partial<Issuance> = {}): Issuance {
+  return { applicationId: 'app-a', keyType: 'PRODUCTION', grantType: 'client_credentials', issuedAt: T0, reused: false, ...overrides };
+}
+
+describe('aggregate', () => {
+  it('counts a reused token as served, not minted', () => {
+    const deltas = aggregate([issuance(), issuance({ reused: true }), issuance({ issuedAt: T0 + 59_999 })]);
+    expect(deltas.rollups.minute).toEqual([
+      { bucket: T0, applicationId: 'app-a', keyType: 'PRODUCTION', grantType: 'client_credentials', minted: 2, served: 3 },
+    ]);
+  });
+
+  it('rolls the same events up per minute, hour and day', () => {
+    const deltas = aggregate([issuance({ issuedAt: T0 + 30_000 }), issuance({ issuedAt: T0 + MINUTE_MS + 5 }), issuance({ issuedAt: T0 + HOUR_MS })]);
+    expect(deltas.rollups.minute.map((row) => [row.bucket, row.served])).toEqual([
+      [T0, 1],
+      [T0 + MINUTE_MS, 1],
+      [T0 + HOUR_MS, 1],
+    ]);
+    expect(deltas.rollups.hour.map((row) => [row.bucket, row.served])).toEqual([
+      [T0, 2],
+      [T0 + HOUR_MS, 1],
+    ]);
+    const day = Math.floor(T0 / DAY_MS) * DAY_MS;
+    expect(deltas.rollups.day.map((row) => [row.bucket, row.served])).toEqual([[day, 3]]);
+  });
+
+  it('keeps applications, key types and grant types apart', () => {
+    const deltas = aggregate([
+      issuance(),
+      issuance({ applicationId: 'app-b' }),
+      issuance({ keyType: 'SANDBOX' }),
+      issuance({ grantType: 'password', username: 'ann' }),
+    ]);
+    expect(deltas.rollups.minute).toHaveLength(4);
+    expect(deltas.applicationsSeen.sort()).toEqual(['app-a', 'app-b']);
+  });
+
+  it('adds users from password and refresh grants, never from client credentials', () => {
+    const deltas = aggregate([
+      issuance({ grantType: 'password', username: 'ann', issuedAt: T0 + 5 }),
+      issuance({ grantType: 'refresh_token', username: 'ann', issuedAt: T0 + DAY_MS }),
+      issuance({ grantType: 'password', username: 'ann', issuedAt: T0 }),
+      issuance({ grantType: 'client_credentials', username: 'bob' }),
+      issuance({ grantType: 'password', username: 'ann', applicationId: 'app-b' }),
+    ]);
+    expect(deltas.users).toEqual([
+      { applicationId: 'app-a', username: 'ann', tokenCount: 3, firstSeen: T0, lastSeen: T0 + DAY_MS },
+      { applicationId: 'app-b', username: 'ann', tokenCount: 1, firstSeen: T0, lastSeen: T0 },
+    ]);
+    const day = Math.floor(T0 / DAY_MS) * DAY_MS;
+    expect(deltas.userActivity.day).toEqual([
+      { bucket: day, applicationId: 'app-a', username: 'ann', tokenCount: 2 },
+      { bucket: day + DAY_MS, applicationId: 'app-a', username: 'ann', tokenCount: 1 },
+      { bucket: day, applicationId: 'app-b', username: 'ann', tokenCount: 1 },
+    ]);
+    expect(deltas.userActivity.minute).toEqual([
+      { bucket: T0, applicationId: 'app-a', username: 'ann', tokenCount: 2 },
+      { bucket: T0 + DAY_MS, applicationId: 'app-a', username: 'ann', tokenCount: 1 },
+      { bucket: T0, applicationId: 'app-b', username: 'ann', tokenCount: 1 },
+    ]);
+    expect(deltas.userActivity.hour).toHaveLength(3);
+  });
+
+  it('keeps the latest application change per batch, and the name through a delete that omits it', () => {
+    const deltas = aggregate(
+      [],
+      [
+        { applicationId: 'app-a', name: 'Old', owner: 'alice', deleted: false, occurredAt: 1 },
+        { applicationId: 'app-a', name: 'New', owner: 'alice', deleted: false, occurredAt: 2 },
+        { applicationId: 'app-a', deleted: true, occurredAt: 3 },
+        { applicationId: 'app-b', name: 'Late', owner: 'bob', deleted: false, occurredAt: 9 },
+        { applicationId: 'app-b', name: 'Stale', owner: 'bob', deleted: false, occurredAt: 8 },
+      ],
+    );
+    expect(deltas.applicationChanges).toEqual([
+      { applicationId: 'app-a', name: 'New', owner: 'alice', deleted: true, occurredAt: 3 },
+      { applicationId: 'app-b', name: 'Late', owner: 'bob', deleted: false, occurredAt: 9 },
+    ]);
+  });
+});
+
+describe('validateEvent', () => {
+  const issued = (overrides: Record<string, unknown> = {}) =>
+    ({
+      subject: 'tokens.issued.v1',
+      event: {
+        eventId: '6f1c0f43-6f3e-4a55-9d7f-0d1c4bfb0a11',
+        occurredAt: '2026-11-25T10:00:00Z',
+        tokenId: 't1',
+        applicationId: 'app-a',
+        consumerKey: 'ck',
+        keyType: 'PRODUCTION',
+        grantType: 'password',
+        username: 'ann',
+        scopes: [],
+        tokenType: 'JWT',
+        issuedAt: '2026-11-25T10:00:30.500Z',
+        expiresAt: '2026-11-25T11:00:30.500Z',
+        reused: false,
+        ...overrides,
+      },
+    }) as unknown as ReceivedEvent;
+
+  it('reduces a token event to what the statistics need', () => {
+    expect(validateEvent(issued())).toEqual({
+      kind: 'issuance',
+      issuance: { applicationId: 'app-a', keyType: 'PRODUCTION', grantType: 'password', username: 'ann', issuedAt: T0 + 30_500, reused: false },
+    });
+  });
+
+  it('drops the username of a client-credentials token', () => {
+    expect(validateEvent(issued({ grantType: 'client_credentials', username: 'bob' }))).toEqual({
+      kind: 'issuance',
+      issuance: expect.not.objectContaining({ username: expect.anything() }),
+    });
+  });
+
+  it.each([
+    [{ grantType: 'implicit' }, 'grantType'],
+    [{ keyType: 'production' }, 'keyType'],
+    [{ applicationId: '' }, 'applicationId'],
+    [{ applicationId: 'x'.repeat(101) }, 'applicationId'],
+    [{ username: undefined }, 'username'],
+    [{ issuedAt: 'yesterday' }, 'issuedAt'],
+    [{ issuedAt: '2026-11-25T10:00:00' }, 'issuedAt'],
+    [{ reused: 'no' }, 'reused'],
+    [{ consumerKey: 7 }, 'consumerKey'],
+  ])('rejects %p (field %s)', (overrides, field) => {
+    expect(() => validateEvent(issued(overrides))).toThrow(InvalidEventError);
+    expect(() => validateEvent(issued(overrides))).toThrow(field);
+  });
+
+  it('reads application events and ignores the families no statistic uses', () => {
+    const created = {
+      subject: 'registry.application.created.v1',
+      event: { eventId: 'e', occurredAt: '2026-11-25T10:00:00Z', applicationId: 'app-a', name: 'Shop', owner: 'alice', tokenType: 'JWT', throttlingPolicy: 'Unlimited' },
+    } as unknown as ReceivedEvent;
+    expect(validateEvent(created)).toEqual({
+      kind: 'application',
+      change: { applicationId: 'app-a', name: 'Shop', owner: 'alice', deleted: false, occurredAt: T0 },
+    });
+    const nameless = { ...created, event: { ...created.event, name: undefined } } as unknown as ReceivedEvent;
+    expect(() => validateEvent(nameless)).toThrow('name');
+    const revoked = { subject: 'tokens.revoked.v1', event: { eventId: 'e', occurredAt: '2026-11-25T10:00:00Z' } } as unknown as ReceivedEvent;
+    expect(validateEvent(revoked)).toEqual({ kind: 'ignored' });
+  });
+});

@@ -1,0 +1,30 @@
+import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { REGISTRY_STREAM, TOKENS_STREAM } from '@keymint/contracts';
+import { DurableConsumer, NatsClient } from '@keymint/messaging';
+import { Database } from '@keymint/persistence';
+import { applyEvents } from './rollup-writer';
+
+/**
+ * The two durable consumers. Replicas share the durable names and split the
+ * work; a restarted service resumes where the durable consumer stopped.
+ */
+@Injectable()
+export class IngestionService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly consumers: DurableConsumer[];
+
+  constructor(@Inject(NatsClient) nats: NatsClient, @Inject(Database) database: Database) {
+    this.consumers = [
+      new DurableConsumer(nats, database, { stream: TOKENS_STREAM, durable: 'analytics-tokens', batchSize: 1000 }, applyEvents),
+      new DurableConsumer(nats, database, { stream: REGISTRY_STREAM, durable: 'analytics-registry', batchSize: 500 }, applyEvents),
+    ];
+  }
+
+  onApplicationBootstrap(): void {
+    for (const consumer of this.consumers) consumer.start();
+  }
+
+  // Module destroy runs before the messaging module's shutdown hook closes NATS, so the last batch is acked.
+  async onModuleDestroy(): Promise<void> {
+    await Promise.all(this.consumers.map((consumer) => consumer.stop()));
+  }
+}

@@ -1,0 +1,81 @@
+import { EntityManager } from 'typeorm';
+import { ReceivedEvent } from '@keymint/contracts';
+import { ISSUANCE_TABLES, TABLES, USER_ACTIVITY_TABLES } from '../storage/analytics.entities';
+import { upsertRows } from '../storage/sql';
+import { aggregate, BatchDeltas } from './aggregate';
+import { ApplicationChange, Issuance, validateEvent } from './event-validation';
+
+/**
+ * The consumers' handler: validates every event of the batch (an invalid one
+ * throws, and the consumer parks it after retrying the batch event by event),
+ * aggregates in memory and adds the deltas with one upsert per table.
+ */
+export async function applyEvents(manager: EntityManager, events: ReceivedEvent[]): Promise<void> {
+  const issuances: Issuance[] = [];
+  const changes: ApplicationChange[] = [];
+  for (const received of events) {
+    const validated = validateEvent(received);
+    if (validated.kind === 'issuance') issuances.push(validated.issuance);
+    else if (validated.kind === 'application') changes.push(validated.change);
+  }
+  await writeDeltas(manager, aggregate(issuances, changes));
+}
+
+export async function writeDeltas(manager: EntityManager, deltas: BatchDeltas): Promise<void> {
+  for (const resolution of ['minute', 'hour', 'day'] as const) {
+    await upsertRows(
+      manager,
+      ISSUANCE_TABLES[resolution],
+      ['bucket', 'applicationId', 'keyType', 'grantType', 'minted', 'served'],
+      ['bucket', 'applicationId', 'keyType', 'grantType'],
+      deltas.rollups[resolution],
+      (existing) => `DO UPDATE SET "minted" = ${existing}."minted" + excluded."minted", "served" = ${existing}."served" + excluded."served"`,
+    );
+  }
+  await upsertRows(
+    manager,
+    TABLES.applicationUsers,
+    ['applicationId', 'username', 'tokenCount', 'firstSeen', 'lastSeen'],
+    ['applicationId', 'username'],
+    deltas.users,
+    (existing) =>
+      `DO UPDATE SET "tokenCount" = ${existing}."tokenCount" + excluded."tokenCount", ` +
+      `"firstSeen" = CASE WHEN excluded."firstSeen" < ${existing}."firstSeen" THEN excluded."firstSeen" ELSE ${existing}."firstSeen" END, ` +
+      `"lastSeen" = CASE WHEN excluded."lastSeen" > ${existing}."lastSeen" THEN excluded."lastSeen" ELSE ${existing}."lastSeen" END`,
+  );
+  for (const resolution of ['minute', 'hour', 'day'] as const) {
+    await upsertRows(
+      manager,
+      USER_ACTIVITY_TABLES[resolution],
+      ['bucket', 'applicationId', 'username', 'tokenCount'],
+      ['bucket', 'applicationId', 'username'],
+      deltas.userActivity[resolution],
+      (existing) => `DO UPDATE SET "tokenCount" = ${existing}."tokenCount" + excluded."tokenCount"`,
+    );
+  }
+  // Issuance for an application the registry has not announced yet still counts; its name shows once known.
+  await upsertRows(
+    manager,
+    TABLES.applications,
+    ['applicationId', 'name', 'owner', 'deletedAt', 'lastEventAt'],
+    ['applicationId'],
+    deltas.applicationsSeen.map((applicationId) => ({ applicationId, name: null, owner: null, deletedAt: null, lastEventAt: 0 })),
+    () => 'DO NOTHING',
+  );
+  await upsertRows(
+    manager,
+    TABLES.applications,
+    ['applicationId', 'name', 'owner', 'deletedAt', 'lastEventAt'],
+    ['applicationId'],
+    deltas.applicationChanges.map((change) => ({
+      applicationId: change.applicationId,
+      name: change.name ?? null,
+      owner: change.owner ?? null,
+      deletedAt: change.deleted ? change.occurredAt : null,
+      lastEventAt: change.occurredAt,
+    })),
+    (existing) =>
+      `DO UPDATE SET "name" = COALESCE(excluded."name", ${existing}."name"), "owner" = COALESCE(excluded."owner", ${existing}."owner"), ` +
+      `"deletedAt" = excluded."deletedAt", "lastEventAt" = excluded."lastEventAt" WHERE excluded."lastEventAt" >= ${existing}."lastEventAt"`,
+  );
+}

@@ -1,0 +1,96 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ServiceName } from '@keymint/config';
+import { NatsServerProcess } from './nats-server';
+import { freePort } from './ports';
+import { SERVICE_CATALOG, ServiceProcess } from './services';
+
+/**
+ * A real keymint cluster for end-to-end tests and benchmarks: its own nats-server with
+ * JetStream on a free port, the compiled services as child processes on free
+ * ports, SQLite files (or PostgreSQL via dbUrl) in a temporary folder.
+ * Run `npm run build` first (`npm test` does). Used by the e2e tests and the benchmark.
+ */
+export interface TestCluster {
+  nats: NatsServerProcess;
+  services: Partial<Record<ServiceName, ServiceProcess>>;
+  dataDir: string;
+  admin: { username: string; password: string };
+  /** http://127.0.0.1:<port><path> of a service. */
+  url(service: ServiceName, path?: string): string;
+  httpsPort(service: ServiceName): number;
+  /** Basic authorization header value for the admin user. */
+  adminAuthorization(): string;
+  service(name: ServiceName): ServiceProcess;
+  stop(): Promise<void>;
+}
+
+export interface TestClusterOptions {
+  services?: ServiceName[];
+  env?: Record<string, string>;
+  dbUrl?: string;
+}
+
+export async function startTestCluster(options: TestClusterOptions = {}): Promise<TestCluster> {
+  const serviceNames = options.services ?? (['application-registry', 'token-service', 'analytics'] as ServiceName[]);
+  const dataDir = mkdtempSync(join(tmpdir(), 'keymint-e2e-'));
+  const nats = new NatsServerProcess({ port: await freePort(), storeDir: join(dataDir, 'nats'), logFile: join(dataDir, 'nats.log') });
+  await nats.start();
+
+  const admin = { username: 'admin', password: `Adm1n-${randomBytes(12).toString('hex')}` };
+  const ports: Record<string, { http: number; https: number }> = {};
+  const portEnv: Record<string, string> = {};
+  for (const name of Object.keys(SERVICE_CATALOG) as ServiceName[]) {
+    ports[name] = { http: await freePort(), https: await freePort() };
+    portEnv[SERVICE_CATALOG[name].httpPortVariable] = String(ports[name].http);
+    portEnv[SERVICE_CATALOG[name].httpsPortVariable] = String(ports[name].https);
+  }
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    DATA_DIR: dataDir,
+    NATS_URL: nats.url,
+    BIND_HOST: '127.0.0.1',
+    ADMIN_USERNAME: admin.username,
+    ADMIN_PASSWORD: admin.password,
+    ISSUER: `https://localhost:${ports['token-service'].https}/oauth2/token`,
+    ...portEnv,
+    ...(options.dbUrl ? { DB_URL: options.dbUrl } : {}),
+    ...options.env,
+  };
+
+  const services: Partial<Record<ServiceName, ServiceProcess>> = {};
+  for (const name of serviceNames) {
+    services[name] = new ServiceProcess({ name, env, httpPort: ports[name].http, logFile: join(dataDir, 'logs', `${name}.log`) });
+  }
+  const cluster: TestCluster = {
+    nats,
+    services,
+    dataDir,
+    admin,
+    url: (service, path = '') => `http://127.0.0.1:${ports[service].http}${path}`,
+    httpsPort: (service) => ports[service].https,
+    adminAuthorization: () => `Basic ${Buffer.from(`${admin.username}:${admin.password}`).toString('base64')}`,
+    service: (name) => {
+      const service = services[name];
+      if (!service) throw new Error(`${name} is not part of this test cluster`);
+      return service;
+    },
+    stop: async () => {
+      await Promise.all(Object.values(services).map((service) => service!.stop()));
+      for (const service of Object.values(services)) service!.closeLog();
+      await nats.stop();
+      if (!process.env.KEEP_TEST_DATA) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  try {
+    for (const service of Object.values(services)) service!.start();
+    await Promise.all(Object.values(services).map((service) => service!.waitHealthy()));
+  } catch (error) {
+    await cluster.stop().catch(() => undefined);
+    throw error;
+  }
+  return cluster;
+}
