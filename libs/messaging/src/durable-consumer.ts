@@ -97,13 +97,17 @@ export class DurableConsumer {
   private async applyBatch(batch: JsMsg[]): Promise<void> {
     const parsed = batch.map((message) => ({ message, parsed: parseEvent(message) }));
     try {
+      const parkedLines: string[] = [];
       await this.database.transaction(async (manager) => {
+        parkedLines.length = 0;
         const fresh = await this.skipConsumed(manager, parsed);
         for (const item of parsed) {
-          if (typeof item.parsed === 'string') await this.park(manager, item.message, item.parsed);
+          if (typeof item.parsed === 'string') parkedLines.push(await this.park(manager, item.message, item.parsed));
         }
         if (fresh.length > 0) await this.handler(manager, fresh);
       });
+      // Logged after the commit: a batch that is rolled back and retried one by one logs each parked event once.
+      for (const line of parkedLines) this.logger.warn(line);
     } catch (error) {
       if (!(await this.database.ping())) {
         // The store is down, not the events: hand them back for redelivery instead of parking them.
@@ -115,7 +119,7 @@ export class DurableConsumer {
       for (const item of parsed) {
         const event = item.parsed;
         if (typeof event === 'string') {
-          await this.database.transaction((manager) => this.park(manager, item.message, event));
+          this.logger.warn(await this.database.transaction((manager) => this.park(manager, item.message, event)));
           continue;
         }
         try {
@@ -124,8 +128,10 @@ export class DurableConsumer {
             if (fresh.length > 0) await this.handler(manager, fresh);
           });
         } catch (handlerError) {
-          await this.database.transaction((manager) =>
-            this.park(manager, item.message, `handler failed: ${(handlerError as Error).message}`),
+          this.logger.warn(
+            await this.database.transaction((manager) =>
+              this.park(manager, item.message, `handler failed: ${(handlerError as Error).message}`),
+            ),
           );
         }
       }
@@ -158,8 +164,8 @@ export class DurableConsumer {
     return fresh;
   }
 
-  private async park(manager: EntityManager, message: JsMsg, reason: string): Promise<void> {
-    this.logger.warn(`parked message ${message.seq} on ${message.subject}: ${reason}`);
+  /** Stores the message with the reason; returns the log line for the caller to write once committed. */
+  private async park(manager: EntityManager, message: JsMsg, reason: string): Promise<string> {
     await manager.insert(ParkedEvent, {
       consumer: this.options.durable,
       subject: message.subject,
@@ -167,6 +173,7 @@ export class DurableConsumer {
       reason,
       parkedAt: Date.now(),
     });
+    return `parked message ${message.seq} on ${message.subject}: ${reason}`;
   }
 }
 
