@@ -3,25 +3,46 @@ import { ApplicationRegistryConfig, CONFIG } from '@keymint/config';
 import { MESSAGING_ENTITIES, MessagingModule } from '@keymint/messaging';
 import { PersistenceModule } from '@keymint/persistence';
 import { ObservabilityController } from '@keymint/http-kit';
+import { ApplicationEntity } from './applications/application.entity';
+import { ApplicationsModule } from './applications/applications.module';
+import { AuthModule } from './auth/auth.module';
+import { KeysModule } from './keys/keys.module';
+import { OAuthKeyEntity } from './keys/oauth-key.entity';
 import { Initial1700000000000 } from './migrations/1700000000000-initial';
+import { OpenApiController } from './openapi/openapi.controller';
+import { RpcModule } from './rpc/rpc.module';
+import { ScopeEntity } from './scopes/scope.entity';
+import { ScopesModule } from './scopes/scopes.module';
+import { UserEntity } from './users/user.entity';
+import { UsersModule } from './users/users.module';
+
+export const REGISTRY_ENTITIES = [UserEntity, ScopeEntity, ApplicationEntity, OAuthKeyEntity];
 
 @Module({})
 export class ApplicationRegistryModule {
   static forRoot(config: ApplicationRegistryConfig): DynamicModule {
     return {
       module: ApplicationRegistryModule,
+      global: true,
       imports: [
         PersistenceModule.forRoot({
           service: 'registry',
           dataDir: config.DATA_DIR,
           dbUrl: config.DB_URL,
-          entities: [...MESSAGING_ENTITIES],
+          entities: [...MESSAGING_ENTITIES, ...REGISTRY_ENTITIES],
           migrations: [Initial1700000000000],
         }),
         MessagingModule.forRoot({ service: 'application-registry', natsUrl: config.NATS_URL, rpcTimeoutMs: config.RPC_TIMEOUT_MS }),
+        AuthModule,
+        UsersModule,
+        ScopesModule,
+        ApplicationsModule,
+        KeysModule,
+        RpcModule,
       ],
-      controllers: [ObservabilityController],
+      controllers: [ObservabilityController, OpenApiController],
       providers: [{ provide: CONFIG, useValue: config }],
+      exports: [CONFIG],
     };
   }
 }

@@ -1,0 +1,41 @@
+import { descriptionOf } from '../../../test/bad-request';
+import { parseGenerateKeysInput, parseGenerateTokenInput, parseUpdateKeyInput } from './key-input';
+
+describe('key input', () => {
+  it('fills WSO2 defaults', () => {
+    expect(parseGenerateKeysInput({ keyType: 'SANDBOX' })).toEqual({
+      keyType: 'SANDBOX',
+      grantTypes: ['client_credentials'],
+      scopes: [],
+      validityTime: 3600,
+      callbackUrl: '',
+    });
+  });
+
+  it('accepts validityTime as a numeric string', () => {
+    expect(parseGenerateKeysInput({ keyType: 'PRODUCTION', validityTime: '120' }).validityTime).toBe(120);
+    expect(parseUpdateKeyInput({ validityTime: 60 })).toEqual({ grantTypes: undefined, scopes: undefined, validityTime: 60, callbackUrl: undefined });
+  });
+
+  it('names what is wrong', () => {
+    expect(descriptionOf(() => parseGenerateKeysInput({}))).toContain("'keyType'");
+    expect(descriptionOf(() => parseGenerateKeysInput({ keyType: 'TEST' }))).toContain("'keyType'");
+    expect(descriptionOf(() => parseGenerateKeysInput({ keyType: 'SANDBOX', grantTypesToBeSupported: ['password', 'implicit'] }))).toContain(
+      "'implicit'",
+    );
+    expect(descriptionOf(() => parseGenerateKeysInput({ keyType: 'SANDBOX', validityTime: -5 }))).toContain("'validityTime'");
+    expect(descriptionOf(() => parseGenerateKeysInput({ keyType: 'SANDBOX', scopes: ['bad scope'] }))).toContain("'bad scope'");
+    expect(descriptionOf(() => parseGenerateKeysInput({ keyType: 'SANDBOX', callbackUrl: 'not a url' }))).toContain("'callbackUrl'");
+    expect(descriptionOf(() => parseUpdateKeyInput({ supportedGrantTypes: [] }))).toContain("'supportedGrantTypes'");
+    expect(descriptionOf(() => parseGenerateTokenInput({}))).toBe("'consumerSecret' is required.");
+    expect(descriptionOf(() => parseGenerateTokenInput({ consumerSecret: 's', validityPeriod: 0 }))).toContain("'validityPeriod'");
+  });
+
+  it('keeps -1 as "the key\'s validityTime" for generate-token', () => {
+    expect(parseGenerateTokenInput({ consumerSecret: 's', validityPeriod: -1, scopes: ['a'] })).toEqual({
+      consumerSecret: 's',
+      validityPeriod: -1,
+      scopes: ['a'],
+    });
+  });
+});

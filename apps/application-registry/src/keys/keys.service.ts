@@ -1,0 +1,240 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import type { ClientRecord, IssueTokenResponse, RpcErrorCode } from '@keymint/contracts';
+import type { Principal } from '@keymint/http-kit';
+import { publishInTransaction, RpcClient, RpcError } from '@keymint/messaging';
+import { Database } from '@keymint/persistence';
+import { ApplicationEntity } from '../applications/application.entity';
+import { ApplicationsService } from '../applications/applications.service';
+import { isUniqueViolation, RegistryError } from '../common/http-errors';
+import { isUuid } from '../common/validation';
+import { ScopesService } from '../scopes/scopes.service';
+import { UserEntity } from '../users/user.entity';
+import { consumerSecretMatches, hashConsumerSecret, newConsumerKey, newConsumerSecret } from './client-credentials';
+import { GenerateKeysInput, GenerateTokenInput, UpdateKeyInput } from './dto/key-input';
+import { keyRefEvent, keysEvent } from './key-events';
+import { applicationKeyView, ApplicationKeyView } from './key-view';
+import { OAuthKeyEntity } from './oauth-key.entity';
+
+export interface GeneratedKeyView extends ApplicationKeyView {
+  consumerSecret: string;
+}
+
+@Injectable()
+export class KeysService {
+  private readonly logger = new Logger('KeysService');
+
+  constructor(
+    @Inject(Database) private readonly database: Database,
+    @Inject(ApplicationsService) private readonly applications: ApplicationsService,
+    @Inject(ScopesService) private readonly scopes: ScopesService,
+    @Inject(RpcClient) private readonly rpc: RpcClient,
+  ) {}
+
+  async generate(principal: Principal, applicationId: string, input: GenerateKeysInput): Promise<GeneratedKeyView> {
+    const application = await this.applications.findVisible(principal, applicationId);
+    const consumerSecret = newConsumerSecret();
+    const now = Date.now();
+    const key: OAuthKeyEntity = {
+      keyMappingId: randomUUID(),
+      applicationId: application.applicationId,
+      keyType: input.keyType,
+      consumerKey: newConsumerKey(),
+      consumerSecretHash: hashConsumerSecret(consumerSecret),
+      grantTypes: input.grantTypes,
+      scopes: input.scopes,
+      validityTime: input.validityTime,
+      callbackUrl: input.callbackUrl,
+      createdAt: now,
+      updatedAt: now,
+    };
+    try {
+      await this.database.transaction(async (manager) => {
+        await this.assertScopesAllowed(manager, application.owner, input.scopes);
+        if (!(await manager.existsBy(ApplicationEntity, { applicationId: application.applicationId }))) {
+          throw RegistryError.notFound(`Application ${applicationId} was not found.`);
+        }
+        if (await manager.existsBy(OAuthKeyEntity, { applicationId: application.applicationId, keyType: input.keyType })) {
+          throw duplicateKeyType(input.keyType);
+        }
+        await manager.insert(OAuthKeyEntity, key);
+        await publishInTransaction(manager, 'registry.keys.generated.v1', keysEvent(key));
+      });
+    } catch (error) {
+      throw isUniqueViolation(error) ? duplicateKeyType(input.keyType) : error;
+    }
+    return { ...applicationKeyView(key), consumerSecret };
+  }
+
+  async list(principal: Principal, applicationId: string): Promise<{ count: number; list: ApplicationKeyView[] }> {
+    const application = await this.applications.findVisible(principal, applicationId);
+    const keys = await this.database.consistentRead((manager) =>
+      manager.find(OAuthKeyEntity, { where: { applicationId: application.applicationId }, order: { keyType: 'ASC' } }),
+    );
+    return { count: keys.length, list: keys.map(applicationKeyView) };
+  }
+
+  async get(principal: Principal, applicationId: string, keyMappingId: string): Promise<ApplicationKeyView> {
+    return applicationKeyView(await this.findKey(principal, applicationId, keyMappingId));
+  }
+
+  async update(principal: Principal, applicationId: string, keyMappingId: string, input: UpdateKeyInput): Promise<ApplicationKeyView> {
+    const { application, key: found } = await this.findApplicationKey(principal, applicationId, keyMappingId);
+    const updated = await this.database.transaction(async (manager) => {
+      const current = await manager.findOneBy(OAuthKeyEntity, { keyMappingId: found.keyMappingId });
+      if (!current) throw keyNotFound(keyMappingId);
+      if (input.scopes) await this.assertScopesAllowed(manager, application.owner, input.scopes);
+      const changed: OAuthKeyEntity = {
+        ...current,
+        grantTypes: input.grantTypes ?? current.grantTypes,
+        scopes: input.scopes ?? current.scopes,
+        validityTime: input.validityTime ?? current.validityTime,
+        callbackUrl: input.callbackUrl ?? current.callbackUrl,
+        updatedAt: Date.now(),
+      };
+      await manager.update(
+        OAuthKeyEntity,
+        { keyMappingId: current.keyMappingId },
+        {
+          grantTypes: changed.grantTypes,
+          scopes: changed.scopes,
+          validityTime: changed.validityTime,
+          callbackUrl: changed.callbackUrl,
+          updatedAt: changed.updatedAt,
+        },
+      );
+      await publishInTransaction(manager, 'registry.keys.updated.v1', keysEvent(changed));
+      return changed;
+    });
+    return applicationKeyView(updated);
+  }
+
+  /** The old secret stops working at once; the token service revokes the key's tokens on the event. */
+  async regenerateSecret(principal: Principal, applicationId: string, keyMappingId: string): Promise<{ consumerKey: string; consumerSecret: string }> {
+    const found = await this.findKey(principal, applicationId, keyMappingId);
+    const consumerSecret = newConsumerSecret();
+    await this.database.transaction(async (manager) => {
+      const current = await manager.findOneBy(OAuthKeyEntity, { keyMappingId: found.keyMappingId });
+      if (!current) throw keyNotFound(keyMappingId);
+      await manager.update(
+        OAuthKeyEntity,
+        { keyMappingId: current.keyMappingId },
+        { consumerSecretHash: hashConsumerSecret(consumerSecret), updatedAt: Date.now() },
+      );
+      await publishInTransaction(manager, 'registry.keys.secret-regenerated.v1', keyRefEvent(current));
+    });
+    return { consumerKey: found.consumerKey, consumerSecret };
+  }
+
+  async remove(principal: Principal, applicationId: string, keyMappingId: string): Promise<void> {
+    const found = await this.findKey(principal, applicationId, keyMappingId);
+    await this.database.transaction(async (manager) => {
+      const current = await manager.findOneBy(OAuthKeyEntity, { keyMappingId: found.keyMappingId });
+      if (!current) throw keyNotFound(keyMappingId);
+      await manager.delete(OAuthKeyEntity, { keyMappingId: current.keyMappingId });
+      await publishInTransaction(manager, 'registry.keys.revoked.v1', keyRefEvent(current));
+    });
+  }
+
+  /** Asks the token service for a client-credentials token after checking the secret here (a wrong one never leaves the registry). */
+  async generateToken(principal: Principal, applicationId: string, keyMappingId: string, input: GenerateTokenInput): Promise<IssueTokenResponse> {
+    const key = await this.findKey(principal, applicationId, keyMappingId);
+    if (!consumerSecretMatches(input.consumerSecret, key.consumerSecretHash)) {
+      throw RegistryError.invalidClientSecret('The consumer secret does not match this key.');
+    }
+    try {
+      return await this.rpc.request('tokens.rpc.issue.v1', {
+        consumerKey: key.consumerKey,
+        consumerSecret: input.consumerSecret,
+        ...(input.validityPeriod !== undefined ? { validityPeriod: input.validityPeriod } : {}),
+        ...(input.scopes !== undefined ? { scopes: input.scopes } : {}),
+      });
+    } catch (error) {
+      if (error instanceof RpcError) throw this.tokenServiceError(error);
+      throw error;
+    }
+  }
+
+  /** The client record the token service asks for (RPC registry.rpc.client.get.v1); null for an unknown key. */
+  async clientRecord(consumerKey: string): Promise<ClientRecord | null> {
+    return this.database.consistentRead(async (manager) => {
+      const key = await manager.findOneBy(OAuthKeyEntity, { consumerKey });
+      if (!key) return null;
+      const application = await manager.findOneBy(ApplicationEntity, { applicationId: key.applicationId });
+      if (!application) return null;
+      return {
+        consumerKey: key.consumerKey,
+        consumerSecretHash: key.consumerSecretHash,
+        keyMappingId: key.keyMappingId,
+        keyType: key.keyType,
+        keyState: 'ACTIVE',
+        grantTypes: key.grantTypes,
+        scopes: await this.scopes.definitions(manager, key.scopes),
+        validityTime: key.validityTime,
+        applicationId: application.applicationId,
+        applicationName: application.name,
+        owner: application.owner,
+        tokenType: application.tokenType,
+      };
+    });
+  }
+
+  private async findKey(principal: Principal, applicationId: string, keyMappingId: string): Promise<OAuthKeyEntity> {
+    return (await this.findApplicationKey(principal, applicationId, keyMappingId)).key;
+  }
+
+  /** The key of an application the caller may see; 404 for a key of another application. */
+  private async findApplicationKey(
+    principal: Principal,
+    applicationId: string,
+    keyMappingId: string,
+  ): Promise<{ application: ApplicationEntity; key: OAuthKeyEntity }> {
+    const application = await this.applications.findVisible(principal, applicationId);
+    if (!isUuid(keyMappingId)) throw keyNotFound(keyMappingId);
+    const key = await this.database.consistentRead((manager) =>
+      manager.findOneBy(OAuthKeyEntity, { keyMappingId: keyMappingId.toLowerCase(), applicationId: application.applicationId }),
+    );
+    if (!key) throw keyNotFound(keyMappingId);
+    return { application, key };
+  }
+
+  /**
+   * Every scope must exist and, when it is bound to roles, the application's
+   * owner must hold one of them: client-credentials tokens act as the owner and
+   * are not checked against bindings by the token service, so a subscriber's key
+   * must never allow `apim:admin`.
+   */
+  private async assertScopesAllowed(manager: EntityManager, owner: string, scopes: string[]): Promise<void> {
+    const missing = await this.scopes.missing(manager, scopes);
+    if (missing.length > 0) throw RegistryError.badRequest(`Scope '${missing[0]}' does not exist (see /api/am/admin/v2/scopes).`);
+    const ownerRoles = (await manager.findOneBy(UserEntity, { username: owner }))?.roles ?? [];
+    for (const scope of await this.scopes.definitions(manager, scopes)) {
+      if (scope.bindings.length > 0 && !scope.bindings.some((role) => (ownerRoles as string[]).includes(role))) {
+        throw RegistryError.badRequest(
+          `Scope '${scope.name}' is bound to the role(s) ${scope.bindings.join(', ')}, which the application owner '${owner}' does not hold.`,
+        );
+      }
+    }
+  }
+
+  private tokenServiceError(error: RpcError) {
+    const clientErrors: RpcErrorCode[] = ['invalid_request', 'invalid_scope', 'unauthorized_client'];
+    if (clientErrors.includes(error.code)) return RegistryError.badRequest(`The token service refused the request (${error.code}): ${error.message}`);
+    if (error.code === 'invalid_client') return RegistryError.invalidClientSecret('The token service did not accept the consumer key and secret.');
+    if (error.code === 'not_found') return RegistryError.notFound('The token service does not know this key yet; retry in a moment.');
+    if (error.code === 'timeout' || error.code === 'unavailable') {
+      return RegistryError.unavailable('The token service is not reachable right now; retry later.');
+    }
+    this.logger.warn(`tokens.rpc.issue.v1 failed: ${error.code}`);
+    return RegistryError.badGateway('The token service could not issue a token.');
+  }
+}
+
+function keyNotFound(keyMappingId: string) {
+  return RegistryError.notFound(`Key ${keyMappingId.slice(0, 64)} was not found for this application.`);
+}
+
+function duplicateKeyType(keyType: string) {
+  return RegistryError.conflict(`This application already has a ${keyType} key; update or delete it instead.`);
+}

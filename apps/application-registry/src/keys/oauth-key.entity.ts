@@ -1,0 +1,45 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { GrantType, KeyType } from '@keymint/contracts';
+import { bigintAsNumber, jsonText } from '@keymint/persistence';
+
+export const KEY_TYPES: readonly KeyType[] = ['PRODUCTION', 'SANDBOX'];
+export const GRANT_TYPES: readonly GrantType[] = ['client_credentials', 'password', 'refresh_token'];
+
+/** A consumer key of an application: at most one per key type. */
+@Entity('oauth_keys')
+export class OAuthKeyEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  keyMappingId: string;
+
+  @Column({ type: 'varchar', length: 36 })
+  applicationId: string;
+
+  @Column({ type: 'varchar', length: 10 })
+  keyType: KeyType;
+
+  @Column({ type: 'varchar', length: 64 })
+  consumerKey: string;
+
+  /** Hex SHA-256 of the secret; the secret itself is shown once and never stored. */
+  @Column({ type: 'varchar', length: 64 })
+  consumerSecretHash: string;
+
+  @Column({ type: 'text', transformer: jsonText })
+  grantTypes: GrantType[];
+
+  @Column({ type: 'text', transformer: jsonText })
+  scopes: string[];
+
+  /** Default access token lifetime in seconds. */
+  @Column({ type: 'integer' })
+  validityTime: number;
+
+  @Column({ type: 'text' })
+  callbackUrl: string;
+
+  @Column({ type: 'bigint', transformer: bigintAsNumber })
+  createdAt: number;
+
+  @Column({ type: 'bigint', transformer: bigintAsNumber })
+  updatedAt: number;
+}

@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import type { UserV1 } from '@keymint/contracts';
+import { publishInTransaction } from '@keymint/messaging';
+import { Database } from '@keymint/persistence';
+import { ApplicationsService } from '../applications/applications.service';
+import { isUniqueViolation, RegistryError } from '../common/http-errors';
+import { CredentialCache } from './credential-cache';
+import { CreateUserInput } from './dto/user.dto';
+import { hashPassword, verifyAgainstDummy, verifyPassword } from './password-hasher';
+import { canonicalUsername, USERNAME_PATTERN } from './roles';
+import { UserEntity } from './user.entity';
+
+export interface UserView {
+  userId: string;
+  username: string;
+  roles: string[];
+}
+
+export interface AuthenticatedUser {
+  username: string;
+  roles: string[];
+}
+
+@Injectable()
+export class UsersService {
+  private readonly cache = new CredentialCache();
+
+  constructor(
+    @Inject(Database) private readonly database: Database,
+    @Inject(ApplicationsService) private readonly applications: ApplicationsService,
+  ) {}
+
+  async create(input: CreateUserInput): Promise<UserView> {
+    const now = Date.now();
+    const user: UserEntity = {
+      userId: randomUUID(),
+      username: input.username,
+      passwordHash: await hashPassword(input.password),
+      roles: input.roles,
+      createdAt: now,
+      updatedAt: now,
+    };
+    try {
+      await this.database.transaction((manager) => this.insert(manager, user));
+    } catch (error) {
+      throw isUniqueViolation(error) ? duplicateUser(input.username) : error;
+    }
+    return userView(user);
+  }
+
+  /** Inserts a user and its event in the caller's transaction (also used by the admin bootstrap). */
+  async insert(manager: EntityManager, user: UserEntity): Promise<void> {
+    if (await manager.existsBy(UserEntity, { username: user.username })) throw duplicateUser(user.username);
+    await manager.insert(UserEntity, user);
+    await publishInTransaction(manager, 'registry.user.created.v1', userEvent(user));
+  }
+
+  async list(): Promise<{ count: number; list: UserView[] }> {
+    const users = await this.database.consistentRead((manager) => manager.find(UserEntity, { order: { username: 'ASC' } }));
+    return { count: users.length, list: users.map(userView) };
+  }
+
+  async get(username: string): Promise<UserView> {
+    return userView(await this.find(username));
+  }
+
+  async changePassword(username: string, password: string): Promise<UserView> {
+    const found = await this.find(username);
+    const passwordHash = await hashPassword(password);
+    await this.database.transaction(async (manager) => {
+      const result = await manager.update(UserEntity, { userId: found.userId }, { passwordHash, updatedAt: Date.now() });
+      if (!result.affected) throw notFound(username);
+      await publishInTransaction(manager, 'registry.user.updated.v1', userEvent(found));
+    });
+    this.cache.forget(found.username);
+    return userView(found);
+  }
+
+  /**
+   * Deletes a user and the applications it owns (each with its own
+   * `registry.application.deleted.v1`). The last admin cannot be deleted: nobody could manage the registry.
+   */
+  async remove(username: string): Promise<void> {
+    const found = await this.find(username);
+    await this.database.transaction(async (manager) => {
+      if (found.roles.includes('admin')) {
+        const admins = (await manager.find(UserEntity)).filter((user) => user.roles.includes('admin'));
+        if (admins.length <= 1) throw RegistryError.conflict(`'${found.username}' is the last admin and cannot be deleted.`);
+      }
+      const result = await manager.delete(UserEntity, { userId: found.userId });
+      if (!result.affected) throw notFound(username);
+      await this.applications.removeAllOwnedBy(manager, found.username);
+      await publishInTransaction(manager, 'registry.user.deleted.v1', userEvent(found));
+    });
+    this.cache.forget(found.username);
+  }
+
+  /** Username (any case) and password; null for an unknown user or a wrong password, with the same cost. */
+  async authenticate(username: string, password: string): Promise<AuthenticatedUser | null> {
+    const cached = this.cache.get(username, password);
+    if (cached) return cached;
+    if (username.length > 64 || password.length > 1024) return null;
+    const canonical = canonicalUsername(username);
+    const user = USERNAME_PATTERN.test(canonical)
+      ? await this.database.consistentRead((manager) => manager.findOneBy(UserEntity, { username: canonical }))
+      : null;
+    if (!user) return verifyAgainstDummy(password).then(() => null);
+    if (!(await verifyPassword(password, user.passwordHash))) return null;
+    this.cache.set(username, password, user.username, user.roles);
+    return { username: user.username, roles: user.roles };
+  }
+
+  /** Roles of a local user, [] when there is none (Bearer tokens of clients or unknown users). */
+  async rolesOf(username: string): Promise<string[]> {
+    const canonical = canonicalUsername(username);
+    if (!USERNAME_PATTERN.test(canonical)) return [];
+    const user = await this.database.consistentRead((manager) => manager.findOneBy(UserEntity, { username: canonical }));
+    return user?.roles ?? [];
+  }
+
+  async count(): Promise<number> {
+    return this.database.consistentRead((manager) => manager.count(UserEntity));
+  }
+
+  private async find(username: string): Promise<UserEntity> {
+    const canonical = canonicalUsername(username);
+    if (!USERNAME_PATTERN.test(canonical)) throw notFound(username);
+    const user = await this.database.consistentRead((manager) => manager.findOneBy(UserEntity, { username: canonical }));
+    if (!user) throw notFound(username);
+    return user;
+  }
+}
+
+function notFound(username: string) {
+  return RegistryError.notFound(`User '${username.slice(0, 64)}' was not found.`);
+}
+
+function duplicateUser(username: string) {
+  return RegistryError.conflict(`User '${username}' already exists (usernames are case-insensitive).`);
+}
+
+function userEvent(user: UserEntity): UserV1 {
+  return { username: user.username, roles: user.roles };
+}
+
+function userView(user: UserEntity): UserView {
+  return { userId: user.userId, username: user.username, roles: user.roles };
+}
