@@ -3,7 +3,29 @@ import { TokenServiceConfig, CONFIG } from '@keymint/config';
 import { MESSAGING_ENTITIES, MessagingModule } from '@keymint/messaging';
 import { PersistenceModule } from '@keymint/persistence';
 import { ObservabilityController } from '@keymint/http-kit';
+import { AuthFailureLimiter } from './clients/auth-failure-limiter';
+import { ClientAuthenticator } from './clients/client-authenticator';
+import { ClientCache } from './clients/client-cache';
+import { DiscoveryController } from './discovery/discovery.controller';
+import { IntrospectionController } from './introspection/introspection.controller';
+import { IntrospectionService } from './introspection/introspection.service';
 import { Initial1700000000000 } from './migrations/1700000000000-initial';
+import { RegistryEventsConsumer } from './registry-events/registry-events.consumer';
+import { RevocationController } from './revocation/revocation.controller';
+import { RevocationService } from './revocation/revocation.service';
+import { TokensRpcController } from './rpc/tokens-rpc.controller';
+import { ClientCredentialsGrant } from './token-endpoint/grants/client-credentials.grant';
+import { GRANT_HANDLERS, GrantHandler } from './token-endpoint/grants/grant-handler';
+import { PasswordGrant } from './token-endpoint/grants/password.grant';
+import { RefreshTokenGrant } from './token-endpoint/grants/refresh-token.grant';
+import { TokenEndpointService } from './token-endpoint/token-endpoint.service';
+import { TokenController } from './token-endpoint/token.controller';
+import { TokenIssuer } from './tokens/token-issuer';
+import { ReuseInvalidation } from './tokens/reuse-invalidation';
+import { ReuseSlot } from './tokens/reuse-slot.entity';
+import { TokenRecord } from './tokens/token.entity';
+import { TokenStore } from './tokens/token-store';
+import { TokenWriter } from './tokens/token-writer';
 
 @Module({})
 export class TokenServiceModule {
@@ -15,13 +37,34 @@ export class TokenServiceModule {
           service: 'token',
           dataDir: config.DATA_DIR,
           dbUrl: config.DB_URL,
-          entities: [...MESSAGING_ENTITIES],
+          entities: [...MESSAGING_ENTITIES, TokenRecord, ReuseSlot],
           migrations: [Initial1700000000000],
         }),
         MessagingModule.forRoot({ service: 'token-service', natsUrl: config.NATS_URL, rpcTimeoutMs: config.RPC_TIMEOUT_MS }),
       ],
-      controllers: [ObservabilityController],
-      providers: [{ provide: CONFIG, useValue: config }],
+      controllers: [ObservabilityController, TokenController, RevocationController, IntrospectionController, DiscoveryController, TokensRpcController],
+      providers: [
+        { provide: CONFIG, useValue: config },
+        AuthFailureLimiter,
+        ClientCache,
+        ClientAuthenticator,
+        TokenWriter,
+        TokenIssuer,
+        TokenStore,
+        ReuseInvalidation,
+        ClientCredentialsGrant,
+        PasswordGrant,
+        RefreshTokenGrant,
+        {
+          provide: GRANT_HANDLERS,
+          inject: [ClientCredentialsGrant, PasswordGrant, RefreshTokenGrant],
+          useFactory: (...grants: GrantHandler[]): GrantHandler[] => grants,
+        },
+        TokenEndpointService,
+        RevocationService,
+        IntrospectionService,
+        RegistryEventsConsumer,
+      ],
     };
   }
 }

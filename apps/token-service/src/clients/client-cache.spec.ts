@@ -1,0 +1,64 @@
+import { ClientRecord } from '@keymint/contracts';
+import { RpcClient, RpcError, NatsClient } from '@keymint/messaging';
+import { ClientCache, isClientRecord } from './client-cache';
+
+const record: ClientRecord = {
+  consumerKey: 'key',
+  consumerSecretHash: 'a'.repeat(64),
+  keyMappingId: 'map',
+  keyType: 'PRODUCTION',
+  keyState: 'ACTIVE',
+  grantTypes: ['client_credentials'],
+  scopes: [{ name: 'read', bindings: [] }],
+  validityTime: 3600,
+  applicationId: 'app',
+  applicationName: 'App',
+  owner: 'alice',
+  tokenType: 'JWT',
+};
+
+function cacheWith(answer: () => Promise<unknown>): { cache: ClientCache; calls: () => number } {
+  let calls = 0;
+  const rpc = { request: () => ((calls += 1), answer()) } as unknown as RpcClient;
+  const cache = new ClientCache({ CLIENT_CACHE_TTL: 300 } as never, rpc, {} as NatsClient);
+  return { cache, calls: () => calls };
+}
+
+describe('ClientCache', () => {
+  it('asks the registry once per key, remembers unknown keys too', async () => {
+    const { cache, calls } = cacheWith(async () => record);
+    await expect(cache.get('key')).resolves.toEqual(record);
+    await expect(Promise.all([cache.get('key'), cache.get('key')])).resolves.toEqual([record, record]);
+    expect(calls()).toBe(1);
+    const unknown = cacheWith(async () => null);
+    await unknown.cache.get('nobody');
+    await unknown.cache.get('nobody');
+    expect(unknown.calls()).toBe(1);
+  });
+
+  it('serves the stale record when the registry is down, and fails without one', async () => {
+    let down = false;
+    const { cache } = cacheWith(async () => {
+      if (down) throw new RpcError('unavailable', 'down');
+      return record;
+    });
+    await cache.get('key');
+    cache.invalidate('key');
+    down = true;
+    await expect(cache.get('key')).rejects.toBeInstanceOf(RpcError);
+    down = false;
+    await cache.get('key');
+    // Expire it without dropping it: the stale copy is what keeps issuing going.
+    (cache as unknown as { entries: Map<string, { expiresAt: number }> }).entries.get('key')!.expiresAt = 0;
+    down = true;
+    await expect(cache.get('key')).resolves.toEqual(record);
+  });
+
+  it('refuses malformed records from the registry', async () => {
+    expect(isClientRecord(record)).toBe(true);
+    expect(isClientRecord({ ...record, scopes: 'read' })).toBe(false);
+    expect(isClientRecord({ ...record, consumerSecretHash: 'short' })).toBe(false);
+    const { cache } = cacheWith(async () => ({ ...record, grantTypes: undefined }));
+    await expect(cache.get('key')).resolves.toBeNull();
+  });
+});

@@ -1,0 +1,143 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Subscription } from 'nats';
+import { CONFIG, TokenServiceConfig } from '@keymint/config';
+import { ClientRecord, RPC_SUBJECTS } from '@keymint/contracts';
+import { NatsClient, RpcClient } from '@keymint/messaging';
+
+const NEGATIVE_TTL_MS = 30_000;
+const MAX_ENTRIES = 200_000;
+
+interface CacheEntry {
+  record: ClientRecord | null;
+  expiresAt: number;
+}
+
+/** Called with the consumer key / application id a registry event touched. */
+export type ClientChangeListener = (change: { consumerKey?: string; applicationId?: string }) => void;
+
+/**
+ * Clients in memory (DESIGN §6): filled by RPC on a miss, refreshed after
+ * CLIENT_CACHE_TTL, dropped on registry.keys.* / registry.application.* on
+ * every replica, cleared on reconnect. When the registry does not answer, a
+ * stale entry is served so issuing goes on; unknown keys are remembered ~30 s.
+ */
+@Injectable()
+export class ClientCache implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(ClientCache.name);
+  private readonly entries = new Map<string, CacheEntry>();
+  private readonly inFlight = new Map<string, Promise<ClientRecord | null>>();
+  private readonly listeners: ClientChangeListener[] = [];
+  private subscriptions: Subscription[] = [];
+  private readonly ttlMs: number;
+
+  constructor(
+    @Inject(CONFIG) config: TokenServiceConfig,
+    @Inject(RpcClient) private readonly rpc: RpcClient,
+    @Inject(NatsClient) private readonly nats: NatsClient,
+  ) {
+    this.ttlMs = config.CLIENT_CACHE_TTL * 1000;
+  }
+
+  onApplicationBootstrap(): void {
+    const connection = this.nats.connection;
+    for (const subject of ['registry.keys.>', 'registry.application.>']) {
+      this.subscriptions.push(connection.subscribe(subject, { callback: (_error, message) => this.onRegistryEvent(message.data) }));
+    }
+    void (async () => {
+      // Events missed while disconnected cannot be replayed on a core subscription: start over.
+      for await (const status of connection.status()) {
+        if (status.type === 'reconnect') this.entries.clear();
+      }
+    })();
+  }
+
+  onModuleDestroy(): void {
+    for (const subscription of this.subscriptions) subscription.unsubscribe();
+    this.subscriptions = [];
+  }
+
+  onChange(listener: ClientChangeListener): void {
+    this.listeners.push(listener);
+  }
+
+  async get(consumerKey: string): Promise<ClientRecord | null> {
+    const entry = this.entries.get(consumerKey);
+    const now = Date.now();
+    if (entry && entry.expiresAt > now) return entry.record;
+    let pending = this.inFlight.get(consumerKey);
+    if (!pending) {
+      pending = this.load(consumerKey, entry).finally(() => this.inFlight.delete(consumerKey));
+      this.inFlight.set(consumerKey, pending);
+    }
+    return pending;
+  }
+
+  invalidate(consumerKey: string): void {
+    this.entries.delete(consumerKey);
+  }
+
+  private async load(consumerKey: string, stale: CacheEntry | undefined): Promise<ClientRecord | null> {
+    try {
+      const answer = await this.rpc.request(RPC_SUBJECTS.getClient, { consumerKey });
+      const record = answer && isClientRecord(answer) && answer.consumerKey === consumerKey ? answer : null;
+      if (answer && !record) this.logger.warn('the registry answered a malformed client record; treating the key as unknown');
+      this.remember(consumerKey, record);
+      return record;
+    } catch (error) {
+      if (stale) {
+        // The registry is down or slow: keep issuing for a client we already know.
+        this.logger.warn(`client lookup failed, serving the cached client: ${(error as Error).message}`);
+        stale.expiresAt = Date.now() + Math.min(this.ttlMs, NEGATIVE_TTL_MS);
+        return stale.record;
+      }
+      throw error;
+    }
+  }
+
+  private remember(consumerKey: string, record: ClientRecord | null): void {
+    if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value as string);
+    this.entries.set(consumerKey, { record, expiresAt: Date.now() + (record ? this.ttlMs : NEGATIVE_TTL_MS) });
+  }
+
+  private onRegistryEvent(data: Uint8Array): void {
+    let body: { consumerKey?: unknown; applicationId?: unknown };
+    try {
+      body = JSON.parse(Buffer.from(data).toString('utf8')) as typeof body;
+    } catch {
+      return;
+    }
+    const consumerKey = typeof body.consumerKey === 'string' ? body.consumerKey : undefined;
+    const applicationId = typeof body.applicationId === 'string' ? body.applicationId : undefined;
+    if (consumerKey) this.entries.delete(consumerKey);
+    else if (applicationId) {
+      for (const [key, entry] of this.entries) {
+        if (entry.record?.applicationId === applicationId) this.entries.delete(key);
+      }
+    }
+    for (const listener of this.listeners) listener({ consumerKey, applicationId });
+  }
+}
+
+/** The registry is another team's service: a record that would break the token path is refused, not trusted. */
+export function isClientRecord(value: unknown): value is ClientRecord {
+  if (typeof value !== 'object' || value === null) return false;
+  const record = value as Partial<Record<keyof ClientRecord, unknown>>;
+  return (
+    typeof record.consumerKey === 'string' &&
+    typeof record.consumerSecretHash === 'string' &&
+    /^[0-9a-f]{64}$/i.test(record.consumerSecretHash) &&
+    (record.keyState === 'ACTIVE' || record.keyState === 'REVOKED') &&
+    Array.isArray(record.grantTypes) &&
+    Array.isArray(record.scopes) &&
+    record.scopes.every(
+      (scope: unknown) =>
+        typeof scope === 'object' && scope !== null && typeof (scope as { name?: unknown }).name === 'string' && Array.isArray((scope as { bindings?: unknown }).bindings),
+    ) &&
+    typeof record.validityTime === 'number' &&
+    typeof record.applicationId === 'string' &&
+    typeof record.applicationName === 'string' &&
+    typeof record.owner === 'string' &&
+    (record.keyType === 'PRODUCTION' || record.keyType === 'SANDBOX') &&
+    (record.tokenType === 'JWT' || record.tokenType === 'OAUTH')
+  );
+}

@@ -1,0 +1,39 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import { CONFIG, TokenServiceConfig } from '@keymint/config';
+import { TokenIssuer } from '../tokens/token-issuer';
+
+/** RFC 8414 metadata and the JWKS; endpoints are derived from the issuer's origin. */
+@Controller()
+export class DiscoveryController {
+  private readonly metadata: Record<string, unknown>;
+
+  constructor(
+    @Inject(CONFIG) config: TokenServiceConfig,
+    @Inject(TokenIssuer) private readonly issuer: TokenIssuer,
+  ) {
+    const origin = new URL(config.ISSUER).origin;
+    this.metadata = {
+      issuer: config.ISSUER,
+      token_endpoint: `${origin}/oauth2/token`,
+      revocation_endpoint: `${origin}/oauth2/revoke`,
+      introspection_endpoint: `${origin}/oauth2/introspect`,
+      jwks_uri: `${origin}/oauth2/jwks`,
+      grant_types_supported: ['client_credentials', 'password', 'refresh_token'],
+      response_types_supported: [],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      scopes_supported: ['am_application_scope', 'default'],
+    };
+  }
+
+  @Get('.well-known/oauth-authorization-server')
+  discovery(): Record<string, unknown> {
+    return this.metadata;
+  }
+
+  @Get(['jwks', 'oauth2/jwks'])
+  jwks() {
+    return this.issuer.signer.jwks();
+  }
+}

@@ -1,0 +1,17 @@
+import { Controller, HttpCode, Inject, Post, Req } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { IntrospectResponse } from '@keymint/contracts';
+import { toOAuth2Request } from '../token-endpoint/token.controller';
+import { IntrospectionService } from './introspection.service';
+
+/** POST /introspect and /oauth2/introspect (RFC 7662). */
+@Controller()
+export class IntrospectionController {
+  constructor(@Inject(IntrospectionService) private readonly introspection: IntrospectionService) {}
+
+  @Post(['introspect', 'oauth2/introspect'])
+  @HttpCode(200)
+  introspect(@Req() request: FastifyRequest): Promise<IntrospectResponse> {
+    return this.introspection.introspectRequest(toOAuth2Request(request));
+  }
+}

@@ -1,0 +1,37 @@
+import { OAuth2Error } from './oauth2-error';
+
+/** A request's parameters after parsing: one string per name. */
+export type OAuth2Parameters = Record<string, string>;
+
+/**
+ * Step "parse body" + "reject duplicates": a form body (repeated names arrive
+ * as arrays) or a JSON object; anything else is invalid_request.
+ */
+export function parseParameters(body: unknown): OAuth2Parameters {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw OAuth2Error.invalidRequest('The body must be application/x-www-form-urlencoded or a JSON object.');
+  }
+  const parameters: OAuth2Parameters = Object.create(null);
+  for (const [name, value] of Object.entries(body as Record<string, unknown>)) {
+    if (Array.isArray(value)) throw OAuth2Error.invalidRequest(`Parameter ${safeName(name)} is included more than once.`);
+    // WSO2 accepts JSON numbers and booleans (e.g. "validity_period": 3600).
+    if (typeof value === 'string') parameters[name] = value;
+    else if (typeof value === 'number' || typeof value === 'boolean') parameters[name] = String(value);
+    else if (value === null) continue;
+    else throw OAuth2Error.invalidRequest(`Parameter ${safeName(name)} must be a string.`);
+  }
+  return parameters;
+}
+
+/** RFC 6749 §2.3.1: client credentials never travel in the URL. */
+export function rejectQueryCredentials(query: unknown): void {
+  if (typeof query !== 'object' || query === null) return;
+  const names = Object.keys(query as Record<string, unknown>);
+  if (names.includes('client_secret') || names.includes('client_id')) {
+    throw OAuth2Error.invalidRequest('Client credentials must not be sent in the query string.');
+  }
+}
+
+function safeName(name: string): string {
+  return JSON.stringify(name.slice(0, 64));
+}

@@ -1,0 +1,31 @@
+import { OAuth2Error } from './oauth2-error';
+import { resolveValidityPeriod } from './validity';
+
+describe('resolveValidityPeriod', () => {
+  it.each<[string | undefined, number]>([
+    [undefined, 1800],
+    ['-1', 1800],
+    ['60', 60],
+    ['7200', 7200],
+    ['7201', 7200],
+    ['999999999999', 7200],
+  ])('%p → %p seconds (key 1800, max 7200)', (input, expected) => {
+    expect(resolveValidityPeriod(input, 1800, 7200)).toBe(expected);
+  });
+
+  it('falls back to 3600 when the key has no validity, still capped', () => {
+    expect(resolveValidityPeriod(undefined, 0, 100000)).toBe(3600);
+    expect(resolveValidityPeriod(undefined, 0, 600)).toBe(600);
+  });
+
+  it.each(['0', '-5', '-1.0', '1.5', 'abc', '', ' ', '1e3', '0x10', '9999999999999999'])('rejects %p with invalid_request', (input) => {
+    let thrown: unknown;
+    try {
+      resolveValidityPeriod(input, 1800, 7200);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(OAuth2Error);
+    expect((thrown as OAuth2Error).code).toBe('invalid_request');
+  });
+});

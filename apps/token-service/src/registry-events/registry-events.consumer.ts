@@ -1,0 +1,54 @@
+import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { ReceivedEvent, REGISTRY_STREAM } from '@keymint/contracts';
+import { DurableConsumer, NatsClient } from '@keymint/messaging';
+import { Database } from '@keymint/persistence';
+import { TokenStore } from '../tokens/token-store';
+
+export const REGISTRY_CONSUMER_DURABLE = 'token-service-registry';
+
+/**
+ * DESIGN §4/§6: a regenerated secret, a deleted key or a deleted application
+ * revokes its tokens, exactly once across replicas (shared durable consumer),
+ * with tokens.revoked.v1 in the same transaction.
+ */
+@Injectable()
+export class RegistryEventsConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly consumer: DurableConsumer;
+
+  constructor(
+    @Inject(NatsClient) nats: NatsClient,
+    @Inject(Database) database: Database,
+    @Inject(TokenStore) private readonly store: TokenStore,
+  ) {
+    this.consumer = new DurableConsumer(nats, database, { stream: REGISTRY_STREAM, durable: REGISTRY_CONSUMER_DURABLE }, (manager, events) =>
+      this.apply(manager, events),
+    );
+  }
+
+  onApplicationBootstrap(): void {
+    this.consumer.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.consumer.stop();
+  }
+
+  async apply(manager: EntityManager, events: ReceivedEvent[]): Promise<void> {
+    for (const received of events) {
+      switch (received.subject) {
+        case 'registry.keys.secret-regenerated.v1':
+          await this.store.revokeByConsumerKey(manager, received.event.consumerKey, received.event.applicationId, 'secret_regenerated');
+          break;
+        case 'registry.keys.revoked.v1':
+          await this.store.revokeByConsumerKey(manager, received.event.consumerKey, received.event.applicationId, 'key_revoked');
+          break;
+        case 'registry.application.deleted.v1':
+          await this.store.revokeByApplication(manager, received.event.applicationId, 'application_deleted');
+          break;
+        default:
+          break;
+      }
+    }
+  }
+}

@@ -1,0 +1,17 @@
+import { Controller, HttpCode, Inject, Post, Req } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { toOAuth2Request } from '../token-endpoint/token.controller';
+import { RevocationService } from './revocation.service';
+
+/** POST /revoke and /oauth2/revoke (RFC 7009): 200 with an empty body for known and unknown tokens. */
+@Controller()
+export class RevocationController {
+  constructor(@Inject(RevocationService) private readonly revocation: RevocationService) {}
+
+  @Post(['revoke', 'oauth2/revoke'])
+  @HttpCode(200)
+  async revoke(@Req() request: FastifyRequest): Promise<string> {
+    await this.revocation.revokeRequest(toOAuth2Request(request));
+    return '';
+  }
+}

@@ -1,0 +1,19 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+/**
+ * The one reusable token of a (consumer key, scope set), shared by every
+ * replica: claiming the slot in the database is what keeps a burst spread
+ * over several replicas down to one active token (DESIGN §3.5).
+ */
+@Entity('reuse_slots')
+export class ReuseSlot {
+  @PrimaryColumn({ type: 'varchar', length: 500 })
+  reuseKey: string;
+
+  @Column({ type: 'varchar', length: 36 })
+  tokenId: string;
+
+  /** The client's secret hash when the token was issued: a regenerated secret ends reuse at once. */
+  @Column({ type: 'varchar', length: 64 })
+  secretHash: string;
+}

@@ -1,0 +1,106 @@
+import { createPublicKey, verify } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { JwtAlgorithm, JwtSigner } from './jwt-signer';
+import { TokenCipher } from './token-cipher';
+
+describe('TokenCipher (AES-256-GCM)', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'token-cipher-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('round-trips, binds the associated data and detects tampering', () => {
+    const cipher = TokenCipher.fromConfig(undefined, dir);
+    const sealed = cipher.encrypt('opaque-token', 'token-id');
+    expect(sealed).not.toContain('opaque-token');
+    expect(cipher.decrypt(sealed, 'token-id')).toBe('opaque-token');
+    expect(cipher.decrypt(sealed, 'other-id')).toBeNull();
+    const [iv, tag, body] = sealed.split('.');
+    expect(cipher.decrypt([iv, tag, `${body.slice(0, -2)}AA`].join('.'), 'token-id')).toBeNull();
+    expect(cipher.decrypt('garbage', 'token-id')).toBeNull();
+    // The generated key is kept (mode 0600) and reused.
+    expect(statSync(join(dir, 'token-encryption.key')).mode & 0o777).toBe(0o600);
+    expect(TokenCipher.fromConfig(undefined, dir).decrypt(sealed, 'token-id')).toBe('opaque-token');
+    expect(new TokenCipher(Buffer.alloc(32, 7)).decrypt(sealed, 'token-id')).toBeNull();
+  });
+
+  it('takes TOKEN_ENCRYPTION_KEY as hex or base64 and refuses a short key', () => {
+    const hex = 'ab'.repeat(32);
+    const sealed = TokenCipher.fromConfig(hex, dir).encrypt('t', 'id');
+    expect(TokenCipher.fromConfig(Buffer.from(hex, 'hex').toString('base64'), dir).decrypt(sealed, 'id')).toBe('t');
+    expect(() => TokenCipher.fromConfig('abcd', dir)).toThrow(/32 bytes/);
+  });
+});
+
+describe('JwtSigner', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'jwt-signer-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it.each<JwtAlgorithm>(['RS256', 'ES256', 'EdDSA'])('%s tokens verify with crypto.verify against the published JWK', (algorithm) => {
+    const signer = new JwtSigner({ directory: dir, algorithm, rotationSeconds: 3600, maxTokenValiditySeconds: 7200 });
+    const exp = Math.floor(Date.now() / 1000) + 60;
+    const token = signer.sign({ sub: 'client', exp, scope: 'default' });
+    const [header, payload, signature] = token.split('.');
+    const decodedHeader = JSON.parse(Buffer.from(header, 'base64url').toString());
+    expect(decodedHeader).toEqual({ alg: algorithm, typ: 'at+jwt', kid: expect.any(String) });
+    const jwk = signer.jwks().keys.find((key) => key.kid === decodedHeader.kid)!;
+    const publicKey = createPublicKey({ key: jwk, format: 'jwk' });
+    const data = Buffer.from(`${header}.${payload}`);
+    const raw = Buffer.from(signature, 'base64url');
+    const ok =
+      algorithm === 'EdDSA'
+        ? verify(null, data, publicKey, raw)
+        : algorithm === 'ES256'
+          ? verify('sha256', data, { key: publicKey, dsaEncoding: 'ieee-p1363' }, raw)
+          : verify('sha256', data, publicKey, raw);
+    expect(ok).toBe(true);
+    expect(JSON.parse(Buffer.from(payload, 'base64url').toString())).toEqual({ sub: 'client', exp, scope: 'default' });
+    expect(signer.verify(token)).toEqual({ sub: 'client', exp, scope: 'default' });
+    expect(signer.verify(`${header}.${Buffer.from('{"sub":"x"}').toString('base64url')}.${signature}`)).toBeNull();
+    // Keys are files with mode 0600, loaded again on restart (same kid).
+    const files = readdirSync(dir);
+    expect(files).toHaveLength(1);
+    expect(statSync(join(dir, files[0])).mode & 0o777).toBe(0o600);
+    const restarted = new JwtSigner({ directory: dir, algorithm, rotationSeconds: 3600, maxTokenValiditySeconds: 7200 });
+    expect(restarted.verify(token)).not.toBeNull();
+  });
+
+  it('rotates after JWT_KEY_ROTATION and keeps the old key published while its tokens live', () => {
+    const signer = new JwtSigner({ directory: dir, algorithm: 'ES256', rotationSeconds: 1, maxTokenValiditySeconds: 7200 });
+    const realNow = Date.now;
+    try {
+      const first = signer.sign({ exp: Math.floor(realNow() / 1000) + 5 });
+      Date.now = () => realNow() + 2000;
+      const second = signer.sign({ exp: Math.floor(realNow() / 1000) + 60 });
+      const kid = (token: string) => JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString()).kid;
+      expect(kid(first)).not.toBe(kid(second));
+      expect(signer.jwks().keys.map((key) => key.kid).sort()).toEqual([kid(first), kid(second)].sort());
+      expect(signer.verify(first)).not.toBeNull();
+      // Once every token of the old key has expired, it leaves the JWKS.
+      Date.now = () => realNow() + 6000;
+      expect(signer.jwks().keys.map((key) => key.kid)).toEqual([kid(second)]);
+    } finally {
+      Date.now = realNow;
+    }
+  });
+
+  it('lets replicas sharing the key folder verify each other and adopt a rotated key', () => {
+    const realNow = Date.now;
+    try {
+      const first = new JwtSigner({ directory: dir, algorithm: 'EdDSA', rotationSeconds: 10, maxTokenValiditySeconds: 7200 });
+      const second = new JwtSigner({ directory: dir, algorithm: 'EdDSA', rotationSeconds: 10, maxTokenValiditySeconds: 7200 });
+      const kid = (token: string) => JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString()).kid;
+      const exp = Math.floor(realNow() / 1000) + 3600;
+      expect(kid(second.sign({ exp }))).toBe(kid(first.sign({ exp })));
+      Date.now = () => realNow() + 11_000;
+      const rotated = first.sign({ exp });
+      expect(second.verify(rotated)).not.toBeNull();
+      expect(kid(second.sign({ exp }))).toBe(kid(rotated));
+      expect(readdirSync(dir)).toHaveLength(2);
+    } finally {
+      Date.now = realNow;
+    }
+  });
+});

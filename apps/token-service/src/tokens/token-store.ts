@@ -1,0 +1,67 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { EntityManager, IsNull } from 'typeorm';
+import { TokenRevocationReason } from '@keymint/contracts';
+import { outboxEntry, OutboxEntry } from '@keymint/messaging';
+import { Database } from '@keymint/persistence';
+import { TokenIssuer } from './token-issuer';
+import { TokenRecord } from './token.entity';
+import { tokenHash } from './token-hash';
+import { revokeRows } from './token-writer';
+
+/** Reads and revocations of stored tokens; every revocation records tokens.revoked.v1 in the same transaction. */
+@Injectable()
+export class TokenStore {
+  constructor(
+    @Inject(Database) private readonly database: Database,
+    @Inject(TokenIssuer) private readonly issuer: TokenIssuer,
+  ) {}
+
+  /** The stored row of a presented token (found by its hash), or null. */
+  async find(token: string): Promise<TokenRecord | null> {
+    if (token.length === 0 || token.length > 8192) return null;
+    return this.database.manager.findOne(TokenRecord, { where: { tokenHash: tokenHash(token) } });
+  }
+
+  /** RFC 7009 revocation of one token (and, for a refresh token, its whole family). */
+  async revoke(row: TokenRecord, reason: TokenRevocationReason): Promise<void> {
+    const revoked = await this.database.transaction(async (manager) => {
+      const rows = row.familyId && row.kind === 'refresh'
+        ? await manager.find(TokenRecord, { where: { familyId: row.familyId, revokedAt: IsNull() } })
+        : await manager.find(TokenRecord, { where: { id: row.id, revokedAt: IsNull() } });
+      await revokeRows(manager, rows, reason);
+      return rows;
+    });
+    this.issuer.forgetTokens(revoked.map((revokedRow) => revokedRow.id));
+  }
+
+  /** Every live token of a consumer key (secret regenerated, key deleted), in the consumer's transaction. */
+  async revokeByConsumerKey(manager: EntityManager, consumerKey: string, applicationId: string, reason: TokenRevocationReason): Promise<void> {
+    const now = Date.now();
+    await manager.update(TokenRecord, { consumerKey, revokedAt: IsNull() }, { revokedAt: now, revokeReason: reason, encryptedToken: null });
+    await manager.insert(OutboxEntry, outboxEntry('tokens.revoked.v1', { tokenId: null, applicationId, consumerKey, reason }).entry);
+    this.issuer.forgetConsumerKey(consumerKey);
+  }
+
+  /** Every live token of an application (deleted), one event per consumer key that had tokens. */
+  async revokeByApplication(manager: EntityManager, applicationId: string, reason: TokenRevocationReason): Promise<void> {
+    const keys = await manager
+      .createQueryBuilder(TokenRecord, 'token')
+      .select('DISTINCT token.consumerKey', 'consumerKey')
+      .where('token.applicationId = :applicationId', { applicationId })
+      .getRawMany<{ consumerKey: string }>();
+    for (const { consumerKey } of keys) await this.revokeByConsumerKey(manager, consumerKey, applicationId, reason);
+  }
+
+  /** Refresh rotation: marks the used refresh token rotated; false when another request got there first. */
+  async markRotated(manager: EntityManager, id: string): Promise<boolean> {
+    const result = await manager.update(TokenRecord, { id, revokedAt: IsNull() }, { revokedAt: Date.now(), revokeReason: 'rotated' });
+    return (result.affected ?? 0) === 1;
+  }
+
+  /** Refresh token reuse: the whole family, access tokens included. */
+  async revokeFamily(manager: EntityManager, familyId: string): Promise<string[]> {
+    const rows = await manager.find(TokenRecord, { where: { familyId, revokedAt: IsNull() } });
+    await revokeRows(manager, rows, 'refresh_token_reuse');
+    return rows.map((row) => row.id);
+  }
+}

@@ -1,0 +1,73 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { GrantType, KeyType, TokenFormat, TokenRevocationReason } from '@keymint/contracts';
+import { bigintAsNumber } from '@keymint/persistence';
+
+export type TokenKind = 'access' | 'refresh';
+
+/**
+ * One issued access or refresh token. Only its SHA-256 is stored; a reusable
+ * opaque token (WSO2 reuse) also keeps an AES-256-GCM ciphertext.
+ */
+@Entity('tokens')
+export class TokenRecord {
+  /** Also the JWT `jti` and the `tokenId` of events. */
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id: string;
+
+  @Index({ unique: true })
+  @Column({ type: 'varchar', length: 64 })
+  tokenHash: string;
+
+  @Column({ type: 'varchar', length: 10 })
+  kind: TokenKind;
+
+  @Index()
+  @Column({ type: 'varchar', length: 200 })
+  consumerKey: string;
+
+  @Index()
+  @Column({ type: 'varchar', length: 100 })
+  applicationId: string;
+
+  @Column({ type: 'varchar', length: 20 })
+  keyType: KeyType;
+
+  @Column({ type: 'varchar', length: 200, nullable: true })
+  username: string | null;
+
+  /** Space-joined, sorted. */
+  @Column({ type: 'text' })
+  scopes: string;
+
+  @Column({ type: 'varchar', length: 30 })
+  grantType: GrantType;
+
+  @Column({ type: 'varchar', length: 10 })
+  tokenType: TokenFormat;
+
+  /** Refresh rotation family: every access and refresh token descending from one password grant. */
+  @Index()
+  @Column({ type: 'varchar', length: 36, nullable: true })
+  familyId: string | null;
+
+  @Column({ type: 'bigint', transformer: bigintAsNumber })
+  issuedAt: number;
+
+  @Column({ type: 'bigint', transformer: bigintAsNumber })
+  expiresAt: number;
+
+  @Column({ type: 'bigint', nullable: true, transformer: bigintAsNumber })
+  revokedAt: number | null;
+
+  @Column({ type: 'varchar', length: 30, nullable: true })
+  revokeReason: TokenRevocationReason | 'rotated' | null;
+
+  /** consumerKey + granted scopes of a reusable client_credentials token. */
+  @Index()
+  @Column({ type: 'varchar', length: 500, nullable: true })
+  reuseKey: string | null;
+
+  /** AES-256-GCM of a reusable token (iv.tag.ciphertext, base64url). */
+  @Column({ type: 'text', nullable: true })
+  encryptedToken: string | null;
+}
