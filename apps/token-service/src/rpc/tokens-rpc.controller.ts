@@ -1,4 +1,4 @@
-import { Controller, Inject, UseFilters } from '@nestjs/common';
+import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { CONFIG, TokenServiceConfig } from '@keymint/config';
 import { IntrospectResponse, IssueTokenResponse, RPC_SUBJECTS, RpcErrorCode } from '@keymint/contracts';
@@ -9,14 +9,12 @@ import { OAuth2Error } from '../oauth2/oauth2-error';
 import { parseScopeParameter } from '../oauth2/scope';
 import { resolveValidityPeriod } from '../oauth2/validity';
 import { ClientCredentialsGrant } from '../token-endpoint/grants/client-credentials.grant';
-import { RpcFailureFilter } from './rpc-exception.filter';
 
 // Failed secret checks over RPC are limited per consumer key like HTTP ones, under one pseudo address.
 const RPC_ADDRESS = 'rpc';
 
 /** The token service's RPCs: introspection for the other services, generate-token for the registry. */
 @Controller()
-@UseFilters(new RpcFailureFilter())
 export class TokensRpcController {
   constructor(
     @Inject(CONFIG) private readonly config: TokenServiceConfig,
