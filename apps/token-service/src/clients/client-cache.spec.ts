@@ -54,6 +54,28 @@ describe('ClientCache', () => {
     await expect(cache.get('key')).resolves.toEqual(record);
   });
 
+  it('keeps serving a changed client while the registry is away, but never one whose secret was regenerated', async () => {
+    let down = false;
+    const { cache, calls } = cacheWith(async () => {
+      if (down) throw new RpcError('unavailable', 'down');
+      return record;
+    });
+    const event = (subject: string) =>
+      (cache as unknown as { onRegistryEvent(subject: string, data: Uint8Array): void }).onRegistryEvent(
+        subject,
+        Buffer.from(JSON.stringify({ consumerKey: 'key', applicationId: 'app' })),
+      );
+    await cache.get('key');
+    event('registry.keys.updated.v1');
+    await cache.get('key');
+    expect(calls()).toBe(2);
+    down = true;
+    event('registry.application.updated.v1');
+    await expect(cache.get('key')).resolves.toEqual(record);
+    event('registry.keys.secret-regenerated.v1');
+    await expect(cache.get('key')).rejects.toBeInstanceOf(RpcError);
+  });
+
   it('refuses malformed records from the registry', async () => {
     expect(isClientRecord(record)).toBe(true);
     expect(isClientRecord({ ...record, scopes: 'read' })).toBe(false);

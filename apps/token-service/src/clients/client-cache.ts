@@ -12,14 +12,24 @@ interface CacheEntry {
   expiresAt: number;
 }
 
+/** Changes after which a cached record must never be served again, even when the registry is away. */
+const DROPPING_EVENTS = new Set<string>([
+  'registry.keys.secret-regenerated.v1',
+  'registry.keys.revoked.v1',
+  'registry.application.deleted.v1',
+]);
+
 /** Called with the consumer key / application id a registry event touched. */
 export type ClientChangeListener = (change: { consumerKey?: string; applicationId?: string }) => void;
 
 /**
  * Clients in memory (DESIGN §6): filled by RPC on a miss, refreshed after
- * CLIENT_CACHE_TTL, dropped on registry.keys.* / registry.application.* on
- * every replica, cleared on reconnect. When the registry does not answer, a
- * stale entry is served so issuing goes on; unknown keys are remembered ~30 s.
+ * CLIENT_CACHE_TTL. Registry events reach every replica: a regenerated secret,
+ * a deleted key or application drops the entry (the old secret must stop
+ * working even while the registry is away); other changes, and a NATS
+ * reconnect (events may have been missed), only expire it. When the registry
+ * does not answer, an expired entry is served so issuing goes on; unknown keys
+ * are remembered ~30 s.
  */
 @Injectable()
 export class ClientCache implements OnApplicationBootstrap, OnModuleDestroy {
@@ -41,12 +51,15 @@ export class ClientCache implements OnApplicationBootstrap, OnModuleDestroy {
   onApplicationBootstrap(): void {
     const connection = this.nats.connection;
     for (const subject of ['registry.keys.>', 'registry.application.>']) {
-      this.subscriptions.push(connection.subscribe(subject, { callback: (_error, message) => this.onRegistryEvent(message.data) }));
+      this.subscriptions.push(
+        connection.subscribe(subject, { callback: (_error, message) => this.onRegistryEvent(message.subject, message.data) }),
+      );
     }
     void (async () => {
-      // Events missed while disconnected cannot be replayed on a core subscription: start over.
+      // Events missed while disconnected cannot be replayed on a core subscription: ask again, but keep
+      // the known records, since the registry may come back to the bus later than we do.
       for await (const status of connection.status()) {
-        if (status.type === 'reconnect') this.entries.clear();
+        if (status.type === 'reconnect') for (const entry of this.entries.values()) entry.expiresAt = 0;
       }
     })();
   }
@@ -99,7 +112,7 @@ export class ClientCache implements OnApplicationBootstrap, OnModuleDestroy {
     this.entries.set(consumerKey, { record, expiresAt: Date.now() + (record ? this.ttlMs : NEGATIVE_TTL_MS) });
   }
 
-  private onRegistryEvent(data: Uint8Array): void {
+  private onRegistryEvent(subject: string, data: Uint8Array): void {
     let body: { consumerKey?: unknown; applicationId?: unknown };
     try {
       body = JSON.parse(Buffer.from(data).toString('utf8')) as typeof body;
@@ -108,10 +121,16 @@ export class ClientCache implements OnApplicationBootstrap, OnModuleDestroy {
     }
     const consumerKey = typeof body.consumerKey === 'string' ? body.consumerKey : undefined;
     const applicationId = typeof body.applicationId === 'string' ? body.applicationId : undefined;
-    if (consumerKey) this.entries.delete(consumerKey);
+    const drop = DROPPING_EVENTS.has(subject);
+    const forget = (key: string) => {
+      const entry = this.entries.get(key);
+      if (drop) this.entries.delete(key);
+      else if (entry) entry.expiresAt = 0;
+    };
+    if (consumerKey) forget(consumerKey);
     else if (applicationId) {
       for (const [key, entry] of this.entries) {
-        if (entry.record?.applicationId === applicationId) this.entries.delete(key);
+        if (entry.record?.applicationId === applicationId) forget(key);
       }
     }
     for (const listener of this.listeners) listener({ consumerKey, applicationId });

@@ -1,0 +1,156 @@
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { Database as SqliteDatabase } from 'sqlite3';
+import { startTestCluster, TestCluster } from './support/cluster';
+import { basicAuth, http } from './support/http';
+
+/**
+ * Issue 7's promise, checked under load: kill -9 in turn the token service,
+ * analytics, the registry and nats-server, and start each again. Every token a
+ * client got a 200 for is stored and introspects active; analytics counts each
+ * exactly once; the only failures happen while the token service itself is down.
+ */
+const CLIENTS = 6;
+
+describe('faults under load', () => {
+  let cluster: TestCluster;
+  let consumerKey: string;
+  let consumerSecret: string;
+
+  beforeAll(async () => {
+    cluster = await startTestCluster({ env: { JWT_ALG: 'ES256' } });
+    const admin = cluster.adminAuthorization();
+    const registry = (path: string) => cluster.url('application-registry', `/api/am/devportal/v2${path}`);
+    const app = await http(registry('/applications'), {
+      method: 'POST',
+      headers: { Authorization: admin, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: 'faults', throttlingPolicy: 'Unlimited', tokenType: 'JWT' }),
+    });
+    expect(app.status).toBe(201);
+    const keys = await http(registry(`/applications/${app.json().applicationId}/generate-keys`), {
+      method: 'POST',
+      headers: { Authorization: admin, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ keyType: 'PRODUCTION', grantTypesToBeSupported: ['client_credentials'], validityTime: 3600 }),
+    });
+    expect(keys.status).toBe(200);
+    ({ consumerKey, consumerSecret } = keys.json<{ consumerKey: string; consumerSecret: string }>());
+  });
+  afterAll(() => cluster?.stop());
+
+  it('loses nothing and counts nothing twice when each part is killed and restarted', async () => {
+    const startedAt = new Date(Date.now() - 60_000).toISOString();
+    const tokens: string[] = [];
+    const failures: Record<string, number> = {};
+    let tokenServiceDown = false;
+    let failuresOutsideOutage = 0;
+    let running = true;
+    let phase = 'steady';
+    const authorization = basicAuth(consumerKey, consumerSecret);
+
+    const client = async () => {
+      while (running) {
+        try {
+          const response = await http(cluster.url('token-service', '/token'), {
+            method: 'POST',
+            headers: { Authorization: authorization, 'Content-Type': 'application/x-www-form-urlencoded' },
+            body: 'grant_type=client_credentials',
+          });
+          if (response.status === 200) tokens.push(response.json<{ access_token: string }>().access_token);
+          else {
+            const kind = `HTTP ${response.status} ${response.body.slice(0, 120)} during ${phase}`;
+            failures[kind] = (failures[kind] ?? 0) + 1;
+            failuresOutsideOutage += 1;
+          }
+        } catch (error) {
+          const kind = `${(error as NodeJS.ErrnoException).code ?? (error as Error).message} during ${phase}`;
+          failures[kind] = (failures[kind] ?? 0) + 1;
+          if (!tokenServiceDown) failuresOutsideOutage += 1;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      }
+    };
+    const load = Promise.all(Array.from({ length: CLIENTS }, client));
+    const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+    await pause(1500);
+    // The token service: the one outage clients are allowed to notice.
+    tokenServiceDown = true;
+    phase = 'token-service down';
+    await cluster.service('token-service').stop('SIGKILL');
+    await pause(1000);
+    cluster.service('token-service').start();
+    await cluster.service('token-service').waitHealthy();
+    await pause(300);
+    tokenServiceDown = false;
+    phase = 'steady';
+    await pause(1500);
+    for (const name of ['analytics', 'application-registry'] as const) {
+      phase = `${name} down`;
+      await cluster.service(name).stop('SIGKILL');
+      await pause(1500);
+      cluster.service(name).start();
+      await cluster.service(name).waitHealthy();
+      phase = `${name} back`;
+      await pause(1000);
+    }
+    phase = 'nats-server down';
+    await cluster.nats.stop('SIGKILL');
+    await pause(2000);
+    await cluster.nats.start();
+    phase = 'nats-server back';
+    await pause(2000);
+    running = false;
+    await load;
+
+    // Analytics counts each token once, whatever died on the way.
+    const admin = cluster.adminAuthorization();
+    let minted = -1;
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      const summary = await http(cluster.url('analytics', `/api/analytics/v1/summary?from=${encodeURIComponent(startedAt)}`), {
+        headers: { Authorization: admin },
+      });
+      if (summary.status === 200) {
+        minted = summary.json<{ minted: Record<string, number> }>().minted.client_credentials;
+        if (minted >= tokens.length) break;
+      }
+      await pause(500);
+    }
+    await pause(2000);
+    const final = await http(cluster.url('analytics', `/api/analytics/v1/summary?from=${encodeURIComponent(startedAt)}`), {
+      headers: { Authorization: admin },
+    });
+    minted = final.json<{ minted: Record<string, number> }>().minted.client_credentials;
+
+    // Every token a client received is in the store (as a hash) and introspects active.
+    const database = new SqliteDatabase(join(cluster.dataDir, 'token.sqlite'));
+    const storedHashes = await new Promise<Set<string>>((resolve, reject) =>
+      database.all('SELECT * FROM token_tokens', (error, rows: Array<Record<string, unknown>>) => {
+        if (error) return reject(error);
+        resolve(new Set(rows.flatMap((row) => Object.values(row).filter((value): value is string => typeof value === 'string'))));
+      }),
+    );
+    database.close();
+    const notStored = tokens.filter((token) => !storedHashes.has(createHash('sha256').update(token).digest('hex')) && !storedHashes.has(createHash('sha256').update(token).digest('base64url')));
+    let inactive = 0;
+    for (const token of tokens) {
+      const introspection = await http(cluster.url('token-service', '/oauth2/introspect'), {
+        method: 'POST',
+        headers: { Authorization: authorization, 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: `token=${encodeURIComponent(token)}`,
+      });
+      if (introspection.json<{ active: boolean }>().active !== true) inactive += 1;
+    }
+
+    console.log(
+      `faults summary: requests=${tokens.length + Object.values(failures).reduce((a, b) => a + b, 0)} 200s=${tokens.length} ` +
+        `failures=${JSON.stringify(failures)} analyticsMinted=${minted} notStored=${notStored.length} inactive=${inactive}`,
+    );
+    expect(tokens.length).toBeGreaterThan(100);
+    expect(new Set(tokens).size).toBe(tokens.length);
+    expect(failuresOutsideOutage).toBe(0);
+    expect(notStored).toEqual([]);
+    expect(inactive).toBe(0);
+    expect(minted).toBe(tokens.length);
+  }, 240_000);
+});
