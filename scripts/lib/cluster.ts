@@ -24,6 +24,8 @@ export interface TestCluster {
   /** Basic authorization header value for the admin user. */
   adminAuthorization(): string;
   service(name: ServiceName): ServiceProcess;
+  /** Starts one more process of a service (same store, NATS and DATA_DIR, ports of its own) and waits until it is healthy. */
+  addReplica(name: ServiceName): Promise<ServiceProcess>;
   stop(): Promise<void>;
 }
 
@@ -62,6 +64,7 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
   };
 
   const services: Partial<Record<ServiceName, ServiceProcess>> = {};
+  const replicas: ServiceProcess[] = [];
   for (const name of serviceNames) {
     services[name] = new ServiceProcess({ name, env, httpPort: ports[name].http, logFile: join(dataDir, 'logs', `${name}.log`) });
   }
@@ -78,9 +81,27 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
       if (!service) throw new Error(`${name} is not part of this test cluster`);
       return service;
     },
+    addReplica: async (name) => {
+      const httpPort = await freePort();
+      const replica = new ServiceProcess({
+        name,
+        env: {
+          ...env,
+          [SERVICE_CATALOG[name].httpPortVariable]: String(httpPort),
+          [SERVICE_CATALOG[name].httpsPortVariable]: String(await freePort()),
+        },
+        httpPort,
+        logFile: join(dataDir, 'logs', `${name}-replica-${replicas.length + 1}.log`),
+      });
+      replicas.push(replica);
+      replica.start();
+      await replica.waitHealthy();
+      return replica;
+    },
     stop: async () => {
-      await Promise.all(Object.values(services).map((service) => service!.stop()));
-      for (const service of Object.values(services)) service!.closeLog();
+      const all = [...Object.values(services), ...replicas] as ServiceProcess[];
+      await Promise.all(all.map((service) => service.stop()));
+      for (const service of all) service.closeLog();
       await nats.stop();
       if (!process.env.KEEP_TEST_DATA) rmSync(dataDir, { recursive: true, force: true });
     },
