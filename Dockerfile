@@ -24,6 +24,9 @@ WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The devportal and dashboard pages are static files served from the source tree's ui folders.
+COPY --from=build /app/apps/application-registry/ui ./apps/application-registry/ui
+COPY --from=build /app/apps/analytics/ui ./apps/analytics/ui
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]

@@ -3,6 +3,7 @@ import { AnalyticsConfig, CONFIG } from '@keymint/config';
 import { MESSAGING_ENTITIES, MessagingModule } from '@keymint/messaging';
 import { PersistenceModule } from '@keymint/persistence';
 import { ObservabilityController } from '@keymint/http-kit';
+import { DashboardUiModule } from './dashboard-ui/dashboard-ui.module';
 import { Initial1700000000000 } from './migrations/1700000000000-initial';
 import { IngestionModule } from './ingestion/ingestion.module';
 import { StatisticsModule } from './statistics/statistics.module';
@@ -24,6 +25,7 @@ export class AnalyticsModule {
         MessagingModule.forRoot({ service: 'analytics', natsUrl: config.NATS_URL, rpcTimeoutMs: config.RPC_TIMEOUT_MS }),
         IngestionModule,
         StatisticsModule,
+        DashboardUiModule,
       ],
       controllers: [ObservabilityController],
       providers: [{ provide: CONFIG, useValue: config }],

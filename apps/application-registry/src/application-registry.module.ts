@@ -6,6 +6,7 @@ import { ObservabilityController } from '@keymint/http-kit';
 import { ApplicationEntity } from './applications/application.entity';
 import { ApplicationsModule } from './applications/applications.module';
 import { AuthModule } from './auth/auth.module';
+import { DevportalUiModule } from './devportal-ui/devportal-ui.module';
 import { KeysModule } from './keys/keys.module';
 import { OAuthKeyEntity } from './keys/oauth-key.entity';
 import { Initial1700000000000 } from './migrations/1700000000000-initial';
@@ -39,6 +40,7 @@ export class ApplicationRegistryModule {
         ApplicationsModule,
         KeysModule,
         RpcModule,
+        DevportalUiModule,
       ],
       controllers: [ObservabilityController, OpenApiController],
       providers: [{ provide: CONFIG, useValue: config }],

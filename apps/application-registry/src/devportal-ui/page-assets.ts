@@ -1,0 +1,56 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+/** One static file of a page, read once at start (they are a few kilobytes). */
+export interface PageAsset {
+  contentType: string;
+  body: Buffer;
+}
+
+/**
+ * Headers of the page and its assets: scripts only from this origin (no inline
+ * code), API calls only to this origin, never framed.
+ */
+export const PAGE_SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Security-Policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+    "form-action 'none'; frame-ancestors 'none'; base-uri 'none'",
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'no-referrer',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  // Revalidate every load so a new release is picked up; nothing secret is ever in these files.
+  'Cache-Control': 'no-cache',
+};
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+};
+
+/**
+ * The folder `apps/<app>/ui/<page>`, found from the TypeScript sources (tests)
+ * or from the compiled tree in dist/, or under the working directory.
+ */
+export function findUiFolder(sourceDir: string, app: string, page: string): string | null {
+  const candidates = [
+    resolve(sourceDir, '..', '..', 'ui', page),
+    resolve(sourceDir, '..', '..', '..', '..', '..', 'apps', app, 'ui', page),
+    resolve(process.cwd(), 'apps', app, 'ui', page),
+  ];
+  return candidates.find((candidate) => existsSync(join(candidate, 'index.html'))) ?? null;
+}
+
+/** Reads the named files of a folder; a missing folder or file gives no asset (the route answers 404). */
+export function loadAssets(folder: string | null, files: readonly string[]): Map<string, PageAsset> {
+  const assets = new Map<string, PageAsset>();
+  if (!folder) return assets;
+  for (const file of files) {
+    const path = join(folder, file);
+    if (!existsSync(path)) continue;
+    const extension = file.slice(file.lastIndexOf('.'));
+    assets.set(file, { contentType: CONTENT_TYPES[extension] ?? 'application/octet-stream', body: readFileSync(path) });
+  }
+  return assets;
+}

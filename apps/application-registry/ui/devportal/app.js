@@ -1,0 +1,508 @@
+// keymint Developer Portal: plain JS on the Developer Portal REST API.
+// Credentials and secrets live only in the `session` variable below: never in
+// localStorage, sessionStorage or cookies; reloading the page forgets them.
+'use strict';
+
+(function () {
+  const API = '/api/am/devportal/v2';
+
+  /** Everything the page knows; reset on sign-out. */
+  let session = emptySession();
+
+  function emptySession() {
+    return {
+      authorization: null,
+      username: null,
+      applications: [],
+      current: null, // the open application (with its keys)
+      keyType: 'PRODUCTION',
+      secrets: {}, // keyMappingId -> consumer secret, this page load only
+      freshSecret: null, // keyMappingId whose secret was just generated (shown once)
+      editing: null, // applicationId being edited, or null for a new one
+    };
+  }
+
+  const $ = (id) => document.getElementById(id);
+
+  // ---------- HTTP ----------
+
+  class ApiError extends Error {
+    constructor(status, description) {
+      super(description);
+      this.status = status;
+    }
+  }
+
+  async function api(method, path, body) {
+    const headers = { Accept: 'application/json', Authorization: session.authorization };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    let response;
+    try {
+      // credentials 'omit': no cookies, and no browser password prompt on 401.
+      response = await fetch(API + path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        credentials: 'omit',
+        cache: 'no-store',
+      });
+    } catch (error) {
+      throw new ApiError(0, 'The server cannot be reached.');
+    }
+    const text = await response.text();
+    let data = null;
+    if (text) {
+      try {
+        data = JSON.parse(text);
+      } catch (error) {
+        data = null;
+      }
+    }
+    if (!response.ok) {
+      const description = (data && (data.description || data.message)) || 'The request failed (HTTP ' + response.status + ').';
+      throw new ApiError(response.status, description);
+    }
+    return data;
+  }
+
+  function basicAuthorization(username, password) {
+    const bytes = new TextEncoder().encode(username + ':' + password);
+    let binary = '';
+    bytes.forEach((byte) => (binary += String.fromCharCode(byte)));
+    return 'Basic ' + btoa(binary);
+  }
+
+  // ---------- messages ----------
+
+  function say(message) {
+    $('status').textContent = message;
+  }
+
+  function showError(message) {
+    const box = $('error');
+    box.textContent = message;
+    box.hidden = !message;
+  }
+
+  /** Runs an action, reporting its failure; a 401 after sign-in ends the session. */
+  async function attempt(action) {
+    showError('');
+    try {
+      await action();
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401 && session.authorization) {
+        signOut();
+        showError('Your session is no longer valid. Please sign in again.');
+        return;
+      }
+      showError(error.message || String(error));
+    }
+  }
+
+  // ---------- sign in / out ----------
+
+  async function signIn(event) {
+    event.preventDefault();
+    showError('');
+    const username = $('sign-in-username').value.trim();
+    const password = $('sign-in-password').value;
+    if (!username || !password) {
+      showError('Enter your username and password.');
+      return;
+    }
+    session.authorization = basicAuthorization(username, password);
+    $('sign-in-button').disabled = true;
+    try {
+      await loadApplications();
+      session.username = username;
+      $('sign-in-password').value = '';
+      $('session-user').textContent = username;
+      $('session').hidden = false;
+      $('sign-in-section').hidden = true;
+      $('portal').hidden = false;
+      say('Signed in as ' + username + '.');
+      $('applications-heading').focus();
+    } catch (error) {
+      session.authorization = null;
+      if (error instanceof ApiError && error.status === 401) showError('Wrong username or password.');
+      else if (error instanceof ApiError && error.status === 403) showError('This user may not use the Developer Portal (it needs the subscriber or admin role).');
+      else showError(error.message);
+    } finally {
+      $('sign-in-button').disabled = false;
+    }
+  }
+
+  function signOut() {
+    session = emptySession();
+    $('session').hidden = true;
+    $('portal').hidden = true;
+    $('application-detail').hidden = true;
+    $('application-form-section').hidden = true;
+    $('sign-in-section').hidden = false;
+    clearKeyView();
+    $('applications-body').replaceChildren();
+    say('Signed out.');
+    $('sign-in-username').focus();
+  }
+
+  // ---------- applications ----------
+
+  async function loadApplications() {
+    const page = await api('GET', '/applications?limit=100&sortBy=name&sortOrder=asc');
+    session.applications = page.list || [];
+    renderApplications();
+  }
+
+  function renderApplications() {
+    const body = $('applications-body');
+    const rows = session.applications.map((application) => {
+      const row = document.createElement('tr');
+      const nameCell = document.createElement('th');
+      nameCell.scope = 'row';
+      const open = document.createElement('button');
+      open.type = 'button';
+      open.className = 'link';
+      open.textContent = application.name;
+      open.setAttribute('aria-label', 'Open application ' + application.name);
+      open.addEventListener('click', () => attempt(() => openApplication(application.applicationId)));
+      nameCell.append(open);
+      row.append(nameCell, cell(application.tokenType), cell(application.throttlingPolicy), cell(application.description || ''));
+      const actions = document.createElement('td');
+      actions.className = 'actions';
+      actions.append(
+        smallButton('Edit', 'Edit application ' + application.name, () => attempt(() => editApplication(application.applicationId))),
+        smallButton('Delete', 'Delete application ' + application.name, () => attempt(() => deleteApplication(application))),
+      );
+      row.append(actions);
+      return row;
+    });
+    body.replaceChildren(...rows);
+    $('applications-empty').hidden = rows.length > 0;
+    $('applications-table').hidden = rows.length === 0;
+  }
+
+  function cell(text) {
+    const td = document.createElement('td');
+    td.textContent = text;
+    return td;
+  }
+
+  function smallButton(text, label, onClick) {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = text === 'Delete' ? 'danger small' : 'secondary small';
+    button.textContent = text;
+    button.setAttribute('aria-label', label);
+    button.addEventListener('click', onClick);
+    return button;
+  }
+
+  function showApplicationForm(application) {
+    session.editing = application ? application.applicationId : null;
+    $('application-form-heading').textContent = application ? 'Edit application ' + application.name : 'Add new application';
+    $('application-name').value = application ? application.name : '';
+    $('application-description').value = application ? application.description || '' : '';
+    $('application-token-type').value = application ? application.tokenType : 'JWT';
+    $('application-throttling').value = application ? application.throttlingPolicy : 'Unlimited';
+    $('application-form-section').hidden = false;
+    $('application-name').focus();
+  }
+
+  async function editApplication(applicationId) {
+    const application = await api('GET', '/applications/' + encodeURIComponent(applicationId));
+    showApplicationForm(application);
+  }
+
+  async function saveApplication(event) {
+    event.preventDefault();
+    const name = $('application-name').value.trim();
+    if (!name) {
+      showError('The application name is required.');
+      $('application-name').focus();
+      return;
+    }
+    const body = {
+      name,
+      description: $('application-description').value,
+      tokenType: $('application-token-type').value,
+      throttlingPolicy: $('application-throttling').value,
+    };
+    await attempt(async () => {
+      let saved;
+      if (session.editing) {
+        // PUT replaces every writable field: keep the attributes the page does not edit.
+        const existing = await api('GET', '/applications/' + encodeURIComponent(session.editing));
+        body.attributes = existing.attributes || {};
+        saved = await api('PUT', '/applications/' + encodeURIComponent(session.editing), body);
+        say('Application ' + saved.name + ' saved.');
+      } else {
+        saved = await api('POST', '/applications', body);
+        say('Application ' + saved.name + ' created.');
+      }
+      $('application-form-section').hidden = true;
+      session.editing = null;
+      await loadApplications();
+      await openApplication(saved.applicationId);
+    });
+  }
+
+  async function deleteApplication(application) {
+    if (!window.confirm('Delete application ' + application.name + '? Its keys and tokens stop working.')) return;
+    await api('DELETE', '/applications/' + encodeURIComponent(application.applicationId));
+    if (session.current && session.current.applicationId === application.applicationId) {
+      session.current = null;
+      $('application-detail').hidden = true;
+    }
+    say('Application ' + application.name + ' deleted.');
+    await loadApplications();
+  }
+
+  async function openApplication(applicationId) {
+    const application = await api('GET', '/applications/' + encodeURIComponent(applicationId));
+    const changed = !session.current || session.current.applicationId !== application.applicationId;
+    session.current = application;
+    if (changed) {
+      session.keyType = 'PRODUCTION';
+      session.freshSecret = null;
+      $('token-result').hidden = true;
+    }
+    $('detail-heading').textContent = application.name;
+    $('detail-meta').textContent =
+      'Owner ' + application.owner + ' · token type ' + application.tokenType + ' · ' + application.throttlingPolicy +
+      (application.description ? ' · ' + application.description : '');
+    $('application-detail').hidden = false;
+    renderKeyTab();
+    if (changed) $('detail-heading').focus();
+  }
+
+  // ---------- keys ----------
+
+  function currentKey() {
+    const keys = (session.current && session.current.keys) || [];
+    return keys.find((key) => key.keyType === session.keyType) || null;
+  }
+
+  function selectTab(keyType, focus) {
+    session.keyType = keyType;
+    session.freshSecret = null;
+    $('token-result').hidden = true;
+    renderKeyTab();
+    if (focus) (keyType === 'PRODUCTION' ? $('tab-production') : $('tab-sandbox')).focus();
+  }
+
+  function renderKeyTab() {
+    for (const tab of document.querySelectorAll('[role="tab"]')) {
+      const selected = tab.dataset.keyType === session.keyType;
+      tab.setAttribute('aria-selected', String(selected));
+      tab.tabIndex = selected ? 0 : -1;
+    }
+    $('keys-panel').setAttribute('aria-labelledby', session.keyType === 'PRODUCTION' ? 'tab-production' : 'tab-sandbox');
+    const key = currentKey();
+    const grants = key ? key.supportedGrantTypes || [] : [];
+    for (const box of document.querySelectorAll('input[name="grantType"]')) box.checked = grants.includes(box.value);
+    $('key-scopes').value = key ? (key.scopes || []).join(' ') : '';
+    $('key-validity').value = key ? String(key.validityTime) : '3600';
+    $('key-callback').value = key && key.callbackUrl ? key.callbackUrl : '';
+    $('generate-keys').hidden = Boolean(key);
+    $('update-keys').hidden = !key;
+    $('regenerate-secret').hidden = !key;
+    if (!key) {
+      clearKeyView();
+      return;
+    }
+    $('key-details').hidden = false;
+    $('consumer-key').value = key.consumerKey;
+    const secret = session.secrets[key.keyMappingId];
+    const showSecret = Boolean(secret) && session.freshSecret === key.keyMappingId;
+    $('secret-box').hidden = !showSecret;
+    $('consumer-secret').value = showSecret ? secret : '';
+    $('token-secret').value = secret || '';
+    $('token-validity').value = String(key.validityTime || 3600);
+    renderCurl(key, secret);
+  }
+
+  function clearKeyView() {
+    $('key-details').hidden = true;
+    $('secret-box').hidden = true;
+    $('consumer-secret').value = '';
+    $('consumer-key').value = '';
+    $('token-secret').value = '';
+    $('access-token').value = '';
+    $('curl-command').value = '';
+  }
+
+  /** The command exactly as WSO2's Developer Portal shows it. */
+  function renderCurl(key, secret) {
+    const tokenUrl = document.body.dataset.tokenUrl || 'https://localhost:8243/token';
+    const credentials = secret ? btoa(key.consumerKey + ':' + secret) : '<Base64(consumer-key:consumer-secret)>';
+    $('curl-command').value =
+      'curl -k -d "grant_type=client_credentials" -H "Authorization: Basic ' + credentials + '" ' +
+      '-H "Content-Type: application/x-www-form-urlencoded" ' + tokenUrl;
+    $('curl-hint').textContent = secret
+      ? 'Get a token with client credentials from the token endpoint:'
+      : 'The consumer secret is not known to this page any more: fill in the Base64 of key:secret, or regenerate the secret.';
+  }
+
+  function keyFormValues() {
+    const grantTypes = [...document.querySelectorAll('input[name="grantType"]:checked')].map((box) => box.value);
+    const scopes = $('key-scopes').value.split(/[\s,]+/).filter(Boolean);
+    const validity = $('key-validity').value.trim();
+    if (grantTypes.length === 0) throw new Error('Choose at least one grant type.');
+    if (!/^[1-9][0-9]*$/.test(validity)) throw new Error('The token validity period must be a positive whole number of seconds.');
+    return { grantTypes, scopes, validityTime: Number(validity), callbackUrl: $('key-callback').value.trim() };
+  }
+
+  async function generateKeys(event) {
+    event.preventDefault();
+    if (currentKey()) return updateKeys();
+    await attempt(async () => {
+      const values = keyFormValues();
+      const applicationId = session.current.applicationId;
+      const body = { keyType: session.keyType, grantTypesToBeSupported: values.grantTypes, scopes: values.scopes, validityTime: values.validityTime };
+      if (values.callbackUrl) body.callbackUrl = values.callbackUrl;
+      $('generate-keys').disabled = true;
+      try {
+        const generated = await api('POST', '/applications/' + encodeURIComponent(applicationId) + '/generate-keys', body);
+        session.secrets[generated.keyMappingId] = generated.consumerSecret;
+        session.freshSecret = generated.keyMappingId;
+        await openApplication(applicationId);
+        say(label(session.keyType) + ' keys generated. Copy the consumer secret now: it is shown only once.');
+        $('consumer-secret').focus();
+      } finally {
+        $('generate-keys').disabled = false;
+      }
+    });
+  }
+
+  async function updateKeys() {
+    await attempt(async () => {
+      const key = currentKey();
+      const values = keyFormValues();
+      const body = { supportedGrantTypes: values.grantTypes, scopes: values.scopes, validityTime: values.validityTime };
+      if (values.callbackUrl || key.callbackUrl) body.callbackUrl = values.callbackUrl;
+      await api('PUT', '/applications/' + encodeURIComponent(session.current.applicationId) + '/oauth-keys/' + encodeURIComponent(key.keyMappingId), body);
+      await openApplication(session.current.applicationId);
+      say(label(session.keyType) + ' keys updated.');
+    });
+  }
+
+  async function regenerateSecret() {
+    const key = currentKey();
+    if (!key) return;
+    if (!window.confirm('Regenerate the consumer secret? The old secret and the tokens issued with this key stop working at once.')) return;
+    await attempt(async () => {
+      const result = await api(
+        'POST',
+        '/applications/' + encodeURIComponent(session.current.applicationId) + '/oauth-keys/' + encodeURIComponent(key.keyMappingId) + '/regenerate-secret',
+      );
+      session.secrets[key.keyMappingId] = result.consumerSecret;
+      session.freshSecret = key.keyMappingId;
+      renderKeyTab();
+      say('New consumer secret generated. Copy it now: it is shown only once.');
+      $('consumer-secret').focus();
+    });
+  }
+
+  async function generateToken(event) {
+    event.preventDefault();
+    await attempt(async () => {
+      const key = currentKey();
+      if (!key) throw new Error('Generate keys first.');
+      const secret = $('token-secret').value;
+      if (!secret) throw new Error('Enter the consumer secret.');
+      const validity = $('token-validity').value.trim();
+      if (validity && !/^[1-9][0-9]*$/.test(validity)) throw new Error('The validity period must be a positive whole number of seconds.');
+      const body = {
+        consumerSecret: secret,
+        validityPeriod: validity ? Number(validity) : -1,
+        scopes: $('token-scopes').value.split(/[\s,]+/).filter(Boolean),
+      };
+      $('generate-token').disabled = true;
+      try {
+        const token = await api(
+          'POST',
+          '/applications/' + encodeURIComponent(session.current.applicationId) + '/oauth-keys/' + encodeURIComponent(key.keyMappingId) + '/generate-token',
+          body,
+        );
+        $('access-token').value = token.accessToken;
+        $('token-info').textContent =
+          'Scopes: ' + ((token.tokenScopes || []).join(' ') || '(none)') + ' · valid for ' + token.validityTime + ' seconds.';
+        $('token-result').hidden = false;
+        say('Access token generated.');
+        $('access-token').focus();
+      } finally {
+        $('generate-token').disabled = false;
+      }
+    });
+  }
+
+  function label(keyType) {
+    return keyType === 'PRODUCTION' ? 'Production' : 'Sandbox';
+  }
+
+  // ---------- copy buttons ----------
+
+  async function copyFrom(id, button) {
+    const field = $(id);
+    let copied = false;
+    try {
+      if (navigator.clipboard && window.isSecureContext) {
+        await navigator.clipboard.writeText(field.value);
+        copied = true;
+      }
+    } catch (error) {
+      copied = false;
+    }
+    if (!copied) {
+      field.select();
+      copied = document.execCommand('copy');
+    }
+    const original = button.textContent;
+    button.textContent = copied ? 'Copied' : 'Press Ctrl+C';
+    say(copied ? 'Copied to the clipboard.' : 'Selected: press Ctrl+C to copy.');
+    setTimeout(() => (button.textContent = original), 1500);
+  }
+
+  // ---------- wiring ----------
+
+  function onTabKey(event) {
+    const order = ['PRODUCTION', 'SANDBOX'];
+    const index = order.indexOf(session.keyType);
+    let next = null;
+    if (event.key === 'ArrowRight' || event.key === 'ArrowDown') next = order[(index + 1) % order.length];
+    else if (event.key === 'ArrowLeft' || event.key === 'ArrowUp') next = order[(index + order.length - 1) % order.length];
+    else if (event.key === 'Home') next = order[0];
+    else if (event.key === 'End') next = order[order.length - 1];
+    if (next) {
+      event.preventDefault();
+      selectTab(next, true);
+    }
+  }
+
+  document.addEventListener('DOMContentLoaded', () => {
+    $('sign-in-form').addEventListener('submit', signIn);
+    $('sign-out').addEventListener('click', signOut);
+    $('new-application').addEventListener('click', () => showApplicationForm(null));
+    $('application-form').addEventListener('submit', saveApplication);
+    $('application-cancel').addEventListener('click', () => {
+      $('application-form-section').hidden = true;
+      session.editing = null;
+      $('new-application').focus();
+    });
+    $('detail-edit').addEventListener('click', () => session.current && showApplicationForm(session.current));
+    $('detail-delete').addEventListener('click', () => session.current && attempt(() => deleteApplication(session.current)));
+    for (const tab of document.querySelectorAll('[role="tab"]')) {
+      tab.addEventListener('click', () => selectTab(tab.dataset.keyType, false));
+      tab.addEventListener('keydown', onTabKey);
+    }
+    $('key-form').addEventListener('submit', generateKeys);
+    $('update-keys').addEventListener('click', updateKeys);
+    $('regenerate-secret').addEventListener('click', regenerateSecret);
+    $('token-form').addEventListener('submit', generateToken);
+    for (const button of document.querySelectorAll('button[data-copy]')) {
+      button.addEventListener('click', () => copyFrom(button.dataset.copy, button));
+    }
+    $('sign-in-username').focus();
+  });
+
+})();

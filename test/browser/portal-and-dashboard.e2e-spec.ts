@@ -1,0 +1,320 @@
+import { execFile } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
+import { startTestCluster, TestCluster } from '../support/cluster';
+
+/**
+ * The two pages in a real browser (Debian's chromium driven by playwright-core)
+ * against a real cluster: sign in to the Developer Portal, create an application,
+ * tick Client Credentials, generate keys, run the curl command the page shows,
+ * then watch the admin dashboard count the token.
+ */
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const ROOT = join(__dirname, '..', '..');
+const ARTIFACTS = join(ROOT, '.test-artifacts', 'browser');
+const SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
+const SHOWN_TOKEN_URL = 'https://localhost:8243/token';
+const CURL_FORM =
+  /^curl -k -d "grant_type=client_credentials" -H "Authorization: Basic ([A-Za-z0-9+/]+=*)" -H "Content-Type: application\/x-www-form-urlencoded" (\S+)$/;
+
+const run = promisify(execFile);
+/** What a page keeps in the browser's storage: [localStorage items, sessionStorage items, cookies] (evaluated in the page). */
+const STORED_STATE = '[localStorage.length, sessionStorage.length, document.cookie]';
+
+describe('Developer Portal and admin dashboard in the browser', () => {
+  let cluster: TestCluster;
+  let browser: Browser;
+  /** Console errors and CSP violations of every page; none is expected. */
+  const pageProblems: string[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(
+        `Chromium is missing at ${CHROMIUM}: the browser tests need it. Run \`npm run setup\` as root (it runs \`apt-get install -y chromium\`), ` +
+          'or install Debian\'s "chromium" package yourself, then run the tests again.',
+      );
+    }
+    mkdirSync(ARTIFACTS, { recursive: true });
+    [cluster, browser] = await Promise.all([startTestCluster(), chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await cluster?.stop();
+  });
+
+  async function openPage(url: string): Promise<{ context: BrowserContext; page: Page }> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB', timezoneId: 'UTC' });
+    const page = await context.newPage();
+    page.on('console', (message) => {
+      // The one expected failure: the deliberate wrong password's 401.
+      const expected = message.text().includes('status of 401');
+      if (message.type() === 'error' && !expected) pageProblems.push(`${url}: ${message.text()}`);
+    });
+    page.on('pageerror', (error) => pageProblems.push(`${url}: ${error.message}`));
+    const response = await page.goto(url);
+    expect(response?.status()).toBe(200);
+    return { context, page };
+  }
+
+  async function fetchText(url: string): Promise<{ status: number; headers: Headers; body: string }> {
+    const response = await fetch(url);
+    return { status: response.status, headers: response.headers, body: await response.text() };
+  }
+
+  it('serves both pages and their assets without credentials, under a strict CSP and without inline scripts', async () => {
+    for (const [service, path, type] of [
+      ['application-registry', '/devportal', 'text/html'],
+      ['application-registry', '/devportal/app.js', 'text/javascript'],
+      ['application-registry', '/devportal/style.css', 'text/css'],
+      ['analytics', '/', 'text/html'],
+      ['analytics', '/dashboard/app.js', 'text/javascript'],
+      ['analytics', '/dashboard/style.css', 'text/css'],
+      ['analytics', '/dashboard/chart.js', 'text/javascript'],
+    ] as const) {
+      const { status, headers, body } = await fetchText(cluster.url(service, path));
+      expect({ path, status, type: headers.get('content-type') }).toEqual({ path, status: 200, type: `${type}; charset=utf-8` });
+      expect(headers.get('content-security-policy')).toContain("script-src 'self'");
+      expect(headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+      expect(headers.get('x-content-type-options')).toBe('nosniff');
+      if (type === 'text/html') {
+        // Every script has a src (no inline code), and every input has a label.
+        expect(body.match(/<script(?![^>]*\ssrc=)[^>]*>/g)).toBeNull();
+        const inputIds = [...body.matchAll(/<(?:input|select|textarea)[^>]*\sid="([^"]+)"/g)].map((match) => match[1]);
+        expect(inputIds.length).toBeGreaterThan(2);
+        for (const id of inputIds) {
+          const labelled = body.includes(`for="${id}"`) || new RegExp(`<label>\\s*<input[^>]*id="${id}"`).test(body);
+          expect({ id, labelled }).toEqual({ id, labelled: true });
+        }
+      }
+    }
+    expect((await fetchText(cluster.url('analytics', '/dashboard/chart.js'))).body).toContain('Chart.js v4');
+    // The data behind the pages still needs credentials.
+    expect((await fetchText(cluster.url('application-registry', '/api/am/devportal/v2/applications'))).status).toBe(401);
+    expect((await fetchText(cluster.url('analytics', '/api/analytics/v1/summary'))).status).toBe(401);
+  });
+
+  it('takes a developer from sign-in to a working curl command, and the dashboard counts its tokens', async () => {
+    // An end user for the password grant, so the dashboard has a registered user to show.
+    const endUser = { username: 'carol', password: 'carol-secret-1' };
+    const created = await fetch(cluster.url('application-registry', '/api/am/admin/v2/users'), {
+      method: 'POST',
+      headers: { Authorization: cluster.adminAuthorization(), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ ...endUser, roles: [] }),
+    });
+    expect(created.status).toBe(201);
+
+    // --- Developer Portal ---
+    const portal = await openPage(cluster.url('application-registry', '/devportal'));
+    const devportal = portal.page;
+    await devportal.locator('#sign-in-form').getByLabel('Username').fill(cluster.admin.username);
+    await devportal.locator('#sign-in-form').getByLabel('Password').fill('not-the-password');
+    await devportal.getByRole('button', { name: 'Sign in' }).click();
+    await waitForText(devportal.getByRole('alert'), /^Wrong username or password\.$/);
+
+    await devportal.locator('#sign-in-form').getByLabel('Password').fill(cluster.admin.password);
+    await devportal.getByRole('button', { name: 'Sign in' }).click();
+    await devportal.locator('#portal').waitFor();
+    await waitForText(devportal.locator('#session'), `Signed in as ${cluster.admin.username}`);
+
+    await devportal.getByRole('button', { name: 'Add new application' }).click();
+    await devportal.getByLabel('Application name').fill('Weather Station');
+    await devportal.getByLabel('Description').fill('Reads the sensors');
+    await devportal.getByLabel('Token type').selectOption('OAUTH');
+    await devportal.getByRole('button', { name: 'Save' }).click();
+    await devportal.getByRole('heading', { name: 'Weather Station' }).waitFor();
+    await devportal.getByRole('button', { name: 'Open application Weather Station' }).waitFor();
+
+    expect(await devportal.getByRole('tab', { name: 'Production Keys' }).getAttribute('aria-selected')).toBe('true');
+    await devportal.getByRole('checkbox', { name: 'Client Credentials' }).check();
+    await devportal.getByRole('checkbox', { name: 'Password' }).check();
+    await devportal.getByRole('button', { name: 'Generate Keys' }).click();
+    await devportal.getByText('it is shown only once', { exact: false }).first().waitFor();
+
+    const consumerKey = await devportal.getByLabel('Consumer Key', { exact: true }).inputValue();
+    const consumerSecret = await devportal.getByLabel('Consumer Secret', { exact: true }).inputValue();
+    expect(consumerKey).toMatch(/^[A-Za-z0-9_-]{27}$/);
+    expect(consumerSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const curlCommand = await devportal.getByLabel('cURL command to generate an access token').inputValue();
+    const curlParts = CURL_FORM.exec(curlCommand);
+    expect(curlParts).not.toBeNull();
+    expect(Buffer.from(curlParts![1], 'base64').toString('utf8')).toBe(`${consumerKey}:${consumerSecret}`);
+    expect(curlParts![2]).toBe(SHOWN_TOKEN_URL);
+
+    // Generate Access Token on the page (the registry asks the token service).
+    await devportal.getByLabel('Validity period (seconds)', { exact: true }).fill('600');
+    await devportal.getByRole('button', { name: 'Generate Access Token' }).click();
+    await devportal.locator('#token-result').waitFor();
+    expect((await devportal.getByLabel('Access Token', { exact: true }).inputValue()).length).toBeGreaterThan(20);
+    await waitForText(devportal.locator('#token-info'), 'valid for 600 seconds');
+
+    // Nothing secret is kept by the browser.
+    expect(await devportal.evaluate(STORED_STATE)).toEqual([0, 0, '']);
+    expect(await portal.context.cookies()).toEqual([]);
+    await devportal.screenshot({ path: join(ARTIFACTS, 'devportal.png'), fullPage: true });
+
+    // --- Admin dashboard, before the curl command runs ---
+    const admin = await openPage(cluster.url('analytics', '/'));
+    const dashboard = admin.page;
+    await dashboard.getByLabel('Username').fill(cluster.admin.username);
+    await dashboard.getByLabel('Password').fill(cluster.admin.password);
+    await dashboard.getByRole('button', { name: 'Sign in' }).click();
+    const clientCredentialsCount = dashboard.locator('#count-client_credentials');
+    // The page's own Generate Access Token is the first client-credentials token.
+    await refreshUntil(dashboard, clientCredentialsCount, '1');
+
+    // --- The curl command, exactly as shown, against this cluster's token endpoint ---
+    const command = curlCommand.replace(SHOWN_TOKEN_URL, cluster.url('token-service', '/token'));
+    const { stdout } = await run('/bin/sh', ['-c', `${command} -s -w '\\n%{http_code}'`], { timeout: 15000 });
+    const [body, status] = stdout.trimEnd().split('\n');
+    expect(status).toBe('200');
+    const token = JSON.parse(body) as { access_token: string; token_type: string; scope: string };
+    expect(token.access_token.length).toBeGreaterThan(20);
+    expect(token.token_type).toBe('Bearer');
+
+    // A password-grant token for the end user (a registered user of the application).
+    const passwordGrant = await fetch(cluster.url('token-service', '/token'), {
+      method: 'POST',
+      headers: {
+        Authorization: `Basic ${Buffer.from(`${consumerKey}:${consumerSecret}`).toString('base64')}`,
+        'Content-Type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({ grant_type: 'password', ...endUser }).toString(),
+    });
+    expect(passwordGrant.status).toBe(200);
+
+    // The dashboard's client-credentials count goes up by the curl token; the user shows up.
+    await refreshUntil(dashboard, clientCredentialsCount, '2');
+    await refreshUntil(dashboard, dashboard.locator('#count-password'), '1');
+    await waitForText(dashboard.locator('#registered-body tr').first(), /^Weather Station\s*admin\s*1$/);
+    await waitForText(dashboard.locator('#top-users-body'), /Weather Station\s*carol\s*1/);
+    expect(await dashboard.evaluate(STORED_STATE)).toEqual([0, 0, '']);
+    await dashboard.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true });
+
+    // Keyboard: the time-range picker is reachable and changes the range.
+    await dashboard.getByRole('combobox', { name: 'Time range' }).focus();
+    await dashboard.keyboard.press('ArrowUp');
+    expect(await dashboard.getByRole('combobox', { name: 'Time range' }).inputValue()).toBe('1h');
+    await waitForText(dashboard.locator('#range-summary'), 'minute buckets');
+    expect(await clientCredentialsCount.textContent()).toBe('2');
+
+    // The README's pictures are refreshed on request only, so a test run leaves the checkout clean.
+    if (process.env.UPDATE_SCREENSHOTS === '1') {
+      mkdirSync(SCREENSHOTS, { recursive: true });
+      for (const file of ['devportal.png', 'dashboard.png']) copyFileSync(join(ARTIFACTS, file), join(SCREENSHOTS, file));
+    }
+    await Promise.all([portal.context.close(), admin.context.close()]);
+    expect(pageProblems).toEqual([]);
+  });
+
+  it('edits an application, generates Sandbox keys from the keyboard, regenerates the secret and deletes the application', async () => {
+    const { context, page } = await openPage(cluster.url('application-registry', '/devportal'));
+    page.on('dialog', (dialog) => void dialog.accept());
+    const api = (path: string) =>
+      fetch(cluster.url('application-registry', `/api/am/devportal/v2${path}`), { headers: { Authorization: cluster.adminAuthorization() } });
+
+    // Keyboard only: the username field has the focus on load; Enter submits.
+    await page.keyboard.type(cluster.admin.username);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(cluster.admin.password);
+    await page.keyboard.press('Enter');
+    await page.locator('#portal').waitFor();
+
+    await page.getByRole('button', { name: 'Add new application' }).click();
+    await page.getByLabel('Application name').fill('Sandbox Lab');
+    await page.getByLabel('Application name').press('Enter');
+    await page.getByRole('heading', { name: 'Sandbox Lab', exact: true }).waitFor();
+
+    await page.getByRole('button', { name: 'Edit', exact: true }).click();
+    await page.getByLabel('Application name').fill('Sandbox Lab 2');
+    await page.getByLabel('Token type').selectOption('OAUTH');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('heading', { name: 'Sandbox Lab 2', exact: true }).waitFor();
+    const listed = (await (await api('/applications?query=Sandbox')).json()) as { list: { applicationId: string; name: string; tokenType: string }[] };
+    expect(listed.list.map(({ name, tokenType }) => ({ name, tokenType }))).toEqual([{ name: 'Sandbox Lab 2', tokenType: 'OAUTH' }]);
+    const applicationId = listed.list[0].applicationId;
+
+    // Arrow keys move between the key tabs (WAI-ARIA tabs pattern).
+    await page.getByRole('tab', { name: 'Production Keys' }).focus();
+    await page.keyboard.press('ArrowRight');
+    expect(await page.getByRole('tab', { name: 'Sandbox Keys' }).getAttribute('aria-selected')).toBe('true');
+    expect(await page.evaluate('document.activeElement.id')).toBe('tab-sandbox');
+    await page.getByRole('checkbox', { name: 'Client Credentials' }).check();
+    await page.getByLabel('Access token validity period (seconds)').fill('900');
+    await page.getByRole('button', { name: 'Generate Keys' }).click();
+    await page.locator('#secret-box').waitFor();
+    const consumerKey = await page.getByLabel('Consumer Key', { exact: true }).inputValue();
+    const firstSecret = await page.getByLabel('Consumer Secret', { exact: true }).inputValue();
+    const keys = (await (await api(`/applications/${applicationId}/oauth-keys`)).json()) as {
+      list: { keyType: string; consumerKey: string; supportedGrantTypes: string[]; validityTime: number }[];
+    };
+    expect(keys.list.map(({ keyType, consumerKey: key, supportedGrantTypes, validityTime }) => ({ keyType, key, supportedGrantTypes, validityTime }))).toEqual([
+      { keyType: 'SANDBOX', key: consumerKey, supportedGrantTypes: ['client_credentials'], validityTime: 900 },
+    ]);
+
+    // Regenerate secret (confirmed in the dialog): a new secret, shown once, and the curl command follows it.
+    await page.getByRole('button', { name: 'Regenerate secret' }).click();
+    await waitForText(page.locator('#status'), 'New consumer secret generated.');
+    const newSecret = await page.getByLabel('Consumer Secret', { exact: true }).inputValue();
+    expect(newSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(newSecret).not.toBe(firstSecret);
+    const curlParts = CURL_FORM.exec(await page.getByLabel('cURL command to generate an access token').inputValue());
+    expect(Buffer.from(curlParts![1], 'base64').toString('utf8')).toBe(`${consumerKey}:${newSecret}`);
+    const tokenStatus = async (secret: string) =>
+      (
+        await fetch(cluster.url('token-service', '/token'), {
+          method: 'POST',
+          headers: { Authorization: `Basic ${Buffer.from(`${consumerKey}:${secret}`).toString('base64')}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+          body: 'grant_type=client_credentials',
+        })
+      ).status;
+    expect(await tokenStatus(newSecret)).toBe(200);
+    expect(await tokenStatus(firstSecret)).toBe(401);
+
+    // Delete (confirmed): gone from the list and from the API.
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.locator('#application-detail').waitFor({ state: 'hidden' });
+    await waitForText(page.locator('#status'), 'Application Sandbox Lab 2 deleted.');
+    expect(await page.getByRole('button', { name: 'Open application Sandbox Lab 2' }).count()).toBe(0);
+    expect((await api(`/applications/${applicationId}`)).status).toBe(404);
+    await context.close();
+    expect(pageProblems).toEqual([]);
+  });
+});
+
+/** Clicks Refresh until the element shows the expected text (events reach analytics asynchronously). */
+async function refreshUntil(page: Page, element: ReturnType<Page['locator']>, expected: string, timeoutMs = 20000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let seen = await element.textContent();
+  while (seen !== expected) {
+    if (Date.now() > deadline) throw new Error(`expected ${expected}, the dashboard still shows ${seen}`);
+    await page.waitForTimeout(300);
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await page.getByRole('button', { name: 'Refresh' }).and(page.locator(':enabled')).waitFor();
+    seen = await element.textContent();
+  }
+}
+
+/** Waits until the element's text contains the string or matches the pattern (the page updates asynchronously). */
+async function waitForText(element: ReturnType<Page['locator']>, expected: string | RegExp, timeoutMs = 10000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let seen: string | null = null;
+  for (;;) {
+    seen = (await element.count()) > 0 ? ((await element.first().textContent()) ?? '').trim() : null;
+    if (seen !== null && (typeof expected === 'string' ? seen.includes(expected) : expected.test(seen))) return;
+    if (Date.now() > deadline) throw new Error(`expected text ${String(expected)}, found ${JSON.stringify(seen)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
