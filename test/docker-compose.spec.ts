@@ -22,6 +22,8 @@ const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { 
       healthcheck?: { test: string[] };
       image?: string;
       command?: string[];
+      profiles?: string[];
+      deploy?: { replicas?: number };
     }
   >;
   volumes: Record<string, unknown>;
@@ -29,8 +31,9 @@ const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { 
 const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
 
 describe('docker-compose.yml', () => {
-  it('runs NATS with JetStream and exactly the three keymint services', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['nats', ...SERVICE_NAMES].sort());
+  it('runs NATS with JetStream and exactly the three keymint services by default', () => {
+    const defaults = Object.entries(compose.services).filter(([, service]) => !service.profiles);
+    expect(defaults.map(([name]) => name).sort()).toEqual(['nats', ...SERVICE_NAMES].sort());
     expect(compose.services.nats.command).toEqual(expect.arrayContaining(['-js']));
   });
 
@@ -68,6 +71,43 @@ describe('docker-compose.yml', () => {
       expect(dataVolume).toBeDefined();
       expect(compose.volumes).toHaveProperty(dataVolume!.split(':')[0]);
     });
+  });
+});
+
+describe('docker-compose.yml scale-out profile', () => {
+  const profiled = Object.entries(compose.services).filter(([, service]) => service.profiles?.includes('scale-out'));
+  const keymint = profiled.filter(([, service]) => service.build);
+  const natsNodes = profiled.filter(([name]) => /^nats-\d$/.test(name));
+
+  it('has PostgreSQL, a three-node NATS cluster and every keymint service', () => {
+    expect(profiled.map(([name]) => name)).toContain('postgres');
+    expect(natsNodes).toHaveLength(3);
+    expect(keymint.map(([, service]) => service.build!.args!.APP).sort()).toEqual([...SERVICE_NAMES].sort());
+  });
+
+  it('routes every NATS node to the other two', () => {
+    for (const [name, node] of natsNodes) {
+      const command = node.command!.join(' ');
+      expect(command).toContain('-js');
+      expect(command).toContain(`--server_name ${name}`);
+      for (const [other] of natsNodes) expect(command).toContain(`nats://${other}:6222`);
+    }
+  });
+
+  it.each(SERVICE_NAMES)('points %s at the cluster, replicas 3, and PostgreSQL', (name) => {
+    const [, service] = keymint.find(([, candidate]) => candidate.build!.args!.APP === name)!;
+    const shape = serviceEnvShapes[name] as Record<string, unknown>;
+    const environment = service.environment ?? {};
+    expect(Object.keys(environment).filter((variable) => !(variable in shape))).toEqual([]);
+    for (const [node] of natsNodes) expect(environment.NATS_URL).toContain(`nats://${node}:4222`);
+    expect(environment.NATS_STREAM_REPLICAS).toBe('3');
+    expect(environment.DB_URL).toMatch(/^postgres:\/\/.+@postgres:5432\//);
+  });
+
+  it('runs two token-service and two analytics replicas', () => {
+    const replicas = (app: string) => keymint.find(([, service]) => service.build!.args!.APP === app)![1].deploy?.replicas;
+    expect(replicas('token-service')).toBe(2);
+    expect(replicas('analytics')).toBe(2);
   });
 });
 

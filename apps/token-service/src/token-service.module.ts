@@ -40,7 +40,7 @@ export class TokenServiceModule {
           entities: [...MESSAGING_ENTITIES, TokenRecord, ReuseSlot],
           migrations: [Initial1700000000000],
         }),
-        MessagingModule.forRoot({ service: 'token-service', natsUrl: config.NATS_URL, rpcTimeoutMs: config.RPC_TIMEOUT_MS }),
+        MessagingModule.forRoot({ service: 'token-service', natsUrl: config.NATS_URL, rpcTimeoutMs: config.RPC_TIMEOUT_MS, streamReplicas: config.NATS_STREAM_REPLICAS }),
       ],
       controllers: [ObservabilityController, TokenController, RevocationController, IntrospectionController, DiscoveryController, TokensRpcController],
       providers: [

@@ -31,6 +31,8 @@ export const commonEnvShape = {
   TLS_KEY: optionalText,
   LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
   RPC_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(3000),
+  /** JetStream replicas of the TOKENS and REGISTRY streams: 1 on one server, 3 on a three-node cluster. */
+  NATS_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
 };
 
 export const tokenServiceEnvShape = {

@@ -18,6 +18,8 @@ export interface MessagingSettings {
   service: string;
   natsUrl: string;
   rpcTimeoutMs: number;
+  /** JetStream replicas of the event streams (NATS_STREAM_REPLICAS). */
+  streamReplicas?: number;
 }
 
 export const MESSAGING_SETTINGS = Symbol('MESSAGING_SETTINGS');
@@ -52,7 +54,7 @@ export class MessagingModule {
       module: MessagingModule,
       providers: [
         { provide: MESSAGING_SETTINGS, useValue: settings },
-        { provide: NatsClient, useFactory: () => NatsClient.connect(settings.natsUrl, settings.service) },
+        { provide: NatsClient, useFactory: () => NatsClient.connect(settings.natsUrl, settings.service, settings.streamReplicas) },
         {
           provide: OutboxRelay,
           inject: [Database, NatsClient],

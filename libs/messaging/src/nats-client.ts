@@ -22,10 +22,11 @@ export class NatsClient {
   private constructor(
     readonly connection: NatsConnection,
     readonly jetStream: JetStreamClient,
+    private readonly streamReplicas: number,
   ) {}
 
   /** Resolves once NATS is reachable: a service started before NATS waits for it. */
-  static async connect(url: string, name: string): Promise<NatsClient> {
+  static async connect(url: string, name: string, streamReplicas = 1): Promise<NatsClient> {
     const logger = new Logger('NatsClient');
     logger.log(`connecting to NATS at ${redactUrl(url)}`);
     const connection = await connect({
@@ -37,7 +38,7 @@ export class NatsClient {
       pingInterval: 5000,
       maxPingOut: 2,
     });
-    const client = new NatsClient(connection, connection.jetstream());
+    const client = new NatsClient(connection, connection.jetstream(), streamReplicas);
     client.connected = true;
     logger.log(`connected to NATS at ${connection.getServer()}`);
     client.watchStatus();
@@ -63,14 +64,23 @@ export class NatsClient {
         storage: StorageType.File,
         retention: RetentionPolicy.Limits,
         duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+        num_replicas: this.streamReplicas,
       };
       try {
         const existing = await manager.streams.info(stream.name);
         const current = existing.config;
         const same =
           current.duplicate_window === settings.duplicate_window &&
+          current.num_replicas === settings.num_replicas &&
           JSON.stringify([...current.subjects].sort()) === JSON.stringify([...settings.subjects].sort());
-        if (!same) await manager.streams.update(stream.name, { ...current, subjects: settings.subjects, duplicate_window: settings.duplicate_window });
+        if (!same) {
+          await manager.streams.update(stream.name, {
+            ...current,
+            subjects: settings.subjects,
+            duplicate_window: settings.duplicate_window,
+            num_replicas: settings.num_replicas,
+          });
+        }
       } catch (error) {
         if (!isNotFound(error)) throw error;
         await manager.streams.add(settings);
