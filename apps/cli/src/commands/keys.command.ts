@@ -1,0 +1,170 @@
+import { Command, Option } from 'commander';
+import { CliDependencies, CommandContext } from '../context';
+import { UsageError } from '../errors';
+import { segment } from '../http/api-client';
+import { keyType, KeyType, listValue, positiveInteger } from '../options';
+import { renderFields } from '../output/output';
+import { ApplicationKey, DEVPORTAL, KeyList } from './registry-shapes';
+import { findKey, resolveApplicationId } from './resolve';
+
+interface KeyOptions {
+  app: string;
+  keyType?: KeyType;
+  grantTypes?: string[];
+  scopes?: string[];
+  validity?: number;
+  callbackUrl?: string;
+}
+
+const SECRET_NOTE = 'Keep the consumer secret now: it is shown only once.\n';
+
+function keyTypeOption(description: string, withDefault: boolean): Option {
+  const option = new Option('--key-type <type>', description).argParser(keyType);
+  return withDefault ? option.default('PRODUCTION') : option;
+}
+
+/** --grant-types, --scopes, --validity, --callback-url: shared by generate and update. */
+function addKeySettings(command: Command): Command {
+  return command
+    .option('--grant-types <list>', 'client_credentials, password, refresh_token (comma-separated)', listValue)
+    .option('--scopes <list>', 'scopes the key may be granted (comma-separated)', listValue)
+    .option('--validity <seconds>', 'default access token lifetime', positiveInteger)
+    .option('--callback-url <url>', 'OAuth callback URL');
+}
+
+export function registerKeysCommands(program: Command, dependencies: CliDependencies): void {
+  const keys = program.command('keys').description("an application's consumer keys and secrets");
+
+  addKeySettings(
+    keys
+      .command('generate')
+      .description('generate the consumer key and secret of one key type')
+      .requiredOption('--app <app>', 'application ID or name')
+      .addOption(keyTypeOption('PRODUCTION or SANDBOX', true)),
+  ).action(async (options: KeyOptions, command: Command) => {
+    const context = CommandContext.of(command, dependencies);
+    const applicationId = await resolveApplicationId(context, options.app);
+    const key = await context.api().call<ApplicationKey>('registry', {
+      method: 'POST',
+      path: `${DEVPORTAL}/applications/${segment(applicationId)}/generate-keys`,
+      body: {
+        keyType: options.keyType,
+        grantTypesToBeSupported: options.grantTypes,
+        scopes: options.scopes,
+        validityTime: options.validity,
+        callbackUrl: options.callbackUrl,
+      },
+    });
+    context.output.result(key, () => describeKey(key) + SECRET_NOTE);
+  });
+
+  keys
+    .command('show')
+    .description("show an application's keys (never their secrets)")
+    .requiredOption('--app <app>', 'application ID or name')
+    .addOption(keyTypeOption('only this key type', false))
+    .action(async (options: KeyOptions, command: Command) => {
+      const context = CommandContext.of(command, dependencies);
+      const applicationId = await resolveApplicationId(context, options.app);
+      if (options.keyType) {
+        const key = await findKey(context, applicationId, options.keyType);
+        context.output.result(key, () => describeKey(key));
+        return;
+      }
+      const answer = await context
+        .api()
+        .call<KeyList>('registry', { method: 'GET', path: `${DEVPORTAL}/applications/${segment(applicationId)}/oauth-keys` });
+      context.output.list(
+        answer,
+        answer.list,
+        [
+          { header: 'KEY TYPE', value: (key) => key.keyType },
+          { header: 'CONSUMER KEY', value: (key) => key.consumerKey },
+          { header: 'GRANT TYPES', value: (key) => key.supportedGrantTypes },
+          { header: 'SCOPES', value: (key) => key.scopes },
+          { header: 'VALIDITY', value: (key) => key.validityTime },
+          { header: 'KEY MAPPING ID', value: (key) => key.keyMappingId },
+        ],
+        'No keys: generate them with keymint keys generate.',
+      );
+    });
+
+  addKeySettings(
+    keys
+      .command('update')
+      .description("change a key's grant types, scopes, validity or callback URL (only what is given)")
+      .requiredOption('--app <app>', 'application ID or name')
+      .addOption(keyTypeOption('PRODUCTION or SANDBOX', true)),
+  ).action(async (options: KeyOptions, command: Command) => {
+    const changes = {
+      supportedGrantTypes: options.grantTypes,
+      scopes: options.scopes,
+      validityTime: options.validity,
+      callbackUrl: options.callbackUrl,
+    };
+    if (Object.values(changes).every((value) => value === undefined)) {
+      throw new UsageError('nothing to update: give --grant-types, --scopes, --validity or --callback-url');
+    }
+    const context = CommandContext.of(command, dependencies);
+    const applicationId = await resolveApplicationId(context, options.app);
+    const current = await findKey(context, applicationId, options.keyType ?? 'PRODUCTION');
+    const key = await context.api().call<ApplicationKey>('registry', {
+      method: 'PUT',
+      path: `${DEVPORTAL}/applications/${segment(applicationId)}/oauth-keys/${segment(current.keyMappingId)}`,
+      body: changes,
+    });
+    context.output.result(key, () => describeKey(key));
+  });
+
+  keys
+    .command('regenerate-secret')
+    .description('issue a new consumer secret; the old one and its tokens stop working at once')
+    .requiredOption('--app <app>', 'application ID or name')
+    .addOption(keyTypeOption('PRODUCTION or SANDBOX', true))
+    .action(async (options: KeyOptions, command: Command) => {
+      const context = CommandContext.of(command, dependencies);
+      const applicationId = await resolveApplicationId(context, options.app);
+      const current = await findKey(context, applicationId, options.keyType ?? 'PRODUCTION');
+      const answer = await context.api().call<{ consumerKey: string; consumerSecret: string }>('registry', {
+        method: 'POST',
+        path: `${DEVPORTAL}/applications/${segment(applicationId)}/oauth-keys/${segment(current.keyMappingId)}/regenerate-secret`,
+      });
+      context.output.result(
+        answer,
+        () => renderFields([['Consumer key', answer.consumerKey], ['Consumer secret', answer.consumerSecret]]) + SECRET_NOTE,
+      );
+    });
+
+  keys
+    .command('delete')
+    .description('delete a key; its tokens are revoked')
+    .requiredOption('--app <app>', 'application ID or name')
+    .addOption(keyTypeOption('PRODUCTION or SANDBOX', true))
+    .action(async (options: KeyOptions, command: Command) => {
+      const context = CommandContext.of(command, dependencies);
+      const applicationId = await resolveApplicationId(context, options.app);
+      const current = await findKey(context, applicationId, options.keyType ?? 'PRODUCTION');
+      await context.api().call<void>('registry', {
+        method: 'DELETE',
+        path: `${DEVPORTAL}/applications/${segment(applicationId)}/oauth-keys/${segment(current.keyMappingId)}`,
+      });
+      context.output.result(
+        { applicationId, keyMappingId: current.keyMappingId, deleted: true },
+        () => `Deleted the ${current.keyType} key ${current.consumerKey}.\n`,
+      );
+    });
+}
+
+export function describeKey(key: ApplicationKey): string {
+  return renderFields([
+    ['Key type', key.keyType],
+    ['Consumer key', key.consumerKey],
+    ...(key.consumerSecret ? ([['Consumer secret', key.consumerSecret]] as Array<[string, unknown]>) : []),
+    ['Grant types', key.supportedGrantTypes],
+    ['Scopes', key.scopes],
+    ['Validity (s)', key.validityTime],
+    ['Callback URL', key.callbackUrl],
+    ['State', key.keyState],
+    ['Key mapping ID', key.keyMappingId],
+  ]);
+}

@@ -1,0 +1,62 @@
+/** The registry's answers as DESIGN.md §4 and docs/registry.md define them (only what the CLI reads). */
+export interface Application {
+  applicationId: string;
+  name: string;
+  throttlingPolicy: string;
+  description?: string | null;
+  tokenType: string;
+  attributes?: Record<string, string>;
+  owner: string;
+  status?: string;
+  keys?: ApplicationKey[];
+  createdTime?: string;
+  updatedTime?: string;
+}
+
+export interface ApplicationList {
+  count: number;
+  list: Application[];
+  pagination?: { offset: number; limit: number; total: number };
+}
+
+export interface ApplicationKey {
+  keyMappingId: string;
+  consumerKey: string;
+  consumerSecret?: string;
+  supportedGrantTypes: string[];
+  keyState?: string;
+  keyType: string;
+  scopes?: string[];
+  validityTime?: number | string;
+  callbackUrl?: string | null;
+}
+
+export interface KeyList {
+  count: number;
+  list: ApplicationKey[];
+}
+
+export interface User {
+  userId?: string;
+  username: string;
+  roles: string[];
+}
+
+export interface UserList {
+  count: number;
+  list: User[];
+}
+
+export interface Scope {
+  name: string;
+  description?: string | null;
+  bindings: string[];
+}
+
+export interface ScopeList {
+  count: number;
+  list: Scope[];
+}
+
+export const DEVPORTAL = '/api/am/devportal/v2';
+export const ADMIN = '/api/am/admin/v2';

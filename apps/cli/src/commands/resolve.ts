@@ -1,0 +1,32 @@
+import { CommandContext } from '../context';
+import { RequestFailedError } from '../errors';
+import { segment } from '../http/api-client';
+import { KeyType } from '../options';
+import { ApplicationKey, ApplicationList, DEVPORTAL, KeyList } from './registry-shapes';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** `--app` takes an application ID or its name (the caller's own first, as names are unique per owner). */
+export async function resolveApplicationId(context: CommandContext, reference: string): Promise<string> {
+  if (UUID.test(reference)) return reference;
+  const answer = await context
+    .api()
+    .call<ApplicationList>('registry', { method: 'GET', path: `${DEVPORTAL}/applications`, query: { query: reference, limit: 100 } });
+  const matches = answer.list.filter((application) => application.name.toLowerCase() === reference.toLowerCase());
+  const username = context.options.user ?? context.stored()?.username;
+  const own = matches.filter((application) => application.owner === username?.toLowerCase());
+  const candidates = own.length > 0 ? own : matches;
+  if (candidates.length === 1) return candidates[0].applicationId;
+  if (candidates.length === 0) throw new RequestFailedError(`no application named '${reference}'`, 404);
+  throw new RequestFailedError(`several applications are named '${reference}' (owners ${candidates.map((a) => a.owner).join(', ')}): use the application ID`);
+}
+
+/** The application's key of one type (there is at most one per type). */
+export async function findKey(context: CommandContext, applicationId: string, keyType: KeyType): Promise<ApplicationKey> {
+  const keys = await context
+    .api()
+    .call<KeyList>('registry', { method: 'GET', path: `${DEVPORTAL}/applications/${segment(applicationId)}/oauth-keys` });
+  const key = keys.list.find((candidate) => candidate.keyType === keyType);
+  if (!key) throw new RequestFailedError(`the application has no ${keyType} key: run 'keymint keys generate' first`, 404);
+  return key;
+}

@@ -1,0 +1,172 @@
+import { Command, Option } from 'commander';
+import { CliDependencies, CommandContext } from '../context';
+import { keyType, KeyType, nonNegativeInteger, oneOf, positiveInteger } from '../options';
+import { renderFields, renderTable } from '../output/output';
+import { resolveApplicationId } from './resolve';
+
+/** The analytics answers of DESIGN.md §5 / docs/analytics.md. */
+type GrantCounts = Record<string, number>;
+
+interface Summary {
+  from: string;
+  to: string;
+  minted: GrantCounts;
+  served: GrantCounts;
+  reused: number;
+  registeredUsers: number;
+  applications: number;
+}
+
+interface IssuanceSeries {
+  from: string;
+  to: string;
+  granularity: string;
+  count: number;
+  list: Array<{ time: string; grantType: string; minted: number; served: number }>;
+}
+
+interface RegisteredUsers {
+  count: number;
+  list: Array<{ applicationId: string; applicationName: string | null; owner: string | null; registeredUsers: number }>;
+}
+
+interface TopUsers {
+  count: number;
+  list: Array<{ applicationId: string; applicationName: string | null; users: Array<{ username: string; tokenCount: number }> }>;
+}
+
+interface RangeOptions {
+  from?: string;
+  to?: string;
+  limit?: number;
+  offset?: number;
+}
+
+const ANALYTICS = '/api/analytics/v1';
+const GRANT_TYPES = ['client_credentials', 'password', 'refresh_token'] as const;
+const GRANULARITIES = ['minute', 'hour', 'day'] as const;
+
+function withRange(command: Command): Command {
+  return command
+    .option('--from <time>', 'ISO 8601 start (default: 24 hours before --to)')
+    .option('--to <time>', 'ISO 8601 end (default: now)');
+}
+
+export function registerStatsCommands(program: Command, dependencies: CliDependencies): void {
+  const stats = program.command('stats').description('token statistics from the analytics service (admin only)');
+
+  withRange(stats.command('summary').description('tokens minted and served per grant type, reuse, registered users')).action(
+    async (options: RangeOptions, command: Command) => {
+      const context = CommandContext.of(command, dependencies);
+      const summary = await context
+        .api()
+        .call<Summary>('analytics', { method: 'GET', path: `${ANALYTICS}/summary`, query: { from: options.from, to: options.to } });
+      context.output.result(summary, () => {
+        const grants = [...new Set([...GRANT_TYPES, ...Object.keys(summary.minted ?? {}), ...Object.keys(summary.served ?? {})])];
+        return (
+          renderFields([
+            ['From', summary.from],
+            ['To', summary.to],
+            ['Reused', summary.reused],
+            ['Registered users', summary.registeredUsers],
+            ['Applications', summary.applications],
+          ]) +
+          '\n' +
+          renderTable(
+            [
+              { header: 'GRANT TYPE', value: (grant: string) => grant },
+              { header: 'MINTED', value: (grant: string) => summary.minted?.[grant] ?? 0 },
+              { header: 'SERVED', value: (grant: string) => summary.served?.[grant] ?? 0 },
+            ],
+            grants,
+          )
+        );
+      });
+    },
+  );
+
+  withRange(stats.command('issuance').description('tokens over time (a sparse series per grant type)'))
+    .addOption(new Option('--granularity <unit>', 'bucket size').choices(GRANULARITIES).argParser(oneOf(GRANULARITIES)))
+    .option('--app <app>', 'only this application (ID or name)')
+    .addOption(new Option('--grant-type <grant>', 'only this grant').choices(GRANT_TYPES).argParser(oneOf(GRANT_TYPES)))
+    .addOption(new Option('--key-type <type>', 'only PRODUCTION or SANDBOX keys').argParser(keyType))
+    .option('--limit <n>', 'at most this many points (1-1000)', positiveInteger)
+    .option('--offset <n>', 'skip this many points', nonNegativeInteger)
+    .action(
+      async (options: RangeOptions & { granularity?: string; app?: string; grantType?: string; keyType?: KeyType }, command: Command) => {
+        const context = CommandContext.of(command, dependencies);
+        const applicationId = options.app === undefined ? undefined : await resolveApplicationId(context, options.app);
+        const series = await context.api().call<IssuanceSeries>('analytics', {
+          method: 'GET',
+          path: `${ANALYTICS}/token-issuance`,
+          query: {
+            from: options.from,
+            to: options.to,
+            granularity: options.granularity,
+            applicationId,
+            grantType: options.grantType,
+            keyType: options.keyType,
+            limit: options.limit,
+            offset: options.offset,
+          },
+        });
+        context.output.list(
+          series,
+          series.list,
+          [
+            { header: 'TIME', value: (point) => point.time },
+            { header: 'GRANT TYPE', value: (point) => point.grantType },
+            { header: 'MINTED', value: (point) => point.minted },
+            { header: 'SERVED', value: (point) => point.served },
+          ],
+          `No tokens between ${series.from} and ${series.to}.`,
+        );
+      },
+    );
+
+  withRange(stats.command('registered-users').description('per application: distinct users who got tokens with the password grant'))
+    .option('--limit <n>', 'at most this many applications (1-1000)', positiveInteger)
+    .option('--offset <n>', 'skip this many', nonNegativeInteger)
+    .action(async (options: RangeOptions, command: Command) => {
+      const context = CommandContext.of(command, dependencies);
+      const answer = await context.api().call<RegisteredUsers>('analytics', {
+        method: 'GET',
+        path: `${ANALYTICS}/applications/registered-users`,
+        query: { from: options.from, to: options.to, limit: options.limit, offset: options.offset },
+      });
+      context.output.list(
+        answer,
+        answer.list,
+        [
+          { header: 'APPLICATION ID', value: (row) => row.applicationId },
+          { header: 'NAME', value: (row) => row.applicationName },
+          { header: 'OWNER', value: (row) => row.owner },
+          { header: 'USERS', value: (row) => row.registeredUsers },
+        ],
+        'No applications.',
+      );
+    });
+
+  stats
+    .command('top-users')
+    .description('the busiest users of each application (all time)')
+    .option('--limit <n>', 'users per application (1-1000, default 10)', positiveInteger)
+    .action(async (options: { limit?: number }, command: Command) => {
+      const context = CommandContext.of(command, dependencies);
+      const answer = await context
+        .api()
+        .call<TopUsers>('analytics', { method: 'GET', path: `${ANALYTICS}/top-users`, query: { limit: options.limit } });
+      const rows = answer.list.flatMap((application) => application.users.map((user) => ({ application, user })));
+      context.output.list(
+        answer,
+        rows,
+        [
+          { header: 'APPLICATION ID', value: (row) => row.application.applicationId },
+          { header: 'NAME', value: (row) => row.application.applicationName },
+          { header: 'USER', value: (row) => row.user.username },
+          { header: 'TOKENS', value: (row) => row.user.tokenCount },
+        ],
+        'No users yet.',
+      );
+    });
+}

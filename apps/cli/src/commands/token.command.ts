@@ -1,0 +1,73 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { CliDependencies, CommandContext } from '../context';
+import { UsageError } from '../errors';
+import { postTokenEndpoint } from '../http/token-client';
+import { listValue, oneOf } from '../options';
+import { renderFields } from '../output/output';
+
+const GRANT_TYPES = ['client_credentials', 'password', 'refresh_token'] as const;
+
+interface TokenOptions {
+  key: string;
+  secret: string;
+  scope?: string[];
+  validityPeriod?: number;
+  grantType: (typeof GRANT_TYPES)[number];
+  username?: string;
+  refreshToken?: string;
+}
+
+/** DESIGN.md §3.4: a positive number of seconds, or -1 for the key's default. */
+function validityPeriod(value: string): number {
+  if (value === '-1') return -1;
+  if (!/^\d+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) {
+    throw new InvalidArgumentError('expected a positive number of seconds, or -1 for the key\'s default.');
+  }
+  return Number(value);
+}
+
+export function registerTokenCommand(program: Command, dependencies: CliDependencies): void {
+  program
+    .command('token')
+    .description('get an access token from the token endpoint (client authentication with the consumer key and secret)')
+    .requiredOption('--key <consumerKey>', 'consumer key')
+    .requiredOption('--secret <consumerSecret>', 'consumer secret')
+    .addOption(new Option('--grant-type <grant>', 'OAuth 2.0 grant').choices(GRANT_TYPES).argParser(oneOf(GRANT_TYPES)).default('client_credentials'))
+    .option('--scope <scopes>', 'requested scopes (space- or comma-separated, repeatable)', listValue)
+    .option('--validity-period <seconds>', 'token lifetime in seconds (-1: the key\'s default)', validityPeriod)
+    .option('--username <name>', 'the end user (password grant); the password is read with --password-stdin or prompted for')
+    .option('--refresh-token <token>', 'the refresh token (refresh_token grant)')
+    .action(async (options: TokenOptions, command: Command) => {
+      const context = CommandContext.of(command, dependencies);
+      const parameters: Record<string, string> = { grant_type: options.grantType };
+      if (options.scope && options.scope.length > 0) parameters.scope = options.scope.join(' ');
+      if (options.validityPeriod !== undefined) parameters.validity_period = String(options.validityPeriod);
+      if (options.grantType === 'password') {
+        parameters.username = options.username ?? (await context.secrets.text('username', '--username'));
+        parameters.password = await context.secrets.password(`password for ${parameters.username}`);
+      } else if (options.username !== undefined) {
+        throw new UsageError('--username goes with --grant-type password');
+      }
+      if (options.grantType === 'refresh_token') {
+        if (options.refreshToken === undefined) throw new UsageError('--grant-type refresh_token needs --refresh-token');
+        parameters.refresh_token = options.refreshToken;
+      } else if (options.refreshToken !== undefined) {
+        throw new UsageError('--refresh-token goes with --grant-type refresh_token');
+      }
+      const token = await postTokenEndpoint(
+        context.transport,
+        context.urls().tokenUrl,
+        { consumerKey: options.key, consumerSecret: options.secret },
+        parameters,
+      );
+      context.output.result(token, () =>
+        renderFields([
+          ['access_token', token.access_token],
+          ['token_type', token.token_type],
+          ['expires_in', token.expires_in],
+          ['scope', token.scope],
+          ...(token.refresh_token ? ([['refresh_token', token.refresh_token]] as Array<[string, unknown]>) : []),
+        ]),
+      );
+    });
+}

@@ -1,0 +1,61 @@
+import { RequestFailedError } from '../errors';
+import { errorFromResponse, parseJsonBody } from './api-client';
+import { HttpTransport } from './http-transport';
+
+/** RFC 6749 §5.1 as the token service answers it (DESIGN.md §3.2). */
+export interface TokenResponse {
+  access_token: string;
+  token_type: string;
+  expires_in: number;
+  scope?: string;
+  refresh_token?: string;
+}
+
+export interface ClientCredentials {
+  consumerKey: string;
+  consumerSecret: string;
+}
+
+/** RFC 6749 Appendix B: each part form-urlencoded before base64. */
+export function clientBasicAuthorization(client: ClientCredentials): string {
+  const encode = (value: string) => new URLSearchParams({ v: value }).toString().slice(2);
+  return `Basic ${Buffer.from(`${encode(client.consumerKey)}:${encode(client.consumerSecret)}`).toString('base64')}`;
+}
+
+/** POSTs a form to the token endpoint; a refusal becomes "error: error_description". */
+export async function postTokenEndpoint(
+  transport: HttpTransport,
+  url: string,
+  client: ClientCredentials,
+  parameters: Record<string, string>,
+): Promise<TokenResponse> {
+  const response = await transport.send({
+    method: 'POST',
+    url,
+    headers: {
+      Accept: 'application/json',
+      'Content-Type': 'application/x-www-form-urlencoded',
+      Authorization: clientBasicAuthorization(client),
+    },
+    body: new URLSearchParams(parameters).toString(),
+  });
+  if (response.status >= 400) throw errorFromResponse(response);
+  const body = parseJsonBody(response) as Partial<TokenResponse> | undefined;
+  if (!body || typeof body.access_token !== 'string') {
+    throw new RequestFailedError(`the token endpoint answered ${response.status} without an access_token`, response.status);
+  }
+  return body as TokenResponse;
+}
+
+/** RFC 7009; best effort, the caller decides whether a failure matters. */
+export async function revokeToken(transport: HttpTransport, tokenUrl: string, client: ClientCredentials, token: string, hint: string): Promise<boolean> {
+  const revokeUrl = tokenUrl.replace(/\/token\/?$/, '/revoke');
+  if (revokeUrl === tokenUrl) return false;
+  const response = await transport.send({
+    method: 'POST',
+    url: revokeUrl,
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: clientBasicAuthorization(client) },
+    body: new URLSearchParams({ token, token_type_hint: hint }).toString(),
+  });
+  return response.status === 200;
+}

@@ -1,0 +1,295 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startTestCluster, TestCluster } from '../../../test/support/cluster';
+import { createTestDatabase, postgresAdminUrl } from '../../../test/support/postgres';
+
+/**
+ * The built `keymint` command against a real cluster (all three services):
+ * the developer walk-through (login, apps, keys, token) and the admin's
+ * users, scopes and statistics. Run `npm run build` first.
+ */
+const CLI = join(__dirname, '..', '..', '..', 'dist', 'apps', 'cli', 'src', 'main.js');
+
+interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The built CLI with HOME and XDG_CONFIG_HOME in a temp folder; nothing of the real user's. */
+function runKeymint(args: string[], options: { home: string; config: string; stdin?: string }): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { PATH: process.env.PATH, HOME: options.home, XDG_CONFIG_HOME: options.config },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(options.stdin ?? '');
+  });
+}
+
+function ok(run: CliRun): CliRun {
+  if (run.code !== 0) throw new Error(`keymint exited ${run.code}: ${run.stderr}`);
+  return run;
+}
+
+function parsed<T>(run: CliRun): T {
+  return JSON.parse(ok(run).stdout) as T;
+}
+
+const credentialsFile = (config: string) => join(config, 'keymint', 'credentials.json');
+
+function clusterFlags(cluster: TestCluster): string[] {
+  return ['--registry', cluster.url('application-registry'), '--token-url', cluster.url('token-service', '/token'), '--analytics', cluster.url('analytics')];
+}
+
+describe('keymint CLI against a real cluster', () => {
+  let cluster: TestCluster;
+  let home: string;
+  let adminConfig: string;
+  let aliceConfig: string;
+  let urlFlags: string[];
+
+  const keymint = (args: string[], options: { config: string; stdin?: string }) => runKeymint(args, { ...options, home });
+
+  /** Analytics reads the event streams: wait until the statistics have caught up. */
+  async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+    const deadline = Date.now() + 15_000;
+    let value = await read();
+    while (!done(value) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      value = await read();
+    }
+    return value;
+  }
+
+  beforeAll(async () => {
+    expect(existsSync(CLI)).toBe(true);
+    cluster = await startTestCluster();
+    home = mkdtempSync(join(tmpdir(), 'keymint-cli-e2e-'));
+    adminConfig = join(home, 'admin-config');
+    aliceConfig = join(home, 'alice-config');
+    urlFlags = clusterFlags(cluster);
+  });
+
+  afterAll(async () => {
+    await cluster?.stop();
+    if (home) rmSync(home, { recursive: true, force: true });
+  });
+
+  let consumerKey: string;
+  let consumerSecret: string;
+  let shopId: string;
+
+  it('logs the admin in: a 0600 credentials file with a token, never the password', async () => {
+    const run = ok(await keymint([...urlFlags, 'login', '--username', 'admin', '--password-stdin'], { config: adminConfig, stdin: `${cluster.admin.password}\n` }));
+    expect(run.stdout).toContain(`Logged in to ${cluster.url('application-registry')} as admin.`);
+    const file = credentialsFile(adminConfig);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const text = readFileSync(file, 'utf8');
+    expect(text).not.toContain(cluster.admin.password);
+    const stored = JSON.parse(text) as Record<string, string>;
+    expect(stored).toMatchObject({ username: 'admin', registry: cluster.url('application-registry'), scope: 'apim:admin apim:subscribe' });
+    expect(stored.accessToken.length).toBeGreaterThan(20);
+    expect(stored.refreshToken.length).toBeGreaterThan(20);
+
+    // The stored token works on its own (no URL flags: the login remembers where it points).
+    const users = parsed<{ list: Array<{ username: string; roles: string[] }> }>(await keymint(['--json', 'users', 'list'], { config: adminConfig }));
+    expect(users.list).toEqual([expect.objectContaining({ username: 'admin', roles: ['admin'] })]);
+  });
+
+  it('lets the admin create users and a scope; a duplicate is the server saying no (exit 1)', async () => {
+    const alice = ok(await keymint(['users', 'create', 'alice', '--roles', 'subscriber', '--password-stdin'], { config: adminConfig, stdin: 'alice-secret-1\n' }));
+    expect(alice.stdout).toMatch(/^Roles: +subscriber$/m);
+    ok(await keymint(['users', 'create', 'bob', '--password-stdin'], { config: adminConfig, stdin: 'bob-secret-12\n' }));
+    const duplicate = await keymint(['users', 'create', 'Alice', '--password-stdin'], { config: adminConfig, stdin: 'another-pass-1\n' });
+    expect(duplicate.code).toBe(1);
+    expect(duplicate.stderr).toMatch(/^error: 409 Conflict: .*alice.*\n$/i);
+
+    const scope = parsed<{ name: string; bindings: string[] }>(
+      await keymint(['--json', 'scopes', 'set', 'orders:read', '--description', 'Read orders', '--bindings', 'subscriber'], { config: adminConfig }),
+    );
+    expect(scope).toMatchObject({ name: 'orders:read', bindings: ['subscriber'] });
+    const list = ok(await keymint(['scopes', 'list'], { config: adminConfig }));
+    expect(list.stdout).toMatch(/^orders:read +subscriber +Read orders$/m);
+  });
+
+  it('refuses to log in an end user (no role), without writing a file', async () => {
+    const bobConfig = join(home, 'bob-config');
+    const run = await keymint([...urlFlags, '--password-stdin', 'login', '--username', 'bob'], { config: bobConfig, stdin: 'bob-secret-12\n' });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe('error: login failed: bob has neither the subscriber nor the admin role (end users only use the password grant of applications)\n');
+    expect(existsSync(credentialsFile(bobConfig))).toBe(false);
+    const wrongPassword = await keymint([...urlFlags, '--password-stdin', 'login', '--username', 'alice'], { config: bobConfig, stdin: 'not-her-password\n' });
+    expect(wrongPassword.code).toBe(1);
+    expect(wrongPassword.stderr).toBe(`error: login failed: wrong username or password for ${cluster.url('application-registry')}\n`);
+  });
+
+  it('walks a developer from login to a token', async () => {
+    ok(await keymint([...urlFlags, '--password-stdin', 'login', '--username', 'alice'], { config: aliceConfig, stdin: 'alice-secret-1\n' }));
+    expect(JSON.parse(readFileSync(credentialsFile(aliceConfig), 'utf8')).scope).toBe('apim:subscribe');
+
+    const created = parsed<{ applicationId: string; name: string; owner: string }>(
+      await keymint(['--json', 'apps', 'create', 'Shop', '--description', 'Web shop', '--token-type', 'OAUTH'], { config: aliceConfig }),
+    );
+    expect(created).toMatchObject({ name: 'Shop', owner: 'alice' });
+    shopId = created.applicationId;
+    const apps = ok(await keymint(['apps', 'list'], { config: aliceConfig }));
+    expect(apps.stdout).toMatch(new RegExp(`^${shopId} +Shop +alice +Unlimited +OAUTH$`, 'm'));
+    expect(apps.stdout).toMatch(/ keymint-cli +alice /);
+
+    const keys = parsed<{ consumerKey: string; consumerSecret: string; supportedGrantTypes: string[]; validityTime: number }>(
+      await keymint(
+        ['--json', 'keys', 'generate', '--app', 'Shop', '--grant-types', 'client_credentials,password,refresh_token', '--scopes', 'orders:read', '--validity', '600'],
+        { config: aliceConfig },
+      ),
+    );
+    expect(keys.supportedGrantTypes).toEqual(['client_credentials', 'password', 'refresh_token']);
+    expect(keys.validityTime).toBe(600);
+    ({ consumerKey, consumerSecret } = keys);
+    const shown = ok(await keymint(['keys', 'show', '--app', shopId], { config: aliceConfig }));
+    expect(shown.stdout).toContain(consumerKey);
+    expect(shown.stdout).not.toContain(consumerSecret);
+
+    const token = parsed<Record<string, unknown>>(
+      await keymint(['--json', 'token', '--key', consumerKey, '--secret', consumerSecret, '--scope', 'orders:read'], { config: aliceConfig }),
+    );
+    expect(token).toEqual({ access_token: expect.any(String), token_type: 'Bearer', expires_in: 600, scope: 'am_application_scope orders:read' });
+
+    const userToken = parsed<Record<string, unknown>>(
+      await keymint(
+        ['--json', '--password-stdin', 'token', '--key', consumerKey, '--secret', consumerSecret, '--grant-type', 'password', '--username', 'alice', '--scope', 'orders:read', '--validity-period', '120'],
+        { config: aliceConfig, stdin: 'alice-secret-1\n' },
+      ),
+    );
+    expect(userToken).toMatchObject({ token_type: 'Bearer', expires_in: 120, scope: 'orders:read', refresh_token: expect.any(String) });
+
+    const wrong = await keymint(['token', '--key', consumerKey, '--secret', 'not-the-secret'], { config: aliceConfig });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/^error: invalid_client: .+\n$/);
+  });
+
+  it('regenerates a secret: the old one stops working, the new one works', async () => {
+    const regenerated = parsed<{ consumerKey: string; consumerSecret: string }>(
+      await keymint(['--json', 'keys', 'regenerate-secret', '--app', 'Shop'], { config: aliceConfig }),
+    );
+    expect(regenerated.consumerKey).toBe(consumerKey);
+    expect(regenerated.consumerSecret).not.toBe(consumerSecret);
+    expect((await keymint(['token', '--key', consumerKey, '--secret', consumerSecret], { config: aliceConfig })).code).toBe(1);
+    const human = ok(await keymint(['token', '--key', consumerKey, '--secret', regenerated.consumerSecret], { config: aliceConfig }));
+    expect(human.stdout).toMatch(/^expires_in: +600$/m);
+    consumerSecret = regenerated.consumerSecret;
+  });
+
+  it('keeps statistics for the admin only', async () => {
+    const denied = await keymint(['stats', 'summary'], { config: aliceConfig });
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toMatch(/^error: 403 /);
+
+    type Summary = { minted: Record<string, number>; served: Record<string, number>; registeredUsers: number; applications: number };
+    const summary = await eventually(
+      async () => parsed<Summary>(await keymint(['--json', 'stats', 'summary'], { config: adminConfig })),
+      (value) => value.minted.client_credentials >= 2 && value.minted.password >= 3,
+    );
+    // Two client-credentials tokens for Shop; password grants: the admin's and alice's logins and alice on Shop.
+    expect(summary.minted).toMatchObject({ client_credentials: 2, password: 3 });
+    expect(summary.registeredUsers).toBe(3);
+    expect(summary.applications).toBe(3);
+
+    const registered = parsed<{ list: Array<{ applicationId: string; applicationName: string; owner: string; registeredUsers: number }> }>(
+      await keymint(['--json', 'stats', 'registered-users'], { config: adminConfig }),
+    );
+    expect(registered.list).toContainEqual({ applicationId: shopId, applicationName: 'Shop', owner: 'alice', registeredUsers: 1 });
+
+    const issuance = ok(await keymint(['stats', 'issuance', '--granularity', 'day', '--app', 'Shop', '--grant-type', 'client_credentials'], { config: adminConfig }));
+    expect(issuance.stdout).toMatch(/^TIME +GRANT TYPE +MINTED +SERVED$/m);
+    expect(issuance.stdout).toMatch(/^\S+T00:00:00(\.000)?Z +client_credentials +2 +2$/m);
+
+    const top = ok(await keymint(['stats', 'top-users'], { config: adminConfig }));
+    expect(top.stdout).toMatch(new RegExp(`^${shopId} +Shop +alice +1$`, 'm'));
+  });
+
+  it('speaks HTTPS with --insecure or --ca, and says so when the certificate is not trusted', async () => {
+    const registry = `https://127.0.0.1:${cluster.httpsPort('application-registry')}`;
+    const basic = ['--registry', registry, '--user', 'admin', '--password-stdin', '--json', 'users', 'get', 'alice'];
+    const untrusted = await keymint(basic, { config: adminConfig, stdin: `${cluster.admin.password}\n` });
+    expect(untrusted.code).toBe(1);
+    expect(untrusted.stderr).toContain('use --ca FILE, or --insecure');
+    const insecure = parsed<{ username: string }>(await keymint(['--insecure', ...basic], { config: adminConfig, stdin: `${cluster.admin.password}\n` }));
+    expect(insecure.username).toBe('alice');
+    const withCa = parsed<{ roles: string[] }>(
+      await keymint(['--ca', join(cluster.dataDir, 'tls', 'self-signed.pem'), ...basic], { config: adminConfig, stdin: `${cluster.admin.password}\n` }),
+    );
+    expect(withCa.roles).toEqual(['subscriber']);
+  });
+
+  it('deletes the application and logs out', async () => {
+    ok(await keymint(['apps', 'delete', 'Shop'], { config: aliceConfig }));
+    const gone = await keymint(['apps', 'get', shopId], { config: aliceConfig });
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toMatch(/^error: 404 /);
+    // The application's key went with it: its secret is refused now.
+    expect((await keymint(['token', '--key', consumerKey, '--secret', consumerSecret], { config: aliceConfig })).code).toBe(1);
+
+    expect(ok(await keymint(['logout'], { config: aliceConfig })).stdout).toBe(`Logged out of ${cluster.url('application-registry')}.\n`);
+    expect(existsSync(credentialsFile(aliceConfig))).toBe(false);
+    const after = await keymint(['apps', 'list'], { config: aliceConfig });
+    expect(after.code).toBe(1);
+    expect(after.stderr).toContain("not logged in: run 'keymint login'");
+  });
+});
+
+describe('keymint CLI against a cluster on PostgreSQL', () => {
+  let cluster: TestCluster | undefined;
+  let drop: (() => Promise<void>) | undefined;
+  let home: string;
+
+  beforeAll(async () => {
+    home = mkdtempSync(join(tmpdir(), 'keymint-cli-pg-e2e-'));
+    const adminUrl = await postgresAdminUrl();
+    if (!adminUrl) return;
+    const database = await createTestDatabase(adminUrl);
+    drop = database.drop;
+    cluster = await startTestCluster({ services: ['application-registry', 'token-service'], dbUrl: database.url });
+  }, 90_000);
+
+  afterAll(async () => {
+    await cluster?.stop();
+    await drop?.();
+    if (home) rmSync(home, { recursive: true, force: true });
+  });
+
+  it('runs the developer walk-through: login, apps create, keys generate, token', async () => {
+    if (!cluster) {
+      console.warn('PostgreSQL not reachable: skipped');
+      return;
+    }
+    const config = join(home, 'config');
+    const keymint = (args: string[], stdin?: string) => runKeymint(args, { home, config, stdin });
+    ok(await keymint([...clusterFlags(cluster), '--password-stdin', 'login', '--username', 'admin'], `${cluster.admin.password}\n`));
+    // A second login on the same machine reuses the kept secret: the first session's key stays valid.
+    const first = JSON.parse(readFileSync(credentialsFile(config), 'utf8')) as { consumerKey: string; consumerSecret: string; refreshToken: string };
+    ok(await keymint(['--password-stdin', 'login', '--username', 'admin'], `${cluster.admin.password}\n`));
+    const second = JSON.parse(readFileSync(credentialsFile(config), 'utf8')) as typeof first;
+    expect(second).toMatchObject({ consumerKey: first.consumerKey, consumerSecret: first.consumerSecret });
+    expect(second.refreshToken).not.toBe(first.refreshToken);
+
+    const app = parsed<{ applicationId: string }>(await keymint(['--json', 'apps', 'create', 'PG Shop']));
+    const keys = parsed<{ consumerKey: string; consumerSecret: string }>(
+      await keymint(['--json', 'keys', 'generate', '--app', app.applicationId, '--key-type', 'SANDBOX', '--scopes', 'apim:subscribe']),
+    );
+    const token = parsed<{ scope: string; expires_in: number }>(
+      await keymint(['--json', 'token', '--key', keys.consumerKey, '--secret', keys.consumerSecret, '--scope', 'apim:subscribe', '--validity-period', '300']),
+    );
+    expect(token).toMatchObject({ scope: 'am_application_scope apim:subscribe', expires_in: 300 });
+    const shown = ok(await keymint(['keys', 'show', '--app', 'PG Shop', '--key-type', 'sandbox']));
+    expect(shown.stdout).toMatch(new RegExp(`^Consumer key: +${keys.consumerKey}$`, 'm'));
+  });
+});
