@@ -13,7 +13,9 @@ export function http(
   options: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number } = {},
 ): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
-    const request = httpRequest(url, { method: options.method ?? 'GET', headers: options.headers, timeout: options.timeoutMs ?? 10_000 }, (response) => {
+    // An explicit length: Node sends DELETE bodies without one (and without chunking), which no server can frame.
+    const headers = options.body === undefined ? options.headers : { ...options.headers, 'Content-Length': String(Buffer.byteLength(options.body)) };
+    const request = httpRequest(url, { method: options.method ?? 'GET', headers, timeout: options.timeoutMs ?? 10_000 }, (response) => {
       let body = '';
       response.setEncoding('utf8');
       response.on('data', (chunk) => (body += chunk));

@@ -1,0 +1,142 @@
+import { SCENARIOS, ScenarioId } from './scenarios';
+
+/** What `npm run bench -- …` was asked to do. */
+export interface BenchOptions {
+  help: boolean;
+  /** Measured run per side, seconds. */
+  durationSeconds: number;
+  warmupSeconds: number;
+  connections: number;
+  scenarios: ScenarioId[];
+  /** Given together: use a running keymint instead of starting clusters. */
+  external?: { tokenUrl: string; registryUrl: string; analyticsUrl?: string; admin: { username: string; password: string } };
+  /** A PostgreSQL server (admin URL) where each started cluster gets a fresh database; SQLite when absent. */
+  postgresUrl?: string;
+  /** Where the report goes; null with --no-write. */
+  docsPath: string | null;
+}
+
+export class UsageError extends Error {}
+
+export const USAGE = `Usage: npm run bench -- [options]
+
+Benchmarks keymint's token endpoint against panva's oidc-provider 9, side by side.
+
+Options:
+  --duration <s>        measured run per side, seconds (default 10)
+  --warmup <s>          warm-up before each measured run, seconds (default 3)
+  --connections <n>     autocannon connections (default 50)
+  --scenarios <ids>     comma-separated subset of: ${SCENARIOS.map((scenario) => scenario.id).join(', ')}
+  --token-url <url>     use a running token service (plain HTTP base URL) instead of starting clusters;
+  --registry-url <url>    needs --registry-url and --admin too; --analytics-url is optional
+  --analytics-url <url>   (without it the analytics columns show '-')
+  --admin <user:pass>   admin credentials of that running cluster
+  --postgres <url>      PostgreSQL admin URL (e.g. postgres://postgres@127.0.0.1:5432/postgres): each
+                        started cluster gets a fresh database there, dropped after (default SQLite)
+  --out <file>          report file (default docs/benchmarks.md; the SVG goes beside it)
+  --no-write            print the table only, write no report
+  --help                this text
+
+With external URLs the cluster's own env applies (TOKEN_RENEW_PER_REQUEST, JWT_ALG), so
+scenarios that need another env measure whatever that cluster does.`;
+
+const VALUE_FLAGS = new Set([
+  '--duration',
+  '--warmup',
+  '--connections',
+  '--scenarios',
+  '--token-url',
+  '--registry-url',
+  '--analytics-url',
+  '--admin',
+  '--postgres',
+  '--out',
+]);
+
+export function parseArguments(argv: readonly string[]): BenchOptions {
+  const values = new Map<string, string>();
+  const switches = new Set<string>();
+  for (let index = 0; index < argv.length; index++) {
+    const argument = argv[index];
+    const equals = argument.indexOf('=');
+    const flag = argument.startsWith('--') && equals > 0 ? argument.slice(0, equals) : argument;
+    if (VALUE_FLAGS.has(flag)) {
+      const value = equals > 0 && argument.startsWith('--') ? argument.slice(equals + 1) : argv[++index];
+      if (value === undefined || value === '') throw new UsageError(`${flag} needs a value`);
+      if (values.has(flag)) throw new UsageError(`${flag} given twice`);
+      values.set(flag, value);
+    } else if (argument === '--help' || argument === '-h' || argument === '--no-write') {
+      switches.add(argument === '-h' ? '--help' : argument);
+    } else {
+      throw new UsageError(`unknown argument '${argument}'`);
+    }
+  }
+
+  const tokenUrl = values.get('--token-url');
+  const registryUrl = values.get('--registry-url');
+  const analyticsUrl = values.get('--analytics-url');
+  const admin = values.get('--admin');
+  let external: BenchOptions['external'];
+  if (tokenUrl !== undefined || registryUrl !== undefined || analyticsUrl !== undefined || admin !== undefined) {
+    if (tokenUrl === undefined || registryUrl === undefined || admin === undefined) {
+      throw new UsageError('--token-url, --registry-url and --admin go together (--analytics-url is optional)');
+    }
+    const colon = admin.indexOf(':');
+    if (colon <= 0 || colon === admin.length - 1) throw new UsageError('--admin must be user:password');
+    external = {
+      tokenUrl: baseUrl('--token-url', tokenUrl),
+      registryUrl: baseUrl('--registry-url', registryUrl),
+      analyticsUrl: analyticsUrl === undefined ? undefined : baseUrl('--analytics-url', analyticsUrl),
+      admin: { username: admin.slice(0, colon), password: admin.slice(colon + 1) },
+    };
+  }
+  const postgresUrl = values.get('--postgres');
+  if (postgresUrl !== undefined) {
+    if (external) throw new UsageError('--postgres applies to started clusters, not to --token-url');
+    if (!/^postgres(ql)?:\/\//.test(postgresUrl)) throw new UsageError(`--postgres must be a postgres:// URL, got '${postgresUrl}'`);
+  }
+
+  return {
+    help: switches.has('--help'),
+    durationSeconds: positiveInteger('--duration', values.get('--duration'), 10),
+    warmupSeconds: positiveInteger('--warmup', values.get('--warmup'), 3, true),
+    connections: positiveInteger('--connections', values.get('--connections'), 50),
+    scenarios: scenarioList(values.get('--scenarios')),
+    external,
+    postgresUrl,
+    docsPath: switches.has('--no-write') ? null : (values.get('--out') ?? 'docs/benchmarks.md'),
+  };
+}
+
+function positiveInteger(flag: string, raw: string | undefined, fallback: number, zeroAllowed = false): number {
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new UsageError(`${flag} must be a whole number, got '${raw}'`);
+  const value = Number(raw);
+  if (value === 0 && !zeroAllowed) throw new UsageError(`${flag} must be at least 1`);
+  return value;
+}
+
+function scenarioList(raw: string | undefined): ScenarioId[] {
+  const known = SCENARIOS.map((scenario) => scenario.id);
+  if (raw === undefined) return known;
+  const wanted = raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+  const unknown = wanted.filter((item) => !(known as string[]).includes(item));
+  if (unknown.length > 0) throw new UsageError(`unknown scenario(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
+  if (wanted.length === 0) throw new UsageError('--scenarios names no scenario');
+  // Table order, not the order typed, so runs stay comparable.
+  return known.filter((id) => wanted.includes(id));
+}
+
+function baseUrl(flag: string, raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UsageError(`${flag} is not a URL: '${raw}'`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`${flag} must be http(s)`);
+  return url.toString().replace(/\/+$/, '');
+}

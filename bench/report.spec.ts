@@ -1,0 +1,140 @@
+import { checkTargets, formatMarkdownTable, formatTextTable, LoadSummary, niceCeiling, renderMarkdownReport, renderSvgChart, ScenarioResult } from './report';
+
+const load = (requestsPerSecond: number, p50Ms: number, p99Ms: number, extra: Partial<LoadSummary> = {}): LoadSummary => ({
+  requestsPerSecond,
+  p50Ms,
+  p99Ms,
+  ok: Math.round(requestsPerSecond * 10),
+  non2xx: 0,
+  errors: 0,
+  lastResponseAt: 0,
+  statusCounts: { '200': Math.round(requestsPerSecond * 10) },
+  ...extra,
+});
+
+const results: ScenarioResult[] = [
+  {
+    id: 'cc-opaque-renew',
+    title: 'client_credentials, new opaque token per request',
+    keymint: load(15234.4, 2.5, 9),
+    peer: load(10000, 4, 12.25),
+    analytics: { lagMs: 420, expected: 180000, counted: 180000, exact: true },
+  },
+  {
+    id: 'password',
+    title: 'password grant <user>',
+    keymint: load(800, 50, 120, { non2xx: 3, errors: 1 }),
+    peer: null,
+    analytics: { lagMs: null, expected: 8000, counted: 7990, exact: false },
+  },
+  {
+    id: 'introspection',
+    title: 'introspection',
+    keymint: null,
+    keymintFailure: 'HTTP 404',
+    peer: load(9000, 5, 11),
+    analytics: null,
+  },
+];
+
+describe('formatTextTable', () => {
+  it('prints one aligned row per scenario with ratio, lag and count check', () => {
+    const lines = formatTextTable(results).split('\n');
+    expect(lines).toHaveLength(5);
+    expect(lines[0]).toMatch(/^scenario\s+keymint req\/s\s+p50 ms\s+p99 ms\s+errors\/non-2xx\s+peer req\/s\s+peer p50\/p99 ms\s+keymint\/peer\s+analytics lag\s+count exact\?$/);
+    expect(lines[1]).toMatch(/^-+( +-+){9}$/);
+    expect(lines[2].split(/\s{2,}/)).toEqual(['cc-opaque-renew', '15,234', '2.5', '9', '0/0', '10,000', '4/12.3', '1.52x', '0.42 s', 'yes']);
+    expect(lines[3].split(/\s{2,}/)).toEqual(['password', '800', '50', '120', '1/3', '-', '-', '-', 'no match', 'no (7990/8000)']);
+    expect(lines[4].split(/\s{2,}/)).toEqual(['introspection', 'failed', '-', '-', '-', '9,000', '5/11', '-', '-', '-']);
+    // Every row is as wide as the header: the columns line up.
+    expect(new Set(lines.map((line) => line.length)).size).toBe(1);
+  });
+});
+
+describe('formatMarkdownTable', () => {
+  it('writes a GitHub table with right-aligned number columns', () => {
+    const lines = formatMarkdownTable(results).split('\n');
+    expect(lines[0]).toBe('| scenario | keymint req/s | p50 ms | p99 ms | errors/non-2xx | peer req/s | peer p50/p99 ms | keymint/peer | analytics lag | count exact? |');
+    expect(lines[1]).toBe('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    expect(lines[2]).toBe('| cc-opaque-renew | 15,234 | 2.5 | 9 | 0/0 | 10,000 | 4/12.3 | 1.52x | 0.42 s | yes |');
+  });
+});
+
+describe('renderSvgChart', () => {
+  it('draws a keymint and a peer bar per scenario, scaled to a round maximum, text escaped', () => {
+    const svg = renderSvgChart(results);
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
+    const bars = [...svg.matchAll(/<rect x="230" y="\d+" width="([\d.]+)" height="14" fill="(#[0-9a-f]+)"\/>/g)];
+    // keymint for two scenarios (one failed), peer for two (password has none).
+    expect(bars.map((bar) => bar[2])).toEqual(['#2f6fde', '#a0a0a0', '#2f6fde', '#a0a0a0']);
+    // Axis ends at 20,000 (the round value above 15,234): 15,234 req/s is 76.2 % of 520 px.
+    expect(Number(bars[0][1])).toBeCloseTo((15234.4 / 20000) * 520, 0);
+    expect(svg).toContain('>20,000</text>');
+    expect(svg).toContain('>cc-opaque-renew</text>');
+    expect(svg).not.toContain('<user>');
+  });
+
+  it('escapes XML in the title', () => {
+    expect(renderSvgChart([], 'a < b & "c"')).toContain('a &lt; b &amp; &quot;c&quot;');
+  });
+});
+
+describe('niceCeiling', () => {
+  it('rounds up to 1, 2, 2.5 or 5 times a power of ten', () => {
+    expect(niceCeiling(15234)).toBe(20000);
+    expect(niceCeiling(2100)).toBe(2500);
+    expect(niceCeiling(4000)).toBe(5000);
+    expect(niceCeiling(6000)).toBe(10000);
+    expect(niceCeiling(1000)).toBe(1000);
+  });
+});
+
+describe('renderMarkdownReport', () => {
+  it('holds the table, the chart link, the machine, the command, notes and problems', () => {
+    const markdown = renderMarkdownReport({
+      results,
+      machine: { cpuModel: 'Test CPU @ 2GHz', cpuCount: 2, memoryGiB: 23.5, nodeVersion: 'v20.20.2', os: 'Linux 6.1 x64' },
+      command: 'npm run bench -- --duration 2',
+      durationSeconds: 2,
+      warmupSeconds: 3,
+      connections: 50,
+      startedAt: new Date('2026-11-25T21:00:00Z'),
+      target: 'clusters started by the benchmark (SQLite)',
+      svgFileName: 'benchmarks.svg',
+      problems: ['introspection: keymint not measured: HTTP 404'],
+      notes: ['token-service RSS after 10 tokens: 150 MiB.'],
+    });
+    expect(markdown).toContain(formatMarkdownTable(results));
+    expect(markdown).toContain('![keymint vs oidc-provider, req/s per scenario](benchmarks.svg)');
+    expect(markdown).toContain('- CPU: Test CPU @ 2GHz x 2');
+    expect(markdown).toContain('- Memory: 23.5 GiB');
+    expect(markdown).toContain('- Node.js: v20.20.2');
+    expect(markdown).toContain('```sh\nnpm ci\nnpm run bench -- --duration 2\n```');
+    expect(markdown).toContain('50 connections');
+    expect(markdown).toContain('3 s warm-up then 2 s measured');
+    expect(markdown).toContain('## Notes from this run\n\n- token-service RSS after 10 tokens: 150 MiB.');
+    expect(markdown).toContain('## Problems seen in this run\n\n- introspection: keymint not measured: HTTP 404');
+    expect(markdown).toContain('| password | password grant <user> |');
+  });
+});
+
+describe('checkTargets', () => {
+  it('checks the ratio, p99 and analytics targets of issue 6 and says what it measured', () => {
+    const checks = checkTargets([
+      ...results,
+      { id: 'cc-jwt-rs256', title: 'rs', keymint: load(3900, 10, 14.9), peer: load(4000, 10, 20), analytics: { lagMs: 900, expected: 5, counted: 5, exact: true } },
+    ]);
+    expect(checks).toEqual([
+      { target: 'new opaque token per request: at least 1.5x the peer', met: true, measured: '1.52x' },
+      { target: 'ES256 JWT: at least 1.5x the peer', met: null, measured: 'not measured' },
+      { target: "RS256 JWT: at least the peer's rate", met: false, measured: '0.97x' },
+      { target: 'p99 under 15 ms in every client-credentials scenario', met: true, measured: 'cc-opaque-renew 9 ms, cc-jwt-rs256 14.9 ms' },
+      {
+        target: 'analytics lag under 1 s, counts exact',
+        met: false,
+        measured: 'cc-opaque-renew 0.42 s exact, password no match NOT exact, cc-jwt-rs256 0.90 s exact',
+      },
+    ]);
+  });
+});

@@ -1,0 +1,311 @@
+/** Pure formatting of benchmark results: the stdout table, docs/benchmarks.md and the SVG chart. */
+
+export interface LoadSummary {
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Responses with status 200. */
+  ok: number;
+  /** Responses with any status other than 2xx. */
+  non2xx: number;
+  /** Connection errors and timeouts (no response at all). */
+  errors: number;
+  /** Epoch ms of the last answer (analytics lag is measured from here). */
+  lastResponseAt: number;
+  /** Status code -> count, for the problems list. */
+  statusCounts: Record<string, number>;
+}
+
+export interface AnalyticsCheck {
+  /** Last response to the count matching, ms; null when it never matched. */
+  lagMs: number | null;
+  expected: number;
+  counted: number;
+  exact: boolean;
+}
+
+export interface ScenarioResult {
+  id: string;
+  title: string;
+  keymint: LoadSummary | null;
+  /** Why keymint has no numbers (setup or probe failed). */
+  keymintFailure?: string;
+  /** null with peerFailure unset: the scenario has no peer equivalent. */
+  peer: LoadSummary | null;
+  peerFailure?: string;
+  /** null: not applicable (no tokens counted, or no analytics URL). */
+  analytics: AnalyticsCheck | null;
+}
+
+export interface MachineInfo {
+  cpuModel: string;
+  cpuCount: number;
+  memoryGiB: number;
+  nodeVersion: string;
+  os: string;
+}
+
+export const TABLE_HEADERS = [
+  'scenario',
+  'keymint req/s',
+  'p50 ms',
+  'p99 ms',
+  'errors/non-2xx',
+  'peer req/s',
+  'peer p50/p99 ms',
+  'keymint/peer',
+  'analytics lag',
+  'count exact?',
+] as const;
+
+export function tableRows(results: readonly ScenarioResult[]): string[][] {
+  return results.map((result) => {
+    const keymint = result.keymint;
+    const peer = result.peer;
+    return [
+      result.id,
+      keymint ? formatRate(keymint.requestsPerSecond) : 'failed',
+      keymint ? formatMs(keymint.p50Ms) : '-',
+      keymint ? formatMs(keymint.p99Ms) : '-',
+      keymint ? `${keymint.errors}/${keymint.non2xx}` : '-',
+      peer ? formatRate(peer.requestsPerSecond) : result.peerFailure ? 'failed' : '-',
+      peer ? `${formatMs(peer.p50Ms)}/${formatMs(peer.p99Ms)}` : '-',
+      keymint && peer && peer.requestsPerSecond > 0 ? `${(keymint.requestsPerSecond / peer.requestsPerSecond).toFixed(2)}x` : '-',
+      formatLag(result.analytics),
+      formatExact(result.analytics),
+    ];
+  });
+}
+
+/** A plain-text table with aligned columns for the terminal. */
+export function formatTextTable(results: readonly ScenarioResult[]): string {
+  const rows = [Array.from(TABLE_HEADERS), ...tableRows(results)];
+  const widths = TABLE_HEADERS.map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+  const line = (row: string[]) =>
+    row
+      .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column])))
+      .join('  ')
+      .trimEnd();
+  const separator = widths.map((width) => '-'.repeat(width)).join('  ');
+  return [line(rows[0]), separator, ...rows.slice(1).map(line)].join('\n');
+}
+
+export function formatMarkdownTable(results: readonly ScenarioResult[]): string {
+  const escape = (cell: string) => cell.replace(/\|/g, '\\|');
+  const header = `| ${TABLE_HEADERS.join(' | ')} |`;
+  const alignment = `| ${TABLE_HEADERS.map((_, column) => (column === 0 ? '---' : '---:')).join(' | ')} |`;
+  const body = tableRows(results).map((row) => `| ${row.map(escape).join(' | ')} |`);
+  return [header, alignment, ...body].join('\n');
+}
+
+/** Horizontal grouped bars, keymint vs peer req/s per scenario, as a self-contained SVG. */
+export function renderSvgChart(results: readonly ScenarioResult[], title = 'keymint vs oidc-provider 9: requests/s per scenario (higher is better)'): string {
+  const labelWidth = 230;
+  const chartWidth = 520;
+  const rightMargin = 90;
+  const barHeight = 14;
+  const groupGap = 14;
+  const top = 56;
+  const groupHeight = barHeight * 2 + 4;
+  const height = top + results.length * (groupHeight + groupGap) + 30;
+  const width = labelWidth + chartWidth + rightMargin;
+  const rates = results.flatMap((result) => [result.keymint?.requestsPerSecond ?? 0, result.peer?.requestsPerSecond ?? 0]);
+  const scaleMax = niceCeiling(Math.max(1, ...rates));
+  const x = (value: number) => labelWidth + (value / scaleMax) * chartWidth;
+
+  const parts: string[] = [];
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
+  );
+  parts.push(`<rect width="${width}" height="${height}" fill="#ffffff"/>`);
+  parts.push(`<text x="${width / 2}" y="20" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(title)}</text>`);
+  parts.push(`<rect x="${labelWidth}" y="30" width="12" height="12" fill="#2f6fde"/>`);
+  parts.push(`<text x="${labelWidth + 18}" y="40">keymint</text>`);
+  parts.push(`<rect x="${labelWidth + 90}" y="30" width="12" height="12" fill="#a0a0a0"/>`);
+  parts.push(`<text x="${labelWidth + 108}" y="40">oidc-provider 9</text>`);
+  const axisBottom = height - 24;
+  for (let step = 0; step <= 4; step++) {
+    const value = (scaleMax / 4) * step;
+    const gridX = x(value).toFixed(1);
+    parts.push(`<line x1="${gridX}" y1="${top - 6}" x2="${gridX}" y2="${axisBottom}" stroke="#e2e2e2"/>`);
+    parts.push(`<text x="${gridX}" y="${axisBottom + 14}" text-anchor="middle" fill="#555">${escapeXml(formatRate(value))}</text>`);
+  }
+  results.forEach((result, index) => {
+    const groupTop = top + index * (groupHeight + groupGap);
+    parts.push(`<text x="${labelWidth - 8}" y="${groupTop + groupHeight / 2 + 4}" text-anchor="end">${escapeXml(result.id)}</text>`);
+    const bars: Array<{ value: number | null; color: string; offset: number }> = [
+      { value: result.keymint?.requestsPerSecond ?? null, color: '#2f6fde', offset: 0 },
+      { value: result.peer?.requestsPerSecond ?? null, color: '#a0a0a0', offset: barHeight + 4 },
+    ];
+    for (const bar of bars) {
+      const barTop = groupTop + bar.offset;
+      if (bar.value === null) {
+        parts.push(`<text x="${labelWidth + 4}" y="${barTop + barHeight - 3}" fill="#777">-</text>`);
+        continue;
+      }
+      const barWidth = Math.max(1, x(bar.value) - labelWidth).toFixed(1);
+      parts.push(`<rect x="${labelWidth}" y="${barTop}" width="${barWidth}" height="${barHeight}" fill="${bar.color}"/>`);
+      parts.push(`<text x="${(x(bar.value) + 4).toFixed(1)}" y="${barTop + barHeight - 3}">${escapeXml(formatRate(bar.value))}</text>`);
+    }
+  });
+  parts.push(`<line x1="${labelWidth}" y1="${top - 6}" x2="${labelWidth}" y2="${axisBottom}" stroke="#333"/>`);
+  parts.push('</svg>');
+  return parts.join('\n') + '\n';
+}
+
+/** One of issue 6's targets, checked against this run's numbers. */
+export interface TargetCheck {
+  target: string;
+  /** null: this run has no numbers for it. */
+  met: boolean | null;
+  measured: string;
+}
+
+const ratioTargets: Array<{ id: string; minimum: number; target: string }> = [
+  { id: 'cc-opaque-renew', minimum: 1.5, target: 'new opaque token per request: at least 1.5x the peer' },
+  { id: 'cc-jwt-es256', minimum: 1.5, target: 'ES256 JWT: at least 1.5x the peer' },
+  { id: 'cc-jwt-rs256', minimum: 1, target: "RS256 JWT: at least the peer's rate" },
+];
+
+/** Issue 6's throughput, latency and analytics targets (the 1M-token ones need their own run). */
+export function checkTargets(results: readonly ScenarioResult[]): TargetCheck[] {
+  const byId = new Map(results.map((result) => [result.id, result]));
+  const checks: TargetCheck[] = ratioTargets.map(({ id, minimum, target }) => {
+    const result = byId.get(id);
+    if (!result?.keymint || !result.peer || result.peer.requestsPerSecond <= 0) return { target, met: null, measured: 'not measured' };
+    const ratio = result.keymint.requestsPerSecond / result.peer.requestsPerSecond;
+    return { target, met: ratio >= minimum, measured: `${ratio.toFixed(2)}x` };
+  });
+  const clientCredentials = results.filter((result) => result.id.startsWith('cc-') && result.keymint);
+  checks.push(
+    clientCredentials.length === 0
+      ? { target: 'p99 under 15 ms in every client-credentials scenario', met: null, measured: 'not measured' }
+      : {
+          target: 'p99 under 15 ms in every client-credentials scenario',
+          met: clientCredentials.every((result) => result.keymint!.p99Ms < 15),
+          measured: clientCredentials.map((result) => `${result.id} ${formatMs(result.keymint!.p99Ms)} ms`).join(', '),
+        },
+  );
+  const counted = results.filter((result) => result.analytics);
+  checks.push(
+    counted.length === 0
+      ? { target: 'analytics lag under 1 s, counts exact', met: null, measured: 'not measured' }
+      : {
+          target: 'analytics lag under 1 s, counts exact',
+          met: counted.every((result) => result.analytics!.exact && result.analytics!.lagMs !== null && result.analytics!.lagMs < 1000),
+          measured: counted.map((result) => `${result.id} ${formatLag(result.analytics)} ${result.analytics!.exact ? 'exact' : 'NOT exact'}`).join(', '),
+        },
+  );
+  return checks;
+}
+
+export interface ReportInput {
+  results: readonly ScenarioResult[];
+  machine: MachineInfo;
+  /** The exact command line that produced the numbers. */
+  command: string;
+  durationSeconds: number;
+  warmupSeconds: number;
+  connections: number;
+  startedAt: Date;
+  /** Where the cluster came from: 'started by the benchmark (SQLite)' etc. */
+  target: string;
+  svgFileName: string;
+  problems: readonly string[];
+  /** Observations that are not failures (memory, env caveats). */
+  notes: readonly string[];
+}
+
+export function renderMarkdownReport(input: ReportInput): string {
+  const { machine } = input;
+  const lines = [
+    '# Benchmarks: keymint vs panva oidc-provider',
+    '',
+    `Generated by \`npm run bench\` on ${input.startedAt.toISOString()}. Do not edit by hand: rerun the benchmark.`,
+    '',
+    formatMarkdownTable(input.results),
+    '',
+    `![keymint vs oidc-provider, req/s per scenario](${input.svgFileName})`,
+    '',
+    '## Targets of issue 6',
+    '',
+    '| target | met? | this run |',
+    '| --- | --- | --- |',
+    ...checkTargets(input.results).map((check) => `| ${check.target} | ${check.met === null ? '-' : check.met ? 'yes' : 'no'} | ${check.measured} |`),
+    '',
+    'Not covered by this run: throughput with 1,000,000 tokens stored and token-service RSS after 1,000,000 tokens.',
+    '',
+    '## How it was measured',
+    '',
+    `- Load: autocannon in the benchmark's own process, ${input.connections} connections, plain HTTP on loopback, ` +
+      `${input.warmupSeconds} s warm-up then ${input.durationSeconds} s measured, keymint first and then the peer for each scenario, in one run. ` +
+      'At the end of a run every connection finishes its request in flight (nothing is cut off unanswered); req/s = answers / time to the last answer.',
+    `- keymint: ${input.target}; applications, keys and users are set up through the registry REST API as a user would. ` +
+      'The cluster stays up (idle) while the peer is measured.',
+    '- Peer: `bench/peer-oidc-provider.mjs` (oidc-provider 9, one client, client_credentials, in-memory adapter; JWT formats via resource indicators).',
+    '- p50/p99: latency in ms. errors/non-2xx: requests with no answer (connection error, 10 s timeout) / answers that were not 2xx.',
+    '- analytics lag: from the last measured answer until `GET /api/analytics/v1/summary` (from = run start) has counted every token. ' +
+      "count exact?: whether its `served` total (every token handed out, reused ones included; `minted` is the subset of new ones) equals the token service's " +
+      'own count of 200 answers on `/token` (`http_requests_total` on `/metrics`, warm-up included), checked again 1 s later so that doubles show.',
+    '',
+    '| scenario | what is measured |',
+    '| --- | --- |',
+    ...input.results.map((result) => `| ${result.id} | ${result.title} |`),
+    '',
+    '## Machine',
+    '',
+    `- CPU: ${machine.cpuModel} x ${machine.cpuCount}`,
+    `- Memory: ${machine.memoryGiB.toFixed(1)} GiB`,
+    `- OS: ${machine.os}`,
+    `- Node.js: ${machine.nodeVersion}`,
+    '- The load generator, keymint (three services, nats-server) and the peer all share this machine.',
+    '',
+    '## Commands',
+    '',
+    '```sh',
+    'npm ci',
+    input.command,
+    '```',
+    '',
+    'Flags: `npm run bench -- --help`.',
+  ];
+  if (input.notes.length > 0) {
+    lines.push('', '## Notes from this run', '', ...input.notes.map((note) => `- ${note}`));
+  }
+  if (input.problems.length > 0) {
+    lines.push('', '## Problems seen in this run', '', ...input.problems.map((problem) => `- ${problem}`));
+  }
+  return lines.join('\n') + '\n';
+}
+
+export function formatRate(value: number): string {
+  return Math.round(value).toLocaleString('en-US');
+}
+
+export function formatMs(value: number): string {
+  return value >= 100 ? String(Math.round(value)) : value.toFixed(1).replace(/\.0$/, '');
+}
+
+function formatLag(check: AnalyticsCheck | null): string {
+  if (!check) return '-';
+  if (check.lagMs === null) return 'no match';
+  return `${(check.lagMs / 1000).toFixed(2)} s`;
+}
+
+function formatExact(check: AnalyticsCheck | null): string {
+  if (!check) return '-';
+  return check.exact ? 'yes' : `no (${check.counted}/${check.expected})`;
+}
+
+/** 1, 2, 2.5 or 5 times a power of ten, at or above the value: readable axis ends. */
+export function niceCeiling(value: number): number {
+  const magnitude = 10 ** Math.floor(Math.log10(value));
+  for (const factor of [1, 2, 2.5, 5, 10]) {
+    if (factor * magnitude >= value) return factor * magnitude;
+  }
+  return 10 * magnitude;
+}
+
+export function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}

@@ -1,0 +1,445 @@
+/**
+ * `npm run bench`: keymint's token endpoint against panva's oidc-provider 9, side by side
+ * (issue 6). Starts keymint clusters (or uses given URLs), sets up applications through the
+ * registry REST API, runs warm-up + measured autocannon runs per scenario, checks that
+ * analytics counted every token, prints one table and writes docs/benchmarks.md + .svg.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { arch, cpus, release, totalmem, type as osType } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { startTestCluster, TestCluster } from '../scripts/lib/cluster';
+import { BenchOptions, parseArguments, USAGE, UsageError } from './args';
+import { AnalyticsApi, basicAuthorization, Credentials, jwtAlgorithm, KeymintApiError, RegistryApi, request, tokenResponsesServed, truncate } from './keymint-api';
+import { LoadTarget, runLoad } from './load';
+import { PeerProcess } from './peer';
+import { createBenchDatabase } from './postgres';
+import { AnalyticsCheck, formatTextTable, LoadSummary, MachineInfo, renderMarkdownReport, renderSvgChart, ScenarioResult } from './report';
+import { clusterKey, executionGroups, PeerFormat, Scenario, SCENARIOS } from './scenarios';
+
+const FORM = 'application/x-www-form-urlencoded';
+const ANALYTICS_TIMEOUT_MS = 30000;
+const ANALYTICS_POLL_MS = 50;
+
+/** A keymint to measure: a cluster this run started, or one given by URLs. */
+interface KeymintTarget {
+  tokenUrl: string;
+  registry: RegistryApi;
+  analytics: AnalyticsApi | null;
+  /** Token service 200s and analytics' served count when this target was set up (zero on a fresh cluster). */
+  countBaseline: { server: number; analytics: number };
+  /** The env this target runs with (started clusters only). */
+  env: Record<string, string>;
+  cluster?: TestCluster;
+  /** --postgres: the cluster's own database, dropped after it stops. */
+  dropDatabase?: () => Promise<void>;
+}
+
+interface RunContext {
+  options: BenchOptions;
+  startedAt: Date;
+  peers: Map<PeerFormat, PeerProcess>;
+  projectRoot: string;
+  problems: string[];
+  notes: string[];
+}
+
+function log(message: string): void {
+  process.stderr.write(`[bench] ${message}\n`);
+}
+
+function projectRoot(): string {
+  let directory = __dirname;
+  for (let depth = 0; depth < 5; depth++) {
+    if (existsSync(join(directory, 'package.json')) && existsSync(join(directory, 'bench', 'peer-oidc-provider.mjs'))) return directory;
+    directory = dirname(directory);
+  }
+  throw new Error(`cannot find the project root (with bench/peer-oidc-provider.mjs) above ${__dirname}`);
+}
+
+const sleep = (ms: number) => new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
+
+function suffix(): string {
+  return randomBytes(4).toString('hex');
+}
+
+/** The token format a scenario must get back: its JWT alg, or null for opaque. */
+function expectedAlgorithm(scenario: Scenario): string | null {
+  if (scenario.tokenType === 'OAUTH') return null;
+  return scenario.env.JWT_ALG ?? 'RS256';
+}
+
+/** The request each side repeats, plus what a good answer looks like. */
+interface Workload {
+  target: LoadTarget;
+  check: (body: Record<string, unknown>) => boolean;
+  countsTokens: boolean;
+}
+
+async function probe(workload: Workload, what: string): Promise<void> {
+  const answer = await request(workload.target.url, { method: 'POST', headers: workload.target.headers, body: workload.target.body }, what);
+  let body: unknown = null;
+  try {
+    body = JSON.parse(answer.text);
+  } catch {
+    // reported below
+  }
+  const good = answer.status === 200 && body !== null && typeof body === 'object' && workload.check(body as Record<string, unknown>);
+  // A 200 body holds a token: never print it.
+  if (!good) throw new KeymintApiError(what, answer.status === 200 ? { status: 200, text: 'not the expected answer (token format, token_type or active flag); body withheld: it holds a token' } : answer);
+}
+
+async function tokenFrom(url: string, headers: Record<string, string>, body: string, what: string): Promise<string> {
+  const answer = await request(url, { method: 'POST', headers, body }, what);
+  if (answer.status !== 200) throw new KeymintApiError(what, answer);
+  let parsed: { access_token?: unknown } = {};
+  try {
+    parsed = JSON.parse(answer.text) as { access_token?: unknown };
+  } catch {
+    // reported below without the body
+  }
+  if (typeof parsed.access_token !== 'string') throw new KeymintApiError(`${what} (no access_token)`, { status: 200, text: '(withheld)' });
+  return parsed.access_token;
+}
+
+async function keymintWorkload(scenario: Scenario, keymint: KeymintTarget): Promise<Workload> {
+  const name = `bench-${scenario.id}-${suffix()}`;
+  const applicationId = await keymint.registry.createApplication(name, scenario.tokenType);
+  const grants = scenario.grantType === 'password' ? ['password'] : ['client_credentials'];
+  const keys = await keymint.registry.generateKeys(applicationId, grants);
+  const headers = { authorization: basicAuthorization(keys.consumerKey, keys.consumerSecret), 'content-type': FORM };
+  const tokenUrl = `${keymint.tokenUrl}/token`;
+  if (scenario.endpoint === 'introspect') {
+    const token = await tokenFrom(tokenUrl, headers, 'grant_type=client_credentials', 'POST /token (token to introspect)');
+    return {
+      target: { url: `${keymint.tokenUrl}/oauth2/introspect`, headers, body: new URLSearchParams({ token }).toString() },
+      check: (body) => body.active === true,
+      countsTokens: false,
+    };
+  }
+  let body = 'grant_type=client_credentials';
+  if (scenario.grantType === 'password') {
+    const user: Credentials = { username: `bench-user-${suffix()}`, password: `Bench-${randomBytes(18).toString('base64url')}` };
+    await keymint.registry.createUser(user.username, user.password);
+    body = new URLSearchParams({ grant_type: 'password', username: user.username, password: user.password }).toString();
+  }
+  // The probe proves the scenario measures what it says (e.g. an ES256 JWT, not an opaque token).
+  const algorithm = expectedAlgorithm(scenario);
+  return {
+    target: { url: tokenUrl, headers, body },
+    check: (answer) => typeof answer.access_token === 'string' && answer.token_type === 'Bearer' && jwtAlgorithm(answer.access_token) === algorithm,
+    countsTokens: true,
+  };
+}
+
+async function peerWorkload(scenario: Scenario, context: RunContext): Promise<Workload | null> {
+  if (!scenario.peer) return null;
+  let peer = context.peers.get(scenario.peer.format);
+  if (!peer) {
+    peer = new PeerProcess(scenario.peer.format, context.projectRoot);
+    context.peers.set(scenario.peer.format, peer);
+    log(`starting oidc-provider peer (${scenario.peer.format})`);
+    await peer.start();
+  }
+  const headers = { authorization: basicAuthorization(peer.clientId, peer.clientSecret), 'content-type': FORM };
+  const tokenBody = 'grant_type=client_credentials&scope=default';
+  if (scenario.peer.endpoint === 'introspect') {
+    const token = await tokenFrom(`${peer.baseUrl}/token`, headers, tokenBody, 'peer POST /token (token to introspect)');
+    return {
+      target: { url: `${peer.baseUrl}/token/introspection`, headers, body: new URLSearchParams({ token }).toString() },
+      check: (body) => body.active === true,
+      countsTokens: false,
+    };
+  }
+  const algorithm = scenario.peer.format === 'opaque' ? null : scenario.peer.format;
+  return {
+    target: { url: `${peer.baseUrl}/token`, headers, body: tokenBody },
+    check: (body) => typeof body.access_token === 'string' && jwtAlgorithm(body.access_token) === algorithm,
+    countsTokens: false,
+  };
+}
+
+/** Warm-up (not reported; analytics still counts its tokens), then the measured run. */
+async function measure(workload: Workload, options: BenchOptions, label: string): Promise<LoadSummary> {
+  if (options.warmupSeconds > 0) {
+    log(`${label}: warm-up ${options.warmupSeconds} s`);
+    await runLoad(workload.target, { connections: options.connections, durationSeconds: options.warmupSeconds });
+  }
+  log(`${label}: measuring ${options.durationSeconds} s at ${options.connections} connections`);
+  const measured = await runLoad(workload.target, { connections: options.connections, durationSeconds: options.durationSeconds });
+  log(`${label}: ${Math.round(measured.requestsPerSecond)} req/s, p50 ${measured.p50Ms} ms, p99 ${measured.p99Ms} ms, non-2xx ${measured.non2xx}, errors ${measured.errors}`);
+  return measured;
+}
+
+/** The token service's own count of 200s once it stops moving (requests cut off at the end of a run finish within ms). */
+async function settledServerCount(keymint: KeymintTarget): Promise<number> {
+  let previous = await tokenResponsesServed(keymint.tokenUrl);
+  for (let attempt = 0; attempt < 50; attempt++) {
+    await sleep(100);
+    const current = await tokenResponsesServed(keymint.tokenUrl);
+    if (current === previous) return current;
+    previous = current;
+  }
+  return previous;
+}
+
+/**
+ * Waits until analytics has counted every token the token service answered 200 for since this
+ * target was set up; lag is measured from the load generator's last response.
+ */
+async function waitForCount(keymint: KeymintTarget, analytics: AnalyticsApi, from: Date, lastResponseAt: number): Promise<AnalyticsCheck> {
+  const expectedNow = async () => keymint.countBaseline.analytics + (await settledServerCount(keymint)) - keymint.countBaseline.server;
+  let expected = await expectedNow();
+  const deadline = lastResponseAt + ANALYTICS_TIMEOUT_MS;
+  let counted = 0;
+  for (;;) {
+    counted = (await analytics.counts(from)).served;
+    if (counted >= expected) break;
+    if (Date.now() > deadline) return { lagMs: null, expected, counted, exact: false };
+    await sleep(ANALYTICS_POLL_MS);
+  }
+  const lagMs = Date.now() - lastResponseAt;
+  // Doubles would show up a little after the last original; look once more.
+  await sleep(1000);
+  expected = await expectedNow();
+  counted = (await analytics.counts(from)).served;
+  return { lagMs, expected, counted, exact: counted === expected };
+}
+
+function describeStatuses(summary: LoadSummary): string {
+  return Object.entries(summary.statusCounts)
+    .filter(([code]) => code !== '200')
+    .map(([code, count]) => `HTTP ${code} x ${count}`)
+    .join(', ');
+}
+
+async function measureKeymint(scenario: Scenario, keymint: KeymintTarget, context: RunContext, result: ScenarioResult): Promise<void> {
+  try {
+    log(`${scenario.id}: setting up keymint (registry REST API)`);
+    const workload = await keymintWorkload(scenario, keymint);
+    await probe(workload, `keymint ${workload.target.url.replace(keymint.tokenUrl, '')} (${scenario.id} probe)`);
+    const measured = await measure(workload, context.options, `${scenario.id} keymint`);
+    result.keymint = measured;
+    const statuses = describeStatuses(measured);
+    if (statuses) context.problems.push(`${scenario.id}: keymint answered ${statuses} during the measured run.`);
+    if (measured.errors > 0) context.problems.push(`${scenario.id}: ${measured.errors} keymint requests got no answer (connection error or 10 s timeout).`);
+    if (keymint.analytics && workload.countsTokens) {
+      log(`${scenario.id}: waiting for analytics to count every token served`);
+      const check = await waitForCount(keymint, keymint.analytics, context.startedAt, measured.lastResponseAt || Date.now());
+      result.analytics = check;
+      if (!check.exact) {
+        const late = check.lagMs === null ? ` (still short ${ANALYTICS_TIMEOUT_MS / 1000} s after the run)` : '';
+        context.problems.push(`${scenario.id}: analytics counted ${check.counted} tokens served, the token service answered ${check.expected} 200s${late}.`);
+      }
+    }
+  } catch (error) {
+    result.keymintFailure = error instanceof Error ? error.message : String(error);
+    context.problems.push(`${scenario.id}: keymint not measured: ${result.keymintFailure}`);
+    log(`${scenario.id}: keymint failed: ${result.keymintFailure}`);
+  }
+}
+
+async function measurePeer(scenario: Scenario, context: RunContext, result: ScenarioResult): Promise<void> {
+  if (!scenario.peer) return;
+  try {
+    const workload = await peerWorkload(scenario, context);
+    if (!workload) return;
+    await probe(workload, `peer ${scenario.peer.format} (${scenario.id} probe)`);
+    result.peer = await measure(workload, context.options, `${scenario.id} peer`);
+    const statuses = describeStatuses(result.peer);
+    if (statuses) context.problems.push(`${scenario.id}: the peer answered ${statuses}.`);
+  } catch (error) {
+    result.peerFailure = error instanceof Error ? error.message : String(error);
+    context.problems.push(`${scenario.id}: peer not measured: ${result.peerFailure}`);
+    log(`${scenario.id}: peer failed: ${result.peerFailure}`);
+  }
+}
+
+/** keymint first, then its analytics check, then the peer: the peer never runs while analytics catches up. */
+async function runScenario(scenario: Scenario, keymint: KeymintTarget | { failure: string }, context: RunContext): Promise<ScenarioResult> {
+  const result: ScenarioResult = { id: scenario.id, title: scenario.title, keymint: null, peer: null, analytics: null };
+  if ('failure' in keymint) result.keymintFailure = keymint.failure;
+  else await measureKeymint(scenario, keymint, context, result);
+  await measurePeer(scenario, context, result);
+  return result;
+}
+
+function residentMemoryMiB(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Math.round(Number(match[1]) / 1024) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Where the counts stand before this run touches a running cluster (assumed quiet meanwhile). */
+async function countBaseline(tokenUrl: string, analytics: AnalyticsApi | null, from: Date): Promise<{ server: number; analytics: number }> {
+  try {
+    return { server: await tokenResponsesServed(tokenUrl), analytics: analytics ? (await analytics.counts(from)).served : 0 };
+  } catch {
+    return { server: 0, analytics: 0 };
+  }
+}
+
+async function startKeymint(env: Record<string, string>, context: RunContext): Promise<KeymintTarget> {
+  const { options } = context;
+  if (options.external) {
+    const external = options.external;
+    const analytics = external.analyticsUrl ? new AnalyticsApi(external.analyticsUrl, external.admin) : null;
+    return {
+      tokenUrl: external.tokenUrl,
+      registry: new RegistryApi(external.registryUrl, external.admin),
+      analytics,
+      env,
+      countBaseline: await countBaseline(external.tokenUrl, analytics, context.startedAt),
+    };
+  }
+  log(`starting a keymint cluster (${clusterKey(env)}${options.postgresUrl ? ', PostgreSQL' : ', SQLite'})`);
+  const database = options.postgresUrl ? await createBenchDatabase(options.postgresUrl) : null;
+  let cluster: TestCluster;
+  try {
+    cluster = await startTestCluster({ services: ['application-registry', 'token-service', 'analytics'], env, dbUrl: database?.url });
+  } catch (error) {
+    await database?.drop().catch(() => undefined);
+    throw error;
+  }
+  return {
+    tokenUrl: cluster.url('token-service'),
+    registry: new RegistryApi(cluster.url('application-registry'), cluster.admin),
+    analytics: new AnalyticsApi(cluster.url('analytics'), cluster.admin),
+    env,
+    countBaseline: { server: 0, analytics: 0 },
+    cluster,
+    dropDatabase: database?.drop,
+  };
+}
+
+async function stopKeymint(keymint: KeymintTarget, context: RunContext): Promise<void> {
+  const cluster = keymint.cluster;
+  if (!cluster) return;
+  for (const service of Object.values(cluster.services)) {
+    if (service && !service.running) context.problems.push(`${service.name} was not running at the end of its scenarios (see its log under ${cluster.dataDir}/logs).`);
+  }
+  const rss = residentMemoryMiB(cluster.services['token-service']?.pid);
+  if (rss !== null) context.notes.push(`token-service RSS after ${await tokenResponsesServed(keymint.tokenUrl).catch(() => '?')} tokens (${clusterKey(keymint.env)}): ${rss} MiB.`);
+  await cluster.stop();
+  await keymint.dropDatabase?.().catch((error: unknown) => context.problems.push(`could not drop the benchmark database: ${String(error)}`));
+}
+
+function machineInfo(): MachineInfo {
+  const processors = cpus();
+  return {
+    cpuModel: processors[0]?.model.trim() ?? 'unknown',
+    cpuCount: processors.length,
+    memoryGiB: totalmem() / 1024 ** 3,
+    nodeVersion: process.version,
+    os: `${osType()} ${release()} ${arch()}`,
+  };
+}
+
+function commandLine(argv: readonly string[]): string {
+  const quote = (argument: string) => (/^[\w@%+=:,./-]+$/.test(argument) ? argument : `'${argument.replace(/'/g, "'\\''")}'`);
+  // Never write the admin password into the report.
+  const shown = argv.map((argument, index) => (argv[index - 1] === '--admin' ? '<user:pass>' : argument.startsWith('--admin=') ? '--admin=<user:pass>' : argument));
+  return shown.length > 0 ? `npm run bench -- ${shown.map(quote).join(' ')}` : 'npm run bench';
+}
+
+async function main(): Promise<number> {
+  let options: BenchOptions;
+  const argv = process.argv.slice(2);
+  try {
+    options = parseArguments(argv);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`${error.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  if (options.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+
+  const context: RunContext = { options, startedAt: new Date(), peers: new Map(), projectRoot: projectRoot(), problems: [], notes: [] };
+  const selected = SCENARIOS.filter((scenario) => options.scenarios.includes(scenario.id));
+  const results = new Map<string, ScenarioResult>();
+  let keymint: KeymintTarget | undefined;
+  const cleanUp = async () => {
+    if (keymint?.cluster) await keymint.cluster.stop().catch(() => undefined);
+    await keymint?.dropDatabase?.().catch(() => undefined);
+    await Promise.all([...context.peers.values()].map((peer) => peer.stop()));
+  };
+  const onSignal = () => {
+    log('interrupted: stopping what the benchmark started');
+    void cleanUp().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    const groups = options.external ? [selected] : executionGroups(selected);
+    if (options.external) context.notes.push('keymint was given by URL: its own env applies, so scenarios that need TOKEN_RENEW_PER_REQUEST or JWT_ALG measure whatever it runs with.');
+    for (const group of groups) {
+      try {
+        keymint = await startKeymint(group[0].env, context).catch(async (error: unknown) => {
+          // Another engineer rebuilding dist/ at that moment is the usual cause: one retry.
+          log(`cluster start failed (${error instanceof Error ? error.message : String(error)}); retrying once`);
+          await sleep(3000);
+          return startKeymint(group[0].env, context);
+        });
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        context.problems.push(`keymint cluster (${clusterKey(group[0].env)}) did not start: ${truncate(message)}`);
+        // The peer side is still worth measuring.
+        for (const scenario of group) results.set(scenario.id, await runScenario(scenario, { failure: 'cluster did not start' }, context));
+        continue;
+      }
+      for (const scenario of group) results.set(scenario.id, await runScenario(scenario, keymint, context));
+      await stopKeymint(keymint, context);
+      keymint = undefined;
+    }
+  } finally {
+    await cleanUp();
+  }
+
+  const ordered = selected.map((scenario) => results.get(scenario.id)).filter((result): result is ScenarioResult => result !== undefined);
+  process.stdout.write(`\n${formatTextTable(ordered)}\n`);
+  for (const note of context.notes) process.stdout.write(`note: ${note}\n`);
+  for (const problem of context.problems) process.stdout.write(`problem: ${problem}\n`);
+
+  if (options.docsPath) {
+    const markdownPath = resolve(context.projectRoot, options.docsPath);
+    const svgPath = markdownPath.replace(/\.md$/i, '') + '.svg';
+    mkdirSync(dirname(markdownPath), { recursive: true });
+    writeFileSync(svgPath, renderSvgChart(ordered));
+    writeFileSync(
+      markdownPath,
+      renderMarkdownReport({
+        results: ordered,
+        machine: machineInfo(),
+        command: commandLine(argv),
+        durationSeconds: options.durationSeconds,
+        warmupSeconds: options.warmupSeconds,
+        connections: options.connections,
+        startedAt: context.startedAt,
+        target: options.external ? 'a running cluster given by URL' : `clusters started by the benchmark (${options.postgresUrl ? 'PostgreSQL' : 'SQLite'}, NATS JetStream, all three services)`,
+        svgFileName: basename(svgPath),
+        problems: context.problems,
+        notes: context.notes,
+      }),
+    );
+    log(`wrote ${markdownPath} and ${svgPath}`);
+  }
+  return ordered.some((result) => result.keymint === null) ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,105 @@
+/** The benchmark's scenarios: what keymint is asked, under which env, against which peer format. */
+export type PeerFormat = 'opaque' | 'RS256' | 'ES256';
+export type ScenarioId = 'cc-opaque-renew' | 'cc-opaque-reuse' | 'cc-jwt-rs256' | 'cc-jwt-es256' | 'password' | 'introspection';
+
+export interface Scenario {
+  id: ScenarioId;
+  title: string;
+  /** Which endpoint is loaded on keymint. */
+  endpoint: 'token' | 'introspect';
+  grantType?: 'client_credentials' | 'password';
+  /** Application tokenType used on keymint (DESIGN §3.5). */
+  tokenType: 'OAUTH' | 'JWT';
+  /** Env of the keymint cluster this scenario needs (clusters are shared by scenarios with equal env). */
+  env: Record<string, string>;
+  /** null: no peer equivalent (the table shows '-'). */
+  peer: { format: PeerFormat; endpoint: 'token' | 'introspect' } | null;
+  /** Whether each 200 is a token that analytics must count. */
+  countsTokens: boolean;
+}
+
+export const SCENARIOS: readonly Scenario[] = [
+  {
+    id: 'cc-opaque-renew',
+    title: 'client_credentials, new opaque token per request',
+    endpoint: 'token',
+    grantType: 'client_credentials',
+    tokenType: 'OAUTH',
+    env: { TOKEN_RENEW_PER_REQUEST: 'true' },
+    peer: { format: 'opaque', endpoint: 'token' },
+    countsTokens: true,
+  },
+  {
+    id: 'cc-opaque-reuse',
+    title: 'client_credentials, opaque with WSO2 token reuse',
+    endpoint: 'token',
+    grantType: 'client_credentials',
+    tokenType: 'OAUTH',
+    env: {},
+    peer: { format: 'opaque', endpoint: 'token' },
+    countsTokens: true,
+  },
+  {
+    id: 'cc-jwt-rs256',
+    title: 'client_credentials, RS256 JWT',
+    endpoint: 'token',
+    grantType: 'client_credentials',
+    tokenType: 'JWT',
+    env: { JWT_ALG: 'RS256' },
+    peer: { format: 'RS256', endpoint: 'token' },
+    countsTokens: true,
+  },
+  {
+    id: 'cc-jwt-es256',
+    title: 'client_credentials, ES256 JWT',
+    endpoint: 'token',
+    grantType: 'client_credentials',
+    tokenType: 'JWT',
+    env: { JWT_ALG: 'ES256' },
+    peer: { format: 'ES256', endpoint: 'token' },
+    countsTokens: true,
+  },
+  {
+    id: 'password',
+    title: 'password grant, opaque token',
+    endpoint: 'token',
+    grantType: 'password',
+    tokenType: 'OAUTH',
+    env: {},
+    peer: null,
+    countsTokens: true,
+  },
+  {
+    id: 'introspection',
+    title: 'introspection of an opaque token',
+    endpoint: 'introspect',
+    tokenType: 'OAUTH',
+    env: {},
+    peer: { format: 'opaque', endpoint: 'introspect' },
+    countsTokens: false,
+  },
+];
+
+/** A stable key for a cluster env: scenarios with equal keys run on one cluster (JWT_ALG defaults to RS256). */
+export function clusterKey(env: Record<string, string>): string {
+  const effective: Record<string, string> = { JWT_ALG: 'RS256', TOKEN_RENEW_PER_REQUEST: 'false', ...env };
+  return Object.keys(effective)
+    .sort()
+    .map((name) => `${name}=${effective[name]}`)
+    .join(' ');
+}
+
+/**
+ * Execution order: scenarios grouped by cluster env (first appearance wins), so each
+ * cluster is started once; the table keeps the order of SCENARIOS.
+ */
+export function executionGroups(scenarios: readonly Scenario[]): Scenario[][] {
+  const groups = new Map<string, Scenario[]>();
+  for (const scenario of scenarios) {
+    const key = clusterKey(scenario.env);
+    const group = groups.get(key) ?? [];
+    group.push(scenario);
+    groups.set(key, group);
+  }
+  return [...groups.values()];
+}
