@@ -31,7 +31,15 @@ export class OutboxRelay {
     private readonly pollMs = 1000,
   ) {
     database.onCommit(() => this.notify());
+    const metadata = database.dataSource.getMetadata(OutboxEntry);
+    const column = (name: keyof OutboxEntry) => {
+      const databaseName = metadata.findColumnWithPropertyName(name)!.databaseName;
+      return `${database.dataSource.driver.escape(databaseName)} AS ${database.dataSource.driver.escape(name)}`;
+    };
+    this.selectSql = `SELECT ${(['id', 'eventId', 'subject', 'body'] as const).map(column).join(', ')} FROM ${database.dataSource.driver.escape(metadata.tableName)} ORDER BY ${database.dataSource.driver.escape('id')}`;
   }
+
+  private readonly selectSql: string;
 
   start(): void {
     if (this.running) return;
@@ -76,8 +84,9 @@ export class OutboxRelay {
   }
 
   private async publishBatch(): Promise<number> {
-    const rows = await this.database.consistentRead((manager) =>
-      manager.find(OutboxEntry, { order: { id: 'ASC' }, take: this.batchSize }),
+    // Plain rows, not entities: this runs after every commit and entity hydration was a measurable share of it.
+    const rows = await this.database.consistentRead(
+      (manager) => manager.query(`${this.selectSql} LIMIT ${this.batchSize}`) as Promise<Array<Pick<OutboxEntry, 'id' | 'eventId' | 'subject' | 'body'>>>,
     );
     outboxBacklog.set(rows.length);
     if (rows.length === 0) return 0;

@@ -1,5 +1,6 @@
 export * from './batch-writer';
 export * from './data-source';
+export * from './insert-rows';
 export * from './database';
 export * from './migration-helpers';
 export * from './persistence.module';

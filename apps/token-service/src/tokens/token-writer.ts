@@ -3,7 +3,7 @@ import { EntityManager, In, IsNull, ObjectLiteral } from 'typeorm';
 import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { TokenRevocationReason } from '@keymint/contracts';
 import { OutboxEntry, outboxEntry } from '@keymint/messaging';
-import { BatchWriter, Database } from '@keymint/persistence';
+import { BatchWriter, Database, insertRows } from '@keymint/persistence';
 import { TokenRecord } from './token.entity';
 
 /** One token response's writes: its rows and events, committed together. */
@@ -13,8 +13,6 @@ export interface TokenWrite {
   /** TOKEN_RENEW_PER_REQUEST: revoke the key's earlier tokens for the same scope set. */
   renewReuseKey?: string;
 }
-
-const CHUNK = 100;
 
 /**
  * Group commit for the token path: concurrent responses share one transaction
@@ -47,10 +45,8 @@ export class TokenWriter {
   }
 }
 
-async function insertChunked<T extends ObjectLiteral>(manager: EntityManager, target: new () => T, rows: Array<QueryDeepPartialEntity<T>>): Promise<void> {
-  for (let start = 0; start < rows.length; start += CHUNK) {
-    await manager.insert(target, rows.slice(start, start + CHUNK));
-  }
+function insertChunked<T extends ObjectLiteral>(manager: EntityManager, target: new () => T, rows: Array<QueryDeepPartialEntity<T>>): Promise<void> {
+  return insertRows(manager, target, rows as Array<Partial<T>>);
 }
 
 async function revokeRenewed(manager: EntityManager, reuseKey: string, exceptIds: string[]): Promise<void> {

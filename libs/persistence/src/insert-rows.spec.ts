@@ -1,0 +1,66 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Column, Entity, MigrationInterface, PrimaryGeneratedColumn, QueryRunner } from 'typeorm';
+import { openDataSource } from './data-source';
+import { Database } from './database';
+import { insertRows } from './insert-rows';
+import { createPrefixedTable } from './migration-helpers';
+import { bigintAsNumber, jsonText } from './transformers';
+
+@Entity('samples')
+class Sample {
+  @PrimaryGeneratedColumn()
+  id: number;
+
+  @Column({ type: 'varchar', length: 20 })
+  name: string;
+
+  @Column({ type: 'bigint', transformer: bigintAsNumber })
+  at: number;
+
+  @Column({ type: 'text', transformer: jsonText, nullable: true })
+  tags: string[] | null;
+}
+
+class Samples1700000000000 implements MigrationInterface {
+  async up(queryRunner: QueryRunner) {
+    await createPrefixedTable(queryRunner, {
+      name: 'samples',
+      columns: [
+        { name: 'id', type: 'integer', isPrimary: true, isGenerated: true, generationStrategy: 'increment' },
+        { name: 'name', type: 'varchar', length: '20' },
+        { name: 'at', type: 'integer' },
+        { name: 'tags', type: 'text', isNullable: true },
+      ],
+    });
+  }
+  async down() {}
+}
+
+describe('insertRows', () => {
+  let dir: string;
+  let database: Database;
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'keymint-insert-'));
+    database = new Database(await openDataSource({ service: 'token', dataDir: dir, entities: [Sample], migrations: [Samples1700000000000] }));
+  });
+  afterEach(async () => {
+    await database.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('stores rows as the entity describes them (prefix, transformers, generated ids), in statements of many rows', async () => {
+    const rows = Array.from({ length: 450 }, (_, index) => ({ name: `n${index}`, at: 1_700_000_000_000 + index, tags: index % 2 ? ['a', 'b'] : null }));
+    await database.transaction((manager) => insertRows(manager, Sample, rows));
+    const stored = await database.manager.find(Sample, { order: { id: 'ASC' } });
+    expect(stored).toHaveLength(450);
+    expect(stored[0]).toEqual({ id: 1, name: 'n0', at: 1_700_000_000_000, tags: null });
+    expect(stored[449]).toEqual({ id: 450, name: 'n449', at: 1_700_000_000_449, tags: ['a', 'b'] });
+  });
+
+  it('does nothing for no rows', async () => {
+    await database.transaction((manager) => insertRows(manager, Sample, []));
+    expect(await database.manager.count(Sample)).toBe(0);
+  });
+});
