@@ -109,6 +109,14 @@ describe('token-service on PostgreSQL, several replicas (e2e)', () => {
     } finally {
       await client.end();
     }
+
+    // A concurrent burst is written in shared transactions, yet behaves as if sequential: one token stays active.
+    const burst = await Promise.all(Array.from({ length: 20 }, () => post(renewingUrl, 'grant_type=client_credentials', { authorization })));
+    expect(burst.map((reply) => reply.status)).toEqual(Array(20).fill(200));
+    const tokens = burst.map((reply) => reply.json.access_token as string);
+    expect(new Set(tokens).size).toBe(20);
+    const states = await Promise.all([second.json.access_token as string, ...tokens].map(introspect));
+    expect(states.filter((state) => state.active === true)).toHaveLength(1);
   });
 
   it('signs ES256 JWTs that verify against the JWKS, and rotates refresh tokens', async () => {

@@ -31,29 +31,43 @@ export class TokenWriter {
   }
 
   private async writeBatch(manager: EntityManager, writes: TokenWrite[]): Promise<void> {
-    if (writes.some((write) => write.renewReuseKey)) {
-      // Renewal revokes what came before it, so order inside the batch matters: one write at a time.
-      for (const write of writes) {
-        if (write.renewReuseKey) await revokeRenewed(manager, write.renewReuseKey, write.rows.map((row) => row.id));
-        await insertChunked(manager, TokenRecord, write.rows);
-        await insertChunked(manager, OutboxEntry, write.events);
-      }
-      return;
-    }
+    const revokedEvents = await this.supersedeRenewed(manager, writes);
     await insertChunked(manager, TokenRecord, writes.flatMap((write) => write.rows));
-    await insertChunked(manager, OutboxEntry, writes.flatMap((write) => write.events));
+    await insertChunked(manager, OutboxEntry, [...writes.flatMap((write) => write.events), ...revokedEvents]);
+  }
+
+  /**
+   * TOKEN_RENEW_PER_REQUEST: each new token revokes the earlier ones of its
+   * key and scope set. For a whole batch that is, per reuse key: every token
+   * already stored, and every token of the batch but the last. Done with one
+   * query per batch, as if the requests had been written one after another.
+   */
+  private async supersedeRenewed(manager: EntityManager, writes: TokenWrite[]): Promise<Array<QueryDeepPartialEntity<OutboxEntry>>> {
+    const latest = new Map<string, TokenWrite>();
+    for (const write of writes) if (write.renewReuseKey) latest.set(write.renewReuseKey, write);
+    if (latest.size === 0) return [];
+    const stored: TokenRecord[] = [];
+    const reuseKeys = [...latest.keys()];
+    for (let start = 0; start < reuseKeys.length; start += 500) {
+      stored.push(...(await manager.find(TokenRecord, { where: { reuseKey: In(reuseKeys.slice(start, start + 500)), revokedAt: IsNull() } })));
+    }
+    await revokeRows(manager, stored, 'renewed');
+    const now = Date.now();
+    const superseded: TokenRecord[] = [];
+    for (const write of writes) {
+      if (!write.renewReuseKey || latest.get(write.renewReuseKey) === write) continue;
+      for (const row of write.rows) {
+        row.revokedAt = now;
+        row.revokeReason = 'renewed';
+        superseded.push(row);
+      }
+    }
+    return revokedEvents(superseded, 'renewed');
   }
 }
 
 function insertChunked<T extends ObjectLiteral>(manager: EntityManager, target: new () => T, rows: Array<QueryDeepPartialEntity<T>>): Promise<void> {
   return insertRows(manager, target, rows as Array<Partial<T>>);
-}
-
-async function revokeRenewed(manager: EntityManager, reuseKey: string, exceptIds: string[]): Promise<void> {
-  const previous = await manager.find(TokenRecord, { where: { reuseKey, revokedAt: IsNull() } });
-  const stale = previous.filter((row) => !exceptIds.includes(row.id));
-  if (stale.length === 0) return;
-  await revokeRows(manager, stale, 'renewed');
 }
 
 /** Marks rows revoked and records one tokens.revoked.v1 per access token, in the caller's transaction. */
@@ -64,8 +78,12 @@ export async function revokeRows(manager: EntityManager, rows: TokenRecord[], re
     await manager.update(TokenRecord, { id: In(ids.slice(start, start + 500)), revokedAt: IsNull() }, { revokedAt: now, revokeReason: reason, encryptedToken: null });
   }
   if (reason === 'rotated') return;
-  const events = rows
+  await insertChunked(manager, OutboxEntry, revokedEvents(rows, reason));
+}
+
+/** One tokens.revoked.v1 per access token among the rows. */
+function revokedEvents(rows: TokenRecord[], reason: TokenRevocationReason): Array<QueryDeepPartialEntity<OutboxEntry>> {
+  return rows
     .filter((row) => row.kind === 'access')
     .map((row) => outboxEntry('tokens.revoked.v1', { tokenId: row.id, applicationId: row.applicationId, consumerKey: row.consumerKey, reason }).entry);
-  await insertChunked(manager, OutboxEntry, events);
 }
