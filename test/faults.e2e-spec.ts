@@ -125,13 +125,13 @@ describe('faults under load', () => {
     // Every token a client received is in the store (as a hash) and introspects active.
     const database = new SqliteDatabase(join(cluster.dataDir, 'token.sqlite'));
     const storedHashes = await new Promise<Set<string>>((resolve, reject) =>
-      database.all('SELECT * FROM token_tokens', (error, rows: Array<Record<string, unknown>>) => {
+      database.all(`SELECT "tokenHash" FROM token_tokens WHERE "kind" = 'access'`, (error, rows: Array<{ tokenHash: string }>) => {
         if (error) return reject(error);
-        resolve(new Set(rows.flatMap((row) => Object.values(row).filter((value): value is string => typeof value === 'string'))));
+        resolve(new Set(rows.map((row) => row.tokenHash)));
       }),
     );
     database.close();
-    const notStored = tokens.filter((token) => !storedHashes.has(createHash('sha256').update(token).digest('hex')) && !storedHashes.has(createHash('sha256').update(token).digest('base64url')));
+    const notStored = tokens.filter((token) => !storedHashes.has(createHash('sha256').update(token).digest('hex')));
     let inactive = 0;
     for (const token of tokens) {
       const introspection = await http(cluster.url('token-service', '/oauth2/introspect'), {
@@ -144,13 +144,18 @@ describe('faults under load', () => {
 
     console.log(
       `faults summary: requests=${tokens.length + Object.values(failures).reduce((a, b) => a + b, 0)} 200s=${tokens.length} ` +
-        `failures=${JSON.stringify(failures)} analyticsMinted=${minted} notStored=${notStored.length} inactive=${inactive}`,
+        `failures=${JSON.stringify(failures)} stored=${storedHashes.size} analyticsMinted=${minted} notStored=${notStored.length} inactive=${inactive}`,
     );
     expect(tokens.length).toBeGreaterThan(100);
     expect(new Set(tokens).size).toBe(tokens.length);
     expect(failuresOutsideOutage).toBe(0);
     expect(notStored).toEqual([]);
     expect(inactive).toBe(0);
-    expect(minted).toBe(tokens.length);
+    // Analytics counts every stored token once. A token whose commit happened just before the kill -9, so
+    // that its response never left, is stored and counted without a 200: at most one per reset connection.
+    expect(minted).toBe(storedHashes.size);
+    const resets = Object.entries(failures).filter(([kind]) => kind.startsWith('ECONNRESET')).reduce((sum, [, count]) => sum + count, 0);
+    expect(minted - tokens.length).toBeGreaterThanOrEqual(0);
+    expect(minted - tokens.length).toBeLessThanOrEqual(resets);
   }, 240_000);
 });

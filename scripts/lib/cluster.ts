@@ -24,8 +24,8 @@ export interface TestCluster {
   /** Basic authorization header value for the admin user. */
   adminAuthorization(): string;
   service(name: ServiceName): ServiceProcess;
-  /** Starts one more process of a service (same store, NATS and DATA_DIR, ports of its own) and waits until it is healthy. */
-  addReplica(name: ServiceName): Promise<ServiceProcess>;
+  /** Starts one more process of a service (same store, NATS and DATA_DIR, ports of its own, env overrides) and waits until it is healthy. */
+  addReplica(name: ServiceName, env?: Record<string, string>): Promise<ServiceProcess>;
   stop(): Promise<void>;
 }
 
@@ -81,12 +81,13 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
       if (!service) throw new Error(`${name} is not part of this test cluster`);
       return service;
     },
-    addReplica: async (name) => {
+    addReplica: async (name, overrides = {}) => {
       const httpPort = await freePort();
       const replica = new ServiceProcess({
         name,
         env: {
           ...env,
+          ...overrides,
           [SERVICE_CATALOG[name].httpPortVariable]: String(httpPort),
           [SERVICE_CATALOG[name].httpsPortVariable]: String(await freePort()),
         },

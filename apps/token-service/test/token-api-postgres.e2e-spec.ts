@@ -1,9 +1,5 @@
 import { createPublicKey, JsonWebKey, randomBytes, verify } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Client } from 'pg';
-import { freePort } from '../../../scripts/lib/ports';
 import { ServiceProcess } from '../../../scripts/lib/services';
 import { startTestCluster, TestCluster } from '../../../test/support/cluster';
 import { createTestDatabase, postgresAdminUrl } from '../../../test/support/postgres';
@@ -20,24 +16,9 @@ describe('token-service on PostgreSQL, several replicas (e2e)', () => {
   let cluster: TestCluster | undefined;
   let registry: FakeRegistry;
   let database: { url: string; drop: () => Promise<void> } | undefined;
-  const replicas: Array<{ process: ServiceProcess; port: number; dataDir: string }> = [];
+  const replicas: ServiceProcess[] = [];
   const secrets: Record<string, string> = {};
   const url = (path: string) => cluster!.url('token-service', path);
-
-  async function startReplica(env: Record<string, string>): Promise<{ process: ServiceProcess; port: number; dataDir: string }> {
-    const port = await freePort();
-    const dataDir = mkdtempSync(join(tmpdir(), 'keymint-replica-'));
-    const process = new ServiceProcess({
-      name: 'token-service',
-      env: { ...cluster!.service('token-service').options.env, DATA_DIR: dataDir, TOKEN_SERVICE_HTTP_PORT: String(port), TOKEN_SERVICE_HTTPS_PORT: String(await freePort()), ...env },
-      httpPort: port,
-      logFile: join(dataDir, 'token-service.log'),
-    });
-    process.start();
-    const replica = { process, port, dataDir };
-    replicas.push(replica);
-    return replica;
-  }
 
   beforeAll(async () => {
     const adminUrl = await postgresAdminUrl();
@@ -51,17 +32,10 @@ describe('token-service on PostgreSQL, several replicas (e2e)', () => {
     secrets.renewed = registry.addClient({ consumerKey: 'pg-renewed', tokenType: 'OAUTH' });
     secrets.jwt = registry.addClient({ consumerKey: 'pg-jwt', tokenType: 'JWT', grantTypes: ['client_credentials', 'password', 'refresh_token'] });
     registry.users.set('carol', { password: 'carol-password', roles: ['subscriber'] });
-    const second = await startReplica({});
-    const renewing = await startReplica({ TOKEN_RENEW_PER_REQUEST: 'true' });
-    await Promise.all([second.process.waitHealthy(), renewing.process.waitHealthy()]);
+    replicas.push(...(await Promise.all([cluster.addReplica('token-service'), cluster.addReplica('token-service', { TOKEN_RENEW_PER_REQUEST: 'true' })])));
   });
 
   afterAll(async () => {
-    for (const replica of replicas) {
-      await replica.process.stop();
-      replica.process.closeLog();
-      rmSync(replica.dataDir, { recursive: true, force: true });
-    }
     await registry?.close();
     await cluster?.stop();
     await database?.drop();
@@ -70,7 +44,7 @@ describe('token-service on PostgreSQL, several replicas (e2e)', () => {
   it('gives a burst spread over two replicas one token', async () => {
     if (!cluster) return;
     const authorization = basic('pg-opaque', secrets.opaque);
-    const targets = [url('/token'), `http://127.0.0.1:${replicas[0].port}/token`];
+    const targets = [url('/token'), `${replicas[0].baseUrl}/token`];
     const replies = await Promise.all(Array.from({ length: 20 }, (_, index) => post(targets[index % 2], 'grant_type=client_credentials', { authorization })));
     expect(replies.map((reply) => reply.status)).toEqual(Array(20).fill(200));
     expect(new Set(replies.map((reply) => reply.json.access_token)).size).toBe(1);
@@ -88,7 +62,7 @@ describe('token-service on PostgreSQL, several replicas (e2e)', () => {
   it('renews opaque tokens per request and revokes the previous one (TOKEN_RENEW_PER_REQUEST)', async () => {
     if (!cluster) return;
     const authorization = basic('pg-renewed', secrets.renewed);
-    const renewingUrl = `http://127.0.0.1:${replicas[1].port}/token`;
+    const renewingUrl = `${replicas[1].baseUrl}/token`;
     const first = await post(renewingUrl, 'grant_type=client_credentials', { authorization });
     const second = await post(renewingUrl, 'grant_type=client_credentials', { authorization });
     expect([first.status, second.status]).toEqual([200, 200]);

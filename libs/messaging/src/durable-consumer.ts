@@ -78,11 +78,18 @@ export class DurableConsumer {
         }
         const consumer = await this.nats.jetStream.consumers.get(this.options.stream.name, this.options.durable);
         const messages = await consumer.fetch({ max_messages: this.options.batchSize ?? 500, expires: 1000 });
-        const batch: JsMsg[] = [];
-        for await (const message of messages) batch.push(message);
+        let batch: JsMsg[] = [];
+        for await (const message of messages) {
+          batch.push(message);
+          // Apply what has arrived as soon as nothing more is queued, instead of waiting for the fetch to end:
+          // one event waits milliseconds, not the pull's 1 s expiry, and a busy stream still gives large batches.
+          // (getPending() still counts the message in hand.)
+          if (messages.getPending() > 1) continue;
+          await this.applyBatch(batch);
+          consumerLag.set({ consumer: this.options.durable }, message.info.pending);
+          batch = [];
+        }
         if (batch.length > 0) await this.applyBatch(batch);
-        const info = batch.at(-1)?.info;
-        if (info) consumerLag.set({ consumer: this.options.durable }, info.pending);
         backoffMs = 100;
       } catch (error) {
         if (!this.running) break;

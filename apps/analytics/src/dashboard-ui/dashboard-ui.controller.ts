@@ -1,6 +1,7 @@
 import { Controller, Get, Logger, NotFoundException, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { findUiFolder, loadAssets, loadChartJs, PAGE_SECURITY_HEADERS, PageAsset } from './page-assets';
+import { findUiFolder, loadAssets, PAGE_SECURITY_HEADERS, PageAsset } from '@keymint/http-kit';
+import { loadChartJs } from './chart-js';
 
 const PAGE_FILES = ['index.html', 'app.js', 'style.css'] as const;
 

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { findUiFolder, loadAssets, loadChartJs } from './page-assets';
+import { findUiFolder, loadAssets } from '@keymint/http-kit';
+import { loadChartJs } from './chart-js';
 
 describe('dashboard page assets', () => {
   it('finds apps/analytics/ui/dashboard and loads the page with its scripts in order (Chart.js first)', () => {

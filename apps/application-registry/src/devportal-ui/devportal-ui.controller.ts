@@ -1,6 +1,6 @@
 import { Controller, Get, Logger, NotFoundException, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { findUiFolder, loadAssets, PAGE_SECURITY_HEADERS, PageAsset } from './page-assets';
+import { findUiFolder, loadAssets, PAGE_SECURITY_HEADERS, PageAsset } from '@keymint/http-kit';
 
 const PAGE_FILES = ['index.html', 'app.js', 'style.css'] as const;
 

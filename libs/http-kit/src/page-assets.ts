@@ -1,5 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+
+/** Static pages served by the services themselves (the devportal, the dashboard). */
 
 /** One static file of a page, read once at start (they are a few kilobytes). */
 export interface PageAsset {
@@ -30,8 +32,9 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 /**
- * The folder `apps/<app>/ui/<page>`, found from the TypeScript sources (tests)
- * or from the compiled tree in dist/, or under the working directory.
+ * The folder `apps/<app>/ui/<page>`, found from the folder of the controller
+ * serving it: in the TypeScript sources (tests), in the compiled tree in
+ * dist/, or under the working directory (the Docker image).
  */
 export function findUiFolder(sourceDir: string, app: string, page: string): string | null {
   const candidates = [
@@ -42,26 +45,19 @@ export function findUiFolder(sourceDir: string, app: string, page: string): stri
   return candidates.find((candidate) => existsSync(join(candidate, 'index.html'))) ?? null;
 }
 
+/** One file as a page asset, typed by its extension. */
+export function assetFromFile(path: string): PageAsset {
+  const extension = path.slice(path.lastIndexOf('.'));
+  return { contentType: CONTENT_TYPES[extension] ?? 'application/octet-stream', body: readFileSync(path) };
+}
+
 /** Reads the named files of a folder; a missing folder or file gives no asset (the route answers 404). */
 export function loadAssets(folder: string | null, files: readonly string[]): Map<string, PageAsset> {
   const assets = new Map<string, PageAsset>();
   if (!folder) return assets;
   for (const file of files) {
     const path = join(folder, file);
-    if (!existsSync(path)) continue;
-    const extension = file.slice(file.lastIndexOf('.'));
-    assets.set(file, { contentType: CONTENT_TYPES[extension] ?? 'application/octet-stream', body: readFileSync(path) });
+    if (existsSync(path)) assets.set(file, assetFromFile(path));
   }
   return assets;
-}
-
-/** Chart.js's UMD build from node_modules (bundled with the service: no CDN, nothing fetched at run time). */
-export function loadChartJs(): PageAsset | null {
-  try {
-    // The package's exports map hides dist/chart.umd.js; its main entry lives in the same folder.
-    const path = join(dirname(require.resolve('chart.js')), 'chart.umd.js');
-    return { contentType: CONTENT_TYPES['.js'], body: readFileSync(path) };
-  } catch {
-    return null;
-  }
 }

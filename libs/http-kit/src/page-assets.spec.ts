@@ -1,0 +1,23 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findUiFolder, loadAssets, PAGE_SECURITY_HEADERS } from './page-assets';
+
+describe('page assets', () => {
+  it('skips missing files and a missing folder instead of failing the service start', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'keymint-ui-'));
+    writeFileSync(join(folder, 'index.html'), '<!doctype html>');
+    expect([...loadAssets(folder, ['index.html', 'app.js']).keys()]).toEqual(['index.html']);
+    expect(loadAssets(null, ['index.html']).size).toBe(0);
+    expect(findUiFolder(folder, 'no-such-app', 'nothing')).toBeNull();
+  });
+
+  it('allows scripts from the origin only: no inline code, no eval, no framing', () => {
+    const policy = PAGE_SECURITY_HEADERS['Content-Security-Policy'];
+    expect(policy).toContain("script-src 'self';");
+    expect(policy).not.toContain('unsafe-inline');
+    expect(policy).not.toContain('unsafe-eval');
+    expect(policy).toContain("frame-ancestors 'none'");
+    expect(PAGE_SECURITY_HEADERS['X-Frame-Options']).toBe('DENY');
+  });
+});
