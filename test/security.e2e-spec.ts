@@ -1,0 +1,158 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
+import { join } from 'node:path';
+import { startTestCluster, TestCluster } from './support/cluster';
+import { basicAuth, http } from './support/http';
+
+/**
+ * Issue 7's security promises, checked from outside after a realistic run:
+ * no secret, password or token in any log line or in any database file (only
+ * hashes at rest); HTTPS carries the security headers; a revoked or foreign
+ * token gets nothing anywhere; a subscriber reaches neither admin APIs nor
+ * another owner's data.
+ */
+describe('security', () => {
+  let cluster: TestCluster;
+  const secrets: string[] = [];
+  const form = { 'Content-Type': 'application/x-www-form-urlencoded' };
+  const tokenUrl = (path: string) => cluster.url('token-service', path);
+  const devportal = (path: string) => cluster.url('application-registry', `/api/am/devportal/v2${path}`);
+
+  beforeAll(async () => {
+    cluster = await startTestCluster();
+    secrets.push(cluster.admin.password);
+  });
+  afterAll(() => cluster?.stop());
+
+  async function asJson(method: string, url: string, authorization: string, body?: unknown) {
+    return http(url, {
+      method,
+      headers: { Authorization: authorization, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  }
+
+  it('keeps secrets out of logs and stores only hashes, through a whole developer and user journey', async () => {
+    const admin = cluster.adminAuthorization();
+    const users = cluster.url('application-registry', '/api/am/admin/v2/users');
+    expect((await asJson('POST', users, admin, { username: 'sam', password: 'sam-secret-password-1', roles: ['subscriber'] })).status).toBe(201);
+    expect((await asJson('POST', users, admin, { username: 'eve', password: 'eve-secret-password-1', roles: ['subscriber'] })).status).toBe(201);
+    expect((await asJson('POST', users, admin, { username: 'una', password: 'una-secret-password-1', roles: [] })).status).toBe(201);
+    secrets.push('sam-secret-password-1', 'eve-secret-password-1', 'una-secret-password-1');
+    const sam = basicAuth('sam', 'sam-secret-password-1');
+
+    const app = await asJson('POST', devportal('/applications'), sam, { name: 'sams-app', tokenType: 'OAUTH' });
+    expect(app.status).toBe(201);
+    const applicationId = app.json().applicationId as string;
+    const keys = await asJson('POST', devportal(`/applications/${applicationId}/generate-keys`), sam, {
+      keyType: 'PRODUCTION',
+      grantTypesToBeSupported: ['client_credentials', 'password', 'refresh_token'],
+    });
+    expect(keys.status).toBe(200);
+    const { consumerKey, consumerSecret, keyMappingId } = keys.json<{ consumerKey: string; consumerSecret: string; keyMappingId: string }>();
+    secrets.push(consumerSecret);
+    const client = basicAuth(consumerKey, consumerSecret);
+
+    const cc = await http(tokenUrl('/token'), { method: 'POST', headers: { Authorization: client, ...form }, body: 'grant_type=client_credentials' });
+    const user = await http(tokenUrl('/oauth2/token'), {
+      method: 'POST',
+      headers: { Authorization: client, ...form },
+      body: 'grant_type=password&username=una&password=una-secret-password-1',
+    });
+    expect([cc.status, user.status]).toEqual([200, 200]);
+    const refreshed = await http(tokenUrl('/token'), {
+      method: 'POST',
+      headers: { Authorization: client, ...form },
+      body: `grant_type=refresh_token&refresh_token=${encodeURIComponent(user.json().refresh_token as string)}`,
+    });
+    expect(refreshed.status).toBe(200);
+    secrets.push(
+      cc.json().access_token as string,
+      user.json().access_token as string,
+      user.json().refresh_token as string,
+      refreshed.json().access_token as string,
+      refreshed.json().refresh_token as string,
+    );
+    const generated = await asJson('POST', devportal(`/applications/${applicationId}/oauth-keys/${keyMappingId}/generate-token`), sam, {
+      consumerSecret,
+      validityPeriod: 600,
+    });
+    expect(generated.status).toBe(200);
+    secrets.push(generated.json().accessToken as string);
+    // A failed login and a wrong secret must not be logged either.
+    await http(tokenUrl('/token'), { method: 'POST', headers: { Authorization: basicAuth(consumerKey, 'wrong-secret-value-123'), ...form }, body: 'grant_type=client_credentials' });
+    secrets.push('wrong-secret-value-123');
+    const regenerated = await asJson('POST', devportal(`/applications/${applicationId}/oauth-keys/${keyMappingId}/regenerate-secret`), sam);
+    expect(regenerated.status).toBe(200);
+    secrets.push(regenerated.json().consumerSecret as string);
+
+    // Give the services a moment to write what they write (events, logs).
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const files = [
+      ...readdirSync(join(cluster.dataDir, 'logs')).map((file) => join(cluster.dataDir, 'logs', file)),
+      join(cluster.dataDir, 'nats.log'),
+      ...readdirSync(cluster.dataDir)
+        .filter((file) => /\.sqlite(-wal)?$/.test(file))
+        .map((file) => join(cluster.dataDir, file)),
+    ];
+    expect(files.filter((file) => file.endsWith('.sqlite'))).toHaveLength(3);
+    const leaks = files.flatMap((file) => {
+      const content = readFileSync(file).toString('latin1');
+      return secrets.filter((secret) => content.includes(secret)).map((secret) => `${file}: ${secret.slice(0, 6)}…`);
+    });
+    expect(leaks).toEqual([]);
+
+    // The regenerated secret ended every token of the key: they get nothing anywhere.
+    const revoked = cc.json().access_token as string;
+    const introspection = await http(tokenUrl('/oauth2/introspect'), {
+      method: 'POST',
+      headers: { Authorization: admin, ...form },
+      body: `token=${encodeURIComponent(revoked)}`,
+    });
+    expect(introspection.json()).toEqual({ active: false });
+  });
+
+  it('keeps a subscriber out of admin APIs and out of another owner\'s applications', async () => {
+    const eve = basicAuth('eve', 'eve-secret-password-1');
+    const sam = basicAuth('sam', 'sam-secret-password-1');
+    const samsApps = await asJson('GET', devportal('/applications'), sam);
+    const samsApp = (samsApps.json<{ list: Array<{ applicationId: string }> }>().list[0]).applicationId;
+    expect((await asJson('GET', devportal(`/applications/${samsApp}`), eve)).status).toBe(404);
+    expect((await asJson('DELETE', devportal(`/applications/${samsApp}`), eve)).status).toBe(404);
+    expect((await asJson('GET', cluster.url('application-registry', '/api/am/admin/v2/users'), eve)).status).toBe(403);
+    expect((await asJson('GET', cluster.url('analytics', '/api/analytics/v1/summary'), eve)).status).toBe(403);
+    expect((await asJson('GET', devportal(`/applications/${samsApp}`), sam)).status).toBe(200);
+  });
+
+  it('gives a revoked or made-up Bearer token nothing on the REST APIs', async () => {
+    for (const token of ['made-up-token', 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJhZG1pbiJ9.']) {
+      const headers = `Bearer ${token}`;
+      expect((await asJson('GET', devportal('/applications'), headers)).status).toBe(401);
+      expect((await asJson('GET', cluster.url('analytics', '/api/analytics/v1/summary'), headers)).status).toBe(401);
+    }
+  });
+
+  it('serves the token endpoint over HTTPS with no-store, the security headers and HSTS', async () => {
+    const response = await new Promise<{ status: number; headers: Record<string, unknown> }>((resolve, reject) => {
+      const request = httpsRequest(
+        { host: '127.0.0.1', port: cluster.httpsPort('token-service'), path: '/token', method: 'POST', rejectUnauthorized: false, headers: form },
+        (reply) => {
+          reply.resume();
+          resolve({ status: reply.statusCode ?? 0, headers: reply.headers });
+        },
+      );
+      request.on('error', reject);
+      request.end('grant_type=client_credentials');
+    });
+    expect(response.status).toBe(401);
+    expect(response.headers).toMatchObject({
+      'cache-control': 'no-store',
+      pragma: 'no-cache',
+      'x-frame-options': 'DENY',
+      'x-content-type-options': 'nosniff',
+      'x-xss-protection': '1; mode=block',
+      'www-authenticate': 'Basic realm="keymint"',
+    });
+    expect(String(response.headers['strict-transport-security'])).toMatch(/max-age=\d+/);
+  });
+});
