@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { startTestCluster, TestCluster } from './support/cluster';
@@ -155,4 +156,24 @@ describe('security', () => {
     });
     expect(String(response.headers['strict-transport-security'])).toMatch(/max-age=\d+/);
   });
+
+  it('cuts off a client that never finishes its headers (slowloris), and keeps serving others', async () => {
+    const started = Date.now();
+    const closed = new Promise<{ answer: string; seconds: number }>((resolve, reject) => {
+      let answer = '';
+      const socket = connect(Number(new URL(cluster.url('token-service')).port), '127.0.0.1', () => {
+        socket.write('POST /token HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\n');
+      });
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk) => (answer += chunk));
+      socket.on('close', () => resolve({ answer, seconds: (Date.now() - started) / 1000 }));
+      socket.on('error', reject);
+    });
+    // Meanwhile everybody else is served as usual.
+    expect((await http(tokenUrl('/.well-known/oauth-authorization-server'))).status).toBe(200);
+    const { answer, seconds } = await closed;
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    expect(seconds).toBeGreaterThanOrEqual(9);
+    expect(seconds).toBeLessThan(15);
+  }, 30_000);
 });

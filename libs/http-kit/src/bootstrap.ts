@@ -72,8 +72,8 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
       void reply.code(status).send(errorBody(options.errorStyle, status, description));
     },
     serverFactory: (handler: (request: IncomingMessage, response: ServerResponse) => void) => {
-      if (config.HTTP_ENABLED) httpServer = withTimeouts(createHttpServer(handler));
-      return withTimeouts(createHttpsServer({ key: tls.key, cert: tls.cert }, handler));
+      if (config.HTTP_ENABLED) httpServer = createHttpServer(SERVER_TIMEOUTS, handler);
+      return createHttpsServer({ ...SERVER_TIMEOUTS, key: tls.key, cert: tls.cert }, handler);
     },
   });
 
@@ -115,13 +115,17 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
   return app;
 }
 
-function withTimeouts<S extends HttpServer>(server: S): S {
-  // Slow clients are cut off instead of holding sockets forever.
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
-  server.keepAliveTimeout = 65_000;
-  return server;
-}
+/**
+ * Slow clients are cut off instead of holding sockets forever: the headers
+ * must arrive within 10 s and the whole request within 30 s (408 and close),
+ * checked every second; idle keep-alive connections close after 65 s.
+ */
+export const SERVER_TIMEOUTS = {
+  headersTimeout: 10_000,
+  requestTimeout: 30_000,
+  keepAliveTimeout: 65_000,
+  connectionsCheckingInterval: 1_000,
+} as const;
 
 function configureFastify(fastify: FastifyInstance, options: ServiceBootstrapOptions, logger: ConsoleLogger): void {
   collectDefaultMetrics();
