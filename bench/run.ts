@@ -13,7 +13,7 @@ import { BenchOptions, parseArguments, USAGE, UsageError } from './args';
 import { AnalyticsApi, basicAuthorization, Credentials, jwtAlgorithm, KeymintApiError, RegistryApi, request, tokenResponsesServed, truncate } from './keymint-api';
 import { LoadTarget, runLoad } from './load';
 import { PeerProcess } from './peer';
-import { createBenchDatabase } from './postgres';
+import { createTestDatabase } from '../scripts/lib/postgres';
 import { AnalyticsCheck, formatTextTable, LoadSummary, MachineInfo, renderMarkdownReport, renderSvgChart, ScenarioResult } from './report';
 import { clusterKey, executionGroups, PeerFormat, Scenario, SCENARIOS } from './scenarios';
 
@@ -297,7 +297,7 @@ async function startKeymint(env: Record<string, string>, context: RunContext): P
     };
   }
   log(`starting a keymint cluster (${clusterKey(env)}${options.postgresUrl ? ', PostgreSQL' : ', SQLite'})`);
-  const database = options.postgresUrl ? await createBenchDatabase(options.postgresUrl) : null;
+  const database = options.postgresUrl ? await createTestDatabase(options.postgresUrl, 'keymint_bench') : null;
   let cluster: TestCluster;
   try {
     cluster = await startTestCluster({ services: ['application-registry', 'token-service', 'analytics'], env, dbUrl: database?.url });

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
-import { Database as SqliteDatabase } from 'sqlite3';
 import { startTestCluster, TestCluster } from './support/cluster';
 import { basicAuth, http } from './support/http';
+import { queryStore } from './support/store';
 
 /**
  * Issue 7's promise, checked under load: kill -9 in turn the token service,
@@ -123,14 +122,9 @@ describe('faults under load', () => {
     minted = final.json<{ minted: Record<string, number> }>().minted.client_credentials;
 
     // Every token a client received is in the store (as a hash) and introspects active.
-    const database = new SqliteDatabase(join(cluster.dataDir, 'token.sqlite'));
-    const storedHashes = await new Promise<Set<string>>((resolve, reject) =>
-      database.all(`SELECT "tokenHash" FROM token_tokens WHERE "kind" = 'access'`, (error, rows: Array<{ tokenHash: string }>) => {
-        if (error) return reject(error);
-        resolve(new Set(rows.map((row) => row.tokenHash)));
-      }),
+    const storedHashes = new Set(
+      (await queryStore(cluster, 'token', `SELECT "tokenHash" FROM token_tokens WHERE "kind" = 'access'`)).map((row) => row.tokenHash as string),
     );
-    database.close();
     const notStored = tokens.filter((token) => !storedHashes.has(createHash('sha256').update(token).digest('hex')));
     let inactive = 0;
     for (const token of tokens) {

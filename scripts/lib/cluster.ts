@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ServiceName } from '@keymint/config';
 import { NatsServerProcess } from './nats-server';
+import { createTestDatabase, postgresAdminUrl } from './postgres';
 import { freePort } from './ports';
 import { SERVICE_CATALOG, ServiceProcess } from './services';
 
@@ -17,6 +18,8 @@ export interface TestCluster {
   nats: NatsServerProcess;
   services: Partial<Record<ServiceName, ServiceProcess>>;
   dataDir: string;
+  /** The PostgreSQL database every service uses, or undefined for SQLite files in dataDir. */
+  dbUrl?: string;
   admin: { username: string; password: string };
   /** http://127.0.0.1:<port><path> of a service. */
   url(service: ServiceName, path?: string): string;
@@ -35,7 +38,20 @@ export interface TestClusterOptions {
   dbUrl?: string;
 }
 
+/**
+ * KEYMINT_E2E_DB=postgres runs every cluster that does not choose its store on
+ * a fresh PostgreSQL database of its own (`npm run test:postgres`).
+ */
+async function defaultDatabase(): Promise<{ url: string; drop: () => Promise<void> } | undefined> {
+  if (process.env.KEYMINT_E2E_DB !== 'postgres') return undefined;
+  const adminUrl = await postgresAdminUrl();
+  if (!adminUrl) throw new Error('KEYMINT_E2E_DB=postgres but no PostgreSQL answers (set PG_URL)');
+  return createTestDatabase(adminUrl);
+}
+
 export async function startTestCluster(options: TestClusterOptions = {}): Promise<TestCluster> {
+  const ownDatabase = options.dbUrl ? undefined : await defaultDatabase();
+  const dbUrl = options.dbUrl ?? ownDatabase?.url;
   const serviceNames = options.services ?? (['application-registry', 'token-service', 'analytics'] as ServiceName[]);
   const dataDir = mkdtempSync(join(tmpdir(), 'keymint-e2e-'));
   const nats = new NatsServerProcess({ port: await freePort(), storeDir: join(dataDir, 'nats'), logFile: join(dataDir, 'nats.log') });
@@ -59,7 +75,7 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
     ADMIN_PASSWORD: admin.password,
     ISSUER: `https://localhost:${ports['token-service'].https}/oauth2/token`,
     ...portEnv,
-    ...(options.dbUrl ? { DB_URL: options.dbUrl } : {}),
+    ...(dbUrl ? { DB_URL: dbUrl } : {}),
     ...options.env,
   };
 
@@ -72,6 +88,7 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
     nats,
     services,
     dataDir,
+    dbUrl,
     admin,
     url: (service, path = '') => `http://127.0.0.1:${ports[service].http}${path}`,
     httpsPort: (service) => ports[service].https,
@@ -104,6 +121,7 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
       await Promise.all(all.map((service) => service.stop()));
       for (const service of all) service.closeLog();
       await nats.stop();
+      await ownDatabase?.drop();
       if (!process.env.KEEP_TEST_DATA) rmSync(dataDir, { recursive: true, force: true });
     },
   };

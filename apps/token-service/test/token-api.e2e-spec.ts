@@ -1,9 +1,9 @@
 import { createHash, createPublicKey, JsonWebKey, verify } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AckPolicy, connect, DeliverPolicy, NatsConnection } from 'nats';
 import { startTestCluster, TestCluster } from '../../../test/support/cluster';
+import { queryStore, storeContents } from '../../../test/support/store';
 import { FakeRegistry } from './fake-registry';
 import { basic, curl, form, post, Reply, SECURITY_HEADERS } from './support';
 
@@ -199,14 +199,10 @@ describe('token-service Token API (e2e)', () => {
     // 'test' is not a scope of this key: dropped, and the token is 'default'.
     expect(replies[0].json.scope).toBe('am_application_scope default');
 
-    const database = join(cluster.dataDir, 'token.sqlite');
-    const rows = execFileSync('sqlite3', [database, "SELECT tokenHash FROM token_tokens WHERE consumerKey = 'limited'"]).toString().trim().split('\n');
+    const rows = await queryStore(cluster, 'token', `SELECT "tokenHash" FROM token_tokens WHERE "consumerKey" = 'limited'`);
     const [accessToken] = [...tokens] as string[];
-    expect(rows).toEqual([createHash('sha256').update(accessToken).digest('hex')]);
-    const dump = execFileSync('sqlite3', [database, '.dump']).toString();
-    expect(dump).not.toContain(accessToken);
-    const walAndDb = readFileSync(database).toString('latin1');
-    expect(walAndDb).not.toContain(accessToken);
+    expect(rows).toEqual([{ tokenHash: createHash('sha256').update(accessToken).digest('hex') }]);
+    expect(await storeContents(cluster, 'token')).not.toContain(accessToken);
   });
 
   it('runs the password grant with role-bound scopes, refresh rotation and family revocation', async () => {
@@ -383,11 +379,11 @@ describe('token-service Token API (e2e)', () => {
     expect(reasons).toEqual(expect.arrayContaining(['refresh_token_reuse', 'revoked_by_client', 'secret_regenerated', 'application_deleted']));
   });
 
-  it('never writes secrets or tokens to its log or its database', () => {
+  it('never writes secrets or tokens to its log or its database', async () => {
     const log = readFileSync(join(cluster.dataDir, 'logs', 'token-service.log'), 'utf8');
     expect(log).toContain('"path":"/token"');
     for (const secret of [...Object.values(secrets), 'bob-password', 'eve-password', ...seenTokens]) expect(log).not.toContain(secret);
-    const dump = execFileSync('sqlite3', [join(cluster.dataDir, 'token.sqlite'), '.dump']).toString();
+    const dump = await storeContents(cluster, 'token');
     expect(seenTokens.size).toBeGreaterThan(10);
     for (const seen of seenTokens) expect(dump).not.toContain(seen);
   });
