@@ -20,6 +20,7 @@ import { PasswordGrant } from './token-endpoint/grants/password.grant';
 import { RefreshTokenGrant } from './token-endpoint/grants/refresh-token.grant';
 import { TokenEndpointService } from './token-endpoint/token-endpoint.service';
 import { TokenController } from './token-endpoint/token.controller';
+import { PostOnlyController } from './oauth2/post-only.controller';
 import { TokenIssuer } from './tokens/token-issuer';
 import { ReuseInvalidation } from './tokens/reuse-invalidation';
 import { ReuseSlot } from './tokens/reuse-slot.entity';
@@ -42,7 +43,7 @@ export class TokenServiceModule {
         }),
         MessagingModule.forRoot({ service: 'token-service', natsUrl: config.NATS_URL, rpcTimeoutMs: config.RPC_TIMEOUT_MS, streamReplicas: config.NATS_STREAM_REPLICAS }),
       ],
-      controllers: [ObservabilityController, TokenController, RevocationController, IntrospectionController, DiscoveryController, TokensRpcController],
+      controllers: [ObservabilityController, TokenController, RevocationController, IntrospectionController, PostOnlyController, DiscoveryController, TokensRpcController],
       providers: [
         { provide: CONFIG, useValue: config },
         AuthFailureLimiter,

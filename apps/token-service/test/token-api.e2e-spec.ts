@@ -140,6 +140,12 @@ describe('token-service Token API (e2e)', () => {
       expectError(await post(url('/token'), `${cc}&validity_period=${validity}`, { authorization: good }), 400, 'invalid_request');
     }
     expectError(await post(url('/token'), `${cc}&pad=${'x'.repeat(70_000)}`, { authorization: good }), 413, 'invalid_request');
+    for (const path of ['/token', '/oauth2/revoke', '/oauth2/introspect']) {
+      const wrongMethod = await fetch(url(path));
+      expect(wrongMethod.status).toBe(405);
+      expect(wrongMethod.headers.get('allow')).toBe('POST');
+      expect(await wrongMethod.json()).toEqual({ error: 'invalid_request', error_description: 'This endpoint accepts POST only.' });
+    }
     const missing = await fetch(url('/no-such-path'));
     expect(missing.status).toBe(404);
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) expect(missing.headers.get(name)).toBe(value);

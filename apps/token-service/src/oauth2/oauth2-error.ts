@@ -24,6 +24,11 @@ export class OAuth2Error extends HttpErrorWithHeaders {
     super({ error: code, error_description: description }, status, headers);
   }
 
+  /** RFC 6749 §3.2 / RFC 7009 / RFC 7662 endpoints take POST only. */
+  static methodNotAllowed(): OAuth2Error {
+    return new OAuth2Error('invalid_request', 'This endpoint accepts POST only.', 405, { Allow: 'POST' });
+  }
+
   static invalidRequest(description = 'The request is missing a required parameter or is otherwise malformed.'): OAuth2Error {
     return new OAuth2Error('invalid_request', description, 400);
   }
