@@ -38,10 +38,10 @@ describe('JwtSigner', () => {
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'jwt-signer-'))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it.each<JwtAlgorithm>(['RS256', 'ES256', 'EdDSA'])('%s tokens verify with crypto.verify against the published JWK', (algorithm) => {
+  it.each<JwtAlgorithm>(['RS256', 'ES256', 'EdDSA'])('%s tokens verify with crypto.verify against the published JWK', async (algorithm) => {
     const signer = new JwtSigner({ directory: dir, algorithm, rotationSeconds: 3600, maxTokenValiditySeconds: 7200 });
     const exp = Math.floor(Date.now() / 1000) + 60;
-    const token = signer.sign({ sub: 'client', exp, scope: 'default' });
+    const token = await signer.sign({ sub: 'client', exp, scope: 'default' });
     const [header, payload, signature] = token.split('.');
     const decodedHeader = JSON.parse(Buffer.from(header, 'base64url').toString());
     expect(decodedHeader).toEqual({ alg: algorithm, typ: 'at+jwt', kid: expect.any(String) });
@@ -67,13 +67,13 @@ describe('JwtSigner', () => {
     expect(restarted.verify(token)).not.toBeNull();
   });
 
-  it('rotates after JWT_KEY_ROTATION and keeps the old key published while its tokens live', () => {
+  it('rotates after JWT_KEY_ROTATION and keeps the old key published while its tokens live', async () => {
     const signer = new JwtSigner({ directory: dir, algorithm: 'ES256', rotationSeconds: 1, maxTokenValiditySeconds: 7200 });
     const realNow = Date.now;
     try {
-      const first = signer.sign({ exp: Math.floor(realNow() / 1000) + 5 });
+      const first = await signer.sign({ exp: Math.floor(realNow() / 1000) + 5 });
       Date.now = () => realNow() + 2000;
-      const second = signer.sign({ exp: Math.floor(realNow() / 1000) + 60 });
+      const second = await signer.sign({ exp: Math.floor(realNow() / 1000) + 60 });
       const kid = (token: string) => JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString()).kid;
       expect(kid(first)).not.toBe(kid(second));
       expect(signer.jwks().keys.map((key) => key.kid).sort()).toEqual([kid(first), kid(second)].sort());
@@ -86,18 +86,18 @@ describe('JwtSigner', () => {
     }
   });
 
-  it('lets replicas sharing the key folder verify each other and adopt a rotated key', () => {
+  it('lets replicas sharing the key folder verify each other and adopt a rotated key', async () => {
     const realNow = Date.now;
     try {
       const first = new JwtSigner({ directory: dir, algorithm: 'EdDSA', rotationSeconds: 10, maxTokenValiditySeconds: 7200 });
       const second = new JwtSigner({ directory: dir, algorithm: 'EdDSA', rotationSeconds: 10, maxTokenValiditySeconds: 7200 });
       const kid = (token: string) => JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString()).kid;
       const exp = Math.floor(realNow() / 1000) + 3600;
-      expect(kid(second.sign({ exp }))).toBe(kid(first.sign({ exp })));
+      expect(kid(await second.sign({ exp }))).toBe(kid(await first.sign({ exp })));
       Date.now = () => realNow() + 11_000;
-      const rotated = first.sign({ exp });
+      const rotated = await first.sign({ exp });
       expect(second.verify(rotated)).not.toBeNull();
-      expect(kid(second.sign({ exp }))).toBe(kid(rotated));
+      expect(kid(await second.sign({ exp }))).toBe(kid(rotated));
       expect(readdirSync(dir)).toHaveLength(2);
     } finally {
       Date.now = realNow;

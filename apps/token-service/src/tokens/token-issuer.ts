@@ -150,7 +150,7 @@ export class TokenIssuer {
         return { token, response: this.reusedResponse(token, request, now) };
       }
     }
-    const prepared = this.prepare(request, { reuseKey, renew: false });
+    const prepared = await this.prepare(request, { reuseKey, renew: false });
     await manager.insert(TokenRecord, prepared.write.rows);
     await manager.insert(OutboxEntry, prepared.write.events);
     if (slot) {
@@ -175,7 +175,7 @@ export class TokenIssuer {
   }
 
   private async mint(request: TokenRequest, renewReuseKey?: string): Promise<TokenResponse> {
-    const write = this.prepare(request, renewReuseKey ? { reuseKey: renewReuseKey, renew: true } : undefined);
+    const write = await this.prepare(request, renewReuseKey ? { reuseKey: renewReuseKey, renew: true } : undefined);
     await this.writer.submit(write.write);
     return write.response;
   }
@@ -184,16 +184,16 @@ export class TokenIssuer {
    * The rows, event and response of a new token, not yet written: grants that
    * need their own transaction (refresh rotation) write them themselves.
    */
-  prepare(
+  async prepare(
     request: TokenRequest,
     reuse?: { reuseKey: string; renew: boolean },
-  ): { write: TokenWrite; response: TokenResponse; tokenId: string; issuedAt: number; expiresAt: number } {
+  ): Promise<{ write: TokenWrite; response: TokenResponse; tokenId: string; issuedAt: number; expiresAt: number }> {
     const { client } = request;
     const issuedAt = Date.now();
     const expiresAt = issuedAt + request.lifetimeSeconds * 1000;
     const tokenId = randomUUID();
     const scope = request.scopes.join(' ');
-    const accessToken = client.tokenType === 'OAUTH' ? opaqueToken() : this.signJwt(request, tokenId, issuedAt, expiresAt, scope);
+    const accessToken = client.tokenType === 'OAUTH' ? opaqueToken() : await this.signJwt(request, tokenId, issuedAt, expiresAt, scope);
     const base = {
       consumerKey: client.consumerKey,
       applicationId: client.applicationId,
@@ -255,7 +255,7 @@ export class TokenIssuer {
     }).entry;
   }
 
-  private signJwt(request: TokenRequest, tokenId: string, issuedAt: number, expiresAt: number, scope: string): string {
+  private signJwt(request: TokenRequest, tokenId: string, issuedAt: number, expiresAt: number, scope: string): Promise<string> {
     const { client } = request;
     const iat = Math.floor(issuedAt / 1000);
     return this.signer.sign({

@@ -34,6 +34,16 @@ export class RefreshTokenGrant implements GrantHandler {
     if (requested.some((scope) => !original.includes(scope))) throw OAuth2Error.invalidScope('The requested scope exceeds the original grant.');
     const scopes = requested.length > 0 ? [...requested].sort() : original;
 
+    // Signed before the transaction (off the request thread); dropped if the refresh token turns out invalid.
+    const prepared = await this.issuer.prepare({
+      client,
+      grantType: this.grantType,
+      username: row.username ?? undefined,
+      scopes,
+      lifetimeSeconds: client.validityTime > 0 ? client.validityTime : 3600,
+      refresh: client.grantTypes.includes('refresh_token') ? { familyId } : undefined,
+    });
+
     const outcome = await this.database.transaction(async (manager) => {
       if (row.revokedAt !== null) {
         if (row.revokeReason === 'rotated') await this.store.revokeFamily(manager, familyId);
@@ -45,14 +55,6 @@ export class RefreshTokenGrant implements GrantHandler {
         await this.store.revokeFamily(manager, familyId);
         return { invalid: true as const };
       }
-      const prepared = this.issuer.prepare({
-        client,
-        grantType: this.grantType,
-        username: row.username ?? undefined,
-        scopes,
-        lifetimeSeconds: client.validityTime > 0 ? client.validityTime : 3600,
-        refresh: client.grantTypes.includes('refresh_token') ? { familyId } : undefined,
-      });
       await manager.insert(TokenRecord, prepared.write.rows);
       await manager.insert(OutboxEntry, prepared.write.events);
       return { response: prepared.response };
