@@ -74,8 +74,8 @@ export class JwtSigner {
     return `${input}.${(await signWith(key.alg, key.privateKey, Buffer.from(input))).toString('base64url')}`;
   }
 
-  /** The claims of a token signed by one of our published keys, or null. Does not check times. */
-  verify(token: string): Record<string, unknown> | null {
+  /** The claims of a token signed by one of our published keys, or null. Does not check times. Verified on the thread pool. */
+  async verify(token: string): Promise<Record<string, unknown> | null> {
     const parts = token.split('.');
     if (parts.length !== 3) return null;
     try {
@@ -87,7 +87,7 @@ export class JwtSigner {
         key = this.keys.find((candidate) => candidate.kid === header.kid && candidate.alg === header.alg);
       }
       if (!key) return null;
-      const ok = verifyWith(key.alg, key.publicKey, Buffer.from(`${parts[0]}.${parts[1]}`), Buffer.from(parts[2], 'base64url'));
+      const ok = await verifyWith(key.alg, key.publicKey, Buffer.from(`${parts[0]}.${parts[1]}`), Buffer.from(parts[2], 'base64url'));
       return ok ? (JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as Record<string, unknown>) : null;
     } catch {
       return null;
@@ -198,10 +198,14 @@ export function signWith(algorithm: JwtAlgorithm, key: KeyObject, data: Buffer):
   });
 }
 
-export function verifyWith(algorithm: JwtAlgorithm, key: KeyObject, data: Buffer, signature: Buffer): boolean {
-  if (algorithm === 'EdDSA') return verify(null, data, key, signature);
-  if (algorithm === 'ES256') return verify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, signature);
-  return verify('sha256', data, key, signature);
+export function verifyWith(algorithm: JwtAlgorithm, key: KeyObject, data: Buffer, signature: Buffer): Promise<boolean> {
+  return new Promise((resolve) => {
+    // A malformed signature is an invalid one, not an error.
+    const done = (error: Error | null, valid: boolean) => resolve(!error && valid);
+    if (algorithm === 'EdDSA') verify(null, data, key, signature, done);
+    else if (algorithm === 'ES256') verify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, signature, done);
+    else verify('sha256', data, key, signature, done);
+  });
 }
 
 function base64UrlJson(value: unknown): string {

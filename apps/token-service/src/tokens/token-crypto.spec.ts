@@ -57,14 +57,14 @@ describe('JwtSigner', () => {
           : verify('sha256', data, publicKey, raw);
     expect(ok).toBe(true);
     expect(JSON.parse(Buffer.from(payload, 'base64url').toString())).toEqual({ sub: 'client', exp, scope: 'default' });
-    expect(signer.verify(token)).toEqual({ sub: 'client', exp, scope: 'default' });
-    expect(signer.verify(`${header}.${Buffer.from('{"sub":"x"}').toString('base64url')}.${signature}`)).toBeNull();
+    expect(await signer.verify(token)).toEqual({ sub: 'client', exp, scope: 'default' });
+    expect(await signer.verify(`${header}.${Buffer.from('{"sub":"x"}').toString('base64url')}.${signature}`)).toBeNull();
     // Keys are files with mode 0600, loaded again on restart (same kid).
     const files = readdirSync(dir);
     expect(files).toHaveLength(1);
     expect(statSync(join(dir, files[0])).mode & 0o777).toBe(0o600);
     const restarted = new JwtSigner({ directory: dir, algorithm, rotationSeconds: 3600, maxTokenValiditySeconds: 7200 });
-    expect(restarted.verify(token)).not.toBeNull();
+    expect(await restarted.verify(token)).not.toBeNull();
   });
 
   it('rotates after JWT_KEY_ROTATION and keeps the old key published while its tokens live', async () => {
@@ -77,7 +77,7 @@ describe('JwtSigner', () => {
       const kid = (token: string) => JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString()).kid;
       expect(kid(first)).not.toBe(kid(second));
       expect(signer.jwks().keys.map((key) => key.kid).sort()).toEqual([kid(first), kid(second)].sort());
-      expect(signer.verify(first)).not.toBeNull();
+      expect(await signer.verify(first)).not.toBeNull();
       // Once every token of the old key has expired, it leaves the JWKS.
       Date.now = () => realNow() + 6000;
       expect(signer.jwks().keys.map((key) => key.kid)).toEqual([kid(second)]);
@@ -96,7 +96,7 @@ describe('JwtSigner', () => {
       expect(kid(await second.sign({ exp }))).toBe(kid(await first.sign({ exp })));
       Date.now = () => realNow() + 11_000;
       const rotated = await first.sign({ exp });
-      expect(second.verify(rotated)).not.toBeNull();
+      expect(await second.verify(rotated)).not.toBeNull();
       expect(kid(await second.sign({ exp }))).toBe(kid(rotated));
       expect(readdirSync(dir)).toHaveLength(2);
     } finally {
