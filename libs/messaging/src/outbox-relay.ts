@@ -5,6 +5,10 @@ import { Database } from '@keymint/persistence';
 import { NatsClient } from './nats-client';
 import { OutboxEntry } from './messaging.entities';
 
+const COALESCE_MS = 10;
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 const outboxBacklog = new Gauge({
   name: 'keymint_outbox_backlog',
   help: 'Events written to the outbox and not yet acknowledged by JetStream',
@@ -73,7 +77,11 @@ export class OutboxRelay {
         this.dirty = false;
         const published = await this.publishBatch();
         backoffMs = 100;
-        if (published === this.batchSize || this.dirty) continue;
+        if (published === this.batchSize) continue;
+        // Under load, let rows gather for a moment: each relay cycle is a read and a delete on the store,
+        // and on SQLite those queue behind (and in front of) the token path's commits.
+        if (published > 0) await delay(COALESCE_MS);
+        if (this.dirty) continue;
         await this.sleep(this.pollMs);
       } catch (error) {
         this.logger.warn(`publish failed, retrying in ${backoffMs} ms: ${(error as Error).message}`);
