@@ -6,6 +6,12 @@ import { EXIT_USAGE } from './errors';
 import { NodeHttpTransport } from './http/http-transport';
 import { nodeTerminal } from './input/node-terminal';
 
+// `keymint … | head`: a reader that stops early is not an error; end quietly, as Unix tools do.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
 /** The `keymint` command (package.json "bin"); see docs/cli.md. */
 async function main(): Promise<number> {
   let env: CliEnv;

@@ -88,6 +88,18 @@ describe('keymint CLI against a real cluster', () => {
   let consumerSecret: string;
   let shopId: string;
 
+  it('ends quietly with exit 0 when the reader of its output stops early (keymint --help | head -1)', async () => {
+    const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [CLI, '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (chunk) => (stderr += chunk));
+      // Close our end at once, as `head` does after its line.
+      child.stdout.destroy();
+      child.on('close', (code) => resolve({ code, stderr }));
+    });
+    expect(result).toEqual({ code: 0, stderr: '' });
+  });
+
   it('logs the admin in: a 0600 credentials file with a token, never the password', async () => {
     const run = ok(await keymint([...urlFlags, 'login', '--username', 'admin', '--password-stdin'], { config: adminConfig, stdin: `${cluster.admin.password}\n` }));
     expect(run.stdout).toContain(`Logged in to ${cluster.url('application-registry')} as admin.`);
