@@ -27,6 +27,7 @@ COPY --from=build /app/dist ./dist
 # The devportal and dashboard pages are static files served from the source tree's ui folders.
 COPY --from=build /app/apps/application-registry/ui ./apps/application-registry/ui
 COPY --from=build /app/apps/analytics/ui ./apps/analytics/ui
+COPY --from=build /app/libs/http-kit/ui ./libs/http-kit/ui
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]

@@ -51,6 +51,24 @@ export function assetFromFile(path: string): PageAsset {
   return { contentType: CONTENT_TYPES[extension] ?? 'application/octet-stream', body: readFileSync(path) };
 }
 
+/** `libs/http-kit/ui`, beside this file's folder in the sources or in dist/, or under the working directory. */
+function sharedUiFolder(): string | null {
+  const candidates = [resolve(__dirname, '..', 'ui'), resolve(__dirname, '..', '..', '..', '..', 'libs', 'http-kit', 'ui'), resolve(process.cwd(), 'libs', 'http-kit', 'ui')];
+  return candidates.find((candidate) => existsSync(join(candidate, 'keymint.css'))) ?? null;
+}
+
+/**
+ * A page's `style.css`: the look every keymint page shares (`libs/http-kit/ui/keymint.css`)
+ * followed by the page's own `style.css`, when it has one. Null when neither exists.
+ */
+export function loadStylesheet(pageFolder: string | null): PageAsset | null {
+  const shared = sharedUiFolder();
+  const parts = [shared && join(shared, 'keymint.css'), pageFolder && join(pageFolder, 'style.css')]
+    .filter((path): path is string => Boolean(path) && existsSync(path as string))
+    .map((path) => readFileSync(path));
+  return parts.length === 0 ? null : { contentType: CONTENT_TYPES['.css'], body: Buffer.concat(parts.flatMap((part) => [part, Buffer.from('\n')])) };
+}
+
 /** Reads the named files of a folder; a missing folder or file gives no asset (the route answers 404). */
 export function loadAssets(folder: string | null, files: readonly string[]): Map<string, PageAsset> {
   const assets = new Map<string, PageAsset>();
