@@ -141,6 +141,8 @@ describe('token-service Token API (e2e)', () => {
     }
     expectError(await post(url('/token'), `${cc}&pad=${'x'.repeat(70_000)}`, { authorization: good }), 413, 'invalid_request');
     for (const path of ['/token', '/oauth2/revoke', '/oauth2/introspect']) {
+      const options = await fetch(url(path), { method: 'OPTIONS' });
+      expect([options.status, options.headers.get('allow')]).toEqual([405, 'POST']);
       const wrongMethod = await fetch(url(path));
       expect(wrongMethod.status).toBe(405);
       expect(wrongMethod.headers.get('allow')).toBe('POST');

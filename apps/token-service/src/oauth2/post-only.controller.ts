@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, Patch, Put } from '@nestjs/common';
+import { Controller, Delete, Get, Options, Patch, Put } from '@nestjs/common';
 import { OAuth2Error } from './oauth2-error';
 
 const POST_ONLY_PATHS = ['token', 'oauth2/token', 'revoke', 'oauth2/revoke', 'introspect', 'oauth2/introspect'];
@@ -26,6 +26,11 @@ export class PostOnlyController {
 
   @Delete(POST_ONLY_PATHS)
   delete(): never {
+    throw OAuth2Error.methodNotAllowed();
+  }
+
+  @Options(POST_ONLY_PATHS)
+  options(): never {
     throw OAuth2Error.methodNotAllowed();
   }
 }
