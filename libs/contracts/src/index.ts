@@ -1,3 +1,4 @@
+export * from './analytics-api';
 export * from './events';
 export * from './rpc';
 export * from './streams';

@@ -13,7 +13,8 @@ import {
   parseTimeRange,
   Query,
 } from './query-params';
-import { ApplicationUserRow, IssuanceSeries, ListOf, RegisteredUsersRow, StatisticsService, Summary, TopUsersRow } from './statistics.service';
+import { ApplicationUserRow, IssuanceSeries, ListOf, RegisteredUsersRow, Summary, TopUsersRow } from '@keymint/contracts';
+import { StatisticsService } from './statistics.service';
 
 type Accept = string | string[] | undefined;
 

@@ -1,6 +1,16 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { GrantType, KeyType } from '@keymint/contracts';
+import {
+  ApplicationUserRow,
+  GrantCounts,
+  GrantType,
+  IssuanceSeries,
+  KeyType,
+  ListOf,
+  RegisteredUsersRow,
+  Summary,
+  TopUsersRow,
+} from '@keymint/contracts';
 import { errorBody } from '@keymint/http-kit';
 import { Database } from '@keymint/persistence';
 import { floorTo, Resolution, RESOLUTION_MS } from '../ingestion/aggregate';
@@ -9,63 +19,11 @@ import { isPostgresManager, Params, table, toNumber } from '../storage/sql';
 import { Page, TimeRange } from './query-params';
 import { coverRange } from './time-range';
 
-export type GrantCounts = Record<GrantType, number>;
-
-export interface Summary {
-  from: string;
-  to: string;
-  minted: GrantCounts;
-  served: GrantCounts;
-  reused: number;
-  registeredUsers: number;
-  applications: number;
-}
-
-export interface IssuancePoint {
-  time: string;
-  grantType: GrantType;
-  minted: number;
-  served: number;
-}
-
-export interface IssuanceSeries {
-  from: string;
-  to: string;
-  granularity: Resolution;
-  count: number;
-  list: IssuancePoint[];
-}
-
 export interface IssuanceFilter {
   granularity: Resolution;
   applicationId?: string;
   grantType?: GrantType;
   keyType?: KeyType;
-}
-
-export interface RegisteredUsersRow {
-  applicationId: string;
-  applicationName: string | null;
-  owner: string | null;
-  registeredUsers: number;
-}
-
-export interface ApplicationUserRow {
-  username: string;
-  tokenCount: number;
-  firstSeen: string;
-  lastSeen: string;
-}
-
-export interface TopUsersRow {
-  applicationId: string;
-  applicationName: string | null;
-  users: Array<{ username: string; tokenCount: number }>;
-}
-
-export interface ListOf<T> {
-  count: number;
-  list: T[];
 }
 
 const iso = (time: number): string => new Date(time).toISOString();

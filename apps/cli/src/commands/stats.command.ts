@@ -1,39 +1,9 @@
 import { Command, Option } from 'commander';
+import { IssuanceSeries, ListOf, RegisteredUsersRow, Summary, TopUsersRow } from '@keymint/contracts';
 import { CliDependencies, CommandContext } from '../context';
 import { keyType, KeyType, nonNegativeInteger, oneOf, positiveInteger } from '../options';
 import { renderFields, renderTable } from '../output/output';
 import { resolveApplicationId } from './resolve';
-
-/** The analytics answers of DESIGN.md §5 / docs/analytics.md. */
-type GrantCounts = Record<string, number>;
-
-interface Summary {
-  from: string;
-  to: string;
-  minted: GrantCounts;
-  served: GrantCounts;
-  reused: number;
-  registeredUsers: number;
-  applications: number;
-}
-
-interface IssuanceSeries {
-  from: string;
-  to: string;
-  granularity: string;
-  count: number;
-  list: Array<{ time: string; grantType: string; minted: number; served: number }>;
-}
-
-interface RegisteredUsers {
-  count: number;
-  list: Array<{ applicationId: string; applicationName: string | null; owner: string | null; registeredUsers: number }>;
-}
-
-interface TopUsers {
-  count: number;
-  list: Array<{ applicationId: string; applicationName: string | null; users: Array<{ username: string; tokenCount: number }> }>;
-}
 
 interface RangeOptions {
   from?: string;
@@ -75,8 +45,9 @@ export function registerStatsCommands(program: Command, dependencies: CliDepende
           renderTable(
             [
               { header: 'GRANT TYPE', value: (grant: string) => grant },
-              { header: 'MINTED', value: (grant: string) => summary.minted?.[grant] ?? 0 },
-              { header: 'SERVED', value: (grant: string) => summary.served?.[grant] ?? 0 },
+              // Indexed by any name: a newer server may report a grant type this CLI does not know yet.
+              { header: 'MINTED', value: (grant: string) => (summary.minted as Record<string, number> | undefined)?.[grant] ?? 0 },
+              { header: 'SERVED', value: (grant: string) => (summary.served as Record<string, number> | undefined)?.[grant] ?? 0 },
             ],
             grants,
           )
@@ -129,7 +100,7 @@ export function registerStatsCommands(program: Command, dependencies: CliDepende
     .option('--offset <n>', 'skip this many', nonNegativeInteger)
     .action(async (options: RangeOptions, command: Command) => {
       const context = CommandContext.of(command, dependencies);
-      const answer = await context.api().call<RegisteredUsers>('analytics', {
+      const answer = await context.api().call<ListOf<RegisteredUsersRow>>('analytics', {
         method: 'GET',
         path: `${ANALYTICS}/applications/registered-users`,
         query: { from: options.from, to: options.to, limit: options.limit, offset: options.offset },
@@ -155,7 +126,7 @@ export function registerStatsCommands(program: Command, dependencies: CliDepende
       const context = CommandContext.of(command, dependencies);
       const answer = await context
         .api()
-        .call<TopUsers>('analytics', { method: 'GET', path: `${ANALYTICS}/top-users`, query: { limit: options.limit } });
+        .call<ListOf<TopUsersRow>>('analytics', { method: 'GET', path: `${ANALYTICS}/top-users`, query: { limit: options.limit } });
       const rows = answer.list.flatMap((application) => application.users.map((user) => ({ application, user })));
       context.output.list(
         answer,

@@ -1,0 +1,61 @@
+/**
+ * Response bodies of the analytics REST API (`/api/analytics/v1`, DESIGN §5,
+ * docs/analytics.md): what the service answers and what its clients (the
+ * `keymint` CLI) read. Times are UTC ISO 8601 strings.
+ */
+import type { GrantType } from './events';
+
+export type GrantCounts = Record<GrantType, number>;
+
+export interface Summary {
+  from: string;
+  to: string;
+  minted: GrantCounts;
+  served: GrantCounts;
+  reused: number;
+  registeredUsers: number;
+  applications: number;
+}
+
+export type Granularity = 'minute' | 'hour' | 'day';
+
+export interface IssuancePoint {
+  time: string;
+  grantType: GrantType;
+  minted: number;
+  served: number;
+}
+
+export interface IssuanceSeries {
+  from: string;
+  to: string;
+  granularity: Granularity;
+  count: number;
+  list: IssuancePoint[];
+}
+
+export interface RegisteredUsersRow {
+  applicationId: string;
+  /** null until the registry has announced the application. */
+  applicationName: string | null;
+  owner: string | null;
+  registeredUsers: number;
+}
+
+export interface ApplicationUserRow {
+  username: string;
+  tokenCount: number;
+  firstSeen: string;
+  lastSeen: string;
+}
+
+export interface TopUsersRow {
+  applicationId: string;
+  applicationName: string | null;
+  users: Array<{ username: string; tokenCount: number }>;
+}
+
+export interface ListOf<T> {
+  count: number;
+  list: T[];
+}
