@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findUiFolder, loadAssets, loadStylesheet, PAGE_SECURITY_HEADERS } from './page-assets';
+import { findUiFolder, loadAssets, loadWithShared, PAGE_SECURITY_HEADERS } from './page-assets';
 
 describe('page assets', () => {
   it('skips missing files and a missing folder instead of failing the service start', () => {
@@ -24,7 +24,7 @@ describe('page assets', () => {
   it("serves a page's style.css as the shared look followed by the page's own rules", () => {
     const folder = mkdtempSync(join(tmpdir(), 'keymint-ui-'));
     writeFileSync(join(folder, 'style.css'), '.only-here { color: black; }');
-    const css = loadStylesheet(folder)!.body.toString();
+    const css = loadWithShared(folder, 'style.css')!.body.toString();
     expect(css.indexOf("keymint's pages")).toBeGreaterThanOrEqual(0);
     expect(css.indexOf('.only-here')).toBeGreaterThan(css.indexOf("keymint's pages"));
   });

@@ -58,15 +58,19 @@ function sharedUiFolder(): string | null {
 }
 
 /**
- * A page's `style.css`: the look every keymint page shares (`libs/http-kit/ui/keymint.css`)
- * followed by the page's own `style.css`, when it has one. Null when neither exists.
+ * What every keymint page shares, in front of the page's own file:
+ * `style.css` = `libs/http-kit/ui/keymint.css` + the page's style.css (when it has one),
+ * `app.js` = `libs/http-kit/ui/keymint.js` + the page's app.js. Null when neither part exists.
  */
-export function loadStylesheet(pageFolder: string | null): PageAsset | null {
+export function loadWithShared(pageFolder: string | null, file: 'style.css' | 'app.js'): PageAsset | null {
   const shared = sharedUiFolder();
-  const parts = [shared && join(shared, 'keymint.css'), pageFolder && join(pageFolder, 'style.css')]
+  const sharedFile = file === 'style.css' ? 'keymint.css' : 'keymint.js';
+  const parts = [shared && join(shared, sharedFile), pageFolder && join(pageFolder, file)]
     .filter((path): path is string => Boolean(path) && existsSync(path as string))
     .map((path) => readFileSync(path));
-  return parts.length === 0 ? null : { contentType: CONTENT_TYPES['.css'], body: Buffer.concat(parts.flatMap((part) => [part, Buffer.from('\n')])) };
+  if (parts.length === 0) return null;
+  const extension = file.slice(file.lastIndexOf('.'));
+  return { contentType: CONTENT_TYPES[extension], body: Buffer.concat(parts.flatMap((part) => [part, Buffer.from('\n')])) };
 }
 
 /** Reads the named files of a folder; a missing folder or file gives no asset (the route answers 404). */

@@ -1,9 +1,9 @@
 import { Controller, Get, Logger, NotFoundException, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { findUiFolder, loadAssets, loadStylesheet, PAGE_SECURITY_HEADERS, PageAsset } from '@keymint/http-kit';
+import { findUiFolder, loadAssets, loadWithShared, PAGE_SECURITY_HEADERS, PageAsset } from '@keymint/http-kit';
 import { loadChartJs } from './chart-js';
 
-const PAGE_FILES = ['index.html', 'app.js'] as const;
+const PAGE_FILES = ['index.html'] as const;
 
 /**
  * The admin dashboard at `/`: public HTML, CSS and JS (Chart.js served from
@@ -18,8 +18,10 @@ export class DashboardUiController {
     const folder = findUiFolder(__dirname, 'analytics', 'dashboard');
     if (!folder) logger.warn('the dashboard page files (apps/analytics/ui/dashboard) were not found: / answers 404');
     this.assets = loadAssets(folder, PAGE_FILES);
-    const stylesheet = loadStylesheet(folder);
-    if (stylesheet) this.assets.set('style.css', stylesheet);
+    for (const file of ['style.css', 'app.js'] as const) {
+      const asset = loadWithShared(folder, file);
+      if (asset) this.assets.set(file, asset);
+    }
     const chart = loadChartJs();
     if (chart) this.assets.set('chart.js', chart);
     else logger.warn('chart.js is not installed (npm ci): the dashboard shows tables only');

@@ -21,52 +21,10 @@
 
   // ---------- HTTP ----------
 
-  class ApiError extends Error {
-    constructor(status, description) {
-      super(description);
-      this.status = status;
-    }
-  }
+  const { requestJson, basicAuthorization, say, showError } = window.keymintPage;
 
-  async function api(path) {
-    let response;
-    try {
-      // credentials 'omit': no cookies, and no browser password prompt on 401.
-      response = await fetch(API + path, {
-        headers: { Accept: 'application/json', Authorization: session.authorization },
-        credentials: 'omit',
-        cache: 'no-store',
-      });
-    } catch (error) {
-      throw new ApiError(0, 'The analytics service cannot be reached.');
-    }
-    const text = await response.text();
-    let data = null;
-    try {
-      data = text ? JSON.parse(text) : null;
-    } catch (error) {
-      data = null;
-    }
-    if (!response.ok) {
-      throw new ApiError(response.status, (data && (data.description || data.message)) || 'The request failed (HTTP ' + response.status + ').');
-    }
-    return data;
-  }
-
-  function basicAuthorization(username, password) {
-    const bytes = new TextEncoder().encode(username + ':' + password);
-    let binary = '';
-    bytes.forEach((byte) => (binary += String.fromCharCode(byte)));
-    return 'Basic ' + btoa(binary);
-  }
-
-  function say(message) {
-    $('status').textContent = message;
-  }
-
-  function showError(message) {
-    $('error').textContent = message;
-    $('error').hidden = !message;
+  function api(path) {
+    return requestJson(API + path, { authorization: session.authorization, unreachable: 'The analytics service cannot be reached.' });
   }
 
   // ---------- sign in / out ----------

@@ -1,8 +1,8 @@
 import { Controller, Get, Logger, NotFoundException, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { findUiFolder, loadAssets, loadStylesheet, PAGE_SECURITY_HEADERS, PageAsset } from '@keymint/http-kit';
+import { findUiFolder, loadAssets, loadWithShared, PAGE_SECURITY_HEADERS, PageAsset } from '@keymint/http-kit';
 
-const PAGE_FILES = ['index.html', 'app.js'] as const;
+const PAGE_FILES = ['index.html'] as const;
 
 /**
  * The Developer Portal page: public HTML, CSS and JS; every piece of data it
@@ -16,8 +16,10 @@ export class DevportalUiController {
     const folder = findUiFolder(__dirname, 'application-registry', 'devportal');
     if (!folder) new Logger('DevportalUi').warn('the devportal page files (apps/application-registry/ui/devportal) were not found: /devportal answers 404');
     this.assets = loadAssets(folder, PAGE_FILES);
-    const stylesheet = loadStylesheet(folder);
-    if (stylesheet) this.assets.set('style.css', stylesheet);
+    for (const file of ['style.css', 'app.js'] as const) {
+      const asset = loadWithShared(folder, file);
+      if (asset) this.assets.set(file, asset);
+    }
   }
 
   @Get()

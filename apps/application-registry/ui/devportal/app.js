@@ -26,63 +26,13 @@
 
   // ---------- HTTP ----------
 
-  class ApiError extends Error {
-    constructor(status, description) {
-      super(description);
-      this.status = status;
-    }
-  }
+  const { ApiError, requestJson, basicAuthorization, say, showError } = window.keymintPage;
 
-  async function api(method, path, body) {
-    const headers = { Accept: 'application/json', Authorization: session.authorization };
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
-    let response;
-    try {
-      // credentials 'omit': no cookies, and no browser password prompt on 401.
-      response = await fetch(API + path, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        credentials: 'omit',
-        cache: 'no-store',
-      });
-    } catch (error) {
-      throw new ApiError(0, 'The server cannot be reached.');
-    }
-    const text = await response.text();
-    let data = null;
-    if (text) {
-      try {
-        data = JSON.parse(text);
-      } catch (error) {
-        data = null;
-      }
-    }
-    if (!response.ok) {
-      const description = (data && (data.description || data.message)) || 'The request failed (HTTP ' + response.status + ').';
-      throw new ApiError(response.status, description);
-    }
-    return data;
-  }
-
-  function basicAuthorization(username, password) {
-    const bytes = new TextEncoder().encode(username + ':' + password);
-    let binary = '';
-    bytes.forEach((byte) => (binary += String.fromCharCode(byte)));
-    return 'Basic ' + btoa(binary);
+  function api(method, path, body) {
+    return requestJson(API + path, { method, authorization: session.authorization, body, unreachable: 'The server cannot be reached.' });
   }
 
   // ---------- messages ----------
-
-  function say(message) {
-    $('status').textContent = message;
-  }
-
-  function showError(message) {
-    const box = $('error');
-    box.textContent = message;
-    box.hidden = !message;
-  }
 
   /** Runs an action, reporting its failure; a 401 after sign-in ends the session. */
   async function attempt(action) {

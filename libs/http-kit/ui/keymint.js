@@ -1,0 +1,64 @@
+// Shared by keymint's pages, served in front of each page's own app.js: JSON over
+// fetch with Basic credentials that the page keeps in memory only, and the
+// page's status and error boxes (#status, #error).
+'use strict';
+
+window.keymintPage = (function () {
+  class ApiError extends Error {
+    constructor(status, description) {
+      super(description);
+      this.status = status;
+    }
+  }
+
+  /** fetch + JSON; a failure becomes an ApiError carrying the server's description. */
+  async function requestJson(url, { method = 'GET', authorization, body, unreachable }) {
+    const headers = { Accept: 'application/json', Authorization: authorization };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    let response;
+    try {
+      // credentials 'omit': no cookies, and no browser password prompt on 401.
+      response = await fetch(url, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        credentials: 'omit',
+        cache: 'no-store',
+      });
+    } catch (error) {
+      throw new ApiError(0, unreachable);
+    }
+    const text = await response.text();
+    let data = null;
+    if (text) {
+      try {
+        data = JSON.parse(text);
+      } catch (error) {
+        data = null;
+      }
+    }
+    if (!response.ok) {
+      throw new ApiError(response.status, (data && (data.description || data.message)) || 'The request failed (HTTP ' + response.status + ').');
+    }
+    return data;
+  }
+
+  function basicAuthorization(username, password) {
+    const bytes = new TextEncoder().encode(username + ':' + password);
+    let binary = '';
+    bytes.forEach((byte) => (binary += String.fromCharCode(byte)));
+    return 'Basic ' + btoa(binary);
+  }
+
+  function say(message) {
+    document.getElementById('status').textContent = message;
+  }
+
+  function showError(message) {
+    const box = document.getElementById('error');
+    box.textContent = message;
+    box.hidden = !message;
+  }
+
+  return { ApiError, requestJson, basicAuthorization, say, showError };
+})();
