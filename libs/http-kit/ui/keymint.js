@@ -60,5 +60,17 @@ window.keymintPage = (function () {
     box.hidden = !message;
   }
 
-  return { ApiError, requestJson, basicAuthorization, say, showError };
+  /** The sign-in form's username and Basic authorization, or null (with a message) when a field is empty. */
+  function readSignInForm() {
+    showError('');
+    const username = document.getElementById('sign-in-username').value.trim();
+    const password = document.getElementById('sign-in-password').value;
+    if (!username || !password) {
+      showError('Enter your username and password.');
+      return null;
+    }
+    return { username, authorization: basicAuthorization(username, password) };
+  }
+
+  return { ApiError, requestJson, readSignInForm, say, showError };
 })();

@@ -21,7 +21,7 @@
 
   // ---------- HTTP ----------
 
-  const { requestJson, basicAuthorization, say, showError } = window.keymintPage;
+  const { requestJson, readSignInForm, say, showError } = window.keymintPage;
 
   function api(path) {
     return requestJson(API + path, { authorization: session.authorization, unreachable: 'The analytics service cannot be reached.' });
@@ -31,14 +31,10 @@
 
   async function signIn(event) {
     event.preventDefault();
-    showError('');
-    const username = $('sign-in-username').value.trim();
-    const password = $('sign-in-password').value;
-    if (!username || !password) {
-      showError('Enter your username and password.');
-      return;
-    }
-    session.authorization = basicAuthorization(username, password);
+    const credentials = readSignInForm();
+    if (!credentials) return;
+    const { username } = credentials;
+    session.authorization = credentials.authorization;
     $('sign-in-button').disabled = true;
     try {
       await api('/summary'); // checks the credentials and the admin right

@@ -26,7 +26,7 @@
 
   // ---------- HTTP ----------
 
-  const { ApiError, requestJson, basicAuthorization, say, showError } = window.keymintPage;
+  const { ApiError, requestJson, readSignInForm, say, showError } = window.keymintPage;
 
   function api(method, path, body) {
     return requestJson(API + path, { method, authorization: session.authorization, body, unreachable: 'The server cannot be reached.' });
@@ -53,14 +53,10 @@
 
   async function signIn(event) {
     event.preventDefault();
-    showError('');
-    const username = $('sign-in-username').value.trim();
-    const password = $('sign-in-password').value;
-    if (!username || !password) {
-      showError('Enter your username and password.');
-      return;
-    }
-    session.authorization = basicAuthorization(username, password);
+    const credentials = readSignInForm();
+    if (!credentials) return;
+    const { username } = credentials;
+    session.authorization = credentials.authorization;
     $('sign-in-button').disabled = true;
     try {
       await loadApplications();

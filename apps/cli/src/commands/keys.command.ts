@@ -5,7 +5,7 @@ import { segment } from '../http/api-client';
 import { keyType, KeyType, listValue, positiveInteger } from '../options';
 import { renderFields } from '../output/output';
 import { ApplicationKey, DEVPORTAL, KeyList } from './registry-shapes';
-import { findKey, resolveApplicationId } from './resolve';
+import { findKey, resolveApplicationId, resolveKey } from './resolve';
 
 interface KeyOptions {
   app: string;
@@ -106,11 +106,10 @@ export function registerKeysCommands(program: Command, dependencies: CliDependen
       throw new UsageError('nothing to update: give --grant-types, --scopes, --validity or --callback-url');
     }
     const context = CommandContext.of(command, dependencies);
-    const applicationId = await resolveApplicationId(context, options.app);
-    const current = await findKey(context, applicationId, options.keyType ?? 'PRODUCTION');
+    const { path } = await resolveKey(context, options.app, options.keyType ?? 'PRODUCTION');
     const key = await context.api().call<ApplicationKey>('registry', {
       method: 'PUT',
-      path: `${DEVPORTAL}/applications/${segment(applicationId)}/oauth-keys/${segment(current.keyMappingId)}`,
+      path,
       body: changes,
     });
     context.output.result(key, () => describeKey(key));
@@ -123,11 +122,10 @@ export function registerKeysCommands(program: Command, dependencies: CliDependen
     .addOption(keyTypeOption('PRODUCTION or SANDBOX', true))
     .action(async (options: KeyOptions, command: Command) => {
       const context = CommandContext.of(command, dependencies);
-      const applicationId = await resolveApplicationId(context, options.app);
-      const current = await findKey(context, applicationId, options.keyType ?? 'PRODUCTION');
+      const { path } = await resolveKey(context, options.app, options.keyType ?? 'PRODUCTION');
       const answer = await context.api().call<{ consumerKey: string; consumerSecret: string }>('registry', {
         method: 'POST',
-        path: `${DEVPORTAL}/applications/${segment(applicationId)}/oauth-keys/${segment(current.keyMappingId)}/regenerate-secret`,
+        path: `${path}/regenerate-secret`,
       });
       context.output.result(
         answer,
@@ -142,15 +140,11 @@ export function registerKeysCommands(program: Command, dependencies: CliDependen
     .addOption(keyTypeOption('PRODUCTION or SANDBOX', true))
     .action(async (options: KeyOptions, command: Command) => {
       const context = CommandContext.of(command, dependencies);
-      const applicationId = await resolveApplicationId(context, options.app);
-      const current = await findKey(context, applicationId, options.keyType ?? 'PRODUCTION');
-      await context.api().call<void>('registry', {
-        method: 'DELETE',
-        path: `${DEVPORTAL}/applications/${segment(applicationId)}/oauth-keys/${segment(current.keyMappingId)}`,
-      });
+      const { applicationId, key, path } = await resolveKey(context, options.app, options.keyType ?? 'PRODUCTION');
+      await context.api().call<void>('registry', { method: 'DELETE', path });
       context.output.result(
-        { applicationId, keyMappingId: current.keyMappingId, deleted: true },
-        () => `Deleted the ${current.keyType} key ${current.consumerKey}.\n`,
+        { applicationId, keyMappingId: key.keyMappingId, deleted: true },
+        () => `Deleted the ${key.keyType} key ${key.consumerKey}.\n`,
       );
     });
 }

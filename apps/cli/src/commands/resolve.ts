@@ -30,3 +30,19 @@ export async function findKey(context: CommandContext, applicationId: string, ke
   if (!key) throw new RequestFailedError(`the application has no ${keyType} key: run 'keymint keys generate' first`, 404);
   return key;
 }
+
+/** The REST path of one key: `…/applications/{id}/oauth-keys/{keyMappingId}`. */
+export function keyPath(applicationId: string, keyMappingId: string): string {
+  return `${DEVPORTAL}/applications/${segment(applicationId)}/oauth-keys/${segment(keyMappingId)}`;
+}
+
+/** `--app` and `--key-type` to the key and its REST path. */
+export async function resolveKey(
+  context: CommandContext,
+  reference: string,
+  keyType: KeyType,
+): Promise<{ applicationId: string; key: ApplicationKey; path: string }> {
+  const applicationId = await resolveApplicationId(context, reference);
+  const key = await findKey(context, applicationId, keyType);
+  return { applicationId, key, path: keyPath(applicationId, key.keyMappingId) };
+}

@@ -4,6 +4,7 @@ import { ApiClient, segment } from '../http/api-client';
 import { HttpTransport } from '../http/http-transport';
 import { ClientCredentials, postTokenEndpoint, TokenResponse } from '../http/token-client';
 import { ADMIN, Application, ApplicationKey, ApplicationList, DEVPORTAL, KeyList, User } from '../commands/registry-shapes';
+import { keyPath } from '../commands/resolve';
 import { StoredCredentials } from './credentials-store';
 
 /** The application `keymint login` keeps for each user (one per owner, reused by every later login). */
@@ -108,7 +109,7 @@ export class LoginFlow {
     if (!hasAll(key.supportedGrantTypes, CLI_GRANT_TYPES) || !hasAll(key.scopes, scopes)) {
       key = await this.api.call<ApplicationKey>('registry', {
         method: 'PUT',
-        path: `${base}/oauth-keys/${segment(key.keyMappingId)}`,
+        path: keyPath(applicationId, key.keyMappingId),
         body: {
           supportedGrantTypes: [...new Set([...(key.supportedGrantTypes ?? []), ...CLI_GRANT_TYPES])],
           scopes: [...new Set([...(key.scopes ?? []), ...scopes])],
@@ -124,7 +125,7 @@ export class LoginFlow {
   private async regenerateSecret(applicationId: string, key: ApplicationKey): Promise<ClientCredentials> {
     const answer = await this.api.call<ClientCredentials>('registry', {
       method: 'POST',
-      path: `${DEVPORTAL}/applications/${segment(applicationId)}/oauth-keys/${segment(key.keyMappingId)}/regenerate-secret`,
+      path: `${keyPath(applicationId, key.keyMappingId)}/regenerate-secret`,
     });
     return { consumerKey: answer.consumerKey, consumerSecret: answer.consumerSecret };
   }
