@@ -83,12 +83,11 @@ async function main(): Promise<void> {
   const childEnv: NodeJS.ProcessEnv = { ...processEnv(), DATA_DIR: dataDir };
 
   // Every service validates its own configuration; check them all before starting anything.
-  for (const name of SERVICE_NAMES) loadConfig(serviceEnvShapes[name], childEnv);
-  const ports = SERVICE_NAMES.flatMap((name) => {
-    const service = loadConfig(serviceEnvShapes[name], childEnv) as Record<string, unknown>;
+  const listeners = SERVICE_NAMES.map((name) => serviceListeners(name, childEnv));
+  const ports = listeners.flatMap(({ name, httpsPort, httpPort, httpEnabled }) => {
     const { httpsPortVariable, httpPortVariable } = SERVICE_CATALOG[name];
-    const list = [{ name, variable: httpsPortVariable, port: service[httpsPortVariable] as number }];
-    if (service.HTTP_ENABLED) list.push({ name, variable: httpPortVariable, port: service[httpPortVariable] as number });
+    const list = [{ name, variable: httpsPortVariable, port: httpsPort }];
+    if (httpEnabled) list.push({ name, variable: httpPortVariable, port: httpPort });
     return list;
   });
   for (const { name, variable, port } of ports) {
@@ -117,11 +116,7 @@ async function main(): Promise<void> {
     childEnv.NATS_URL = nats.url;
   }
 
-  const services = SERVICE_NAMES.map((name) => {
-    const service = loadConfig(serviceEnvShapes[name], childEnv) as Record<string, unknown>;
-    const httpPort = service[SERVICE_CATALOG[name].httpPortVariable] as number;
-    return new ServiceProcess({ name, env: childEnv, httpPort });
-  });
+  const services = listeners.map(({ name, httpPort }) => new ServiceProcess({ name, env: childEnv, httpPort }));
 
   const shutdown = async (signal: string) => {
     if (supervisor.isStopping) return;
@@ -150,19 +145,30 @@ async function main(): Promise<void> {
       service.start();
     });
   }
-  printReady(services, dataDir, config.ADMIN_PASSWORD !== undefined);
+  printReady(listeners, dataDir, config.ADMIN_PASSWORD !== undefined);
 }
 
-function printReady(services: ServiceProcess[], dataDir: string, adminPasswordFromEnv: boolean): void {
-  const env = processEnv();
+interface ServiceListeners {
+  name: ServiceName;
+  httpsPort: number;
+  httpPort: number;
+  httpEnabled: boolean;
+}
+
+/** A service's ports, from its own validated configuration (a bad value stops the launcher, naming the variable). */
+function serviceListeners(name: ServiceName, env: NodeJS.ProcessEnv): ServiceListeners {
+  const service = loadConfig(serviceEnvShapes[name], env) as Record<string, unknown>;
+  const { httpsPortVariable, httpPortVariable } = SERVICE_CATALOG[name];
+  return { name, httpsPort: service[httpsPortVariable] as number, httpPort: service[httpPortVariable] as number, httpEnabled: Boolean(service.HTTP_ENABLED) };
+}
+
+function printReady(listeners: ServiceListeners[], dataDir: string, adminPasswordFromEnv: boolean): void {
   const lines = ['keymint is up:'];
-  for (const service of services) {
-    const config = loadConfig(serviceEnvShapes[service.name as ServiceName], env) as Record<string, unknown>;
-    const https = config[SERVICE_CATALOG[service.name].httpsPortVariable];
-    const http = config.HTTP_ENABLED ? `  http://localhost:${config[SERVICE_CATALOG[service.name].httpPortVariable]}` : '';
-    lines.push(`  ${service.name.padEnd(21)} https://localhost:${https}${http}`);
+  for (const { name, httpsPort, httpPort, httpEnabled } of listeners) {
+    lines.push(`  ${name.padEnd(21)} https://localhost:${httpsPort}${httpEnabled ? `  http://localhost:${httpPort}` : ''}`);
   }
-  lines.push('  token endpoint        POST https://localhost:' + (loadConfig(serviceEnvShapes['token-service'], env).TOKEN_SERVICE_HTTPS_PORT) + '/token');
+  const tokenService = listeners.find((listener) => listener.name === 'token-service')!;
+  lines.push(`  token endpoint        POST https://localhost:${tokenService.httpsPort}/token`);
   const credentialsFile = join(dataDir, 'admin-credentials');
   if (adminPasswordFromEnv) {
     lines.push('  admin credentials     as given in ADMIN_USERNAME / ADMIN_PASSWORD');
