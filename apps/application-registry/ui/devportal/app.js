@@ -175,20 +175,21 @@
     };
     await attempt(async () => {
       let saved;
-      if (session.editing) {
+      const editing = Boolean(session.editing);
+      if (editing) {
         // PUT replaces every writable field: keep the attributes the page does not edit.
         const existing = await api('GET', '/applications/' + encodeURIComponent(session.editing));
         body.attributes = existing.attributes || {};
         saved = await api('PUT', '/applications/' + encodeURIComponent(session.editing), body);
-        say('Application ' + saved.name + ' saved.');
       } else {
         saved = await api('POST', '/applications', body);
-        say('Application ' + saved.name + ' created.');
       }
       $('application-form-section').hidden = true;
       session.editing = null;
       await loadApplications();
       await openApplication(saved.applicationId);
+      // Announce once the page shows the change.
+      say('Application ' + saved.name + (editing ? ' saved.' : ' created.'));
     });
   }
 
@@ -199,8 +200,9 @@
       session.current = null;
       $('application-detail').hidden = true;
     }
-    say('Application ' + application.name + ' deleted.');
+    // Refresh the list before announcing, so the message never describes a list that still shows the application.
     await loadApplications();
+    say('Application ' + application.name + ' deleted.');
   }
 
   async function openApplication(applicationId) {
