@@ -10,6 +10,7 @@ import { DiscoveryController } from './discovery/discovery.controller';
 import { IntrospectionController } from './introspection/introspection.controller';
 import { IntrospectionService } from './introspection/introspection.service';
 import { Initial1700000000000 } from './migrations/1700000000000-initial';
+import { ActiveReuseIndex1700000000001 } from './migrations/1700000000001-active-reuse-index';
 import { RegistryEventsConsumer } from './registry-events/registry-events.consumer';
 import { RevocationController } from './revocation/revocation.controller';
 import { RevocationService } from './revocation/revocation.service';
@@ -39,7 +40,7 @@ export class TokenServiceModule {
           dataDir: config.DATA_DIR,
           dbUrl: config.DB_URL,
           entities: [...MESSAGING_ENTITIES, TokenRecord, ReuseSlot],
-          migrations: [Initial1700000000000],
+          migrations: [Initial1700000000000, ActiveReuseIndex1700000000001],
         }),
         MessagingModule.forRoot({ service: 'token-service', natsUrl: config.NATS_URL, rpcTimeoutMs: config.RPC_TIMEOUT_MS, streamReplicas: config.NATS_STREAM_REPLICAS }),
       ],

@@ -62,8 +62,8 @@ export class TokenRecord {
   @Column({ type: 'varchar', length: 30, nullable: true })
   revokeReason: TokenRevocationReason | 'rotated' | null;
 
-  /** consumerKey + granted scopes of a reusable client_credentials token. */
-  @Index()
+  /** consumerKey + granted scopes of a reusable client_credentials token (indexed while the token is live). */
+  @Index({ where: '"revokedAt" IS NULL AND "reuseKey" IS NOT NULL' })
   @Column({ type: 'varchar', length: 500, nullable: true })
   reuseKey: string | null;
 
