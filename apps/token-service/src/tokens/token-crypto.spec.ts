@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JwtAlgorithm, JwtSigner } from './jwt-signer';
 import { TokenCipher } from './token-cipher';
+import { opaqueToken } from './token-hash';
 
 describe('TokenCipher (AES-256-GCM)', () => {
   let dir: string;
@@ -102,5 +103,14 @@ describe('JwtSigner', () => {
     } finally {
       Date.now = realNow;
     }
+  });
+});
+
+describe('opaqueToken', () => {
+  it('gives 256-bit base64url tokens, all different across refills of the random pool', () => {
+    const tokens = Array.from({ length: 1000 }, () => opaqueToken());
+    for (const token of tokens) expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(new Set(tokens).size).toBe(tokens.length);
+    expect(Buffer.from(tokens[0], 'base64url')).toHaveLength(32);
   });
 });
