@@ -2,10 +2,12 @@ import { Logger } from '@nestjs/common';
 import { In } from 'typeorm';
 import { Gauge } from 'prom-client';
 import { Database } from '@keymint/persistence';
+import { JetStreamPublisher } from './jetstream-publisher';
 import { NatsClient } from './nats-client';
 import { OutboxEntry } from './messaging.entities';
 
 const COALESCE_MS = 10;
+const PUBLISH_TIMEOUT_MS = 5000;
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -34,6 +36,7 @@ export class OutboxRelay {
     private readonly batchSize = 1000,
     private readonly pollMs = 1000,
   ) {
+    this.publisher = new JetStreamPublisher(nats.connection);
     database.onCommit(() => this.notify());
     const metadata = database.dataSource.getMetadata(OutboxEntry);
     const column = (name: keyof OutboxEntry) => {
@@ -44,6 +47,7 @@ export class OutboxRelay {
   }
 
   private readonly selectSql: string;
+  private readonly publisher: JetStreamPublisher;
 
   start(): void {
     if (this.running) return;
@@ -99,10 +103,9 @@ export class OutboxRelay {
     outboxBacklog.set(rows.length);
     if (rows.length === 0) return 0;
     // Pipelined: all publishes go out in order on one connection, then we wait for the acks.
-    await Promise.all(
-      rows.map((row) =>
-        this.nats.jetStream.publish(row.subject, Buffer.from(row.body), { msgID: row.eventId, timeout: 5000 }),
-      ),
+    await this.publisher.publishAll(
+      rows.map((row) => ({ subject: row.subject, data: Buffer.from(row.body), msgId: row.eventId })),
+      PUBLISH_TIMEOUT_MS,
     );
     await this.database.transaction((manager) => manager.delete(OutboxEntry, { id: In(rows.map((row) => row.id)) }));
     return rows.length;
