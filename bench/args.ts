@@ -38,7 +38,11 @@ Options:
   --help                this text
 
 With external URLs the cluster's own env applies (TOKEN_RENEW_PER_REQUEST, JWT_ALG), so
-scenarios that need another env measure whatever that cluster does.`;
+scenarios that need another env measure whatever that cluster does.
+
+cc-opaque-renew-1m writes 1,000,000 tokens straight into the token store of a cluster of its
+own before its warm-up (about a minute on SQLite), so it needs a cluster the benchmark starts;
+it is compared with cc-opaque-renew (empty store), and the token service's RSS is read after it.`;
 
 const VALUE_FLAGS = new Set([
   '--duration',

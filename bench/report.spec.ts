@@ -135,6 +135,25 @@ describe('checkTargets', () => {
         met: false,
         measured: 'cc-opaque-renew 0.42 s exact, password no match NOT exact, cc-jwt-rs256 0.90 s exact',
       },
+      { target: 'flat with size: with 1,000,000 tokens stored, within 10% of an empty store (cc-opaque-renew-1m vs cc-opaque-renew)', met: null, measured: 'not measured' },
+      { target: 'token-service RSS under 300 MB with 1,000,000 tokens stored (after cc-opaque-renew-1m)', met: null, measured: 'not measured' },
     ]);
+  });
+
+  const sizeChecks = (storedRate: number, rssMiB: number) =>
+    checkTargets([
+      results[0],
+      { id: 'cc-opaque-renew-1m', title: '1m', keymint: load(storedRate, 3, 10), peer: null, analytics: null, tokenServiceRssMiB: rssMiB },
+    ]).slice(-2);
+
+  it('compares the 1,000,000-token store with the empty one (at least 0.9x) and the RSS with 300 MB (decimal)', () => {
+    expect(sizeChecks(14000, 250)).toEqual([
+      expect.objectContaining({ met: true, measured: '14,000 req/s stored vs 15,234 empty (0.92x)' }),
+      expect.objectContaining({ met: true, measured: '250 MiB (262 MB)' }),
+    ]);
+    const [flat, memory] = sizeChecks(13500, 290);
+    expect(flat).toEqual(expect.objectContaining({ met: false, measured: '13,500 req/s stored vs 15,234 empty (0.89x)' }));
+    // 290 MiB is 304 MB: over the limit although the MiB figure is below 300.
+    expect(memory).toEqual(expect.objectContaining({ met: false, measured: '290 MiB (304 MB)' }));
   });
 });

@@ -15,7 +15,8 @@ import { LoadTarget, runLoad } from './load';
 import { PeerProcess } from './peer';
 import { createTestDatabase } from '../scripts/lib/postgres';
 import { AnalyticsCheck, formatTextTable, LoadSummary, MachineInfo, renderMarkdownReport, renderSvgChart, ScenarioResult } from './report';
-import { clusterKey, executionGroups, PeerFormat, Scenario, SCENARIOS } from './scenarios';
+import { preloadTokens } from './preload';
+import { clusterKey, executionGroups, PeerFormat, Scenario, scenarioClusterKey, SCENARIOS } from './scenarios';
 
 const FORM = 'application/x-www-form-urlencoded';
 const ANALYTICS_TIMEOUT_MS = 30000;
@@ -74,9 +75,12 @@ interface Workload {
   target: LoadTarget;
   check: (body: Record<string, unknown>) => boolean;
   countsTokens: boolean;
+  /** keymint workloads: the application and key the load uses. */
+  client?: { consumerKey: string; applicationId: string };
 }
 
-async function probe(workload: Workload, what: string): Promise<void> {
+/** One request as the load will send it; returns the good answer's body. */
+async function probe(workload: Workload, what: string): Promise<Record<string, unknown>> {
   const answer = await request(workload.target.url, { method: 'POST', headers: workload.target.headers, body: workload.target.body }, what);
   let body: unknown = null;
   try {
@@ -87,6 +91,7 @@ async function probe(workload: Workload, what: string): Promise<void> {
   const good = answer.status === 200 && body !== null && typeof body === 'object' && workload.check(body as Record<string, unknown>);
   // A 200 body holds a token: never print it.
   if (!good) throw new KeymintApiError(what, answer.status === 200 ? { status: 200, text: 'not the expected answer (token format, token_type or active flag); body withheld: it holds a token' } : answer);
+  return body as Record<string, unknown>;
 }
 
 async function tokenFrom(url: string, headers: Record<string, string>, body: string, what: string): Promise<string> {
@@ -129,6 +134,7 @@ async function keymintWorkload(scenario: Scenario, keymint: KeymintTarget): Prom
     target: { url: tokenUrl, headers, body },
     check: (answer) => typeof answer.access_token === 'string' && answer.token_type === 'Bearer' && jwtAlgorithm(answer.access_token) === algorithm,
     countsTokens: true,
+    client: { consumerKey: keys.consumerKey, applicationId },
   };
 }
 
@@ -217,7 +223,8 @@ async function measureKeymint(scenario: Scenario, keymint: KeymintTarget, contex
   try {
     log(`${scenario.id}: setting up keymint (registry REST API)`);
     const workload = await keymintWorkload(scenario, keymint);
-    await probe(workload, `keymint ${workload.target.url.replace(keymint.tokenUrl, '')} (${scenario.id} probe)`);
+    const answer = await probe(workload, `keymint ${workload.target.url.replace(keymint.tokenUrl, '')} (${scenario.id} probe)`);
+    if (scenario.storedTokens) await preload(scenario.storedTokens, workload, answer, keymint, context);
     const measured = await measure(workload, context.options, `${scenario.id} keymint`);
     result.keymint = measured;
     const statuses = describeStatuses(measured);
@@ -255,6 +262,17 @@ async function measurePeer(scenario: Scenario, context: RunContext, result: Scen
   }
 }
 
+/** Fills the scenario's token store before its warm-up (the store of a cluster the benchmark started). */
+async function preload(count: number, workload: Workload, answer: Record<string, unknown>, keymint: KeymintTarget, context: RunContext): Promise<void> {
+  if (!keymint.cluster || !workload.client) throw new Error('it writes into the token store, so it needs a cluster started by the benchmark (not --token-url)');
+  const scope = typeof answer.scope === 'string' ? answer.scope : '';
+  log(`preloading ${count.toLocaleString('en-US')} tokens into the token store`);
+  const ms = await preloadTokens({ dataDir: keymint.cluster.dataDir, dbUrl: keymint.cluster.dbUrl }, { ...workload.client, scope }, count, (written) =>
+    log(`preloaded ${written.toLocaleString('en-US')}/${count.toLocaleString('en-US')}`),
+  );
+  context.notes.push(`${count.toLocaleString('en-US')} tokens preloaded into the token store in ${(ms / 1000).toFixed(0)} s.`);
+}
+
 /** keymint first, then its analytics check, then the peer: the peer never runs while analytics catches up. */
 async function runScenario(scenario: Scenario, keymint: KeymintTarget | { failure: string }, context: RunContext): Promise<ScenarioResult> {
   const result: ScenarioResult = { id: scenario.id, title: scenario.title, keymint: null, peer: null, analytics: null };
@@ -283,8 +301,9 @@ async function countBaseline(tokenUrl: string, analytics: AnalyticsApi | null, f
   }
 }
 
-async function startKeymint(env: Record<string, string>, context: RunContext): Promise<KeymintTarget> {
+async function startKeymint(scenario: Scenario, context: RunContext): Promise<KeymintTarget> {
   const { options } = context;
+  const env = scenario.env;
   if (options.external) {
     const external = options.external;
     const analytics = external.analyticsUrl ? new AnalyticsApi(external.analyticsUrl, external.admin) : null;
@@ -296,7 +315,7 @@ async function startKeymint(env: Record<string, string>, context: RunContext): P
       countBaseline: await countBaseline(external.tokenUrl, analytics, context.startedAt),
     };
   }
-  log(`starting a keymint cluster (${clusterKey(env)}${options.postgresUrl ? ', PostgreSQL' : ', SQLite'})`);
+  log(`starting a keymint cluster (${scenarioClusterKey(scenario)}${options.postgresUrl ? ', PostgreSQL' : ', SQLite'})`);
   const database = options.postgresUrl ? await createTestDatabase(options.postgresUrl, 'keymint_bench') : null;
   let cluster: TestCluster;
   try {
@@ -316,9 +335,10 @@ async function startKeymint(env: Record<string, string>, context: RunContext): P
   };
 }
 
-async function stopKeymint(keymint: KeymintTarget, context: RunContext): Promise<void> {
+/** Stops a cluster the benchmark started; returns the token service's RSS (MiB) at the end of its scenarios. */
+async function stopKeymint(keymint: KeymintTarget, context: RunContext): Promise<number | null> {
   const cluster = keymint.cluster;
-  if (!cluster) return;
+  if (!cluster) return null;
   for (const service of Object.values(cluster.services)) {
     if (service && !service.running) context.problems.push(`${service.name} was not running at the end of its scenarios (see its log under ${cluster.dataDir}/logs).`);
   }
@@ -326,6 +346,7 @@ async function stopKeymint(keymint: KeymintTarget, context: RunContext): Promise
   if (rss !== null) context.notes.push(`token-service RSS after ${await tokenResponsesServed(keymint.tokenUrl).catch(() => '?')} tokens (${clusterKey(keymint.env)}): ${rss} MiB.`);
   await cluster.stop();
   await keymint.dropDatabase?.().catch((error: unknown) => context.problems.push(`could not drop the benchmark database: ${String(error)}`));
+  return rss;
 }
 
 function machineInfo(): MachineInfo {
@@ -384,21 +405,25 @@ async function main(): Promise<number> {
     if (options.external) context.notes.push('keymint was given by URL: its own env applies, so scenarios that need TOKEN_RENEW_PER_REQUEST or JWT_ALG measure whatever it runs with.');
     for (const group of groups) {
       try {
-        keymint = await startKeymint(group[0].env, context).catch(async (error: unknown) => {
+        keymint = await startKeymint(group[0], context).catch(async (error: unknown) => {
           // Another engineer rebuilding dist/ at that moment is the usual cause: one retry.
           log(`cluster start failed (${error instanceof Error ? error.message : String(error)}); retrying once`);
           await sleep(3000);
-          return startKeymint(group[0].env, context);
+          return startKeymint(group[0], context);
         });
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        context.problems.push(`keymint cluster (${clusterKey(group[0].env)}) did not start: ${truncate(message)}`);
+        context.problems.push(`keymint cluster (${scenarioClusterKey(group[0])}) did not start: ${truncate(message)}`);
         // The peer side is still worth measuring.
         for (const scenario of group) results.set(scenario.id, await runScenario(scenario, { failure: 'cluster did not start' }, context));
         continue;
       }
       for (const scenario of group) results.set(scenario.id, await runScenario(scenario, keymint, context));
-      await stopKeymint(keymint, context);
+      const rss = await stopKeymint(keymint, context);
+      for (const scenario of group) {
+        const result = results.get(scenario.id);
+        if (result && rss !== null) result.tokenServiceRssMiB = rss;
+      }
       keymint = undefined;
     }
   } finally {

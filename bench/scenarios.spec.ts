@@ -1,9 +1,17 @@
-import { clusterKey, executionGroups, SCENARIOS } from './scenarios';
+import { clusterKey, executionGroups, scenarioClusterKey, SCENARIOS } from './scenarios';
 
 describe('scenarios', () => {
-  it('covers the six scenarios of issue 6, only password without a peer', () => {
-    expect(SCENARIOS.map((scenario) => scenario.id)).toEqual(['cc-opaque-renew', 'cc-opaque-reuse', 'cc-jwt-rs256', 'cc-jwt-es256', 'password', 'introspection']);
-    expect(SCENARIOS.filter((scenario) => scenario.peer === null).map((scenario) => scenario.id)).toEqual(['password']);
+  it('covers the six scenarios of issue 6 and the 1,000,000-token store; password and the store run have no peer', () => {
+    expect(SCENARIOS.map((scenario) => scenario.id)).toEqual(['cc-opaque-renew', 'cc-opaque-reuse', 'cc-jwt-rs256', 'cc-jwt-es256', 'password', 'introspection', 'cc-opaque-renew-1m']);
+    expect(SCENARIOS.filter((scenario) => scenario.peer === null).map((scenario) => scenario.id)).toEqual(['password', 'cc-opaque-renew-1m']);
+  });
+
+  it('runs the 1,000,000-token store with the same env as cc-opaque-renew, on a cluster of its own', () => {
+    const renew = SCENARIOS.find((scenario) => scenario.id === 'cc-opaque-renew')!;
+    const stored = SCENARIOS.find((scenario) => scenario.id === 'cc-opaque-renew-1m')!;
+    expect(stored.env).toEqual(renew.env);
+    expect(stored.storedTokens).toBe(1_000_000);
+    expect(scenarioClusterKey(stored)).not.toBe(scenarioClusterKey(renew));
   });
 
   it('treats an absent JWT_ALG as RS256 when grouping clusters', () => {
@@ -11,8 +19,8 @@ describe('scenarios', () => {
     expect(clusterKey({})).not.toBe(clusterKey({ TOKEN_RENEW_PER_REQUEST: 'true' }));
   });
 
-  it('starts one cluster per distinct env: renew, default (reuse, RS256, password, introspection), ES256', () => {
+  it('starts one cluster per distinct env: renew, default (reuse, RS256, password, introspection), ES256, then the stored-token one', () => {
     const groups = executionGroups(SCENARIOS).map((group) => group.map((scenario) => scenario.id));
-    expect(groups).toEqual([['cc-opaque-renew'], ['cc-opaque-reuse', 'cc-jwt-rs256', 'password', 'introspection'], ['cc-jwt-es256']]);
+    expect(groups).toEqual([['cc-opaque-renew'], ['cc-opaque-reuse', 'cc-jwt-rs256', 'password', 'introspection'], ['cc-jwt-es256'], ['cc-opaque-renew-1m']]);
   });
 });

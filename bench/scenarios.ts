@@ -1,6 +1,6 @@
 /** The benchmark's scenarios: what keymint is asked, under which env, against which peer format. */
 export type PeerFormat = 'opaque' | 'RS256' | 'ES256';
-export type ScenarioId = 'cc-opaque-renew' | 'cc-opaque-reuse' | 'cc-jwt-rs256' | 'cc-jwt-es256' | 'password' | 'introspection';
+export type ScenarioId = 'cc-opaque-renew' | 'cc-opaque-reuse' | 'cc-jwt-rs256' | 'cc-jwt-es256' | 'password' | 'introspection' | 'cc-opaque-renew-1m';
 
 export interface Scenario {
   id: ScenarioId;
@@ -16,6 +16,8 @@ export interface Scenario {
   peer: { format: PeerFormat; endpoint: 'token' | 'introspect' } | null;
   /** Whether each 200 is a token that analytics must count. */
   countsTokens: boolean;
+  /** Tokens written into the token store before the warm-up (the "flat with size" target); such a scenario gets a cluster of its own. */
+  storedTokens?: number;
 }
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -78,6 +80,18 @@ export const SCENARIOS: readonly Scenario[] = [
     peer: { format: 'opaque', endpoint: 'introspect' },
     countsTokens: false,
   },
+  {
+    // Compared with keymint's own cc-opaque-renew (empty store), not with the peer.
+    id: 'cc-opaque-renew-1m',
+    title: 'client_credentials, new opaque token per request, 1,000,000 tokens already stored',
+    endpoint: 'token',
+    grantType: 'client_credentials',
+    tokenType: 'OAUTH',
+    env: { TOKEN_RENEW_PER_REQUEST: 'true' },
+    peer: null,
+    countsTokens: true,
+    storedTokens: 1_000_000,
+  },
 ];
 
 /** A stable key for a cluster env: scenarios with equal keys run on one cluster (JWT_ALG defaults to RS256). */
@@ -89,14 +103,20 @@ export function clusterKey(env: Record<string, string>): string {
     .join(' ');
 }
 
+/** The cluster a scenario runs on: its env, and a store of its own when it preloads tokens. */
+export function scenarioClusterKey(scenario: Scenario): string {
+  const key = clusterKey(scenario.env);
+  return scenario.storedTokens ? `${key}, ${scenario.storedTokens} tokens stored` : key;
+}
+
 /**
- * Execution order: scenarios grouped by cluster env (first appearance wins), so each
+ * Execution order: scenarios grouped by cluster (first appearance wins), so each
  * cluster is started once; the table keeps the order of SCENARIOS.
  */
 export function executionGroups(scenarios: readonly Scenario[]): Scenario[][] {
   const groups = new Map<string, Scenario[]>();
   for (const scenario of scenarios) {
-    const key = clusterKey(scenario.env);
+    const key = scenarioClusterKey(scenario);
     const group = groups.get(key) ?? [];
     group.push(scenario);
     groups.set(key, group);

@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TokenServiceConfig, CONFIG } from '@keymint/config';
-import { MESSAGING_ENTITIES, MessagingModule } from '@keymint/messaging';
+import { MessagingModule } from '@keymint/messaging';
 import { PersistenceModule } from '@keymint/persistence';
 import { ObservabilityController } from '@keymint/http-kit';
 import { AuthFailureLimiter } from './clients/auth-failure-limiter';
@@ -9,8 +9,6 @@ import { ClientCache } from './clients/client-cache';
 import { DiscoveryController } from './discovery/discovery.controller';
 import { IntrospectionController } from './introspection/introspection.controller';
 import { IntrospectionService } from './introspection/introspection.service';
-import { Initial1700000000000 } from './migrations/1700000000000-initial';
-import { ActiveReuseIndex1700000000001 } from './migrations/1700000000001-active-reuse-index';
 import { RegistryEventsConsumer } from './registry-events/registry-events.consumer';
 import { RevocationController } from './revocation/revocation.controller';
 import { RevocationService } from './revocation/revocation.service';
@@ -24,9 +22,8 @@ import { TokenController } from './token-endpoint/token.controller';
 import { PostOnlyController } from './oauth2/post-only.controller';
 import { TokenIssuer } from './tokens/token-issuer';
 import { ReuseInvalidation } from './tokens/reuse-invalidation';
-import { ReuseSlot } from './tokens/reuse-slot.entity';
-import { TokenRecord } from './tokens/token.entity';
 import { TokenStore } from './tokens/token-store';
+import { TOKEN_STORE_ENTITIES, TOKEN_STORE_MIGRATIONS } from './tokens/token-store.schema';
 import { TokenWriter } from './tokens/token-writer';
 
 @Module({})
@@ -39,8 +36,8 @@ export class TokenServiceModule {
           service: 'token',
           dataDir: config.DATA_DIR,
           dbUrl: config.DB_URL,
-          entities: [...MESSAGING_ENTITIES, TokenRecord, ReuseSlot],
-          migrations: [Initial1700000000000, ActiveReuseIndex1700000000001],
+          entities: TOKEN_STORE_ENTITIES,
+          migrations: TOKEN_STORE_MIGRATIONS,
         }),
         MessagingModule.forRoot({ service: 'token-service', natsUrl: config.NATS_URL, rpcTimeoutMs: config.RPC_TIMEOUT_MS, streamReplicas: config.NATS_STREAM_REPLICAS }),
       ],

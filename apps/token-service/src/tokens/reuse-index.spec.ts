@@ -2,12 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource, In, IsNull } from 'typeorm';
-import { MESSAGING_ENTITIES } from '@keymint/messaging';
 import { openDataSource } from '@keymint/persistence';
 import { Initial1700000000000 } from '../migrations/1700000000000-initial';
 import { ActiveReuseIndex1700000000001 } from '../migrations/1700000000001-active-reuse-index';
-import { ReuseSlot } from './reuse-slot.entity';
 import { TokenRecord } from './token.entity';
+import { TOKEN_STORE_ENTITIES } from './token-store.schema';
 
 // TOKEN_RENEW_PER_REQUEST looks up a key's live token on every batch; with an
 // index over every token the key ever got, that lookup grew with the store.
@@ -19,7 +18,7 @@ describe('live-token lookup by reuse key', () => {
     dataSource = await openDataSource({
       service: 'token',
       dataDir: dir,
-      entities: [...MESSAGING_ENTITIES, TokenRecord, ReuseSlot],
+      entities: TOKEN_STORE_ENTITIES,
       migrations: [Initial1700000000000, ActiveReuseIndex1700000000001],
     });
   });

@@ -1,0 +1,103 @@
+/**
+ * The "flat with size" scenario (issue 6): a token store that already holds a million tokens.
+ * Issuing that many through the API would take minutes, so rows are written straight into the
+ * token service's tables, shaped like what it writes itself, before the warm-up.
+ */
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { openDataSource, insertRows } from '@keymint/persistence';
+import { TokenRecord } from '../apps/token-service/src/tokens/token.entity';
+import { TOKEN_STORE_ENTITIES, TOKEN_STORE_MIGRATIONS } from '../apps/token-service/src/tokens/token-store.schema';
+
+/** The benchmark's own client: a tenth of the stored tokens are its earlier, superseded ones. */
+export interface PreloadClient {
+  consumerKey: string;
+  applicationId: string;
+  /** The scope string the token service grants this client (its reuse key is `consumerKey\nscope`). */
+  scope: string;
+}
+
+const ROWS_PER_TRANSACTION = 5000;
+const OTHER_CLIENTS = 1000;
+const DAY_MS = 86_400_000;
+
+/**
+ * The mix: every tenth row is a token of the benchmark client that TOKEN_RENEW_PER_REQUEST
+ * already superseded (same reuse key, revoked 'renewed': the worst case for the live-token
+ * lookup); the rest belong to 1,000 other applications: client_credentials and password
+ * tokens (with refresh tokens), issued over the last 30 days, most of them expired, some revoked.
+ */
+export function preloadRow(index: number, client: PreloadClient, now: number, salt: string): TokenRecord {
+  // Multiplicative hashing spreads consecutive rows over the 30 days.
+  const issuedAt = now - ((index * 2_654_435_761) % (30 * DAY_MS));
+  const row = new TokenRecord();
+  row.id = randomUUID();
+  row.tokenHash = createHash('sha256').update(`${salt}:${index}`).digest('hex');
+  row.keyType = 'PRODUCTION';
+  row.tokenType = 'OAUTH';
+  row.issuedAt = issuedAt;
+  row.expiresAt = issuedAt + 3_600_000;
+  row.familyId = null;
+  row.encryptedToken = null;
+  row.reuseKey = null;
+  row.username = null;
+  row.revokedAt = null;
+  row.revokeReason = null;
+  row.kind = 'access';
+  if (index % 10 === 0) {
+    row.consumerKey = client.consumerKey;
+    row.applicationId = client.applicationId;
+    row.scopes = client.scope;
+    row.grantType = 'client_credentials';
+    row.reuseKey = `${client.consumerKey}\n${client.scope}`;
+    row.revokedAt = issuedAt + 1000;
+    row.revokeReason = 'renewed';
+    return row;
+  }
+  const other = Math.floor(index / 10) % OTHER_CLIENTS;
+  row.consumerKey = `preload-key-${other}`;
+  row.applicationId = `preload-app-${other}`;
+  row.scopes = 'default';
+  if (index % 3 === 0) {
+    row.grantType = 'password';
+    row.username = `preload-user-${index % 5000}`;
+    row.familyId = `family-${Math.floor(index / 6)}`;
+    if (index % 6 === 0) {
+      row.kind = 'refresh';
+      row.expiresAt = issuedAt + DAY_MS;
+    }
+  } else {
+    row.grantType = 'client_credentials';
+  }
+  if (index % 7 === 0) {
+    row.revokedAt = issuedAt + 60_000;
+    row.revokeReason = 'revoked_by_client';
+  }
+  return row;
+}
+
+/** Writes `count` token rows into the token store of a cluster (its SQLite file under dataDir, or dbUrl); returns the time taken. */
+export async function preloadTokens(
+  store: { dataDir: string; dbUrl?: string },
+  client: PreloadClient,
+  count: number,
+  progress: (written: number) => void,
+): Promise<number> {
+  const started = Date.now();
+  const dataSource = await openDataSource({ service: 'token', dataDir: store.dataDir, dbUrl: store.dbUrl, entities: TOKEN_STORE_ENTITIES, migrations: TOKEN_STORE_MIGRATIONS });
+  try {
+    // Random keys (id, tokenHash) touch pages all over the indexes: a large page cache keeps them in memory.
+    if (!store.dbUrl) await dataSource.query('PRAGMA cache_size = -262144');
+    const salt = randomBytes(8).toString('hex');
+    const now = Date.now();
+    for (let start = 0; start < count; start += ROWS_PER_TRANSACTION) {
+      const end = Math.min(count, start + ROWS_PER_TRANSACTION);
+      const rows: TokenRecord[] = [];
+      for (let index = start; index < end; index++) rows.push(preloadRow(index, client, now, salt));
+      await dataSource.transaction((manager) => insertRows(manager, TokenRecord, rows));
+      if (end % 100_000 === 0 || end === count) progress(end);
+    }
+  } finally {
+    await dataSource.destroy();
+  }
+  return Date.now() - started;
+}
