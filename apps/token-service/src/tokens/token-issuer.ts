@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
@@ -11,6 +10,7 @@ import { JwtSigner } from './jwt-signer';
 import { ReuseSlot } from './reuse-slot.entity';
 import { TokenCipher } from './token-cipher';
 import { TokenRecord } from './token.entity';
+import { timeOrderedUuid } from './token-id';
 import { opaqueToken, tokenHash } from './token-hash';
 import { TokenWrite, TokenWriter } from './token-writer';
 
@@ -191,7 +191,7 @@ export class TokenIssuer {
     const { client } = request;
     const issuedAt = Date.now();
     const expiresAt = issuedAt + request.lifetimeSeconds * 1000;
-    const tokenId = randomUUID();
+    const tokenId = timeOrderedUuid(issuedAt);
     const scope = request.scopes.join(' ');
     const accessToken = client.tokenType === 'OAUTH' ? opaqueToken() : await this.signJwt(request, tokenId, issuedAt, expiresAt, scope);
     const base = {
@@ -224,7 +224,7 @@ export class TokenIssuer {
       rows.push(
         Object.assign(new TokenRecord(), {
           ...base,
-          id: randomUUID(),
+          id: timeOrderedUuid(issuedAt),
           tokenHash: tokenHash(refreshToken),
           kind: 'refresh' as const,
           expiresAt: issuedAt + this.config.REFRESH_TOKEN_VALIDITY * 1000,

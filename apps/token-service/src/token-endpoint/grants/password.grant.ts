@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, TokenServiceConfig } from '@keymint/config';
 import { RPC_SUBJECTS } from '@keymint/contracts';
@@ -7,6 +6,7 @@ import { AuthFailureLimiter } from '../../clients/auth-failure-limiter';
 import { OAuth2Error } from '../../oauth2/oauth2-error';
 import { grantScopes, parseScopeParameter } from '../../oauth2/scope';
 import { resolveValidityPeriod } from '../../oauth2/validity';
+import { timeOrderedUuid } from '../../tokens/token-id';
 import { TokenIssuer, TokenResponse } from '../../tokens/token-issuer';
 import { GrantContext, GrantHandler } from './grant-handler';
 
@@ -41,7 +41,7 @@ export class PasswordGrant implements GrantHandler {
       username: result.username,
       scopes,
       lifetimeSeconds,
-      refresh: client.grantTypes.includes('refresh_token') ? { familyId: randomUUID() } : undefined,
+      refresh: client.grantTypes.includes('refresh_token') ? { familyId: timeOrderedUuid() } : undefined,
     });
   }
 
