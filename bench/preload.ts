@@ -3,8 +3,9 @@
  * Issuing that many through the API would take minutes, so rows are written straight into the
  * token service's tables, shaped like what it writes itself, before the warm-up.
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { openDataSource, insertRows } from '@keymint/persistence';
+import { timeOrderedUuid } from '../apps/token-service/src/tokens/token-id';
 import { TokenRecord } from '../apps/token-service/src/tokens/token.entity';
 import { TOKEN_STORE_ENTITIES, TOKEN_STORE_MIGRATIONS } from '../apps/token-service/src/tokens/token-store.schema';
 
@@ -30,7 +31,8 @@ export function preloadRow(index: number, client: PreloadClient, now: number, sa
   // Multiplicative hashing spreads consecutive rows over the 30 days.
   const issuedAt = now - ((index * 2_654_435_761) % (30 * DAY_MS));
   const row = new TokenRecord();
-  row.id = randomUUID();
+  // Ids as the token service makes them (time-ordered), so the primary-key index has the shape it would have.
+  row.id = timeOrderedUuid(issuedAt);
   row.tokenHash = createHash('sha256').update(`${salt}:${index}`).digest('hex');
   row.keyType = 'PRODUCTION';
   row.tokenType = 'OAUTH';
