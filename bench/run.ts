@@ -16,7 +16,7 @@ import { PeerProcess } from './peer';
 import { createTestDatabase } from '../scripts/lib/postgres';
 import { AnalyticsCheck, formatTextTable, LoadSummary, MachineInfo, renderMarkdownReport, renderSvgChart, ScenarioResult } from './report';
 import { preloadTokens } from './preload';
-import { clusterKey, executionGroups, PeerFormat, Scenario, scenarioClusterKey, SCENARIOS } from './scenarios';
+import { executionGroups, PeerFormat, Scenario, scenarioClusterKey, SCENARIOS } from './scenarios';
 
 const FORM = 'application/x-www-form-urlencoded';
 const ANALYTICS_TIMEOUT_MS = 30000;
@@ -336,14 +336,15 @@ async function startKeymint(scenario: Scenario, context: RunContext): Promise<Ke
 }
 
 /** Stops a cluster the benchmark started; returns the token service's RSS (MiB) at the end of its scenarios. */
-async function stopKeymint(keymint: KeymintTarget, context: RunContext): Promise<number | null> {
+async function stopKeymint(keymint: KeymintTarget, scenario: Scenario, context: RunContext): Promise<number | null> {
   const cluster = keymint.cluster;
   if (!cluster) return null;
   for (const service of Object.values(cluster.services)) {
     if (service && !service.running) context.problems.push(`${service.name} was not running at the end of its scenarios (see its log under ${cluster.dataDir}/logs).`);
   }
   const rss = residentMemoryMiB(cluster.services['token-service']?.pid);
-  if (rss !== null) context.notes.push(`token-service RSS after ${await tokenResponsesServed(keymint.tokenUrl).catch(() => '?')} tokens (${clusterKey(keymint.env)}): ${rss} MiB.`);
+  // The cluster key names the preloaded store too, so the 1M-token cluster's note differs from the empty one's.
+  if (rss !== null) context.notes.push(`token-service RSS after ${await tokenResponsesServed(keymint.tokenUrl).catch(() => '?')} tokens served (${scenarioClusterKey(scenario)}): ${rss} MiB.`);
   await cluster.stop();
   await keymint.dropDatabase?.().catch((error: unknown) => context.problems.push(`could not drop the benchmark database: ${String(error)}`));
   return rss;
@@ -419,7 +420,7 @@ async function main(): Promise<number> {
         continue;
       }
       for (const scenario of group) results.set(scenario.id, await runScenario(scenario, keymint, context));
-      const rss = await stopKeymint(keymint, context);
+      const rss = await stopKeymint(keymint, group[0], context);
       for (const scenario of group) {
         const result = results.get(scenario.id);
         if (result && rss !== null) result.tokenServiceRssMiB = rss;

@@ -106,7 +106,7 @@ export function clusterKey(env: Record<string, string>): string {
 /** The cluster a scenario runs on: its env, and a store of its own when it preloads tokens. */
 export function scenarioClusterKey(scenario: Scenario): string {
   const key = clusterKey(scenario.env);
-  return scenario.storedTokens ? `${key}, ${scenario.storedTokens} tokens stored` : key;
+  return scenario.storedTokens ? `${key}, ${scenario.storedTokens.toLocaleString('en-US')} tokens stored` : key;
 }
 
 /**
