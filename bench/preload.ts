@@ -23,8 +23,9 @@ const DAY_MS = 86_400_000;
 
 /**
  * The mix: every tenth row is a token of the benchmark client that TOKEN_RENEW_PER_REQUEST
- * already superseded (same reuse key, revoked 'renewed': the worst case for the live-token
- * lookup); the rest belong to 1,000 other applications: client_credentials and password
+ * already superseded (same reuse key, revoked 'renewed': the history renew mode leaves, which
+ * the live-token lookup must not read); the rest belong to 1,000 other applications:
+ * client_credentials tokens as reuse mode leaves them once replaced (no reuse key) and password
  * tokens (with refresh tokens), issued over the last 30 days, most of them expired, some revoked.
  */
 export function preloadRow(index: number, client: PreloadClient, now: number, salt: string): TokenRecord {

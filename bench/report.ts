@@ -270,7 +270,7 @@ export function renderMarkdownReport(input: ReportInput): string {
     '- Peer: `bench/peer-oidc-provider.mjs` (oidc-provider 9, one client, client_credentials, in-memory adapter; JWT formats via resource indicators).',
     '- cc-opaque-renew-1m: on a cluster of its own, 1,000,000 token rows are written straight into the token store before the warm-up ' +
       '(`bench/preload.ts`, shaped as the token service writes them): a tenth are earlier tokens of the measured client, superseded (revoked, ' +
-      "same reuse key: the worst case for TOKEN_RENEW_PER_REQUEST's lookup), the rest belong to 1,000 other applications, client_credentials and " +
+      "same reuse key: the history renew mode leaves, which its lookup must not read), the rest belong to 1,000 other applications, client_credentials and " +
       'password tokens with refresh tokens, issued over the last 30 days, most expired, some revoked. RSS is the token service\'s VmRSS when ' +
       'its cluster stops after the scenario.',
     '- p50/p99: latency in ms. errors/non-2xx: requests with no answer (connection error, 10 s timeout) / answers that were not 2xx.',

@@ -213,6 +213,27 @@ describe('token-service Token API (e2e)', () => {
     expect(await storeContents(cluster, 'token')).not.toContain(accessToken);
   });
 
+  it('mints a new reusable token when the old one is about to expire, and the old one leaves the reuse index', async () => {
+    secrets.expiring = registry.addClient({ consumerKey: 'expiring', tokenType: 'OAUTH' });
+    const first = await token({ grant_type: 'client_credentials', validity_period: '2' }, 'expiring');
+    expect(first.status).toBe(200);
+    // DESIGN §3.5: a token with 1 s or less left is not handed out again.
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    const second = await token({ grant_type: 'client_credentials', validity_period: '2' }, 'expiring');
+    expect(second.status).toBe(200);
+    expect(second.json.access_token).not.toBe(first.json.access_token);
+    const rows = await queryStore(
+      cluster,
+      'token',
+      `SELECT "tokenHash", "reuseKey", "encryptedToken" FROM token_tokens WHERE "consumerKey" = 'expiring' ORDER BY "issuedAt"`,
+    );
+    const hash = (value: unknown) => createHash('sha256').update(String(value)).digest('hex');
+    expect(rows).toEqual([
+      { tokenHash: hash(first.json.access_token), reuseKey: null, encryptedToken: null },
+      { tokenHash: hash(second.json.access_token), reuseKey: 'expiring\nam_application_scope default', encryptedToken: expect.any(String) },
+    ]);
+  });
+
   it('runs the password grant with role-bound scopes, refresh rotation and family revocation', async () => {
     const badUser = await token({ grant_type: 'password', username: 'bob', password: 'nope' }, 'jwt');
     expectError(badUser, 400, 'invalid_grant');

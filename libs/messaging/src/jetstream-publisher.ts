@@ -20,10 +20,24 @@ export class JetStreamPublisher {
   private readonly inbox = createInbox();
   private readonly waiting = new Map<string, (error: Error | null) => void>();
   private sequence = 0;
+  private listening = false;
 
   constructor(private readonly connection: NatsConnection) {
-    // Lives as long as the connection (resubscribed by nats.js after a reconnect).
-    connection.subscribe(`${this.inbox}.*`, { callback: (_error, message) => this.settle(message) });
+    this.subscribeToAcks();
+  }
+
+  /** Lives as long as the connection (nats.js resubscribes after a reconnect). */
+  private subscribeToAcks(): void {
+    this.listening = true;
+    this.connection.subscribe(`${this.inbox}.*`, {
+      callback: (error, message) => {
+        if (!error) return this.settle(message);
+        // nats.js closed the subscription (e.g. a permissions violation): fail the waiting batches with the
+        // real cause, so the relay logs it and retries; the next batch subscribes again.
+        this.listening = false;
+        for (const onAck of [...this.waiting.values()]) onAck(new Error(`JetStream acknowledgements unavailable: ${error.message}`));
+      },
+    });
   }
 
   /**
@@ -33,6 +47,7 @@ export class JetStreamPublisher {
    */
   publishAll(messages: readonly StreamMessage[], timeoutMs: number): Promise<void> {
     if (messages.length === 0) return Promise.resolve();
+    if (!this.listening) this.subscribeToAcks();
     return new Promise<void>((resolve, reject) => {
       const replies: string[] = [];
       let unacknowledged = messages.length;

@@ -1,10 +1,10 @@
 import { MigrationInterface, QueryRunner, TableIndex } from 'typeorm';
 
 /**
- * The reuse-key index only holds tokens that are not revoked. Looking up a
- * key's live token (TOKEN_RENEW_PER_REQUEST supersedes it on every request)
- * then reads one entry instead of every token the key ever got, so issuing
- * stays as fast with a million tokens stored as with none.
+ * The reuse-key index only holds tokens that are not revoked (a reusable token
+ * the reuse slot replaces also loses its reuse key). Looking up a key's
+ * current token (TOKEN_RENEW_PER_REQUEST supersedes it on every request) then
+ * reads one entry instead of every token the key ever got.
  */
 export class ActiveReuseIndex1700000000001 implements MigrationInterface {
   name = 'ActiveReuseIndex1700000000001';

@@ -18,6 +18,8 @@ export function opaqueToken(): string {
     poolOffset = 0;
   }
   const token = randomPool.toString('base64url', poolOffset, poolOffset + TOKEN_BYTES);
+  // Only bytes of tokens not yet issued stay in the pool.
+  randomPool.fill(0, poolOffset, poolOffset + TOKEN_BYTES);
   poolOffset += TOKEN_BYTES;
   return token;
 }

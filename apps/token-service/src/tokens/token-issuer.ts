@@ -156,6 +156,8 @@ export class TokenIssuer {
     if (slot) {
       const updated = await manager.update(ReuseSlot, { reuseKey, tokenId: slot.tokenId }, { tokenId: prepared.tokenId, secretHash });
       if ((updated.affected ?? 0) !== 1) throw new LostReuseRace();
+      // The slot's old token is not handed out again: it leaves the reuse-key index and its ciphertext goes.
+      await manager.update(TokenRecord, { id: slot.tokenId }, { reuseKey: null, encryptedToken: null });
     } else {
       await manager.createQueryBuilder().insert().into(ReuseSlot).values({ reuseKey, tokenId: prepared.tokenId, secretHash }).orIgnore().execute();
       const taken = await manager.findOne(ReuseSlot, { where: { reuseKey } });

@@ -62,7 +62,7 @@ export class TokenRecord {
   @Column({ type: 'varchar', length: 30, nullable: true })
   revokeReason: TokenRevocationReason | 'rotated' | null;
 
-  /** consumerKey + granted scopes of a reusable client_credentials token (indexed while the token is live). */
+  /** consumerKey + granted scopes of a reusable client_credentials token (indexed while it is not revoked; cleared when the reuse slot moves on). */
   @Index({ where: '"revokedAt" IS NULL AND "reuseKey" IS NOT NULL' })
   @Column({ type: 'varchar', length: 500, nullable: true })
   reuseKey: string | null;
