@@ -72,5 +72,37 @@ window.keymintPage = (function () {
     return { username, authorization: basicAuthorization(username, password) };
   }
 
-  return { ApiError, requestJson, readSignInForm, say, showError };
+  /**
+   * The sign-in form's submit handler. `authorize` keeps (or, on failure, drops) the
+   * page's credentials; `check` is the signed-in page's first request, which proves the
+   * credentials and the role; `opened` shows the page's own section. A 401 or 403 becomes
+   * a plain message (`forbidden` says what the role is missing for).
+   */
+  function signInHandler({ authorize, check, forbidden, opened }) {
+    return async function (event) {
+      event.preventDefault();
+      const credentials = readSignInForm();
+      if (!credentials) return;
+      authorize(credentials.authorization);
+      const button = document.getElementById('sign-in-button');
+      button.disabled = true;
+      try {
+        await check();
+        document.getElementById('sign-in-password').value = '';
+        document.getElementById('session-user').textContent = credentials.username;
+        document.getElementById('session').hidden = false;
+        document.getElementById('sign-in-section').hidden = true;
+        await opened(credentials.username);
+      } catch (error) {
+        authorize(null);
+        if (error instanceof ApiError && error.status === 401) showError('Wrong username or password.');
+        else if (error instanceof ApiError && error.status === 403) showError(forbidden);
+        else showError(error.message);
+      } finally {
+        button.disabled = false;
+      }
+    };
+  }
+
+  return { ApiError, requestJson, say, showError, signInHandler };
 })();

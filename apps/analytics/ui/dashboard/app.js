@@ -21,7 +21,7 @@
 
   // ---------- HTTP ----------
 
-  const { requestJson, readSignInForm, say, showError } = window.keymintPage;
+  const { requestJson, say, showError, signInHandler } = window.keymintPage;
 
   function api(path) {
     return requestJson(API + path, { authorization: session.authorization, unreachable: 'The analytics service cannot be reached.' });
@@ -29,32 +29,17 @@
 
   // ---------- sign in / out ----------
 
-  async function signIn(event) {
-    event.preventDefault();
-    const credentials = readSignInForm();
-    if (!credentials) return;
-    const { username } = credentials;
-    session.authorization = credentials.authorization;
-    $('sign-in-button').disabled = true;
-    try {
-      await api('/summary'); // checks the credentials and the admin right
+  const signIn = signInHandler({
+    authorize: (authorization) => (session.authorization = authorization),
+    check: () => api('/summary'), // the credentials and the admin right
+    forbidden: 'Only administrators can see the analytics.',
+    opened: async (username) => {
       session.username = username;
-      $('sign-in-password').value = '';
-      $('session-user').textContent = username;
-      $('session').hidden = false;
-      $('sign-in-section').hidden = true;
       $('dashboard').hidden = false;
       await refresh();
       $('range').focus();
-    } catch (error) {
-      session.authorization = null;
-      if (error.status === 401) showError('Wrong username or password.');
-      else if (error.status === 403) showError('Only administrators can see the analytics.');
-      else showError(error.message);
-    } finally {
-      $('sign-in-button').disabled = false;
-    }
-  }
+    },
+  });
 
   function signOut() {
     session = { authorization: null, username: null };

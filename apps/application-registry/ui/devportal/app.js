@@ -26,7 +26,7 @@
 
   // ---------- HTTP ----------
 
-  const { ApiError, requestJson, readSignInForm, say, showError } = window.keymintPage;
+  const { ApiError, requestJson, say, showError, signInHandler } = window.keymintPage;
 
   function api(method, path, body) {
     return requestJson(API + path, { method, authorization: session.authorization, body, unreachable: 'The server cannot be reached.' });
@@ -51,32 +51,17 @@
 
   // ---------- sign in / out ----------
 
-  async function signIn(event) {
-    event.preventDefault();
-    const credentials = readSignInForm();
-    if (!credentials) return;
-    const { username } = credentials;
-    session.authorization = credentials.authorization;
-    $('sign-in-button').disabled = true;
-    try {
-      await loadApplications();
+  const signIn = signInHandler({
+    authorize: (authorization) => (session.authorization = authorization),
+    check: () => loadApplications(),
+    forbidden: 'This user may not use the Developer Portal (it needs the subscriber or admin role).',
+    opened: (username) => {
       session.username = username;
-      $('sign-in-password').value = '';
-      $('session-user').textContent = username;
-      $('session').hidden = false;
-      $('sign-in-section').hidden = true;
       $('portal').hidden = false;
       say('Signed in as ' + username + '.');
       $('applications-heading').focus();
-    } catch (error) {
-      session.authorization = null;
-      if (error instanceof ApiError && error.status === 401) showError('Wrong username or password.');
-      else if (error instanceof ApiError && error.status === 403) showError('This user may not use the Developer Portal (it needs the subscriber or admin role).');
-      else showError(error.message);
-    } finally {
-      $('sign-in-button').disabled = false;
-    }
-  }
+    },
+  });
 
   function signOut() {
     session = emptySession();
