@@ -20,17 +20,19 @@ export interface Scenario {
   storedTokens?: number;
 }
 
+const NEW_OPAQUE_TOKEN_PER_REQUEST: Scenario = {
+  id: 'cc-opaque-renew',
+  title: 'client_credentials, new opaque token per request',
+  endpoint: 'token',
+  grantType: 'client_credentials',
+  tokenType: 'OAUTH',
+  env: { TOKEN_RENEW_PER_REQUEST: 'true' },
+  peer: { format: 'opaque', endpoint: 'token' },
+  countsTokens: true,
+};
+
 export const SCENARIOS: readonly Scenario[] = [
-  {
-    id: 'cc-opaque-renew',
-    title: 'client_credentials, new opaque token per request',
-    endpoint: 'token',
-    grantType: 'client_credentials',
-    tokenType: 'OAUTH',
-    env: { TOKEN_RENEW_PER_REQUEST: 'true' },
-    peer: { format: 'opaque', endpoint: 'token' },
-    countsTokens: true,
-  },
+  NEW_OPAQUE_TOKEN_PER_REQUEST,
   {
     id: 'cc-opaque-reuse',
     title: 'client_credentials, opaque with WSO2 token reuse',
@@ -81,15 +83,11 @@ export const SCENARIOS: readonly Scenario[] = [
     countsTokens: false,
   },
   {
-    // Compared with keymint's own cc-opaque-renew (empty store), not with the peer.
+    // The same workload on a full store, compared with keymint's own cc-opaque-renew (empty store), not with the peer.
+    ...NEW_OPAQUE_TOKEN_PER_REQUEST,
     id: 'cc-opaque-renew-1m',
     title: 'client_credentials, new opaque token per request, 1,000,000 tokens already stored',
-    endpoint: 'token',
-    grantType: 'client_credentials',
-    tokenType: 'OAUTH',
-    env: { TOKEN_RENEW_PER_REQUEST: 'true' },
     peer: null,
-    countsTokens: true,
     storedTokens: 1_000_000,
   },
 ];
