@@ -199,6 +199,11 @@ describe('application registry (SQLite)', () => {
     );
     expect(JSON.stringify(event)).not.toContain(key.consumerSecret);
 
+    // Application ids are case-insensitive: the application and its keys, whichever case the path uses.
+    const upperCase = await client.call('GET', `${DEVPORTAL}/applications/${applicationId.toUpperCase()}`, { auth: alice });
+    expect(upperCase.status).toBe(200);
+    expect(upperCase.body.keys.map((entry: { consumerKey: string }) => entry.consumerKey)).toEqual([key.consumerKey]);
+
     const second = await client.call('POST', `${keysPath}/generate-keys`, { auth: alice, body: { keyType: 'PRODUCTION' } });
     expect(second.status).toBe(409);
     const implicit = await client.call('POST', `${keysPath}/generate-keys`, { auth: alice, body: { keyType: 'SANDBOX', grantTypesToBeSupported: ['implicit'] } });

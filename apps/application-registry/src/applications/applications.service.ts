@@ -115,7 +115,7 @@ export class ApplicationsService {
   async get(principal: Principal, applicationId: string): Promise<ApplicationView> {
     const application = await this.findVisible(principal, applicationId);
     const keys = await this.database.consistentRead((manager) =>
-      manager.find(OAuthKeyEntity, { where: { applicationId }, order: { keyType: 'ASC' } }),
+      manager.find(OAuthKeyEntity, { where: { applicationId: application.applicationId }, order: { keyType: 'ASC' } }),
     );
     return applicationView(application, keys);
   }
