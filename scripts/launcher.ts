@@ -8,7 +8,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
-  ConfigError,
   launcherEnvShape,
   loadConfig,
   processEnv,
@@ -105,10 +104,8 @@ async function main(): Promise<void> {
       port = await freePort();
       log(`port ${taken} is taken (another NATS?); the embedded nats-server uses port ${port} instead`);
     }
-    nats = new NatsServerProcess(
-      { port, storeDir: join(dataDir, 'nats'), logFile: join(dataDir, 'nats-server.log') },
-      config.NATS_SERVER_BIN ?? undefined,
-    );
+    // The binary comes from findNatsServer (NATS_SERVER_BIN when it is executable, else PATH, then /usr/sbin), as in setup.sh.
+    nats = new NatsServerProcess({ port, storeDir: join(dataDir, 'nats'), logFile: join(dataDir, 'nats-server.log') });
     await nats.start();
     log(`nats-server with JetStream on ${nats.url} (data in ${join(dataDir, 'nats')})`);
     const embedded = nats;
@@ -186,6 +183,6 @@ function printReady(listeners: ServiceListeners[], dataDir: string, adminPasswor
 }
 
 main().catch((error: Error) => {
-  process.stderr.write(`[keymint] cannot start: ${error instanceof ConfigError ? error.message : error.message}\n`);
+  process.stderr.write(`[keymint] cannot start: ${error.message}\n`);
   process.exit(1);
 });

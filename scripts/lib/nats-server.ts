@@ -37,22 +37,12 @@ export interface NatsServerOptions {
 /** One nats-server with JetStream, started and stopped by us (the launcher and the test harness). */
 export class NatsServerProcess {
   private child?: ChildProcess;
+  private readonly binary = findNatsServer();
 
-  constructor(
-    readonly options: NatsServerOptions,
-    private readonly binary = findNatsServer(),
-  ) {}
+  constructor(readonly options: NatsServerOptions) {}
 
   get url(): string {
     return `nats://${this.options.host ?? '127.0.0.1'}:${this.options.port}`;
-  }
-
-  get pid(): number | undefined {
-    return this.child?.pid;
-  }
-
-  get running(): boolean {
-    return Boolean(this.child && this.child.exitCode === null && this.child.signalCode === null);
   }
 
   async start(): Promise<void> {
