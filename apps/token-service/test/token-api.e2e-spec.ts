@@ -269,6 +269,15 @@ describe('token-service Token API (e2e)', () => {
     expect(introspected.json).toEqual({ active: false });
   });
 
+  it('caps the key validity at MAX_TOKEN_VALIDITY for refreshed tokens too', async () => {
+    secrets.longLived = registry.addClient({ consumerKey: 'longLived', tokenType: 'OAUTH', validityTime: 99999, grantTypes: ['password', 'refresh_token'] });
+    const login = await token({ grant_type: 'password', username: 'bob', password: 'bob-password' }, 'longLived');
+    expect(login.json.expires_in).toBe(7200);
+    const refreshed = await token({ grant_type: 'refresh_token', refresh_token: login.json.refresh_token }, 'longLived');
+    expect(refreshed.status).toBe(200);
+    expect(refreshed.json.expires_in).toBe(7200);
+  });
+
   it('introspects and revokes per RFC 7662 / RFC 7009', async () => {
     const issuedToken = (await token({ grant_type: 'password', username: 'bob', password: 'bob-password' }, 'jwt')).json;
     const owner = basic('jwt', secrets.jwt);

@@ -1,8 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { CONFIG, TokenServiceConfig } from '@keymint/config';
 import { Database } from '@keymint/persistence';
 import { OutboxEntry } from '@keymint/messaging';
 import { OAuth2Error } from '../../oauth2/oauth2-error';
 import { parseScopeParameter } from '../../oauth2/scope';
+import { resolveValidityPeriod } from '../../oauth2/validity';
 import { TokenIssuer, TokenResponse } from '../../tokens/token-issuer';
 import { TokenRecord } from '../../tokens/token.entity';
 import { TokenStore } from '../../tokens/token-store';
@@ -17,6 +19,7 @@ export class RefreshTokenGrant implements GrantHandler {
   readonly grantType = 'refresh_token' as const;
 
   constructor(
+    @Inject(CONFIG) private readonly config: TokenServiceConfig,
     @Inject(Database) private readonly database: Database,
     @Inject(TokenStore) private readonly store: TokenStore,
     @Inject(TokenIssuer) private readonly issuer: TokenIssuer,
@@ -40,7 +43,8 @@ export class RefreshTokenGrant implements GrantHandler {
       grantType: this.grantType,
       username: row.username ?? undefined,
       scopes,
-      lifetimeSeconds: client.validityTime > 0 ? client.validityTime : 3600,
+      // The key's validity, capped at MAX_TOKEN_VALIDITY like every other grant's.
+      lifetimeSeconds: resolveValidityPeriod(undefined, client.validityTime, this.config.MAX_TOKEN_VALIDITY),
       refresh: client.grantTypes.includes('refresh_token') ? { familyId } : undefined,
     });
 
