@@ -3,7 +3,7 @@ import { AckPolicy, DeliverPolicy, JsMsg, nanos } from 'nats';
 import { Gauge } from 'prom-client';
 import { EntityManager, In } from 'typeorm';
 import { isEventSubject, ReceivedEvent, StreamDefinition } from '@keymint/contracts';
-import { Database } from '@keymint/persistence';
+import { Database, insertRows } from '@keymint/persistence';
 import { NatsClient } from './nats-client';
 import { ConsumedEvent, ParkedEvent } from './messaging.entities';
 
@@ -167,7 +167,7 @@ export class DurableConsumer {
     }
     const now = Date.now();
     const rows = fresh.map((event) => ({ eventId: event.event.eventId, consumer: this.options.durable, consumedAt: now }));
-    for (let start = 0; start < rows.length; start += 200) await manager.insert(ConsumedEvent, rows.slice(start, start + 200));
+    await insertRows(manager, ConsumedEvent, rows);
     return fresh;
   }
 

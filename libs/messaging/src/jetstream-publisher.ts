@@ -95,7 +95,7 @@ export class JetStreamPublisher {
 }
 
 /** null for a PubAck, else why JetStream did not store the message. */
-export function acknowledgementError(message: Msg): Error | null {
+function acknowledgementError(message: Msg): Error | null {
   if (message.headers?.hasError) {
     // e.g. 503: no stream listens on the subject (nobody responded).
     return new Error(`JetStream did not take the event: ${message.headers.code} ${message.headers.description}`.trim());

@@ -1,4 +1,5 @@
 import { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import { isPostgres } from './data-source';
 
 /** Rows per INSERT statement: well under SQLite's 32,766 bound parameters for any keymint table. */
 const ROWS_PER_STATEMENT = 200;
@@ -13,7 +14,7 @@ export async function insertRows<T extends ObjectLiteral>(manager: EntityManager
   if (rows.length === 0) return;
   const metadata = manager.connection.getMetadata(target);
   const driver = manager.connection.driver;
-  const postgres = manager.connection.options.type === 'postgres';
+  const postgres = isPostgres(manager.connection);
   // Generated keys (autoincrement ids) are left to the database.
   const columns = metadata.columns.filter((column) => !column.isGenerated);
   const columnList = columns.map((column) => driver.escape(column.databaseName)).join(', ');

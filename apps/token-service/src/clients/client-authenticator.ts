@@ -37,10 +37,6 @@ export function presentedCredentials(authorization: string | undefined, paramete
   throw OAuth2Error.invalidClient('Client authentication is required.');
 }
 
-export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('hex');
-}
-
 /** Constant-time comparison of the presented secret's SHA-256 with the stored hash. */
 export function secretMatches(secret: string, storedHashHex: string): boolean {
   const presented = createHash('sha256').update(secret, 'utf8').digest();

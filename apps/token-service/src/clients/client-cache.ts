@@ -19,9 +19,6 @@ const DROPPING_EVENTS = new Set<string>([
   'registry.application.deleted.v1',
 ]);
 
-/** Called with the consumer key / application id a registry event touched. */
-export type ClientChangeListener = (change: { consumerKey?: string; applicationId?: string }) => void;
-
 /**
  * Clients in memory (DESIGN §6): filled by RPC on a miss, refreshed after
  * CLIENT_CACHE_TTL. Registry events reach every replica: a regenerated secret,
@@ -36,7 +33,6 @@ export class ClientCache implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(ClientCache.name);
   private readonly entries = new Map<string, CacheEntry>();
   private readonly inFlight = new Map<string, Promise<ClientRecord | null>>();
-  private readonly listeners: ClientChangeListener[] = [];
   private subscriptions: Subscription[] = [];
   private readonly ttlMs: number;
 
@@ -67,10 +63,6 @@ export class ClientCache implements OnApplicationBootstrap, OnModuleDestroy {
   onModuleDestroy(): void {
     for (const subscription of this.subscriptions) subscription.unsubscribe();
     this.subscriptions = [];
-  }
-
-  onChange(listener: ClientChangeListener): void {
-    this.listeners.push(listener);
   }
 
   async get(consumerKey: string): Promise<ClientRecord | null> {
@@ -133,7 +125,6 @@ export class ClientCache implements OnApplicationBootstrap, OnModuleDestroy {
         if (entry.record?.applicationId === applicationId) forget(key);
       }
     }
-    for (const listener of this.listeners) listener({ consumerKey, applicationId });
   }
 }
 

@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner, TableIndex } from 'typeorm';
+import { tableName } from '@keymint/persistence';
 
 /**
  * The reuse-key index only holds tokens that are not revoked (a reusable token
@@ -10,7 +11,7 @@ export class ActiveReuseIndex1700000000001 implements MigrationInterface {
   name = 'ActiveReuseIndex1700000000001';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    const table = tokensTable(queryRunner);
+    const table = tableName(queryRunner.connection, 'tokens');
     await queryRunner.dropIndex(table, `IDX_${table}_reuseKey`);
     await queryRunner.createIndex(
       table,
@@ -19,12 +20,8 @@ export class ActiveReuseIndex1700000000001 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    const table = tokensTable(queryRunner);
+    const table = tableName(queryRunner.connection, 'tokens');
     await queryRunner.dropIndex(table, `IDX_${table}_reuseKey_active`);
     await queryRunner.createIndex(table, new TableIndex({ name: `IDX_${table}_reuseKey`, columnNames: ['reuseKey'] }));
   }
-}
-
-function tokensTable(queryRunner: QueryRunner): string {
-  return `${queryRunner.connection.options.entityPrefix ?? ''}tokens`;
 }

@@ -52,10 +52,6 @@ export class JwtSigner {
     this.active = this.currentKey(Date.now()) ?? this.rotate(Date.now());
   }
 
-  get algorithm(): JwtAlgorithm {
-    return this.options.algorithm;
-  }
-
   /**
    * Compact JWS of `claims` with the active key; `exp` (seconds) keeps the key published long enough.
    * The signature is computed on libuv's thread pool, off the request thread (RS256 takes ~0.3 ms).

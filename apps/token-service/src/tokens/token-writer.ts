@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EntityManager, In, IsNull, ObjectLiteral } from 'typeorm';
-import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { EntityManager, In, IsNull } from 'typeorm';
 import { TokenRevocationReason } from '@keymint/contracts';
 import { OutboxEntry, outboxEntry } from '@keymint/messaging';
 import { BatchWriter, Database, insertRows } from '@keymint/persistence';
@@ -9,7 +8,7 @@ import { TokenRecord } from './token.entity';
 /** One token response's writes: its rows and events, committed together. */
 export interface TokenWrite {
   rows: TokenRecord[];
-  events: Array<QueryDeepPartialEntity<OutboxEntry>>;
+  events: Array<Partial<OutboxEntry>>;
   /** TOKEN_RENEW_PER_REQUEST: revoke the key's earlier tokens for the same scope set. */
   renewReuseKey?: string;
 }
@@ -32,8 +31,8 @@ export class TokenWriter {
 
   private async writeBatch(manager: EntityManager, writes: TokenWrite[]): Promise<void> {
     const revokedEvents = await this.supersedeRenewed(manager, writes);
-    await insertChunked(manager, TokenRecord, writes.flatMap((write) => write.rows));
-    await insertChunked(manager, OutboxEntry, [...writes.flatMap((write) => write.events), ...revokedEvents]);
+    await insertRows(manager, TokenRecord, writes.flatMap((write) => write.rows));
+    await insertRows(manager, OutboxEntry, [...writes.flatMap((write) => write.events), ...revokedEvents]);
   }
 
   /**
@@ -42,7 +41,7 @@ export class TokenWriter {
    * already stored, and every token of the batch but the last. Done with one
    * query per batch, as if the requests had been written one after another.
    */
-  private async supersedeRenewed(manager: EntityManager, writes: TokenWrite[]): Promise<Array<QueryDeepPartialEntity<OutboxEntry>>> {
+  private async supersedeRenewed(manager: EntityManager, writes: TokenWrite[]): Promise<Array<Partial<OutboxEntry>>> {
     const latest = new Map<string, TokenWrite>();
     for (const write of writes) if (write.renewReuseKey) latest.set(write.renewReuseKey, write);
     if (latest.size === 0) return [];
@@ -66,10 +65,6 @@ export class TokenWriter {
   }
 }
 
-function insertChunked<T extends ObjectLiteral>(manager: EntityManager, target: new () => T, rows: Array<QueryDeepPartialEntity<T>>): Promise<void> {
-  return insertRows(manager, target, rows as Array<Partial<T>>);
-}
-
 /** Marks rows revoked and records one tokens.revoked.v1 per access token, in the caller's transaction. */
 export async function revokeRows(manager: EntityManager, rows: TokenRecord[], reason: TokenRevocationReason | 'rotated'): Promise<void> {
   const now = Date.now();
@@ -78,11 +73,11 @@ export async function revokeRows(manager: EntityManager, rows: TokenRecord[], re
     await manager.update(TokenRecord, { id: In(ids.slice(start, start + 500)), revokedAt: IsNull() }, { revokedAt: now, revokeReason: reason, encryptedToken: null });
   }
   if (reason === 'rotated') return;
-  await insertChunked(manager, OutboxEntry, revokedEvents(rows, reason));
+  await insertRows(manager, OutboxEntry, revokedEvents(rows, reason));
 }
 
 /** One tokens.revoked.v1 per access token among the rows. */
-function revokedEvents(rows: TokenRecord[], reason: TokenRevocationReason): Array<QueryDeepPartialEntity<OutboxEntry>> {
+function revokedEvents(rows: TokenRecord[], reason: TokenRevocationReason): Array<Partial<OutboxEntry>> {
   return rows
     .filter((row) => row.kind === 'access')
     .map((row) => outboxEntry('tokens.revoked.v1', { tokenId: row.id, applicationId: row.applicationId, consumerKey: row.consumerKey, reason }).entry);
