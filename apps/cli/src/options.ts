@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { KEY_TYPES, KeyType } from '@keymint/contracts';
 
 /** Option value parsers: a bad value is a usage error (exit 2) before anything is sent. */
 export function positiveInteger(value: string): number {
@@ -18,8 +19,6 @@ export function listValue(value: string, previous: string[] = []): string[] {
   return [...previous, ...value.split(/[\s,]+/).filter((item) => item !== '')];
 }
 
-export const KEY_TYPES = ['PRODUCTION', 'SANDBOX'] as const;
-export type KeyType = (typeof KEY_TYPES)[number];
 
 /** Case-insensitive: `sandbox` is SANDBOX. */
 export function keyType(value: string): KeyType {

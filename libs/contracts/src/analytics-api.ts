@@ -17,7 +17,8 @@ export interface Summary {
   applications: number;
 }
 
-export type Granularity = 'minute' | 'hour' | 'day';
+export const GRANULARITIES = ['minute', 'hour', 'day'] as const;
+export type Granularity = (typeof GRANULARITIES)[number];
 
 export interface IssuancePoint {
   time: string;

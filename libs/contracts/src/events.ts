@@ -4,8 +4,10 @@
  * (ISO 8601). Subjects carry their version; a breaking change gets a new subject.
  */
 
-export type GrantType = 'client_credentials' | 'password' | 'refresh_token';
-export type KeyType = 'PRODUCTION' | 'SANDBOX';
+export const GRANT_TYPES = ['client_credentials', 'password', 'refresh_token'] as const;
+export type GrantType = (typeof GRANT_TYPES)[number];
+export const KEY_TYPES = ['PRODUCTION', 'SANDBOX'] as const;
+export type KeyType = (typeof KEY_TYPES)[number];
 export type TokenFormat = 'JWT' | 'OAUTH';
 
 export interface TokenIssuedV1 {

@@ -1,7 +1,5 @@
-import { GrantType, KeyType, ReceivedEvent } from '@keymint/contracts';
+import { GRANT_TYPES, GrantType, KEY_TYPES, KeyType, ReceivedEvent } from '@keymint/contracts';
 
-const GRANT_TYPES: readonly GrantType[] = ['client_credentials', 'password', 'refresh_token'];
-const KEY_TYPES: readonly KeyType[] = ['PRODUCTION', 'SANDBOX'];
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
 /** Raised for an event whose payload cannot be counted; the consumer parks it with this message. */

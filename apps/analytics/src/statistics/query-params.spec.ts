@@ -1,6 +1,7 @@
 import { BadRequestException } from '@nestjs/common';
 import { DAY_MS } from '../ingestion/aggregate';
-import { GRANULARITIES, parseEnum, parseIsoTime, parseLimit, parsePage, parseText, parseTimeRange, Query } from './query-params';
+import { GRANULARITIES } from '@keymint/contracts';
+import { parseEnum, parseIsoTime, parseLimit, parsePage, parseText, parseTimeRange, Query } from './query-params';
 
 function describeError(run: () => unknown): unknown {
   try {

@@ -1,13 +1,9 @@
 import { BadRequestException } from '@nestjs/common';
-import { GrantType, KeyType } from '@keymint/contracts';
 import { errorBody } from '@keymint/http-kit';
-import { DAY_MS, Resolution } from '../ingestion/aggregate';
+import { DAY_MS } from '../ingestion/aggregate';
 
 export type Query = Record<string, string | string[] | undefined>;
 
-export const GRANT_TYPES: readonly GrantType[] = ['client_credentials', 'password', 'refresh_token'];
-export const KEY_TYPES: readonly KeyType[] = ['PRODUCTION', 'SANDBOX'];
-export const GRANULARITIES: readonly Resolution[] = ['minute', 'hour', 'day'];
 export const MAX_LIMIT = 1000;
 
 /** 400 in the REST style, naming the parameter. */

@@ -3,9 +3,6 @@ import type { FastifyReply } from 'fastify';
 import { AccessGuard, RequireAccess } from '@keymint/http-kit';
 import { toCsv, wantsCsv } from './csv';
 import {
-  GRANT_TYPES,
-  GRANULARITIES,
-  KEY_TYPES,
   parseEnum,
   parseLimit,
   parsePage,
@@ -13,7 +10,7 @@ import {
   parseTimeRange,
   Query,
 } from './query-params';
-import { ApplicationUserRow, IssuanceSeries, ListOf, RegisteredUsersRow, Summary, TopUsersRow } from '@keymint/contracts';
+import { ApplicationUserRow, GRANT_TYPES, GRANULARITIES, IssuanceSeries, KEY_TYPES, ListOf, RegisteredUsersRow, Summary, TopUsersRow } from '@keymint/contracts';
 import { StatisticsService } from './statistics.service';
 
 type Accept = string | string[] | undefined;

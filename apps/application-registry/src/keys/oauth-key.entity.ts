@@ -2,9 +2,6 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
 import type { GrantType, KeyType } from '@keymint/contracts';
 import { bigintAsNumber, jsonText } from '@keymint/persistence';
 
-export const KEY_TYPES: readonly KeyType[] = ['PRODUCTION', 'SANDBOX'];
-export const GRANT_TYPES: readonly GrantType[] = ['client_credentials', 'password', 'refresh_token'];
-
 /** A consumer key of an application: at most one per key type. */
 @Entity('oauth_keys')
 export class OAuthKeyEntity {

@@ -1,4 +1,4 @@
-import { GRANT_TYPES, KEY_TYPES } from '../keys/oauth-key.entity';
+import { GRANT_TYPES, KEY_TYPES } from '@keymint/contracts';
 import { THROTTLING_POLICIES, TOKEN_TYPES } from '../applications/application.entity';
 import { ROLES } from '../users/roles';
 

@@ -1,7 +1,7 @@
 import { CommandContext } from '../context';
 import { RequestFailedError } from '../errors';
 import { segment } from '../http/api-client';
-import { KeyType } from '../options';
+import { KeyType } from '@keymint/contracts';
 import { ApplicationKey, ApplicationList, DEVPORTAL, KeyList } from './registry-shapes';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

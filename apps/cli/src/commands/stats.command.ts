@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
-import { IssuanceSeries, ListOf, RegisteredUsersRow, Summary, TopUsersRow } from '@keymint/contracts';
+import { GRANT_TYPES, GRANULARITIES, IssuanceSeries, KeyType, ListOf, RegisteredUsersRow, Summary, TopUsersRow } from '@keymint/contracts';
 import { CliDependencies, CommandContext } from '../context';
-import { keyType, KeyType, nonNegativeInteger, oneOf, positiveInteger } from '../options';
+import { keyType, nonNegativeInteger, oneOf, positiveInteger } from '../options';
 import { renderFields, renderTable } from '../output/output';
 import { resolveApplicationId } from './resolve';
 
@@ -13,8 +13,6 @@ interface RangeOptions {
 }
 
 const ANALYTICS = '/api/analytics/v1';
-const GRANT_TYPES = ['client_credentials', 'password', 'refresh_token'] as const;
-const GRANULARITIES = ['minute', 'hour', 'day'] as const;
 
 function withRange(command: Command): Command {
   return command

@@ -2,10 +2,10 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { CliDependencies, CommandContext } from '../context';
 import { UsageError } from '../errors';
 import { postTokenEndpoint } from '../http/token-client';
+import { GRANT_TYPES } from '@keymint/contracts';
 import { listValue, oneOf } from '../options';
 import { renderFields } from '../output/output';
 
-const GRANT_TYPES = ['client_credentials', 'password', 'refresh_token'] as const;
 
 interface TokenOptions {
   key: string;

@@ -1,5 +1,6 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { CONFIG, TokenServiceConfig } from '@keymint/config';
+import { GRANT_TYPES } from '@keymint/contracts';
 import { TokenIssuer } from '../tokens/token-issuer';
 
 /** RFC 8414 metadata and the JWKS; endpoints are derived from the issuer's origin. */
@@ -18,7 +19,7 @@ export class DiscoveryController {
       revocation_endpoint: `${origin}/oauth2/revoke`,
       introspection_endpoint: `${origin}/oauth2/introspect`,
       jwks_uri: `${origin}/oauth2/jwks`,
-      grant_types_supported: ['client_credentials', 'password', 'refresh_token'],
+      grant_types_supported: GRANT_TYPES,
       response_types_supported: [],
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
       revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],

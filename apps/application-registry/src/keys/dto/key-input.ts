@@ -2,7 +2,7 @@ import type { GrantType, KeyType } from '@keymint/contracts';
 import { RegistryError } from '../../common/http-errors';
 import { JsonObject, optionalJsonObject, readEnum, readInteger, readString, readStringArray, requireJsonObject } from '../../common/validation';
 import { isScopeToken } from '../../scopes/scope-syntax';
-import { GRANT_TYPES, KEY_TYPES } from '../oauth-key.entity';
+import { GRANT_TYPES, KEY_TYPES } from '@keymint/contracts';
 
 export const DEFAULT_VALIDITY_TIME = 3600;
 /** Largest validityTime accepted (a 32-bit signed integer of seconds, ~68 years); the token service caps further. */
