@@ -9,7 +9,7 @@ import { registerStatsCommands } from './commands/stats.command';
 import { registerTokenCommand } from './commands/token.command';
 import { registerUsersCommands } from './commands/users.command';
 import { CliDependencies } from './context';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, oneLine, RequestFailedError, UsageError } from './errors';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, oneLine, UsageError } from './errors';
 import { urlValue } from './options';
 
 /** The whole command tree; every subcommand inherits the output and exit settings set here first. */
@@ -58,7 +58,7 @@ export async function runCli(argv: string[], dependencies: CliDependencies): Pro
       return EXIT_USAGE;
     }
     // RequestFailedError, and anything unexpected: the command did not do its job.
-    const message = error instanceof RequestFailedError || error instanceof Error ? error.message : String(error);
+    const message = error instanceof Error ? error.message : String(error);
     dependencies.stderr(`error: ${oneLine(message)}\n`);
     return EXIT_FAILURE;
   }

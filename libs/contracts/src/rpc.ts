@@ -110,3 +110,13 @@ export interface RpcErrorBody {
   code: RpcErrorCode;
   message: string;
 }
+
+/** A `{code, message}` error body (the code is not checked against RpcErrorCode: the caller maps unknown codes). */
+export function isRpcErrorBody(value: unknown): value is RpcErrorBody {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as RpcErrorBody).code === 'string' &&
+    typeof (value as RpcErrorBody).message === 'string'
+  );
+}

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { RpcException } from '@nestjs/microservices';
+import { isRpcErrorBody } from '@keymint/contracts';
 import type { FastifyReply } from 'fastify';
 import { Observable, throwError } from 'rxjs';
 
@@ -104,10 +105,7 @@ export function createErrorFilter(style: ErrorStyle): ExceptionFilter {
 /** What an RPC caller receives: the body of `rpcFailure(…)` (or a plain `{code, message}`), else a generic `internal`. */
 function rpcErrorBody(exception: unknown): { code: string; message: string } {
   const error = exception instanceof RpcException ? exception.getError() : exception;
-  if (typeof error === 'object' && error !== null && !(error instanceof Error)) {
-    const { code, message } = error as { code?: unknown; message?: unknown };
-    if (typeof code === 'string' && typeof message === 'string') return { code, message };
-  }
+  if (!(error instanceof Error) && isRpcErrorBody(error)) return { code: error.code, message: error.message };
   new Logger('ErrorFilter').error(`unexpected RPC error: ${(exception as Error)?.stack ?? String(exception)}`);
   return { code: 'internal', message: 'The service could not handle the request.' };
 }

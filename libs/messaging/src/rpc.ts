@@ -1,6 +1,6 @@
 import { ClientNats, RpcException } from '@nestjs/microservices';
 import { firstValueFrom, timeout, TimeoutError } from 'rxjs';
-import { RpcErrorBody, RpcErrorCode, RpcRequest, RpcResponse, RpcSubject } from '@keymint/contracts';
+import { isRpcErrorBody, RpcErrorBody, RpcErrorCode, RpcRequest, RpcResponse, RpcSubject } from '@keymint/contracts';
 
 /** A failed RPC as the caller sees it: a code it can switch on and a message safe to show. */
 export class RpcError extends Error {
@@ -51,13 +51,4 @@ function toRpcError(error: unknown, subject: string): RpcError {
     return new RpcError('unavailable', `${subject} is unavailable`);
   }
   return new RpcError('internal', `${subject} failed: ${message}`);
-}
-
-function isRpcErrorBody(value: unknown): value is RpcErrorBody {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as RpcErrorBody).code === 'string' &&
-    typeof (value as RpcErrorBody).message === 'string'
-  );
 }

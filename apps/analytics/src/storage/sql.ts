@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { tableName } from '@keymint/persistence';
+import { isPostgres, tableName } from '@keymint/persistence';
 
 /** SQL parameter placeholders for the manager's driver: `$n` on PostgreSQL, `?` on SQLite. */
 export class Params {
@@ -15,10 +15,6 @@ export class Params {
   list(values: readonly unknown[]): string {
     return values.map((value) => this.add(value)).join(', ');
   }
-}
-
-export function isPostgresManager(manager: EntityManager): boolean {
-  return manager.connection.options.type === 'postgres';
 }
 
 /** The prefixed, quoted table name (`"analytics_issuance_minute"`). */
@@ -43,10 +39,11 @@ export async function upsertRows<Row>(
   chunkSize = 200,
 ): Promise<void> {
   const target = table(manager, name);
-  const postgres = isPostgresManager(manager);
+  const postgres = isPostgres(manager.connection);
   // Replicas upserting the same rows lock them in one global order, so their transactions cannot deadlock.
-  const sortKey = (row: Row) => keyColumns.map((column) => String(row[column])).join('\u0000');
-  const sorted = [...rows].sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0));
+  const keyed = rows.map((row) => ({ row, key: keyColumns.map((column) => String(row[column])).join('\u0000') }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const sorted = keyed.map(({ row }) => row);
   for (let start = 0; start < sorted.length; start += chunkSize) {
     const params = new Params(postgres);
     const values = sorted
