@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { consumerSecretMatches, hashConsumerSecret, newConsumerKey, newConsumerSecret } from './client-credentials';
+import { consumerSecretMatches, hashConsumerSecret } from '@keymint/contracts';
+import { newConsumerKey, newConsumerSecret } from './client-credentials';
 
 describe('client credentials', () => {
   it('makes URL-safe keys and 256-bit secrets, different each time', () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import type { ClientRecord, IssueTokenResponse, RpcErrorCode } from '@keymint/contracts';
+import { ClientRecord, consumerSecretMatches, hashConsumerSecret, IssueTokenResponse, RpcErrorCode } from '@keymint/contracts';
 import type { Principal } from '@keymint/http-kit';
 import { publishInTransaction, RpcClient, RpcError } from '@keymint/messaging';
 import { Database } from '@keymint/persistence';
@@ -11,7 +11,7 @@ import { isUniqueViolation, RegistryError } from '../common/http-errors';
 import { isUuid } from '../common/validation';
 import { ScopesService } from '../scopes/scopes.service';
 import { UserEntity } from '../users/user.entity';
-import { consumerSecretMatches, hashConsumerSecret, newConsumerKey, newConsumerSecret } from './client-credentials';
+import { newConsumerKey, newConsumerSecret } from './client-credentials';
 import { GenerateKeysInput, GenerateTokenInput, UpdateKeyInput } from './dto/key-input';
 import { keyRefEvent, keysEvent } from './key-events';
 import { applicationKeyView, ApplicationKeyView } from './key-view';

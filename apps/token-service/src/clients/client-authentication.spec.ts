@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { OAuth2Error } from '../oauth2/oauth2-error';
 import { parseBasicAuthorization } from './basic-credentials';
-import { presentedCredentials, secretMatches } from './client-authenticator';
+import { consumerSecretMatches } from '@keymint/contracts';
+import { presentedCredentials } from './client-authenticator';
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 
@@ -59,11 +60,11 @@ describe('presentedCredentials', () => {
   });
 });
 
-describe('secretMatches', () => {
+describe('consumerSecretMatches', () => {
   const hash = createHash('sha256').update('the-secret').digest('hex');
   it('compares SHA-256 hashes', () => {
-    expect(secretMatches('the-secret', hash)).toBe(true);
-    expect(secretMatches('the-secreT', hash)).toBe(false);
-    expect(secretMatches('the-secret', 'abcd')).toBe(false);
+    expect(consumerSecretMatches('the-secret', hash)).toBe(true);
+    expect(consumerSecretMatches('the-secreT', hash)).toBe(false);
+    expect(consumerSecretMatches('the-secret', 'abcd')).toBe(false);
   });
 });

@@ -1,6 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { ClientRecord } from '@keymint/contracts';
+import { ClientRecord, consumerSecretMatches } from '@keymint/contracts';
 import { RpcError } from '@keymint/messaging';
 import { OAuth2Error } from '../oauth2/oauth2-error';
 import { OAuth2Parameters } from '../oauth2/request-parameters';
@@ -37,13 +36,6 @@ export function presentedCredentials(authorization: string | undefined, paramete
   throw OAuth2Error.invalidClient('Client authentication is required.');
 }
 
-/** Constant-time comparison of the presented secret's SHA-256 with the stored hash. */
-export function secretMatches(secret: string, storedHashHex: string): boolean {
-  const presented = createHash('sha256').update(secret, 'utf8').digest();
-  const stored = Buffer.from(storedHashHex, 'hex');
-  return stored.length === presented.length && timingSafeEqual(presented, stored);
-}
-
 /** Client authentication as one unit: rate limit → client lookup → secret check. */
 @Injectable()
 export class ClientAuthenticator {
@@ -61,7 +53,7 @@ export class ClientAuthenticator {
     const blockedFor = this.limiter.blockedFor('client', consumerKey, address);
     if (blockedFor > 0) throw OAuth2Error.tooManyRequests(blockedFor);
     const client = await this.lookup(consumerKey);
-    if (!client || client.keyState !== 'ACTIVE' || !secretMatches(consumerSecret, client.consumerSecretHash)) {
+    if (!client || client.keyState !== 'ACTIVE' || !consumerSecretMatches(consumerSecret, client.consumerSecretHash)) {
       this.limiter.recordFailure('client', consumerKey, address);
       throw OAuth2Error.invalidClient();
     }
