@@ -1,5 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { NotFoundException } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 
 /** Static pages served by the services themselves (the devportal, the dashboard). */
 
@@ -82,4 +84,20 @@ export function loadAssets(folder: string | null, files: readonly string[]): Map
     if (existsSync(path)) assets.set(file, assetFromFile(path));
   }
   return assets;
+}
+
+/** A page's files: its index.html, and its style.css and app.js with the shared parts in front (see loadWithShared). */
+export function loadPage(folder: string | null): Map<string, PageAsset> {
+  const assets = loadAssets(folder, ['index.html']);
+  for (const file of ['style.css', 'app.js'] as const) {
+    const asset = loadWithShared(folder, file);
+    if (asset) assets.set(file, asset);
+  }
+  return assets;
+}
+
+/** Answers with a page file and the page security headers; 404 with `notInstalled` when the file is missing. */
+export function sendPageAsset(reply: FastifyReply, asset: PageAsset | undefined, notInstalled: string): void {
+  if (!asset) throw new NotFoundException(notInstalled);
+  void reply.headers(PAGE_SECURITY_HEADERS).type(asset.contentType).send(asset.body);
 }

@@ -1,8 +1,6 @@
-import { Controller, Get, Logger, NotFoundException, Res } from '@nestjs/common';
+import { Controller, Get, Logger, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { findUiFolder, loadAssets, loadWithShared, PAGE_SECURITY_HEADERS, PageAsset } from '@keymint/http-kit';
-
-const PAGE_FILES = ['index.html'] as const;
+import { findUiFolder, loadPage, PageAsset, sendPageAsset } from '@keymint/http-kit';
 
 /**
  * The Developer Portal page: public HTML, CSS and JS; every piece of data it
@@ -15,11 +13,7 @@ export class DevportalUiController {
   constructor() {
     const folder = findUiFolder(__dirname, 'application-registry', 'devportal');
     if (!folder) new Logger('DevportalUi').warn('the devportal page files (apps/application-registry/ui/devportal) were not found: /devportal answers 404');
-    this.assets = loadAssets(folder, PAGE_FILES);
-    for (const file of ['style.css', 'app.js'] as const) {
-      const asset = loadWithShared(folder, file);
-      if (asset) this.assets.set(file, asset);
-    }
+    this.assets = loadPage(folder);
   }
 
   @Get()
@@ -38,8 +32,6 @@ export class DevportalUiController {
   }
 
   private send(reply: FastifyReply, file: string): void {
-    const asset = this.assets.get(file);
-    if (!asset) throw new NotFoundException('The Developer Portal page is not installed on this server.');
-    void reply.headers(PAGE_SECURITY_HEADERS).type(asset.contentType).send(asset.body);
+    sendPageAsset(reply, this.assets.get(file), 'The Developer Portal page is not installed on this server.');
   }
 }
