@@ -19,7 +19,10 @@ export class TokenStore {
   /** The stored row of a presented token (found by its hash), or null. */
   async find(token: string): Promise<TokenRecord | null> {
     if (token.length === 0 || token.length > 8192) return null;
-    return this.database.manager.findOne(TokenRecord, { where: { tokenHash: tokenHash(token) } });
+    // Through consistentRead: on SQLite's one shared connection a plain read would see a revocation that is
+    // not committed yet (and may still roll back) while the in-memory reuse index has not caught up with it.
+    const hash = tokenHash(token);
+    return this.database.consistentRead((manager) => manager.findOne(TokenRecord, { where: { tokenHash: hash } }));
   }
 
   /** RFC 7009 revocation of one token (and, for a refresh token, its whole family). */
