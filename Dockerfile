@@ -2,7 +2,7 @@
 #   docker build --build-arg APP=token-service -t keymint/token-service .
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
-# sqlite3 is a native addon compiled by node-gyp.
+# better-sqlite3 is a native addon compiled by node-gyp when no prebuilt binary can be fetched.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { Database as SqliteDatabase } from 'sqlite3';
+import SqliteDatabase from 'better-sqlite3';
 import type { TestCluster } from './cluster';
 
 /** A service's store as its table prefix and SQLite file name say. */
@@ -21,13 +21,11 @@ export async function queryStore(cluster: TestCluster, store: Store, sql: string
       await client.end();
     }
   }
-  const database = new SqliteDatabase(join(cluster.dataDir, `${store}.sqlite`));
+  const database = new SqliteDatabase(join(cluster.dataDir, `${store}.sqlite`), { readonly: true, fileMustExist: true });
   try {
-    return await new Promise((resolve, reject) =>
-      database.all(sql, (error, rows: Array<Record<string, unknown>>) => (error ? reject(error) : resolve(rows))),
-    );
+    return database.prepare(sql).all() as Array<Record<string, unknown>>;
   } finally {
-    await new Promise((resolve) => database.close(resolve));
+    database.close();
   }
 }
 

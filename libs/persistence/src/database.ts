@@ -1,6 +1,7 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { isPostgres } from './data-source';
 import { SerialQueue } from './serial-queue';
+import { WalCheckpointer } from './wal-checkpointer';
 
 /**
  * The one door to a service's store. `transaction` is safe to call
@@ -11,9 +12,11 @@ export class Database {
   private readonly queue = new SerialQueue();
   private readonly afterCommitListeners: Array<() => void> = [];
   readonly postgres: boolean;
+  private readonly checkpointer?: WalCheckpointer;
 
   constructor(readonly dataSource: DataSource) {
     this.postgres = isPostgres(dataSource);
+    if (!this.postgres) this.checkpointer = new WalCheckpointer(dataSource);
   }
 
   get manager(): EntityManager {
@@ -47,6 +50,7 @@ export class Database {
   }
 
   async close(): Promise<void> {
+    await this.checkpointer?.stop();
     if (this.dataSource.isInitialized) await this.queue.run(() => this.dataSource.destroy());
   }
 }
