@@ -4,8 +4,7 @@
  * token service's tables, shaped like what it writes itself, before the warm-up.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { openDataSource, insertRows } from '@keymint/persistence';
-import { timeOrderedUuid } from '../apps/token-service/src/tokens/token-id';
+import { insertRows, openDataSource, timeOrderedUuid } from '@keymint/persistence';
 import { TokenRecord } from '../apps/token-service/src/tokens/token.entity';
 import { TOKEN_STORE_ENTITIES, TOKEN_STORE_MIGRATIONS } from '../apps/token-service/src/tokens/token-store.schema';
 

@@ -1,15 +1,19 @@
-import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { EventMap, EventMessage, EventSubject } from '@keymint/contracts';
+import { timeOrderedUuid } from '@keymint/persistence';
 import { OutboxEntry } from './messaging.entities';
 
-/** A row for the outbox, ready to insert in the caller's transaction. */
+/**
+ * A row for the outbox, ready to insert in the caller's transaction. Event ids
+ * are time-ordered UUIDs: every consumer records each id it applied, and
+ * ordered ids append to that index instead of dirtying a random page of it.
+ */
 export function outboxEntry<S extends EventSubject>(
   subject: S,
   payload: EventMap[S],
   now = new Date(),
 ): { entry: Partial<OutboxEntry>; message: EventMessage<S> } {
-  const message = { ...payload, eventId: randomUUID(), occurredAt: now.toISOString() } as EventMessage<S>;
+  const message = { ...payload, eventId: timeOrderedUuid(now.getTime()), occurredAt: now.toISOString() } as EventMessage<S>;
   return {
     entry: { eventId: message.eventId, subject, body: JSON.stringify(message), createdAt: now.getTime() },
     message,

@@ -5,4 +5,5 @@ export * from './database';
 export * from './migration-helpers';
 export * from './persistence.module';
 export * from './serial-queue';
+export * from './time-ordered-uuid';
 export * from './transformers';

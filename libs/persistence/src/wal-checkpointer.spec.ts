@@ -52,7 +52,8 @@ describe('WalCheckpointer (SQLite checkpoints off the event loop)', () => {
     const walBytes = statSync(join(dir, 'token.sqlite-wal')).size;
     const databaseBytes = statSync(join(dir, 'token.sqlite')).size;
     expect(databaseBytes).toBeGreaterThan(8000 * KIB);
-    expect(walBytes).toBeLessThan(3000 * KIB);
+    // The log file keeps its high-water mark; without checkpoints it would hold all 8 MiB.
+    expect(walBytes).toBeLessThan(4000 * KIB);
     expect(await database.manager.query('SELECT COUNT(*) AS n FROM token_blobs')).toEqual([{ n: 8000 }]);
   });
 });

@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { JwtAlgorithm, JwtSigner } from './jwt-signer';
 import { TokenCipher } from './token-cipher';
 import { opaqueToken } from './token-hash';
-import { timeOrderedUuid } from './token-id';
 
 describe('TokenCipher (AES-256-GCM)', () => {
   let dir: string;
@@ -113,17 +112,5 @@ describe('opaqueToken', () => {
     for (const token of tokens) expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(new Set(tokens).size).toBe(tokens.length);
     expect(Buffer.from(tokens[0], 'base64url')).toHaveLength(32);
-  });
-});
-
-describe('timeOrderedUuid', () => {
-  it('is a version 7 UUID whose first 48 bits are the time in ms, so later ids sort after earlier ones', () => {
-    const at = Date.UTC(2026, 10, 25, 12, 0, 0, 123);
-    const id = timeOrderedUuid(at);
-    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    expect(parseInt(id.slice(0, 8) + id.slice(9, 13), 16)).toBe(at);
-    const ids = Array.from({ length: 1000 }, (_, index) => timeOrderedUuid(at + index));
-    expect([...ids].sort()).toEqual(ids);
-    expect(new Set(Array.from({ length: 1000 }, () => timeOrderedUuid(at))).size).toBe(1000);
   });
 });

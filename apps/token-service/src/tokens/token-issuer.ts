@@ -4,13 +4,12 @@ import { EntityManager } from 'typeorm';
 import { CONFIG, TokenServiceConfig } from '@keymint/config';
 import { ClientRecord, GrantType } from '@keymint/contracts';
 import { OutboxEntry, outboxEntry } from '@keymint/messaging';
-import { Database } from '@keymint/persistence';
+import { Database, timeOrderedUuid } from '@keymint/persistence';
 import { OAuth2Error } from '../oauth2/oauth2-error';
 import { JwtSigner } from './jwt-signer';
 import { ReuseSlot } from './reuse-slot.entity';
 import { TokenCipher } from './token-cipher';
 import { TokenRecord } from './token.entity';
-import { timeOrderedUuid } from './token-id';
 import { opaqueToken, tokenHash } from './token-hash';
 import { TokenWrite, TokenWriter } from './token-writer';
 

@@ -6,9 +6,9 @@ import { AuthFailureLimiter } from '../../clients/auth-failure-limiter';
 import { OAuth2Error } from '../../oauth2/oauth2-error';
 import { grantScopes, parseScopeParameter } from '../../oauth2/scope';
 import { resolveValidityPeriod } from '../../oauth2/validity';
-import { timeOrderedUuid } from '../../tokens/token-id';
 import { TokenIssuer, TokenResponse } from '../../tokens/token-issuer';
 import { GrantContext, GrantHandler } from './grant-handler';
+import { timeOrderedUuid } from '@keymint/persistence';
 
 /** RFC 6749 §4.3: the user is checked by the registry (user.authenticate RPC). */
 @Injectable()
