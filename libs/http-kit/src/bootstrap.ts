@@ -9,6 +9,7 @@ import { collectDefaultMetrics, Counter, Histogram } from 'prom-client';
 import type { CommonConfig } from '@keymint/config';
 import { BODY_LIMIT_BYTES, createErrorFilter, errorBody, ErrorStyle } from './errors';
 import { parseFormBody } from './form-body';
+import { RequestLog } from './request-log';
 import { loadTlsMaterial } from './tls';
 
 
@@ -45,8 +46,12 @@ const requestDuration = new Histogram({
   buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
 });
 
+function enabledLevels(level: CommonConfig['LOG_LEVEL']): LogLevel[] {
+  return LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level) + 1);
+}
+
 export function createJsonLogger(name: string, level: CommonConfig['LOG_LEVEL']): ConsoleLogger {
-  return new ConsoleLogger(name, { json: true, logLevels: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level) + 1) });
+  return new ConsoleLogger(name, { json: true, logLevels: enabledLevels(level) });
 }
 
 /**
@@ -79,7 +84,7 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
 
   const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, { logger, abortOnError: false, bodyParser: false });
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
-  configureFastify(fastify, options, logger);
+  configureFastify(fastify, options, new RequestLog(options.name, enabledLevels(config.LOG_LEVEL).includes('log')));
   app.useGlobalFilters(createErrorFilter(options.errorStyle));
   app.connectMicroservice<MicroserviceOptions>(
     {
@@ -127,7 +132,7 @@ export const SERVER_TIMEOUTS = {
   connectionsCheckingInterval: 1_000,
 } as const;
 
-function configureFastify(fastify: FastifyInstance, options: ServiceBootstrapOptions, logger: ConsoleLogger): void {
+function configureFastify(fastify: FastifyInstance, options: ServiceBootstrapOptions, requestLog: RequestLog): void {
   collectDefaultMetrics();
 
   fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
@@ -152,7 +157,7 @@ function configureFastify(fastify: FastifyInstance, options: ServiceBootstrapOpt
     requestsTotal.inc(labels);
     requestDuration.observe(labels, seconds);
     // Path only: query strings may carry credentials that must never reach a log.
-    logger.log({
+    requestLog.write({
       msg: 'request',
       method: request.method,
       path: request.url.split('?')[0],
