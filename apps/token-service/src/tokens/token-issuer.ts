@@ -195,25 +195,12 @@ export class TokenIssuer {
     const tokenId = timeOrderedUuid(issuedAt);
     const scope = request.scopes.join(' ');
     const accessToken = client.tokenType === 'OAUTH' ? opaqueToken() : await this.signJwt(request, tokenId, issuedAt, expiresAt, scope);
-    const base = {
-      consumerKey: client.consumerKey,
-      applicationId: client.applicationId,
-      keyType: client.keyType,
-      username: request.username ?? null,
-      scopes: scope,
-      grantType: request.grantType,
-      tokenType: client.tokenType,
-      familyId: request.refresh?.familyId ?? null,
-      issuedAt,
-      revokedAt: null,
-      revokeReason: null,
-    };
     const rows: TokenRecord[] = [
-      Object.assign(new TokenRecord(), {
-        ...base,
+      this.tokenRow(request, {
         id: tokenId,
         tokenHash: tokenHash(accessToken),
-        kind: 'access' as const,
+        kind: 'access',
+        issuedAt,
         expiresAt,
         reuseKey: reuse?.reuseKey ?? null,
         encryptedToken: reuse && !reuse.renew ? this.cipher.encrypt(accessToken, tokenId) : null,
@@ -223,11 +210,11 @@ export class TokenIssuer {
     if (request.refresh) {
       const refreshToken = opaqueToken();
       rows.push(
-        Object.assign(new TokenRecord(), {
-          ...base,
+        this.tokenRow(request, {
           id: timeOrderedUuid(issuedAt),
           tokenHash: tokenHash(refreshToken),
-          kind: 'refresh' as const,
+          kind: 'refresh',
+          issuedAt,
           expiresAt: issuedAt + this.config.REFRESH_TOKEN_VALIDITY * 1000,
           reuseKey: null,
           encryptedToken: null,
@@ -237,6 +224,33 @@ export class TokenIssuer {
     }
     const events = [this.issuedEvent(request, tokenId, issuedAt, expiresAt, false)];
     return { write: { rows, events, renewReuseKey: reuse?.renew ? reuse.reuseKey : undefined }, response, tokenId, issuedAt, expiresAt };
+  }
+
+  /** A token row, written out field by field: object spreads were a measurable share of the token path. */
+  private tokenRow(
+    request: TokenRequest,
+    token: Pick<TokenRecord, 'id' | 'tokenHash' | 'kind' | 'issuedAt' | 'expiresAt' | 'reuseKey' | 'encryptedToken'>,
+  ): TokenRecord {
+    const { client } = request;
+    const row = new TokenRecord();
+    row.id = token.id;
+    row.tokenHash = token.tokenHash;
+    row.kind = token.kind;
+    row.consumerKey = client.consumerKey;
+    row.applicationId = client.applicationId;
+    row.keyType = client.keyType;
+    row.username = request.username ?? null;
+    row.scopes = request.scopes.join(' ');
+    row.grantType = request.grantType;
+    row.tokenType = client.tokenType;
+    row.familyId = request.refresh?.familyId ?? null;
+    row.issuedAt = token.issuedAt;
+    row.expiresAt = token.expiresAt;
+    row.revokedAt = null;
+    row.revokeReason = null;
+    row.reuseKey = token.reuseKey;
+    row.encryptedToken = token.encryptedToken;
+    return row;
   }
 
   private issuedEvent(request: TokenRequest, tokenId: string, issuedAt: number, expiresAt: number, reused: boolean): Partial<OutboxEntry> {
