@@ -59,6 +59,22 @@ describe('insertRows', () => {
     expect(stored[449]).toEqual({ id: 450, name: 'n449', at: 1_700_000_000_449, tags: ['a', 'b'] });
   });
 
+  it('uses a few statement shapes whatever the row count, so compiled statements are reused', async () => {
+    const statements: string[] = [];
+    await database.transaction(async (manager) => {
+      const query = manager.query.bind(manager);
+      manager.query = ((sql: string, parameters?: unknown[]) => {
+        statements.push(sql);
+        return query(sql, parameters);
+      }) as typeof manager.query;
+      for (let count = 1; count <= 130; count++) {
+        await insertRows(manager, Sample, Array.from({ length: count }, (_, index) => ({ name: `c${count}-${index}`, at: index, tags: null })));
+      }
+    });
+    expect(new Set(statements).size).toBe(8);
+    expect(await database.manager.count(Sample)).toBe((130 * 131) / 2);
+  });
+
   it('does nothing for no rows', async () => {
     await database.transaction((manager) => insertRows(manager, Sample, []));
     expect(await database.manager.count(Sample)).toBe(0);
