@@ -14,10 +14,8 @@ interface StoredKey {
   kid: string;
   alg: JwtAlgorithm;
   createdAt: number;
-  /** Set when a newer key took over; the key stays published until `keepUntil`. */
+  /** Set when a newer key took over; the key stays published MAX_TOKEN_VALIDITY longer. */
   retiredAt?: number;
-  /** Latest `exp` (ms) of a token signed with this key. */
-  lastExpiry: number;
   privateKeyPem: string;
 }
 
@@ -37,7 +35,9 @@ export interface JwtSignerOptions {
 /**
  * Signs access tokens with node:crypto. Keys are generated once into
  * DATA_DIR/jwt-keys (mode 0600), rotated after JWT_KEY_ROTATION, and a retired
- * key stays in the JWKS until every token it signed has expired.
+ * key stays in the JWKS for MAX_TOKEN_VALIDITY after its retirement: no token
+ * it signed can outlive that. (No process can know better: before a restart,
+ * or on a replica sharing the folder, the same key signed tokens it never saw.)
  */
 export class JwtSigner {
   private keys: LoadedKey[] = [];
@@ -53,7 +53,7 @@ export class JwtSigner {
   }
 
   /**
-   * Compact JWS of `claims` with the active key; `exp` (seconds) keeps the key published long enough.
+   * Compact JWS of `claims` with the active key.
    * The signature is computed on libuv's thread pool, off the request thread (RS256 takes ~0.3 ms).
    */
   async sign(claims: Record<string, unknown> & { exp: number }): Promise<string> {
@@ -64,7 +64,6 @@ export class JwtSigner {
       this.active = this.currentKey(now) ?? this.rotate(now);
     }
     const key = this.active;
-    key.lastExpiry = Math.max(key.lastExpiry, claims.exp * 1000);
     const header = base64UrlJson({ alg: key.alg, typ: 'at+jwt', kid: key.kid });
     const input = `${header}.${base64UrlJson(claims)}`;
     return `${input}.${(await signWith(key.alg, key.privateKey, Buffer.from(input))).toString('base64url')}`;
@@ -132,7 +131,7 @@ export class JwtSigner {
       key.retiredAt = now;
       this.save(key);
     }
-    const created = load({ kid: randomUUID(), alg: this.options.algorithm, createdAt: now, lastExpiry: 0, privateKeyPem: generate(this.options.algorithm) });
+    const created = load({ kid: randomUUID(), alg: this.options.algorithm, createdAt: now, privateKeyPem: generate(this.options.algorithm) });
     this.save(created);
     this.keys.push(created);
     this.jwksCache = undefined;
@@ -143,8 +142,7 @@ export class JwtSigner {
   private prune(now: number): void {
     const keep: LoadedKey[] = [];
     for (const key of this.keys) {
-      // Before this process knew lastExpiry, a token may live up to MAX_TOKEN_VALIDITY after retirement.
-      const keepUntil = key.retiredAt ? Math.max(key.lastExpiry, key.lastExpiry === 0 ? key.retiredAt + this.options.maxTokenValiditySeconds * 1000 : 0) : Infinity;
+      const keepUntil = key.retiredAt ? key.retiredAt + this.options.maxTokenValiditySeconds * 1000 : Infinity;
       if (keepUntil > now) keep.push(key);
       else {
         const path = join(this.options.directory, `${key.kid}.json`);
@@ -161,7 +159,6 @@ export class JwtSigner {
       alg: key.alg,
       createdAt: key.createdAt,
       retiredAt: key.retiredAt,
-      lastExpiry: key.lastExpiry || (key.retiredAt ? key.retiredAt + this.options.maxTokenValiditySeconds * 1000 : 0),
       privateKeyPem: key.privateKeyPem,
     };
     writeSecretFile(join(this.options.directory, `${key.kid}.json`), JSON.stringify(stored));

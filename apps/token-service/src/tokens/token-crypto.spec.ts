@@ -68,8 +68,8 @@ describe('JwtSigner', () => {
     expect(await restarted.verify(token)).not.toBeNull();
   });
 
-  it('rotates after JWT_KEY_ROTATION and keeps the old key published while its tokens live', async () => {
-    const signer = new JwtSigner({ directory: dir, algorithm: 'ES256', rotationSeconds: 1, maxTokenValiditySeconds: 7200 });
+  it('rotates after JWT_KEY_ROTATION and keeps the old key published until MAX_TOKEN_VALIDITY after its retirement', async () => {
+    const signer = new JwtSigner({ directory: dir, algorithm: 'ES256', rotationSeconds: 1, maxTokenValiditySeconds: 10 });
     const realNow = Date.now;
     try {
       const first = await signer.sign({ exp: Math.floor(realNow() / 1000) + 5 });
@@ -79,9 +79,30 @@ describe('JwtSigner', () => {
       expect(kid(first)).not.toBe(kid(second));
       expect(signer.jwks().keys.map((key) => key.kid).sort()).toEqual([kid(first), kid(second)].sort());
       expect(await signer.verify(first)).not.toBeNull();
-      // Once every token of the old key has expired, it leaves the JWKS.
-      Date.now = () => realNow() + 6000;
+      Date.now = () => realNow() + 11_000;
+      expect(signer.jwks().keys.map((key) => key.kid).sort()).toEqual([kid(first), kid(second)].sort());
+      // Retired at +2 s: no token it signed lives past +12 s.
+      Date.now = () => realNow() + 12_500;
       expect(signer.jwks().keys.map((key) => key.kid)).toEqual([kid(second)]);
+    } finally {
+      Date.now = realNow;
+    }
+  });
+
+  it('keeps a key published for the tokens it signed before a restart', async () => {
+    const realNow = Date.now;
+    const options = { directory: dir, algorithm: 'ES256' as const, rotationSeconds: 10, maxTokenValiditySeconds: 3600 };
+    try {
+      // A long-lived token, then a restart, then only short-lived tokens with the same key before it retires.
+      const longLived = await new JwtSigner(options).sign({ exp: Math.floor(realNow() / 1000) + 3000 });
+      const restarted = new JwtSigner(options);
+      await restarted.sign({ exp: Math.floor(realNow() / 1000) + 5 });
+      Date.now = () => realNow() + 11_000;
+      await restarted.sign({ exp: Math.floor(realNow() / 1000) + 60 });
+      Date.now = () => realNow() + 600_000;
+      expect(await restarted.verify(longLived)).not.toBeNull();
+      const kid = JSON.parse(Buffer.from(longLived.split('.')[0], 'base64url').toString()).kid;
+      expect(restarted.jwks().keys.map((key) => key.kid)).toContain(kid);
     } finally {
       Date.now = realNow;
     }
