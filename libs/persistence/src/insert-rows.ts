@@ -17,6 +17,30 @@ function statementRows(remaining: number): number {
 }
 
 /**
+ * `INSERT INTO table (columns) VALUES (…), (…) [suffix]` for rows given as
+ * value lists in column order, in as few statements as the sizes above allow.
+ * `table` and `columns` must already be quoted; `suffix` is e.g. an
+ * `ON CONFLICT … DO …` clause.
+ */
+export async function insertValues(manager: EntityManager, table: string, columns: readonly string[], rows: readonly unknown[][], suffix = ''): Promise<void> {
+  const postgres = isPostgres(manager.connection);
+  const prefix = `INSERT INTO ${table} (${columns.join(', ')}) VALUES `;
+  for (let start = 0; start < rows.length; ) {
+    const chunk = rows.slice(start, start + statementRows(rows.length - start));
+    start += chunk.length;
+    const parameters: unknown[] = [];
+    const tuples = chunk.map((values) => {
+      const placeholders = values.map((value) => {
+        parameters.push(value === undefined ? null : value);
+        return postgres ? `$${parameters.length}` : '?';
+      });
+      return `(${placeholders.join(', ')})`;
+    });
+    await manager.query(`${prefix}${tuples.join(', ')}${suffix ? ` ${suffix}` : ''}`, parameters);
+  }
+}
+
+/**
  * Multi-row INSERT of plain rows, without TypeORM's per-row query building and
  * entity bookkeeping (measured: ~40% less time per group commit on the token
  * path). Column names and value transformers still come from the entity's
@@ -26,24 +50,14 @@ export async function insertRows<T extends ObjectLiteral>(manager: EntityManager
   if (rows.length === 0) return;
   const metadata = manager.connection.getMetadata(target);
   const driver = manager.connection.driver;
-  const postgres = isPostgres(manager.connection);
   // Generated keys (autoincrement ids) are left to the database.
   const columns = metadata.columns.filter((column) => !column.isGenerated);
-  const columnList = columns.map((column) => driver.escape(column.databaseName)).join(', ');
   const table = metadata.tablePath.split('.').map((part) => driver.escape(part)).join('.');
-  for (let start = 0; start < rows.length; ) {
-    const chunk = rows.slice(start, start + statementRows(rows.length - start));
-    start += chunk.length;
-    const parameters: unknown[] = [];
-    const tuples = chunk.map((row) => {
-      const placeholders = columns.map((column) => {
-        const raw = (row as Record<string, unknown>)[column.propertyName];
-        const value = column.transformer && !Array.isArray(column.transformer) ? column.transformer.to(raw) : raw;
-        parameters.push(value === undefined ? null : value);
-        return postgres ? `$${parameters.length}` : '?';
-      });
-      return `(${placeholders.join(', ')})`;
-    });
-    await manager.query(`INSERT INTO ${table} (${columnList}) VALUES ${tuples.join(', ')}`, parameters);
-  }
+  const values = rows.map((row) =>
+    columns.map((column) => {
+      const raw = (row as Record<string, unknown>)[column.propertyName];
+      return column.transformer && !Array.isArray(column.transformer) ? column.transformer.to(raw) : raw;
+    }),
+  );
+  await insertValues(manager, table, columns.map((column) => driver.escape(column.databaseName)), values);
 }

@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { isPostgres, tableName } from '@keymint/persistence';
+import { insertValues, tableName } from '@keymint/persistence';
 
 /** SQL parameter placeholders for the manager's driver: `$n` on PostgreSQL, `?` on SQLite. */
 export class Params {
@@ -25,9 +25,9 @@ export function table(manager: EntityManager, name: string): string {
 export const quote = (column: string): string => `"${column}"`;
 
 /**
- * Multi-row `INSERT … ON CONFLICT (key) DO …`, chunked to stay under the
- * drivers' parameter limits. `onConflict` gets the quoted table name to
- * reference the existing row (portable between SQLite and PostgreSQL).
+ * Multi-row `INSERT … ON CONFLICT (key) DO …`. `onConflict` gets the quoted
+ * table name to reference the existing row (portable between SQLite and
+ * PostgreSQL).
  */
 export async function upsertRows<Row>(
   manager: EntityManager,
@@ -36,25 +36,19 @@ export async function upsertRows<Row>(
   keyColumns: readonly (keyof Row & string)[],
   rows: readonly Row[],
   onConflict: (existing: string) => string,
-  chunkSize = 200,
 ): Promise<void> {
+  if (rows.length === 0) return;
   const target = table(manager, name);
-  const postgres = isPostgres(manager.connection);
   // Replicas upserting the same rows lock them in one global order, so their transactions cannot deadlock.
   const keyed = rows.map((row) => ({ row, key: keyColumns.map((column) => String(row[column])).join('\u0000') }));
   keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  const sorted = keyed.map(({ row }) => row);
-  for (let start = 0; start < sorted.length; start += chunkSize) {
-    const params = new Params(postgres);
-    const values = sorted
-      .slice(start, start + chunkSize)
-      .map((row) => `(${params.list(columns.map((column) => row[column]))})`)
-      .join(', ');
-    const sql =
-      `INSERT INTO ${target} (${columns.map(quote).join(', ')}) VALUES ${values} ` +
-      `ON CONFLICT (${keyColumns.map(quote).join(', ')}) ${onConflict(target)}`;
-    await manager.query(sql, params.values);
-  }
+  await insertValues(
+    manager,
+    target,
+    columns.map(quote),
+    keyed.map(({ row }) => columns.map((column) => row[column])),
+    `ON CONFLICT (${keyColumns.map(quote).join(', ')}) ${onConflict(target)}`,
+  );
 }
 
 /** Counters in a query result come back as strings from PostgreSQL. */
