@@ -107,7 +107,7 @@ export class OutboxRelay {
       rows.map((row) => ({ subject: row.subject, data: Buffer.from(row.body), msgId: row.eventId })),
       PUBLISH_TIMEOUT_MS,
     );
-    await this.database.transaction((manager) => manager.delete(OutboxEntry, { id: In(rows.map((row) => row.id)) }));
+    await this.database.transaction((manager) => manager.delete(OutboxEntry, { id: In(paddedIds(rows.map((row) => row.id))) }));
     return rows.length;
   }
 
@@ -124,4 +124,15 @@ export class OutboxRelay {
       if (this.dirty) done();
     });
   }
+}
+
+/**
+ * The ids, padded with the last one to a power-of-two count: the DELETE then has
+ * one of a few statement texts, which the driver keeps compiled (one text per
+ * batch size meant compiling a statement on every relay cycle).
+ */
+function paddedIds(ids: number[]): number[] {
+  let size = 1;
+  while (size < ids.length) size *= 2;
+  return [...ids, ...Array<number>(size - ids.length).fill(ids[ids.length - 1])];
 }

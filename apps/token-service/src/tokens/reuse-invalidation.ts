@@ -1,5 +1,6 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Subscription } from 'nats';
+import { CONFIG, TokenServiceConfig } from '@keymint/config';
 import { NatsClient } from '@keymint/messaging';
 import { TokenIssuer } from './token-issuer';
 
@@ -7,17 +8,21 @@ import { TokenIssuer } from './token-issuer';
  * A token revoked on another replica must not be handed out again by this
  * replica's reuse index: every replica listens to tokens.revoked.v1 (core
  * subscription, so each replica gets every event) and forgets those tokens.
+ * With TOKEN_RENEW_PER_REQUEST there is no reuse index, and every token issued
+ * revokes its predecessor: it does not listen then.
  */
 @Injectable()
 export class ReuseInvalidation implements OnApplicationBootstrap, OnModuleDestroy {
   private subscription?: Subscription;
 
   constructor(
+    @Inject(CONFIG) private readonly config: TokenServiceConfig,
     @Inject(NatsClient) private readonly nats: NatsClient,
     @Inject(TokenIssuer) private readonly issuer: TokenIssuer,
   ) {}
 
   onApplicationBootstrap(): void {
+    if (this.config.TOKEN_RENEW_PER_REQUEST) return;
     this.subscription = this.nats.connection.subscribe('tokens.revoked.>', {
       callback: (_error, message) => {
         try {
