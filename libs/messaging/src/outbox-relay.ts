@@ -1,7 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { In } from 'typeorm';
 import { Gauge } from 'prom-client';
-import { Database } from '@keymint/persistence';
+import { Database, SqlParams } from '@keymint/persistence';
 import { JetStreamPublisher } from './jetstream-publisher';
 import { NatsClient } from './nats-client';
 import { OutboxEntry } from './messaging.entities';
@@ -43,10 +42,13 @@ export class OutboxRelay {
       const databaseName = metadata.findColumnWithPropertyName(name)!.databaseName;
       return `${database.dataSource.driver.escape(databaseName)} AS ${database.dataSource.driver.escape(name)}`;
     };
+    // Plain SQL with an IN list of a few sizes: TypeORM's delete wrote the ids into the text (a new statement each cycle).
+    this.deleteSql = `DELETE FROM ${database.dataSource.driver.escape(metadata.tableName)} WHERE ${database.dataSource.driver.escape('id')} IN`;
     this.selectSql = `SELECT ${(['id', 'eventId', 'subject', 'body'] as const).map(column).join(', ')} FROM ${database.dataSource.driver.escape(metadata.tableName)} ORDER BY ${database.dataSource.driver.escape('id')}`;
   }
 
   private readonly selectSql: string;
+  private readonly deleteSql: string;
   private readonly publisher: JetStreamPublisher;
 
   start(): void {
@@ -107,7 +109,9 @@ export class OutboxRelay {
       rows.map((row) => ({ subject: row.subject, data: Buffer.from(row.body), msgId: row.eventId })),
       PUBLISH_TIMEOUT_MS,
     );
-    await this.database.transaction((manager) => manager.delete(OutboxEntry, { id: In(paddedIds(rows.map((row) => row.id))) }));
+    const params = new SqlParams(this.database.postgres);
+    const inList = params.inList(rows.map((row) => row.id));
+    await this.database.transaction((manager) => manager.query(`${this.deleteSql} (${inList})`, params.values));
     return rows.length;
   }
 
@@ -126,13 +130,3 @@ export class OutboxRelay {
   }
 }
 
-/**
- * The ids, padded with the last one to a power-of-two count: the DELETE then has
- * one of a few statement texts, which the driver keeps compiled (one text per
- * batch size meant compiling a statement on every relay cycle).
- */
-function paddedIds(ids: number[]): number[] {
-  let size = 1;
-  while (size < ids.length) size *= 2;
-  return [...ids, ...Array<number>(size - ids.length).fill(ids[ids.length - 1])];
-}

@@ -5,5 +5,6 @@ export * from './database';
 export * from './migration-helpers';
 export * from './persistence.module';
 export * from './serial-queue';
+export * from './sql-params';
 export * from './time-ordered-uuid';
 export * from './transformers';

@@ -12,10 +12,10 @@ import {
   TopUsersRow,
 } from '@keymint/contracts';
 import { errorBody } from '@keymint/http-kit';
-import { Database, isPostgres } from '@keymint/persistence';
+import { Database, SqlParams, isPostgres } from '@keymint/persistence';
 import { floorTo, Resolution, RESOLUTION_MS } from '../ingestion/aggregate';
 import { ISSUANCE_TABLES, TABLES, USER_ACTIVITY_TABLES } from '../storage/analytics.entities';
-import { Params, table, toNumber } from '../storage/sql';
+import { table, toNumber } from '../storage/sql';
 import { Page, TimeRange } from './query-params';
 import { coverRange } from './time-range';
 
@@ -48,7 +48,7 @@ export class StatisticsService {
         minted[grantType] += toNumber(row.minted);
         served[grantType] += toNumber(row.served);
       });
-      const params = new Params(isPostgres(manager.connection));
+      const params = new SqlParams(isPostgres(manager.connection));
       const [users] = await manager.query(`SELECT COUNT(*) AS "pairs" FROM (${userPairs(manager, range, params)}) pairs`, params.values);
       const totalMinted = Object.values(minted).reduce((sum, value) => sum + value, 0);
       const totalServed = Object.values(served).reduce((sum, value) => sum + value, 0);
@@ -70,7 +70,7 @@ export class StatisticsService {
     const end = Math.max(start, Math.ceil(range.to / size) * size);
     return this.read(async (manager) => {
       // Each query numbers its own placeholders (PostgreSQL's $n), so the grouped query is built per query.
-      const grouped = (params: Params) => {
+      const grouped = (params: SqlParams) => {
         const conditions = [`"bucket" >= ${params.add(start)}`, `"bucket" < ${params.add(end)}`];
         if (filter.applicationId !== undefined) conditions.push(`"applicationId" = ${params.add(filter.applicationId)}`);
         if (filter.grantType !== undefined) conditions.push(`"grantType" = ${params.add(filter.grantType)}`);
@@ -80,9 +80,9 @@ export class StatisticsService {
           `FROM ${table(manager, ISSUANCE_TABLES[filter.granularity])} WHERE ${conditions.join(' AND ')} GROUP BY "bucket", "grantType"`
         );
       };
-      const counting = new Params(isPostgres(manager.connection));
+      const counting = new SqlParams(isPostgres(manager.connection));
       const [total] = await manager.query(`SELECT COUNT(*) AS "points" FROM (${grouped(counting)}) points`, counting.values);
-      const params = new Params(isPostgres(manager.connection));
+      const params = new SqlParams(isPostgres(manager.connection));
       const rows: Array<Record<string, unknown>> = await manager.query(
         `${grouped(params)} ORDER BY "bucket", "grantType" LIMIT ${params.add(page.limit)} OFFSET ${params.add(page.offset)}`,
         params.values,
@@ -106,7 +106,7 @@ export class StatisticsService {
   async registeredUsers(range: TimeRange, page: Page): Promise<ListOf<RegisteredUsersRow>> {
     const rows = await this.read(async (manager) => {
       const active = await this.issuanceByApplication(manager, range, () => undefined);
-      const params = new Params(isPostgres(manager.connection));
+      const params = new SqlParams(isPostgres(manager.connection));
       const userCounts: Array<Record<string, unknown>> = await manager.query(
         `SELECT "applicationId", COUNT(*) AS "users" FROM (${userPairs(manager, range, params)}) pairs GROUP BY "applicationId"`,
         params.values,
@@ -141,18 +141,18 @@ export class StatisticsService {
   async applicationUsers(applicationId: string, page: Page): Promise<ListOf<ApplicationUserRow>> {
     return this.read(async (manager) => {
       const postgres = isPostgres(manager.connection);
-      const lookup = new Params(postgres);
+      const lookup = new SqlParams(postgres);
       const [application] = await manager.query(
         `SELECT "applicationId" FROM ${table(manager, TABLES.applications)} WHERE "applicationId" = ${lookup.add(applicationId)}`,
         lookup.values,
       );
       if (!application) throw new NotFoundException(errorBody('wso2', 404, `No statistics for application '${applicationId}'.`));
-      const counting = new Params(postgres);
+      const counting = new SqlParams(postgres);
       const [total] = await manager.query(
         `SELECT COUNT(*) AS "users" FROM ${table(manager, TABLES.applicationUsers)} WHERE "applicationId" = ${counting.add(applicationId)}`,
         counting.values,
       );
-      const params = new Params(postgres);
+      const params = new SqlParams(postgres);
       const rows: Array<Record<string, unknown>> = await manager.query(
         `SELECT "username", "tokenCount", "firstSeen", "lastSeen" FROM ${table(manager, TABLES.applicationUsers)} ` +
           `WHERE "applicationId" = ${params.add(applicationId)} ORDER BY "tokenCount" DESC, "username" ASC ` +
@@ -174,7 +174,7 @@ export class StatisticsService {
   /** The `limit` users with the most tokens of each application (all time), applications by those users' tokens. */
   async topUsers(limit: number): Promise<ListOf<TopUsersRow>> {
     return this.read(async (manager) => {
-      const params = new Params(isPostgres(manager.connection));
+      const params = new SqlParams(isPostgres(manager.connection));
       const rows: Array<Record<string, unknown>> = await manager.query(
         `SELECT ranked."applicationId", ranked."username", ranked."tokenCount", apps."name" FROM (` +
           `SELECT "applicationId", "username", "tokenCount", ROW_NUMBER() OVER (PARTITION BY "applicationId" ORDER BY "tokenCount" DESC, "username" ASC) AS "position" ` +
@@ -210,7 +210,7 @@ export class StatisticsService {
   ): Promise<Set<string>> {
     const applications = new Set<string>();
     for (const span of coverRange(range.from, range.to)) {
-      const params = new Params(isPostgres(manager.connection));
+      const params = new SqlParams(isPostgres(manager.connection));
       const rows: Array<Record<string, unknown>> = await manager.query(
         `SELECT "applicationId", "grantType", SUM("minted") AS "minted", SUM("served") AS "served" FROM ${table(manager, ISSUANCE_TABLES[span.resolution])} ` +
           `WHERE "bucket" >= ${params.add(span.start)} AND "bucket" < ${params.add(span.end)} GROUP BY "applicationId", "grantType"`,
@@ -232,7 +232,7 @@ export class StatisticsService {
  * need the activity buckets covering it. A year up to now is thus one scan of
  * the pairs, not of a year of activity.
  */
-function userPairs(manager: EntityManager, range: TimeRange, params: Params): string {
+function userPairs(manager: EntityManager, range: TimeRange, params: SqlParams): string {
   const users = table(manager, TABLES.applicationUsers);
   const spans = coverRange(range.from, range.to);
   if (spans.length === 0) return `SELECT "applicationId", "username" FROM ${users} WHERE 1 = 0`;

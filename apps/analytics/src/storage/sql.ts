@@ -1,22 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { insertValues, tableName } from '@keymint/persistence';
 
-/** SQL parameter placeholders for the manager's driver: `$n` on PostgreSQL, `?` on SQLite. */
-export class Params {
-  readonly values: unknown[] = [];
-
-  constructor(private readonly postgres: boolean) {}
-
-  add(value: unknown): string {
-    this.values.push(value);
-    return this.postgres ? `$${this.values.length}` : '?';
-  }
-
-  list(values: readonly unknown[]): string {
-    return values.map((value) => this.add(value)).join(', ');
-  }
-}
-
 /** The prefixed, quoted table name (`"analytics_issuance_minute"`). */
 export function table(manager: EntityManager, name: string): string {
   return `"${tableName(manager.connection, name)}"`;

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager, In, IsNull } from 'typeorm';
 import { TokenRevocationReason } from '@keymint/contracts';
 import { OutboxEntry, outboxEntry } from '@keymint/messaging';
-import { BatchWriter, Database, insertRows } from '@keymint/persistence';
+import { BatchWriter, Database, insertRows, isPostgres, SqlParams } from '@keymint/persistence';
 import { TokenRecord } from './token.entity';
 
 /** One token response's writes: its rows and events, committed together. */
@@ -69,8 +69,15 @@ export class TokenWriter {
 export async function revokeRows(manager: EntityManager, rows: TokenRecord[], reason: TokenRevocationReason | 'rotated'): Promise<void> {
   const now = Date.now();
   const ids = rows.map((row) => row.id);
-  for (let start = 0; start < ids.length; start += 500) {
-    await manager.update(TokenRecord, { id: In(ids.slice(start, start + 500)), revokedAt: IsNull() }, { revokedAt: now, revokeReason: reason, encryptedToken: null });
+  const table = manager.connection.driver.escape(manager.connection.getMetadata(TokenRecord).tablePath);
+  for (let start = 0; start < ids.length; start += 512) {
+    // Plain SQL: TypeORM writes numbers into the statement text, so each call compiled a new statement.
+    const params = new SqlParams(isPostgres(manager.connection));
+    await manager.query(
+      `UPDATE ${table} SET "revokedAt" = ${params.add(now)}, "revokeReason" = ${params.add(reason)}, "encryptedToken" = NULL ` +
+        `WHERE "id" IN (${params.inList(ids.slice(start, start + 512))}) AND "revokedAt" IS NULL`,
+      params.values,
+    );
   }
   if (reason === 'rotated') return;
   await insertRows(manager, OutboxEntry, revokedEvents(rows, reason));

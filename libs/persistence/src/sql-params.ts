@@ -1,0 +1,26 @@
+/** SQL parameter placeholders for the driver: `$n` on PostgreSQL, `?` on SQLite, with the values in order. */
+export class SqlParams {
+  readonly values: unknown[] = [];
+
+  constructor(private readonly postgres: boolean) {}
+
+  add(value: unknown): string {
+    this.values.push(value);
+    return this.postgres ? `$${this.values.length}` : '?';
+  }
+
+  list(values: readonly unknown[]): string {
+    return values.map((value) => this.add(value)).join(', ');
+  }
+
+  /**
+   * An `IN (…)` list padded to a power-of-two length with its last value, so a
+   * statement has one of a few texts and the driver's statement cache keeps it
+   * compiled (a text per list length meant compiling on almost every call).
+   */
+  inList(values: readonly unknown[]): string {
+    let size = 1;
+    while (size < values.length) size *= 2;
+    return this.list([...values, ...Array<unknown>(size - values.length).fill(values[values.length - 1])]);
+  }
+}
