@@ -26,6 +26,8 @@ export class Database {
   async transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     const run = () => this.dataSource.transaction(work);
     const result = this.postgres ? await run() : await this.queue.run(run);
+    // SQLite: a long write-ahead log is checkpointed to its end while no write can start (see WalCheckpointer).
+    this.checkpointer?.afterCommit(this.queue);
     for (const listener of this.afterCommitListeners) listener();
     return result;
   }
