@@ -72,4 +72,16 @@ describe('WalCheckpointer (SQLite checkpoints off the event loop)', () => {
     expect(await database.manager.query('SELECT COUNT(*) AS n FROM token_blobs')).toEqual([{ n: 48000 }]);
     expect(largestWal).toBeLessThan(24 * 1024 * KIB);
   });
+
+  it('hands checkpointing back to SQLite when its worker dies, and still closes at once', async () => {
+    // A crashed worker, as an I/O error would leave it.
+    const { worker } = (database as unknown as { checkpointer: { worker: { terminate(): Promise<number> } } }).checkpointer;
+    await worker.terminate();
+    await sleep(50);
+    expect(await database.manager.query('PRAGMA wal_autocheckpoint')).toEqual([{ wal_autocheckpoint: 1000 }]);
+    await database.transaction((manager) => manager.query('INSERT INTO token_blobs (id, body) VALUES (NULL, ?)', ['after']));
+    const started = Date.now();
+    await database.close();
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
 });

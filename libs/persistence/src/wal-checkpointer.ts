@@ -10,6 +10,10 @@ const CHECKPOINT_INTERVAL_MS = 50;
 const RESTART_AT_FRAMES = 4096;
 /** A catch-up that takes longer than this gives up (writes resume; the next one tries again). */
 const CATCH_UP_TIMEOUT_MS = 5000;
+/** After a catch-up that could not finish the log (a reader holds part of it), wait this long before the next one. */
+const CATCH_UP_SPACING_MS = 1000;
+/** Checkpoints failing this many rounds in a row (I/O error, full disk) hand checkpointing back to SQLite. */
+const MAX_FAILURES_IN_A_ROW = 20;
 
 /** What `PRAGMA wal_checkpoint` reports: frames in the log, and how many of them are in the database file. */
 interface CheckpointProgress {
@@ -27,18 +31,22 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driverPath);
 const db = new Database(workerData.file, { fileMustExist: true });
+let failuresInARow = 0;
 function checkpoint() {
   try {
     const [result] = db.pragma('wal_checkpoint(PASSIVE)');
+    failuresInARow = 0;
     return { logFrames: result.log, checkpointedFrames: result.checkpointed };
-  } catch {
-    return null; // busy or closing: the next round catches up
+  } catch (error) {
+    // One failure is left to the next round; a run of them ends the worker (the service then checkpoints itself).
+    if (++failuresInARow >= workerData.maxFailures) throw error;
+    return null;
   }
 }
 const timer = setInterval(() => parentPort.postMessage({ type: 'progress', progress: checkpoint() }), workerData.intervalMs);
 parentPort.on('message', (message) => {
-  if (message === 'catch-up') {
-    parentPort.postMessage({ type: 'caught-up', progress: checkpoint() });
+  if (message.type === 'catch-up') {
+    parentPort.postMessage({ type: 'caught-up', id: message.id, progress: checkpoint() });
     return;
   }
   clearInterval(timer);
@@ -69,32 +77,44 @@ export class WalCheckpointer {
   private readonly logger = new Logger('WalCheckpointer');
   private readonly worker: Worker;
   private readonly exited: Promise<void>;
+  private running = true;
+  private stopping = false;
   private logFrames = 0;
   private catchUpQueued = false;
-  private caughtUp?: () => void;
+  private nextCatchUpAt = 0;
+  private catchUpId = 0;
+  private caughtUp?: { id: number; finish: (progress: CheckpointProgress | null) => void };
 
   constructor(dataSource: DataSource) {
     const connection = (dataSource.driver as unknown as { databaseConnection: BetterSqlite3.Database }).databaseConnection;
     connection.pragma('wal_autocheckpoint = 0');
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { driverPath: require.resolve('better-sqlite3'), file: connection.name, intervalMs: CHECKPOINT_INTERVAL_MS },
+      workerData: {
+        driverPath: require.resolve('better-sqlite3'),
+        file: connection.name,
+        intervalMs: CHECKPOINT_INTERVAL_MS,
+        maxFailures: MAX_FAILURES_IN_A_ROW,
+      },
     });
-    this.worker.on('message', (message: { type: 'progress' | 'caught-up'; progress: CheckpointProgress | null }) => {
+    this.worker.on('message', (message: { type: 'progress' | 'caught-up'; id?: number; progress: CheckpointProgress | null }) => {
       if (message.progress) this.logFrames = message.progress.logFrames;
-      if (message.type === 'caught-up') this.caughtUp?.();
+      if (message.type === 'caught-up' && message.id === this.caughtUp?.id) this.caughtUp?.finish(message.progress);
     });
+    this.worker.once('error', (error) => this.logger.warn(`checkpoint worker failed: ${error.message}`));
     this.exited = new Promise<void>((resolve) =>
       this.worker.once('exit', () => {
-        this.caughtUp?.();
+        this.running = false;
+        this.logFrames = 0;
+        this.caughtUp?.finish(null);
+        // Without the worker, SQLite checkpoints on its own again: slower commits, but the log stays bounded.
+        if (!this.stopping) {
+          this.logger.warn('SQLite checkpoints in COMMIT again');
+          connection.pragma('wal_autocheckpoint = 1000');
+        }
         resolve();
       }),
     );
-    // Without the worker, SQLite checkpoints on its own again: slower commits, but the log stays bounded.
-    this.worker.once('error', (error) => {
-      this.logger.warn(`checkpoint worker failed, SQLite checkpoints in COMMIT again: ${error.message}`);
-      connection.pragma('wal_autocheckpoint = 1000');
-    });
     // The service must not stay up only because this thread does.
     this.worker.unref();
   }
@@ -105,29 +125,39 @@ export class WalCheckpointer {
    * log is in the database file and the next write starts it over.
    */
   afterCommit(writeQueue: SerialQueue): void {
-    if (this.catchUpQueued || this.logFrames < RESTART_AT_FRAMES) return;
+    if (!this.running || this.catchUpQueued || this.logFrames < RESTART_AT_FRAMES || Date.now() < this.nextCatchUpAt) return;
     this.catchUpQueued = true;
-    void writeQueue.run(() => this.catchUp()).finally(() => (this.catchUpQueued = false));
+    const settle = (finished: boolean) => {
+      this.catchUpQueued = false;
+      this.nextCatchUpAt = finished ? 0 : Date.now() + CATCH_UP_SPACING_MS;
+    };
+    void writeQueue.run(() => this.catchUp()).then(settle, () => settle(false));
   }
 
-  private async catchUp(): Promise<void> {
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(finish, CATCH_UP_TIMEOUT_MS);
+  /** True when the whole log is now in the database file. */
+  private async catchUp(): Promise<boolean> {
+    if (!this.running) return false;
+    const id = ++this.catchUpId;
+    const progress = await new Promise<CheckpointProgress | null>((resolve) => {
+      const timer = setTimeout(() => finish(null), CATCH_UP_TIMEOUT_MS);
       const self = this;
-      function finish() {
+      function finish(result: CheckpointProgress | null) {
         clearTimeout(timer);
         self.caughtUp = undefined;
-        resolve();
+        resolve(result);
       }
-      this.caughtUp = finish;
-      this.worker.postMessage('catch-up');
+      this.caughtUp = { id, finish };
+      this.worker.postMessage({ type: 'catch-up', id });
     });
-    this.logFrames = 0;
+    const finished = progress !== null && progress.checkpointedFrames === progress.logFrames;
+    if (finished) this.logFrames = 0;
+    return finished;
   }
 
   /** Stops the worker; the last connection's close then checkpoints what is left. */
   async stop(): Promise<void> {
-    this.worker.postMessage('stop');
+    this.stopping = true;
+    this.worker.postMessage({ type: 'stop' });
     await this.exited;
   }
 }

@@ -16,6 +16,12 @@ interface StoredKey {
   createdAt: number;
   /** Set when a newer key took over; the key stays published MAX_TOKEN_VALIDITY longer. */
   retiredAt?: number;
+  /**
+   * Once retired: the latest a token signed with this key can expire (retiredAt + MAX_TOKEN_VALIDITY then),
+   * kept so that a lower MAX_TOKEN_VALIDITY after a restart does not unpublish it early. 0 while active.
+   * (Earlier versions read this field as "last expiry seen" and must keep finding it.)
+   */
+  lastExpiry?: number;
   privateKeyPem: string;
 }
 
@@ -129,6 +135,7 @@ export class JwtSigner {
     for (const key of this.keys) {
       if (key.retiredAt) continue;
       key.retiredAt = now;
+      key.lastExpiry = now + this.options.maxTokenValiditySeconds * 1000;
       this.save(key);
     }
     const created = load({ kid: randomUUID(), alg: this.options.algorithm, createdAt: now, privateKeyPem: generate(this.options.algorithm) });
@@ -142,7 +149,7 @@ export class JwtSigner {
   private prune(now: number): void {
     const keep: LoadedKey[] = [];
     for (const key of this.keys) {
-      const keepUntil = key.retiredAt ? key.retiredAt + this.options.maxTokenValiditySeconds * 1000 : Infinity;
+      const keepUntil = key.retiredAt ? Math.max(key.lastExpiry ?? 0, key.retiredAt + this.options.maxTokenValiditySeconds * 1000) : Infinity;
       if (keepUntil > now) keep.push(key);
       else {
         const path = join(this.options.directory, `${key.kid}.json`);
@@ -159,6 +166,7 @@ export class JwtSigner {
       alg: key.alg,
       createdAt: key.createdAt,
       retiredAt: key.retiredAt,
+      lastExpiry: key.lastExpiry ?? 0,
       privateKeyPem: key.privateKeyPem,
     };
     writeSecretFile(join(this.options.directory, `${key.kid}.json`), JSON.stringify(stored));

@@ -1,5 +1,5 @@
 import { createPublicKey, verify } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JwtAlgorithm, JwtSigner } from './jwt-signer';
@@ -103,6 +103,26 @@ describe('JwtSigner', () => {
       expect(await restarted.verify(longLived)).not.toBeNull();
       const kid = JSON.parse(Buffer.from(longLived.split('.')[0], 'base64url').toString()).kid;
       expect(restarted.jwks().keys.map((key) => key.kid)).toContain(kid);
+    } finally {
+      Date.now = realNow;
+    }
+  });
+
+  it('keeps the bound it retired a key with, even when MAX_TOKEN_VALIDITY is lowered after a restart', async () => {
+    const realNow = Date.now;
+    try {
+      const token = await new JwtSigner({ directory: dir, algorithm: 'ES256', rotationSeconds: 10, maxTokenValiditySeconds: 3600 }).sign({ exp: Math.floor(realNow() / 1000) + 3000 });
+      Date.now = () => realNow() + 11_000;
+      const rotating = new JwtSigner({ directory: dir, algorithm: 'ES256', rotationSeconds: 10, maxTokenValiditySeconds: 3600 });
+      await rotating.sign({ exp: Math.floor(realNow() / 1000) + 60 });
+      // The retired key's file says how long it stays published (earlier versions read this field too).
+      const kid = JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString()).kid;
+      const stored = JSON.parse(readFileSync(join(dir, `${kid}.json`), 'utf8'));
+      expect(stored.lastExpiry).toBe(stored.retiredAt + 3600 * 1000);
+      Date.now = () => realNow() + 600_000;
+      const lowered = new JwtSigner({ directory: dir, algorithm: 'ES256', rotationSeconds: 10, maxTokenValiditySeconds: 10 });
+      expect(lowered.jwks().keys.map((key) => key.kid)).toContain(kid);
+      expect(await lowered.verify(token)).not.toBeNull();
     } finally {
       Date.now = realNow;
     }
