@@ -4,6 +4,7 @@ export * from './insert-rows';
 export * from './database';
 export * from './migration-helpers';
 export * from './persistence.module';
+export * from './select-rows';
 export * from './serial-queue';
 export * from './sql-params';
 export * from './time-ordered-uuid';

@@ -5,6 +5,7 @@ import { Column, Entity, MigrationInterface, PrimaryGeneratedColumn, QueryRunner
 import { openDataSource } from './data-source';
 import { Database } from './database';
 import { insertRows } from './insert-rows';
+import { selectRowsBy } from './select-rows';
 import { createPrefixedTable } from './migration-helpers';
 import { bigintAsNumber, jsonText } from './transformers';
 
@@ -73,6 +74,21 @@ describe('insertRows', () => {
     });
     expect(new Set(statements).size).toBe(8);
     expect(await database.manager.count(Sample)).toBe((130 * 131) / 2);
+  });
+
+  it('reads rows back by a column as find does (selectRowsBy: entity instances, transformers applied)', async () => {
+    await database.transaction((manager) =>
+      insertRows(manager, Sample, [
+        { name: 'one', at: 1_700_000_000_001, tags: ['x'] },
+        { name: 'two', at: 1_700_000_000_002, tags: null },
+        { name: 'two', at: 1_700_000_000_003, tags: ['y', 'z'] },
+      ]),
+    );
+    const [one] = await selectRowsBy(database.manager, Sample, 'name', 'one', 1);
+    expect(one).toBeInstanceOf(Sample);
+    expect(one).toEqual(await database.manager.findOne(Sample, { where: { name: 'one' } }));
+    expect(await selectRowsBy(database.manager, Sample, 'name', 'two', 10)).toHaveLength(2);
+    expect(await selectRowsBy(database.manager, Sample, 'name', 'none', 1)).toEqual([]);
   });
 
   it('does nothing for no rows', async () => {

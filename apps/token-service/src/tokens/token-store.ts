@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager, IsNull } from 'typeorm';
 import { TokenRevocationReason } from '@keymint/contracts';
 import { outboxEntry, OutboxEntry } from '@keymint/messaging';
-import { Database } from '@keymint/persistence';
+import { Database, selectRowsBy } from '@keymint/persistence';
 import { TokenIssuer } from './token-issuer';
 import { TokenRecord } from './token.entity';
 import { tokenHash } from './token-hash';
@@ -22,7 +22,8 @@ export class TokenStore {
     // Through consistentRead: on SQLite's one shared connection a plain read would see a revocation that is
     // not committed yet (and may still roll back) while the in-memory reuse index has not caught up with it.
     const hash = tokenHash(token);
-    return this.database.consistentRead((manager) => manager.findOne(TokenRecord, { where: { tokenHash: hash } }));
+    const [row] = await this.database.consistentRead((manager) => selectRowsBy(manager, TokenRecord, 'tokenHash', hash, 1));
+    return row ?? null;
   }
 
   /** RFC 7009 revocation of one token (and, for a refresh token, its whole family). */
