@@ -5,7 +5,7 @@ import { Column, Entity, MigrationInterface, PrimaryGeneratedColumn, QueryRunner
 import { openDataSource } from './data-source';
 import { Database } from './database';
 import { insertRows } from './insert-rows';
-import { selectRowsBy } from './select-rows';
+import { selectRows } from './select-rows';
 import { createPrefixedTable } from './migration-helpers';
 import { bigintAsNumber, jsonText } from './transformers';
 
@@ -76,7 +76,7 @@ describe('insertRows', () => {
     expect(await database.manager.count(Sample)).toBe((130 * 131) / 2);
   });
 
-  it('reads rows back by a column as find does (selectRowsBy: entity instances, transformers applied)', async () => {
+  it('reads rows back as find does (selectRows: entity instances, transformers applied)', async () => {
     await database.transaction((manager) =>
       insertRows(manager, Sample, [
         { name: 'one', at: 1_700_000_000_001, tags: ['x'] },
@@ -84,11 +84,13 @@ describe('insertRows', () => {
         { name: 'two', at: 1_700_000_000_003, tags: ['y', 'z'] },
       ]),
     );
-    const [one] = await selectRowsBy(database.manager, Sample, 'name', 'one', 1);
+    const byName = (name: string, limit?: number) => selectRows(database.manager, Sample, (params) => `"name" = ${params.add(name)}`, limit);
+    const [one] = await byName('one', 1);
     expect(one).toBeInstanceOf(Sample);
     expect(one).toEqual(await database.manager.findOne(Sample, { where: { name: 'one' } }));
-    expect(await selectRowsBy(database.manager, Sample, 'name', 'two', 10)).toHaveLength(2);
-    expect(await selectRowsBy(database.manager, Sample, 'name', 'none', 1)).toEqual([]);
+    expect(await byName('two')).toHaveLength(2);
+    expect(await byName('two', 1)).toHaveLength(1);
+    expect(await byName('none')).toEqual([]);
   });
 
   it('does nothing for no rows', async () => {

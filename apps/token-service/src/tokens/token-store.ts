@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager, IsNull } from 'typeorm';
 import { TokenRevocationReason } from '@keymint/contracts';
 import { outboxEntry, OutboxEntry } from '@keymint/messaging';
-import { Database, selectRowsBy } from '@keymint/persistence';
+import { Database, selectRows } from '@keymint/persistence';
 import { TokenIssuer } from './token-issuer';
 import { TokenRecord } from './token.entity';
 import { tokenHash } from './token-hash';
@@ -22,7 +22,7 @@ export class TokenStore {
     // Through consistentRead: on SQLite's one shared connection a plain read would see a revocation that is
     // not committed yet (and may still roll back) while the in-memory reuse index has not caught up with it.
     const hash = tokenHash(token);
-    const [row] = await this.database.consistentRead((manager) => selectRowsBy(manager, TokenRecord, 'tokenHash', hash, 1));
+    const [row] = await this.database.consistentRead((manager) => selectRows(manager, TokenRecord, (params) => `"tokenHash" = ${params.add(hash)}`, 1));
     return row ?? null;
   }
 

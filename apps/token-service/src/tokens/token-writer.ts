@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EntityManager, In, IsNull } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { TokenRevocationReason } from '@keymint/contracts';
 import { OutboxEntry, outboxEntry } from '@keymint/messaging';
-import { BatchWriter, Database, insertRows, isPostgres, SqlParams } from '@keymint/persistence';
+import { BatchWriter, Database, insertRows, isPostgres, selectRows, SqlParams } from '@keymint/persistence';
 import { TokenRecord } from './token.entity';
 
 /** One token response's writes: its rows and events, committed together. */
@@ -47,8 +47,10 @@ export class TokenWriter {
     if (latest.size === 0) return [];
     const stored: TokenRecord[] = [];
     const reuseKeys = [...latest.keys()];
-    for (let start = 0; start < reuseKeys.length; start += 500) {
-      stored.push(...(await manager.find(TokenRecord, { where: { reuseKey: In(reuseKeys.slice(start, start + 500)), revokedAt: IsNull() } })));
+    for (let start = 0; start < reuseKeys.length; start += 512) {
+      const keys = reuseKeys.slice(start, start + 512);
+      // Both terms name the partial reuse-key index's condition, so the lookup uses it.
+      stored.push(...(await selectRows(manager, TokenRecord, (params) => `"reuseKey" IN (${params.inList(keys)}) AND "revokedAt" IS NULL`)));
     }
     await revokeRows(manager, stored, 'renewed');
     const now = Date.now();
