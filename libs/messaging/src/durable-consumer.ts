@@ -3,7 +3,7 @@ import { AckPolicy, Consumer, DeliverPolicy, JsMsg, nanos } from 'nats';
 import { Gauge } from 'prom-client';
 import { EntityManager } from 'typeorm';
 import { isEventSubject, ReceivedEvent, StreamDefinition } from '@keymint/contracts';
-import { Database, insertRows, isPostgres, SqlParams } from '@keymint/persistence';
+import { Database, insertRows, selectRows } from '@keymint/persistence';
 import { NatsClient } from './nats-client';
 import { ConsumedEvent, ParkedEvent } from './messaging.entities';
 
@@ -174,13 +174,10 @@ export class DurableConsumer {
     if (events.length === 0) return [];
     const ids = [...new Set(events.map((event) => event.event.eventId))];
     const seen = new Set<string>();
-    const table = manager.connection.driver.escape(manager.connection.getMetadata(ConsumedEvent).tablePath);
     for (let start = 0; start < ids.length; start += 512) {
       // An IN list of a few sizes: one compiled statement per size instead of one per batch length.
-      const params = new SqlParams(isPostgres(manager.connection));
-      const sql = `SELECT "eventId" FROM ${table} WHERE "eventId" IN (${params.inList(ids.slice(start, start + 512))})`;
-      const rows = (await manager.query(sql, params.values)) as Array<Pick<ConsumedEvent, 'eventId'>>;
-      for (const row of rows) seen.add(row.eventId);
+      const chunk = ids.slice(start, start + 512);
+      for (const row of await selectRows(manager, ConsumedEvent, (params) => `"eventId" IN (${params.inList(chunk)})`)) seen.add(row.eventId);
     }
     const fresh: ReceivedEvent[] = [];
     for (const event of events) {

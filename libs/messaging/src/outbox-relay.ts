@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Gauge } from 'prom-client';
-import { Database, SqlParams } from '@keymint/persistence';
+import { Database, quotedTable, SqlParams } from '@keymint/persistence';
 import { JetStreamPublisher } from './jetstream-publisher';
 import { NatsClient } from './nats-client';
 import { OutboxEntry } from './messaging.entities';
@@ -43,8 +43,9 @@ export class OutboxRelay {
       return `${database.dataSource.driver.escape(databaseName)} AS ${database.dataSource.driver.escape(name)}`;
     };
     // Plain SQL with an IN list of a few sizes: TypeORM's delete wrote the ids into the text (a new statement each cycle).
-    this.deleteSql = `DELETE FROM ${database.dataSource.driver.escape(metadata.tableName)} WHERE ${database.dataSource.driver.escape('id')} IN`;
-    this.selectSql = `SELECT ${(['id', 'eventId', 'subject', 'body'] as const).map(column).join(', ')} FROM ${database.dataSource.driver.escape(metadata.tableName)} ORDER BY ${database.dataSource.driver.escape('id')}`;
+    const table = quotedTable(database.dataSource, OutboxEntry);
+    this.deleteSql = `DELETE FROM ${table} WHERE ${database.dataSource.driver.escape('id')} IN`;
+    this.selectSql = `SELECT ${(['id', 'eventId', 'subject', 'body'] as const).map(column).join(', ')} FROM ${table} ORDER BY ${database.dataSource.driver.escape('id')}`;
   }
 
   private readonly selectSql: string;
@@ -109,7 +110,7 @@ export class OutboxRelay {
       rows.map((row) => ({ subject: row.subject, data: Buffer.from(row.body), msgId: row.eventId })),
       PUBLISH_TIMEOUT_MS,
     );
-    const params = new SqlParams(this.database.postgres);
+    const params = new SqlParams(this.database.dataSource);
     const inList = params.inList(rows.map((row) => row.id));
     await this.database.transaction((manager) => manager.query(`${this.deleteSql} (${inList})`, params.values));
     return rows.length;
@@ -129,4 +130,3 @@ export class OutboxRelay {
     });
   }
 }
-

@@ -38,6 +38,7 @@ export function buildDataSourceOptions(settings: DataSourceSettings): DataSource
     type: 'better-sqlite3',
     database: join(dir, `${settings.service}.sqlite`),
     enableWAL: true,
+    // busy_timeout: waits for other connections on the file (the checkpoint worker, a backup) instead of failing.
     timeout: 5000,
   };
 }
@@ -47,8 +48,7 @@ export async function openDataSource(settings: DataSourceSettings): Promise<Data
   const dataSource = new DataSource(buildDataSourceOptions(settings));
   await dataSource.initialize();
   if (!isPostgres(dataSource)) {
-    // WAL + synchronous=NORMAL: a commit survives a process crash; busy_timeout covers other processes reading the file.
-    await dataSource.query('PRAGMA busy_timeout = 5000');
+    // WAL + synchronous=NORMAL: a commit survives a process crash. (The driver's `timeout` is the busy timeout.)
     await dataSource.query('PRAGMA synchronous = NORMAL');
     // 32 MiB of page cache instead of 2 MiB: with a million tokens the token-hash index alone is ~75 MB
     // and every new token lands on a random leaf of it; a miss is a read system call on the event loop.

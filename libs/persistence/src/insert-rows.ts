@@ -1,5 +1,5 @@
 import { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
-import { isPostgres } from './data-source';
+import { quotedTable, SqlParams } from './sql-params';
 
 /** Most rows per INSERT statement: well under SQLite's 32,766 bound parameters for any keymint table. */
 const MAX_ROWS_PER_STATEMENT = 128;
@@ -23,20 +23,13 @@ function statementRows(remaining: number): number {
  * `ON CONFLICT … DO …` clause.
  */
 export async function insertValues(manager: EntityManager, table: string, columns: readonly string[], rows: readonly unknown[][], suffix = ''): Promise<void> {
-  const postgres = isPostgres(manager.connection);
   const prefix = `INSERT INTO ${table} (${columns.join(', ')}) VALUES `;
   for (let start = 0; start < rows.length; ) {
     const chunk = rows.slice(start, start + statementRows(rows.length - start));
     start += chunk.length;
-    const parameters: unknown[] = [];
-    const tuples = chunk.map((values) => {
-      const placeholders = values.map((value) => {
-        parameters.push(value === undefined ? null : value);
-        return postgres ? `$${parameters.length}` : '?';
-      });
-      return `(${placeholders.join(', ')})`;
-    });
-    await manager.query(`${prefix}${tuples.join(', ')}${suffix ? ` ${suffix}` : ''}`, parameters);
+    const params = new SqlParams(manager.connection);
+    const tuples = chunk.map((values) => `(${params.list(values.map((value) => (value === undefined ? null : value)))})`);
+    await manager.query(`${prefix}${tuples.join(', ')}${suffix ? ` ${suffix}` : ''}`, params.values);
   }
 }
 
@@ -52,12 +45,11 @@ export async function insertRows<T extends ObjectLiteral>(manager: EntityManager
   const driver = manager.connection.driver;
   // Generated keys (autoincrement ids) are left to the database.
   const columns = metadata.columns.filter((column) => !column.isGenerated);
-  const table = metadata.tablePath.split('.').map((part) => driver.escape(part)).join('.');
   const values = rows.map((row) =>
     columns.map((column) => {
       const raw = (row as Record<string, unknown>)[column.propertyName];
       return column.transformer && !Array.isArray(column.transformer) ? column.transformer.to(raw) : raw;
     }),
   );
-  await insertValues(manager, table, columns.map((column) => driver.escape(column.databaseName)), values);
+  await insertValues(manager, quotedTable(manager.connection, target), columns.map((column) => driver.escape(column.databaseName)), values);
 }

@@ -1,6 +1,5 @@
 import { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
-import { SqlParams } from './sql-params';
-import { isPostgres } from './data-source';
+import { quotedTable, SqlParams } from './sql-params';
 
 /**
  * `SELECT` of whole entities, without TypeORM's per-call query building and
@@ -18,10 +17,10 @@ export async function selectRows<T extends ObjectLiteral>(
 ): Promise<T[]> {
   const metadata = manager.connection.getMetadata(target);
   const driver = manager.connection.driver;
-  const params = new SqlParams(isPostgres(manager.connection));
+  const params = new SqlParams(manager.connection);
   const sql =
     `SELECT ${metadata.columns.map((column) => `${driver.escape(column.databaseName)} AS ${driver.escape(column.propertyName)}`).join(', ')} ` +
-    `FROM ${driver.escape(metadata.tablePath)} WHERE ${where(params)}${limit === undefined ? '' : ` LIMIT ${Math.floor(limit)}`}`;
+    `FROM ${quotedTable(manager.connection, target)} WHERE ${where(params)}${limit === undefined ? '' : ` LIMIT ${Math.floor(limit)}`}`;
   const rows = (await manager.query(sql, params.values)) as Array<Record<string, unknown>>;
   return rows.map((row) => {
     const entity = metadata.create() as Record<string, unknown>;

@@ -1,8 +1,14 @@
-/** SQL parameter placeholders for the driver: `$n` on PostgreSQL, `?` on SQLite, with the values in order. */
+import { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
+import { isPostgres } from './data-source';
+
+/** SQL parameter placeholders for the store's driver: `$n` on PostgreSQL, `?` on SQLite, with the values in order. */
 export class SqlParams {
   readonly values: unknown[] = [];
+  private readonly postgres: boolean;
 
-  constructor(private readonly postgres: boolean) {}
+  constructor(dataSource: DataSource) {
+    this.postgres = isPostgres(dataSource);
+  }
 
   add(value: unknown): string {
     this.values.push(value);
@@ -23,4 +29,13 @@ export class SqlParams {
     while (size < values.length) size *= 2;
     return this.list([...values, ...Array<unknown>(size - values.length).fill(values[values.length - 1])]);
   }
+}
+
+/** An entity's table name as SQL: prefixed, quoted for the driver (each part of a schema-qualified path). */
+export function quotedTable<T extends ObjectLiteral>(dataSource: DataSource, target: EntityTarget<T>): string {
+  return dataSource
+    .getMetadata(target)
+    .tablePath.split('.')
+    .map((part) => dataSource.driver.escape(part))
+    .join('.');
 }

@@ -12,7 +12,7 @@ import {
   TopUsersRow,
 } from '@keymint/contracts';
 import { errorBody } from '@keymint/http-kit';
-import { Database, SqlParams, isPostgres } from '@keymint/persistence';
+import { Database, SqlParams } from '@keymint/persistence';
 import { floorTo, Resolution, RESOLUTION_MS } from '../ingestion/aggregate';
 import { ISSUANCE_TABLES, TABLES, USER_ACTIVITY_TABLES } from '../storage/analytics.entities';
 import { table, toNumber } from '../storage/sql';
@@ -48,7 +48,7 @@ export class StatisticsService {
         minted[grantType] += toNumber(row.minted);
         served[grantType] += toNumber(row.served);
       });
-      const params = new SqlParams(isPostgres(manager.connection));
+      const params = new SqlParams(manager.connection);
       const [users] = await manager.query(`SELECT COUNT(*) AS "pairs" FROM (${userPairs(manager, range, params)}) pairs`, params.values);
       const totalMinted = Object.values(minted).reduce((sum, value) => sum + value, 0);
       const totalServed = Object.values(served).reduce((sum, value) => sum + value, 0);
@@ -80,9 +80,9 @@ export class StatisticsService {
           `FROM ${table(manager, ISSUANCE_TABLES[filter.granularity])} WHERE ${conditions.join(' AND ')} GROUP BY "bucket", "grantType"`
         );
       };
-      const counting = new SqlParams(isPostgres(manager.connection));
+      const counting = new SqlParams(manager.connection);
       const [total] = await manager.query(`SELECT COUNT(*) AS "points" FROM (${grouped(counting)}) points`, counting.values);
-      const params = new SqlParams(isPostgres(manager.connection));
+      const params = new SqlParams(manager.connection);
       const rows: Array<Record<string, unknown>> = await manager.query(
         `${grouped(params)} ORDER BY "bucket", "grantType" LIMIT ${params.add(page.limit)} OFFSET ${params.add(page.offset)}`,
         params.values,
@@ -106,7 +106,7 @@ export class StatisticsService {
   async registeredUsers(range: TimeRange, page: Page): Promise<ListOf<RegisteredUsersRow>> {
     const rows = await this.read(async (manager) => {
       const active = await this.issuanceByApplication(manager, range, () => undefined);
-      const params = new SqlParams(isPostgres(manager.connection));
+      const params = new SqlParams(manager.connection);
       const userCounts: Array<Record<string, unknown>> = await manager.query(
         `SELECT "applicationId", COUNT(*) AS "users" FROM (${userPairs(manager, range, params)}) pairs GROUP BY "applicationId"`,
         params.values,
@@ -140,19 +140,18 @@ export class StatisticsService {
 
   async applicationUsers(applicationId: string, page: Page): Promise<ListOf<ApplicationUserRow>> {
     return this.read(async (manager) => {
-      const postgres = isPostgres(manager.connection);
-      const lookup = new SqlParams(postgres);
+      const lookup = new SqlParams(manager.connection);
       const [application] = await manager.query(
         `SELECT "applicationId" FROM ${table(manager, TABLES.applications)} WHERE "applicationId" = ${lookup.add(applicationId)}`,
         lookup.values,
       );
       if (!application) throw new NotFoundException(errorBody('wso2', 404, `No statistics for application '${applicationId}'.`));
-      const counting = new SqlParams(postgres);
+      const counting = new SqlParams(manager.connection);
       const [total] = await manager.query(
         `SELECT COUNT(*) AS "users" FROM ${table(manager, TABLES.applicationUsers)} WHERE "applicationId" = ${counting.add(applicationId)}`,
         counting.values,
       );
-      const params = new SqlParams(postgres);
+      const params = new SqlParams(manager.connection);
       const rows: Array<Record<string, unknown>> = await manager.query(
         `SELECT "username", "tokenCount", "firstSeen", "lastSeen" FROM ${table(manager, TABLES.applicationUsers)} ` +
           `WHERE "applicationId" = ${params.add(applicationId)} ORDER BY "tokenCount" DESC, "username" ASC ` +
@@ -174,7 +173,7 @@ export class StatisticsService {
   /** The `limit` users with the most tokens of each application (all time), applications by those users' tokens. */
   async topUsers(limit: number): Promise<ListOf<TopUsersRow>> {
     return this.read(async (manager) => {
-      const params = new SqlParams(isPostgres(manager.connection));
+      const params = new SqlParams(manager.connection);
       const rows: Array<Record<string, unknown>> = await manager.query(
         `SELECT ranked."applicationId", ranked."username", ranked."tokenCount", apps."name" FROM (` +
           `SELECT "applicationId", "username", "tokenCount", ROW_NUMBER() OVER (PARTITION BY "applicationId" ORDER BY "tokenCount" DESC, "username" ASC) AS "position" ` +
@@ -210,7 +209,7 @@ export class StatisticsService {
   ): Promise<Set<string>> {
     const applications = new Set<string>();
     for (const span of coverRange(range.from, range.to)) {
-      const params = new SqlParams(isPostgres(manager.connection));
+      const params = new SqlParams(manager.connection);
       const rows: Array<Record<string, unknown>> = await manager.query(
         `SELECT "applicationId", "grantType", SUM("minted") AS "minted", SUM("served") AS "served" FROM ${table(manager, ISSUANCE_TABLES[span.resolution])} ` +
           `WHERE "bucket" >= ${params.add(span.start)} AND "bucket" < ${params.add(span.end)} GROUP BY "applicationId", "grantType"`,

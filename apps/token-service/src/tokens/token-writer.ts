@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { TokenRevocationReason } from '@keymint/contracts';
 import { OutboxEntry, outboxEntry } from '@keymint/messaging';
-import { BatchWriter, Database, insertRows, isPostgres, selectRows, SqlParams } from '@keymint/persistence';
+import { BatchWriter, Database, insertRows, quotedTable, selectRows, SqlParams } from '@keymint/persistence';
 import { TokenRecord } from './token.entity';
 
 /** One token response's writes: its rows and events, committed together. */
@@ -71,10 +71,10 @@ export class TokenWriter {
 export async function revokeRows(manager: EntityManager, rows: TokenRecord[], reason: TokenRevocationReason | 'rotated'): Promise<void> {
   const now = Date.now();
   const ids = rows.map((row) => row.id);
-  const table = manager.connection.driver.escape(manager.connection.getMetadata(TokenRecord).tablePath);
+  const table = quotedTable(manager.connection, TokenRecord);
   for (let start = 0; start < ids.length; start += 512) {
     // Plain SQL: TypeORM writes numbers into the statement text, so each call compiled a new statement.
-    const params = new SqlParams(isPostgres(manager.connection));
+    const params = new SqlParams(manager.connection);
     await manager.query(
       `UPDATE ${table} SET "revokedAt" = ${params.add(now)}, "revokeReason" = ${params.add(reason)}, "encryptedToken" = NULL ` +
         `WHERE "id" IN (${params.inList(ids.slice(start, start + 512))}) AND "revokedAt" IS NULL`,
