@@ -3,7 +3,7 @@ import { AckPolicy, Consumer, DeliverPolicy, JsMsg, nanos } from 'nats';
 import { Gauge } from 'prom-client';
 import { EntityManager } from 'typeorm';
 import { isEventSubject, ReceivedEvent, StreamDefinition } from '@keymint/contracts';
-import { Database, insertRows, selectRows } from '@keymint/persistence';
+import { Database, IN_LIST_MAX, insertRows, selectRows } from '@keymint/persistence';
 import { NatsClient } from './nats-client';
 import { ConsumedEvent, ParkedEvent } from './messaging.entities';
 
@@ -174,9 +174,9 @@ export class DurableConsumer {
     if (events.length === 0) return [];
     const ids = [...new Set(events.map((event) => event.event.eventId))];
     const seen = new Set<string>();
-    for (let start = 0; start < ids.length; start += 512) {
+    for (let start = 0; start < ids.length; start += IN_LIST_MAX) {
       // An IN list of a few sizes: one compiled statement per size instead of one per batch length.
-      const chunk = ids.slice(start, start + 512);
+      const chunk = ids.slice(start, start + IN_LIST_MAX);
       for (const row of await selectRows(manager, ConsumedEvent, (params) => `"eventId" IN (${params.inList(chunk)})`)) seen.add(row.eventId);
     }
     const fresh: ReceivedEvent[] = [];

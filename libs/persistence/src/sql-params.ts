@@ -1,6 +1,9 @@
 import { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
 import { isPostgres } from './data-source';
 
+/** Longest `IN` list to pass to `inList`: callers split longer ones (a power of two, so it is never padded further). */
+export const IN_LIST_MAX = 512;
+
 /** SQL parameter placeholders for the store's driver: `$n` on PostgreSQL, `?` on SQLite, with the values in order. */
 export class SqlParams {
   readonly values: unknown[] = [];

@@ -139,13 +139,12 @@ export class WalCheckpointer {
     if (!this.running) return false;
     const id = ++this.catchUpId;
     const progress = await new Promise<CheckpointProgress | null>((resolve) => {
-      const timer = setTimeout(() => finish(null), CATCH_UP_TIMEOUT_MS);
-      const self = this;
-      function finish(result: CheckpointProgress | null) {
+      const finish = (result: CheckpointProgress | null) => {
         clearTimeout(timer);
-        self.caughtUp = undefined;
+        this.caughtUp = undefined;
         resolve(result);
-      }
+      };
+      const timer = setTimeout(() => finish(null), CATCH_UP_TIMEOUT_MS);
       this.caughtUp = { id, finish };
       this.worker.postMessage({ type: 'catch-up', id });
     });

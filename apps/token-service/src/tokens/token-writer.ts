@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { TokenRevocationReason } from '@keymint/contracts';
 import { OutboxEntry, outboxEntry } from '@keymint/messaging';
-import { BatchWriter, Database, insertRows, quotedTable, selectRows, SqlParams } from '@keymint/persistence';
+import { BatchWriter, Database, IN_LIST_MAX, insertRows, quotedTable, selectRows, SqlParams } from '@keymint/persistence';
 import { TokenRecord } from './token.entity';
 
 /** One token response's writes: its rows and events, committed together. */
@@ -47,8 +47,8 @@ export class TokenWriter {
     if (latest.size === 0) return [];
     const stored: TokenRecord[] = [];
     const reuseKeys = [...latest.keys()];
-    for (let start = 0; start < reuseKeys.length; start += 512) {
-      const keys = reuseKeys.slice(start, start + 512);
+    for (let start = 0; start < reuseKeys.length; start += IN_LIST_MAX) {
+      const keys = reuseKeys.slice(start, start + IN_LIST_MAX);
       // Both terms name the partial reuse-key index's condition, so the lookup uses it.
       stored.push(...(await selectRows(manager, TokenRecord, (params) => `"reuseKey" IN (${params.inList(keys)}) AND "revokedAt" IS NULL`)));
     }
@@ -72,12 +72,12 @@ export async function revokeRows(manager: EntityManager, rows: TokenRecord[], re
   const now = Date.now();
   const ids = rows.map((row) => row.id);
   const table = quotedTable(manager.connection, TokenRecord);
-  for (let start = 0; start < ids.length; start += 512) {
+  for (let start = 0; start < ids.length; start += IN_LIST_MAX) {
     // Plain SQL: TypeORM writes numbers into the statement text, so each call compiled a new statement.
     const params = new SqlParams(manager.connection);
     await manager.query(
       `UPDATE ${table} SET "revokedAt" = ${params.add(now)}, "revokeReason" = ${params.add(reason)}, "encryptedToken" = NULL ` +
-        `WHERE "id" IN (${params.inList(ids.slice(start, start + 512))}) AND "revokedAt" IS NULL`,
+        `WHERE "id" IN (${params.inList(ids.slice(start, start + IN_LIST_MAX))}) AND "revokedAt" IS NULL`,
       params.values,
     );
   }
