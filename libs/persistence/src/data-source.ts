@@ -50,8 +50,8 @@ export async function openDataSource(settings: DataSourceSettings): Promise<Data
   if (!isPostgres(dataSource)) {
     // WAL + synchronous=NORMAL: a commit survives a process crash. (The driver's `timeout` is the busy timeout.)
     await dataSource.query('PRAGMA synchronous = NORMAL');
-    // 32 MiB of page cache instead of 2 MiB: with a million tokens the token-hash index alone is ~75 MB
-    // and every new token lands on a random leaf of it; a miss is a read system call on the event loop.
+    // 32 MiB of page cache instead of 2 MiB: with a million tokens the token table's indexes are tens of MB,
+    // and a page missing from the cache is a read system call on the event loop.
     await dataSource.query('PRAGMA cache_size = -32768');
   }
   await dataSource.runMigrations({ transaction: 'each' });

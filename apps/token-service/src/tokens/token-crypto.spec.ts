@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JwtAlgorithm, JwtSigner } from './jwt-signer';
 import { TokenCipher } from './token-cipher';
-import { opaqueToken } from './token-hash';
+import { timeOrderedUuid } from '@keymint/persistence';
+import { matchesTokenHash, opaqueToken, presentedTokenId, tokenHash } from './token-hash';
 
 describe('TokenCipher (AES-256-GCM)', () => {
   let dir: string;
@@ -147,11 +148,32 @@ describe('JwtSigner', () => {
   });
 });
 
-describe('opaqueToken', () => {
-  it('gives 256-bit base64url tokens, all different across refills of the random pool', () => {
-    const tokens = Array.from({ length: 1000 }, () => opaqueToken());
+describe('opaque tokens', () => {
+  it('are 43 base64url characters that carry their row id, all different across refills of the random pool', () => {
+    const ids = Array.from({ length: 1000 }, () => timeOrderedUuid());
+    const tokens = ids.map((id) => opaqueToken(id));
     for (const token of tokens) expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(new Set(tokens).size).toBe(tokens.length);
-    expect(Buffer.from(tokens[0], 'base64url')).toHaveLength(32);
+    expect(tokens.map((token) => presentedTokenId(token))).toEqual(ids);
+    // The same id twice still gives two tokens: the last 16 bytes are random.
+    expect(opaqueToken(ids[0])).not.toBe(tokens[0]);
+  });
+
+  it('name no id when they are not of that shape, and a JWT names its jti', () => {
+    const jti = timeOrderedUuid();
+    const jwt = (payload: object) => `eyJhbGciOiJFUzI1NiJ9.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.c2ln`;
+    expect(presentedTokenId(jwt({ jti }))).toBe(jti);
+    expect(presentedTokenId(jwt({ jti: 'not-a-uuid' }))).toBeNull();
+    expect(presentedTokenId('a.%%%.c')).toBeNull();
+    // 32 bytes whose first 16 are not a version-7 UUID: an opaque token from before ids were carried.
+    expect(presentedTokenId(Buffer.alloc(32, 0xff).toString('base64url'))).toBeNull();
+    expect(presentedTokenId('short')).toBeNull();
+  });
+
+  it('match their stored hash only when every character is the same', () => {
+    const token = opaqueToken(timeOrderedUuid());
+    expect(matchesTokenHash(token, tokenHash(token))).toBe(true);
+    expect(matchesTokenHash(`${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`, tokenHash(token))).toBe(false);
+    expect(matchesTokenHash(token, 'not hex')).toBe(false);
   });
 });

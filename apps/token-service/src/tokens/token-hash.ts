@@ -1,25 +1,69 @@
-import { createHash, randomFillSync } from 'node:crypto';
+import { createHash, randomFillSync, timingSafeEqual } from 'node:crypto';
 
 /** What is stored instead of a token (DESIGN §3.5). */
 export function tokenHash(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
-const TOKEN_BYTES = 32;
-// One CSPRNG call fills 128 tokens' worth (as node's randomUUID does): a
-// randomBytes(32) per token cost ~2.8 µs here, a slice of the pool ~0.1 µs.
-const randomPool = Buffer.alloc(TOKEN_BYTES * 128);
+/** Whether a presented token is the one a stored hash was made from, in constant time. */
+export function matchesTokenHash(token: string, storedHash: string): boolean {
+  const stored = Buffer.from(storedHash, 'hex');
+  const presented = createHash('sha256').update(token, 'utf8').digest();
+  return stored.length === presented.length && timingSafeEqual(stored, presented);
+}
+
+const ID_BYTES = 16;
+const RANDOM_BYTES = 16;
+// One CSPRNG call fills 256 tokens' worth (as node's randomUUID does): a
+// randomBytes() per token cost ~2.8 µs here, a slice of the pool ~0.1 µs.
+const randomPool = Buffer.alloc(RANDOM_BYTES * 256);
 let poolOffset = randomPool.length;
 
-/** 256 random bits, base64url: opaque access tokens and every refresh token. */
-export function opaqueToken(): string {
+/**
+ * An opaque access or refresh token: the 16 bytes of its row id (a
+ * time-ordered UUID) then 128 random bits, base64url (43 characters). The
+ * store finds a presented token by the id it carries and then compares the
+ * token's SHA-256 with the stored one, so no index over random hashes is
+ * written: that index cost half of each group commit and grew with the store
+ * (docs/decisions.md). With the UUID's own 74 random bits a token holds 202
+ * unpredictable bits (RFC 6749 §10.10 asks for at least 128).
+ */
+export function opaqueToken(tokenId: string): string {
   if (poolOffset === randomPool.length) {
     randomFillSync(randomPool);
     poolOffset = 0;
   }
-  const token = randomPool.toString('base64url', poolOffset, poolOffset + TOKEN_BYTES);
+  const bytes = Buffer.allocUnsafe(ID_BYTES + RANDOM_BYTES);
+  bytes.write(tokenId.replace(/-/g, ''), 0, ID_BYTES, 'hex');
+  randomPool.copy(bytes, ID_BYTES, poolOffset, poolOffset + RANDOM_BYTES);
   // Only bytes of tokens not yet issued stay in the pool.
-  randomPool.fill(0, poolOffset, poolOffset + TOKEN_BYTES);
-  poolOffset += TOKEN_BYTES;
-  return token;
+  randomPool.fill(0, poolOffset, poolOffset + RANDOM_BYTES);
+  poolOffset += RANDOM_BYTES;
+  return bytes.toString('base64url');
+}
+
+const OPAQUE_TOKEN = /^[A-Za-z0-9_-]{43}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * The row id a presented token names: the id an opaque token starts with, or a
+ * JWT's `jti`. Null when it names none (garbage, or an opaque token issued
+ * before tokens carried their id: those are found by hash, TokenStore.find).
+ * The id is only where to look: the caller still compares the token's hash.
+ */
+export function presentedTokenId(token: string): string | null {
+  if (OPAQUE_TOKEN.test(token)) {
+    const hex = Buffer.from(token, 'base64url').toString('hex', 0, ID_BYTES);
+    // Version 7 and the RFC 9562 variant, as timeOrderedUuid makes them.
+    if (hex[12] !== '7' || !'89ab'.includes(hex[16])) return null;
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  }
+  const parts = token.split('.');
+  if (parts.length !== 3) return null;
+  try {
+    const { jti } = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as { jti?: unknown };
+    return typeof jti === 'string' && UUID.test(jti) ? jti : null;
+  } catch {
+    return null;
+  }
 }

@@ -194,7 +194,7 @@ export class TokenIssuer {
     const expiresAt = issuedAt + request.lifetimeSeconds * 1000;
     const tokenId = timeOrderedUuid(issuedAt);
     const scope = request.scopes.join(' ');
-    const accessToken = client.tokenType === 'OAUTH' ? opaqueToken() : await this.signJwt(request, tokenId, issuedAt, expiresAt, scope);
+    const accessToken = client.tokenType === 'OAUTH' ? opaqueToken(tokenId) : await this.signJwt(request, tokenId, issuedAt, expiresAt, scope);
     const rows: TokenRecord[] = [
       this.tokenRow(request, {
         id: tokenId,
@@ -208,10 +208,11 @@ export class TokenIssuer {
     ];
     const response: TokenResponse = { access_token: accessToken, scope, token_type: 'Bearer', expires_in: request.lifetimeSeconds };
     if (request.refresh) {
-      const refreshToken = opaqueToken();
+      const refreshTokenId = timeOrderedUuid(issuedAt);
+      const refreshToken = opaqueToken(refreshTokenId);
       rows.push(
         this.tokenRow(request, {
-          id: timeOrderedUuid(issuedAt),
+          id: refreshTokenId,
           tokenHash: tokenHash(refreshToken),
           kind: 'refresh',
           issuedAt,

@@ -2,10 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager, IsNull } from 'typeorm';
 import { TokenRevocationReason } from '@keymint/contracts';
 import { outboxEntry, OutboxEntry } from '@keymint/messaging';
-import { Database, selectRows } from '@keymint/persistence';
+import { Database, quotedTable, selectRows } from '@keymint/persistence';
 import { TokenIssuer } from './token-issuer';
-import { TokenRecord } from './token.entity';
-import { tokenHash } from './token-hash';
+import { LegacyTokenHash, TokenRecord } from './token.entity';
+import { matchesTokenHash, presentedTokenId, tokenHash } from './token-hash';
 import { revokeRows } from './token-writer';
 
 /** Reads and revocations of stored tokens; every revocation records tokens.revoked.v1 in the same transaction. */
@@ -16,14 +16,21 @@ export class TokenStore {
     @Inject(TokenIssuer) private readonly issuer: TokenIssuer,
   ) {}
 
-  /** The stored row of a presented token (found by its hash), or null. */
+  /** The stored row of a presented token (found by the id it carries, then its hash compared), or null. */
   async find(token: string): Promise<TokenRecord | null> {
     if (token.length === 0 || token.length > 8192) return null;
+    const id = presentedTokenId(token);
     // Through consistentRead: on SQLite's one shared connection a plain read would see a revocation that is
     // not committed yet (and may still roll back) while the in-memory reuse index has not caught up with it.
-    const hash = tokenHash(token);
-    const [row] = await this.database.consistentRead((manager) => selectRows(manager, TokenRecord, (params) => `"tokenHash" = ${params.add(hash)}`, 1));
-    return row ?? null;
+    const [row] = await this.database.consistentRead(async (manager) => {
+      const byId = id === null ? [] : await selectRows(manager, TokenRecord, (params) => `"id" = ${params.add(id)}`, 1);
+      if (byId.length > 0) return byId;
+      // An opaque token from before tokens carried their id (migration 1700000000002).
+      const legacy = quotedTable(manager.connection, LegacyTokenHash);
+      const hash = tokenHash(token);
+      return selectRows(manager, TokenRecord, (params) => `"id" IN (SELECT "tokenId" FROM ${legacy} WHERE "tokenHash" = ${params.add(hash)})`, 1);
+    });
+    return row && matchesTokenHash(token, row.tokenHash) ? row : null;
   }
 
   /** RFC 7009 revocation of one token (and, for a refresh token, its whole family). */

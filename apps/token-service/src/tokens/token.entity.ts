@@ -14,7 +14,7 @@ export class TokenRecord {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;
 
-  @Index({ unique: true })
+  /** SHA-256 (hex) of the token, compared once the row is found by the id the token carries (token-hash.ts). */
   @Column({ type: 'varchar', length: 64 })
   tokenHash: string;
 
@@ -70,4 +70,18 @@ export class TokenRecord {
   /** AES-256-GCM of a reusable token (iv.tag.ciphertext, base64url). */
   @Column({ type: 'text', nullable: true })
   encryptedToken: string | null;
+}
+
+/**
+ * The hash of an opaque token issued before tokens carried their row id
+ * (migration 1700000000002), and that row's id: the only way such a token is
+ * found. Filled once by that migration, never written since.
+ */
+@Entity('legacy_token_hashes')
+export class LegacyTokenHash {
+  @PrimaryColumn({ type: 'varchar', length: 64 })
+  tokenHash: string;
+
+  @Column({ type: 'varchar', length: 36 })
+  tokenId: string;
 }

@@ -1,0 +1,107 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Database, insertRows, openDataSource, timeOrderedUuid } from '@keymint/persistence';
+import { TokenIssuer } from '../src/tokens/token-issuer';
+import { opaqueToken } from '../src/tokens/token-hash';
+import { TokenRecord } from '../src/tokens/token.entity';
+import { TOKEN_STORE_ENTITIES, TOKEN_STORE_MIGRATIONS } from '../src/tokens/token-store.schema';
+import { TokenStore } from '../src/tokens/token-store';
+import { createTestDatabase, postgresAdminUrl } from '../../../test/support/postgres';
+
+const sha256 = (token: string) => createHash('sha256').update(token).digest('hex');
+
+function tokenRow(id: string, token: string, expiresAt = Date.now() + 3_600_000): TokenRecord {
+  const row = new TokenRecord();
+  Object.assign(row, {
+    id,
+    tokenHash: sha256(token),
+    kind: 'access',
+    consumerKey: 'lookup-key',
+    applicationId: 'lookup-app',
+    keyType: 'PRODUCTION',
+    username: null,
+    scopes: 'default',
+    grantType: 'client_credentials',
+    tokenType: 'OAUTH',
+    familyId: null,
+    issuedAt: Date.now(),
+    expiresAt,
+    revokedAt: null,
+    revokeReason: null,
+    reuseKey: null,
+    encryptedToken: null,
+  });
+  return row;
+}
+
+/** A JWT-shaped string naming `jti` (the store never checks signatures: the hash comparison decides). */
+const jwtNaming = (jti: string, signature: string) =>
+  [{ alg: 'ES256', typ: 'at+jwt' }, { jti, sub: 'lookup-key' }].map((part) => Buffer.from(JSON.stringify(part)).toString('base64url')).join('.') + `.${signature}`;
+
+/**
+ * How a presented token is found (TokenStore.find): by the row id it carries
+ * (an opaque token's first 16 bytes, a JWT's jti) and then its SHA-256
+ * compared; opaque tokens issued before tokens carried their id are still
+ * found after the upgrade. On SQLite, and on PostgreSQL when it is reachable.
+ */
+describe.each([['SQLite'], ['PostgreSQL']])('token lookup on %s', (store) => {
+  let dir: string;
+  let dbUrl: string | undefined;
+  let dropDatabase: (() => Promise<void>) | undefined;
+  const open = async (migrations: typeof TOKEN_STORE_MIGRATIONS) =>
+    new Database(await openDataSource({ service: 'token', dataDir: dir, dbUrl, entities: TOKEN_STORE_ENTITIES, migrations }));
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'keymint-lookup-'));
+    if (store === 'PostgreSQL') {
+      const adminUrl = await postgresAdminUrl();
+      if (!adminUrl) return;
+      const database = await createTestDatabase(adminUrl);
+      dbUrl = database.url;
+      dropDatabase = database.drop;
+    }
+  });
+  afterAll(async () => {
+    await dropDatabase?.();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('finds tokens by the id they carry, old opaque tokens by their hash, and nothing for a wrong token', async () => {
+    if (store === 'PostgreSQL' && !dbUrl) return;
+    // A store as the previous release left it: one live and one expired opaque token without an id inside.
+    const before = await open(TOKEN_STORE_MIGRATIONS.slice(0, 2));
+    const legacyToken = randomBytes(32).toString('base64url');
+    const expiredLegacyToken = randomBytes(32).toString('base64url');
+    const legacyId = timeOrderedUuid();
+    await before.transaction((manager) =>
+      insertRows(manager, TokenRecord, [tokenRow(legacyId, legacyToken), tokenRow(timeOrderedUuid(), expiredLegacyToken, Date.now() - 1000)]),
+    );
+    await before.close();
+
+    const database = await open(TOKEN_STORE_MIGRATIONS);
+    try {
+      const tokens = new TokenStore(database, {} as TokenIssuer);
+      const opaqueId = timeOrderedUuid();
+      const opaque = opaqueToken(opaqueId);
+      const jwtId = timeOrderedUuid();
+      const jwt = jwtNaming(jwtId, 'c2lnbmF0dXJl');
+      await database.transaction((manager) => insertRows(manager, TokenRecord, [tokenRow(opaqueId, opaque), tokenRow(jwtId, jwt)]));
+
+      expect((await tokens.find(opaque))?.id).toBe(opaqueId);
+      expect((await tokens.find(jwt))?.id).toBe(jwtId);
+      expect((await tokens.find(legacyToken))?.id).toBe(legacyId);
+
+      // The id alone finds nothing: same id, other random part; same jti, other signature.
+      expect(await tokens.find(opaqueToken(opaqueId))).toBeNull();
+      expect(await tokens.find(jwtNaming(jwtId, 'b3RoZXI'))).toBeNull();
+      expect(await tokens.find(expiredLegacyToken)).toBeNull();
+      for (const garbage of ['x', 'a.b.c', `${opaque}x`, randomBytes(32).toString('base64url'), 'é'.repeat(43)]) {
+        expect(await tokens.find(garbage)).toBeNull();
+      }
+    } finally {
+      await database.close();
+    }
+  });
+});
