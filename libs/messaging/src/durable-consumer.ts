@@ -1,10 +1,10 @@
 import { Logger } from '@nestjs/common';
-import { AckPolicy, Consumer, ConsumerConfig, DeliverPolicy, JsMsg, nanos } from 'nats';
+import { AckPolicy, Consumer, DeliverPolicy, JsMsg, nanos } from 'nats';
 import { Gauge } from 'prom-client';
 import { EntityManager } from 'typeorm';
 import { isEventSubject, ReceivedEvent, StreamDefinition } from '@keymint/contracts';
 import { Database, IN_LIST_MAX, insertRows, selectRows } from '@keymint/persistence';
-import { isNotFound, NatsClient } from './nats-client';
+import { NatsClient } from './nats-client';
 import { ConsumedEvent, ParkedEvent } from './messaging.entities';
 
 const consumerLag = new Gauge({
@@ -33,8 +33,6 @@ export interface DurableConsumerOptions {
   /** Durable name; replicas of a service share it and split the work. */
   durable: string;
   batchSize?: number;
-  /** Only the stream's messages on these subjects (one NATS subject filter): the others are never delivered. */
-  filterSubject?: string;
 }
 
 /**
@@ -71,35 +69,13 @@ export class DurableConsumer {
 
   private async ensureConsumer(): Promise<void> {
     const manager = await this.nats.manager();
-    const { stream, durable, filterSubject } = this.options;
-    const config: Partial<ConsumerConfig> = {
-      durable_name: durable,
+    await manager.consumers.add(this.options.stream.name, {
+      durable_name: this.options.durable,
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
       ack_wait: nanos(30_000),
       max_ack_pending: 20_000,
-      ...(filterSubject ? { filter_subject: filterSubject } : {}),
-    };
-    const existing = await manager.consumers.info(stream.name, durable).catch((error: unknown) => {
-      if (isNotFound(error)) return undefined;
-      throw error;
     });
-    if (!existing) {
-      await manager.consumers.add(stream.name, config);
-      return;
-    }
-    if ((existing.config.filter_subject ?? '') === (filterSubject ?? '')) {
-      // Brings the editable settings up to date; where it starts is the consumer's own and cannot change.
-      await manager.consumers.add(stream.name, { ...config, deliver_policy: existing.config.deliver_policy, opt_start_seq: existing.config.opt_start_seq });
-      return;
-    }
-    // Another filter: nats-server 2.9 accepts it on the existing consumer but then skips to the end of the
-    // stream (measured: the unacknowledged messages were never delivered). So the consumer is made anew,
-    // from the first message it has not acknowledged; what it had delivered without an ack comes again,
-    // and the consumed-events table skips what was already applied.
-    await manager.consumers.delete(stream.name, durable);
-    await manager.consumers.add(stream.name, { ...config, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: existing.ack_floor.stream_seq + 1 });
-    this.logger.log(`re-created consumer ${durable} with filter ${filterSubject ?? '(none)'} from stream sequence ${existing.ack_floor.stream_seq + 1}`);
   }
 
   private async run(): Promise<void> {

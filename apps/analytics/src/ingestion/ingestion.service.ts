@@ -6,10 +6,7 @@ import { applyEvents } from './rollup-writer';
 
 /**
  * The two durable consumers. Replicas share the durable names and split the
- * work; a restarted service resumes where the durable consumer stopped. The
- * token consumer takes only `tokens.issued.>`: no statistic uses revocations,
- * and with TOKEN_RENEW_PER_REQUEST every token revokes its predecessor, so
- * receiving them doubled the messages JetStream delivered and analytics acked.
+ * work; a restarted service resumes where the durable consumer stopped.
  */
 @Injectable()
 export class IngestionService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -17,7 +14,7 @@ export class IngestionService implements OnApplicationBootstrap, OnModuleDestroy
 
   constructor(@Inject(NatsClient) nats: NatsClient, @Inject(Database) database: Database) {
     this.consumers = [
-      new DurableConsumer(nats, database, { stream: TOKENS_STREAM, durable: 'analytics-tokens', batchSize: 1000, filterSubject: 'tokens.issued.>' }, applyEvents),
+      new DurableConsumer(nats, database, { stream: TOKENS_STREAM, durable: 'analytics-tokens', batchSize: 1000 }, applyEvents),
       new DurableConsumer(nats, database, { stream: REGISTRY_STREAM, durable: 'analytics-registry', batchSize: 500 }, applyEvents),
     ];
   }
