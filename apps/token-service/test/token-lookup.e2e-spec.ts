@@ -12,12 +12,12 @@ import { createTestDatabase, postgresAdminUrl } from '../../../test/support/post
 
 const sha256 = (token: string) => createHash('sha256').update(token).digest('hex');
 
-function tokenRow(id: string, token: string, expiresAt = Date.now() + 3_600_000): TokenRecord {
+function tokenRow(id: string, token: string, expiresAt = Date.now() + 3_600_000, kind: 'access' | 'refresh' = 'access'): TokenRecord {
   const row = new TokenRecord();
   Object.assign(row, {
     id,
     tokenHash: sha256(token),
-    kind: 'access',
+    kind,
     consumerKey: 'lookup-key',
     applicationId: 'lookup-app',
     keyType: 'PRODUCTION',
@@ -70,13 +70,20 @@ describe.each([['SQLite'], ['PostgreSQL']])('token lookup on %s', (store) => {
 
   it('finds tokens by the id they carry, old opaque tokens by their hash, and nothing for a wrong token', async () => {
     if (store === 'PostgreSQL' && !dbUrl) return;
-    // A store as the previous release left it: one live and one expired opaque token without an id inside.
+    // A store as the previous release left it: opaque tokens without an id inside, one live access token, one
+    // expired access token, one expired refresh token (presented again after rotation, it must still be found).
     const before = await open(TOKEN_STORE_MIGRATIONS.slice(0, 2));
     const legacyToken = randomBytes(32).toString('base64url');
     const expiredLegacyToken = randomBytes(32).toString('base64url');
+    const expiredLegacyRefresh = randomBytes(32).toString('base64url');
     const legacyId = timeOrderedUuid();
+    const legacyRefreshId = timeOrderedUuid();
     await before.transaction((manager) =>
-      insertRows(manager, TokenRecord, [tokenRow(legacyId, legacyToken), tokenRow(timeOrderedUuid(), expiredLegacyToken, Date.now() - 1000)]),
+      insertRows(manager, TokenRecord, [
+        tokenRow(legacyId, legacyToken),
+        tokenRow(timeOrderedUuid(), expiredLegacyToken, Date.now() - 1000),
+        tokenRow(legacyRefreshId, expiredLegacyRefresh, Date.now() - 1000, 'refresh'),
+      ]),
     );
     await before.close();
 
@@ -92,6 +99,7 @@ describe.each([['SQLite'], ['PostgreSQL']])('token lookup on %s', (store) => {
       expect((await tokens.find(opaque))?.id).toBe(opaqueId);
       expect((await tokens.find(jwt))?.id).toBe(jwtId);
       expect((await tokens.find(legacyToken))?.id).toBe(legacyId);
+      expect((await tokens.find(expiredLegacyRefresh))?.id).toBe(legacyRefreshId);
 
       // The id alone finds nothing: same id, other random part; same jti, other signature.
       expect(await tokens.find(opaqueToken(opaqueId))).toBeNull();

@@ -15,7 +15,7 @@ const INACTIVE: IntrospectResponse = { active: false };
 /** Who may introspect: a client (its own tokens only) or an admin (every token). */
 type Introspector = { kind: 'client'; consumerKey: string } | { kind: 'admin' };
 
-/** RFC 7662. JWTs are checked by signature and looked up by hash (so revocation counts). */
+/** RFC 7662. JWTs are checked by signature and looked up in the store (so revocation counts). */
 @Injectable()
 export class IntrospectionService {
   constructor(

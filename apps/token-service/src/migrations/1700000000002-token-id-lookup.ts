@@ -6,7 +6,9 @@ import { createPrefixedTable, dropPrefixedTable, tableName } from '@keymint/pers
  * name it in `jti`), so the unique index over token hashes goes: its entries
  * are random, and writing them cost half of every group commit, more as the
  * store grew. Opaque tokens issued before carry no id; the hashes of those
- * not yet expired move to a small table of their own, where they are still found.
+ * not yet expired, and of every refresh token (presenting a rotated one, even
+ * expired, revokes its family), move to a table of their own, where they are
+ * still found.
  */
 export class TokenIdLookup1700000000002 implements MigrationInterface {
   name = 'TokenIdLookup1700000000002';
@@ -24,7 +26,7 @@ export class TokenIdLookup1700000000002 implements MigrationInterface {
     // Opaque ones only: a JWT names its row in `jti`; every refresh token is opaque.
     const now = queryRunner.connection.options.type === 'postgres' ? '$1' : '?';
     await queryRunner.query(
-      `INSERT INTO "${legacy}" ("tokenHash", "tokenId") SELECT "tokenHash", "id" FROM "${tokens}" WHERE "expiresAt" > ${now} AND ("tokenType" = 'OAUTH' OR "kind" = 'refresh')`,
+      `INSERT INTO "${legacy}" ("tokenHash", "tokenId") SELECT "tokenHash", "id" FROM "${tokens}" WHERE ("tokenType" = 'OAUTH' AND "expiresAt" > ${now}) OR "kind" = 'refresh'`,
       [Date.now()],
     );
     await queryRunner.dropIndex(tokens, `IDX_${tokens}_tokenHash`);

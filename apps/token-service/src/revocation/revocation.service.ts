@@ -5,7 +5,7 @@ import { parseParameters, rejectQueryCredentials } from '../oauth2/request-param
 import { OAuth2HttpRequest } from '../token-endpoint/token-endpoint.service';
 import { TokenStore } from '../tokens/token-store';
 
-/** RFC 7009; token_type_hint is accepted but not needed (one lookup by hash finds either kind). */
+/** RFC 7009; token_type_hint is accepted but not needed (one lookup finds either kind). */
 @Injectable()
 export class RevocationService {
   constructor(

@@ -25,8 +25,10 @@ let poolOffset = randomPool.length;
  * store finds a presented token by the id it carries and then compares the
  * token's SHA-256 with the stored one, so no index over random hashes is
  * written: that index cost half of each group commit and grew with the store
- * (docs/decisions.md). With the UUID's own 74 random bits a token holds 202
- * unpredictable bits (RFC 6749 §10.10 asks for at least 128).
+ * (docs/decisions.md). The 128 random bits are the secret (RFC 6749 §10.10:
+ * a guess succeeds with probability 2^-128 at most); the id is not secret
+ * (events carry it as tokenId), though an outsider must guess its 74 random
+ * bits too.
  */
 export function opaqueToken(tokenId: string): string {
   if (poolOffset === randomPool.length) {
