@@ -135,7 +135,7 @@ describe('checkTargets', () => {
         met: false,
         measured: 'cc-opaque-renew 0.42 s exact, password no match NOT exact, cc-jwt-rs256 0.90 s exact',
       },
-      { target: 'flat with size: with 1,000,000 tokens stored, within 10% of an empty store (cc-opaque-renew-1m vs cc-opaque-renew)', met: null, measured: 'not measured' },
+      { target: 'flat with size: with 1,000,000 tokens stored, within 10% of an empty store (cc-opaque-renew-1m, on its cluster before and after the preload)', met: null, measured: 'not measured' },
       { target: 'token-service RSS under 300 MB with 1,000,000 tokens stored (after cc-opaque-renew-1m)', met: null, measured: 'not measured' },
     ]);
   });
@@ -143,16 +143,17 @@ describe('checkTargets', () => {
   const sizeChecks = (storedRate: number, rssMiB: number) =>
     checkTargets([
       results[0],
-      { id: 'cc-opaque-renew-1m', title: '1m', keymint: load(storedRate, 3, 10), peer: null, analytics: null, tokenServiceRssMiB: rssMiB },
+      // Held against its own empty-store run (16,000), not cc-opaque-renew's 15,234 measured on another cluster.
+      { id: 'cc-opaque-renew-1m', title: '1m', keymint: load(storedRate, 3, 10), peer: null, analytics: null, tokenServiceRssMiB: rssMiB, emptyStore: load(16000, 3, 10) },
     ]).slice(-2);
 
   it('compares the 1,000,000-token store with the empty one (at least 0.9x) and the RSS with 300 MB (decimal)', () => {
-    expect(sizeChecks(14000, 250)).toEqual([
-      expect.objectContaining({ met: true, measured: '14,000 req/s stored vs 15,234 empty (0.92x)' }),
+    expect(sizeChecks(14500, 250)).toEqual([
+      expect.objectContaining({ met: true, measured: '14,500 req/s stored vs 16,000 empty (0.91x)' }),
       expect.objectContaining({ met: true, measured: '250 MiB (262 MB)' }),
     ]);
-    const [flat, memory] = sizeChecks(13500, 290);
-    expect(flat).toEqual(expect.objectContaining({ met: false, measured: '13,500 req/s stored vs 15,234 empty (0.89x)' }));
+    const [flat, memory] = sizeChecks(14000, 290);
+    expect(flat).toEqual(expect.objectContaining({ met: false, measured: '14,000 req/s stored vs 16,000 empty (0.88x)' }));
     // 290 MiB is 304 MB: over the limit although the MiB figure is below 300.
     expect(memory).toEqual(expect.objectContaining({ met: false, measured: '290 MiB (304 MB)' }));
   });

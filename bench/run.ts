@@ -224,7 +224,10 @@ async function measureKeymint(scenario: Scenario, keymint: KeymintTarget, contex
     log(`${scenario.id}: setting up keymint (registry REST API)`);
     const workload = await keymintWorkload(scenario, keymint);
     const answer = await probe(workload, `keymint ${workload.target.url.replace(keymint.tokenUrl, '')} (${scenario.id} probe)`);
-    if (scenario.storedTokens) await preload(scenario.storedTokens, workload, answer, keymint, context);
+    if (scenario.storedTokens) {
+      result.emptyStore = await measure(workload, context.options, `${scenario.id} keymint, store not yet filled`);
+      await preload(scenario.storedTokens, workload, answer, keymint, context);
+    }
     const measured = await measure(workload, context.options, `${scenario.id} keymint`);
     result.keymint = measured;
     const statuses = describeStatuses(measured);
