@@ -4,6 +4,13 @@
  * (ISO 8601). Subjects carry their version; a breaking change gets a new subject.
  */
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** An RFC 9562 UUID in its usual text form (event ids, token ids, application ids), any case. */
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
 export const GRANT_TYPES = ['client_credentials', 'password', 'refresh_token'] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];
 export const KEY_TYPES = ['PRODUCTION', 'SANDBOX'] as const;

@@ -2,8 +2,8 @@ import { Logger } from '@nestjs/common';
 import { AckPolicy, Consumer, DeliverPolicy, JsMsg, nanos } from 'nats';
 import { Gauge } from 'prom-client';
 import { EntityManager } from 'typeorm';
-import { isEventSubject, ReceivedEvent, StreamDefinition } from '@keymint/contracts';
-import { Database, IN_LIST_MAX, insertRows, selectRows } from '@keymint/persistence';
+import { isEventSubject, isUuid, ReceivedEvent, StreamDefinition } from '@keymint/contracts';
+import { Database, inListChunks, insertRows, selectRows } from '@keymint/persistence';
 import { NatsClient } from './nats-client';
 import { ConsumedEvent, ParkedEvent } from './messaging.entities';
 
@@ -174,9 +174,8 @@ export class DurableConsumer {
     if (events.length === 0) return [];
     const ids = [...new Set(events.map((event) => event.event.eventId))];
     const seen = new Set<string>();
-    for (let start = 0; start < ids.length; start += IN_LIST_MAX) {
-      // An IN list of a few sizes: one compiled statement per size instead of one per batch length.
-      const chunk = ids.slice(start, start + IN_LIST_MAX);
+    // IN lists of a few sizes: one compiled statement per size instead of one per batch length.
+    for (const chunk of inListChunks(ids)) {
       for (const row of await selectRows(manager, ConsumedEvent, (params) => `"eventId" IN (${params.inList(chunk)})`)) seen.add(row.eventId);
     }
     const fresh: ReceivedEvent[] = [];
@@ -204,8 +203,6 @@ export class DurableConsumer {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** A valid event, or the reason it is not one. */
 export function parseEvent(message: { subject: string; data: Uint8Array }): ReceivedEvent | string {
   if (!isEventSubject(message.subject)) return `unknown subject ${message.subject}`;
@@ -217,7 +214,7 @@ export function parseEvent(message: { subject: string; data: Uint8Array }): Rece
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'body is not a JSON object';
   const { eventId, occurredAt } = body as Record<string, unknown>;
-  if (typeof eventId !== 'string' || !UUID.test(eventId)) return 'eventId is missing or not a UUID';
+  if (typeof eventId !== 'string' || !isUuid(eventId)) return 'eventId is missing or not a UUID';
   if (typeof occurredAt !== 'string' || Number.isNaN(Date.parse(occurredAt))) return 'occurredAt is missing or not a time';
   return { subject: message.subject, event: body } as ReceivedEvent;
 }

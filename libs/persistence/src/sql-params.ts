@@ -1,8 +1,15 @@
 import { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
 import { isPostgres } from './data-source';
 
-/** Longest `IN` list to pass to `inList`: callers split longer ones (a power of two, so it is never padded further). */
-export const IN_LIST_MAX = 512;
+/** Longest `IN` list to pass to `inList` (a power of two, so it is never padded further). */
+const IN_LIST_MAX = 512;
+
+/** Values split into `IN` lists of at most IN_LIST_MAX, one statement each. */
+export function inListChunks<T>(values: readonly T[]): T[][] {
+  const chunks: T[][] = [];
+  for (let start = 0; start < values.length; start += IN_LIST_MAX) chunks.push(values.slice(start, start + IN_LIST_MAX));
+  return chunks;
+}
 
 /** SQL parameter placeholders for the store's driver: `$n` on PostgreSQL, `?` on SQLite, with the values in order. */
 export class SqlParams {

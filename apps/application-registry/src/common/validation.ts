@@ -3,6 +3,7 @@
  * each reader checks one field and throws a 400 whose description names it.
  */
 import { RegistryError } from './http-errors';
+export { isUuid } from '@keymint/contracts';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -171,7 +172,3 @@ export function containsPattern(text: string): string {
   return `%${text.toLowerCase().replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
-}

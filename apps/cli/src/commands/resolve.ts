@@ -1,14 +1,12 @@
 import { CommandContext } from '../context';
 import { RequestFailedError } from '../errors';
 import { segment } from '../http/api-client';
-import { KeyType } from '@keymint/contracts';
+import { isUuid, KeyType } from '@keymint/contracts';
 import { ApplicationKey, ApplicationList, DEVPORTAL, KeyList } from './registry-shapes';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** `--app` takes an application ID or its name (the caller's own first, as names are unique per owner). */
 export async function resolveApplicationId(context: CommandContext, reference: string): Promise<string> {
-  if (UUID.test(reference)) return reference;
+  if (isUuid(reference)) return reference;
   const answer = await context
     .api()
     .call<ApplicationList>('registry', { method: 'GET', path: `${DEVPORTAL}/applications`, query: { query: reference, limit: 100 } });

@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner, TableIndex } from 'typeorm';
-import { createPrefixedTable, dropPrefixedTable, tableName } from '@keymint/persistence';
+import { createPrefixedTable, dropPrefixedTable, SqlParams, tableName } from '@keymint/persistence';
 
 /**
  * Tokens are found by the row id they carry (opaque tokens start with it, JWTs
@@ -24,10 +24,10 @@ export class TokenIdLookup1700000000002 implements MigrationInterface {
       ],
     });
     // Opaque ones only: a JWT names its row in `jti`; every refresh token is opaque.
-    const now = queryRunner.connection.options.type === 'postgres' ? '$1' : '?';
+    const params = new SqlParams(queryRunner.connection);
     await queryRunner.query(
-      `INSERT INTO "${legacy}" ("tokenHash", "tokenId") SELECT "tokenHash", "id" FROM "${tokens}" WHERE ("tokenType" = 'OAUTH' AND "expiresAt" > ${now}) OR "kind" = 'refresh'`,
-      [Date.now()],
+      `INSERT INTO "${legacy}" ("tokenHash", "tokenId") SELECT "tokenHash", "id" FROM "${tokens}" WHERE ("tokenType" = 'OAUTH' AND "expiresAt" > ${params.add(Date.now())}) OR "kind" = 'refresh'`,
+      params.values,
     );
     await queryRunner.dropIndex(tokens, `IDX_${tokens}_tokenHash`);
   }

@@ -1,15 +1,16 @@
 import { createHash, randomFillSync, timingSafeEqual } from 'node:crypto';
+import { isUuid } from '@keymint/contracts';
 
 /** What is stored instead of a token (DESIGN §3.5). */
 export function tokenHash(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
-/** Whether a presented token is the one a stored hash was made from, in constant time. */
-export function matchesTokenHash(token: string, storedHash: string): boolean {
+/** Whether two token hashes (tokenHash's hex) are equal, in constant time. */
+export function sameTokenHash(presentedHash: string, storedHash: string): boolean {
   const stored = Buffer.from(storedHash, 'hex');
-  const presented = createHash('sha256').update(token, 'utf8').digest();
-  return stored.length === presented.length && timingSafeEqual(stored, presented);
+  const presented = Buffer.from(presentedHash, 'hex');
+  return stored.length === 32 && presented.length === 32 && timingSafeEqual(stored, presented);
 }
 
 const ID_BYTES = 16;
@@ -45,7 +46,6 @@ export function opaqueToken(tokenId: string): string {
 }
 
 const OPAQUE_TOKEN = /^[A-Za-z0-9_-]{43}$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * The row id a presented token names: the id an opaque token starts with, or a
@@ -64,7 +64,7 @@ export function presentedTokenId(token: string): string | null {
   if (parts.length !== 3) return null;
   try {
     const { jti } = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as { jti?: unknown };
-    return typeof jti === 'string' && UUID.test(jti) ? jti : null;
+    return typeof jti === 'string' && isUuid(jti) ? jti : null;
   } catch {
     return null;
   }

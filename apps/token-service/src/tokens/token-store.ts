@@ -5,7 +5,7 @@ import { outboxEntry, OutboxEntry } from '@keymint/messaging';
 import { Database, quotedTable, selectRows } from '@keymint/persistence';
 import { TokenIssuer } from './token-issuer';
 import { LegacyTokenHash, TokenRecord } from './token.entity';
-import { matchesTokenHash, presentedTokenId, tokenHash } from './token-hash';
+import { presentedTokenId, sameTokenHash, tokenHash } from './token-hash';
 import { revokeRows } from './token-writer';
 
 /** Reads and revocations of stored tokens; every revocation records tokens.revoked.v1 in the same transaction. */
@@ -20,6 +20,7 @@ export class TokenStore {
   async find(token: string): Promise<TokenRecord | null> {
     if (token.length === 0 || token.length > 8192) return null;
     const id = presentedTokenId(token);
+    const hash = tokenHash(token);
     // Through consistentRead: on SQLite's one shared connection a plain read would see a revocation that is
     // not committed yet (and may still roll back) while the in-memory reuse index has not caught up with it.
     const [row] = await this.database.consistentRead(async (manager) => {
@@ -27,10 +28,9 @@ export class TokenStore {
       if (byId.length > 0) return byId;
       // An opaque token from before tokens carried their id (migration 1700000000002).
       const legacy = quotedTable(manager.connection, LegacyTokenHash);
-      const hash = tokenHash(token);
       return selectRows(manager, TokenRecord, (params) => `"id" IN (SELECT "tokenId" FROM ${legacy} WHERE "tokenHash" = ${params.add(hash)})`, 1);
     });
-    return row && matchesTokenHash(token, row.tokenHash) ? row : null;
+    return row && sameTokenHash(hash, row.tokenHash) ? row : null;
   }
 
   /** RFC 7009 revocation of one token (and, for a refresh token, its whole family). */

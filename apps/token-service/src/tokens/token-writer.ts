@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { TokenRevocationReason } from '@keymint/contracts';
 import { OutboxEntry, outboxEntry } from '@keymint/messaging';
-import { BatchWriter, Database, IN_LIST_MAX, insertRows, quotedTable, selectRows, SqlParams } from '@keymint/persistence';
+import { BatchWriter, Database, inListChunks, insertRows, quotedTable, selectRows, SqlParams } from '@keymint/persistence';
 import { TokenRecord } from './token.entity';
 
 /** One token response's writes: its rows and events, committed together. */
@@ -46,9 +46,7 @@ export class TokenWriter {
     for (const write of writes) if (write.renewReuseKey) latest.set(write.renewReuseKey, write);
     if (latest.size === 0) return [];
     const stored: TokenRecord[] = [];
-    const reuseKeys = [...latest.keys()];
-    for (let start = 0; start < reuseKeys.length; start += IN_LIST_MAX) {
-      const keys = reuseKeys.slice(start, start + IN_LIST_MAX);
+    for (const keys of inListChunks([...latest.keys()])) {
       // Both terms name the partial reuse-key index's condition, so the lookup uses it.
       stored.push(...(await selectRows(manager, TokenRecord, (params) => `"reuseKey" IN (${params.inList(keys)}) AND "revokedAt" IS NULL`)));
     }
@@ -72,12 +70,12 @@ export async function revokeRows(manager: EntityManager, rows: TokenRecord[], re
   const now = Date.now();
   const ids = rows.map((row) => row.id);
   const table = quotedTable(manager.connection, TokenRecord);
-  for (let start = 0; start < ids.length; start += IN_LIST_MAX) {
+  for (const chunk of inListChunks(ids)) {
     // Plain SQL: TypeORM writes numbers into the statement text, so each call compiled a new statement.
     const params = new SqlParams(manager.connection);
     await manager.query(
       `UPDATE ${table} SET "revokedAt" = ${params.add(now)}, "revokeReason" = ${params.add(reason)}, "encryptedToken" = NULL ` +
-        `WHERE "id" IN (${params.inList(ids.slice(start, start + IN_LIST_MAX))}) AND "revokedAt" IS NULL`,
+        `WHERE "id" IN (${params.inList(chunk)}) AND "revokedAt" IS NULL`,
       params.values,
     );
   }
