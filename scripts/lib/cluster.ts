@@ -119,7 +119,6 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
     stop: async () => {
       const all = [...Object.values(services), ...replicas] as ServiceProcess[];
       await Promise.all(all.map((service) => service.stop()));
-      for (const service of all) service.closeLog();
       await nats.stop();
       await ownDatabase?.drop();
       if (!process.env.KEEP_TEST_DATA) rmSync(dataDir, { recursive: true, force: true });

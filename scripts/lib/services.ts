@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, WriteStream } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { ServiceName } from '@keymint/config';
@@ -43,7 +43,6 @@ export interface ServiceProcessOptions {
 /** One service as a child process: start, wait for /health, stop, kill -9. */
 export class ServiceProcess {
   private child?: ChildProcess;
-  private log?: WriteStream;
 
   constructor(readonly options: ServiceProcessOptions) {}
 
@@ -65,20 +64,23 @@ export class ServiceProcess {
 
   start(): ChildProcess {
     const entry = join(distDir(), SERVICE_CATALOG[this.name].entry);
-    if (this.options.logFile && !this.log) {
+    // The child writes its log file itself: piped through this process, every line (an access-log line per
+    // request under load) cost this process's event loop, which under `npm run bench` is the load generator's.
+    let logFd: number | undefined;
+    if (this.options.logFile) {
       mkdirSync(dirname(this.options.logFile), { recursive: true });
-      this.log = createWriteStream(this.options.logFile, { flags: 'a' });
+      logFd = openSync(this.options.logFile, 'a');
     }
-    const child = spawn(process.execPath, [...(this.options.nodeArgs ?? []), entry], {
-      env: this.options.env,
-      stdio: this.log ? ['ignore', 'pipe', 'pipe'] : 'inherit',
-    });
-    if (this.log) {
-      child.stdout?.pipe(this.log, { end: false });
-      child.stderr?.pipe(this.log, { end: false });
+    try {
+      this.child = spawn(process.execPath, [...(this.options.nodeArgs ?? []), entry], {
+        env: this.options.env,
+        stdio: logFd === undefined ? 'inherit' : ['ignore', logFd, logFd],
+      });
+    } finally {
+      // The child holds its own copy of the descriptor.
+      if (logFd !== undefined) closeSync(logFd);
     }
-    this.child = child;
-    return child;
+    return this.child;
   }
 
   /** Resolves when GET /health answers 200; rejects early if the process dies. */
@@ -110,11 +112,6 @@ export class ServiceProcess {
   /** Calls back once when the current process exits. */
   onExit(listener: (code: number | null, signal: NodeJS.Signals | null) => void): void {
     this.child?.once('exit', listener);
-  }
-
-  closeLog(): void {
-    this.log?.end();
-    this.log = undefined;
   }
 }
 
