@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import { cpuPerAnswerUs, readMachineCpu } from './machine-cpu';
 import { LoadSummary } from './report';
 
 /** One HTTP request shape that autocannon repeats. */
@@ -36,6 +37,7 @@ export async function runLoad(target: LoadTarget, settings: LoadSettings): Promi
   const clients: DrainableClient[] = [];
   let lastResponseAt = 0;
   const startedAt = Date.now();
+  const cpuBefore = readMachineCpu();
   const drainTimer = setTimeout(() => {
     // A client whose made-requests count reaches responseMax closes after its current answer.
     for (const client of clients) if (!client.destroyed) client.responseMax = Math.max(1, client.reqsMade);
@@ -63,6 +65,7 @@ export async function runLoad(target: LoadTarget, settings: LoadSettings): Promi
   } finally {
     clearTimeout(drainTimer);
   }
+  const cpuAfter = readMachineCpu();
   const statusCounts: Record<string, number> = {};
   for (const [code, stats] of Object.entries(result.statusCodeStats ?? {})) {
     if (stats?.count) statusCounts[code] = stats.count;
@@ -79,5 +82,6 @@ export async function runLoad(target: LoadTarget, settings: LoadSettings): Promi
     errors: result.errors,
     lastResponseAt,
     statusCounts,
+    machineCpuUsPerAnswer: cpuPerAnswerUs(cpuBefore, cpuAfter, answered),
   };
 }

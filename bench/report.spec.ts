@@ -16,8 +16,8 @@ const results: ScenarioResult[] = [
   {
     id: 'cc-opaque-renew',
     title: 'client_credentials, new opaque token per request',
-    keymint: load(15234.4, 2.5, 9),
-    peer: load(10000, 4, 12.25),
+    keymint: load(15234.4, 2.5, 9, { machineCpuUsPerAnswer: 120.4 }),
+    peer: load(10000, 4, 12.25, { machineCpuUsPerAnswer: 1180.6 }),
     analytics: { lagMs: 420, expected: 180000, counted: 180000, exact: true },
   },
   {
@@ -41,11 +41,11 @@ describe('formatTextTable', () => {
   it('prints one aligned row per scenario with ratio, lag and count check', () => {
     const lines = formatTextTable(results).split('\n');
     expect(lines).toHaveLength(5);
-    expect(lines[0]).toMatch(/^scenario\s+keymint req\/s\s+p50 ms\s+p99 ms\s+errors\/non-2xx\s+peer req\/s\s+peer p50\/p99 ms\s+keymint\/peer\s+analytics lag\s+count exact\?$/);
-    expect(lines[1]).toMatch(/^-+( +-+){9}$/);
-    expect(lines[2].split(/\s{2,}/)).toEqual(['cc-opaque-renew', '15,234', '2.5', '9', '0/0', '10,000', '4/12.3', '1.52x', '0.42 s', 'yes']);
-    expect(lines[3].split(/\s{2,}/)).toEqual(['password', '800', '50', '120', '1/3', '-', '-', '-', 'no match', 'no (7990/8000)']);
-    expect(lines[4].split(/\s{2,}/)).toEqual(['introspection', 'failed', '-', '-', '-', '9,000', '5/11', '-', '-', '-']);
+    expect(lines[0]).toMatch(/^scenario\s+keymint req\/s\s+p50 ms\s+p99 ms\s+errors\/non-2xx\s+peer req\/s\s+peer p50\/p99 ms\s+keymint\/peer\s+machine CPU µs\/answer keymint\/peer\s+analytics lag\s+count exact\?$/);
+    expect(lines[1]).toMatch(/^-+( +-+){10}$/);
+    expect(lines[2].split(/\s{2,}/)).toEqual(['cc-opaque-renew', '15,234', '2.5', '9', '0/0', '10,000', '4/12.3', '1.52x', '120/1,181', '0.42 s', 'yes']);
+    expect(lines[3].split(/\s{2,}/)).toEqual(['password', '800', '50', '120', '1/3', '-', '-', '-', '-/-', 'no match', 'no (7990/8000)']);
+    expect(lines[4].split(/\s{2,}/)).toEqual(['introspection', 'failed', '-', '-', '-', '9,000', '5/11', '-', '-/-', '-', '-']);
     // Every row is as wide as the header: the columns line up.
     expect(new Set(lines.map((line) => line.length)).size).toBe(1);
   });
@@ -54,9 +54,11 @@ describe('formatTextTable', () => {
 describe('formatMarkdownTable', () => {
   it('writes a GitHub table with right-aligned number columns', () => {
     const lines = formatMarkdownTable(results).split('\n');
-    expect(lines[0]).toBe('| scenario | keymint req/s | p50 ms | p99 ms | errors/non-2xx | peer req/s | peer p50/p99 ms | keymint/peer | analytics lag | count exact? |');
-    expect(lines[1]).toBe('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-    expect(lines[2]).toBe('| cc-opaque-renew | 15,234 | 2.5 | 9 | 0/0 | 10,000 | 4/12.3 | 1.52x | 0.42 s | yes |');
+    expect(lines[0]).toBe(
+      '| scenario | keymint req/s | p50 ms | p99 ms | errors/non-2xx | peer req/s | peer p50/p99 ms | keymint/peer | machine CPU µs/answer keymint/peer | analytics lag | count exact? |',
+    );
+    expect(lines[1]).toBe('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    expect(lines[2]).toBe('| cc-opaque-renew | 15,234 | 2.5 | 9 | 0/0 | 10,000 | 4/12.3 | 1.52x | 120/1,181 | 0.42 s | yes |');
   });
 });
 

@@ -14,6 +14,11 @@ export interface LoadSummary {
   lastResponseAt: number;
   /** Status code -> count, for the problems list. */
   statusCounts: Record<string, number>;
+  /**
+   * CPU time of the whole machine (every process: load generator, services, nats-server) during the run,
+   * per answer, in µs; null where /proc/stat cannot be read. Less at the mercy of a noisy machine than req/s.
+   */
+  machineCpuUsPerAnswer?: number | null;
 }
 
 export interface AnalyticsCheck {
@@ -62,6 +67,7 @@ export const TABLE_HEADERS = [
   'peer req/s',
   'peer p50/p99 ms',
   'keymint/peer',
+  'machine CPU µs/answer keymint/peer',
   'analytics lag',
   'count exact?',
 ] as const;
@@ -79,10 +85,16 @@ export function tableRows(results: readonly ScenarioResult[]): string[][] {
       peer ? formatRate(peer.requestsPerSecond) : result.peerFailure ? 'failed' : '-',
       peer ? `${formatMs(peer.p50Ms)}/${formatMs(peer.p99Ms)}` : '-',
       keymint && peer && peer.requestsPerSecond > 0 ? `${(keymint.requestsPerSecond / peer.requestsPerSecond).toFixed(2)}x` : '-',
+      `${formatCpu(keymint)}/${formatCpu(peer)}`,
       formatLag(result.analytics),
       formatExact(result.analytics),
     ];
   });
+}
+
+function formatCpu(summary: LoadSummary | null | undefined): string {
+  const us = summary?.machineCpuUsPerAnswer;
+  return typeof us === 'number' ? Math.round(us).toLocaleString('en-US') : '-';
 }
 
 /** A plain-text table with aligned columns for the terminal. */
@@ -281,6 +293,10 @@ export function renderMarkdownReport(input: ReportInput): string {
       'is the same workload on the same cluster just before the preload (warm-up and measured run alike). RSS is the token service\'s VmRSS when ' +
       'its cluster stops after the scenario.',
     '- p50/p99: latency in ms. errors/non-2xx: requests with no answer (connection error, 10 s timeout) / answers that were not 2xx.',
+    '- machine CPU µs/answer: CPU time of the whole machine during the measured run (`/proc/stat`: user, system and interrupt time of every ' +
+      'process, the load generator and the idle keymint cluster included) divided by the answers. It moves less than req/s when the machine ' +
+      "is slower or busier for a while, and shows what each answer costs: the peer's is one process, keymint's is three services, nats-server " +
+      'and the events between them.',
     '- analytics lag: from the last measured answer until `GET /api/analytics/v1/summary` (from = run start) has counted every token. ' +
       "count exact?: whether its `served` total (every token handed out, reused ones included; `minted` is the subset of new ones) equals the token service's " +
       'own count of 200 answers on `/token` (`http_requests_total` on `/metrics`, warm-up included), checked again 1 s later so that doubles show.',
