@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { AckPolicy, Consumer, DeliverPolicy, JsMsg, nanos } from 'nats';
 import { Gauge } from 'prom-client';
 import { EntityManager } from 'typeorm';
-import { isEventSubject, isUuid, ReceivedEvent, StreamDefinition } from '@keymint/contracts';
+import { EventSubject, isEventSubject, isUuid, ReceivedEvent, StreamDefinition } from '@keymint/contracts';
 import { Database, inListChunks, insertRows, selectRows } from '@keymint/persistence';
 import { NatsClient } from './nats-client';
 import { ConsumedEvent, ParkedEvent } from './messaging.entities';
@@ -33,6 +33,15 @@ export interface DurableConsumerOptions {
   /** Durable name; replicas of a service share it and split the work. */
   durable: string;
   batchSize?: number;
+  /**
+   * The event subjects the handler has an effect for. Messages of other known
+   * subjects are acknowledged without being parsed or recorded as consumed:
+   * exactly-once is about effects, and they have none. (In renew mode half
+   * the token stream is revocations, which analytics does not count.) The
+   * filter is on this side, not the JetStream consumer's, so that no consumer
+   * configuration changes under replicas of an older version. Default: all.
+   */
+  applies?: (subject: EventSubject) => boolean;
 }
 
 /**
@@ -121,7 +130,14 @@ export class DurableConsumer {
   }
 
   private async applyBatch(batch: JsMsg[]): Promise<void> {
-    const parsed = batch.map((message) => ({ message, parsed: parseEvent(message) }));
+    const applies = this.options.applies;
+    const parsed = batch
+      .filter((message) => !applies || !isEventSubject(message.subject) || applies(message.subject))
+      .map((message) => ({ message, parsed: parseEvent(message) }));
+    if (parsed.length === 0) {
+      for (const message of batch) message.ack();
+      return;
+    }
     try {
       const parkedLines: string[] = [];
       await this.database.transaction(async (manager) => {

@@ -1,6 +1,6 @@
-import { ReceivedEvent } from '@keymint/contracts';
+import { EVENT_SUBJECTS, ReceivedEvent } from '@keymint/contracts';
 import { aggregate, DAY_MS, HOUR_MS, MINUTE_MS } from './aggregate';
-import { InvalidEventError, Issuance, validateEvent } from './event-validation';
+import { COUNTED_SUBJECTS, InvalidEventError, Issuance, validateEvent } from './event-validation';
 
 const T0 = Date.UTC(2026, 10, 25, 10, 0, 0);
 
@@ -150,5 +150,15 @@ describe('validateEvent', () => {
     expect(() => validateEvent(nameless)).toThrow('name');
     const revoked = { subject: 'tokens.revoked.v1', event: { eventId: 'e', occurredAt: '2026-11-25T10:00:00Z' } } as unknown as ReceivedEvent;
     expect(validateEvent(revoked)).toEqual({ kind: 'ignored' });
+  });
+
+  it('counts exactly the subjects of COUNTED_SUBJECTS (the consumers leave the others unread)', () => {
+    for (const subject of EVENT_SUBJECTS) {
+      const bare = { subject, event: { eventId: 'e', occurredAt: '2026-11-25T10:00:00Z' } } as unknown as ReceivedEvent;
+      // A counted subject reads its fields (and refuses a bare event); any other is ignored whatever it holds.
+      if (COUNTED_SUBJECTS.has(subject)) expect(() => validateEvent(bare)).toThrow(InvalidEventError);
+      else expect(validateEvent(bare)).toEqual({ kind: 'ignored' });
+    }
+    expect(COUNTED_SUBJECTS.size).toBe(4);
   });
 });

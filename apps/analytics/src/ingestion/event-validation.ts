@@ -1,4 +1,4 @@
-import { GRANT_TYPES, GrantType, KEY_TYPES, KeyType, ReceivedEvent } from '@keymint/contracts';
+import { EventSubject, GRANT_TYPES, GrantType, KEY_TYPES, KeyType, ReceivedEvent } from '@keymint/contracts';
 
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -52,6 +52,14 @@ export type ValidatedEvent =
   | { kind: 'issuance'; issuance: Issuance }
   | { kind: 'application'; change: ApplicationChange }
   | { kind: 'ignored' };
+
+/** The subjects `validateEvent` reduces to something counted; every other event is ignored (and not even read). */
+export const COUNTED_SUBJECTS: ReadonlySet<EventSubject> = new Set<EventSubject>([
+  'tokens.issued.v1',
+  'registry.application.created.v1',
+  'registry.application.updated.v1',
+  'registry.application.deleted.v1',
+]);
 
 /**
  * Checks the payload fields analytics relies on and reduces the event to

@@ -1,8 +1,11 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { REGISTRY_STREAM, TOKENS_STREAM } from '@keymint/contracts';
+import { EventSubject, REGISTRY_STREAM, TOKENS_STREAM } from '@keymint/contracts';
 import { DurableConsumer, NatsClient } from '@keymint/messaging';
 import { Database } from '@keymint/persistence';
+import { COUNTED_SUBJECTS } from './event-validation';
 import { applyEvents } from './rollup-writer';
+
+const counted = (subject: EventSubject) => COUNTED_SUBJECTS.has(subject);
 
 /**
  * The two durable consumers. Replicas share the durable names and split the
@@ -14,8 +17,8 @@ export class IngestionService implements OnApplicationBootstrap, OnModuleDestroy
 
   constructor(@Inject(NatsClient) nats: NatsClient, @Inject(Database) database: Database) {
     this.consumers = [
-      new DurableConsumer(nats, database, { stream: TOKENS_STREAM, durable: 'analytics-tokens', batchSize: 1000 }, applyEvents),
-      new DurableConsumer(nats, database, { stream: REGISTRY_STREAM, durable: 'analytics-registry', batchSize: 500 }, applyEvents),
+      new DurableConsumer(nats, database, { stream: TOKENS_STREAM, durable: 'analytics-tokens', batchSize: 1000, applies: counted }, applyEvents),
+      new DurableConsumer(nats, database, { stream: REGISTRY_STREAM, durable: 'analytics-registry', batchSize: 500, applies: counted }, applyEvents),
     ];
   }
 

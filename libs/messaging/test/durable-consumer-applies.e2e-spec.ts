@@ -1,0 +1,98 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { headers as natsHeaders } from 'nats';
+import { MigrationInterface, QueryRunner } from 'typeorm';
+import { ReceivedEvent, TOKENS_STREAM } from '@keymint/contracts';
+import { Database, openDataSource } from '@keymint/persistence';
+import { ConsumedEvent, createMessagingTables, DurableConsumer, MESSAGING_ENTITIES, NatsClient, ParkedEvent } from '@keymint/messaging';
+import { NatsServerProcess } from '../../../scripts/lib/nats-server';
+import { freePort, waitFor } from '../../../scripts/lib/ports';
+
+class MessagingTables1700000000000 implements MigrationInterface {
+  name = 'MessagingTables1700000000000';
+  up(queryRunner: QueryRunner) {
+    return createMessagingTables(queryRunner);
+  }
+  async down() {}
+}
+
+/**
+ * `applies`: events of known subjects the handler has no effect for are
+ * acknowledged without being read or recorded; everything else is handled
+ * as before (an unknown subject is still parked).
+ */
+describe('a durable consumer that applies only some subjects', () => {
+  let dir: string;
+  let nats: NatsServerProcess;
+  let client: NatsClient;
+  let database: Database;
+  let consumer: DurableConsumer | undefined;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'keymint-applies-'));
+    nats = new NatsServerProcess({ port: await freePort(), storeDir: join(dir, 'nats'), logFile: join(dir, 'nats.log') });
+    await nats.start();
+    client = await NatsClient.connect(nats.url, 'applies-test');
+    await client.ensureStreams();
+    database = new Database(
+      await openDataSource({ service: 'analytics', dataDir: dir, entities: MESSAGING_ENTITIES, migrations: [MessagingTables1700000000000] }),
+    );
+  });
+
+  afterEach(async () => {
+    await consumer?.stop();
+    await client.close();
+    await database.close();
+    await nats.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function publish(subject: string, body: string): Promise<void> {
+    const headers = natsHeaders();
+    headers.set('Nats-Msg-Id', randomUUID());
+    await client.jetStream.publish(subject, Buffer.from(body), { headers });
+  }
+
+  const event = (fields: Record<string, unknown>) => JSON.stringify({ eventId: randomUUID(), occurredAt: new Date().toISOString(), ...fields });
+
+  it('acks the other subjects unread, records and applies the rest, and still parks an unknown subject', async () => {
+    for (let i = 0; i < 5; i += 1) {
+      await publish('tokens.issued.v1', event({ tokenId: `t${i}` }));
+      await publish('tokens.revoked.v1', event({ tokenId: `t${i}`, reason: 'renewed' }));
+    }
+    await publish('tokens.revoked.v1', 'not json at all');
+    await publish('tokens.issued.v2', event({ tokenId: 'future' }));
+
+    const applied: ReceivedEvent[] = [];
+    consumer = new DurableConsumer(
+      client,
+      database,
+      { stream: TOKENS_STREAM, durable: 'applies-test', applies: (subject) => subject === 'tokens.issued.v1' },
+      async (_manager, events) => {
+        applied.push(...events);
+      },
+    );
+    consumer.start();
+
+    const manager = await client.manager();
+    await waitFor(
+      async () => {
+        // The consumer creates its durable when it starts.
+        const info = await manager.consumers.info(TOKENS_STREAM.name, 'applies-test').catch(() => null);
+        return info !== null && info.delivered.stream_seq === 12 && info.num_pending === 0 && info.num_ack_pending === 0;
+      },
+      20_000,
+      'every message acknowledged',
+      100,
+    );
+
+    expect(applied.map((received) => received.subject)).toEqual(Array(5).fill('tokens.issued.v1'));
+    expect(applied.map((received) => (received.event as unknown as { tokenId: string }).tokenId)).toEqual(['t0', 't1', 't2', 't3', 't4']);
+    // Only applied events are recorded for deduplication; the malformed revocation was never read.
+    expect(await database.manager.count(ConsumedEvent)).toBe(5);
+    const parked = await database.manager.find(ParkedEvent);
+    expect(parked.map((row) => [row.subject, row.reason])).toEqual([['tokens.issued.v2', 'unknown subject tokens.issued.v2']]);
+  }, 60_000);
+});
