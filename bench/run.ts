@@ -173,7 +173,8 @@ async function measure(workload: Workload, options: BenchOptions, label: string)
   }
   log(`${label}: measuring ${options.durationSeconds} s at ${options.connections} connections`);
   const measured = await runLoad(workload.target, { connections: options.connections, durationSeconds: options.durationSeconds });
-  log(`${label}: ${Math.round(measured.requestsPerSecond)} req/s, p50 ${measured.p50Ms} ms, p99 ${measured.p99Ms} ms, non-2xx ${measured.non2xx}, errors ${measured.errors}`);
+  const cpu = typeof measured.machineCpuUsPerAnswer === 'number' ? `, machine CPU ${Math.round(measured.machineCpuUsPerAnswer)} µs/answer` : '';
+  log(`${label}: ${Math.round(measured.requestsPerSecond)} req/s, p50 ${measured.p50Ms} ms, p99 ${measured.p99Ms} ms, non-2xx ${measured.non2xx}, errors ${measured.errors}${cpu}`);
   return measured;
 }
 
