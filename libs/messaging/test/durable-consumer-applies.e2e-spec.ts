@@ -3,20 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { headers as natsHeaders } from 'nats';
-import { MigrationInterface, QueryRunner } from 'typeorm';
 import { ReceivedEvent, TOKENS_STREAM } from '@keymint/contracts';
 import { Database, openDataSource } from '@keymint/persistence';
-import { ConsumedEvent, createMessagingTables, DurableConsumer, MESSAGING_ENTITIES, NatsClient, ParkedEvent } from '@keymint/messaging';
+import { ConsumedEvent, DurableConsumer, MESSAGING_ENTITIES, NatsClient, ParkedEvent } from '@keymint/messaging';
 import { NatsServerProcess } from '../../../scripts/lib/nats-server';
-import { freePort, waitFor } from '../../../scripts/lib/ports';
-
-class MessagingTables1700000000000 implements MigrationInterface {
-  name = 'MessagingTables1700000000000';
-  up(queryRunner: QueryRunner) {
-    return createMessagingTables(queryRunner);
-  }
-  async down() {}
-}
+import { waitFor } from '../../../scripts/lib/ports';
+import { MessagingTables1700000000000, natsServerIn } from './messaging-test-kit';
 
 /**
  * `applies`: events of known subjects the handler has no effect for are
@@ -32,7 +24,7 @@ describe('a durable consumer that applies only some subjects', () => {
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'keymint-applies-'));
-    nats = new NatsServerProcess({ port: await freePort(), storeDir: join(dir, 'nats'), logFile: join(dir, 'nats.log') });
+    nats = await natsServerIn(dir);
     await nats.start();
     client = await NatsClient.connect(nats.url, 'applies-test');
     await client.ensureStreams();

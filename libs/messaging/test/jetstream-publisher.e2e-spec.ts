@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { AckPolicy } from 'nats';
 import { JetStreamPublisher, NatsClient } from '@keymint/messaging';
 import { NatsServerProcess } from '../../../scripts/lib/nats-server';
-import { freePort } from '../../../scripts/lib/ports';
+import { natsServerIn } from './messaging-test-kit';
 
 /** The relay's publisher against a real nats-server with JetStream. */
 describe('JetStreamPublisher', () => {
@@ -19,7 +19,7 @@ describe('JetStreamPublisher', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'keymint-publisher-'));
-    server = new NatsServerProcess({ port: await freePort(), storeDir: join(dir, 'nats'), logFile: join(dir, 'nats.log') });
+    server = await natsServerIn(dir);
     await server.start();
     nats = await NatsClient.connect(server.url, 'publisher-test');
     await nats.ensureStreams();

@@ -1,12 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MigrationInterface, QueryRunner } from 'typeorm';
 import { TOKENS_STREAM } from '@keymint/contracts';
 import { Database, openDataSource } from '@keymint/persistence';
 import {
   ConsumedEvent,
-  createMessagingTables,
   DurableConsumer,
   MESSAGING_ENTITIES,
   NatsClient,
@@ -14,17 +12,9 @@ import {
   OutboxRelay,
   publishInTransaction,
 } from '@keymint/messaging';
-import { NatsServerProcess } from '../../../scripts/lib/nats-server';
-import { freePort, waitFor } from '../../../scripts/lib/ports';
+import { waitFor } from '../../../scripts/lib/ports';
 import { createTestDatabase, postgresAdminUrl } from '../../../test/support/postgres';
-
-class MessagingTables1700000000000 implements MigrationInterface {
-  name = 'MessagingTables1700000000000';
-  up(queryRunner: QueryRunner) {
-    return createMessagingTables(queryRunner);
-  }
-  async down() {}
-}
+import { MessagingTables1700000000000, natsServerIn } from './messaging-test-kit';
 
 const EVENTS = Number(process.env.OUTBOX_TEST_EVENTS ?? 10_000);
 
@@ -34,7 +24,7 @@ const EVENTS = Number(process.env.OUTBOX_TEST_EVENTS ?? 10_000);
  * consumer sees every eventId exactly once and none is missing.
  */
 async function runScenario(dbUrls: { producer?: string; consumer?: string }, dir: string): Promise<void> {
-  const nats = new NatsServerProcess({ port: await freePort(), storeDir: join(dir, 'nats'), logFile: join(dir, 'nats.log') });
+  const nats = await natsServerIn(dir);
   const cleanups: Array<() => Promise<unknown>> = [() => nats.stop()];
   try {
     await nats.start();

@@ -1,0 +1,19 @@
+import { join } from 'node:path';
+import { MigrationInterface, QueryRunner } from 'typeorm';
+import { createMessagingTables } from '@keymint/messaging';
+import { NatsServerProcess } from '../../../scripts/lib/nats-server';
+import { freePort } from '../../../scripts/lib/ports';
+
+/** The messaging tables as a migration, for stores the tests open with nothing else in them. */
+export class MessagingTables1700000000000 implements MigrationInterface {
+  name = 'MessagingTables1700000000000';
+  up(queryRunner: QueryRunner) {
+    return createMessagingTables(queryRunner);
+  }
+  async down() {}
+}
+
+/** A nats-server with JetStream on a free port, storing and logging under `dir` (not started yet). */
+export async function natsServerIn(dir: string): Promise<NatsServerProcess> {
+  return new NatsServerProcess({ port: await freePort(), storeDir: join(dir, 'nats'), logFile: join(dir, 'nats.log') });
+}
