@@ -8,7 +8,7 @@ import { Database, openDataSource } from '@keymint/persistence';
 import { ConsumedEvent, DurableConsumer, MESSAGING_ENTITIES, NatsClient, ParkedEvent } from '@keymint/messaging';
 import { NatsServerProcess } from '../../../scripts/lib/nats-server';
 import { waitFor } from '../../../scripts/lib/ports';
-import { MessagingTables1700000000000, natsServerIn } from './messaging-test-kit';
+import { MessagingTables1700000000000, startNatsWithStreams } from './messaging-test-kit';
 
 /**
  * `applies`: events of known subjects the handler has no effect for are
@@ -24,10 +24,7 @@ describe('a durable consumer that applies only some subjects', () => {
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'keymint-applies-'));
-    nats = await natsServerIn(dir);
-    await nats.start();
-    client = await NatsClient.connect(nats.url, 'applies-test');
-    await client.ensureStreams();
+    ({ server: nats, client } = await startNatsWithStreams(dir, 'applies-test'));
     database = new Database(
       await openDataSource({ service: 'analytics', dataDir: dir, entities: MESSAGING_ENTITIES, migrations: [MessagingTables1700000000000] }),
     );

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { AckPolicy } from 'nats';
 import { JetStreamPublisher, NatsClient } from '@keymint/messaging';
 import { NatsServerProcess } from '../../../scripts/lib/nats-server';
-import { natsServerIn } from './messaging-test-kit';
+import { startNatsWithStreams } from './messaging-test-kit';
 
 /** The relay's publisher against a real nats-server with JetStream. */
 describe('JetStreamPublisher', () => {
@@ -19,10 +19,7 @@ describe('JetStreamPublisher', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'keymint-publisher-'));
-    server = await natsServerIn(dir);
-    await server.start();
-    nats = await NatsClient.connect(server.url, 'publisher-test');
-    await nats.ensureStreams();
+    ({ server, client: nats } = await startNatsWithStreams(dir, 'publisher-test'));
     publisher = new JetStreamPublisher(nats.connection);
   });
   afterAll(async () => {

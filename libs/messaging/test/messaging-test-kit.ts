@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { createMessagingTables } from '@keymint/messaging';
+import { createMessagingTables, NatsClient } from '@keymint/messaging';
 import { NatsServerProcess } from '../../../scripts/lib/nats-server';
 import { freePort } from '../../../scripts/lib/ports';
 
@@ -16,4 +16,13 @@ export class MessagingTables1700000000000 implements MigrationInterface {
 /** A nats-server with JetStream on a free port, storing and logging under `dir` (not started yet). */
 export async function natsServerIn(dir: string): Promise<NatsServerProcess> {
   return new NatsServerProcess({ port: await freePort(), storeDir: join(dir, 'nats'), logFile: join(dir, 'nats.log') });
+}
+
+/** `natsServerIn(dir)` started, with a client connected and the event streams created. */
+export async function startNatsWithStreams(dir: string, clientName: string): Promise<{ server: NatsServerProcess; client: NatsClient }> {
+  const server = await natsServerIn(dir);
+  await server.start();
+  const client = await NatsClient.connect(server.url, clientName);
+  await client.ensureStreams();
+  return { server, client };
 }
