@@ -42,7 +42,7 @@ export class IntrospectionService {
     const row = await this.store.find(token);
     const now = Date.now();
     if (!row || row.revokedAt !== null || row.expiresAt <= now) return INACTIVE;
-    if (row.kind === 'access' && row.tokenType === 'JWT' && !(await this.issuer.signer.verify(token))) return INACTIVE;
+    if (row.kind === 'access' && row.tokenType === 'JWT' && !this.issuer.signer.verify(token)) return INACTIVE;
     return {
       active: true,
       scope: row.scopes,

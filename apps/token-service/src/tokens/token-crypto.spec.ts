@@ -59,8 +59,8 @@ describe('JwtSigner', () => {
           : verify('sha256', data, publicKey, raw);
     expect(ok).toBe(true);
     expect(JSON.parse(Buffer.from(payload, 'base64url').toString())).toEqual({ sub: 'client', exp, scope: 'default' });
-    expect(await signer.verify(token)).toEqual({ sub: 'client', exp, scope: 'default' });
-    expect(await signer.verify(`${header}.${Buffer.from('{"sub":"x"}').toString('base64url')}.${signature}`)).toBeNull();
+    expect(signer.verify(token)).toEqual({ sub: 'client', exp, scope: 'default' });
+    expect(signer.verify(`${header}.${Buffer.from('{"sub":"x"}').toString('base64url')}.${signature}`)).toBeNull();
     // Keys are files with mode 0600, loaded again on restart (same kid).
     const files = readdirSync(dir);
     expect(files).toHaveLength(1);
@@ -79,7 +79,7 @@ describe('JwtSigner', () => {
       const kid = (token: string) => JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString()).kid;
       expect(kid(first)).not.toBe(kid(second));
       expect(signer.jwks().keys.map((key) => key.kid).sort()).toEqual([kid(first), kid(second)].sort());
-      expect(await signer.verify(first)).not.toBeNull();
+      expect(signer.verify(first)).not.toBeNull();
       Date.now = () => realNow() + 11_000;
       expect(signer.jwks().keys.map((key) => key.kid).sort()).toEqual([kid(first), kid(second)].sort());
       // Retired at +2 s: no token it signed lives past +12 s.
