@@ -2,13 +2,14 @@ import { parseArguments, USAGE, UsageError } from './args';
 import { SCENARIOS } from './scenarios';
 
 describe('parseArguments', () => {
-  it('defaults to every scenario, 10 s measured, 3 s warm-up, 50 connections, docs/benchmarks.md', () => {
+  it('defaults to every scenario, 10 s measured, 3 s warm-up, 50 connections, 2 rounds, docs/benchmarks.md', () => {
     const options = parseArguments([]);
     expect(options).toEqual({
       help: false,
       durationSeconds: 10,
       warmupSeconds: 3,
       connections: 50,
+      rounds: 2,
       scenarios: SCENARIOS.map((scenario) => scenario.id),
       external: undefined,
       postgresUrl: undefined,
@@ -17,8 +18,9 @@ describe('parseArguments', () => {
   });
 
   it('reads values given as "--flag value" and as "--flag=value"', () => {
-    const options = parseArguments(['--duration', '2', '--warmup=0', '--connections', '10', '--out=tmp/b.md']);
+    const options = parseArguments(['--duration', '2', '--warmup=0', '--connections', '10', '--rounds=3', '--out=tmp/b.md']);
     expect(options.durationSeconds).toBe(2);
+    expect(options.rounds).toBe(3);
     expect(options.warmupSeconds).toBe(0);
     expect(options.connections).toBe(10);
     expect(options.docsPath).toBe('tmp/b.md');
@@ -33,6 +35,7 @@ describe('parseArguments', () => {
     expect(() => parseArguments(['--scenarios', ','])).toThrow(UsageError);
     expect(() => parseArguments(['--fast'])).toThrow("unknown argument '--fast'");
     expect(() => parseArguments(['--duration', '0'])).toThrow('--duration must be at least 1');
+    expect(() => parseArguments(['--rounds', '0'])).toThrow('--rounds must be at least 1');
     expect(() => parseArguments(['--duration', '1.5'])).toThrow(/whole number/);
     expect(() => parseArguments(['--duration'])).toThrow('--duration needs a value');
     expect(() => parseArguments(['--duration', '2', '--duration', '3'])).toThrow('--duration given twice');
@@ -71,7 +74,7 @@ describe('parseArguments', () => {
     expect(parseArguments(['--help']).help).toBe(true);
     expect(parseArguments(['-h']).help).toBe(true);
     expect(parseArguments(['--no-write']).docsPath).toBeNull();
-    for (const flag of ['--duration', '--warmup', '--connections', '--scenarios', '--token-url', '--registry-url', '--analytics-url', '--admin', '--postgres', '--out', '--no-write']) {
+    for (const flag of ['--duration', '--warmup', '--connections', '--rounds', '--scenarios', '--token-url', '--registry-url', '--analytics-url', '--admin', '--postgres', '--out', '--no-write']) {
       expect(USAGE).toContain(flag);
     }
   });

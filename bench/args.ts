@@ -7,6 +7,8 @@ export interface BenchOptions {
   durationSeconds: number;
   warmupSeconds: number;
   connections: number;
+  /** Measured runs per side and scenario, keymint and the peer taking turns. */
+  rounds: number;
   scenarios: ScenarioId[];
   /** Given together: use a running keymint instead of starting clusters. */
   external?: { tokenUrl: string; registryUrl: string; analyticsUrl?: string; admin: { username: string; password: string } };
@@ -26,6 +28,8 @@ Options:
   --duration <s>        measured run per side, seconds (default 10)
   --warmup <s>          warm-up before each measured run, seconds (default 3)
   --connections <n>     autocannon connections (default 50)
+  --rounds <n>          measured runs per side and scenario, keymint and the peer taking turns
+                        (keymint, peer, peer, keymint, ...); the table shows medians (default 2)
   --scenarios <ids>     comma-separated subset of: ${SCENARIOS.map((scenario) => scenario.id).join(', ')}
   --token-url <url>     use a running token service (plain HTTP base URL) instead of starting clusters;
   --registry-url <url>    needs --registry-url and --admin too; --analytics-url is optional
@@ -49,6 +53,7 @@ const VALUE_FLAGS = new Set([
   '--duration',
   '--warmup',
   '--connections',
+  '--rounds',
   '--scenarios',
   '--token-url',
   '--registry-url',
@@ -106,6 +111,7 @@ export function parseArguments(argv: readonly string[]): BenchOptions {
     durationSeconds: positiveInteger('--duration', values.get('--duration'), 10),
     warmupSeconds: positiveInteger('--warmup', values.get('--warmup'), 3, true),
     connections: positiveInteger('--connections', values.get('--connections'), 50),
+    rounds: positiveInteger('--rounds', values.get('--rounds'), 2),
     scenarios: scenarioList(values.get('--scenarios')),
     external,
     postgresUrl,

@@ -1,4 +1,4 @@
-import { checkTargets, formatMarkdownTable, formatTextTable, LoadSummary, niceCeiling, renderMarkdownReport, renderSvgChart, ScenarioResult } from './report';
+import { checkTargets, combineChecks, combineRounds, formatMarkdownTable, formatTextTable, LoadSummary, niceCeiling, renderMarkdownReport, renderSvgChart, ScenarioResult } from './report';
 
 const load = (requestsPerSecond: number, p50Ms: number, p99Ms: number, extra: Partial<LoadSummary> = {}): LoadSummary => ({
   requestsPerSecond,
@@ -101,6 +101,7 @@ describe('renderMarkdownReport', () => {
       durationSeconds: 2,
       warmupSeconds: 3,
       connections: 50,
+      rounds: 2,
       startedAt: new Date('2026-11-25T21:00:00Z'),
       target: 'clusters started by the benchmark (SQLite)',
       svgFileName: 'benchmarks.svg',
@@ -118,6 +119,81 @@ describe('renderMarkdownReport', () => {
     expect(markdown).toContain('## Notes from this run\n\n- token-service RSS after 10 tokens: 150 MiB.');
     expect(markdown).toContain('## Problems seen in this run\n\n- introspection: keymint not measured: HTTP 404');
     expect(markdown).toContain('| password | password grant <user> |');
+    expect(markdown).toContain('2 measured runs per side, keymint and the peer taking turns');
+  });
+
+  it('lists the req/s of every round behind a median, the empty store of a preloaded scenario first', () => {
+    const renew = { ...results[0], keymint: combineRounds([load(15000, 2, 9), load(16000, 3, 10)]), peer: combineRounds([load(10000, 4, 12), load(9000, 4, 12)]) };
+    const stored: ScenarioResult = {
+      id: 'cc-opaque-renew-1m',
+      title: '1m',
+      keymint: combineRounds([load(14000, 3, 10), load(14500, 3, 10)]),
+      emptyStore: combineRounds([load(15000, 3, 10), load(15500, 3, 10)]),
+      peer: null,
+      analytics: null,
+    };
+    const markdown = renderMarkdownReport({
+      results: [renew, stored, results[1]],
+      machine: { cpuModel: 'cpu', cpuCount: 2, memoryGiB: 1, nodeVersion: 'v20', os: 'Linux' },
+      command: 'npm run bench',
+      durationSeconds: 10,
+      warmupSeconds: 3,
+      connections: 50,
+      rounds: 2,
+      startedAt: new Date('2026-11-25T21:00:00Z'),
+      target: 'clusters',
+      svgFileName: 'b.svg',
+      problems: [],
+      notes: [],
+    });
+    const roundsSection = markdown.split('req/s of each measured round, in the order run:')[1].split('\n## ')[0];
+    expect(roundsSection).toContain('| cc-opaque-renew | 15,000, 16,000 | 10,000, 9,000 |');
+    expect(roundsSection).toContain('| cc-opaque-renew-1m | 15,000, 15,500 (empty store); 14,000, 14,500 | - |');
+    // A scenario measured once has no row there.
+    expect(roundsSection).not.toContain('password');
+  });
+});
+
+describe('combineRounds', () => {
+  it('takes the median req/s, p50 and machine CPU, the worst p99, and adds up answers and errors', () => {
+    const combined = combineRounds([
+      load(9000, 4, 20, { machineCpuUsPerAnswer: 300, non2xx: 1, statusCounts: { '200': 90000, '500': 1 } }),
+      load(12000, 3, 11, { machineCpuUsPerAnswer: 200, errors: 2 }),
+      load(11000, 3.5, 12, { machineCpuUsPerAnswer: null, lastResponseAt: 5 }),
+    ]);
+    expect(combined).toEqual({
+      requestsPerSecond: 11000,
+      p50Ms: 3.5,
+      p99Ms: 20,
+      ok: 90000 + 120000 + 110000,
+      non2xx: 1,
+      errors: 2,
+      lastResponseAt: 5,
+      statusCounts: { '200': 90000 + 120000 + 110000, '500': 1 },
+      machineCpuUsPerAnswer: 250,
+      roundRates: [9000, 12000, 11000],
+    });
+    expect(combineRounds([load(8000, 2, 5), load(10000, 4, 6)]).requestsPerSecond).toBe(9000);
+    expect(() => combineRounds([])).toThrow();
+  });
+});
+
+describe('combineChecks', () => {
+  it('keeps the longest lag and is exact only if every round was, showing the round that was not', () => {
+    expect(combineChecks([])).toBeNull();
+    expect(
+      combineChecks([
+        { lagMs: 200, expected: 10, counted: 10, exact: true },
+        { lagMs: 350, expected: 20, counted: 20, exact: true },
+      ]),
+    ).toEqual({ lagMs: 350, expected: 20, counted: 20, exact: true });
+    expect(
+      combineChecks([
+        { lagMs: 200, expected: 10, counted: 9, exact: false },
+        { lagMs: 350, expected: 20, counted: 20, exact: true },
+      ]),
+    ).toEqual({ lagMs: 350, expected: 10, counted: 9, exact: false });
+    expect(combineChecks([{ lagMs: null, expected: 10, counted: 9, exact: false }, { lagMs: 100, expected: 20, counted: 20, exact: true }])?.lagMs).toBeNull();
   });
 });
 

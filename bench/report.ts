@@ -19,6 +19,8 @@ export interface LoadSummary {
    * per answer, in µs; null where /proc/stat cannot be read. Less at the mercy of a noisy machine than req/s.
    */
   machineCpuUsPerAnswer?: number | null;
+  /** req/s of each measured round, in the order run, when this summary combines several (combineRounds). */
+  roundRates?: number[];
 }
 
 export interface AnalyticsCheck {
@@ -48,6 +50,52 @@ export interface ScenarioResult {
    * minutes away: on this machine the rate drifts by ±20% within minutes.
    */
   emptyStore?: LoadSummary;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/**
+ * One side's measured rounds of a scenario as one summary: the median req/s, p50 and machine CPU per
+ * answer (a round disturbed by the machine does not decide the figure), the worst p99, and every
+ * error and status counted.
+ */
+export function combineRounds(rounds: readonly LoadSummary[]): LoadSummary {
+  if (rounds.length === 0) throw new Error('combineRounds needs at least one round');
+  const statusCounts: Record<string, number> = {};
+  for (const round of rounds) {
+    for (const [code, count] of Object.entries(round.statusCounts)) statusCounts[code] = (statusCounts[code] ?? 0) + count;
+  }
+  const cpu = rounds.map((round) => round.machineCpuUsPerAnswer).filter((value): value is number => typeof value === 'number');
+  const sum = (pick: (round: LoadSummary) => number) => rounds.reduce((total, round) => total + pick(round), 0);
+  return {
+    requestsPerSecond: median(rounds.map((round) => round.requestsPerSecond)),
+    p50Ms: median(rounds.map((round) => round.p50Ms)),
+    p99Ms: Math.max(...rounds.map((round) => round.p99Ms)),
+    ok: sum((round) => round.ok),
+    non2xx: sum((round) => round.non2xx),
+    errors: sum((round) => round.errors),
+    lastResponseAt: Math.max(...rounds.map((round) => round.lastResponseAt)),
+    statusCounts,
+    machineCpuUsPerAnswer: cpu.length > 0 ? median(cpu) : null,
+    roundRates: rounds.map((round) => round.requestsPerSecond),
+  };
+}
+
+/** The analytics checks after each of a scenario's keymint rounds: the longest lag, exact only if every round was. */
+export function combineChecks(checks: readonly AnalyticsCheck[]): AnalyticsCheck | null {
+  if (checks.length === 0) return null;
+  const shown = checks.find((check) => !check.exact) ?? checks[checks.length - 1];
+  const unmatched = checks.some((check) => check.lagMs === null);
+  return {
+    lagMs: unmatched ? null : Math.max(...checks.map((check) => check.lagMs as number)),
+    expected: shown.expected,
+    counted: shown.counted,
+    exact: checks.every((check) => check.exact),
+  };
 }
 
 export interface MachineInfo {
@@ -252,6 +300,8 @@ export interface ReportInput {
   durationSeconds: number;
   warmupSeconds: number;
   connections: number;
+  /** Measured runs per side and scenario. */
+  rounds: number;
   startedAt: Date;
   /** Where the cluster came from: 'started by the benchmark (SQLite)' etc. */
   target: string;
@@ -281,7 +331,7 @@ export function renderMarkdownReport(input: ReportInput): string {
     '## How it was measured',
     '',
     `- Load: autocannon in the benchmark's own process, ${input.connections} connections, plain HTTP on loopback, ` +
-      `${input.warmupSeconds} s warm-up then ${input.durationSeconds} s measured, keymint first and then the peer for each scenario, in one run. ` +
+      `${input.warmupSeconds} s warm-up then ${input.durationSeconds} s measured, in one run. ${roundsSentence(input.rounds)} ` +
       'At the end of a run every connection finishes its request in flight (nothing is cut off unanswered); req/s = answers / time to the last answer.',
     `- keymint: ${input.target}; applications, keys and users are set up through the registry REST API as a user would. ` +
       'The cluster stays up (idle) while the peer is measured.',
@@ -290,7 +340,7 @@ export function renderMarkdownReport(input: ReportInput): string {
       '(`bench/preload.ts`, shaped as the token service writes them): a tenth are earlier tokens of the measured client, superseded (revoked, ' +
       "same reuse key: the history renew mode leaves, which its lookup must not read), the rest belong to 1,000 other applications, client_credentials and " +
       'password tokens with refresh tokens, issued over the last 30 days, most expired, some revoked. The empty-store figure it is held against ' +
-      'is the same workload on the same cluster just before the preload (warm-up and measured run alike). RSS is the token service\'s VmRSS when ' +
+      'is the same workload on the same cluster just before the preload (the same warm-up and rounds). RSS is the token service\'s VmRSS when ' +
       'its cluster stops after the scenario.',
     '- p50/p99: latency in ms. errors/non-2xx: requests with no answer (connection error, 10 s timeout) / answers that were not 2xx.',
     '- machine CPU µs/answer: CPU time of the whole machine during the measured run (`/proc/stat`: user, system and interrupt time of every ' +
@@ -305,6 +355,7 @@ export function renderMarkdownReport(input: ReportInput): string {
     '| --- | --- |',
     ...input.results.map((result) => `| ${result.id} | ${result.title} |`),
     '',
+    ...roundsTable(input.results),
     '## Machine',
     '',
     `- CPU: ${machine.cpuModel} x ${machine.cpuCount}`,
@@ -329,6 +380,33 @@ export function renderMarkdownReport(input: ReportInput): string {
     lines.push('', '## Problems seen in this run', '', ...input.problems.map((problem) => `- ${problem}`));
   }
   return lines.join('\n') + '\n';
+}
+
+function roundsSentence(rounds: number): string {
+  if (rounds === 1) return 'One measured run per side: keymint first, then the peer.';
+  return (
+    `${rounds} measured runs per side, keymint and the peer taking turns (keymint, peer, peer, keymint, …: a machine that slows ` +
+    'down or speeds up during a scenario weighs on both sides alike); the table shows the median req/s, p50 and machine CPU per ' +
+    'answer of the rounds, the worst p99, and every error; the analytics columns the longest lag, exact only if every round was.'
+  );
+}
+
+/** req/s of every round, so that the spread behind each median shows. */
+function roundsTable(results: readonly ScenarioResult[]): string[] {
+  const rates = (summary: LoadSummary | null | undefined) => summary?.roundRates?.map(formatRate).join(', ') ?? '-';
+  const shown = results.filter((result) => (result.keymint?.roundRates?.length ?? 0) > 1 || (result.peer?.roundRates?.length ?? 0) > 1);
+  if (shown.length === 0) return [];
+  return [
+    'req/s of each measured round, in the order run:',
+    '',
+    '| scenario | keymint | peer |',
+    '| --- | --- | --- |',
+    ...shown.map((result) => {
+      const keymint = result.emptyStore ? `${rates(result.emptyStore)} (empty store); ${rates(result.keymint)}` : rates(result.keymint);
+      return `| ${result.id} | ${keymint} | ${rates(result.peer)} |`;
+    }),
+    '',
+  ];
 }
 
 export function formatRate(value: number): string {

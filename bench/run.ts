@@ -14,7 +14,7 @@ import { AnalyticsApi, basicAuthorization, Credentials, jwtAlgorithm, KeymintApi
 import { LoadTarget, runLoad } from './load';
 import { PeerProcess } from './peer';
 import { createTestDatabase } from '../scripts/lib/postgres';
-import { AnalyticsCheck, formatTextTable, LoadSummary, MachineInfo, renderMarkdownReport, renderSvgChart, ScenarioResult } from './report';
+import { AnalyticsCheck, combineChecks, combineRounds, formatTextTable, LoadSummary, MachineInfo, renderMarkdownReport, renderSvgChart, ScenarioResult } from './report';
 import { preloadTokens } from './preload';
 import { executionGroups, PeerFormat, Scenario, scenarioClusterKey, SCENARIOS } from './scenarios';
 
@@ -220,50 +220,79 @@ function describeStatuses(summary: LoadSummary): string {
     .join(', ');
 }
 
-async function measureKeymint(scenario: Scenario, keymint: KeymintTarget, context: RunContext, result: ScenarioResult): Promise<void> {
+/** keymint's side of a scenario, set up and probed once, then measured round by round. */
+interface KeymintSide {
+  workload: Workload;
+  keymint: KeymintTarget;
+  rounds: LoadSummary[];
+  checks: AnalyticsCheck[];
+}
+
+/** Sets up keymint's application and probes it; for a scenario with a preloaded store, measures the empty store and preloads. */
+async function prepareKeymint(scenario: Scenario, keymint: KeymintTarget, context: RunContext, result: ScenarioResult): Promise<KeymintSide | null> {
   try {
     log(`${scenario.id}: setting up keymint (registry REST API)`);
     const workload = await keymintWorkload(scenario, keymint);
     const answer = await probe(workload, `keymint ${workload.target.url.replace(keymint.tokenUrl, '')} (${scenario.id} probe)`);
     if (scenario.storedTokens) {
-      result.emptyStore = await measure(workload, context.options, `${scenario.id} keymint, store not yet filled`);
+      const empty: LoadSummary[] = [];
+      for (let round = 1; round <= context.options.rounds; round++) {
+        empty.push(await measure(workload, context.options, `${scenario.id} keymint, store not yet filled${roundLabel(round, context)}`));
+      }
+      result.emptyStore = combineRounds(empty);
       await preload(scenario.storedTokens, workload, answer, keymint, context);
     }
-    const measured = await measure(workload, context.options, `${scenario.id} keymint`);
-    result.keymint = measured;
-    const statuses = describeStatuses(measured);
-    if (statuses) context.problems.push(`${scenario.id}: keymint answered ${statuses} during the measured run.`);
-    if (measured.errors > 0) context.problems.push(`${scenario.id}: ${measured.errors} keymint requests got no answer (connection error or 10 s timeout).`);
-    if (keymint.analytics && workload.countsTokens) {
-      log(`${scenario.id}: waiting for analytics to count every token served`);
-      const check = await waitForCount(keymint, keymint.analytics, context.startedAt, measured.lastResponseAt || Date.now());
-      result.analytics = check;
-      if (!check.exact) {
-        const late = check.lagMs === null ? ` (still short ${ANALYTICS_TIMEOUT_MS / 1000} s after the run)` : '';
-        context.problems.push(`${scenario.id}: analytics counted ${check.counted} tokens served, the token service answered ${check.expected} 200s${late}.`);
-      }
-    }
+    return { workload, keymint, rounds: [], checks: [] };
   } catch (error) {
-    result.keymintFailure = error instanceof Error ? error.message : String(error);
-    context.problems.push(`${scenario.id}: keymint not measured: ${result.keymintFailure}`);
-    log(`${scenario.id}: keymint failed: ${result.keymintFailure}`);
+    failKeymint(scenario, context, result, error);
+    return null;
   }
 }
 
-async function measurePeer(scenario: Scenario, context: RunContext, result: ScenarioResult): Promise<void> {
-  if (!scenario.peer) return;
+function failKeymint(scenario: Scenario, context: RunContext, result: ScenarioResult, error: unknown): void {
+  result.keymintFailure = error instanceof Error ? error.message : String(error);
+  context.problems.push(`${scenario.id}: keymint not measured: ${result.keymintFailure}`);
+  log(`${scenario.id}: keymint failed: ${result.keymintFailure}`);
+}
+
+/** One measured keymint round, then the wait until analytics has counted it (the peer never runs while analytics catches up). */
+async function measureKeymintRound(scenario: Scenario, side: KeymintSide, context: RunContext, round: number): Promise<void> {
+  const measured = await measure(side.workload, context.options, `${scenario.id} keymint${roundLabel(round, context)}`);
+  side.rounds.push(measured);
+  const statuses = describeStatuses(measured);
+  if (statuses) context.problems.push(`${scenario.id}: keymint answered ${statuses} during a measured run.`);
+  if (measured.errors > 0) context.problems.push(`${scenario.id}: ${measured.errors} keymint requests got no answer (connection error or 10 s timeout).`);
+  const analytics = side.keymint.analytics;
+  if (!analytics || !side.workload.countsTokens) return;
+  log(`${scenario.id}: waiting for analytics to count every token served`);
+  const check = await waitForCount(side.keymint, analytics, context.startedAt, measured.lastResponseAt || Date.now());
+  side.checks.push(check);
+  if (!check.exact) {
+    const late = check.lagMs === null ? ` (still short ${ANALYTICS_TIMEOUT_MS / 1000} s after the run)` : '';
+    context.problems.push(`${scenario.id}: analytics counted ${check.counted} tokens served, the token service answered ${check.expected} 200s${late}.`);
+  }
+}
+
+async function preparePeer(scenario: Scenario, context: RunContext, result: ScenarioResult): Promise<Workload | null> {
+  if (!scenario.peer) return null;
   try {
     const workload = await peerWorkload(scenario, context);
-    if (!workload) return;
-    await probe(workload, `peer ${scenario.peer.format} (${scenario.id} probe)`);
-    result.peer = await measure(workload, context.options, `${scenario.id} peer`);
-    const statuses = describeStatuses(result.peer);
-    if (statuses) context.problems.push(`${scenario.id}: the peer answered ${statuses}.`);
+    if (workload) await probe(workload, `peer ${scenario.peer.format} (${scenario.id} probe)`);
+    return workload;
   } catch (error) {
-    result.peerFailure = error instanceof Error ? error.message : String(error);
-    context.problems.push(`${scenario.id}: peer not measured: ${result.peerFailure}`);
-    log(`${scenario.id}: peer failed: ${result.peerFailure}`);
+    failPeer(scenario, context, result, error);
+    return null;
   }
+}
+
+function failPeer(scenario: Scenario, context: RunContext, result: ScenarioResult, error: unknown): void {
+  result.peerFailure = error instanceof Error ? error.message : String(error);
+  context.problems.push(`${scenario.id}: peer not measured: ${result.peerFailure}`);
+  log(`${scenario.id}: peer failed: ${result.peerFailure}`);
+}
+
+function roundLabel(round: number, context: RunContext): string {
+  return context.options.rounds > 1 ? ` (round ${round}/${context.options.rounds})` : '';
 }
 
 /** Fills the scenario's token store before its warm-up (the store of a cluster the benchmark started). */
@@ -277,12 +306,47 @@ async function preload(count: number, workload: Workload, answer: Record<string,
   context.notes.push(`${count.toLocaleString('en-US')} tokens preloaded into the token store in ${(ms / 1000).toFixed(0)} s.`);
 }
 
-/** keymint first, then its analytics check, then the peer: the peer never runs while analytics catches up. */
+/**
+ * keymint and the peer take turns, round by round: keymint, peer, peer, keymint, … so that a machine
+ * that slows down or speeds up during the scenario weighs on both sides alike.
+ */
 async function runScenario(scenario: Scenario, keymint: KeymintTarget | { failure: string }, context: RunContext): Promise<ScenarioResult> {
   const result: ScenarioResult = { id: scenario.id, title: scenario.title, keymint: null, peer: null, analytics: null };
+  let keymintSide: KeymintSide | null = null;
   if ('failure' in keymint) result.keymintFailure = keymint.failure;
-  else await measureKeymint(scenario, keymint, context, result);
-  await measurePeer(scenario, context, result);
+  else keymintSide = await prepareKeymint(scenario, keymint, context, result);
+  let peerWork = await preparePeer(scenario, context, result);
+  const peerRounds: LoadSummary[] = [];
+  for (let round = 1; round <= context.options.rounds; round++) {
+    const keymintFirst = round % 2 === 1;
+    for (const side of keymintFirst ? (['keymint', 'peer'] as const) : (['peer', 'keymint'] as const)) {
+      if (side === 'keymint' && keymintSide) {
+        try {
+          await measureKeymintRound(scenario, keymintSide, context, round);
+        } catch (error) {
+          failKeymint(scenario, context, result, error);
+          keymintSide = null;
+        }
+      }
+      if (side === 'peer' && peerWork) {
+        try {
+          const measured = await measure(peerWork, context.options, `${scenario.id} peer${roundLabel(round, context)}`);
+          peerRounds.push(measured);
+          const statuses = describeStatuses(measured);
+          if (statuses) context.problems.push(`${scenario.id}: the peer answered ${statuses}.`);
+        } catch (error) {
+          failPeer(scenario, context, result, error);
+          peerWork = null;
+        }
+      }
+    }
+  }
+  // A side that failed part-way is reported as failed, not as the median of the rounds it managed.
+  if (keymintSide && keymintSide.rounds.length > 0) {
+    result.keymint = combineRounds(keymintSide.rounds);
+    result.analytics = combineChecks(keymintSide.checks);
+  }
+  if (peerWork && peerRounds.length > 0) result.peer = combineRounds(peerRounds);
   return result;
 }
 
@@ -459,6 +523,7 @@ async function main(): Promise<number> {
         durationSeconds: options.durationSeconds,
         warmupSeconds: options.warmupSeconds,
         connections: options.connections,
+        rounds: options.rounds,
         startedAt: context.startedAt,
         target: options.external ? 'a running cluster given by URL' : `clusters started by the benchmark (${options.postgresUrl ? 'PostgreSQL' : 'SQLite'}, NATS JetStream, all three services)`,
         svgFileName: basename(svgPath),
