@@ -46,8 +46,8 @@ scenarios that need another env measure whatever that cluster does.
 
 cc-opaque-renew-1m writes 1,000,000 tokens straight into the token store of a cluster of its
 own before its warm-up (about a minute on SQLite), so it runs only on clusters the benchmark starts;
-it is compared with the same workload measured on that cluster just before the preload (empty store),
-and the token service's RSS is read after it.`;
+it is compared with the same workload on a second cluster of the same env whose store stays empty,
+the two taking turns like keymint and the peer, and the token service's RSS is read after it.`;
 
 const VALUE_FLAGS = new Set([
   '--duration',

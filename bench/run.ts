@@ -43,6 +43,8 @@ interface RunContext {
   projectRoot: string;
   problems: string[];
   notes: string[];
+  /** Clusters started beside the current one (the empty store a preloaded one is compared with). */
+  companions: Set<KeymintTarget>;
 }
 
 function log(message: string): void {
@@ -222,31 +224,35 @@ function describeStatuses(summary: LoadSummary): string {
 
 /** keymint's side of a scenario, set up and probed once, then measured round by round. */
 interface KeymintSide {
+  label: string;
   workload: Workload;
+  /** The probe's answer (its scope is what the preload writes). */
+  answer: Record<string, unknown>;
   keymint: KeymintTarget;
   rounds: LoadSummary[];
   checks: AnalyticsCheck[];
 }
 
-/** Sets up keymint's application and probes it; for a scenario with a preloaded store, measures the empty store and preloads. */
-async function prepareKeymint(scenario: Scenario, keymint: KeymintTarget, context: RunContext, result: ScenarioResult): Promise<KeymintSide | null> {
-  try {
-    log(`${scenario.id}: setting up keymint (registry REST API)`);
-    const workload = await keymintWorkload(scenario, keymint);
-    const answer = await probe(workload, `keymint ${workload.target.url.replace(keymint.tokenUrl, '')} (${scenario.id} probe)`);
-    if (scenario.storedTokens) {
-      const empty: LoadSummary[] = [];
-      for (let round = 1; round <= context.options.rounds; round++) {
-        empty.push(await measure(workload, context.options, `${scenario.id} keymint, store not yet filled${roundLabel(round, context)}`));
-      }
-      result.emptyStore = combineRounds(empty);
-      await preload(scenario.storedTokens, workload, answer, keymint, context);
-    }
-    return { workload, keymint, rounds: [], checks: [] };
-  } catch (error) {
-    failKeymint(scenario, context, result, error);
-    return null;
-  }
+/** Sets up keymint's application and probes it. */
+async function prepareKeymint(scenario: Scenario, keymint: KeymintTarget, label: string): Promise<KeymintSide> {
+  log(`${scenario.id}: setting up ${label} (registry REST API)`);
+  const workload = await keymintWorkload(scenario, keymint);
+  const answer = await probe(workload, `${label} ${workload.target.url.replace(keymint.tokenUrl, '')} (${scenario.id} probe)`);
+  return { label, workload, answer, keymint, rounds: [], checks: [] };
+}
+
+/**
+ * A scenario with a preloaded store is held against a second cluster of the same env whose store
+ * stays empty: both are set up first, then the store is filled, then the two take turns like keymint
+ * and the peer, so that the machine's drift during the preload and the rounds weighs on both alike.
+ */
+async function prepareStoredTokens(scenario: Scenario, full: KeymintSide, context: RunContext): Promise<KeymintSide> {
+  log(`${scenario.id}: starting a second cluster whose store stays empty, to compare with`);
+  const companion = await startKeymint(scenario, context, `${scenarioClusterKey({ ...scenario, storedTokens: undefined })}, store kept empty`);
+  context.companions.add(companion);
+  const empty = await prepareKeymint(scenario, companion, 'keymint, empty store');
+  await preload(scenario.storedTokens!, full.workload, full.answer, full.keymint, context);
+  return empty;
 }
 
 function failKeymint(scenario: Scenario, context: RunContext, result: ScenarioResult, error: unknown): void {
@@ -257,11 +263,11 @@ function failKeymint(scenario: Scenario, context: RunContext, result: ScenarioRe
 
 /** One measured keymint round, then the wait until analytics has counted it (the peer never runs while analytics catches up). */
 async function measureKeymintRound(scenario: Scenario, side: KeymintSide, context: RunContext, round: number): Promise<void> {
-  const measured = await measure(side.workload, context.options, `${scenario.id} keymint${roundLabel(round, context)}`);
+  const measured = await measure(side.workload, context.options, `${scenario.id} ${side.label}${roundLabel(round, context)}`);
   side.rounds.push(measured);
   const statuses = describeStatuses(measured);
-  if (statuses) context.problems.push(`${scenario.id}: keymint answered ${statuses} during a measured run.`);
-  if (measured.errors > 0) context.problems.push(`${scenario.id}: ${measured.errors} keymint requests got no answer (connection error or 10 s timeout).`);
+  if (statuses) context.problems.push(`${scenario.id}: ${side.label} answered ${statuses} during a measured run.`);
+  if (measured.errors > 0) context.problems.push(`${scenario.id}: ${measured.errors} ${side.label} requests got no answer (connection error or 10 s timeout).`);
   const analytics = side.keymint.analytics;
   if (!analytics || !side.workload.countsTokens) return;
   log(`${scenario.id}: waiting for analytics to count every token served`);
@@ -307,28 +313,38 @@ async function preload(count: number, workload: Workload, answer: Record<string,
 }
 
 /**
- * keymint and the peer take turns, round by round: keymint, peer, peer, keymint, … so that a machine
- * that slows down or speeds up during the scenario weighs on both sides alike.
+ * keymint and the peer (or, for a preloaded store, the empty-store cluster) take turns, round by
+ * round: keymint, other, other, keymint, … so that a machine that slows down or speeds up during the
+ * scenario weighs on both sides alike.
  */
 async function runScenario(scenario: Scenario, keymint: KeymintTarget | { failure: string }, context: RunContext): Promise<ScenarioResult> {
   const result: ScenarioResult = { id: scenario.id, title: scenario.title, keymint: null, peer: null, analytics: null };
   let keymintSide: KeymintSide | null = null;
+  let emptySide: KeymintSide | null = null;
   if ('failure' in keymint) result.keymintFailure = keymint.failure;
-  else keymintSide = await prepareKeymint(scenario, keymint, context, result);
+  else {
+    try {
+      keymintSide = await prepareKeymint(scenario, keymint, 'keymint');
+      if (scenario.storedTokens) emptySide = await prepareStoredTokens(scenario, keymintSide, context);
+    } catch (error) {
+      failKeymint(scenario, context, result, error);
+      keymintSide = null;
+    }
+  }
   let peerWork = await preparePeer(scenario, context, result);
   const peerRounds: LoadSummary[] = [];
   for (let round = 1; round <= context.options.rounds; round++) {
     const keymintFirst = round % 2 === 1;
-    for (const side of keymintFirst ? (['keymint', 'peer'] as const) : (['peer', 'keymint'] as const)) {
-      if (side === 'keymint' && keymintSide) {
+    for (const side of keymintFirst ? (['keymint', 'other'] as const) : (['other', 'keymint'] as const)) {
+      const keymintTurn = side === 'keymint' ? keymintSide : emptySide;
+      if (keymintTurn) {
         try {
-          await measureKeymintRound(scenario, keymintSide, context, round);
+          await measureKeymintRound(scenario, keymintTurn, context, round);
         } catch (error) {
           failKeymint(scenario, context, result, error);
-          keymintSide = null;
+          keymintSide = emptySide = null;
         }
-      }
-      if (side === 'peer' && peerWork) {
+      } else if (side === 'other' && peerWork) {
         try {
           const measured = await measure(peerWork, context.options, `${scenario.id} peer${roundLabel(round, context)}`);
           peerRounds.push(measured);
@@ -344,10 +360,18 @@ async function runScenario(scenario: Scenario, keymint: KeymintTarget | { failur
   // A side that failed part-way is reported as failed, not as the median of the rounds it managed.
   if (keymintSide && keymintSide.rounds.length > 0) {
     result.keymint = combineRounds(keymintSide.rounds);
-    result.analytics = combineChecks(keymintSide.checks);
+    result.analytics = combineChecks([...keymintSide.checks, ...(emptySide?.checks ?? [])]);
   }
+  if (emptySide && emptySide.rounds.length > 0) result.emptyStore = combineRounds(emptySide.rounds);
   if (peerWork && peerRounds.length > 0) result.peer = combineRounds(peerRounds);
+  if (emptySide) await stopCompanion(emptySide.keymint, context);
   return result;
+}
+
+async function stopCompanion(companion: KeymintTarget, context: RunContext): Promise<void> {
+  context.companions.delete(companion);
+  await companion.cluster?.stop();
+  await companion.dropDatabase?.().catch((error: unknown) => context.problems.push(`could not drop the benchmark database: ${String(error)}`));
 }
 
 function residentMemoryMiB(pid: number | undefined): number | null {
@@ -369,7 +393,7 @@ async function countBaseline(tokenUrl: string, analytics: AnalyticsApi | null, f
   }
 }
 
-async function startKeymint(scenario: Scenario, context: RunContext): Promise<KeymintTarget> {
+async function startKeymint(scenario: Scenario, context: RunContext, description = scenarioClusterKey(scenario)): Promise<KeymintTarget> {
   const { options } = context;
   const env = scenario.env;
   if (options.external) {
@@ -383,7 +407,7 @@ async function startKeymint(scenario: Scenario, context: RunContext): Promise<Ke
       countBaseline: await countBaseline(external.tokenUrl, analytics, context.startedAt),
     };
   }
-  log(`starting a keymint cluster (${scenarioClusterKey(scenario)}${options.postgresUrl ? ', PostgreSQL' : ', SQLite'})`);
+  log(`starting a keymint cluster (${description}${options.postgresUrl ? ', PostgreSQL' : ', SQLite'})`);
   const database = options.postgresUrl ? await createTestDatabase(options.postgresUrl, 'keymint_bench') : null;
   let cluster: TestCluster;
   try {
@@ -453,14 +477,16 @@ async function main(): Promise<number> {
     return 0;
   }
 
-  const context: RunContext = { options, startedAt: new Date(), peers: new Map(), projectRoot: projectRoot(), problems: [], notes: [] };
+  const context: RunContext = { options, startedAt: new Date(), peers: new Map(), projectRoot: projectRoot(), problems: [], notes: [], companions: new Set() };
   // A scenario that preloads the token store needs a cluster this run started: skipped against given URLs.
   const selected = SCENARIOS.filter((scenario) => options.scenarios.includes(scenario.id) && !(options.external && scenario.storedTokens));
   const results = new Map<string, ScenarioResult>();
   let keymint: KeymintTarget | undefined;
   const cleanUp = async () => {
-    if (keymint?.cluster) await keymint.cluster.stop().catch(() => undefined);
-    await keymint?.dropDatabase?.().catch(() => undefined);
+    for (const target of [keymint, ...context.companions]) {
+      if (target?.cluster) await target.cluster.stop().catch(() => undefined);
+      await target?.dropDatabase?.().catch(() => undefined);
+    }
     await Promise.all([...context.peers.values()].map((peer) => peer.stop()));
   };
   const onSignal = () => {

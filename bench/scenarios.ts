@@ -83,7 +83,7 @@ export const SCENARIOS: readonly Scenario[] = [
     countsTokens: false,
   },
   {
-    // The same workload on a full store, compared with itself on the same cluster before the preload, not with the peer.
+    // The same workload on a full store, compared with a cluster of the same env whose store stays empty, not with the peer.
     ...NEW_OPAQUE_TOKEN_PER_REQUEST,
     id: 'cc-opaque-renew-1m',
     title: 'client_credentials, new opaque token per request, 1,000,000 tokens already stored',
