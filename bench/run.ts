@@ -364,14 +364,17 @@ async function runScenario(scenario: Scenario, keymint: KeymintTarget | { failur
   }
   if (emptySide && emptySide.rounds.length > 0) result.emptyStore = combineRounds(emptySide.rounds);
   if (peerWork && peerRounds.length > 0) result.peer = combineRounds(peerRounds);
-  if (emptySide) await stopCompanion(emptySide.keymint, context);
+  await stopCompanions(context);
   return result;
 }
 
-async function stopCompanion(companion: KeymintTarget, context: RunContext): Promise<void> {
-  context.companions.delete(companion);
-  await companion.cluster?.stop();
-  await companion.dropDatabase?.().catch((error: unknown) => context.problems.push(`could not drop the benchmark database: ${String(error)}`));
+/** The empty-store cluster lives as long as its scenario, also when that scenario failed part-way. */
+async function stopCompanions(context: RunContext): Promise<void> {
+  for (const companion of [...context.companions]) {
+    context.companions.delete(companion);
+    await companion.cluster?.stop().catch((error: unknown) => context.problems.push(`could not stop the empty-store cluster: ${String(error)}`));
+    await companion.dropDatabase?.().catch((error: unknown) => context.problems.push(`could not drop the benchmark database: ${String(error)}`));
+  }
 }
 
 function residentMemoryMiB(pid: number | undefined): number | null {
