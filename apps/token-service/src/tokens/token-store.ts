@@ -53,12 +53,13 @@ export class TokenStore {
     this.issuer.forgetConsumerKey(consumerKey);
   }
 
-  /** Every live token of an application (deleted), one event per consumer key that had tokens. */
+  /** Every live token of an application (deleted), one event per consumer key that had live tokens. */
   async revokeByApplication(manager: EntityManager, applicationId: string, reason: TokenRevocationReason): Promise<void> {
+    // "revokedAt" IS NULL: the application index holds live tokens only (migration 1700000000003).
     const keys = await manager
       .createQueryBuilder(TokenRecord, 'token')
       .select('DISTINCT token.consumerKey', 'consumerKey')
-      .where('token.applicationId = :applicationId', { applicationId })
+      .where('token.applicationId = :applicationId AND token.revokedAt IS NULL', { applicationId })
       .getRawMany<{ consumerKey: string }>();
     for (const { consumerKey } of keys) await this.revokeByConsumerKey(manager, consumerKey, applicationId, reason);
   }

@@ -21,11 +21,12 @@ export class TokenRecord {
   @Column({ type: 'varchar', length: 10 })
   kind: TokenKind;
 
-  @Index()
+  /** Indexed while the token is not revoked (migration 1700000000003), like applicationId and familyId. */
+  @Index({ where: '"revokedAt" IS NULL' })
   @Column({ type: 'varchar', length: 200 })
   consumerKey: string;
 
-  @Index()
+  @Index({ where: '"revokedAt" IS NULL' })
   @Column({ type: 'varchar', length: 100 })
   applicationId: string;
 
@@ -46,7 +47,7 @@ export class TokenRecord {
   tokenType: TokenFormat;
 
   /** Refresh rotation family: every access and refresh token descending from one password grant. */
-  @Index()
+  @Index({ where: '"familyId" IS NOT NULL AND "revokedAt" IS NULL' })
   @Column({ type: 'varchar', length: 36, nullable: true })
   familyId: string | null;
 
