@@ -2,6 +2,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, JsonWebKey, Key
 import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeSecretFile } from './secret-files';
+import { SigningWorker } from './signing-worker';
 
 export type JwtAlgorithm = 'RS256' | 'ES256' | 'EdDSA';
 
@@ -58,7 +59,7 @@ export class JwtSigner {
     this.active = this.currentKey(Date.now()) ?? this.rotate(Date.now());
   }
 
-  /** Compact JWS of `claims` with the active key (an RS256 signature is computed off the request thread: signWith). */
+  /** Compact JWS of `claims` with the active key; the signature is computed off the request thread (signWith). */
   async sign(claims: Record<string, unknown> & { exp: number }): Promise<string> {
     const now = Date.now();
     if (this.due(this.active, now)) {
@@ -187,16 +188,20 @@ function generate(algorithm: JwtAlgorithm): string {
   return keyPair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 }
 
+/** One per process, like libuv's thread pool; its thread starts with the first ES256 or EdDSA signature. */
+const groupedSigner = new SigningWorker();
+
 /**
- * The signature of `data`. Only an RSA signature (~0.3 ms of CPU) goes to
- * libuv's thread pool, off the request thread. ES256 and EdDSA signatures
- * (~30-36 µs) are computed inline: handing them to the pool and back cost the
- * machine more than the signature itself (ES256 runs on two cores: 406-428 µs
- * of machine CPU per token through the pool, 340-343 µs inline; docs/performance.md).
+ * The signature of `data`, computed off the request thread. An RSA signature
+ * (~0.3 ms of CPU) goes to libuv's thread pool on its own: worth the trip,
+ * and the pool's threads use both cores. ES256 and EdDSA signatures (~30-36
+ * µs) go to one worker thread in groups (SigningWorker): alone, the trip cost
+ * more than the signature. ES256 runs on two cores, machine CPU per token:
+ * 406-428 µs through the pool, 340-343 µs inline; grouped, 276-282 µs against
+ * 268-355 µs inline (docs/performance.md).
  */
-export function signWith(algorithm: JwtAlgorithm, key: KeyObject, data: Buffer): Buffer | Promise<Buffer> {
-  if (algorithm === 'EdDSA') return sign(null, data, key);
-  if (algorithm === 'ES256') return sign('sha256', data, { key, dsaEncoding: 'ieee-p1363' });
+export function signWith(algorithm: JwtAlgorithm, key: KeyObject, data: Buffer): Promise<Buffer> {
+  if (algorithm !== 'RS256') return groupedSigner.sign(algorithm, key, data);
   return new Promise((resolve, reject) => sign('sha256', data, key, (error, signature) => (error ? reject(error) : resolve(signature))));
 }
 

@@ -1,0 +1,144 @@
+import { KeyObject, sign } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
+import { Logger } from '@nestjs/common';
+
+export type GroupedAlgorithm = 'ES256' | 'EdDSA';
+
+/** The worker's code, run with `eval` so that it needs no separate file (the same source works from dist/ and under Jest). */
+const WORKER_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+const { sign } = require('node:crypto');
+const keys = new Map();
+parentPort.on('message', (group) => {
+  if (group.key) keys.set(group.keyId, group.key);
+  try {
+    const key = keys.get(group.keyId);
+    const signatures = group.inputs.map((input) =>
+      group.algorithm === 'EdDSA' ? sign(null, input, key) : sign('sha256', input, { key, dsaEncoding: 'ieee-p1363' }));
+    parentPort.postMessage({ id: group.id, signatures });
+  } catch (error) {
+    parentPort.postMessage({ id: group.id, error: error.message });
+  }
+});
+`;
+
+interface Waiting {
+  input: Buffer;
+  resolve: (signature: Buffer) => void;
+  reject: (error: Error) => void;
+}
+
+interface Group {
+  algorithm: GroupedAlgorithm;
+  key: KeyObject;
+  waiting: Waiting[];
+}
+
+/**
+ * ES256 and EdDSA signatures, computed on one worker thread a group at a
+ * time: the requests of one turn of the event loop go over in one message and
+ * come back in one. A signature (~30-36 µs) is too small to send to another
+ * thread alone (through libuv's pool, each trip cost the machine more CPU than
+ * the signature), but a group pays one trip for all, and the event loop, the
+ * token service's bottleneck, no longer computes them (docs/performance.md).
+ * Should the worker die, signatures are computed inline from then on.
+ */
+export class SigningWorker {
+  private readonly logger = new Logger('SigningWorker');
+  private worker?: Worker;
+  private failed = false;
+  private stopping = false;
+  private readonly keyIds = new WeakMap<KeyObject, number>();
+  private nextKeyId = 1;
+  private nextGroupId = 1;
+  private pending = new Map<KeyObject, Group>();
+  private flushScheduled = false;
+  private readonly inFlight = new Map<number, Group>();
+
+  sign(algorithm: GroupedAlgorithm, key: KeyObject, input: Buffer): Promise<Buffer> {
+    if (this.failed) return Promise.resolve(signInline(algorithm, key, input));
+    return new Promise((resolve, reject) => {
+      let group = this.pending.get(key);
+      if (!group) {
+        group = { algorithm, key, waiting: [] };
+        this.pending.set(key, group);
+      }
+      group.waiting.push({ input, resolve, reject });
+      if (this.flushScheduled) return;
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const groups = [...this.pending.values()];
+    this.pending = new Map();
+    for (const group of groups) {
+      if (this.failed) {
+        settleInline(group);
+        continue;
+      }
+      const worker = this.start();
+      let keyId = this.keyIds.get(group.key);
+      const newKey = keyId === undefined;
+      if (keyId === undefined) {
+        keyId = this.nextKeyId++;
+        this.keyIds.set(group.key, keyId);
+      }
+      const id = this.nextGroupId++;
+      this.inFlight.set(id, group);
+      // A KeyObject crosses to the worker once; later groups name it by id.
+      worker.postMessage({ id, algorithm: group.algorithm, keyId, key: newKey ? group.key : undefined, inputs: group.waiting.map((item) => item.input) });
+    }
+  }
+
+  private start(): Worker {
+    if (this.worker) return this.worker;
+    const worker = new Worker(WORKER_SOURCE, { eval: true });
+    worker.on('message', (answer: { id: number; signatures?: Uint8Array[]; error?: string }) => {
+      const group = this.inFlight.get(answer.id);
+      if (!group) return;
+      this.inFlight.delete(answer.id);
+      group.waiting.forEach((item, index) => {
+        const signature = answer.signatures?.[index];
+        if (signature) item.resolve(Buffer.from(signature.buffer, signature.byteOffset, signature.byteLength));
+        else item.reject(new Error(`signing failed: ${answer.error ?? 'no signature'}`));
+      });
+    });
+    const fail = (reason: string) => {
+      if (!this.failed && !this.stopping) this.logger.warn(`signing worker stopped (${reason}); signing on the request thread from now on`);
+      this.failed = true;
+      // Nothing waits forever: what the worker had not answered is signed here.
+      for (const group of this.inFlight.values()) settleInline(group);
+      this.inFlight.clear();
+    };
+    worker.once('error', (error) => fail(error.message));
+    worker.once('exit', (code) => fail(`exit code ${code}`));
+    // The service must not stay up only because this thread does.
+    worker.unref();
+    this.worker = worker;
+    return worker;
+  }
+
+  /** Ends the worker; signatures still waiting, and later ones, are computed inline. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.failed = true;
+    await this.worker?.terminate();
+  }
+}
+
+function signInline(algorithm: GroupedAlgorithm, key: KeyObject, input: Buffer): Buffer {
+  return algorithm === 'EdDSA' ? sign(null, input, key) : sign('sha256', input, { key, dsaEncoding: 'ieee-p1363' });
+}
+
+function settleInline(group: Group): void {
+  for (const item of group.waiting) {
+    try {
+      item.resolve(signInline(group.algorithm, group.key, item.input));
+    } catch (error) {
+      item.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+}
