@@ -196,9 +196,9 @@ const groupedSigner = new SigningWorker();
  * (~0.3 ms of CPU) goes to libuv's thread pool on its own: worth the trip,
  * and the pool's threads use both cores. ES256 and EdDSA signatures (~30-36
  * µs) go to one worker thread in groups (SigningWorker): alone, the trip cost
- * more than the signature. ES256 runs on two cores, machine CPU per token:
- * 406-428 µs through the pool, 340-343 µs inline; grouped, 276-282 µs against
- * 268-355 µs inline (docs/performance.md).
+ * more than the signature. ES256 on two cores: machine CPU per token 406-428
+ * µs through the pool against 340-343 inline; grouped, 1.44x and 1.51x the
+ * peer against 1.26x and 1.34x inline (docs/performance.md).
  */
 export function signWith(algorithm: JwtAlgorithm, key: KeyObject, data: Buffer): Promise<Buffer> {
   if (algorithm !== 'RS256') return groupedSigner.sign(algorithm, key, data);
