@@ -8,32 +8,13 @@ import { opaqueToken } from '../src/tokens/token-hash';
 import { TokenRecord } from '../src/tokens/token.entity';
 import { TOKEN_STORE_ENTITIES, TOKEN_STORE_MIGRATIONS } from '../src/tokens/token-store.schema';
 import { TokenStore } from '../src/tokens/token-store';
+import { tokenRecord } from './token-records';
 import { createTestDatabase, postgresAdminUrl } from '../../../test/support/postgres';
 
 const sha256 = (token: string) => createHash('sha256').update(token).digest('hex');
 
 function tokenRow(id: string, token: string, expiresAt = Date.now() + 3_600_000, kind: 'access' | 'refresh' = 'access'): TokenRecord {
-  const row = new TokenRecord();
-  Object.assign(row, {
-    id,
-    tokenHash: sha256(token),
-    kind,
-    consumerKey: 'lookup-key',
-    applicationId: 'lookup-app',
-    keyType: 'PRODUCTION',
-    username: null,
-    scopes: 'default',
-    grantType: 'client_credentials',
-    tokenType: 'OAUTH',
-    familyId: null,
-    issuedAt: Date.now(),
-    expiresAt,
-    revokedAt: null,
-    revokeReason: null,
-    reuseKey: null,
-    encryptedToken: null,
-  });
-  return row;
+  return tokenRecord({ id, tokenHash: sha256(token), kind, consumerKey: 'lookup-key', applicationId: 'lookup-app', expiresAt });
 }
 
 /** A JWT-shaped string naming `jti` (the store never checks signatures: the hash comparison decides). */

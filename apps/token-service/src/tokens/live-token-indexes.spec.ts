@@ -7,29 +7,7 @@ import { TokenIssuer } from './token-issuer';
 import { TokenRecord } from './token.entity';
 import { TokenStore } from './token-store';
 import { TOKEN_STORE_ENTITIES, TOKEN_STORE_MIGRATIONS } from './token-store.schema';
-
-function tokenRow(id: string, changes: Partial<TokenRecord>): TokenRecord {
-  return Object.assign(new TokenRecord(), {
-    id,
-    tokenHash: id.padEnd(64, '0'),
-    kind: 'access',
-    consumerKey: 'key-a',
-    applicationId: 'app-a',
-    keyType: 'PRODUCTION',
-    username: null,
-    scopes: 'default',
-    grantType: 'client_credentials',
-    tokenType: 'OAUTH',
-    familyId: null,
-    issuedAt: 1,
-    expiresAt: Date.now() + 3_600_000,
-    revokedAt: null,
-    revokeReason: null,
-    reuseKey: null,
-    encryptedToken: null,
-    ...changes,
-  });
-}
+import { tokenRecord } from '../../test/token-records';
 
 // Migration 1700000000003: the consumer-key, application and family indexes hold live tokens only, so a
 // token written already revoked (renew mode) costs no entry in them. The revocations that read them must
@@ -77,13 +55,13 @@ describe('live-token indexes (consumer key, application, refresh family)', () =>
 
   it('revokes the live tokens of a key, an application and a family, and leaves the revoked ones as they were', async () => {
     await dataSource.getRepository(TokenRecord).insert([
-      tokenRow('a1', {}),
-      tokenRow('a2', { revokedAt: 5, revokeReason: 'renewed' }),
-      tokenRow('b1', { consumerKey: 'key-b', applicationId: 'app-b' }),
-      tokenRow('b2', { consumerKey: 'key-c', applicationId: 'app-b' }),
-      tokenRow('c1', { consumerKey: 'key-d', applicationId: 'app-d', familyId: 'family-1', grantType: 'password', username: 'alice' }),
-      tokenRow('c2', { consumerKey: 'key-d', applicationId: 'app-d', familyId: 'family-1', kind: 'refresh', revokedAt: 5, revokeReason: 'rotated' }),
-      tokenRow('c3', { consumerKey: 'key-d', applicationId: 'app-d', familyId: 'family-1', kind: 'refresh' }),
+      tokenRecord({ id: 'a1' }),
+      tokenRecord({ id: 'a2', revokedAt: 5, revokeReason: 'renewed' }),
+      tokenRecord({ id: 'b1', consumerKey: 'key-b', applicationId: 'app-b' }),
+      tokenRecord({ id: 'b2', consumerKey: 'key-c', applicationId: 'app-b' }),
+      tokenRecord({ id: 'c1', consumerKey: 'key-d', applicationId: 'app-d', familyId: 'family-1', grantType: 'password', username: 'alice' }),
+      tokenRecord({ id: 'c2', consumerKey: 'key-d', applicationId: 'app-d', familyId: 'family-1', kind: 'refresh', revokedAt: 5, revokeReason: 'rotated' }),
+      tokenRecord({ id: 'c3', consumerKey: 'key-d', applicationId: 'app-d', familyId: 'family-1', kind: 'refresh' }),
     ]);
     await recording(async (manager) => {
       await store.revokeByConsumerKey(manager, 'key-a', 'app-a', 'secret_regenerated');
