@@ -1,15 +1,42 @@
+import { readFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 
-/** A TCP port nobody listens on right now (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** The first port of the kernel's ephemeral range (source ports of outgoing connections, and listen(0)). */
+export function ephemeralRangeStart(rangeFile = '/proc/sys/net/ipv4/ip_local_port_range'): number {
+  try {
+    const first = Number(readFileSync(rangeFile, 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(first) && first > LOWEST_PORT + 1000 ? first : DEFAULT_EPHEMERAL_START;
+  } catch {
+    return DEFAULT_EPHEMERAL_START;
+  }
+}
+
+const LOWEST_PORT = 10_000;
+// Linux's default range starts here (macOS's at 49152).
+const DEFAULT_EPHEMERAL_START = 32_768;
+
+/**
+ * A TCP port nobody listens on right now, chosen below the ephemeral range.
+ * A port the OS picks for listen(0) comes from that range, which is also where
+ * every outgoing connection gets its source port: under a busy test run one of
+ * them could take the port between this check and the service binding it (the
+ * service then stops with "port in use" before it is healthy).
+ */
+export async function freePort(): Promise<number> {
+  const end = ephemeralRangeStart();
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = LOWEST_PORT + Math.floor(Math.random() * (end - LOWEST_PORT));
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free port found between ${LOWEST_PORT} and ${end - 1}`);
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
     server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
 
