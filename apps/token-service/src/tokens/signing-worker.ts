@@ -8,11 +8,9 @@ export type GroupedAlgorithm = 'ES256' | 'EdDSA';
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { sign } = require('node:crypto');
-const keys = new Map();
 parentPort.on('message', (group) => {
-  if (group.key) keys.set(group.keyId, group.key);
   try {
-    const key = keys.get(group.keyId);
+    const key = group.key;
     const signatures = group.inputs.map((input) =>
       group.algorithm === 'EdDSA' ? sign(null, input, key) : sign('sha256', input, { key, dsaEncoding: 'ieee-p1363' }));
     parentPort.postMessage({ id: group.id, signatures });
@@ -48,8 +46,6 @@ export class SigningWorker {
   private worker?: Worker;
   private failed = false;
   private stopping = false;
-  private readonly keyIds = new WeakMap<KeyObject, number>();
-  private nextKeyId = 1;
   private nextGroupId = 1;
   private pending = new Map<KeyObject, Group>();
   private flushScheduled = false;
@@ -79,17 +75,10 @@ export class SigningWorker {
         settleInline(group);
         continue;
       }
-      const worker = this.start();
-      let keyId = this.keyIds.get(group.key);
-      const newKey = keyId === undefined;
-      if (keyId === undefined) {
-        keyId = this.nextKeyId++;
-        this.keyIds.set(group.key, keyId);
-      }
       const id = this.nextGroupId++;
       this.inFlight.set(id, group);
-      // A KeyObject crosses to the worker once; later groups name it by id.
-      worker.postMessage({ id, algorithm: group.algorithm, keyId, key: newKey ? group.key : undefined, inputs: group.waiting.map((item) => item.input) });
+      // A KeyObject crosses as a handle to the same native key, not as key material to parse again.
+      this.start().postMessage({ id, algorithm: group.algorithm, key: group.key, inputs: group.waiting.map((item) => item.input) });
     }
   }
 
