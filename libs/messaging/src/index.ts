@@ -6,4 +6,5 @@ export * from './messaging.module';
 export * from './nats-client';
 export * from './outbox';
 export * from './outbox-relay';
+export * from './relay-publisher-thread';
 export * from './rpc';

@@ -1,9 +1,10 @@
-import { createInbox, headers, Msg, NatsConnection } from 'nats';
+import { createInbox, headers, Msg, NatsConnection, Payload } from 'nats';
 
 /** One event to store in JetStream: `msgId` becomes `Nats-Msg-Id`, so a republished event is dropped as a duplicate. */
 export interface StreamMessage {
   subject: string;
-  data: Uint8Array;
+  /** A string is sent as UTF-8. */
+  data: Payload;
   msgId: string;
 }
 

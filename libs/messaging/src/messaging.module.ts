@@ -20,6 +20,8 @@ export interface MessagingSettings {
   rpcTimeoutMs: number;
   /** JetStream replicas of the event streams (NATS_STREAM_REPLICAS). */
   streamReplicas?: number;
+  /** The outbox relay publishes from a worker thread of its own (OutboxRelayOptions.publishingThread). */
+  relayThread?: boolean;
 }
 
 export const MESSAGING_SETTINGS = Symbol('MESSAGING_SETTINGS');
@@ -40,6 +42,7 @@ class MessagingLifecycle implements OnApplicationBootstrap, BeforeApplicationShu
   async beforeApplicationShutdown(): Promise<void> {
     await this.relay.stop();
     if (this.nats.isConnected) await this.relay.drain().catch(() => undefined);
+    await this.relay.close();
     await this.rpc.close();
     await this.nats.close();
   }
@@ -58,7 +61,10 @@ export class MessagingModule {
         {
           provide: OutboxRelay,
           inject: [Database, NatsClient],
-          useFactory: (database: Database, nats: NatsClient) => new OutboxRelay(database, nats),
+          useFactory: (database: Database, nats: NatsClient) =>
+            new OutboxRelay(database, nats, {
+              publishingThread: settings.relayThread ? { natsUrl: settings.natsUrl, connectionName: `${settings.service}-outbox-relay` } : undefined,
+            }),
         },
         {
           provide: RpcClient,

@@ -9,6 +9,7 @@ import {
   StorageType,
 } from 'nats';
 import { DUPLICATE_WINDOW_MS, STREAMS } from '@keymint/contracts';
+import { natsConnectionOptions } from './nats-connection-options';
 
 /**
  * The service's JetStream connection: reconnects forever, logs every state
@@ -29,18 +30,7 @@ export class NatsClient {
   static async connect(url: string, name: string, streamReplicas = 1): Promise<NatsClient> {
     const logger = new Logger('NatsClient');
     logger.log(`connecting to NATS at ${redactUrl(url)}`);
-    const connection = await connect({
-      servers: url.split(','),
-      name,
-      waitOnFirstConnect: true,
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 250,
-      pingInterval: 5000,
-      maxPingOut: 2,
-      // RPCs and JetStream API calls are requests; capturing a stack trace for each cost ~7% of the token path
-      // when the relay still published through requests.
-      noAsyncTraces: true,
-    });
+    const connection = await connect(natsConnectionOptions(url, name));
     const client = new NatsClient(connection, connection.jetstream(), streamReplicas);
     client.connected = true;
     logger.log(`connected to NATS at ${connection.getServer()}`);

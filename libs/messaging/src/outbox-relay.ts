@@ -4,9 +4,23 @@ import { Database, quotedTable, SqlParams } from '@keymint/persistence';
 import { JetStreamPublisher } from './jetstream-publisher';
 import { NatsClient } from './nats-client';
 import { OutboxEntry } from './messaging.entities';
+import { PublishingThreadSettings, RelayPublisherThread } from './relay-publisher-thread';
 
 const COALESCE_MS = 10;
 const PUBLISH_TIMEOUT_MS = 5000;
+
+export interface OutboxRelayOptions {
+  batchSize?: number;
+  /** Safety-net poll interval when no commit wakes the relay. */
+  pollMs?: number;
+  /**
+   * Publish from a worker thread with its own connection (RelayPublisherThread)
+   * instead of the event loop: for the token service, whose event loop the
+   * relay shares with every token request. Ignored when running from
+   * TypeScript sources, where there is no compiled worker to start.
+   */
+  publishingThread?: PublishingThreadSettings;
+}
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -29,13 +43,19 @@ export class OutboxRelay {
   private dirty = true;
   private loop?: Promise<void>;
 
+  private readonly batchSize: number;
+  private readonly pollMs: number;
+
   constructor(
     private readonly database: Database,
-    private readonly nats: NatsClient,
-    private readonly batchSize = 1000,
-    private readonly pollMs = 1000,
+    nats: NatsClient,
+    options: OutboxRelayOptions = {},
   ) {
-    this.publisher = new JetStreamPublisher(nats.connection);
+    this.batchSize = options.batchSize ?? 1000;
+    this.pollMs = options.pollMs ?? 1000;
+    const onEventLoop = new JetStreamPublisher(nats.connection);
+    this.publisher =
+      options.publishingThread && RelayPublisherThread.canStart() ? new RelayPublisherThread(options.publishingThread, onEventLoop) : onEventLoop;
     database.onCommit(() => this.notify());
     const metadata = database.dataSource.getMetadata(OutboxEntry);
     const column = (name: keyof OutboxEntry) => {
@@ -50,7 +70,7 @@ export class OutboxRelay {
 
   private readonly selectSql: string;
   private readonly deleteSql: string;
-  private readonly publisher: JetStreamPublisher;
+  private readonly publisher: JetStreamPublisher | RelayPublisherThread;
 
   start(): void {
     if (this.running) return;
@@ -68,6 +88,11 @@ export class OutboxRelay {
     this.running = false;
     this.wake?.();
     await this.loop;
+  }
+
+  /** Ends the publishing thread, if any; after stop() and drain() on shutdown. */
+  async close(): Promise<void> {
+    if (this.publisher instanceof RelayPublisherThread) await this.publisher.stop();
   }
 
   /** Publishes until the outbox is empty; used on shutdown and by tests. */
@@ -107,7 +132,7 @@ export class OutboxRelay {
     if (rows.length === 0) return 0;
     // Pipelined: all publishes go out in order on one connection, then we wait for the acks.
     await this.publisher.publishAll(
-      rows.map((row) => ({ subject: row.subject, data: Buffer.from(row.body), msgId: row.eventId })),
+      rows.map((row) => ({ subject: row.subject, data: row.body, msgId: row.eventId })),
       PUBLISH_TIMEOUT_MS,
     );
     const params = new SqlParams(this.database.dataSource);

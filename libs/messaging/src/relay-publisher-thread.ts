@@ -1,0 +1,117 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { Logger } from '@nestjs/common';
+import { JetStreamPublisher, StreamMessage } from './jetstream-publisher';
+
+/** What the thread needs to open its own connection. */
+export interface PublishingThreadSettings {
+  natsUrl: string;
+  /** The name the NATS server shows for the thread's connection. */
+  connectionName: string;
+}
+
+/** One batch on its way to the thread: three arrays of strings, which cost less to copy across than objects. */
+export interface PublishBatch {
+  id: number;
+  subjects: string[];
+  bodies: string[];
+  msgIds: string[];
+  timeoutMs: number;
+}
+
+export interface PublishAnswer {
+  id: number;
+  error?: string;
+}
+
+/** An event whose body is JSON text (as the outbox stores it): strings cross to the thread cheaply. */
+export type TextStreamMessage = StreamMessage & { data: string };
+
+/** The compiled worker; absent when the code runs from its TypeScript sources (under Jest). */
+export const RELAY_WORKER_FILE = join(__dirname, 'relay-publisher.worker.js');
+
+interface Waiting {
+  resolve: () => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * The outbox relay's publishing, on a worker thread with its own NATS
+ * connection: the event loop hands over each batch in one message and gets
+ * one answer back, and no longer encodes the publishes, writes them to the
+ * socket or parses the acks (~13% of the token service's event loop per
+ * renewed token, measured; docs/performance.md). Same contract as
+ * `JetStreamPublisher.publishAll`. Should the thread die, the batches it had
+ * not answered fail (the relay publishes them again, and JetStream drops what
+ * it already stored) and publishing continues on the event loop.
+ */
+export class RelayPublisherThread {
+  private readonly logger = new Logger('RelayPublisherThread');
+  private readonly worker: Worker;
+  private failed = false;
+  private stopping = false;
+  private nextId = 1;
+  private readonly waiting = new Map<number, Waiting>();
+
+  constructor(
+    settings: PublishingThreadSettings,
+    private readonly onEventLoop: Pick<JetStreamPublisher, 'publishAll'>,
+    workerFile = RELAY_WORKER_FILE,
+  ) {
+    // Started now, so that its connection is up before the first batch.
+    this.worker = new Worker(workerFile, { workerData: settings });
+    this.worker.on('message', (answer: PublishAnswer) => this.settle(answer));
+    const fail = (reason: string) => {
+      if (!this.failed && !this.stopping) this.logger.warn(`publishing thread stopped (${reason}); publishing on the event loop from now on`);
+      this.failed = true;
+      for (const id of [...this.waiting.keys()]) this.settle({ id, error: `the publishing thread stopped (${reason})` });
+    };
+    this.worker.once('error', (error) => fail(error.message));
+    this.worker.once('exit', (code) => fail(`exit code ${code}`));
+    // The service must not stay up only because this thread does.
+    this.worker.unref();
+  }
+
+  /** Whether the compiled worker is there to start (not when running from TypeScript sources). */
+  static canStart(workerFile = RELAY_WORKER_FILE): boolean {
+    return existsSync(workerFile);
+  }
+
+  publishAll(messages: readonly TextStreamMessage[], timeoutMs: number): Promise<void> {
+    if (this.failed) return this.onEventLoop.publishAll(messages, timeoutMs);
+    if (messages.length === 0) return Promise.resolve();
+    const id = this.nextId++;
+    return new Promise<void>((resolve, reject) => {
+      // The thread gives up on missing acks after timeoutMs; this also covers a thread that does not answer at all
+      // (still connecting, say). A late answer is ignored: the relay publishes the batch again.
+      const timer = setTimeout(() => this.settle({ id, error: `the publishing thread did not answer within ${timeoutMs} ms` }), timeoutMs + 1000);
+      this.waiting.set(id, { resolve, reject, timer });
+      const batch: PublishBatch = {
+        id,
+        timeoutMs,
+        subjects: messages.map((message) => message.subject),
+        bodies: messages.map((message) => message.data),
+        msgIds: messages.map((message) => message.msgId),
+      };
+      this.worker.postMessage(batch);
+    });
+  }
+
+  /** Ends the thread; later batches are published on the event loop. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.failed = true;
+    await this.worker.terminate();
+  }
+
+  private settle(answer: PublishAnswer): void {
+    const waiting = this.waiting.get(answer.id);
+    if (!waiting) return;
+    this.waiting.delete(answer.id);
+    clearTimeout(waiting.timer);
+    if (answer.error === undefined) waiting.resolve();
+    else waiting.reject(new Error(answer.error));
+  }
+}
