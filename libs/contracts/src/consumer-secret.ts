@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 
 /**
  * How a consumer secret is stored (`consumerSecretHash` of a ClientRecord): hex
@@ -7,12 +7,12 @@ import { createHash, timingSafeEqual } from 'node:crypto';
  * enough (there is no dictionary to guess from).
  */
 export function hashConsumerSecret(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('hex');
+  return hash('sha256', secret, 'hex');
 }
 
 /** Constant-time comparison of a presented secret with the stored hex SHA-256. */
 export function consumerSecretMatches(secret: string, storedHash: string): boolean {
   const expected = Buffer.from(storedHash, 'hex');
-  const actual = createHash('sha256').update(secret, 'utf8').digest();
+  const actual = hash('sha256', secret, 'buffer');
   return expected.length === actual.length && timingSafeEqual(actual, expected);
 }

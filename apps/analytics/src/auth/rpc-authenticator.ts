@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { RPC_SUBJECTS } from '@keymint/contracts';
 import { Authenticator, errorBody, HttpErrorWithHeaders, Principal } from '@keymint/http-kit';
@@ -34,7 +34,7 @@ export class RpcAuthenticator implements Authenticator {
   ) {}
 
   async basic(username: string, password: string): Promise<Principal | null> {
-    const key = createHash('sha256').update(`${username}:${password}`).digest('hex');
+    const key = hash('sha256', `${username}:${password}`, 'hex');
     const cached = this.basicCache.get(key);
     if (cached && cached.expiresAt > this.now()) return cached.principal;
     this.basicCache.delete(key);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { errorBody, HttpErrorWithHeaders, Authenticator, Principal } from '@keymint/http-kit';
 import { RpcClient, RpcError } from '@keymint/messaging';
@@ -33,7 +33,7 @@ export class RegistryAuthenticator implements Authenticator {
 
   async bearer(token: string): Promise<Principal | null> {
     if (token.length > 8192) return null;
-    const id = createHash('sha256').update(token).digest('hex');
+    const id = hash('sha256', token, 'hex');
     const cached = this.bearerCache.get(id);
     if (cached && cached.expiresAt > Date.now()) return cached.principal;
     this.bearerCache.delete(id);

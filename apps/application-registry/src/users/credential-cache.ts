@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 interface Entry {
   username: string;
@@ -43,5 +43,5 @@ export class CredentialCache {
 }
 
 function cacheKey(username: string, password: string): string {
-  return createHash('sha256').update(`${username}:${password}`, 'utf8').digest('hex');
+  return hash('sha256', `${username}:${password}`, 'hex');
 }
