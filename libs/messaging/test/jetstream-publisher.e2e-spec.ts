@@ -1,28 +1,49 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AckPolicy } from 'nats';
-import { JetStreamPublisher, NatsClient } from '@keymint/messaging';
+import { JetStreamPublisher, NatsClient, RelayPublisherThread, TextStreamMessage } from '@keymint/messaging';
 import { NatsServerProcess } from '../../../scripts/lib/nats-server';
+import { distDir } from '../../../scripts/lib/services';
 import { startNatsWithStreams } from './messaging-test-kit';
 
-/** The relay's publisher against a real nats-server with JetStream. */
-describe('JetStreamPublisher', () => {
+/** The worker the token service's relay starts, compiled (`npm test` builds first). */
+const workerFile = join(distDir(), 'libs/messaging/src/relay-publisher.worker.js');
+
+interface Publisher {
+  publishAll(messages: readonly TextStreamMessage[], timeoutMs: number): Promise<void>;
+  stop?(): Promise<void>;
+}
+
+// Whatever the thread's tests see stored went through the thread: publishing on the event loop fails there.
+const notOnEventLoop = { publishAll: () => Promise.reject(new Error('published on the event loop, not on the thread')) };
+
+const publishers: Array<[string, (server: NatsServerProcess, nats: NatsClient) => Publisher]> = [
+  ['JetStreamPublisher (on the event loop)', (_server, nats) => new JetStreamPublisher(nats.connection)],
+  [
+    'RelayPublisherThread (on a worker thread)',
+    (server) => new RelayPublisherThread({ natsUrl: server.url, connectionName: 'publisher-test-thread' }, notOnEventLoop, workerFile),
+  ],
+];
+
+/** The relay's publishers, both ways they run, against a real nats-server with JetStream. */
+describe.each(publishers)('%s', (_name, create) => {
   let dir: string;
   let server: NatsServerProcess;
   let nats: NatsClient;
-  let publisher: JetStreamPublisher;
+  let publisher: Publisher;
 
   const messages = (count: number, prefix: string) =>
-    Array.from({ length: count }, (_, index) => ({ subject: 'tokens.issued.v1', data: Buffer.from(JSON.stringify({ index })), msgId: `${prefix}-${index}` }));
+    Array.from({ length: count }, (_, index) => ({ subject: 'tokens.issued.v1', data: JSON.stringify({ index }), msgId: `${prefix}-${index}` }));
   const storedCount = async () => (await (await nats.manager()).streams.info('TOKENS')).state.messages;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'keymint-publisher-'));
     ({ server, client: nats } = await startNatsWithStreams(dir, 'publisher-test'));
-    publisher = new JetStreamPublisher(nats.connection);
+    publisher = create(server, nats);
   });
   afterAll(async () => {
+    await publisher?.stop?.();
     await nats?.close();
     await server?.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -43,7 +64,7 @@ describe('JetStreamPublisher', () => {
   });
 
   it('rejects a batch when no stream takes its subject, naming why', async () => {
-    await expect(publisher.publishAll([{ subject: 'nobody.listens.here', data: Buffer.from('{}'), msgId: 'x-1' }], 5000)).rejects.toThrow(
+    await expect(publisher.publishAll([{ subject: 'nobody.listens.here', data: '{}', msgId: 'x-1' }], 5000)).rejects.toThrow(
       /JetStream did not take the event: 503/,
     );
   });
@@ -64,5 +85,61 @@ describe('JetStreamPublisher', () => {
       }
     }
     expect(await storedCount()).toBe(2003);
+  });
+});
+
+/** What happens when the thread itself misbehaves: stand-in workers that never answer, or die. */
+describe('RelayPublisherThread with a broken thread', () => {
+  let dir: string;
+  let server: NatsServerProcess;
+  let nats: NatsClient;
+
+  const storedCount = async () => (await (await nats.manager()).streams.info('TOKENS')).state.messages;
+  const threadRunning = (source: string) => {
+    const file = join(dir, `worker-${Math.random().toString(36).slice(2)}.js`);
+    writeFileSync(file, source);
+    return new RelayPublisherThread({ natsUrl: server.url, connectionName: 'broken-thread' }, new JetStreamPublisher(nats.connection), file);
+  };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'keymint-broken-thread-'));
+    ({ server, client: nats } = await startNatsWithStreams(dir, 'broken-thread-test'));
+  });
+  afterAll(async () => {
+    await nats?.close();
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('finds the compiled worker that the token service starts', () => {
+    expect(RelayPublisherThread.canStart(workerFile)).toBe(true);
+    expect(RelayPublisherThread.canStart(join(dir, 'missing.js'))).toBe(false);
+  });
+
+  it('rejects a batch the thread does not answer, after the timeout and a second more', async () => {
+    const silent = threadRunning('require("node:worker_threads").parentPort.on("message", () => {});\n');
+    try {
+      const started = Date.now();
+      await expect(silent.publishAll([{ subject: 'tokens.issued.v1', data: '{}', msgId: 'silent-1' }], 200)).rejects.toThrow(
+        /did not answer within 200 ms/,
+      );
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1150);
+    } finally {
+      await silent.stop();
+    }
+  });
+
+  it('fails the batch it had not answered when it dies, then publishes on the event loop', async () => {
+    const dying = threadRunning('require("node:worker_threads").parentPort.on("message", () => process.exit(3));\n');
+    const batch = [1, 2, 3].map((index) => ({ subject: 'tokens.issued.v1', data: JSON.stringify({ index }), msgId: `dying-${index}` }));
+    try {
+      const before = await storedCount();
+      await expect(dying.publishAll(batch, 5000)).rejects.toThrow(/publishing thread stopped \(exit code 3\)/);
+      // What the relay does next: the same rows again, now published on the event loop.
+      await dying.publishAll(batch, 5000);
+      expect(await storedCount()).toBe(before + 3);
+    } finally {
+      await dying.stop();
+    }
   });
 });
