@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { AckPolicy } from 'nats';
 import { JetStreamPublisher, NatsClient, RelayPublisherThread, TextStreamMessage } from '@keymint/messaging';
 import { NatsServerProcess } from '../../../scripts/lib/nats-server';
+import { waitFor } from '../../../scripts/lib/ports';
 import { distDir } from '../../../scripts/lib/services';
 import { startNatsWithStreams } from './messaging-test-kit';
 
@@ -84,6 +85,8 @@ describe.each(publishers)('%s', (_name, create) => {
         if (Date.now() > deadline) throw error;
       }
     }
+    // The test's own connection (the thread has its own) reconnects on its own schedule: ask once it answers.
+    await waitFor(() => storedCount().then(() => true, () => false), 20000, "the test's connection to reach JetStream again");
     expect(await storedCount()).toBe(2003);
   });
 });
