@@ -60,8 +60,10 @@ export class RelayPublisherThread {
     private readonly onEventLoop: Pick<JetStreamPublisher, 'publishAll'>,
     workerFile = RELAY_WORKER_FILE,
   ) {
-    // Started now, so that its connection is up before the first batch.
-    this.worker = new Worker(workerFile, { workerData: settings });
+    // Started now, so that its connection is up before the first batch. A young generation of 12 MB instead of
+    // V8's default: the token service's RSS after a renew run was 193 MiB against 238-243, for ~2 µs more of the
+    // thread's CPU per token (more, shorter scavenges of what is mostly garbage).
+    this.worker = new Worker(workerFile, { workerData: settings, resourceLimits: { maxYoungGenerationSizeMb: 12 } });
     this.worker.on('message', (answer: PublishAnswer) => this.settle(answer));
     const fail = (reason: string) => {
       if (!this.failed && !this.stopping) this.logger.warn(`publishing thread stopped (${reason}); publishing on the event loop from now on`);
