@@ -3,8 +3,9 @@
  * Issuing that many through the API would take minutes, so rows are written straight into the
  * token service's tables, shaped like what it writes itself, before the warm-up.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { insertRows, openDataSource, timeOrderedUuid } from '@keymint/persistence';
+import { tokenHash } from '../apps/token-service/src/tokens/token-hash';
 import { TokenRecord } from '../apps/token-service/src/tokens/token.entity';
 import { TOKEN_STORE_ENTITIES, TOKEN_STORE_MIGRATIONS } from '../apps/token-service/src/tokens/token-store.schema';
 
@@ -33,7 +34,7 @@ export function preloadRow(index: number, client: PreloadClient, now: number, sa
   const row = new TokenRecord();
   // Ids as the token service makes them (time-ordered), so the primary-key index has the shape it would have.
   row.id = timeOrderedUuid(issuedAt);
-  row.tokenHash = createHash('sha256').update(`${salt}:${index}`).digest('hex');
+  row.tokenHash = tokenHash(`${salt}:${index}`);
   row.keyType = 'PRODUCTION';
   row.tokenType = 'OAUTH';
   row.issuedAt = issuedAt;

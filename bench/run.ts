@@ -291,6 +291,14 @@ async function preparePeer(scenario: Scenario, context: RunContext, result: Scen
   }
 }
 
+/** One measured round of the peer. */
+async function measurePeerRound(scenario: Scenario, workload: Workload, context: RunContext, round: number): Promise<LoadSummary> {
+  const measured = await measure(workload, context.options, `${scenario.id} peer${roundLabel(round, context)}`);
+  const statuses = describeStatuses(measured);
+  if (statuses) context.problems.push(`${scenario.id}: the peer answered ${statuses}.`);
+  return measured;
+}
+
 function failPeer(scenario: Scenario, context: RunContext, result: ScenarioResult, error: unknown): void {
   result.peerFailure = error instanceof Error ? error.message : String(error);
   context.problems.push(`${scenario.id}: peer not measured: ${result.peerFailure}`);
@@ -346,10 +354,7 @@ async function runScenario(scenario: Scenario, keymint: KeymintTarget | { failur
         }
       } else if (side === 'other' && peerWork) {
         try {
-          const measured = await measure(peerWork, context.options, `${scenario.id} peer${roundLabel(round, context)}`);
-          peerRounds.push(measured);
-          const statuses = describeStatuses(measured);
-          if (statuses) context.problems.push(`${scenario.id}: the peer answered ${statuses}.`);
+          peerRounds.push(await measurePeerRound(scenario, peerWork, context, round));
         } catch (error) {
           failPeer(scenario, context, result, error);
           peerWork = null;
@@ -372,9 +377,14 @@ async function runScenario(scenario: Scenario, keymint: KeymintTarget | { failur
 async function stopCompanions(context: RunContext): Promise<void> {
   for (const companion of [...context.companions]) {
     context.companions.delete(companion);
-    await companion.cluster?.stop().catch((error: unknown) => context.problems.push(`could not stop the empty-store cluster: ${String(error)}`));
-    await companion.dropDatabase?.().catch((error: unknown) => context.problems.push(`could not drop the benchmark database: ${String(error)}`));
+    await releaseCluster(companion, 'the empty-store cluster', (problem) => context.problems.push(problem));
   }
+}
+
+/** Stops a cluster the benchmark started and drops its database, handing any failure to `report`. */
+async function releaseCluster(target: KeymintTarget, name: string, report: (problem: string) => void): Promise<void> {
+  await target.cluster?.stop().catch((error: unknown) => report(`could not stop ${name}: ${String(error)}`));
+  await target.dropDatabase?.().catch((error: unknown) => report(`could not drop the benchmark database: ${String(error)}`));
 }
 
 function residentMemoryMiB(pid: number | undefined): number | null {
@@ -486,10 +496,8 @@ async function main(): Promise<number> {
   const results = new Map<string, ScenarioResult>();
   let keymint: KeymintTarget | undefined;
   const cleanUp = async () => {
-    for (const target of [keymint, ...context.companions]) {
-      if (target?.cluster) await target.cluster.stop().catch(() => undefined);
-      await target?.dropDatabase?.().catch(() => undefined);
-    }
+    // Interrupted: stop everything, say nothing more.
+    for (const target of [keymint, ...context.companions]) if (target) await releaseCluster(target, 'a cluster', () => undefined);
     await Promise.all([...context.peers.values()].map((peer) => peer.stop()));
   };
   const onSignal = () => {

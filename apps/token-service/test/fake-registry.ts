@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { connect, NatsConnection, Subscription } from 'nats';
 import {
   AuthenticateUserRequest,
@@ -6,6 +6,7 @@ import {
   ClientRecord,
   GetClientRequest,
   GetClientResponse,
+  hashConsumerSecret,
   RPC_SUBJECTS,
   RpcErrorBody,
   RpcRequest,
@@ -42,7 +43,7 @@ export class FakeRegistry {
   /** Registers a key and returns its secret (the registry keeps only the hash). */
   addClient(overrides: Partial<ClientRecord> & { consumerKey: string }, secret = randomBytes(24).toString('base64url')): string {
     this.clients.set(overrides.consumerKey, {
-      consumerSecretHash: createHash('sha256').update(secret).digest('hex'),
+      consumerSecretHash: hashConsumerSecret(secret),
       keyMappingId: `map-${overrides.consumerKey}`,
       keyType: 'PRODUCTION',
       keyState: 'ACTIVE',

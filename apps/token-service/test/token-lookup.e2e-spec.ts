@@ -1,20 +1,18 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Database, insertRows, openDataSource, timeOrderedUuid } from '@keymint/persistence';
 import { TokenIssuer } from '../src/tokens/token-issuer';
-import { opaqueToken } from '../src/tokens/token-hash';
+import { opaqueToken, tokenHash } from '../src/tokens/token-hash';
 import { TokenRecord } from '../src/tokens/token.entity';
 import { TOKEN_STORE_ENTITIES, TOKEN_STORE_MIGRATIONS } from '../src/tokens/token-store.schema';
 import { TokenStore } from '../src/tokens/token-store';
 import { tokenRecord } from './token-records';
 import { createTestDatabase, postgresAdminUrl } from '../../../test/support/postgres';
 
-const sha256 = (token: string) => createHash('sha256').update(token).digest('hex');
-
 function tokenRow(id: string, token: string, expiresAt = Date.now() + 3_600_000, kind: 'access' | 'refresh' = 'access'): TokenRecord {
-  return tokenRecord({ id, tokenHash: sha256(token), kind, consumerKey: 'lookup-key', applicationId: 'lookup-app', expiresAt });
+  return tokenRecord({ id, tokenHash: tokenHash(token), kind, consumerKey: 'lookup-key', applicationId: 'lookup-app', expiresAt });
 }
 
 /** A JWT-shaped string naming `jti` (the store never checks signatures: the hash comparison decides). */
