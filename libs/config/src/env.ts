@@ -46,6 +46,11 @@ export const tokenServiceEnvShape = {
   MAX_TOKEN_VALIDITY: seconds(31536000),
   REFRESH_TOKEN_VALIDITY: seconds(86400),
   TOKEN_RENEW_PER_REQUEST: boolean(false),
+  /**
+   * Up to this many token events of one subject travel in one NATS message, as a JSON array (several events per
+   * message, each with its own eventId). 1, the default, is one event object per message: the v1 wire contract.
+   */
+  EVENTS_PER_MESSAGE: z.coerce.number().int().min(1).max(1000).default(1),
   /** 32 bytes as 64 hex characters or base64; generated once into DATA_DIR when unset. */
   TOKEN_ENCRYPTION_KEY: optionalText,
   AUTH_FAILURE_LIMIT: z.coerce.number().int().min(1).default(10),

@@ -1,18 +1,36 @@
-import { parseEvent } from './durable-consumer';
+import { parseEvents } from './durable-consumer';
 
 const body = (value: unknown) => Buffer.from(JSON.stringify(value));
 const valid = { eventId: '3f0c6f8e-8a4b-4c1e-9f54-2f7f7a0f2a11', occurredAt: '2026-01-01T00:00:00.000Z', tokenId: 't' };
 
-describe('parseEvent', () => {
+describe('parseEvents', () => {
   it('accepts a known subject with eventId and occurredAt', () => {
-    expect(parseEvent({ subject: 'tokens.issued.v1', data: body(valid) })).toEqual({ subject: 'tokens.issued.v1', event: valid });
+    expect(parseEvents({ subject: 'tokens.issued.v1', data: body(valid) })).toEqual([{ subject: 'tokens.issued.v1', event: valid }]);
+  });
+
+  it('reads a JSON array as several events of the subject, each checked on its own (EVENTS_PER_MESSAGE)', () => {
+    const second = { ...valid, eventId: '3f0c6f8e-8a4b-4c1e-9f54-2f7f7a0f2a12' };
+    expect(parseEvents({ subject: 'tokens.issued.v1', data: body([valid, second]) })).toEqual([
+      { subject: 'tokens.issued.v1', event: valid },
+      { subject: 'tokens.issued.v1', event: second },
+    ]);
+    const [good, bad, notObject] = parseEvents({ subject: 'tokens.issued.v1', data: body([valid, { ...valid, eventId: 'x' }, 1]) });
+    expect(good).toEqual({ subject: 'tokens.issued.v1', event: valid });
+    expect(bad).toBe('event 2 of 3: eventId is missing or not a UUID');
+    expect(notObject).toBe('event 3 of 3: event is not a JSON object');
+    expect(parseEvents({ subject: 'tokens.issued.v1', data: body([]) })).toEqual(['body is an empty array']);
   });
 
   it('explains why a message is not an event', () => {
-    expect(parseEvent({ subject: 'tokens.other.v1', data: body(valid) })).toMatch(/unknown subject/);
-    expect(parseEvent({ subject: 'tokens.issued.v1', data: Buffer.from('{oops') })).toMatch(/not JSON/);
-    expect(parseEvent({ subject: 'tokens.issued.v1', data: body([1]) })).toMatch(/not a JSON object/);
-    expect(parseEvent({ subject: 'tokens.issued.v1', data: body({ ...valid, eventId: 'x' }) })).toMatch(/eventId/);
-    expect(parseEvent({ subject: 'tokens.issued.v1', data: body({ ...valid, occurredAt: 'yesterday' }) })).toMatch(/occurredAt/);
+    const reason = (subject: string, data: Uint8Array) => {
+      const parsed = parseEvents({ subject, data });
+      expect(parsed).toHaveLength(1);
+      return parsed[0];
+    };
+    expect(reason('tokens.other.v1', body(valid))).toMatch(/unknown subject/);
+    expect(reason('tokens.issued.v1', Buffer.from('{oops'))).toMatch(/not JSON/);
+    expect(reason('tokens.issued.v1', body('text'))).toMatch(/not a JSON object/);
+    expect(reason('tokens.issued.v1', body({ ...valid, eventId: 'x' }))).toMatch(/eventId/);
+    expect(reason('tokens.issued.v1', body({ ...valid, occurredAt: 'yesterday' }))).toMatch(/occurredAt/);
   });
 });

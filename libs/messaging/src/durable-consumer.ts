@@ -133,7 +133,7 @@ export class DurableConsumer {
     const applies = this.options.applies;
     const parsed = batch
       .filter((message) => !applies || !isEventSubject(message.subject) || applies(message.subject))
-      .map((message) => ({ message, parsed: parseEvent(message) }));
+      .flatMap((message) => parseEvents(message).map((event) => ({ message, parsed: event })));
     if (parsed.length === 0) {
       for (const message of batch) message.ack();
       return;
@@ -172,7 +172,8 @@ export class DurableConsumer {
         } catch (handlerError) {
           this.logger.warn(
             await this.database.transaction((manager) =>
-              this.park(manager, item.message, `handler failed: ${(handlerError as Error).message}`),
+              // The event itself, not the whole message: a message may carry many events (EVENTS_PER_MESSAGE).
+              this.park(manager, item.message, `handler failed: ${(handlerError as Error).message}`, JSON.stringify(event.event)),
             ),
           );
         }
@@ -206,12 +207,12 @@ export class DurableConsumer {
     return fresh;
   }
 
-  /** Stores the message with the reason; returns the log line for the caller to write once committed. */
-  private async park(manager: EntityManager, message: JsMsg, reason: string): Promise<string> {
+  /** Stores the message (or the one event of it given) with the reason; returns the log line for the caller to write once committed. */
+  private async park(manager: EntityManager, message: JsMsg, reason: string, body = Buffer.from(message.data).toString('utf8')): Promise<string> {
     await manager.insert(ParkedEvent, {
       consumer: this.options.durable,
       subject: message.subject,
-      body: Buffer.from(message.data).toString('utf8').slice(0, 65536),
+      body: body.slice(0, 65536),
       reason,
       parkedAt: Date.now(),
     });
@@ -219,18 +220,30 @@ export class DurableConsumer {
   }
 }
 
-/** A valid event, or the reason it is not one. */
-export function parseEvent(message: { subject: string; data: Uint8Array }): ReceivedEvent | string {
-  if (!isEventSubject(message.subject)) return `unknown subject ${message.subject}`;
+/**
+ * The events a message carries, each valid or the reason it is not: one event
+ * object, or a JSON array of them (EVENTS_PER_MESSAGE, docs/token-api.md).
+ */
+export function parseEvents(message: { subject: string; data: Uint8Array }): Array<ReceivedEvent | string> {
+  if (!isEventSubject(message.subject)) return [`unknown subject ${message.subject}`];
   let body: unknown;
   try {
     body = JSON.parse(Buffer.from(message.data).toString('utf8'));
   } catch {
-    return 'body is not JSON';
+    return ['body is not JSON'];
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'body is not a JSON object';
+  if (!Array.isArray(body)) return [checkEvent(message.subject, body)];
+  if (body.length === 0) return ['body is an empty array'];
+  return body.map((element, index) => {
+    const event = checkEvent(message.subject as EventSubject, element);
+    return typeof event === 'string' ? `event ${index + 1} of ${body.length}: ${event}` : event;
+  });
+}
+
+function checkEvent(subject: EventSubject, body: unknown): ReceivedEvent | string {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'event is not a JSON object';
   const { eventId, occurredAt } = body as Record<string, unknown>;
   if (typeof eventId !== 'string' || !isUuid(eventId)) return 'eventId is missing or not a UUID';
   if (typeof occurredAt !== 'string' || Number.isNaN(Date.parse(occurredAt))) return 'occurredAt is missing or not a time';
-  return { subject: message.subject, event: body } as ReceivedEvent;
+  return { subject, event: body } as ReceivedEvent;
 }

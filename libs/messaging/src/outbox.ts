@@ -35,3 +35,29 @@ export async function publishInTransaction<S extends EventSubject>(
   await manager.insert(OutboxEntry, entry);
   return message;
 }
+
+/**
+ * EVENTS_PER_MESSAGE: packs outbox rows of one subject, up to `perMessage` at a
+ * time, into one row whose body is the JSON array of their bodies. The relay
+ * publishes a row as one message whatever it holds, with the row's own id as
+ * `Nats-Msg-Id`, so a republished pack is dropped by JetStream as a single
+ * event is. Order within a subject is kept; a pack of one stays a plain event.
+ */
+export function packEvents(entries: Array<Partial<OutboxEntry>>, perMessage: number, now = Date.now()): Array<Partial<OutboxEntry>> {
+  if (perMessage <= 1 || entries.length <= 1) return entries;
+  const bySubject = new Map<string, Array<Partial<OutboxEntry>>>();
+  for (const entry of entries) {
+    const group = bySubject.get(entry.subject!);
+    if (group) group.push(entry);
+    else bySubject.set(entry.subject!, [entry]);
+  }
+  const packed: Array<Partial<OutboxEntry>> = [];
+  for (const [subject, group] of bySubject) {
+    for (let start = 0; start < group.length; start += perMessage) {
+      const pack = group.slice(start, start + perMessage);
+      if (pack.length === 1) packed.push(pack[0]);
+      else packed.push({ eventId: timeOrderedUuid(now), subject, body: `[${pack.map((entry) => entry.body).join(',')}]`, createdAt: now });
+    }
+  }
+  return packed;
+}

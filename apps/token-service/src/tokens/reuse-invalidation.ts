@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Subscription } from 'nats';
 import { CONFIG, TokenServiceConfig } from '@keymint/config';
-import { NatsClient } from '@keymint/messaging';
+import { NatsClient, parseEvents } from '@keymint/messaging';
 import { TokenIssuer } from './token-issuer';
 
 /**
@@ -25,12 +25,12 @@ export class ReuseInvalidation implements OnApplicationBootstrap, OnModuleDestro
     if (this.config.TOKEN_RENEW_PER_REQUEST) return;
     this.subscription = this.nats.connection.subscribe('tokens.revoked.>', {
       callback: (_error, message) => {
-        try {
-          const event = JSON.parse(Buffer.from(message.data).toString('utf8')) as { tokenId?: unknown; consumerKey?: unknown };
+        // One event or several (EVENTS_PER_MESSAGE); what is not an event has nothing to forget.
+        for (const parsed of parseEvents(message)) {
+          if (typeof parsed === 'string') continue;
+          const event = parsed.event as { tokenId?: unknown; consumerKey?: unknown };
           if (typeof event.tokenId === 'string') this.issuer.forgetTokens([event.tokenId]);
           else if (typeof event.consumerKey === 'string') this.issuer.forgetConsumerKey(event.consumerKey);
-        } catch {
-          // Not an event body; nothing to forget.
         }
       },
     });

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { CONFIG, TokenServiceConfig } from '@keymint/config';
 import { TokenRevocationReason } from '@keymint/contracts';
-import { OutboxEntry, outboxEntry } from '@keymint/messaging';
+import { OutboxEntry, outboxEntry, packEvents } from '@keymint/messaging';
 import { BatchWriter, Database, inListChunks, insertRows, quotedTable, selectRows, SqlParams } from '@keymint/persistence';
 import { TokenRecord } from './token.entity';
 
@@ -15,14 +16,17 @@ export interface TokenWrite {
 
 /**
  * Group commit for the token path: concurrent responses share one transaction
- * in which every token row and its tokens.issued.v1 outbox row are written.
+ * in which every token row and its tokens.issued.v1 outbox row are written
+ * (packed EVENTS_PER_MESSAGE to a message).
  */
 @Injectable()
 export class TokenWriter {
   private readonly writer: BatchWriter<TokenWrite>;
+  private readonly eventsPerMessage: number;
 
-  constructor(@Inject(Database) private readonly database: Database) {
+  constructor(@Inject(Database) private readonly database: Database, @Inject(CONFIG) config: TokenServiceConfig) {
     this.writer = new BatchWriter<TokenWrite>(database, (manager, writes) => this.writeBatch(manager, writes), 500);
+    this.eventsPerMessage = config.EVENTS_PER_MESSAGE;
   }
 
   submit(write: TokenWrite): Promise<void> {
@@ -32,7 +36,7 @@ export class TokenWriter {
   private async writeBatch(manager: EntityManager, writes: TokenWrite[]): Promise<void> {
     const revokedEvents = await this.supersedeRenewed(manager, writes);
     await insertRows(manager, TokenRecord, writes.flatMap((write) => write.rows));
-    await insertRows(manager, OutboxEntry, [...writes.flatMap((write) => write.events), ...revokedEvents]);
+    await insertRows(manager, OutboxEntry, packEvents([...writes.flatMap((write) => write.events), ...revokedEvents], this.eventsPerMessage));
   }
 
   /**
@@ -50,7 +54,7 @@ export class TokenWriter {
       // Both terms name the partial reuse-key index's condition, so the lookup uses it.
       stored.push(...(await selectRows(manager, TokenRecord, (params) => `"reuseKey" IN (${params.inList(keys)}) AND "revokedAt" IS NULL`)));
     }
-    await revokeRows(manager, stored, 'renewed');
+    await markRevoked(manager, stored, 'renewed');
     const now = Date.now();
     const superseded: TokenRecord[] = [];
     for (const write of writes) {
@@ -61,12 +65,19 @@ export class TokenWriter {
         superseded.push(row);
       }
     }
-    return revokedEvents(superseded, 'renewed');
+    return revokedEvents([...stored, ...superseded], 'renewed');
   }
 }
 
 /** Marks rows revoked and records one tokens.revoked.v1 per access token, in the caller's transaction. */
 export async function revokeRows(manager: EntityManager, rows: TokenRecord[], reason: TokenRevocationReason | 'rotated'): Promise<void> {
+  await markRevoked(manager, rows, reason);
+  if (reason === 'rotated') return;
+  await insertRows(manager, OutboxEntry, revokedEvents(rows, reason));
+}
+
+/** The UPDATE half of a revocation: the caller records the events. */
+async function markRevoked(manager: EntityManager, rows: TokenRecord[], reason: TokenRevocationReason | 'rotated'): Promise<void> {
   const now = Date.now();
   const ids = rows.map((row) => row.id);
   const table = quotedTable(manager.connection, TokenRecord);
@@ -79,8 +90,6 @@ export async function revokeRows(manager: EntityManager, rows: TokenRecord[], re
       params.values,
     );
   }
-  if (reason === 'rotated') return;
-  await insertRows(manager, OutboxEntry, revokedEvents(rows, reason));
 }
 
 /** One tokens.revoked.v1 per access token among the rows. */
