@@ -218,6 +218,13 @@ describe('checkTargets', () => {
     ]);
   });
 
+  it('judges renew on the default setting and shows the packed-events run beside it', () => {
+    const renew = { ...results[0], keymint: load(12000, 3, 10), peer: load(10000, 4, 12) };
+    const packed = { ...renew, id: 'cc-opaque-renew-packed', keymint: load(16000, 3, 8) };
+    expect(checkTargets([renew, packed])[0]).toEqual({ target: 'new opaque token per request: at least 1.5x the peer', met: false, measured: '1.20x (cc-opaque-renew-packed: 1.60x)' });
+    expect(checkTargets([packed])[0]).toEqual({ target: 'new opaque token per request: at least 1.5x the peer', met: null, measured: 'not measured (cc-opaque-renew-packed: 1.60x)' });
+  });
+
   const sizeChecks = (storedRate: number, rssMiB: number) =>
     checkTargets([
       results[0],

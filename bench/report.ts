@@ -229,8 +229,9 @@ export interface TargetCheck {
   measured: string;
 }
 
-const ratioTargets: Array<{ id: string; minimum: number; target: string }> = [
-  { id: 'cc-opaque-renew', minimum: 1.5, target: 'new opaque token per request: at least 1.5x the peer' },
+/** `variant`: the same workload under a non-default setting, shown beside the default's figure but not judged. */
+const ratioTargets: Array<{ id: string; minimum: number; target: string; variant?: string }> = [
+  { id: 'cc-opaque-renew', minimum: 1.5, target: 'new opaque token per request: at least 1.5x the peer', variant: 'cc-opaque-renew-packed' },
   { id: 'cc-jwt-es256', minimum: 1.5, target: 'ES256 JWT: at least 1.5x the peer' },
   { id: 'cc-jwt-rs256', minimum: 1, target: "RS256 JWT: at least the peer's rate" },
 ];
@@ -238,11 +239,17 @@ const ratioTargets: Array<{ id: string; minimum: number; target: string }> = [
 /** Issue 6's throughput, latency, analytics and size targets. */
 export function checkTargets(results: readonly ScenarioResult[]): TargetCheck[] {
   const byId = new Map(results.map((result) => [result.id, result]));
-  const checks: TargetCheck[] = ratioTargets.map(({ id, minimum, target }) => {
+  const ratio = (id: string) => {
     const result = byId.get(id);
-    if (!result?.keymint || !result.peer || result.peer.requestsPerSecond <= 0) return { target, met: null, measured: 'not measured' };
-    const ratio = result.keymint.requestsPerSecond / result.peer.requestsPerSecond;
-    return { target, met: ratio >= minimum, measured: `${ratio.toFixed(2)}x` };
+    if (!result?.keymint || !result.peer || result.peer.requestsPerSecond <= 0) return null;
+    return result.keymint.requestsPerSecond / result.peer.requestsPerSecond;
+  };
+  const checks: TargetCheck[] = ratioTargets.map(({ id, minimum, target, variant }) => {
+    const measured = ratio(id);
+    const variantRatio = variant ? ratio(variant) : null;
+    const besides = variantRatio === null ? '' : ` (${variant}: ${variantRatio.toFixed(2)}x)`;
+    if (measured === null) return { target, met: null, measured: `not measured${besides}` };
+    return { target, met: measured >= minimum, measured: `${measured.toFixed(2)}x${besides}` };
   });
   const clientCredentials = results.filter((result) => result.id.startsWith('cc-') && result.keymint);
   checks.push(
@@ -336,6 +343,9 @@ export function renderMarkdownReport(input: ReportInput): string {
     `- keymint: ${input.target}; applications, keys and users are set up through the registry REST API as a user would. ` +
       'The cluster stays up (idle) while the peer is measured.',
     '- Peer: `bench/peer-oidc-provider.mjs` (oidc-provider 9, one client, client_credentials, in-memory adapter; JWT formats via resource indicators).',
+    '- cc-opaque-renew-packed: the cc-opaque-renew workload with `EVENTS_PER_MESSAGE=100`, so the token events of a group commit travel ' +
+      'up to 100 to a NATS message instead of one each (docs/token-api.md, "Events"). It is not the default, which keeps one event per message ' +
+      "as DESIGN §6 describes; the renew target is judged on cc-opaque-renew and this run's ratio is shown beside it.",
     '- cc-opaque-renew-1m: on a cluster of its own, 1,000,000 token rows are written straight into the token store before the warm-up ' +
       '(`bench/preload.ts`, shaped as the token service writes them): a tenth are earlier tokens of the measured client, superseded (revoked, ' +
       "same reuse key: the history renew mode leaves, which its lookup must not read), the rest belong to 1,000 other applications, client_credentials and " +
