@@ -1,4 +1,4 @@
-import { outboxEntry, packEvents } from './outbox';
+import { MAX_PACK_BYTES, outboxEntry, packEvents } from './outbox';
 
 const issued = (tokenId: string) =>
   outboxEntry('tokens.issued.v1', {
@@ -34,5 +34,14 @@ describe('packEvents (EVENTS_PER_MESSAGE)', () => {
     expect(eventIds.has(packed[0].eventId!)).toBe(false);
     expect(packed[0].eventId).not.toBe(packed[2].eventId);
     expect(packed[0].createdAt).toBe(1_700_000_000_000);
+  });
+
+  it('starts a new pack before one would pass MAX_PACK_BYTES, so no message nears the 1 MB limit of nats-server', () => {
+    const big = (tokenId: string) => ({ ...issued(tokenId), body: JSON.stringify({ tokenId, filler: 'x'.repeat(100_000) }) });
+    const rows = [big('a'), big('b'), big('c'), big('d'), big('e')];
+    const packed = packEvents(rows, 100);
+    expect(packed.map((row) => row.body!.length <= MAX_PACK_BYTES)).toEqual(packed.map(() => true));
+    expect(packed.flatMap((row) => [JSON.parse(row.body!)].flat().map((event: { tokenId: string }) => event.tokenId))).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(packed).toHaveLength(3);
   });
 });

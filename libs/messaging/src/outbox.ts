@@ -37,11 +37,18 @@ export async function publishInTransaction<S extends EventSubject>(
 }
 
 /**
- * EVENTS_PER_MESSAGE: packs outbox rows of one subject, up to `perMessage` at a
- * time, into one row whose body is the JSON array of their bodies. The relay
- * publishes a row as one message whatever it holds, with the row's own id as
- * `Nats-Msg-Id`, so a republished pack is dropped by JetStream as a single
- * event is. Order within a subject is kept; a pack of one stays a plain event.
+ * A pack stays well under nats-server's default 1 MB message limit (max_payload), whatever its events
+ * carry (long scope lists): a message over the limit would be refused on every retry and hold up the outbox.
+ */
+export const MAX_PACK_BYTES = 256 * 1024;
+
+/**
+ * EVENTS_PER_MESSAGE: packs outbox rows of one subject, up to `perMessage`
+ * (and MAX_PACK_BYTES) at a time, into one row whose body is the JSON array of
+ * their bodies. The relay publishes a row as one message whatever it holds,
+ * with the row's own id as `Nats-Msg-Id`, so a republished pack is dropped by
+ * JetStream as a single event is. Order within a subject is kept; a pack of
+ * one stays a plain event.
  */
 export function packEvents(entries: Array<Partial<OutboxEntry>>, perMessage: number, now = Date.now()): Array<Partial<OutboxEntry>> {
   if (perMessage <= 1 || entries.length <= 1) return entries;
@@ -52,12 +59,25 @@ export function packEvents(entries: Array<Partial<OutboxEntry>>, perMessage: num
     else bySubject.set(entry.subject!, [entry]);
   }
   const packed: Array<Partial<OutboxEntry>> = [];
+  const flush = (subject: string, pack: Array<Partial<OutboxEntry>>) => {
+    if (pack.length === 1) packed.push(pack[0]);
+    else if (pack.length > 1) packed.push({ eventId: timeOrderedUuid(now), subject, body: `[${pack.map((entry) => entry.body).join(',')}]`, createdAt: now });
+  };
   for (const [subject, group] of bySubject) {
-    for (let start = 0; start < group.length; start += perMessage) {
-      const pack = group.slice(start, start + perMessage);
-      if (pack.length === 1) packed.push(pack[0]);
-      else packed.push({ eventId: timeOrderedUuid(now), subject, body: `[${pack.map((entry) => entry.body).join(',')}]`, createdAt: now });
+    let pack: Array<Partial<OutboxEntry>> = [];
+    let bytes = 2;
+    for (const entry of group) {
+      // Measured in UTF-16 units (string length): each is at most 3 UTF-8 bytes, so a full pack stays under 768 KB on the wire.
+      const size = entry.body!.length + 1;
+      if (pack.length === perMessage || (pack.length > 0 && bytes + size > MAX_PACK_BYTES)) {
+        flush(subject, pack);
+        pack = [];
+        bytes = 2;
+      }
+      pack.push(entry);
+      bytes += size;
     }
+    flush(subject, pack);
   }
   return packed;
 }
