@@ -21,6 +21,7 @@ const consumerLag = new Gauge({
  * times larger.
  */
 const GATHER_MS = 5;
+const ACK_WAIT_MS = 30_000;
 const GATHER_BELOW = 100;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -82,7 +83,7 @@ export class DurableConsumer {
       durable_name: this.options.durable,
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
-      ack_wait: nanos(30_000),
+      ack_wait: nanos(ACK_WAIT_MS),
       max_ack_pending: 20_000,
     });
   }
@@ -144,7 +145,7 @@ export class DurableConsumer {
         parkedLines.length = 0;
         const fresh = await this.skipConsumed(manager, parsed);
         for (const item of parsed) {
-          if (typeof item.parsed === 'string') parkedLines.push(await this.park(manager, item.message, item.parsed));
+          if (isEventProblem(item.parsed)) parkedLines.push(await this.park(manager, item.message, item.parsed.problem, item.parsed.body));
         }
         if (fresh.length > 0) await this.handler(manager, fresh);
       });
@@ -158,10 +159,17 @@ export class DurableConsumer {
       }
       // One bad event must not block the others: apply one by one, park the ones that fail.
       this.logger.warn(`batch of ${batch.length} failed (${(error as Error).message}); applying one by one`);
+      let lastProgressAt = Date.now();
       for (const item of parsed) {
+        // Packed messages can make this thousands of transactions, longer than the ack wait: keep JetStream
+        // from handing the batch to another replica meanwhile.
+        if (Date.now() - lastProgressAt > ACK_WAIT_MS / 3) {
+          for (const message of batch) message.working();
+          lastProgressAt = Date.now();
+        }
         const event = item.parsed;
-        if (typeof event === 'string') {
-          this.logger.warn(await this.database.transaction((manager) => this.park(manager, item.message, event)));
+        if (isEventProblem(event)) {
+          this.logger.warn(await this.database.transaction((manager) => this.park(manager, item.message, event.problem, event.body)));
           continue;
         }
         try {
@@ -185,9 +193,9 @@ export class DurableConsumer {
   /** Records the batch's event ids and returns the events not applied before. */
   private async skipConsumed(
     manager: EntityManager,
-    items: Array<{ parsed: ReceivedEvent | string }>,
+    items: Array<{ parsed: ParsedEvent }>,
   ): Promise<ReceivedEvent[]> {
-    const events = items.map((item) => item.parsed).filter((parsed): parsed is ReceivedEvent => typeof parsed !== 'string');
+    const events = items.map((item) => item.parsed).filter((parsed): parsed is ReceivedEvent => !isEventProblem(parsed));
     if (events.length === 0) return [];
     const ids = [...new Set(events.map((event) => event.event.eventId))];
     const seen = new Set<string>();
@@ -220,23 +228,37 @@ export class DurableConsumer {
   }
 }
 
+/** Why a message, or one event of it, is not an event; `body` is that event's own JSON when the message carried several. */
+export interface EventProblem {
+  problem: string;
+  body?: string;
+}
+
+export type ParsedEvent = ReceivedEvent | EventProblem;
+
+export const isEventProblem = (parsed: ParsedEvent): parsed is EventProblem => 'problem' in parsed;
+
 /**
  * The events a message carries, each valid or the reason it is not: one event
  * object, or a JSON array of them (EVENTS_PER_MESSAGE, docs/token-api.md).
  */
-export function parseEvents(message: { subject: string; data: Uint8Array }): Array<ReceivedEvent | string> {
-  if (!isEventSubject(message.subject)) return [`unknown subject ${message.subject}`];
+export function parseEvents(message: { subject: string; data: Uint8Array }): ParsedEvent[] {
+  if (!isEventSubject(message.subject)) return [{ problem: `unknown subject ${message.subject}` }];
+  const subject = message.subject;
   let body: unknown;
   try {
     body = JSON.parse(Buffer.from(message.data).toString('utf8'));
   } catch {
-    return ['body is not JSON'];
+    return [{ problem: 'body is not JSON' }];
   }
-  if (!Array.isArray(body)) return [checkEvent(message.subject, body)];
-  if (body.length === 0) return ['body is an empty array'];
-  return body.map((element, index) => {
-    const event = checkEvent(message.subject as EventSubject, element);
-    return typeof event === 'string' ? `event ${index + 1} of ${body.length}: ${event}` : event;
+  if (!Array.isArray(body)) {
+    const event = checkEvent(subject, body);
+    return [typeof event === 'string' ? { problem: event } : event];
+  }
+  if (body.length === 0) return [{ problem: 'body is an empty array' }];
+  return body.map((element: unknown, index) => {
+    const event = checkEvent(subject, element);
+    return typeof event === 'string' ? { problem: `event ${index + 1} of ${body.length}: ${event}`, body: JSON.stringify(element) } : event;
   });
 }
 

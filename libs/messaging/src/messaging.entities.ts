@@ -7,13 +7,14 @@ export class OutboxEntry {
   @PrimaryGeneratedColumn()
   id: number;
 
+  /** The message's `Nats-Msg-Id`: the event's id, or a pack's own id. */
   @Column({ type: 'varchar', length: 36 })
   eventId: string;
 
   @Column({ type: 'varchar', length: 200 })
   subject: string;
 
-  /** The full message body (payload + eventId + occurredAt) as JSON. */
+  /** The full message body as JSON: one event (payload + eventId + occurredAt), or a pack of them as an array (packEvents). */
   @Column({ type: 'text' })
   body: string;
 

@@ -8,6 +8,13 @@ import { PublishingThreadSettings, RelayPublisherThread } from './relay-publishe
 
 const COALESCE_MS = 10;
 const PUBLISH_TIMEOUT_MS = 5000;
+/**
+ * A batch ends at this many characters of message bodies as well as at
+ * `batchSize` rows: a row may be a pack of many events (EVENTS_PER_MESSAGE),
+ * and a backlog of full packs must still go out within the publish timeout
+ * on a slow link, or it would time out and be retried forever.
+ */
+const MAX_BATCH_CHARS = 1024 * 1024;
 
 export interface OutboxRelayOptions {
   batchSize?: number;
@@ -26,11 +33,12 @@ const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 const outboxBacklog = new Gauge({
   name: 'keymint_outbox_backlog',
-  help: 'Events written to the outbox and not yet acknowledged by JetStream',
+  help: 'Outbox rows (events, or packs of events) written and not yet acknowledged by JetStream',
 });
 
 /**
- * Publishes outbox rows in id order with `Nats-Msg-Id = eventId` and deletes
+ * Publishes outbox rows in id order with `Nats-Msg-Id` = the row's `eventId`
+ * (an event's id, or a pack's own: EVENTS_PER_MESSAGE) and deletes
  * them after JetStream acknowledged them. Wakes at once after a commit, polls
  * as a safety net (rows of a crashed run, other replicas), and backs off while
  * NATS is away. A row is deleted only after its ack, and JetStream drops a
@@ -97,7 +105,7 @@ export class OutboxRelay {
 
   /** Publishes until the outbox is empty; used on shutdown and by tests. */
   async drain(): Promise<void> {
-    while ((await this.publishBatch()) > 0) {
+    while ((await this.publishBatch()).published > 0) {
       /* keep going */
     }
   }
@@ -107,9 +115,9 @@ export class OutboxRelay {
     while (this.running) {
       try {
         this.dirty = false;
-        const published = await this.publishBatch();
+        const { published, full } = await this.publishBatch();
         backoffMs = 100;
-        if (published === this.batchSize) continue;
+        if (full) continue;
         // Under load, let rows gather for a moment: each relay cycle is a read and a delete on the store,
         // and on SQLite those queue behind (and in front of) the token path's commits.
         if (published > 0) await delay(COALESCE_MS);
@@ -123,13 +131,16 @@ export class OutboxRelay {
     }
   }
 
-  private async publishBatch(): Promise<number> {
+  /** `full`: the batch stopped at a limit, so more rows are probably waiting. */
+  private async publishBatch(): Promise<{ published: number; full: boolean }> {
     // Plain rows, not entities: this runs after every commit and entity hydration was a measurable share of it.
     const rows = await this.database.consistentRead(
       (manager) => manager.query(`${this.selectSql} LIMIT ${this.batchSize}`) as Promise<Array<Pick<OutboxEntry, 'id' | 'eventId' | 'subject' | 'body'>>>,
     );
     outboxBacklog.set(rows.length);
-    if (rows.length === 0) return 0;
+    if (rows.length === 0) return { published: 0, full: false };
+    const fetched = rows.length;
+    const full = cutAtChars(rows, MAX_BATCH_CHARS) || fetched === this.batchSize;
     // Pipelined: all publishes go out in order on one connection, then we wait for the acks.
     await this.publisher.publishAll(
       rows.map((row) => ({ subject: row.subject, data: row.body, msgId: row.eventId })),
@@ -138,7 +149,7 @@ export class OutboxRelay {
     const params = new SqlParams(this.database.dataSource);
     const inList = params.inList(rows.map((row) => row.id));
     await this.database.transaction((manager) => manager.query(`${this.deleteSql} (${inList})`, params.values));
-    return rows.length;
+    return { published: rows.length, full };
   }
 
   private sleep(ms: number): Promise<void> {
@@ -154,4 +165,14 @@ export class OutboxRelay {
       if (this.dirty) done();
     });
   }
+}
+
+/** Drops the rows after the first that would take the bodies past `maxChars` (the first always stays); true if any were dropped. */
+export function cutAtChars(rows: Array<{ body: string }>, maxChars: number): boolean {
+  let chars = rows[0].body.length;
+  let count = 1;
+  while (count < rows.length && chars + rows[count].body.length <= maxChars) chars += rows[count++].body.length;
+  if (count === rows.length) return false;
+  rows.length = count;
+  return true;
 }

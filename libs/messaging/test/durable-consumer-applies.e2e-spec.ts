@@ -84,4 +84,41 @@ describe('a durable consumer that applies only some subjects', () => {
     const parked = await database.manager.find(ParkedEvent);
     expect(parked.map((row) => [row.subject, row.reason])).toEqual([['tokens.issued.v2', 'unknown subject tokens.issued.v2']]);
   }, 60_000);
+
+  it('applies each event of a packed message once, and parks a bad event of one alone, with its own JSON', async () => {
+    const body = (fields: Record<string, unknown>) => JSON.parse(event(fields)) as Record<string, unknown>;
+    const [t0, t1, t2, t3, poison] = ['t0', 't1', 't2', 't3', 'poison'].map((tokenId) => body({ tokenId }));
+    const broken = { ...body({ tokenId: 'broken' }), eventId: 'not-a-uuid' };
+    await publish('tokens.issued.v1', JSON.stringify([t0, t1, broken, t2]));
+    // The same events packed again under another message id (a relay that grouped them differently): skipped by eventId.
+    await publish('tokens.issued.v1', JSON.stringify([t0, t1]));
+    await publish('tokens.issued.v1', JSON.stringify([t3, poison]));
+
+    const applied: string[] = [];
+    consumer = new DurableConsumer(client, database, { stream: TOKENS_STREAM, durable: 'packed-test' }, async (_manager, events) => {
+      const tokenIds = events.map((received) => (received.event as unknown as { tokenId: string }).tokenId);
+      if (tokenIds.includes('poison')) throw new Error('poisoned');
+      applied.push(...tokenIds);
+    });
+    consumer.start();
+
+    const manager = await client.manager();
+    await waitFor(
+      async () => {
+        const info = await manager.consumers.info(TOKENS_STREAM.name, 'packed-test').catch(() => null);
+        return info !== null && info.delivered.stream_seq === 3 && info.num_pending === 0 && info.num_ack_pending === 0;
+      },
+      20_000,
+      'every message acknowledged',
+      100,
+    );
+
+    expect(applied).toEqual(['t0', 't1', 't2', 't3']);
+    expect(await database.manager.count(ConsumedEvent)).toBe(4);
+    const parked = await database.manager.find(ParkedEvent, { order: { id: 'ASC' } });
+    expect(parked.map((row) => [row.reason, JSON.parse(row.body)])).toEqual([
+      ['event 3 of 4: eventId is missing or not a UUID', broken],
+      ['handler failed: poisoned', poison],
+    ]);
+  }, 60_000);
 });

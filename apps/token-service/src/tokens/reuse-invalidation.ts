@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Subscription } from 'nats';
 import { CONFIG, TokenServiceConfig } from '@keymint/config';
-import { NatsClient, parseEvents } from '@keymint/messaging';
+import { isEventProblem, NatsClient, parseEvents } from '@keymint/messaging';
 import { TokenIssuer } from './token-issuer';
 
 /**
@@ -27,7 +27,7 @@ export class ReuseInvalidation implements OnApplicationBootstrap, OnModuleDestro
       callback: (_error, message) => {
         // One event or several (EVENTS_PER_MESSAGE); what is not an event has nothing to forget.
         for (const parsed of parseEvents(message)) {
-          if (typeof parsed === 'string') continue;
+          if (isEventProblem(parsed)) continue;
           const event = parsed.event as { tokenId?: unknown; consumerKey?: unknown };
           if (typeof event.tokenId === 'string') this.issuer.forgetTokens([event.tokenId]);
           else if (typeof event.consumerKey === 'string') this.issuer.forgetConsumerKey(event.consumerKey);

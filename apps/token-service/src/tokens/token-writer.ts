@@ -34,9 +34,11 @@ export class TokenWriter {
   }
 
   private async writeBatch(manager: EntityManager, writes: TokenWrite[]): Promise<void> {
-    const revokedEvents = await this.supersedeRenewed(manager, writes);
+    const revoked = await this.supersedeRenewed(manager, writes);
     await insertRows(manager, TokenRecord, writes.flatMap((write) => write.rows));
-    await insertRows(manager, OutboxEntry, packEvents([...writes.flatMap((write) => write.events), ...revokedEvents], this.eventsPerMessage));
+    // In the order of what happened: stored tokens superseded, the batch's tokens issued, those of them superseded in turn.
+    const events = [...revoked.stored, ...writes.flatMap((write) => write.events), ...revoked.inBatch];
+    await insertRows(manager, OutboxEntry, packEvents(events, this.eventsPerMessage));
   }
 
   /**
@@ -45,10 +47,13 @@ export class TokenWriter {
    * already stored, and every token of the batch but the last. Done with one
    * query per batch, as if the requests had been written one after another.
    */
-  private async supersedeRenewed(manager: EntityManager, writes: TokenWrite[]): Promise<Array<Partial<OutboxEntry>>> {
+  private async supersedeRenewed(
+    manager: EntityManager,
+    writes: TokenWrite[],
+  ): Promise<{ stored: Array<Partial<OutboxEntry>>; inBatch: Array<Partial<OutboxEntry>> }> {
     const latest = new Map<string, TokenWrite>();
     for (const write of writes) if (write.renewReuseKey) latest.set(write.renewReuseKey, write);
-    if (latest.size === 0) return [];
+    if (latest.size === 0) return { stored: [], inBatch: [] };
     const stored: TokenRecord[] = [];
     for (const keys of inListChunks([...latest.keys()])) {
       // Both terms name the partial reuse-key index's condition, so the lookup uses it.
@@ -65,7 +70,7 @@ export class TokenWriter {
         superseded.push(row);
       }
     }
-    return revokedEvents([...stored, ...superseded], 'renewed');
+    return { stored: revokedEvents(stored, 'renewed'), inBatch: revokedEvents(superseded, 'renewed') };
   }
 }
 
