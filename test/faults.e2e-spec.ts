@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { AckPolicy, connect, DeliverPolicy } from 'nats';
 import { startTestCluster, TestCluster } from './support/cluster';
-import { basicAuth, http } from './support/http';
+import { http } from './support/http';
+import { clientCredentialsApplication } from './support/registry';
 import { queryStore } from './support/store';
 
 /**
@@ -18,26 +19,11 @@ describe.each([
   ['EVENTS_PER_MESSAGE=20', { JWT_ALG: 'ES256', EVENTS_PER_MESSAGE: '20' }],
 ])('faults under load, %s', (_shape, env) => {
   let cluster: TestCluster;
-  let consumerKey: string;
-  let consumerSecret: string;
+  let authorization: string;
 
   beforeAll(async () => {
     cluster = await startTestCluster({ env });
-    const admin = cluster.adminAuthorization();
-    const registry = (path: string) => cluster.url('application-registry', `/api/am/devportal/v2${path}`);
-    const app = await http(registry('/applications'), {
-      method: 'POST',
-      headers: { Authorization: admin, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ name: 'faults', throttlingPolicy: 'Unlimited', tokenType: 'JWT' }),
-    });
-    expect(app.status).toBe(201);
-    const keys = await http(registry(`/applications/${app.json().applicationId}/generate-keys`), {
-      method: 'POST',
-      headers: { Authorization: admin, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ keyType: 'PRODUCTION', grantTypesToBeSupported: ['client_credentials'], validityTime: 3600 }),
-    });
-    expect(keys.status).toBe(200);
-    ({ consumerKey, consumerSecret } = keys.json<{ consumerKey: string; consumerSecret: string }>());
+    authorization = await clientCredentialsApplication(cluster, { name: 'faults', tokenType: 'JWT' });
   });
   afterAll(() => cluster?.stop());
 
@@ -49,7 +35,6 @@ describe.each([
     let failuresOutsideOutage = 0;
     let running = true;
     let phase = 'steady';
-    const authorization = basicAuth(consumerKey, consumerSecret);
 
     const client = async () => {
       while (running) {

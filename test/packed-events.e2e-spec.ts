@@ -1,6 +1,7 @@
 import { AckPolicy, connect, DeliverPolicy, NatsConnection } from 'nats';
 import { startTestCluster, TestCluster } from './support/cluster';
-import { basicAuth, http } from './support/http';
+import { http } from './support/http';
+import { clientCredentialsApplication } from './support/registry';
 
 /**
  * EVENTS_PER_MESSAGE on the whole cluster, in renew mode (two events per
@@ -27,22 +28,7 @@ describe('several events per NATS message (EVENTS_PER_MESSAGE)', () => {
   beforeAll(async () => {
     cluster = await startTestCluster({ env: { TOKEN_RENEW_PER_REQUEST: 'true', EVENTS_PER_MESSAGE: String(PER_MESSAGE) } });
     nats = await connect({ servers: cluster.nats.url });
-    const admin = cluster.adminAuthorization();
-    const registry = (path: string) => cluster.url('application-registry', `/api/am/devportal/v2${path}`);
-    const app = await http(registry('/applications'), {
-      method: 'POST',
-      headers: { Authorization: admin, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ name: 'packed', throttlingPolicy: 'Unlimited', tokenType: 'OAUTH' }),
-    });
-    expect(app.status).toBe(201);
-    const keys = await http(registry(`/applications/${app.json().applicationId}/generate-keys`), {
-      method: 'POST',
-      headers: { Authorization: admin, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ keyType: 'PRODUCTION', grantTypesToBeSupported: ['client_credentials'], validityTime: 3600 }),
-    });
-    expect(keys.status).toBe(200);
-    const { consumerKey, consumerSecret } = keys.json<{ consumerKey: string; consumerSecret: string }>();
-    authorization = basicAuth(consumerKey, consumerSecret);
+    authorization = await clientCredentialsApplication(cluster, { name: 'packed', tokenType: 'OAUTH' });
   });
 
   afterAll(async () => {

@@ -1,6 +1,7 @@
 import { startTestCluster, TestCluster } from './support/cluster';
-import { basicAuth, http } from './support/http';
+import { http } from './support/http';
 import { createTestDatabase, postgresAdminUrl } from './support/postgres';
+import { clientCredentialsApplication } from './support/registry';
 
 /**
  * DESIGN §7 on one machine: every service on one PostgreSQL database, two
@@ -24,18 +25,7 @@ describe('scale-out on PostgreSQL with replicas', () => {
     tokenUrls = [cluster.url('token-service', '/token'), `${tokenReplica.baseUrl}/token`];
     analyticsUrls = [cluster.url('analytics'), analyticsReplica.baseUrl];
 
-    const admin = { Authorization: cluster.adminAuthorization(), 'Content-Type': 'application/json' };
-    const devportal = (path: string) => cluster!.url('application-registry', `/api/am/devportal/v2${path}`);
-    const app = await http(devportal('/applications'), { method: 'POST', headers: admin, body: JSON.stringify({ name: 'scaled', tokenType: 'JWT' }) });
-    expect(app.status).toBe(201);
-    const keys = await http(devportal(`/applications/${app.json().applicationId}/generate-keys`), {
-      method: 'POST',
-      headers: admin,
-      body: JSON.stringify({ keyType: 'PRODUCTION', grantTypesToBeSupported: ['client_credentials'] }),
-    });
-    expect(keys.status).toBe(200);
-    const { consumerKey, consumerSecret } = keys.json<{ consumerKey: string; consumerSecret: string }>();
-    authorization = basicAuth(consumerKey, consumerSecret);
+    authorization = await clientCredentialsApplication(cluster, { name: 'scaled', tokenType: 'JWT' });
   });
 
   afterAll(async () => {
