@@ -44,6 +44,21 @@ describe('a durable consumer that applies only some subjects', () => {
     await client.jetStream.publish(subject, Buffer.from(body), { headers });
   }
 
+  /** Until the durable has been handed, and has acknowledged, the stream's first `messages` messages. */
+  async function everyMessageAcknowledged(durable: string, messages: number): Promise<void> {
+    const manager = await client.manager();
+    await waitFor(
+      async () => {
+        // The consumer creates its durable when it starts.
+        const info = await manager.consumers.info(TOKENS_STREAM.name, durable).catch(() => null);
+        return info !== null && info.delivered.stream_seq === messages && info.num_pending === 0 && info.num_ack_pending === 0;
+      },
+      20_000,
+      'every message acknowledged',
+      100,
+    );
+  }
+
   const event = (fields: Record<string, unknown>) => JSON.stringify({ eventId: randomUUID(), occurredAt: new Date().toISOString(), ...fields });
 
   it('acks the other subjects unread, records and applies the rest, and still parks an unknown subject', async () => {
@@ -65,17 +80,7 @@ describe('a durable consumer that applies only some subjects', () => {
     );
     consumer.start();
 
-    const manager = await client.manager();
-    await waitFor(
-      async () => {
-        // The consumer creates its durable when it starts.
-        const info = await manager.consumers.info(TOKENS_STREAM.name, 'applies-test').catch(() => null);
-        return info !== null && info.delivered.stream_seq === 12 && info.num_pending === 0 && info.num_ack_pending === 0;
-      },
-      20_000,
-      'every message acknowledged',
-      100,
-    );
+    await everyMessageAcknowledged('applies-test', 12);
 
     expect(applied.map((received) => received.subject)).toEqual(Array(5).fill('tokens.issued.v1'));
     expect(applied.map((received) => (received.event as unknown as { tokenId: string }).tokenId)).toEqual(['t0', 't1', 't2', 't3', 't4']);
@@ -102,16 +107,7 @@ describe('a durable consumer that applies only some subjects', () => {
     });
     consumer.start();
 
-    const manager = await client.manager();
-    await waitFor(
-      async () => {
-        const info = await manager.consumers.info(TOKENS_STREAM.name, 'packed-test').catch(() => null);
-        return info !== null && info.delivered.stream_seq === 3 && info.num_pending === 0 && info.num_ack_pending === 0;
-      },
-      20_000,
-      'every message acknowledged',
-      100,
-    );
+    await everyMessageAcknowledged('packed-test', 3);
 
     expect(applied).toEqual(['t0', 't1', 't2', 't3']);
     expect(await database.manager.count(ConsumedEvent)).toBe(4);
