@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { AckPolicy, connect, DeliverPolicy } from 'nats';
 import { startTestCluster, TestCluster } from './support/cluster';
 import { http } from './support/http';
 import { clientCredentialsApplication } from './support/registry';
 import { queryStore } from './support/store';
+import { tokenStreamMessages } from './support/token-stream';
 
 /**
  * Issue 7's promise, checked under load: kill -9 in turn the token service,
@@ -145,42 +145,14 @@ describe.each([
     expect(minted).toBe(storedHashes.size);
     // The stream itself holds each token's event once: what a crash made the relay publish again (one event
     // or a whole pack) was dropped by JetStream, not only skipped by analytics.
-    const streamed = await readIssuedEvents(cluster.nats.url);
-    expect(streamed.eventIds.length).toBe(storedHashes.size);
-    expect(new Set(streamed.eventIds).size).toBe(streamed.eventIds.length);
-    expect(streamed.packs > 0).toBe('EVENTS_PER_MESSAGE' in env);
+    const issued = (await tokenStreamMessages(cluster.nats.url)).filter((message) => message.subject === 'tokens.issued.v1');
+    const eventIds = issued.flatMap((message) => message.events.map((event) => event.eventId));
+    expect(eventIds.length).toBe(storedHashes.size);
+    expect(new Set(eventIds).size).toBe(eventIds.length);
+    expect(issued.some((message) => message.packed)).toBe('EVENTS_PER_MESSAGE' in env);
     const resets = Object.entries(failures).filter(([kind]) => kind.startsWith('ECONNRESET')).reduce((sum, [, count]) => sum + count, 0);
     expect(minted - tokens.length).toBeGreaterThanOrEqual(0);
     expect(minted - tokens.length).toBeLessThanOrEqual(resets);
   }, 240_000);
 });
 
-/** Every tokens.issued.v1 event in the TOKENS stream, and how many messages carried several. */
-async function readIssuedEvents(natsUrl: string): Promise<{ eventIds: string[]; packs: number }> {
-  const connection = await connect({ servers: natsUrl });
-  try {
-    const manager = await connection.jetstreamManager();
-    await manager.consumers.add('TOKENS', {
-      durable_name: 'faults-check',
-      ack_policy: AckPolicy.None,
-      deliver_policy: DeliverPolicy.All,
-      filter_subject: 'tokens.issued.>',
-    });
-    const consumer = await connection.jetstream().consumers.get('TOKENS', 'faults-check');
-    const eventIds: string[] = [];
-    let packs = 0;
-    let pending = (await consumer.info()).num_pending;
-    const deadline = Date.now() + 60_000;
-    while (pending > 0 && Date.now() < deadline) {
-      for await (const message of await consumer.fetch({ max_messages: 1000, expires: 2000 })) {
-        const body = JSON.parse(Buffer.from(message.data).toString('utf8')) as { eventId: string } | Array<{ eventId: string }>;
-        if (Array.isArray(body)) packs += 1;
-        eventIds.push(...[body].flat().map((event) => event.eventId));
-        pending = message.info.pending;
-      }
-    }
-    return { eventIds, packs };
-  } finally {
-    await connection.close();
-  }
-}

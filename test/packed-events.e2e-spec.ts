@@ -1,7 +1,8 @@
-import { AckPolicy, connect, DeliverPolicy, NatsConnection } from 'nats';
+import { waitFor } from '../scripts/lib/ports';
 import { startTestCluster, TestCluster } from './support/cluster';
 import { http } from './support/http';
 import { clientCredentialsApplication } from './support/registry';
+import { tokenStreamMessages } from './support/token-stream';
 
 /**
  * EVENTS_PER_MESSAGE on the whole cluster, in renew mode (two events per
@@ -14,25 +15,16 @@ const PER_MESSAGE = 8;
 const BURSTS = 3;
 const BURST_SIZE = 30;
 
-interface Event {
-  eventId: string;
-  tokenId: string | null;
-  reason?: string;
-}
-
 describe('several events per NATS message (EVENTS_PER_MESSAGE)', () => {
   let cluster: TestCluster;
-  let nats: NatsConnection;
   let authorization: string;
 
   beforeAll(async () => {
     cluster = await startTestCluster({ env: { TOKEN_RENEW_PER_REQUEST: 'true', EVENTS_PER_MESSAGE: String(PER_MESSAGE) } });
-    nats = await connect({ servers: cluster.nats.url });
     authorization = await clientCredentialsApplication(cluster, { name: 'packed', tokenType: 'OAUTH' });
   });
 
   afterAll(async () => {
-    await nats?.close();
     await cluster?.stop();
   });
 
@@ -53,29 +45,16 @@ describe('several events per NATS message (EVENTS_PER_MESSAGE)', () => {
       tokens.push(...replies.map((reply) => reply.json<{ access_token: string }>().access_token));
     }
 
-    // What a consumer of the TOKENS stream receives.
-    const manager = await nats.jetstreamManager();
-    await manager.consumers.add('TOKENS', { durable_name: 'packed-check', ack_policy: AckPolicy.None, deliver_policy: DeliverPolicy.All });
-    const consumer = await nats.jetstream().consumers.get('TOKENS', 'packed-check');
-    const events: Record<string, Event[]> = { 'tokens.issued.v1': [], 'tokens.revoked.v1': [] };
-    const sizes: number[] = [];
-    const deadline = Date.now() + 15_000;
-    while (Date.now() < deadline && events['tokens.issued.v1'].length + events['tokens.revoked.v1'].length < 2 * tokens.length - 1) {
-      const batch = await consumer.fetch({ max_messages: 500, expires: 1000 });
-      for await (const message of batch) {
-        const body = JSON.parse(Buffer.from(message.data).toString('utf8')) as Event | Event[];
-        const carried = Array.isArray(body) ? body : [body];
-        sizes.push(carried.length);
-        events[message.subject].push(...carried);
-      }
-    }
-    // Anything published late (a duplicate) would show here.
-    for await (const message of await consumer.fetch({ max_messages: 500, expires: 1000 })) {
-      const body = JSON.parse(Buffer.from(message.data).toString('utf8')) as Event | Event[];
-      events[message.subject].push(...[body].flat());
-    }
-    const issued = events['tokens.issued.v1'];
-    const revoked = events['tokens.revoked.v1'];
+    // What a consumer of the TOKENS stream receives, once everything is there, and a second later:
+    // anything published late (a duplicate) would show then.
+    const streamedEvents = async () => (await tokenStreamMessages(cluster.nats.url)).reduce((count, message) => count + message.events.length, 0);
+    await waitFor(async () => (await streamedEvents()) >= 2 * tokens.length - 1, 15_000, 'every event in the stream', 200);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const messages = await tokenStreamMessages(cluster.nats.url);
+    const events = (subject: string) => messages.filter((message) => message.subject === subject).flatMap((message) => message.events);
+    const sizes = messages.map((message) => message.events.length);
+    const issued = events('tokens.issued.v1');
+    const revoked = events('tokens.revoked.v1');
     expect(issued).toHaveLength(tokens.length);
     // Every token but the last supersedes its predecessor (the first had none).
     expect(revoked).toHaveLength(tokens.length - 1);
