@@ -4,7 +4,7 @@ import { AckPolicy, connect, DeliverPolicy } from 'nats';
 export interface StreamedMessage {
   subject: string;
   /** The events the message carries: one, or a pack's several (EVENTS_PER_MESSAGE). */
-  events: Array<{ eventId: string; tokenId?: string | null; reason?: string }>;
+  events: Array<{ eventId: string } & Record<string, unknown>>;
   packed: boolean;
 }
 

@@ -1,9 +1,11 @@
 import { createHash, createPublicKey, JsonWebKey, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AckPolicy, connect, DeliverPolicy, NatsConnection } from 'nats';
+import { connect, NatsConnection } from 'nats';
+import { waitFor } from '../../../scripts/lib/ports';
 import { startTestCluster, TestCluster } from '../../../test/support/cluster';
 import { queryStore, storeContents } from '../../../test/support/store';
+import { tokenStreamMessages } from '../../../test/support/token-stream';
 import { FakeRegistry } from './fake-registry';
 import { basic, curl, form, post, Reply, SECURITY_HEADERS } from './support';
 
@@ -396,19 +398,11 @@ describe('token-service Token API (e2e)', () => {
   });
 
   it('publishes one tokens.issued.v1 per successful token response, and tokens.revoked.v1', async () => {
-    const manager = await nats.jetstreamManager();
-    await manager.consumers.add('TOKENS', { durable_name: 'e2e-check', ack_policy: AckPolicy.None, deliver_policy: DeliverPolicy.All });
-    const consumer = await nats.jetstream().consumers.get('TOKENS', 'e2e-check');
-    const subjects: Array<{ subject: string; reused?: boolean; reason?: string; grantType?: string; username?: string }> = [];
-    const deadline = Date.now() + 15_000;
-    while (Date.now() < deadline) {
-      const batch = await consumer.fetch({ max_messages: 500, expires: 1000 });
-      for await (const message of batch) subjects.push({ subject: message.subject, ...JSON.parse(Buffer.from(message.data).toString()) });
-      if (subjects.filter((event) => event.subject === 'tokens.issued.v1').length >= issued.total) break;
-    }
+    const issuedOnStream = async () => (await tokenStreamMessages(cluster.nats.url)).filter((message) => message.subject === 'tokens.issued.v1').length;
+    await waitFor(async () => (await issuedOnStream()) >= issued.total, 15_000, 'every tokens.issued.v1 on the stream', 200);
+    // Anything published late (a duplicate) would show half a second later.
     await new Promise((resolve) => setTimeout(resolve, 500));
-    const late = await consumer.fetch({ max_messages: 500, expires: 1000 });
-    for await (const message of late) subjects.push({ subject: message.subject, ...JSON.parse(Buffer.from(message.data).toString()) });
+    const subjects = (await tokenStreamMessages(cluster.nats.url)).flatMap((message) => message.events.map((event) => Object.assign({ subject: message.subject }, event)));
     const issuedEvents = subjects.filter((event) => event.subject === 'tokens.issued.v1');
     expect(issuedEvents.length).toBe(issued.total);
     expect(issuedEvents.filter((event) => event.reused).length).toBe(issued.reused);
