@@ -44,8 +44,8 @@ Options:
 With external URLs the cluster's own env applies (TOKEN_RENEW_PER_REQUEST, JWT_ALG), so
 scenarios that need another env measure whatever that cluster does.
 
-cc-opaque-renew-packed is cc-opaque-renew with EVENTS_PER_MESSAGE=100 (token events travel up to
-100 to a NATS message; the default is one): the renew target is judged on cc-opaque-renew.
+cc-opaque-renew-unpacked is cc-opaque-renew with EVENTS_PER_MESSAGE=1 (one token event per NATS
+message instead of the default packs of up to 100): the renew target is judged on cc-opaque-renew.
 
 cc-opaque-renew-1m writes 1,000,000 tokens straight into the token store of a cluster of its
 own before its warm-up (about a minute on SQLite), so it runs only on clusters the benchmark starts;
