@@ -33,6 +33,15 @@ export const commonEnvShape = {
   RPC_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(3000),
   /** JetStream replicas of the TOKENS and REGISTRY streams: 1 on one server, 3 on a three-node cluster. */
   NATS_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
+  /**
+   * Seconds the bus remembers an event: the streams drop messages older than this (max_age), and each consumer
+   * forgets the eventIds it applied this long ago. Without it both grow by a row per token forever. 0: keep all.
+   */
+  EVENT_RETENTION: z.coerce
+    .number()
+    .int()
+    .refine((value) => value === 0 || value >= 3600, 'must be 0 (keep everything) or at least 3600 seconds')
+    .default(7 * 24 * 3600),
 };
 
 export const tokenServiceEnvShape = {

@@ -3,7 +3,7 @@ import { AckPolicy, Consumer, DeliverPolicy, JsMsg, nanos } from 'nats';
 import { Gauge } from 'prom-client';
 import { EntityManager } from 'typeorm';
 import { EventSubject, isEventSubject, isUuid, ReceivedEvent, StreamDefinition } from '@keymint/contracts';
-import { Database, inListChunks, insertRows, selectRows } from '@keymint/persistence';
+import { Database, inListChunks, insertRows, quotedTable, selectRows, SqlParams } from '@keymint/persistence';
 import { NatsClient } from './nats-client';
 import { ConsumedEvent, ParkedEvent } from './messaging.entities';
 
@@ -23,6 +23,15 @@ const consumerLag = new Gauge({
 const GATHER_MS = 5;
 const ACK_WAIT_MS = 30_000;
 const GATHER_BELOW = 100;
+
+/**
+ * EVENT_RETENTION: the eventIds applied longer ago than that are forgotten, a
+ * chunk per turn of the consuming loop (one transaction each, so a backlog of
+ * millions interleaves with the batches instead of stalling them), and looked
+ * for again this often once none is left.
+ */
+const FORGET_EVERY_MS = 10 * 60_000;
+const FORGET_CHUNK = 5000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -56,6 +65,8 @@ export class DurableConsumer {
   private readonly logger: Logger;
   private running = false;
   private loop?: Promise<void>;
+  /** When to look for eventIds past EVENT_RETENTION next; 0: now. */
+  private forgetDueAt = 0;
 
   constructor(
     private readonly nats: NatsClient,
@@ -98,6 +109,10 @@ export class DurableConsumer {
           await this.nats.ensureStreams();
           await this.ensureConsumer();
           consumer = await this.nats.jetStream.consumers.get(this.options.stream.name, this.options.durable);
+        }
+        if (this.nats.eventRetentionMs > 0 && Date.now() >= this.forgetDueAt) {
+          const forgotten = await this.forgetConsumed(Date.now() - this.nats.eventRetentionMs);
+          this.forgetDueAt = forgotten === FORGET_CHUNK ? 0 : Date.now() + FORGET_EVERY_MS;
         }
         const messages = await consumer.fetch({ max_messages: this.options.batchSize ?? 500, expires: 1000 });
         let batch: JsMsg[] = [];
@@ -213,6 +228,29 @@ export class DurableConsumer {
     const rows = fresh.map((event) => ({ eventId: event.event.eventId, consumer: this.options.durable, consumedAt: now }));
     await insertRows(manager, ConsumedEvent, rows);
     return fresh;
+  }
+
+  /**
+   * Deletes up to FORGET_CHUNK of the eventIds this consumer applied before `cutoff`; returns how many. The stream
+   * no longer holds their messages (its max_age is the same EVENT_RETENTION), so none can be redelivered; only a
+   * publisher that comes back after longer than that with events it had sent but not yet marked sent could bring
+   * one in twice (docs/operations.md).
+   */
+  private async forgetConsumed(cutoff: number): Promise<number> {
+    return this.database.transaction(async (manager) => {
+      const rows = await selectRows(
+        manager,
+        ConsumedEvent,
+        (params) => `"consumer" = ${params.add(this.options.durable)} AND "consumedAt" < ${params.add(cutoff)}`,
+        FORGET_CHUNK,
+      );
+      const table = quotedTable(manager.connection, ConsumedEvent);
+      for (const chunk of inListChunks(rows.map((row) => row.eventId))) {
+        const params = new SqlParams(manager.connection);
+        await manager.query(`DELETE FROM ${table} WHERE "eventId" IN (${params.inList(chunk)})`, params.values);
+      }
+      return rows.length;
+    });
   }
 
   /** Stores the message (or the one event of it given) with the reason; returns the log line for the caller to write once committed. */

@@ -11,6 +11,17 @@ import {
 import { DUPLICATE_WINDOW_MS, STREAMS } from '@keymint/contracts';
 import { natsConnectionOptions } from './nats-connection-options';
 
+/** How the event streams are kept: created or updated to this by every service at start. */
+export interface StreamSettings {
+  /** JetStream replicas (NATS_STREAM_REPLICAS); default 1. */
+  replicas?: number;
+  /**
+   * EVENT_RETENTION: messages older than this leave the streams, and consumers forget the eventIds they applied
+   * this long ago (DurableConsumer). 0 or unset: kept forever.
+   */
+  retentionSeconds?: number;
+}
+
 /**
  * The service's JetStream connection: reconnects forever, logs every state
  * change, and knows whether the bus is up right now (for /health).
@@ -24,14 +35,16 @@ export class NatsClient {
     readonly connection: NatsConnection,
     readonly jetStream: JetStreamClient,
     private readonly streamReplicas: number,
+    /** EVENT_RETENTION in ms; 0: forever. */
+    readonly eventRetentionMs: number,
   ) {}
 
   /** Resolves once NATS is reachable: a service started before NATS waits for it. */
-  static async connect(url: string, name: string, streamReplicas = 1): Promise<NatsClient> {
+  static async connect(url: string, name: string, streams: StreamSettings = {}): Promise<NatsClient> {
     const logger = new Logger('NatsClient');
     logger.log(`connecting to NATS at ${redactUrl(url)}`);
     const connection = await connect(natsConnectionOptions(url, name));
-    const client = new NatsClient(connection, connection.jetstream(), streamReplicas);
+    const client = new NatsClient(connection, connection.jetstream(), streams.replicas ?? 1, (streams.retentionSeconds ?? 0) * 1000);
     client.connected = true;
     logger.log(`connected to NATS at ${connection.getServer()}`);
     client.watchStatus();
@@ -58,6 +71,8 @@ export class NatsClient {
         retention: RetentionPolicy.Limits,
         duplicate_window: nanos(DUPLICATE_WINDOW_MS),
         num_replicas: this.streamReplicas,
+        // 0 is JetStream's "no limit". A message older than this is gone, whether or not a consumer has read it.
+        max_age: nanos(this.eventRetentionMs),
       };
       try {
         const existing = await manager.streams.info(stream.name);
@@ -65,6 +80,7 @@ export class NatsClient {
         const same =
           current.duplicate_window === settings.duplicate_window &&
           current.num_replicas === settings.num_replicas &&
+          current.max_age === settings.max_age &&
           JSON.stringify([...current.subjects].sort()) === JSON.stringify([...settings.subjects].sort());
         if (!same) {
           await manager.streams.update(stream.name, {
@@ -72,6 +88,7 @@ export class NatsClient {
             subjects: settings.subjects,
             duplicate_window: settings.duplicate_window,
             num_replicas: settings.num_replicas,
+            max_age: settings.max_age,
           });
         }
       } catch (error) {
