@@ -41,11 +41,12 @@ Options:
   --no-write            print the table only, write no report
   --help                this text
 
-With external URLs the cluster's own env applies (TOKEN_RENEW_PER_REQUEST, JWT_ALG), so
-scenarios that need another env measure whatever that cluster does.
+With external URLs the cluster's own env applies (TOKEN_RENEW_PER_REQUEST, JWT_ALG,
+EVENTS_PER_MESSAGE), so scenarios that need another env measure whatever that cluster does.
 
 cc-opaque-renew-unpacked is cc-opaque-renew with EVENTS_PER_MESSAGE=1 (one token event per NATS
-message instead of the default packs of up to 100): the renew target is judged on cc-opaque-renew.
+message instead of the default packs of up to 100): shown beside cc-opaque-renew, and judged on
+no target.
 
 cc-opaque-renew-1m writes 1,000,000 tokens straight into the token store of a cluster of its
 own before its warm-up (about a minute on SQLite), so it runs only on clusters the benchmark starts;

@@ -218,10 +218,13 @@ describe('checkTargets', () => {
     ]);
   });
 
-  it('judges renew on the default setting and shows the one-event-per-message run beside it', () => {
+  it('judges renew on the default setting and shows the one-event-per-message run beside it, judging it on nothing', () => {
     const renew = { ...results[0], keymint: load(16000, 3, 8), peer: load(10000, 4, 12) };
-    const unpacked = { ...renew, id: 'cc-opaque-renew-unpacked', keymint: load(12000, 3, 10) };
-    expect(checkTargets([renew, unpacked])[0]).toEqual({ target: 'new opaque token per request: at least 1.5x the peer', met: true, measured: '1.60x (cc-opaque-renew-unpacked: 1.20x)' });
+    const unpacked = { ...renew, id: 'cc-opaque-renew-unpacked', keymint: load(12000, 3, 16), analytics: { lagMs: 1500, expected: 5, counted: 5, exact: true } };
+    const checks = checkTargets([renew, unpacked]);
+    expect(checks[0]).toEqual({ target: 'new opaque token per request: at least 1.5x the peer', met: true, measured: '1.60x (cc-opaque-renew-unpacked: 1.20x)' });
+    expect(checks[3]).toEqual({ target: 'p99 under 15 ms in every client-credentials scenario', met: true, measured: 'cc-opaque-renew 8 ms' });
+    expect(checks[4]).toEqual({ target: 'analytics lag under 1 s, counts exact', met: true, measured: 'cc-opaque-renew 0.42 s exact' });
     expect(checkTargets([unpacked])[0]).toEqual({ target: 'new opaque token per request: at least 1.5x the peer', met: null, measured: 'not measured (cc-opaque-renew-unpacked: 1.20x)' });
   });
 

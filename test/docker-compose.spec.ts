@@ -37,12 +37,12 @@ describe('docker-compose.yml', () => {
     expect(compose.services.nats.command).toEqual(expect.arrayContaining(['-js']));
   });
 
-  it('gives every keymint service, replicas included, the same EVENT_RETENTION (each brings the streams to its own)', () => {
+  it('gives every keymint service, replicas included, the same TOKEN_EVENT_RETENTION (each brings the TOKENS stream to its own)', () => {
     const keymintServices = Object.values(compose.services).filter((service) => service.build?.args?.APP);
     expect(keymintServices.length).toBe(6);
-    const retentions = new Set(keymintServices.map((service) => service.environment?.EVENT_RETENTION));
-    expect([...retentions]).toEqual(['${EVENT_RETENTION:-604800}']);
-    expect(serviceEnvShapes.analytics.EVENT_RETENTION.parse(undefined)).toBe(604800);
+    const retentions = new Set(keymintServices.map((service) => service.environment?.TOKEN_EVENT_RETENTION));
+    expect([...retentions]).toEqual(['${TOKEN_EVENT_RETENTION:-604800}']);
+    expect(serviceEnvShapes.analytics.TOKEN_EVENT_RETENTION.parse(undefined)).toBe(604800);
   });
 
   describe.each(SERVICE_NAMES)('%s', (name) => {

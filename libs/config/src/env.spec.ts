@@ -28,12 +28,14 @@ describe('loadConfig', () => {
     expect(loadConfig(serviceEnvShapes.analytics, { DB_URL: 'postgres://u@h/db' }).DB_URL).toBe('postgres://u@h/db');
   });
 
-  it('keeps events seven days unless told otherwise, never less than an hour, and 0 keeps them forever', () => {
-    expect(loadConfig(serviceEnvShapes.analytics, {}).EVENT_RETENTION).toBe(604800);
-    expect(loadConfig(serviceEnvShapes.analytics, { EVENT_RETENTION: '0' }).EVENT_RETENTION).toBe(0);
-    expect(loadConfig(serviceEnvShapes['token-service'], { EVENT_RETENTION: '3600' }).EVENT_RETENTION).toBe(3600);
-    expect(() => loadConfig(serviceEnvShapes.analytics, { EVENT_RETENTION: '60' })).toThrow(/EVENT_RETENTION="60".*at least 3600/);
-    expect(() => loadConfig(serviceEnvShapes.analytics, { EVENT_RETENTION: '-1' })).toThrow(/EVENT_RETENTION/);
+  it('keeps token events seven days unless told otherwise, never less than an hour, and 0 keeps them forever', () => {
+    expect(loadConfig(serviceEnvShapes.analytics, {}).TOKEN_EVENT_RETENTION).toBe(604800);
+    expect(loadConfig(serviceEnvShapes.analytics, { TOKEN_EVENT_RETENTION: '0' }).TOKEN_EVENT_RETENTION).toBe(0);
+    expect(loadConfig(serviceEnvShapes['token-service'], { TOKEN_EVENT_RETENTION: '3600' }).TOKEN_EVENT_RETENTION).toBe(3600);
+    expect(() => loadConfig(serviceEnvShapes.analytics, { TOKEN_EVENT_RETENTION: '60' })).toThrow(/TOKEN_EVENT_RETENTION="60".*at least 3600/);
+    expect(() => loadConfig(serviceEnvShapes.analytics, { TOKEN_EVENT_RETENTION: '-1' })).toThrow(/TOKEN_EVENT_RETENTION/);
+    // An empty value (a compose file's "${TOKEN_EVENT_RETENTION:-}") is the default, not "forever".
+    expect(loadConfig(serviceEnvShapes.analytics, { TOKEN_EVENT_RETENTION: '' }).TOKEN_EVENT_RETENTION).toBe(604800);
   });
 
   it('parses booleans strictly', () => {

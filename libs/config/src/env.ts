@@ -34,14 +34,17 @@ export const commonEnvShape = {
   /** JetStream replicas of the TOKENS and REGISTRY streams: 1 on one server, 3 on a three-node cluster. */
   NATS_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   /**
-   * Seconds the bus remembers an event: the streams drop messages older than this (max_age), and each consumer
-   * forgets the eventIds it applied this long ago. Without it both grow by a row per token forever. 0: keep all.
+   * Seconds the TOKENS stream keeps a message (its max_age); its consumers forget the eventIds they applied longer
+   * ago. Without it both grow by a row per token forever. 0: keep everything. Every service sets the stream to it.
    */
-  EVENT_RETENTION: z.coerce
-    .number()
-    .int()
-    .refine((value) => value === 0 || value >= 3600, 'must be 0 (keep everything) or at least 3600 seconds')
-    .default(7 * 24 * 3600),
+  TOKEN_EVENT_RETENTION: z.preprocess(
+    (value) => (value === '' ? undefined : value),
+    z.coerce
+      .number()
+      .int()
+      .refine((value) => value === 0 || value >= 3600, 'must be 0 (keep everything) or at least 3600 seconds')
+      .default(7 * 24 * 3600),
+  ),
 };
 
 export const tokenServiceEnvShape = {

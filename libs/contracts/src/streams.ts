@@ -7,16 +7,26 @@
 export interface StreamDefinition {
   name: string;
   subjects: string[];
+  /** Messages leave the stream after TOKEN_EVENT_RETENTION (its max_age); otherwise it keeps them all. */
+  expires: boolean;
 }
 
+/** A message per token: it would grow forever, so it keeps TOKEN_EVENT_RETENTION (7 days by default). */
 export const TOKENS_STREAM: StreamDefinition = {
   name: 'TOKENS',
   subjects: ['tokens.issued.>', 'tokens.revoked.>'],
+  expires: true,
 };
 
+/**
+ * Kept whole: a few messages per application, and its revocations (secret
+ * regenerated, key revoked, application deleted) must reach a token service
+ * that was away however long, or the tokens they revoke would stay active.
+ */
 export const REGISTRY_STREAM: StreamDefinition = {
   name: 'REGISTRY',
   subjects: ['registry.application.>', 'registry.keys.>', 'registry.user.>'],
+  expires: false,
 };
 
 export const STREAMS: readonly StreamDefinition[] = [TOKENS_STREAM, REGISTRY_STREAM];

@@ -25,12 +25,14 @@ const ACK_WAIT_MS = 30_000;
 const GATHER_BELOW = 100;
 
 /**
- * EVENT_RETENTION: the eventIds applied longer ago than that are forgotten, a
- * chunk per turn of the consuming loop (one transaction each, so a backlog of
- * millions interleaves with the batches instead of stalling them), and looked
- * for again this often once none is left.
+ * The eventIds applied longer ago than the stream's max_age are forgotten
+ * (TOKEN_EVENT_RETENTION): a chunk per transaction, at most one chunk every
+ * FORGET_PACE_MS while a backlog lasts (millions after an upgrade) so that
+ * it interleaves with the batches instead of slowing them, then looked for
+ * again every FORGET_EVERY_MS.
  */
 const FORGET_EVERY_MS = 10 * 60_000;
+const FORGET_PACE_MS = 250;
 const FORGET_CHUNK = 5000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -65,7 +67,7 @@ export class DurableConsumer {
   private readonly logger: Logger;
   private running = false;
   private loop?: Promise<void>;
-  /** When to look for eventIds past EVENT_RETENTION next; 0: now. */
+  /** When to look for eventIds past the stream's max_age next; 0: now. */
   private forgetDueAt = 0;
 
   constructor(
@@ -110,10 +112,7 @@ export class DurableConsumer {
           await this.ensureConsumer();
           consumer = await this.nats.jetStream.consumers.get(this.options.stream.name, this.options.durable);
         }
-        if (this.nats.eventRetentionMs > 0 && Date.now() >= this.forgetDueAt) {
-          const forgotten = await this.forgetConsumed(Date.now() - this.nats.eventRetentionMs);
-          this.forgetDueAt = forgotten === FORGET_CHUNK ? 0 : Date.now() + FORGET_EVERY_MS;
-        }
+        if (Date.now() >= this.forgetDueAt) await this.forgetSomeConsumed();
         const messages = await consumer.fetch({ max_messages: this.options.batchSize ?? 500, expires: 1000 });
         let batch: JsMsg[] = [];
         let gathered = false;
@@ -230,13 +229,29 @@ export class DurableConsumer {
     return fresh;
   }
 
+  /** Housekeeping: a failure is logged and tried again later, and never holds up consuming. */
+  private async forgetSomeConsumed(): Promise<void> {
+    try {
+      const forgotten = await this.forgetConsumed();
+      this.forgetDueAt = Date.now() + (forgotten === FORGET_CHUNK ? FORGET_PACE_MS : FORGET_EVERY_MS);
+    } catch (error) {
+      this.forgetDueAt = Date.now() + FORGET_EVERY_MS;
+      this.logger.warn(`forgetting old eventIds failed, trying again in ${FORGET_EVERY_MS / 60_000} min: ${(error as Error).message}`);
+    }
+  }
+
   /**
-   * Deletes up to FORGET_CHUNK of the eventIds this consumer applied before `cutoff`; returns how many. The stream
-   * no longer holds their messages (its max_age is the same EVENT_RETENTION), so none can be redelivered; only a
-   * publisher that comes back after longer than that with events it had sent but not yet marked sent could bring
-   * one in twice (docs/operations.md).
+   * Deletes up to FORGET_CHUNK of the eventIds this consumer applied longer ago than the stream's max_age; returns
+   * how many. The stream's own setting, read now, not this service's: those messages are gone from the stream,
+   * so none of them can be delivered again, whoever set it. Only a publisher that comes back after longer than
+   * that with events it had sent but not yet marked sent could bring one in twice (docs/decisions.md). A stream
+   * that keeps everything (max_age 0, REGISTRY) keeps every id too.
    */
-  private async forgetConsumed(cutoff: number): Promise<number> {
+  private async forgetConsumed(): Promise<number> {
+    const jetStreamManager = await this.nats.manager();
+    const maxAgeMs = (await jetStreamManager.streams.info(this.options.stream.name)).config.max_age / 1e6;
+    if (maxAgeMs <= 0) return 0;
+    const cutoff = Date.now() - maxAgeMs;
     return this.database.transaction(async (manager) => {
       const rows = await selectRows(
         manager,

@@ -20,8 +20,8 @@ export interface MessagingSettings {
   rpcTimeoutMs: number;
   /** JetStream replicas of the event streams (NATS_STREAM_REPLICAS). */
   streamReplicas?: number;
-  /** Seconds the streams keep messages and consumers their applied eventIds (EVENT_RETENTION); 0 or unset: forever. */
-  eventRetentionSeconds?: number;
+  /** Seconds the TOKENS stream keeps a message (TOKEN_EVENT_RETENTION); 0 or unset: forever. */
+  tokenEventRetentionSeconds?: number;
   /** The outbox relay publishes from a worker thread of its own (OutboxRelayOptions.publishingThread). */
   relayThread?: boolean;
 }
@@ -59,7 +59,7 @@ export class MessagingModule {
       module: MessagingModule,
       providers: [
         { provide: MESSAGING_SETTINGS, useValue: settings },
-        { provide: NatsClient, useFactory: () => NatsClient.connect(settings.natsUrl, settings.service, { replicas: settings.streamReplicas, retentionSeconds: settings.eventRetentionSeconds }) },
+        { provide: NatsClient, useFactory: () => NatsClient.connect(settings.natsUrl, settings.service, { replicas: settings.streamReplicas, retentionSeconds: settings.tokenEventRetentionSeconds }) },
         {
           provide: OutboxRelay,
           inject: [Database, NatsClient],

@@ -15,10 +15,7 @@ import { natsConnectionOptions } from './nats-connection-options';
 export interface StreamSettings {
   /** JetStream replicas (NATS_STREAM_REPLICAS); default 1. */
   replicas?: number;
-  /**
-   * EVENT_RETENTION: messages older than this leave the streams, and consumers forget the eventIds they applied
-   * this long ago (DurableConsumer). 0 or unset: kept forever.
-   */
+  /** TOKEN_EVENT_RETENTION: the max_age of the streams that expire (StreamDefinition.expires). 0 or unset: forever. */
   retentionSeconds?: number;
 }
 
@@ -35,8 +32,7 @@ export class NatsClient {
     readonly connection: NatsConnection,
     readonly jetStream: JetStreamClient,
     private readonly streamReplicas: number,
-    /** EVENT_RETENTION in ms; 0: forever. */
-    readonly eventRetentionMs: number,
+    private readonly retentionMs: number,
   ) {}
 
   /** Resolves once NATS is reachable: a service started before NATS waits for it. */
@@ -72,7 +68,7 @@ export class NatsClient {
         duplicate_window: nanos(DUPLICATE_WINDOW_MS),
         num_replicas: this.streamReplicas,
         // 0 is JetStream's "no limit". A message older than this is gone, whether or not a consumer has read it.
-        max_age: nanos(this.eventRetentionMs),
+        max_age: stream.expires ? nanos(this.retentionMs) : 0,
       };
       try {
         const existing = await manager.streams.info(stream.name);
@@ -83,6 +79,7 @@ export class NatsClient {
           current.max_age === settings.max_age &&
           JSON.stringify([...current.subjects].sort()) === JSON.stringify([...settings.subjects].sort());
         if (!same) {
+          if (current.max_age !== settings.max_age) this.logRetentionChange(stream.name, current.max_age, settings.max_age);
           await manager.streams.update(stream.name, {
             ...current,
             subjects: settings.subjects,
@@ -97,6 +94,14 @@ export class NatsClient {
         this.logger.log(`created stream ${stream.name} (${stream.subjects.join(', ')})`);
       }
     }
+  }
+
+  /** Said loudly when shorter: JetStream drops the older messages at once, read or not. */
+  private logRetentionChange(stream: string, fromNanos: number, toNanos: number): void {
+    const describe = (nanoseconds: number) => (nanoseconds === 0 ? 'forever' : `${nanoseconds / 1e9} s`);
+    const line = `stream ${stream}: messages kept ${describe(toNanos)} instead of ${describe(fromNanos)}`;
+    if (toNanos !== 0 && (fromNanos === 0 || toNanos < fromNanos)) this.logger.warn(`${line}; older messages are dropped now`);
+    else this.logger.log(line);
   }
 
   async close(): Promise<void> {

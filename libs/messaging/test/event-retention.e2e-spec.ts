@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { nanos } from 'nats';
-import { REGISTRY_STREAM, TOKENS_STREAM } from '@keymint/contracts';
-import { Database, insertRows, openDataSource, selectRows, timeOrderedUuid } from '@keymint/persistence';
+import { randomUUID } from 'node:crypto';
+import { headers as natsHeaders, nanos } from 'nats';
+import { DUPLICATE_WINDOW_MS, ReceivedEvent, REGISTRY_STREAM, StreamDefinition, TOKENS_STREAM } from '@keymint/contracts';
+import { Database, insertRows, openDataSource, quotedTable, selectRows, timeOrderedUuid } from '@keymint/persistence';
 import { ConsumedEvent, DurableConsumer, MESSAGING_ENTITIES, NatsClient } from '@keymint/messaging';
 import { NatsServerProcess } from '../../../scripts/lib/nats-server';
 import { waitFor } from '../../../scripts/lib/ports';
@@ -13,12 +14,12 @@ import { MessagingTables1700000000000, startNatsWithStreams } from './messaging-
 const HOUR_MS = 3600_000;
 
 /**
- * EVENT_RETENTION: the streams keep messages that long (max_age), and a
- * consumer forgets the eventIds it applied longer ago than that, in chunks,
- * keeping the recent ones (which still guard against duplicates) and other
- * consumers' ones.
+ * TOKEN_EVENT_RETENTION: the TOKENS stream keeps messages that long
+ * (max_age) and its consumers forget the eventIds they applied longer ago,
+ * in chunks, keeping the recent ones (which still guard against duplicates)
+ * and other consumers' ones. REGISTRY keeps everything, ids included.
  */
-describe('event retention', () => {
+describe('token event retention', () => {
   let dir: string;
   let nats: NatsServerProcess;
   let client: NatsClient;
@@ -37,6 +38,7 @@ describe('event retention', () => {
 
   afterEach(async () => {
     await consumer?.stop();
+    consumer = undefined;
     await retained?.close();
     await client.close();
     await database.close();
@@ -44,68 +46,114 @@ describe('event retention', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('brings the max_age of existing streams to the retention, and back to unlimited with 0', async () => {
-    const manager = await client.manager();
-    for (const stream of [TOKENS_STREAM, REGISTRY_STREAM]) expect((await manager.streams.info(stream.name)).config.max_age).toBe(0);
+  const maxAge = async (stream: StreamDefinition) => (await (await client.manager()).streams.info(stream.name)).config.max_age;
+
+  async function publish(subject: string): Promise<void> {
+    const headers = natsHeaders();
+    const eventId = randomUUID();
+    headers.set('Nats-Msg-Id', eventId);
+    await client.jetStream.publish(subject, Buffer.from(JSON.stringify({ eventId, occurredAt: new Date().toISOString() })), { headers });
+  }
+
+  /** `count` consumed ids of `name`, applied `ageMs` ago (the newest first). */
+  const consumedRows = (name: string, count: number, ageMs: number) =>
+    Array.from({ length: count }, (_, i) => {
+      const consumedAt = Date.now() - ageMs - i;
+      return { eventId: timeOrderedUuid(consumedAt), consumer: name, consumedAt };
+    });
+
+  const storedIds = async (store: Database) => new Set((await store.transaction((manager) => selectRows(manager, ConsumedEvent, () => '1 = 1'))).map((row) => row.eventId));
+
+  /** A consumer on `stream` whose applied events land in `applied`, with the bus setting `retentionSeconds`. */
+  async function startConsumer(store: Database, stream: StreamDefinition, durable: string, applied: ReceivedEvent[], retentionSeconds = 3600): Promise<void> {
+    retained = await NatsClient.connect(nats.url, `${durable}-client`, { retentionSeconds });
+    consumer = new DurableConsumer(retained, store, { stream, durable }, async (_manager, events) => {
+      applied.push(...events);
+    });
+    consumer.start();
+  }
+
+  it('brings the max_age of an existing TOKENS stream to the retention and back to unlimited with 0, and never limits REGISTRY', async () => {
+    expect(await maxAge(TOKENS_STREAM)).toBe(0);
 
     retained = await NatsClient.connect(nats.url, 'retention-test-7d', { retentionSeconds: 7 * 24 * 3600 });
     await retained.ensureStreams();
-    for (const stream of [TOKENS_STREAM, REGISTRY_STREAM]) {
-      const info = await manager.streams.info(stream.name);
-      expect(info.config.max_age).toBe(nanos(7 * 24 * HOUR_MS));
-      expect(info.config.duplicate_window).toBe(nanos(5 * 60_000));
-    }
+    expect(await maxAge(TOKENS_STREAM)).toBe(nanos(7 * 24 * HOUR_MS));
+    expect(await maxAge(REGISTRY_STREAM)).toBe(0);
+    expect((await (await client.manager()).streams.info(TOKENS_STREAM.name)).config.duplicate_window).toBe(nanos(DUPLICATE_WINDOW_MS));
 
     await client.ensureStreams();
-    for (const stream of [TOKENS_STREAM, REGISTRY_STREAM]) expect((await manager.streams.info(stream.name)).config.max_age).toBe(0);
+    expect(await maxAge(TOKENS_STREAM)).toBe(0);
   });
 
   // On both stores: the forgetting is plain SQL (a LIMITed select, then DELETE … IN).
-  it.each(['SQLite', 'PostgreSQL'])('forgets the eventIds it applied longer ago than the retention, in chunks, and keeps the rest (%s)', async (store) => {
-    let storeDatabase = database;
-    let dropPostgres: (() => Promise<void>) | undefined;
-    if (store === 'PostgreSQL') {
-      const adminUrl = await postgresAdminUrl();
-      if (!adminUrl) {
-        console.warn('PostgreSQL is not reachable (PG_URL or 127.0.0.1:5432): skipping the PostgreSQL run');
-        return;
+  it.each(['SQLite', 'PostgreSQL'])(
+    'forgets the ids applied longer ago than the stream keeps messages, in chunks, keeps the rest, and goes on consuming (%s)',
+    async (storeName) => {
+      let store = database;
+      let dropPostgres: (() => Promise<void>) | undefined;
+      if (storeName === 'PostgreSQL') {
+        const adminUrl = await postgresAdminUrl();
+        if (!adminUrl) {
+          console.warn('PostgreSQL is not reachable (PG_URL or 127.0.0.1:5432): skipping the PostgreSQL run');
+          return;
+        }
+        const created = await createTestDatabase(adminUrl);
+        dropPostgres = created.drop;
+        store = new Database(
+          await openDataSource({ service: 'analytics', dataDir: dir, dbUrl: created.url, entities: MESSAGING_ENTITIES, migrations: [MessagingTables1700000000000] }),
+        );
       }
-      const created = await createTestDatabase(adminUrl);
-      dropPostgres = created.drop;
-      storeDatabase = new Database(
-        await openDataSource({ service: 'analytics', dataDir: dir, dbUrl: created.url, entities: MESSAGING_ENTITIES, migrations: [MessagingTables1700000000000] }),
-      );
-    }
-    try {
-      await forgetsExpiredIds(storeDatabase);
-    } finally {
-      if (dropPostgres) {
-        await consumer?.stop();
-        consumer = undefined;
-        await storeDatabase.close();
-        await dropPostgres();
+      try {
+        // More than two chunks of expired ids, so forgetting them takes several rounds.
+        const expired = consumedRows('retention-test', 12_000, 2 * HOUR_MS);
+        const recent = consumedRows('retention-test', 50, 10 * 60_000);
+        const othersExpired = consumedRows('another-consumer', 50, 2 * HOUR_MS);
+        await store.transaction(async (manager) => {
+          for (const rows of [expired, recent, othersExpired]) await insertRows(manager, ConsumedEvent, rows);
+        });
+        const applied: ReceivedEvent[] = [];
+        await startConsumer(store, TOKENS_STREAM, 'retention-test', applied);
+        for (let i = 0; i < 3; i += 1) await publish('tokens.revoked.v1');
+
+        await waitFor(async () => (await storedIds(store)).size === recent.length + othersExpired.length + 3, 20_000, 'the expired ids forgotten', 100);
+        const kept = await storedIds(store);
+        expect([...recent, ...othersExpired].every((row) => kept.has(row.eventId))).toBe(true);
+        expect(applied).toHaveLength(3);
+        expect(applied.every((event) => kept.has(event.event.eventId))).toBe(true);
+      } finally {
+        if (dropPostgres) {
+          await consumer?.stop();
+          consumer = undefined;
+          await store.close();
+          await dropPostgres();
+        }
       }
-    }
-  }, 60_000);
+    },
+    60_000,
+  );
 
-  async function forgetsExpiredIds(store: Database): Promise<void> {
-    const now = Date.now();
-    const row = (name: string, consumedAt: number) => ({ eventId: timeOrderedUuid(consumedAt), consumer: name, consumedAt });
-    // More than two chunks of expired ids, so forgetting them takes several turns of the loop.
-    const expired = Array.from({ length: 12_000 }, (_, i) => row('retention-test', now - 2 * HOUR_MS - i));
-    const recent = Array.from({ length: 50 }, (_, i) => row('retention-test', now - 10 * 60_000 + i));
-    const othersExpired = Array.from({ length: 50 }, (_, i) => row('another-consumer', now - 2 * HOUR_MS - i));
-    await store.transaction(async (manager) => {
-      for (const rows of [expired, recent, othersExpired]) await insertRows(manager, ConsumedEvent, rows);
-    });
+  it('forgets nothing on a stream that keeps every message (REGISTRY)', async () => {
+    const old = consumedRows('registry-test', 20, 30 * 24 * HOUR_MS);
+    await database.transaction((manager) => insertRows(manager, ConsumedEvent, old));
+    const applied: ReceivedEvent[] = [];
+    await startConsumer(database, REGISTRY_STREAM, 'registry-test', applied);
+    await publish('registry.user.created.v1');
+    // The consuming loop looks for ids to forget before each fetch, so once the event is in, it has looked.
+    await waitFor(async () => applied.length === 1, 20_000, 'the registry event applied', 50);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const kept = await storedIds(database);
+    expect(old.every((row) => kept.has(row.eventId))).toBe(true);
+  });
 
-    retained = await NatsClient.connect(nats.url, 'retention-test-1h', { retentionSeconds: 3600 });
-    consumer = new DurableConsumer(retained, store, { stream: TOKENS_STREAM, durable: 'retention-test' }, async () => undefined);
-    consumer.start();
-
-    const remaining = () => store.transaction((manager) => selectRows(manager, ConsumedEvent, () => '1 = 1'));
-    await waitFor(async () => (await remaining()).length === recent.length + othersExpired.length, 20_000, 'the expired ids forgotten', 100);
-    const kept = new Set((await remaining()).map((consumed) => consumed.eventId));
-    expect([...recent, ...othersExpired].every((consumed) => kept.has(consumed.eventId))).toBe(true);
-  }
+  it('goes on consuming when forgetting fails', async () => {
+    await database.transaction((manager) => insertRows(manager, ConsumedEvent, consumedRows('retention-test', 10, 2 * HOUR_MS)));
+    const table = quotedTable(database.dataSource, ConsumedEvent);
+    await database.dataSource.query(`CREATE TRIGGER no_forgetting BEFORE DELETE ON ${table} BEGIN SELECT RAISE(ABORT, 'deletes refused'); END`);
+    const applied: ReceivedEvent[] = [];
+    await startConsumer(database, TOKENS_STREAM, 'retention-test', applied);
+    for (let i = 0; i < 3; i += 1) await publish('tokens.issued.v1');
+    await waitFor(async () => applied.length === 3, 20_000, 'the events applied despite the failing cleanup', 50);
+    expect((await storedIds(database)).size).toBe(13);
+  });
 });
