@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { headers as natsHeaders } from 'nats';
 import { ReceivedEvent, TOKENS_STREAM } from '@keymint/contracts';
-import { Database, openDataSource } from '@keymint/persistence';
-import { ConsumedEvent, DurableConsumer, MESSAGING_ENTITIES, NatsClient, ParkedEvent } from '@keymint/messaging';
+import { Database } from '@keymint/persistence';
+import { ConsumedEvent, DurableConsumer, NatsClient, ParkedEvent } from '@keymint/messaging';
 import { NatsServerProcess } from '../../../scripts/lib/nats-server';
 import { waitFor } from '../../../scripts/lib/ports';
-import { MessagingTables1700000000000, startNatsWithStreams } from './messaging-test-kit';
+import { messagingStore, startNatsWithStreams } from './messaging-test-kit';
 
 /**
  * `applies`: events of known subjects the handler has no effect for are
@@ -25,9 +25,7 @@ describe('a durable consumer that applies only some subjects', () => {
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'keymint-applies-'));
     ({ server: nats, client } = await startNatsWithStreams(dir, 'applies-test'));
-    database = new Database(
-      await openDataSource({ service: 'analytics', dataDir: dir, entities: MESSAGING_ENTITIES, migrations: [MessagingTables1700000000000] }),
-    );
+    database = await messagingStore('analytics', dir);
   });
 
   afterEach(async () => {

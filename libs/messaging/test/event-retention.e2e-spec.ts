@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { headers as natsHeaders, nanos } from 'nats';
 import { DUPLICATE_WINDOW_MS, ReceivedEvent, REGISTRY_STREAM, StreamDefinition, TOKENS_STREAM } from '@keymint/contracts';
-import { Database, insertRows, openDataSource, quotedTable, selectRows, timeOrderedUuid } from '@keymint/persistence';
-import { ConsumedEvent, DurableConsumer, MESSAGING_ENTITIES, NatsClient } from '@keymint/messaging';
+import { Database, insertRows, quotedTable, selectRows, timeOrderedUuid } from '@keymint/persistence';
+import { ConsumedEvent, DurableConsumer, NatsClient } from '@keymint/messaging';
 import { NatsServerProcess } from '../../../scripts/lib/nats-server';
 import { waitFor } from '../../../scripts/lib/ports';
 import { createTestDatabase, postgresAdminUrl } from '../../../test/support/postgres';
-import { MessagingTables1700000000000, startNatsWithStreams } from './messaging-test-kit';
+import { messagingStore, startNatsWithStreams } from './messaging-test-kit';
 
 const HOUR_MS = 3600_000;
 
@@ -31,9 +31,7 @@ describe('token event retention', () => {
     dir = mkdtempSync(join(tmpdir(), 'keymint-retention-'));
     // Streams as an earlier release created them: no max_age.
     ({ server: nats, client } = await startNatsWithStreams(dir, 'retention-test'));
-    database = new Database(
-      await openDataSource({ service: 'analytics', dataDir: dir, entities: MESSAGING_ENTITIES, migrations: [MessagingTables1700000000000] }),
-    );
+    database = await messagingStore('analytics', dir);
   });
 
   afterEach(async () => {
@@ -100,9 +98,7 @@ describe('token event retention', () => {
         }
         const created = await createTestDatabase(adminUrl);
         dropPostgres = created.drop;
-        store = new Database(
-          await openDataSource({ service: 'analytics', dataDir: dir, dbUrl: created.url, entities: MESSAGING_ENTITIES, migrations: [MessagingTables1700000000000] }),
-        );
+        store = await messagingStore('analytics', dir, created.url);
       }
       try {
         // More than two chunks of expired ids, so forgetting them takes several rounds.

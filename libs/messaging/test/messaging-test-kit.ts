@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { createMessagingTables, NatsClient } from '@keymint/messaging';
+import { Database, DataSourceSettings, openDataSource } from '@keymint/persistence';
+import { createMessagingTables, MESSAGING_ENTITIES, NatsClient } from '@keymint/messaging';
 import { NatsServerProcess } from '../../../scripts/lib/nats-server';
 import { freePort } from '../../../scripts/lib/ports';
 
@@ -11,6 +12,11 @@ export class MessagingTables1700000000000 implements MigrationInterface {
     return createMessagingTables(queryRunner);
   }
   async down() {}
+}
+
+/** A store holding only the messaging tables: the service's SQLite file under `dir`, or the PostgreSQL database at `dbUrl`. */
+export async function messagingStore(service: DataSourceSettings['service'], dir: string, dbUrl?: string): Promise<Database> {
+  return new Database(await openDataSource({ service, dataDir: dir, dbUrl, entities: MESSAGING_ENTITIES, migrations: [MessagingTables1700000000000] }));
 }
 
 /** A nats-server with JetStream on a free port, storing and logging under `dir` (not started yet). */

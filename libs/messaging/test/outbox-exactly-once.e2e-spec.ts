@@ -2,11 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TOKENS_STREAM } from '@keymint/contracts';
-import { Database, openDataSource } from '@keymint/persistence';
 import {
   ConsumedEvent,
   DurableConsumer,
-  MESSAGING_ENTITIES,
   NatsClient,
   OutboxEntry,
   OutboxRelay,
@@ -14,7 +12,7 @@ import {
 } from '@keymint/messaging';
 import { waitFor } from '../../../scripts/lib/ports';
 import { createTestDatabase, postgresAdminUrl } from '../../../test/support/postgres';
-import { MessagingTables1700000000000, natsServerIn } from './messaging-test-kit';
+import { messagingStore, natsServerIn } from './messaging-test-kit';
 
 const EVENTS = Number(process.env.OUTBOX_TEST_EVENTS ?? 10_000);
 
@@ -28,13 +26,9 @@ async function runScenario(dbUrls: { producer?: string; consumer?: string }, dir
   const cleanups: Array<() => Promise<unknown>> = [() => nats.stop()];
   try {
     await nats.start();
-    const producerDb = new Database(
-      await openDataSource({ service: 'token', dataDir: dir, dbUrl: dbUrls.producer, entities: MESSAGING_ENTITIES, migrations: [MessagingTables1700000000000] }),
-    );
+    const producerDb = await messagingStore('token', dir, dbUrls.producer);
     cleanups.unshift(() => producerDb.close());
-    const consumerDb = new Database(
-      await openDataSource({ service: 'analytics', dataDir: dir, dbUrl: dbUrls.consumer, entities: MESSAGING_ENTITIES, migrations: [MessagingTables1700000000000] }),
-    );
+    const consumerDb = await messagingStore('analytics', dir, dbUrls.consumer);
     cleanups.unshift(() => consumerDb.close());
     const producerNats = await NatsClient.connect(nats.url, 'outbox-test-producer');
     cleanups.unshift(() => producerNats.close());
