@@ -14,13 +14,19 @@ describe('preloadRow', () => {
     }
   });
 
-  it('spreads the rest over 1,000 other applications with password and refresh tokens, mostly expired, some revoked', () => {
+  it('spreads the rest over 1,000 other applications with password and refresh tokens, access tokens mostly expired, some revoked', () => {
     const others = rows.filter((row) => row.consumerKey !== client.consumerKey);
     expect(new Set(others.map((row) => row.applicationId)).size).toBe(1000);
     expect(others.some((row) => row.grantType === 'password' && row.username && row.kind === 'refresh')).toBe(true);
-    expect(others.filter((row) => row.expiresAt < now).length / others.length).toBeGreaterThan(0.9);
+    const access = others.filter((row) => row.kind === 'access');
+    expect(access.filter((row) => row.expiresAt < now).length / access.length).toBeGreaterThan(0.9);
     expect(others.some((row) => row.revokedAt !== null)).toBe(true);
     expect(others.every((row) => row.reuseKey === null)).toBe(true);
+  });
+
+  it('holds nothing the purge of expired tokens would delete (none expired a day ago or longer), as a store in use', () => {
+    const DAY_MS = 86_400_000;
+    expect(rows.every((row) => row.expiresAt > now - DAY_MS && row.issuedAt <= now)).toBe(true);
   });
 
   it('gives every row its own id and token hash', () => {

@@ -20,17 +20,20 @@ export interface PreloadClient {
 const ROWS_PER_TRANSACTION = 5000;
 const OTHER_CLIENTS = 1000;
 const DAY_MS = 86_400_000;
+const PRELOAD_SPREAD_MS = 23 * 3_600_000;
 
 /**
  * The mix: every tenth row is a token of the benchmark client that TOKEN_RENEW_PER_REQUEST
  * already superseded (same reuse key, revoked 'renewed': the history renew mode leaves, which
  * the live-token lookup must not read); the rest belong to 1,000 other applications:
  * client_credentials tokens as reuse mode leaves them once replaced (no reuse key) and password
- * tokens (with refresh tokens), issued over the last 30 days, most of them expired, some revoked.
+ * tokens (with refresh tokens), issued over the last 23 hours, most of them expired, some revoked.
+ * Not older: the token service deletes tokens expired longer ago than EXPIRED_TOKEN_RETENTION (a
+ * day by default), so a store in use holds none, and preloading them would measure the first purge.
  */
 export function preloadRow(index: number, client: PreloadClient, now: number, salt: string): TokenRecord {
-  // Multiplicative hashing spreads consecutive rows over the 30 days.
-  const issuedAt = now - ((index * 2_654_435_761) % (30 * DAY_MS));
+  // Multiplicative hashing spreads consecutive rows over the 23 hours.
+  const issuedAt = now - ((index * 2_654_435_761) % PRELOAD_SPREAD_MS);
   const row = new TokenRecord();
   // Ids as the token service makes them (time-ordered), so the primary-key index has the shape it would have.
   row.id = timeOrderedUuid(issuedAt);

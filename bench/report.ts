@@ -352,7 +352,7 @@ export function renderMarkdownReport(input: ReportInput): string {
     '- cc-opaque-renew-1m: on a cluster of its own, 1,000,000 token rows are written straight into the token store before the warm-up ' +
       '(`bench/preload.ts`, shaped as the token service writes them): a tenth are earlier tokens of the measured client, superseded (revoked, ' +
       "same reuse key: the history renew mode leaves, which its lookup must not read), the rest belong to 1,000 other applications, client_credentials and " +
-      'password tokens with refresh tokens, issued over the last 30 days, most expired, some revoked. The empty-store figure it is held against ' +
+      'password tokens with refresh tokens, issued over the last 23 hours (a store in use holds no token expired longer ago than EXPIRED_TOKEN_RETENTION, a day), most expired, some revoked. The empty-store figure it is held against ' +
       'is the same workload on a second cluster of the same env, started beside it, whose store stays empty; the two take turns ' +
       '(full, empty, empty, full, …) with the same warm-up and rounds. RSS is the token service\'s VmRSS when ' +
       'its cluster stops after the scenario.',

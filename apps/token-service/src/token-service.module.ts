@@ -22,6 +22,7 @@ import { TokenController } from './token-endpoint/token.controller';
 import { PostOnlyController } from './oauth2/post-only.controller';
 import { TokenIssuer } from './tokens/token-issuer';
 import { ReuseInvalidation } from './tokens/reuse-invalidation';
+import { TokenPurger } from './tokens/token-purger';
 import { TokenStore } from './tokens/token-store';
 import { TOKEN_STORE_ENTITIES, TOKEN_STORE_MIGRATIONS } from './tokens/token-store.schema';
 import { TokenWriter } from './tokens/token-writer';
@@ -50,6 +51,7 @@ export class TokenServiceModule {
         TokenWriter,
         TokenIssuer,
         TokenStore,
+        TokenPurger,
         ReuseInvalidation,
         ClientCredentialsGrant,
         PasswordGrant,

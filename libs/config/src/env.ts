@@ -64,6 +64,11 @@ export const tokenServiceEnvShape = {
    * event object per message, for consumers that read nothing else.
    */
   EVENTS_PER_MESSAGE: z.coerce.number().int().min(1).max(1000).default(100),
+  /**
+   * Seconds a token row is kept after its token expired; then it is deleted (TokenPurger). 0: kept forever.
+   * An expired token introspects inactive and refreshes to invalid_grant whether or not its row is still there.
+   */
+  EXPIRED_TOKEN_RETENTION: z.preprocess((value) => (value === '' ? undefined : value), z.coerce.number().int().min(0).default(86400)),
   /** 32 bytes as 64 hex characters or base64; generated once into DATA_DIR when unset. */
   TOKEN_ENCRYPTION_KEY: optionalText,
   AUTH_FAILURE_LIMIT: z.coerce.number().int().min(1).default(10),

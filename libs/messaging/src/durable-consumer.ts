@@ -3,7 +3,7 @@ import { AckPolicy, Consumer, DeliverPolicy, JsMsg, nanos } from 'nats';
 import { Gauge } from 'prom-client';
 import { EntityManager } from 'typeorm';
 import { EventSubject, isEventSubject, isUuid, ReceivedEvent, StreamDefinition } from '@keymint/contracts';
-import { Database, inListChunks, insertRows, quotedTable, selectRows, SqlParams } from '@keymint/persistence';
+import { Database, deleteRows, inListChunks, insertRows, selectRows } from '@keymint/persistence';
 import { NatsClient } from './nats-client';
 import { ConsumedEvent, ParkedEvent } from './messaging.entities';
 
@@ -259,11 +259,7 @@ export class DurableConsumer {
         (params) => `"consumer" = ${params.add(this.options.durable)} AND "consumedAt" < ${params.add(cutoff)}`,
         FORGET_CHUNK,
       );
-      const table = quotedTable(manager.connection, ConsumedEvent);
-      for (const chunk of inListChunks(rows.map((row) => row.eventId))) {
-        const params = new SqlParams(manager.connection);
-        await manager.query(`DELETE FROM ${table} WHERE "eventId" IN (${params.inList(chunk)})`, params.values);
-      }
+      await deleteRows(manager, ConsumedEvent, 'eventId', rows.map((row) => row.eventId));
       return rows.length;
     });
   }

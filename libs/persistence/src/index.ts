@@ -2,6 +2,7 @@ export * from './batch-writer';
 export * from './data-source';
 export * from './insert-rows';
 export * from './database';
+export * from './delete-rows';
 export * from './migration-helpers';
 export * from './persistence.module';
 export * from './select-rows';
