@@ -72,11 +72,19 @@ describe.each(['SQLite', 'PostgreSQL'])('the purge of expired tokens (%s)', (sto
       ...Array.from({ length: 2300 }, (_, i) => issued(3 * DAY_MS + i, HOUR_MS)),
       ...Array.from({ length: 50 }, (_, i) => issued(2 * DAY_MS + i, HOUR_MS, { revokedAt: Date.now() - 2 * DAY_MS, revokeReason: 'renewed' })),
       ...Array.from({ length: 50 }, (_, i) => issued(5 * DAY_MS + i, DAY_MS, { kind: 'refresh', grantType: 'password', username: 'bob' })),
+      // A family whose every token expired long ago.
+      issued(6 * DAY_MS, DAY_MS, { kind: 'refresh', grantType: 'password', username: 'carol', familyId: 'family-gone' }),
+      issued(6 * DAY_MS, HOUR_MS, { grantType: 'password', username: 'carol', familyId: 'family-gone' }),
     ];
     const kept = [
       ...Array.from({ length: 20 }, (_, i) => issued(i, HOUR_MS)), // live
       ...Array.from({ length: 20 }, (_, i) => issued(30 * DAY_MS + i, 365 * DAY_MS)), // issued long ago, still live
       ...Array.from({ length: 20 }, (_, i) => issued(DAY_MS + i, HOUR_MS)), // expired 23 hours ago: within the retention
+      // A refresh token expired days ago whose family still has a live access token: revoking it must still reach that token.
+      issued(4 * DAY_MS, DAY_MS, { kind: 'refresh', grantType: 'password', username: 'dave', familyId: 'family-live' }),
+      issued(4 * DAY_MS, 7 * DAY_MS, { grantType: 'password', username: 'dave', familyId: 'family-live' }),
+      // Above the bound (an id of now) the pass does not look, whatever the row says.
+      tokenRecord({ id: timeOrderedUuid(), issuedAt: Date.now(), expiresAt: Date.now() - 3 * DAY_MS }),
     ];
     await store.transaction((manager) => insertRows(manager, TokenRecord, [...purgeable, ...kept]));
 
@@ -94,7 +102,10 @@ describe.each(['SQLite', 'PostgreSQL'])('the purge of expired tokens (%s)', (sto
     expect(chunks).toBeGreaterThan(2);
     expect([...(await storedIds(store))].sort()).toEqual(kept.map((row) => row.id).sort());
 
-    // The next pass finds nothing more to delete.
+    // The next pass starts over from the oldest id: it finds what has expired since below where the last one ended.
+    const late = issued(10 * DAY_MS, HOUR_MS);
+    await store.transaction((manager) => insertRows(manager, TokenRecord, [late]));
+    expect(await job.purgeChunk()).toEqual({ deleted: 1, more: false });
     expect(await job.purgeChunk()).toEqual({ deleted: 0, more: false });
   }, 60_000);
 

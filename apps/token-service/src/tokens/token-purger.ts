@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { CONFIG, TokenServiceConfig } from '@keymint/config';
-import { Database, deleteRows, quotedTable, SqlParams, timeOrderedUuidFloor } from '@keymint/persistence';
+import { EntityManager } from 'typeorm';
+import { Database, deleteRows, inListChunks, quotedTable, selectRows, SqlParams, timeOrderedUuidFloor } from '@keymint/persistence';
 import { TokenRecord } from './token.entity';
 
 /** Rows read per transaction; at most one chunk every PACE_MS while a pass lasts, then a new pass every PASS_EVERY_MS. */
@@ -23,6 +24,11 @@ const PASS_EVERY_MS = 10 * 60_000;
  * (the first pass after an upgrade) interleaves with the group commits.
  * Tokens from before ids were time-ordered (migration 1700000000002) are
  * reached only when their random id sorts below that bound.
+ *
+ * A row of a refresh family stays while any token of the family is live:
+ * revoking the family's refresh token (RFC 7009), or presenting a rotated one
+ * again, revokes the family's live access tokens, which may outlive the
+ * refresh token by far (validity_period up to MAX_TOKEN_VALIDITY).
  */
 @Injectable()
 export class TokenPurger implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -59,18 +65,36 @@ export class TokenPurger implements OnApplicationBootstrap, BeforeApplicationShu
     const cutoff = now - this.retentionMs;
     const rows = await this.database.transaction(async (manager) => {
       const params = new SqlParams(manager.connection);
+      const table = quotedTable(manager.connection, TokenRecord);
       const found = (await manager.query(
-        `SELECT "id", "expiresAt" FROM ${quotedTable(manager.connection, TokenRecord)} ` +
+        `SELECT "id", "expiresAt", "familyId" FROM ${table} ` +
           `WHERE "id" > ${params.add(this.cursor)} AND "id" < ${params.add(timeOrderedUuidFloor(cutoff))} ORDER BY "id" LIMIT ${CHUNK}`,
         params.values,
-      )) as Array<{ id: string; expiresAt: string | number }>;
-      const expired = found.filter((row) => Number(row.expiresAt) < cutoff).map((row) => row.id);
-      await deleteRows(manager, TokenRecord, 'id', expired);
-      return { found, deleted: expired.length };
+      )) as Array<{ id: string; expiresAt: string | number; familyId: string | null }>;
+      const expired = found.filter((row) => Number(row.expiresAt) < cutoff);
+      const liveFamilies = await this.liveFamilies(manager, expired, now);
+      const deletable = expired.filter((row) => row.familyId === null || !liveFamilies.has(row.familyId)).map((row) => row.id);
+      await deleteRows(manager, TokenRecord, 'id', deletable);
+      return { found, deleted: deletable.length };
     });
     const more = rows.found.length === CHUNK;
     this.cursor = more ? rows.found[rows.found.length - 1].id : '';
     return { deleted: rows.deleted, more };
+  }
+
+  /** The families among `rows` that still have a token neither revoked nor expired (through the live-family index). */
+  private async liveFamilies(manager: EntityManager, rows: ReadonlyArray<{ familyId: string | null }>, now: number): Promise<Set<string>> {
+    const families = [...new Set(rows.flatMap((row) => (row.familyId === null ? [] : [row.familyId])))];
+    const live = new Set<string>();
+    for (const chunk of inListChunks(families)) {
+      const found = await selectRows(
+        manager,
+        TokenRecord,
+        (params) => `"familyId" IN (${params.inList(chunk)}) AND "revokedAt" IS NULL AND "expiresAt" > ${params.add(now)}`,
+      );
+      for (const row of found) live.add(row.familyId!);
+    }
+    return live;
   }
 
   private schedule(delayMs: number): void {
