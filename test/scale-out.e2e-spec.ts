@@ -1,6 +1,6 @@
 import { startTestCluster, TestCluster } from './support/cluster';
 import { http } from './support/http';
-import { createTestDatabase, postgresAdminUrl } from './support/postgres';
+import { postgresTestDatabase } from './support/postgres';
 import { clientCredentialsApplication } from './support/registry';
 
 /**
@@ -17,9 +17,8 @@ describe('scale-out on PostgreSQL with replicas', () => {
   let authorization = '';
 
   beforeAll(async () => {
-    const adminUrl = await postgresAdminUrl();
-    if (!adminUrl) return;
-    database = await createTestDatabase(adminUrl);
+    database = (await postgresTestDatabase()) ?? undefined;
+    if (!database) return;
     cluster = await startTestCluster({ dbUrl: database.url, env: { JWT_ALG: 'ES256' } });
     const [tokenReplica, analyticsReplica] = await Promise.all([cluster.addReplica('token-service'), cluster.addReplica('analytics')]);
     tokenUrls = [cluster.url('token-service', '/token'), `${tokenReplica.baseUrl}/token`];

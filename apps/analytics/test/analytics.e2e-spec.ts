@@ -3,7 +3,7 @@ import { connect, JetStreamClient, NatsConnection } from 'nats';
 import { EventSubject, GrantType, KeyType } from '@keymint/contracts';
 import { waitFor } from '../../../scripts/lib/ports';
 import { startTestCluster, TestCluster } from '../../../test/support/cluster';
-import { createTestDatabase, postgresAdminUrl } from '../../../test/support/postgres';
+import { postgresTestDatabase } from '../../../test/support/postgres';
 import { FakePeers, startFakePeers } from './fake-peers';
 
 const MINUTE = 60_000;
@@ -448,12 +448,8 @@ describe('analytics (PostgreSQL)', () => {
   });
 
   it('ingests the same mix into PostgreSQL and answers the core statistics exactly', async () => {
-    const adminUrl = await postgresAdminUrl();
-    if (!adminUrl) {
-      console.warn('PostgreSQL not reachable: skipping the PostgreSQL run');
-      return;
-    }
-    const database = await createTestDatabase(adminUrl);
+    const database = await postgresTestDatabase();
+    if (!database) return;
     drop = database.drop;
     harness = await startHarness(database.url);
     const base = scenarioBase();

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { RpcError } from '@keymint/messaging';
 import { startTestCluster, TestCluster } from '../../../test/support/cluster';
-import { createTestDatabase, postgresAdminUrl } from '../../../test/support/postgres';
+import { postgresTestDatabase } from '../../../test/support/postgres';
 import { basic, RegistryClient } from './registry-client';
 
 const DEVPORTAL = '/api/am/devportal/v2';
@@ -425,12 +425,11 @@ describe('application registry (PostgreSQL)', () => {
   let skip = false;
 
   beforeAll(async () => {
-    const adminUrl = await postgresAdminUrl();
-    if (!adminUrl) {
+    const database = await postgresTestDatabase();
+    if (!database) {
       skip = true;
       return;
     }
-    const database = await createTestDatabase(adminUrl);
     drop = database.drop;
     // No ADMIN_PASSWORD: the first start generates one into DATA_DIR/admin-credentials.
     cluster = await startTestCluster({ services: ['application-registry'], dbUrl: database.url, env: { ADMIN_PASSWORD: '' } });

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestCluster, TestCluster } from '../../../test/support/cluster';
-import { createTestDatabase, postgresAdminUrl } from '../../../test/support/postgres';
+import { postgresTestDatabase } from '../../../test/support/postgres';
 
 /**
  * The built `keymint` command against a real cluster (all three services):
@@ -265,9 +265,8 @@ describe('keymint CLI against a cluster on PostgreSQL', () => {
 
   beforeAll(async () => {
     home = mkdtempSync(join(tmpdir(), 'keymint-cli-pg-e2e-'));
-    const adminUrl = await postgresAdminUrl();
-    if (!adminUrl) return;
-    const database = await createTestDatabase(adminUrl);
+    const database = await postgresTestDatabase();
+    if (!database) return;
     drop = database.drop;
     cluster = await startTestCluster({ services: ['application-registry', 'token-service'], dbUrl: database.url });
   }, 90_000);

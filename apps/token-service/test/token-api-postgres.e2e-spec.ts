@@ -2,7 +2,7 @@ import { createPublicKey, JsonWebKey, randomBytes, verify } from 'node:crypto';
 import { Client } from 'pg';
 import { ServiceProcess } from '../../../scripts/lib/services';
 import { startTestCluster, TestCluster } from '../../../test/support/cluster';
-import { createTestDatabase, postgresAdminUrl } from '../../../test/support/postgres';
+import { postgresTestDatabase } from '../../../test/support/postgres';
 import { FakeRegistry } from './fake-registry';
 import { basic, form, post } from './support';
 
@@ -21,9 +21,8 @@ describe('token-service on PostgreSQL, several replicas (e2e)', () => {
   const url = (path: string) => cluster!.url('token-service', path);
 
   beforeAll(async () => {
-    const adminUrl = await postgresAdminUrl();
-    if (!adminUrl) return;
-    database = await createTestDatabase(adminUrl);
+    database = (await postgresTestDatabase()) ?? undefined;
+    if (!database) return;
     // Replicas share the reuse encryption key (or DATA_DIR): each can hand out the others' reusable token.
     const shared = { JWT_ALG: 'ES256', TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('hex') };
     cluster = await startTestCluster({ services: ['token-service'], dbUrl: database.url, env: shared });

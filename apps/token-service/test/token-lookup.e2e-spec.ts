@@ -9,7 +9,7 @@ import { TokenRecord } from '../src/tokens/token.entity';
 import { TOKEN_STORE_ENTITIES, TOKEN_STORE_MIGRATIONS } from '../src/tokens/token-store.schema';
 import { TokenStore } from '../src/tokens/token-store';
 import { tokenRecord } from './token-records';
-import { createTestDatabase, postgresAdminUrl } from '../../../test/support/postgres';
+import { postgresTestDatabase } from '../../../test/support/postgres';
 
 function tokenRow(id: string, token: string, expiresAt = Date.now() + 3_600_000, kind: 'access' | 'refresh' = 'access'): TokenRecord {
   return tokenRecord({ id, tokenHash: tokenHash(token), kind, consumerKey: 'lookup-key', applicationId: 'lookup-app', expiresAt });
@@ -35,9 +35,8 @@ describe.each([['SQLite'], ['PostgreSQL']])('token lookup on %s', (store) => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'keymint-lookup-'));
     if (store === 'PostgreSQL') {
-      const adminUrl = await postgresAdminUrl();
-      if (!adminUrl) return;
-      const database = await createTestDatabase(adminUrl);
+      const database = await postgresTestDatabase();
+      if (!database) return;
       dbUrl = database.url;
       dropDatabase = database.drop;
     }

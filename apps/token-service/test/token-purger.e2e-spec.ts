@@ -6,7 +6,7 @@ import { Database, insertRows, openDataSource, selectRows, timeOrderedUuid } fro
 import { TokenPurger } from '../src/tokens/token-purger';
 import { TokenRecord } from '../src/tokens/token.entity';
 import { TOKEN_STORE_ENTITIES, TOKEN_STORE_MIGRATIONS } from '../src/tokens/token-store.schema';
-import { createTestDatabase, postgresAdminUrl } from '../../../test/support/postgres';
+import { postgresTestDatabase } from '../../../test/support/postgres';
 import { waitFor } from '../../../scripts/lib/ports';
 import { tokenRecord } from './token-records';
 
@@ -40,12 +40,8 @@ describe.each(['SQLite', 'PostgreSQL'])('the purge of expired tokens (%s)', (sto
   async function openStore(): Promise<Database | null> {
     let dbUrl: string | undefined;
     if (storeName === 'PostgreSQL') {
-      const adminUrl = await postgresAdminUrl();
-      if (!adminUrl) {
-        console.warn('PostgreSQL is not reachable (PG_URL or 127.0.0.1:5432): skipping the PostgreSQL run');
-        return null;
-      }
-      const created = await createTestDatabase(adminUrl);
+      const created = await postgresTestDatabase();
+      if (!created) return null;
       drop = created.drop;
       dbUrl = created.url;
     }

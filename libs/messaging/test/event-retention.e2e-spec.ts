@@ -8,7 +8,7 @@ import { Database, insertRows, quotedTable, selectRows, timeOrderedUuid } from '
 import { ConsumedEvent, DurableConsumer, NatsClient } from '@keymint/messaging';
 import { NatsServerProcess } from '../../../scripts/lib/nats-server';
 import { waitFor } from '../../../scripts/lib/ports';
-import { createTestDatabase, postgresAdminUrl } from '../../../test/support/postgres';
+import { postgresTestDatabase } from '../../../test/support/postgres';
 import { messagingStore, startNatsWithStreams } from './messaging-test-kit';
 
 const HOUR_MS = 3600_000;
@@ -91,12 +91,8 @@ describe('token event retention', () => {
       let store = database;
       let dropPostgres: (() => Promise<void>) | undefined;
       if (storeName === 'PostgreSQL') {
-        const adminUrl = await postgresAdminUrl();
-        if (!adminUrl) {
-          console.warn('PostgreSQL is not reachable (PG_URL or 127.0.0.1:5432): skipping the PostgreSQL run');
-          return;
-        }
-        const created = await createTestDatabase(adminUrl);
+        const created = await postgresTestDatabase();
+        if (!created) return;
         dropPostgres = created.drop;
         store = await messagingStore('analytics', dir, created.url);
       }

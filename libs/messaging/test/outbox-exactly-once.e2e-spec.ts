@@ -11,7 +11,7 @@ import {
   publishInTransaction,
 } from '@keymint/messaging';
 import { waitFor } from '../../../scripts/lib/ports';
-import { createTestDatabase, postgresAdminUrl } from '../../../test/support/postgres';
+import { postgresTestDatabase } from '../../../test/support/postgres';
 import { messagingStore, natsServerIn } from './messaging-test-kit';
 
 const EVENTS = Number(process.env.OUTBOX_TEST_EVENTS ?? 10_000);
@@ -97,13 +97,9 @@ describe('outbox relay and durable consumer across a nats-server crash', () => {
   }, 180_000);
 
   it('delivers 10,000 events exactly once on PostgreSQL (when reachable)', async () => {
-    const adminUrl = await postgresAdminUrl();
-    if (!adminUrl) {
-      console.warn('PostgreSQL is not reachable (PG_URL or 127.0.0.1:5432): skipping the PostgreSQL run');
-      return;
-    }
-    const producer = await createTestDatabase(adminUrl);
-    const consumer = await createTestDatabase(adminUrl);
+    const producer = await postgresTestDatabase();
+    if (!producer) return;
+    const consumer = (await postgresTestDatabase())!;
     try {
       await runScenario({ producer: producer.url, consumer: consumer.url }, dir);
     } finally {
