@@ -12,6 +12,16 @@ const boolean = (fallback: boolean) =>
     .default(fallback ? 'true' : 'false')
     .transform((value) => value === 'true' || value === '1');
 const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+/** Seconds something is kept: 0 keeps it forever, else at least `minimum`; an empty value is the default. */
+const retention = (fallback: number, minimum = 1) =>
+  z.preprocess(
+    (value) => (value === '' ? undefined : value),
+    z.coerce
+      .number()
+      .int()
+      .refine((value) => value === 0 || value >= minimum, `must be 0 (keep everything) or at least ${minimum} seconds`)
+      .default(fallback),
+  );
 const optionalText = z
   .string()
   .optional()
@@ -37,14 +47,7 @@ export const commonEnvShape = {
    * Seconds the TOKENS stream keeps a message (its max_age); its consumers forget the eventIds they applied longer
    * ago. Without it both grow by a row per token forever. 0: keep everything. Every service sets the stream to it.
    */
-  TOKEN_EVENT_RETENTION: z.preprocess(
-    (value) => (value === '' ? undefined : value),
-    z.coerce
-      .number()
-      .int()
-      .refine((value) => value === 0 || value >= 3600, 'must be 0 (keep everything) or at least 3600 seconds')
-      .default(7 * 24 * 3600),
-  ),
+  TOKEN_EVENT_RETENTION: retention(7 * 24 * 3600, 3600),
 };
 
 export const tokenServiceEnvShape = {
@@ -68,7 +71,7 @@ export const tokenServiceEnvShape = {
    * Seconds a token row is kept after its token expired; then it is deleted (TokenPurger). 0: kept forever.
    * An expired token introspects inactive and refreshes to invalid_grant whether or not its row is still there.
    */
-  EXPIRED_TOKEN_RETENTION: z.preprocess((value) => (value === '' ? undefined : value), z.coerce.number().int().min(0).default(86400)),
+  EXPIRED_TOKEN_RETENTION: retention(86400),
   /** 32 bytes as 64 hex characters or base64; generated once into DATA_DIR when unset. */
   TOKEN_ENCRYPTION_KEY: optionalText,
   AUTH_FAILURE_LIMIT: z.coerce.number().int().min(1).default(10),
