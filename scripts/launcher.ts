@@ -15,6 +15,7 @@ import {
   serviceEnvShapes,
   ServiceName,
 } from '@keymint/config';
+import { authenticatedNatsServer, credentialsDirOf } from './lib/nats-auth';
 import { NatsServerProcess } from './lib/nats-server';
 import { freePort, isListening } from './lib/ports';
 import { SERVICE_CATALOG, ServiceProcess } from './lib/services';
@@ -25,9 +26,19 @@ Starts the keymint cluster: an embedded nats-server with JetStream, the token
 service, the application registry and the analytics service, all on this
 machine with SQLite files under DATA_DIR. Ctrl-C stops everything.
 
+The embedded nats-server listens on 127.0.0.1 only and admits only keymint's
+services, each as its own user with the permissions of its role: their NKEYs
+are generated on the first start into DATA_DIR/nats-credentials (0600), and
+its configuration is written to DATA_DIR/nats-server.conf. reader.nk there is
+a read-only credential for a consumer of your own (docs/security.md).
+
 Environment (all optional):
   DATA_DIR          where everything is stored (default ./data)
-  NATS_URL          use this NATS instead of starting one (e.g. nats://127.0.0.1:4222)
+  NATS_URL          use this NATS instead of starting one (e.g. nats://127.0.0.1:4222); every
+                    service is then given the same NATS_CREDS / NATS_NKEY_SEED_FILE /
+                    NATS_USER and NATS_PASSWORD / NATS_TLS_* from the environment, unless
+                    DATA_DIR/nats-credentials/<service>.creds or <service>.nk exists
+                    (docs/operations.md, "Your own NATS")
   NATS_PORT         port of the embedded nats-server (default 4222; a free port if taken)
   NATS_SERVER_BIN   path of nats-server (default: PATH, then /usr/sbin)
   ADMIN_USERNAME / ADMIN_PASSWORD   first admin user (default: admin with a generated password)
@@ -105,15 +116,15 @@ async function main(): Promise<void> {
       log(`port ${taken} is taken (another NATS?); the embedded nats-server uses port ${port} instead`);
     }
     // The binary comes from findNatsServer (NATS_SERVER_BIN when it is executable, else PATH, then /usr/sbin), as in setup.sh.
-    nats = new NatsServerProcess({ port, storeDir: join(dataDir, 'nats'), logFile: join(dataDir, 'nats-server.log') });
+    nats = authenticatedNatsServer(dataDir, { port, logFile: join(dataDir, 'nats-server.log') }).server;
     await nats.start();
-    log(`nats-server with JetStream on ${nats.url} (data in ${join(dataDir, 'nats')})`);
+    log(`nats-server with JetStream on ${nats.url}, services authenticated (data in ${join(dataDir, 'nats')})`);
     const embedded = nats;
     supervisor.watch('nats-server', (listener) => embedded.onExit(listener), () => embedded.start());
     childEnv.NATS_URL = nats.url;
   }
 
-  const services = listeners.map(({ name, httpPort }) => new ServiceProcess({ name, env: childEnv, httpPort }));
+  const services = listeners.map(({ name, httpPort }) => new ServiceProcess({ name, env: { ...childEnv, ...natsCredentialsEnv(name, dataDir) }, httpPort }));
 
   const shutdown = async (signal: string) => {
     if (supervisor.isStopping) return;
@@ -143,6 +154,21 @@ async function main(): Promise<void> {
     });
   }
   printReady(listeners, dataDir, config.ADMIN_PASSWORD !== undefined);
+}
+
+/**
+ * The service's own NATS credentials, when DATA_DIR holds them: the embedded
+ * server's generated NKEYs, or with NATS_URL a `<service>.creds` or
+ * `<service>.nk` the operator put there. Otherwise the environment's apply.
+ */
+function natsCredentialsEnv(name: ServiceName, dataDir: string): NodeJS.ProcessEnv {
+  const dir = credentialsDirOf(dataDir);
+  const creds = join(dir, `${name}.creds`);
+  const seed = join(dir, `${name}.nk`);
+  const none = { NATS_CREDS: '', NATS_NKEY_SEED_FILE: '', NATS_USER: '', NATS_PASSWORD: '' };
+  if (existsSync(creds)) return { ...none, NATS_CREDS: creds };
+  if (existsSync(seed)) return { ...none, NATS_NKEY_SEED_FILE: seed };
+  return {};
 }
 
 interface ServiceListeners {

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
-import { connect, JSONCodec, NatsConnection } from 'nats';
+import { JSONCodec, NatsConnection } from 'nats';
 import { ServiceName } from '@keymint/config';
-import { RPC_SUBJECTS } from '@keymint/contracts';
+import { BusUser, RPC_SUBJECTS } from '@keymint/contracts';
+import { callerOf, plainConnectionAs } from './support/bus';
 import { startTestCluster, TestCluster } from './support/cluster';
 import { http, HttpResult } from './support/http';
 
@@ -138,13 +139,18 @@ describe('malformed input everywhere', () => {
   }, 300_000);
 
   it('answers every RPC subject with a reply or a typed error, whatever the payload', async () => {
-    const nats: NatsConnection = await connect({ servers: cluster.nats.url });
+    // Each subject is called by a service allowed to call it (the bus refuses everyone else).
+    const callers = new Map<BusUser, NatsConnection>();
+    for (const subject of Object.values(RPC_SUBJECTS)) {
+      const caller = callerOf(subject);
+      if (!callers.has(caller)) callers.set(caller, await plainConnectionAs(cluster, caller, `bad-input-${caller}`));
+    }
     const codec = JSONCodec();
     try {
       await fc.assert(
         fc.asyncProperty(fc.constantFrom(...Object.values(RPC_SUBJECTS)), fc.jsonValue(), async (subject, data) => {
           // Nest's NATS wire format: {pattern, data, id} in, {id, response | err, isDisposed} out.
-          const reply = await nats.request(subject, codec.encode({ pattern: subject, data, id: 'fuzz' }), { timeout: 5000 });
+          const reply = await callers.get(callerOf(subject))!.request(subject, codec.encode({ pattern: subject, data, id: 'fuzz' }), { timeout: 5000 });
           const decoded = codec.decode(reply.data) as { err?: { code?: unknown; message?: unknown }; response?: unknown };
           if (decoded.err !== undefined && decoded.err !== null) {
             expect(typeof decoded.err.code).toBe('string');
@@ -154,7 +160,7 @@ describe('malformed input everywhere', () => {
         { numRuns: 200, seed: 20261125 },
       );
     } finally {
-      await nats.close();
+      for (const connection of callers.values()) await connection.close();
     }
     for (const name of ['token-service', 'application-registry', 'analytics'] as const) {
       expect((await http(cluster.url(name, '/health'))).status).toBe(200);

@@ -146,7 +146,7 @@ describe.each([
     expect(minted).toBe(storedHashes.size);
     // The stream itself holds each token's event once: what a crash made the relay publish again (one event
     // or a whole pack) was dropped by JetStream, not only skipped by analytics.
-    const issued = (await tokenStreamMessages(cluster.nats.url)).filter((message) => message.subject === 'tokens.issued.v1');
+    const issued = (await tokenStreamMessages(cluster)).filter((message) => message.subject === 'tokens.issued.v1');
     const eventIds = issued.flatMap((message) => message.events.map((event) => event.eventId));
     expect(eventIds.length).toBe(storedHashes.size);
     expect(new Set(eventIds).size).toBe(eventIds.length);

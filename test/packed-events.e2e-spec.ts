@@ -47,10 +47,10 @@ describe('several events per NATS message (EVENTS_PER_MESSAGE)', () => {
 
     // What a consumer of the TOKENS stream receives, once everything is there, and a second later:
     // anything published late (a duplicate) would show then.
-    const streamedEvents = async () => (await tokenStreamMessages(cluster.nats.url)).reduce((count, message) => count + message.events.length, 0);
+    const streamedEvents = async () => (await tokenStreamMessages(cluster)).reduce((count, message) => count + message.events.length, 0);
     await waitFor(async () => (await streamedEvents()) >= 2 * tokens.length - 1, 15_000, 'every event in the stream', 200);
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    const messages = await tokenStreamMessages(cluster.nats.url);
+    const messages = await tokenStreamMessages(cluster);
     const events = (subject: string) => messages.filter((message) => message.subject === subject).flatMap((message) => message.events);
     const sizes = messages.map((message) => message.events.length);
     const issued = events('tokens.issued.v1');

@@ -3,6 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ServiceName } from '@keymint/config';
+import { BusUser } from '@keymint/contracts';
+import type { NatsAccess } from '@keymint/messaging';
+import { authenticatedNatsServer, BusCredentials } from './nats-auth';
 import { NatsServerProcess } from './nats-server';
 import { createTestDatabase, postgresAdminUrl } from './postgres';
 import { freePort } from './ports';
@@ -15,7 +18,12 @@ import { SERVICE_CATALOG, ServiceProcess } from './services';
  * Run `npm run build` first (`npm test` does). Used by the e2e tests and the benchmark.
  */
 export interface TestCluster {
+  /** Admits only keymint's bus users, each with its role's permissions (nats-auth.ts), as `npm start`'s does. */
   nats: NatsServerProcess;
+  /** Every bus user's NKEY seed file and public key. */
+  natsCredentials: BusCredentials;
+  /** How to connect as a bus user (a test playing that service, or the reader). */
+  natsAccess(user: BusUser): NatsAccess;
   services: Partial<Record<ServiceName, ServiceProcess>>;
   dataDir: string;
   /** The PostgreSQL database every service uses, or undefined for SQLite files in dataDir. */
@@ -54,8 +62,11 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
   const dbUrl = options.dbUrl ?? ownDatabase?.url;
   const serviceNames = options.services ?? (['application-registry', 'token-service', 'analytics'] as ServiceName[]);
   const dataDir = mkdtempSync(join(tmpdir(), 'keymint-e2e-'));
-  const nats = new NatsServerProcess({ port: await freePort(), storeDir: join(dataDir, 'nats'), logFile: join(dataDir, 'nats.log') });
+  const { server: nats, credentials: natsCredentials } = authenticatedNatsServer(dataDir, { port: await freePort(), logFile: join(dataDir, 'nats.log') });
   await nats.start();
+  const natsAccess = (user: BusUser): NatsAccess => ({ url: nats.url, user, nkeySeedFile: natsCredentials[user].seedFile });
+  // Each service connects as its own bus user.
+  const serviceEnv = (name: ServiceName): NodeJS.ProcessEnv => ({ ...env, NATS_NKEY_SEED_FILE: natsCredentials[name].seedFile });
 
   const admin = { username: 'admin', password: `Adm1n-${randomBytes(12).toString('hex')}` };
   const ports: Record<string, { http: number; https: number }> = {};
@@ -82,10 +93,12 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
   const services: Partial<Record<ServiceName, ServiceProcess>> = {};
   const replicas: ServiceProcess[] = [];
   for (const name of serviceNames) {
-    services[name] = new ServiceProcess({ name, env, httpPort: ports[name].http, logFile: join(dataDir, 'logs', `${name}.log`) });
+    services[name] = new ServiceProcess({ name, env: serviceEnv(name), httpPort: ports[name].http, logFile: join(dataDir, 'logs', `${name}.log`) });
   }
   const cluster: TestCluster = {
     nats,
+    natsCredentials,
+    natsAccess,
     services,
     dataDir,
     dbUrl,
@@ -103,7 +116,7 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
       const replica = new ServiceProcess({
         name,
         env: {
-          ...env,
+          ...serviceEnv(name),
           ...overrides,
           [SERVICE_CATALOG[name].httpPortVariable]: String(httpPort),
           [SERVICE_CATALOG[name].httpsPortVariable]: String(await freePort()),

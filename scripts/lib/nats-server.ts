@@ -32,6 +32,10 @@ export interface NatsServerOptions {
   host?: string;
   /** Where the server's own log goes; inherited stdio when absent. */
   logFile?: string;
+  /** A configuration file (users and permissions: nats-auth.ts); without one the server admits anyone. */
+  configFile?: string;
+  /** More command-line arguments (a cluster node's name and routes). */
+  extraArgs?: string[];
 }
 
 /** One nats-server with JetStream, started and stopped by us (the launcher and the test harness). */
@@ -49,7 +53,9 @@ export class NatsServerProcess {
     if (!this.binary) throw new Error(NATS_SERVER_MISSING);
     mkdirSync(this.options.storeDir, { recursive: true });
     const args = ['-js', '-a', this.options.host ?? '127.0.0.1', '-p', String(this.options.port), '-sd', this.options.storeDir];
+    if (this.options.configFile) args.push('-c', this.options.configFile);
     if (this.options.logFile) args.push('-l', this.options.logFile);
+    args.push(...(this.options.extraArgs ?? []));
     this.child = spawn(this.binary, args, { stdio: this.options.logFile ? 'ignore' : 'inherit' });
     const child = this.child;
     await waitFor(

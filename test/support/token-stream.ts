@@ -1,5 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { AckPolicy, connect, DeliverPolicy } from 'nats';
+import { AckPolicy, DeliverPolicy } from 'nats';
+import { durableName, TOKENS_STREAM } from '@keymint/contracts';
+import { Bus, plainConnectionAs } from './bus';
 
 export interface StreamedMessage {
   subject: string;
@@ -8,11 +9,15 @@ export interface StreamedMessage {
   packed: boolean;
 }
 
-/** Every message in the TOKENS stream now, from the first, as a consumer of the stream receives it. */
-export async function tokenStreamMessages(natsUrl: string): Promise<StreamedMessage[]> {
-  const connection = await connect({ servers: natsUrl });
+/**
+ * Every message in the TOKENS stream now, from the first, as a consumer of the
+ * stream receives it: read with the read-only bus user and its own consumer
+ * (removed after, so the next read starts from the first message again).
+ */
+export async function tokenStreamMessages(bus: Bus): Promise<StreamedMessage[]> {
+  const connection = await plainConnectionAs(bus, 'reader');
   const manager = await connection.jetstreamManager();
-  const durable = `test-read-${randomUUID()}`;
+  const durable = durableName('reader', TOKENS_STREAM);
   try {
     await manager.consumers.add('TOKENS', { durable_name: durable, ack_policy: AckPolicy.None, deliver_policy: DeliverPolicy.All });
     const consumer = await connection.jetstream().consumers.get('TOKENS', durable);

@@ -22,7 +22,7 @@ export class AnalyticsModule {
           entities: [...MESSAGING_ENTITIES, ...ANALYTICS_ENTITIES],
           migrations: [Initial1700000000000],
         }),
-        MessagingModule.forRoot({ service: 'analytics', natsUrl: config.NATS_URL, rpcTimeoutMs: config.RPC_TIMEOUT_MS, streamReplicas: config.NATS_STREAM_REPLICAS, tokenEventRetentionSeconds: config.TOKEN_EVENT_RETENTION }),
+        MessagingModule.forRoot({ service: 'analytics', config }),
         IngestionModule,
         StatisticsModule,
         DashboardUiModule,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { connect, JetStreamClient, NatsConnection } from 'nats';
 import { EventSubject, GrantType, KeyType } from '@keymint/contracts';
+import { NatsClient } from '@keymint/messaging';
+import { connectAs, publisherOf } from '../../../test/support/bus';
 import { waitFor } from '../../../scripts/lib/ports';
 import { startTestCluster, TestCluster } from '../../../test/support/cluster';
 import { postgresTestDatabase } from '../../../test/support/postgres';
@@ -25,7 +26,7 @@ function scenarioBase(now = Date.now()): number {
 }
 
 interface Message {
-  subject: string;
+  subject: EventSubject;
   body: string;
   msgID: string;
 }
@@ -104,26 +105,30 @@ function phaseOne(base: number): Message[] {
   ];
 }
 
-async function publishAll(js: JetStreamClient, messages: Message[]): Promise<void> {
+/** Published as the service that owns each subject would: the only one the bus lets publish it. */
+async function publishAll(publishers: Harness['publishers'], messages: Message[]): Promise<void> {
   for (const message of messages) {
-    const ack = await js.publish(message.subject, Buffer.from(message.body), { msgID: message.msgID });
+    const ack = await publishers[publisherOf(message.subject) as keyof Harness['publishers']].jetStream.publish(message.subject, Buffer.from(message.body), { msgID: message.msgID });
     expect(ack.duplicate).toBe(false);
   }
 }
 
 interface Harness {
   cluster: TestCluster;
-  nats: NatsConnection;
-  js: JetStreamClient;
+  /** The token service's and the registry's bus users, playing those services; their streams created. */
+  publishers: Record<'token-service' | 'application-registry', NatsClient>;
   peers: FakePeers;
   get(path: string, headers?: Record<string, string>): Promise<{ status: number; body: any; text: string; headers: Headers }>;
 }
 
 async function startHarness(dbUrl?: string): Promise<Harness> {
   const cluster = await startTestCluster({ services: ['analytics'], dbUrl });
-  const nats = await connect({ servers: cluster.nats.url, name: 'analytics-e2e-publisher' });
+  const publishers = {
+    'token-service': await connectAs(cluster, 'token-service', 'analytics-e2e-token-events'),
+    'application-registry': await connectAs(cluster, 'application-registry', 'analytics-e2e-registry-events'),
+  };
   const peers = await startFakePeers(
-    cluster.nats.url,
+    cluster,
     {
       [cluster.admin.username]: { password: cluster.admin.password, roles: ['admin'] },
       auditor: { password: 'auditor-pass', roles: ['admin'] },
@@ -141,13 +146,13 @@ async function startHarness(dbUrl?: string): Promise<Harness> {
     if ((response.headers.get('content-type') ?? '').includes('json')) body = JSON.parse(text);
     return { status: response.status, body, text, headers: response.headers };
   };
-  return { cluster, nats, js: nats.jetstream(), peers, get };
+  return { cluster, publishers, peers, get };
 }
 
 async function stopHarness(harness: Harness | undefined): Promise<void> {
   if (!harness) return;
   await harness.peers.close().catch(() => undefined);
-  await harness.nats.drain().catch(() => undefined);
+  for (const publisher of Object.values(harness.publishers)) await publisher.close().catch(() => undefined);
   await harness.cluster.stop();
 }
 
@@ -178,7 +183,7 @@ describe('analytics (SQLite)', () => {
     harness = await startHarness();
     base = scenarioBase();
     range = `from=${iso(base - HOUR)}&to=${iso(base + 3 * HOUR)}`;
-    await publishAll(harness.js, phaseOne(base));
+    await publishAll(harness.publishers, phaseOne(base));
     await waitForServed(harness, range, 18);
   });
 
@@ -402,7 +407,7 @@ describe('analytics (SQLite)', () => {
     await harness.cluster.service('analytics').stop();
     const at = (minutes: number) => base + minutes * MINUTE;
     const republished = issued(at(100), APP_A, 'password', { username: 'user4' });
-    await publishAll(harness.js, [
+    await publishAll(harness.publishers, [
       republished,
       issued(at(100), APP_A, 'client_credentials'),
       issued(at(101), APP_B, 'refresh_token', { username: 'user1', keyType: 'SANDBOX' }),
@@ -454,7 +459,7 @@ describe('analytics (PostgreSQL)', () => {
     harness = await startHarness(database.url);
     const base = scenarioBase();
     const range = `from=${iso(base - HOUR)}&to=${iso(base + 3 * HOUR)}`;
-    await publishAll(harness.js, phaseOne(base));
+    await publishAll(harness.publishers, phaseOne(base));
     await waitForServed(harness, range, 18);
 
     expect((await harness.get(`${API}/summary?${range}`)).body).toEqual({

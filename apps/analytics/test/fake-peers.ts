@@ -1,11 +1,13 @@
-import { connect, NatsConnection, Subscription } from 'nats';
+import { NatsConnection, Subscription } from 'nats';
 import {
   AuthenticateUserRequest,
   AuthenticateUserResponse,
   IntrospectRequest,
   IntrospectResponse,
   RPC_SUBJECTS,
+  RpcSubject,
 } from '@keymint/contracts';
+import { Bus, plainConnectionAs, serverOf } from '../../../test/support/bus';
 
 /**
  * Stand-ins for the registry's user.authenticate and the token service's
@@ -20,7 +22,6 @@ export interface FakeUser {
 }
 
 export interface FakePeers {
-  connection: NatsConnection;
   calls: { authenticate: number; introspect: number };
   close(): Promise<void>;
 }
@@ -31,15 +32,18 @@ interface NestRequest<T> {
   id: string;
 }
 
+/** Each stand-in connects as the service it plays: only that service's bus user may answer its subjects. */
 export async function startFakePeers(
-  natsUrl: string,
+  bus: Bus,
   users: Record<string, FakeUser>,
   tokens: Record<string, { scope: string; username?: string }>,
 ): Promise<FakePeers> {
-  const connection = await connect({ servers: natsUrl, name: 'analytics-e2e-fake-peers' });
+  const connections: NatsConnection[] = [];
   const calls = { authenticate: 0, introspect: 0 };
 
-  function serve<Request, Response>(subject: string, answer: (request: Request) => Response): Subscription {
+  async function serve<Request, Response>(subject: RpcSubject, answer: (request: Request) => Response): Promise<Subscription> {
+    const connection = await plainConnectionAs(bus, serverOf(subject), `analytics-e2e-fake-${serverOf(subject)}`);
+    connections.push(connection);
     return connection.subscribe(subject, {
       callback: (error, message) => {
         if (error || !message.reply) return;
@@ -50,13 +54,13 @@ export async function startFakePeers(
     });
   }
 
-  serve<AuthenticateUserRequest, AuthenticateUserResponse>(RPC_SUBJECTS.authenticateUser, ({ username, password }) => {
+  await serve<AuthenticateUserRequest, AuthenticateUserResponse>(RPC_SUBJECTS.authenticateUser, ({ username, password }) => {
     calls.authenticate += 1;
     const user = users[username];
     return user && user.password === password ? { authenticated: true, username, roles: user.roles } : { authenticated: false };
   });
 
-  serve<IntrospectRequest, IntrospectResponse>(RPC_SUBJECTS.introspect, ({ token }) => {
+  await serve<IntrospectRequest, IntrospectResponse>(RPC_SUBJECTS.introspect, ({ token }) => {
     calls.introspect += 1;
     const known = tokens[token];
     if (!known) return { active: false };
@@ -76,13 +80,12 @@ export async function startFakePeers(
       jti: token,
     };
   });
-  await connection.flush();
+  for (const connection of connections) await connection.flush();
 
   return {
-    connection,
     calls,
     close: async () => {
-      await connection.drain();
+      for (const connection of connections) await connection.drain();
     },
   };
 }

@@ -33,7 +33,7 @@ export class ApplicationRegistryModule {
           entities: [...MESSAGING_ENTITIES, ...REGISTRY_ENTITIES],
           migrations: [Initial1700000000000],
         }),
-        MessagingModule.forRoot({ service: 'application-registry', natsUrl: config.NATS_URL, rpcTimeoutMs: config.RPC_TIMEOUT_MS, streamReplicas: config.NATS_STREAM_REPLICAS, tokenEventRetentionSeconds: config.TOKEN_EVENT_RETENTION }),
+        MessagingModule.forRoot({ service: 'application-registry', config }),
         AuthModule,
         UsersModule,
         ScopesModule,

@@ -1,7 +1,8 @@
 import { ClientNats } from '@nestjs/microservices';
-import { connect, JSONCodec, NatsConnection, Subscription } from 'nats';
+import { JSONCodec, NatsConnection, Subscription } from 'nats';
 import { EventMessage, EventSubject, REGISTRY_STREAM } from '@keymint/contracts';
-import { RpcClient } from '@keymint/messaging';
+import { natsConnectionOptions, RpcClient } from '@keymint/messaging';
+import { plainConnectionAs } from '../../../test/support/bus';
 import type { TestCluster } from '../../../test/support/cluster';
 
 export interface Reply {
@@ -14,20 +15,26 @@ export function basic(username: string, password: string): string {
   return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
 }
 
-/** HTTP, NATS RPC and the REGISTRY stream of one test cluster, as a user and the token service see them. */
+/**
+ * HTTP, NATS RPC and the REGISTRY stream of one test cluster, as a user and
+ * the token service see them: RPCs as the token service's bus user, the stream
+ * read with the read-only user.
+ */
 export class RegistryClient {
   readonly rpc: RpcClient;
   private readonly fakes: Subscription[] = [];
 
   private constructor(
     private readonly cluster: TestCluster,
+    /** As the token service: it may call the registry and answer the token RPCs. */
     readonly nats: NatsConnection,
+    private readonly reader: NatsConnection,
   ) {
-    this.rpc = new RpcClient(new ClientNats({ servers: [cluster.nats.url] }), 3000);
+    this.rpc = new RpcClient(new ClientNats(natsConnectionOptions(cluster.natsAccess('token-service'), 'registry-e2e-rpc')), 3000);
   }
 
   static async open(cluster: TestCluster): Promise<RegistryClient> {
-    return new RegistryClient(cluster, await connect({ servers: cluster.nats.url }));
+    return new RegistryClient(cluster, await plainConnectionAs(cluster, 'token-service'), await plainConnectionAs(cluster, 'reader'));
   }
 
   async call(
@@ -58,7 +65,7 @@ export class RegistryClient {
 
   /** Every message on REGISTRY so far, in order. */
   async events(fromSeq = 1): Promise<Array<{ seq: number; subject: string; event: EventMessage }>> {
-    const manager = await this.nats.jetstreamManager();
+    const manager = await this.reader.jetstreamManager();
     const info = await manager.streams.info(REGISTRY_STREAM.name);
     const codec = JSONCodec<EventMessage>();
     const result: Array<{ seq: number; subject: string; event: EventMessage }> = [];
@@ -70,7 +77,7 @@ export class RegistryClient {
   }
 
   async lastSequence(): Promise<number> {
-    const manager = await this.nats.jetstreamManager();
+    const manager = await this.reader.jetstreamManager();
     return (await manager.streams.info(REGISTRY_STREAM.name)).state.last_seq;
   }
 
@@ -120,6 +127,7 @@ export class RegistryClient {
     for (const fake of this.fakes) fake.unsubscribe();
     await this.rpc.close();
     await this.nats.close();
+    await this.reader.close();
   }
 }
 

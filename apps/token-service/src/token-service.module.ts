@@ -40,7 +40,7 @@ export class TokenServiceModule {
           entities: TOKEN_STORE_ENTITIES,
           migrations: TOKEN_STORE_MIGRATIONS,
         }),
-        MessagingModule.forRoot({ service: 'token-service', natsUrl: config.NATS_URL, rpcTimeoutMs: config.RPC_TIMEOUT_MS, streamReplicas: config.NATS_STREAM_REPLICAS, tokenEventRetentionSeconds: config.TOKEN_EVENT_RETENTION, relayThread: true }),
+        MessagingModule.forRoot({ service: 'token-service', config, relayThread: true }),
       ],
       controllers: [ObservabilityController, TokenController, RevocationController, IntrospectionController, PostOnlyController, DiscoveryController, TokensRpcController],
       providers: [

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { connect, NatsConnection, Subscription } from 'nats';
+import { NatsConnection, Subscription } from 'nats';
 import {
   AuthenticateUserRequest,
   AuthenticateUserResponse,
@@ -13,6 +13,8 @@ import {
   RpcResponse,
   RpcSubject,
 } from '@keymint/contracts';
+import { NatsClient } from '@keymint/messaging';
+import { Bus, connectAs } from '../../../test/support/bus';
 
 /**
  * A stand-in for the application registry's two RPCs, speaking Nest's NATS
@@ -31,10 +33,11 @@ export class FakeRegistry {
   readonly calls = { getClient: 0, authenticate: 0 };
   private subscriptions: Subscription[] = [];
 
-  private constructor(readonly connection: NatsConnection) {}
+  private constructor(private readonly client: NatsClient) {}
 
-  static async start(natsUrl: string): Promise<FakeRegistry> {
-    const registry = new FakeRegistry(await connect({ servers: natsUrl, name: 'token-service-e2e-fake-registry' }));
+  /** Connected as the registry's bus user (it alone may answer these subjects and publish registry events), REGISTRY stream created. */
+  static async start(bus: Bus): Promise<FakeRegistry> {
+    const registry = new FakeRegistry(await connectAs(bus, 'application-registry', 'token-service-e2e-fake-registry'));
     registry.up();
     await registry.connection.flush();
     return registry;
@@ -89,8 +92,12 @@ export class FakeRegistry {
     return JSON.parse(Buffer.from(reply.data).toString('utf8')) as { response?: RpcResponse<S>; err?: RpcErrorBody };
   }
 
+  get connection(): NatsConnection {
+    return this.client.connection;
+  }
+
   async close(): Promise<void> {
-    await this.connection.drain();
+    await this.client.close();
   }
 
   private serve<Request, Response>(subject: string, answer: (request: Request) => Response): Subscription {

@@ -26,7 +26,7 @@ describe('token-service on PostgreSQL, several replicas (e2e)', () => {
     // Replicas share the reuse encryption key (or DATA_DIR): each can hand out the others' reusable token.
     const shared = { JWT_ALG: 'ES256', TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('hex') };
     cluster = await startTestCluster({ services: ['token-service'], dbUrl: database.url, env: shared });
-    registry = await FakeRegistry.start(cluster.nats.url);
+    registry = await FakeRegistry.start(cluster);
     secrets.opaque = registry.addClient({ consumerKey: 'pg-opaque', tokenType: 'OAUTH' });
     secrets.renewed = registry.addClient({ consumerKey: 'pg-renewed', tokenType: 'OAUTH' });
     secrets.jwt = registry.addClient({ consumerKey: 'pg-jwt', tokenType: 'JWT', grantTypes: ['client_credentials', 'password', 'refresh_token'] });

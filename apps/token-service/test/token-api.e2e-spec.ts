@@ -1,7 +1,6 @@
 import { createHash, createPublicKey, JsonWebKey, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { connect, NatsConnection } from 'nats';
 import { waitFor } from '../../../scripts/lib/ports';
 import { startTestCluster, TestCluster } from '../../../test/support/cluster';
 import { queryStore, storeContents } from '../../../test/support/store';
@@ -16,7 +15,6 @@ import { basic, curl, form, post, Reply, SECURITY_HEADERS } from './support';
 describe('token-service Token API (e2e)', () => {
   let cluster: TestCluster;
   let registry: FakeRegistry;
-  let nats: NatsConnection;
   /** Successful token responses (minted + reused), to compare with tokens.issued.v1 on the bus. */
   const issued = { total: 0, reused: 0 };
 
@@ -45,8 +43,7 @@ describe('token-service Token API (e2e)', () => {
       services: ['token-service'],
       env: { AUTH_FAILURE_LIMIT: '5', MAX_TOKEN_VALIDITY: '7200', CLIENT_CACHE_TTL: '2' },
     });
-    registry = await FakeRegistry.start(cluster.nats.url);
-    nats = await connect({ servers: cluster.nats.url });
+    registry = await FakeRegistry.start(cluster);
     // WSO2-style opaque key; its secret needs Appendix B encoding (':', ' ', '+', '%').
     secrets.opaque = registry.addClient(
       { consumerKey: 'opaque', tokenType: 'OAUTH', validityTime: 3600, scopes: [{ name: 'test', bindings: [] }] },
@@ -70,7 +67,6 @@ describe('token-service Token API (e2e)', () => {
   });
 
   afterAll(async () => {
-    await nats?.close();
     await registry?.close();
     await cluster?.stop();
   });
@@ -319,17 +315,18 @@ describe('token-service Token API (e2e)', () => {
   });
 
   it('answers the token RPCs (issue for the registry, introspect)', async () => {
-    const result = await registry.call('tokens.rpc.issue.v1', { consumerKey: 'jwt', consumerSecret: secrets.jwt, validityPeriod: 300, scopes: ['read'] });
+    // The registry checked the secret before asking; no secret crosses the bus.
+    const result = await registry.call('tokens.rpc.issue.v2', { consumerKey: 'jwt', validityPeriod: 300, scopes: ['read'] });
     issued.total += 1;
     expect(result.response).toMatchObject({ tokenScopes: ['am_application_scope', 'read'], validityTime: 300 });
     const introspected = await registry.call('tokens.rpc.introspect.v1', { token: result.response!.accessToken });
     expect(introspected.response).toMatchObject({ active: true, client_id: 'jwt', scope: 'am_application_scope read' });
-    const wrong = await registry.call('tokens.rpc.issue.v1', { consumerKey: 'jwt', consumerSecret: 'wrong' });
-    expect(wrong.err).toEqual({ code: 'invalid_client', message: expect.any(String) });
-    const notAllowed = await registry.call('tokens.rpc.issue.v1', { consumerKey: 'passwordOnly', consumerSecret: secrets.passwordOnly });
+    const unknown = await registry.call('tokens.rpc.issue.v2', { consumerKey: 'never-registered' });
+    expect(unknown.err).toEqual({ code: 'invalid_client', message: expect.any(String) });
+    const notAllowed = await registry.call('tokens.rpc.issue.v2', { consumerKey: 'passwordOnly' });
     expect(notAllowed.err?.code).toBe('unauthorized_client');
     // Malformed requests get a typed error and the service stays up.
-    const malformed = await registry.call('tokens.rpc.issue.v1', { consumerKey: 7 } as never);
+    const malformed = await registry.call('tokens.rpc.issue.v2', { consumerKey: 7 } as never);
     expect(malformed.err?.code).toBe('invalid_request');
     expect((await registry.call('tokens.rpc.introspect.v1', null as never)).err?.code).toBe('invalid_request');
     expect((await fetch(url('/health'))).status).toBe(200);
@@ -362,7 +359,7 @@ describe('token-service Token API (e2e)', () => {
     expect(during.status).toBe(200);
     registry.up();
 
-    const jetStream = nats.jetstream();
+    const jetStream = registry.connection.jetstream();
     await jetStream.publish(
       'registry.keys.secret-regenerated.v1',
       Buffer.from(JSON.stringify({ eventId: '6b7d3c9e-1f2a-4b5c-8d9e-0a1b2c3d4e5f', occurredAt: new Date().toISOString(), applicationId: 'app-opaque', keyMappingId: 'map-opaque', consumerKey: 'opaque', keyType: 'PRODUCTION' })),
@@ -400,11 +397,11 @@ describe('token-service Token API (e2e)', () => {
   it('publishes one tokens.issued.v1 per successful token response, and tokens.revoked.v1', async () => {
     // Events, not messages: concurrent responses' events travel packed (EVENTS_PER_MESSAGE).
     const issuedOnStream = async () =>
-      (await tokenStreamMessages(cluster.nats.url)).filter((message) => message.subject === 'tokens.issued.v1').reduce((sum, message) => sum + message.events.length, 0);
+      (await tokenStreamMessages(cluster)).filter((message) => message.subject === 'tokens.issued.v1').reduce((sum, message) => sum + message.events.length, 0);
     await waitFor(async () => (await issuedOnStream()) >= issued.total, 15_000, 'every tokens.issued.v1 on the stream', 200);
     // Anything published late (a duplicate) would show half a second later.
     await new Promise((resolve) => setTimeout(resolve, 500));
-    const subjects = (await tokenStreamMessages(cluster.nats.url)).flatMap((message) => message.events.map((event) => Object.assign({ subject: message.subject }, event)));
+    const subjects = (await tokenStreamMessages(cluster)).flatMap((message) => message.events.map((event) => Object.assign({ subject: message.subject }, event)));
     const issuedEvents = subjects.filter((event) => event.subject === 'tokens.issued.v1');
     expect(issuedEvents.length).toBe(issued.total);
     expect(issuedEvents.filter((event) => event.reused).length).toBe(issued.reused);

@@ -31,6 +31,18 @@ const optionalText = z
 export const commonEnvShape = {
   DATA_DIR: z.string().min(1).default('./data'),
   NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
+  /**
+   * How the service authenticates to NATS (docs/security.md): one of a .creds file (user JWT + NKEY seed), a file
+   * holding an NKEY seed (what `npm start` generates), or a user and password. TLS: a CA file, and optionally a
+   * client certificate and key.
+   */
+  NATS_CREDS: optionalText,
+  NATS_NKEY_SEED_FILE: optionalText,
+  NATS_USER: optionalText,
+  NATS_PASSWORD: optionalText,
+  NATS_TLS_CA: optionalText,
+  NATS_TLS_CERT: optionalText,
+  NATS_TLS_KEY: optionalText,
   /** postgres://… for the scale-out store; empty means SQLite under DATA_DIR. */
   DB_URL: optionalText.refine((value) => value === undefined || /^postgres(ql)?:\/\//.test(value), {
     message: 'must be a postgres:// URL (leave it unset for SQLite)',

@@ -3,3 +3,4 @@ export * from './consumer-secret';
 export * from './events';
 export * from './rpc';
 export * from './streams';
+export * from './bus-access';

@@ -63,10 +63,15 @@ export type IntrospectResponse =
       jti: string;
     };
 
-/** The registry's generate-token: a client-credentials token for a key whose secret the caller proves. */
+/**
+ * The registry's generate-token: a client-credentials token for a key whose
+ * secret the registry has already checked. The secret does not cross the bus
+ * a second time: only the registry may publish this subject (bus-access.ts),
+ * so the token service takes its word. (v1 carried the secret for the token
+ * service to check again.)
+ */
 export interface IssueTokenRequest {
   consumerKey: string;
-  consumerSecret: string;
   /** Seconds; absent or -1 means the key's validityTime. */
   validityPeriod?: number;
   scopes?: string[];
@@ -81,7 +86,7 @@ export interface RpcMap {
   'registry.rpc.client.get.v1': { request: GetClientRequest; response: GetClientResponse };
   'registry.rpc.user.authenticate.v1': { request: AuthenticateUserRequest; response: AuthenticateUserResponse };
   'tokens.rpc.introspect.v1': { request: IntrospectRequest; response: IntrospectResponse };
-  'tokens.rpc.issue.v1': { request: IssueTokenRequest; response: IssueTokenResponse };
+  'tokens.rpc.issue.v2': { request: IssueTokenRequest; response: IssueTokenResponse };
 }
 
 export type RpcSubject = keyof RpcMap;
@@ -92,7 +97,7 @@ export const RPC_SUBJECTS = {
   getClient: 'registry.rpc.client.get.v1',
   authenticateUser: 'registry.rpc.user.authenticate.v1',
   introspect: 'tokens.rpc.introspect.v1',
-  issueToken: 'tokens.rpc.issue.v1',
+  issueToken: 'tokens.rpc.issue.v2',
 } as const satisfies Record<string, RpcSubject>;
 
 /** Error codes that cross the bus. `timeout`/`unavailable` are raised by the caller's side. */

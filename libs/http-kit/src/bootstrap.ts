@@ -6,7 +6,8 @@ import { MicroserviceOptions, Transport } from '@nestjs/microservices';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { collectDefaultMetrics, Counter, Histogram } from 'prom-client';
-import type { CommonConfig } from '@keymint/config';
+import type { CommonConfig, ServiceName } from '@keymint/config';
+import { natsAccessFromConfig, natsConnectionOptions } from '@keymint/messaging';
 import { BODY_LIMIT_BYTES, createErrorFilter, errorBody, ErrorStyle } from './errors';
 import { parseFormBody } from './form-body';
 import { RequestLog } from './request-log';
@@ -20,7 +21,8 @@ export interface PortSetting {
 }
 
 export interface ServiceBootstrapOptions {
-  name: string;
+  /** The service, which is also its user on the bus. */
+  name: ServiceName;
   module: Type | DynamicModule;
   config: CommonConfig;
   https: PortSetting;
@@ -89,14 +91,7 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
   app.connectMicroservice<MicroserviceOptions>(
     {
       transport: Transport.NATS,
-      options: {
-        servers: config.NATS_URL.split(','),
-        queue: options.name,
-        name: `${options.name}-rpc-server`,
-        maxReconnectAttempts: -1,
-        reconnectTimeWait: 250,
-        waitOnFirstConnect: true,
-      },
+      options: { ...natsConnectionOptions(natsAccessFromConfig(config, options.name), `${options.name}-rpc-server`), queue: options.name },
     },
     { inheritAppConfig: true },
   );

@@ -108,7 +108,7 @@ export class DurableConsumer {
     while (this.running) {
       try {
         if (!consumer) {
-          await this.nats.ensureStreams();
+          // The stream is created by the service that publishes to it (bus-access.ts); until then this fails and retries.
           await this.ensureConsumer();
           consumer = await this.nats.jetStream.consumers.get(this.options.stream.name, this.options.durable);
         }

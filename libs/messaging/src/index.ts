@@ -8,3 +8,4 @@ export * from './outbox';
 export * from './outbox-relay';
 export * from './relay-publisher-thread';
 export * from './rpc';
+export * from './nats-connection-options';

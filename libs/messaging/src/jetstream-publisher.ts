@@ -18,12 +18,17 @@ export interface StreamMessage {
  * service writes.
  */
 export class JetStreamPublisher {
-  private readonly inbox = createInbox();
+  private readonly inbox: string;
   private readonly waiting = new Map<string, (error: Error | null) => void>();
   private sequence = 0;
   private listening = false;
 
-  constructor(private readonly connection: NatsConnection) {
+  /** `inboxPrefix`: the connection's own (natsConnectionOptions), the only one its user may subscribe under. */
+  constructor(
+    private readonly connection: NatsConnection,
+    inboxPrefix?: string,
+  ) {
+    this.inbox = createInbox(inboxPrefix);
     this.subscribeToAcks();
   }
 

@@ -8,20 +8,19 @@ import {
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import { ClientNats } from '@nestjs/microservices';
+import type { CommonConfig } from '@keymint/config';
+import { BUS_ROLES, BusUser } from '@keymint/contracts';
 import { Database } from '@keymint/persistence';
+import { NatsAccess, natsAccessFromConfig, natsConnectionOptions } from './nats-connection-options';
 import { NatsClient } from './nats-client';
 import { OutboxRelay } from './outbox-relay';
 import { RpcClient } from './rpc';
 
 export interface MessagingSettings {
-  /** Connection name shown by the NATS server, and the queue group of the service's RPC handlers. */
-  service: string;
-  natsUrl: string;
-  rpcTimeoutMs: number;
-  /** JetStream replicas of the event streams (NATS_STREAM_REPLICAS). */
-  streamReplicas?: number;
-  /** Seconds the TOKENS stream keeps a message (TOKEN_EVENT_RETENTION); 0 or unset: forever. */
-  tokenEventRetentionSeconds?: number;
+  /** The service: its bus user (bus-access.ts), the connections' names shown by the NATS server, the queue group of its RPC handlers. */
+  service: BusUser;
+  /** NATS_URL, the NATS credentials and TLS, RPC_TIMEOUT_MS, NATS_STREAM_REPLICAS, TOKEN_EVENT_RETENTION. */
+  config: CommonConfig;
   /** The outbox relay publishes from a worker thread of its own (OutboxRelayOptions.publishingThread). */
   relayThread?: boolean;
 }
@@ -55,31 +54,32 @@ class MessagingLifecycle implements OnApplicationBootstrap, BeforeApplicationShu
 @Module({})
 export class MessagingModule {
   static forRoot(settings: MessagingSettings): DynamicModule {
+    const { service, config } = settings;
+    const access: NatsAccess = natsAccessFromConfig(config, service);
     return {
       module: MessagingModule,
       providers: [
         { provide: MESSAGING_SETTINGS, useValue: settings },
-        { provide: NatsClient, useFactory: () => NatsClient.connect(settings.natsUrl, settings.service, { replicas: settings.streamReplicas, retentionSeconds: settings.tokenEventRetentionSeconds }) },
+        {
+          provide: NatsClient,
+          useFactory: () =>
+            NatsClient.connect(access, service, {
+              replicas: config.NATS_STREAM_REPLICAS,
+              retentionSeconds: config.TOKEN_EVENT_RETENTION,
+              managed: BUS_ROLES[service].managesStreams,
+            }),
+        },
         {
           provide: OutboxRelay,
           inject: [Database, NatsClient],
           useFactory: (database: Database, nats: NatsClient) =>
             new OutboxRelay(database, nats, {
-              publishingThread: settings.relayThread ? { natsUrl: settings.natsUrl, connectionName: `${settings.service}-outbox-relay` } : undefined,
+              publishingThread: settings.relayThread ? { access, connectionName: `${service}-outbox-relay` } : undefined,
             }),
         },
         {
           provide: RpcClient,
-          useFactory: () =>
-            new RpcClient(
-              new ClientNats({
-                servers: settings.natsUrl.split(','),
-                name: `${settings.service}-rpc-client`,
-                maxReconnectAttempts: -1,
-                reconnectTimeWait: 250,
-              }),
-              settings.rpcTimeoutMs,
-            ),
+          useFactory: () => new RpcClient(new ClientNats(natsConnectionOptions(access, `${service}-rpc-client`)), config.RPC_TIMEOUT_MS),
         },
         MessagingLifecycle,
       ],

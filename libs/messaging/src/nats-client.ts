@@ -8,8 +8,8 @@ import {
   RetentionPolicy,
   StorageType,
 } from 'nats';
-import { DUPLICATE_WINDOW_MS, STREAMS } from '@keymint/contracts';
-import { natsConnectionOptions } from './nats-connection-options';
+import { DUPLICATE_WINDOW_MS, inboxPrefix, StreamDefinition } from '@keymint/contracts';
+import { NatsAccess, natsConnectionOptions } from './nats-connection-options';
 
 /** How the event streams are kept: created or updated to this by every service at start. */
 export interface StreamSettings {
@@ -17,6 +17,11 @@ export interface StreamSettings {
   replicas?: number;
   /** TOKEN_EVENT_RETENTION: the max_age of the streams that expire (StreamDefinition.expires). 0 or unset: forever. */
   retentionSeconds?: number;
+  /**
+   * The streams this service creates and keeps up to date (its role's `managesStreams`, bus-access.ts): the
+   * streams it publishes to. It may not touch the others; their consumers wait until the owner has created them.
+   */
+  managed?: readonly StreamDefinition[];
 }
 
 /**
@@ -31,16 +36,19 @@ export class NatsClient {
   private constructor(
     readonly connection: NatsConnection,
     readonly jetStream: JetStreamClient,
+    /** Where this connection's replies arrive: the only subjects under _INBOX its user may subscribe to. */
+    readonly inboxPrefix: string,
     private readonly streamReplicas: number,
     private readonly retentionMs: number,
+    private readonly managedStreams: readonly StreamDefinition[],
   ) {}
 
   /** Resolves once NATS is reachable: a service started before NATS waits for it. */
-  static async connect(url: string, name: string, streams: StreamSettings = {}): Promise<NatsClient> {
+  static async connect(access: NatsAccess, name: string, streams: StreamSettings = {}): Promise<NatsClient> {
     const logger = new Logger('NatsClient');
-    logger.log(`connecting to NATS at ${redactUrl(url)}`);
-    const connection = await connect(natsConnectionOptions(url, name));
-    const client = new NatsClient(connection, connection.jetstream(), streams.replicas ?? 1, (streams.retentionSeconds ?? 0) * 1000);
+    logger.log(`connecting to NATS at ${redactUrl(access.url)} as ${access.user}`);
+    const connection = await connect(natsConnectionOptions(access, name));
+    const client = new NatsClient(connection, connection.jetstream(), inboxPrefix(access.user), streams.replicas ?? 1, (streams.retentionSeconds ?? 0) * 1000, streams.managed ?? []);
     client.connected = true;
     logger.log(`connected to NATS at ${connection.getServer()}`);
     client.watchStatus();
@@ -56,10 +64,10 @@ export class NatsClient {
     return this.jetStreamManager;
   }
 
-  /** Creates the event streams, or brings their settings up to date; safe to call on every start. */
+  /** Creates the streams this service manages, or brings their settings up to date; safe to call on every start. */
   async ensureStreams(): Promise<void> {
     const manager = await this.manager();
-    for (const stream of STREAMS) {
+    for (const stream of this.managedStreams) {
       const settings = {
         name: stream.name,
         subjects: stream.subjects,

@@ -56,12 +56,12 @@ export class OutboxRelay {
 
   constructor(
     private readonly database: Database,
-    nats: NatsClient,
+    private readonly nats: NatsClient,
     options: OutboxRelayOptions = {},
   ) {
     this.batchSize = options.batchSize ?? 1000;
     this.pollMs = options.pollMs ?? 1000;
-    const onEventLoop = new JetStreamPublisher(nats.connection);
+    const onEventLoop = new JetStreamPublisher(nats.connection, nats.inboxPrefix);
     this.publisher =
       options.publishingThread && RelayPublisherThread.canStart() ? new RelayPublisherThread(options.publishingThread, onEventLoop) : onEventLoop;
     database.onCommit(() => this.notify());
@@ -125,6 +125,9 @@ export class OutboxRelay {
         await this.sleep(this.pollMs);
       } catch (error) {
         this.logger.warn(`publish failed, retrying in ${backoffMs} ms: ${(error as Error).message}`);
+        // A stream that is gone (a NATS store lost) is created again by the service that manages it, and only
+        // by it (bus-access.ts): its publishes are what fail then.
+        await this.nats.ensureStreams().catch(() => undefined);
         await this.sleep(backoffMs);
         backoffMs = Math.min(backoffMs * 2, 5000);
       }

@@ -3,10 +3,12 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Logger } from '@nestjs/common';
 import { JetStreamPublisher, StreamMessage } from './jetstream-publisher';
+import type { NatsAccess } from './nats-connection-options';
 
 /** What the thread needs to open its own connection. */
 export interface PublishingThreadSettings {
-  natsUrl: string;
+  /** The service's own NATS access: the thread connects as the same bus user. */
+  access: NatsAccess;
   /** The name the NATS server shows for the thread's connection. */
   connectionName: string;
 }

@@ -5,13 +5,14 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { connect } from 'nats';
+import { inboxPrefix } from '@keymint/contracts';
 import { JetStreamPublisher } from './jetstream-publisher';
 import { natsConnectionOptions } from './nats-connection-options';
 import type { PublishAnswer, PublishBatch, PublishingThreadSettings } from './relay-publisher-thread';
 
 const settings = workerData as PublishingThreadSettings;
-const publisher = connect(natsConnectionOptions(settings.natsUrl, settings.connectionName)).then(
-  (connection) => new JetStreamPublisher(connection),
+const publisher = connect(natsConnectionOptions(settings.access, settings.connectionName)).then(
+  (connection) => new JetStreamPublisher(connection, inboxPrefix(settings.access.user)),
 );
 
 parentPort!.on('message', (batch: PublishBatch) => {

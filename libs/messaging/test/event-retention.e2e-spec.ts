@@ -9,7 +9,7 @@ import { ConsumedEvent, DurableConsumer, NatsClient } from '@keymint/messaging';
 import { NatsServerProcess } from '../../../scripts/lib/nats-server';
 import { waitFor } from '../../../scripts/lib/ports';
 import { postgresTestDatabase } from '../../../test/support/postgres';
-import { messagingStore, startNatsWithStreams } from './messaging-test-kit';
+import { connectOpen, messagingStore, startNatsWithStreams } from './messaging-test-kit';
 
 const HOUR_MS = 3600_000;
 
@@ -64,7 +64,9 @@ describe('token event retention', () => {
 
   /** A consumer on `stream` whose applied events land in `applied`, with the bus setting `retentionSeconds`. */
   async function startConsumer(store: Database, stream: StreamDefinition, durable: string, applied: ReceivedEvent[], retentionSeconds = 3600): Promise<void> {
-    retained = await NatsClient.connect(nats.url, `${durable}-client`, { retentionSeconds });
+    retained = await connectOpen(nats.url, `${durable}-client`, { retentionSeconds });
+    // Set by the service that manages the stream (the token service); consumers only read it.
+    await retained.ensureStreams();
     consumer = new DurableConsumer(retained, store, { stream, durable }, async (_manager, events) => {
       applied.push(...events);
     });
@@ -74,7 +76,7 @@ describe('token event retention', () => {
   it('brings the max_age of an existing TOKENS stream to the retention and back to unlimited with 0, and never limits REGISTRY', async () => {
     expect(await maxAge(TOKENS_STREAM)).toBe(0);
 
-    retained = await NatsClient.connect(nats.url, 'retention-test-7d', { retentionSeconds: 7 * 24 * 3600 });
+    retained = await connectOpen(nats.url, 'retention-test-7d', { retentionSeconds: 7 * 24 * 3600 });
     await retained.ensureStreams();
     expect(await maxAge(TOKENS_STREAM)).toBe(nanos(7 * 24 * HOUR_MS));
     expect(await maxAge(REGISTRY_STREAM)).toBe(0);

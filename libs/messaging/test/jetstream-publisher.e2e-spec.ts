@@ -6,7 +6,7 @@ import { JetStreamPublisher, NatsClient, RelayPublisherThread, TextStreamMessage
 import { NatsServerProcess } from '../../../scripts/lib/nats-server';
 import { waitFor } from '../../../scripts/lib/ports';
 import { distDir } from '../../../scripts/lib/services';
-import { startNatsWithStreams } from './messaging-test-kit';
+import { openAccess, startNatsWithStreams } from './messaging-test-kit';
 
 /** The worker the token service's relay starts, compiled (`npm test` builds first). */
 const workerFile = join(distDir(), 'libs/messaging/src/relay-publisher.worker.js');
@@ -23,7 +23,7 @@ const publishers: Array<[string, (server: NatsServerProcess, nats: NatsClient) =
   ['JetStreamPublisher (on the event loop)', (_server, nats) => new JetStreamPublisher(nats.connection)],
   [
     'RelayPublisherThread (on a worker thread)',
-    (server) => new RelayPublisherThread({ natsUrl: server.url, connectionName: 'publisher-test-thread' }, notOnEventLoop, workerFile),
+    (server) => new RelayPublisherThread({ access: openAccess(server.url), connectionName: 'publisher-test-thread' }, notOnEventLoop, workerFile),
   ],
 ];
 
@@ -105,7 +105,7 @@ describe('RelayPublisherThread with a broken thread', () => {
   const threadRunning = (source: string) => {
     const file = join(dir, `worker-${Math.random().toString(36).slice(2)}.js`);
     writeFileSync(file, source);
-    return new RelayPublisherThread({ natsUrl: server.url, connectionName: 'broken-thread' }, new JetStreamPublisher(nats.connection), file);
+    return new RelayPublisherThread({ access: openAccess(server.url), connectionName: 'broken-thread' }, new JetStreamPublisher(nats.connection), file);
   };
 
   beforeAll(async () => {

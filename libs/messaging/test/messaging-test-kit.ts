@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { MigrationInterface, QueryRunner } from 'typeorm';
 import { Database, DataSourceSettings, openDataSource } from '@keymint/persistence';
-import { createMessagingTables, MESSAGING_ENTITIES, NatsClient } from '@keymint/messaging';
+import { STREAMS } from '@keymint/contracts';
+import { createMessagingTables, MESSAGING_ENTITIES, NatsAccess, NatsClient } from '@keymint/messaging';
 import { NatsServerProcess } from '../../../scripts/lib/nats-server';
 import { freePort } from '../../../scripts/lib/ports';
 
@@ -19,7 +20,23 @@ export async function messagingStore(service: DataSourceSettings['service'], dir
   return new Database(await openDataSource({ service, dataDir: dir, dbUrl, entities: MESSAGING_ENTITIES, migrations: [MessagingTables1700000000000] }));
 }
 
-/** A nats-server with JetStream on a free port, storing and logging under `dir` (not started yet). */
+/**
+ * The messaging library's own tests exercise its mechanics (relay, publisher,
+ * consumer) with durable names of their own, on an open nats-server. The
+ * product's bus, with a user and permissions per service, is what every
+ * cluster test runs on (scripts/lib/cluster.ts) and what
+ * test/bus-security.e2e-spec.ts attacks.
+ */
+export function openAccess(url: string): NatsAccess {
+  return { url, user: 'token-service' };
+}
+
+/** A client of the open test server that manages both streams (settings: retention, replicas). */
+export function connectOpen(url: string, name: string, settings: { retentionSeconds?: number } = {}): Promise<NatsClient> {
+  return NatsClient.connect(openAccess(url), name, { ...settings, managed: STREAMS });
+}
+
+/** A nats-server with JetStream on a free port, storing and logging under `dir` (not started yet), admitting anyone. */
 export async function natsServerIn(dir: string): Promise<NatsServerProcess> {
   return new NatsServerProcess({ port: await freePort(), storeDir: join(dir, 'nats'), logFile: join(dir, 'nats.log') });
 }
@@ -28,7 +45,7 @@ export async function natsServerIn(dir: string): Promise<NatsServerProcess> {
 export async function startNatsWithStreams(dir: string, clientName: string): Promise<{ server: NatsServerProcess; client: NatsClient }> {
   const server = await natsServerIn(dir);
   await server.start();
-  const client = await NatsClient.connect(server.url, clientName);
+  const client = await connectOpen(server.url, clientName);
   await client.ensureStreams();
   return { server, client };
 }

@@ -5,14 +5,13 @@ import { TOKENS_STREAM } from '@keymint/contracts';
 import {
   ConsumedEvent,
   DurableConsumer,
-  NatsClient,
   OutboxEntry,
   OutboxRelay,
   publishInTransaction,
 } from '@keymint/messaging';
 import { waitFor } from '../../../scripts/lib/ports';
 import { postgresTestDatabase } from '../../../test/support/postgres';
-import { messagingStore, natsServerIn } from './messaging-test-kit';
+import { connectOpen, messagingStore, natsServerIn } from './messaging-test-kit';
 
 const EVENTS = Number(process.env.OUTBOX_TEST_EVENTS ?? 10_000);
 
@@ -30,9 +29,9 @@ async function runScenario(dbUrls: { producer?: string; consumer?: string }, dir
     cleanups.unshift(() => producerDb.close());
     const consumerDb = await messagingStore('analytics', dir, dbUrls.consumer);
     cleanups.unshift(() => consumerDb.close());
-    const producerNats = await NatsClient.connect(nats.url, 'outbox-test-producer');
+    const producerNats = await connectOpen(nats.url, 'outbox-test-producer');
     cleanups.unshift(() => producerNats.close());
-    const consumerNats = await NatsClient.connect(nats.url, 'outbox-test-consumer');
+    const consumerNats = await connectOpen(nats.url, 'outbox-test-consumer');
     cleanups.unshift(() => consumerNats.close());
     await producerNats.ensureStreams();
     const relay = new OutboxRelay(producerDb, producerNats);

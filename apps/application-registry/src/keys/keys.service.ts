@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { ClientRecord, consumerSecretMatches, hashConsumerSecret, IssueTokenResponse, RpcErrorCode } from '@keymint/contracts';
+import { ClientRecord, consumerSecretMatches, hashConsumerSecret, IssueTokenResponse, RPC_SUBJECTS, RpcErrorCode } from '@keymint/contracts';
 import type { Principal } from '@keymint/http-kit';
 import { publishInTransaction, RpcClient, RpcError } from '@keymint/messaging';
 import { Database } from '@keymint/persistence';
@@ -144,9 +144,9 @@ export class KeysService {
       throw RegistryError.invalidClientSecret('The consumer secret does not match this key.');
     }
     try {
-      return await this.rpc.request('tokens.rpc.issue.v1', {
+      // Checked above; the secret does not cross the bus again (only the registry may ask for this).
+      return await this.rpc.request(RPC_SUBJECTS.issueToken, {
         consumerKey: key.consumerKey,
-        consumerSecret: input.consumerSecret,
         ...(input.validityPeriod !== undefined ? { validityPeriod: input.validityPeriod } : {}),
         ...(input.scopes !== undefined ? { scopes: input.scopes } : {}),
       });
@@ -226,7 +226,7 @@ export class KeysService {
     if (error.code === 'timeout' || error.code === 'unavailable') {
       return RegistryError.unavailable('The token service is not reachable right now; retry later.');
     }
-    this.logger.warn(`tokens.rpc.issue.v1 failed: ${error.code}`);
+    this.logger.warn(`${RPC_SUBJECTS.issueToken} failed: ${error.code}`);
     return RegistryError.badGateway('The token service could not issue a token.');
   }
 }

@@ -10,9 +10,6 @@ import { parseScopeParameter } from '../oauth2/scope';
 import { resolveValidityPeriod } from '../oauth2/validity';
 import { ClientCredentialsGrant } from '../token-endpoint/grants/client-credentials.grant';
 
-// Failed secret checks over RPC are limited per consumer key like HTTP ones, under one pseudo address.
-const RPC_ADDRESS = 'rpc';
-
 /** The token service's RPCs: introspection for the other services, generate-token for the registry. */
 @Controller()
 export class TokensRpcController {
@@ -30,12 +27,15 @@ export class TokensRpcController {
     return this.introspection.introspect(token);
   }
 
+  /**
+   * The devportal's generate-token. The registry checked the consumer secret before asking, and only the registry
+   * may publish this subject (the bus's permissions, bus-access.ts): the key must still be known, active and allowed
+   * the client_credentials grant here.
+   */
   @MessagePattern(RPC_SUBJECTS.issueToken)
   async issue(@Payload() request: unknown): Promise<IssueTokenResponse> {
-    const { consumerKey, consumerSecret, validityPeriod, scopes } = (request ?? {}) as Record<string, unknown>;
-    if (typeof consumerKey !== 'string' || typeof consumerSecret !== 'string') {
-      throw rpcFailure('invalid_request', 'consumerKey and consumerSecret are required');
-    }
+    const { consumerKey, validityPeriod, scopes } = (request ?? {}) as Record<string, unknown>;
+    if (typeof consumerKey !== 'string') throw rpcFailure('invalid_request', 'consumerKey is required');
     if (validityPeriod !== undefined && validityPeriod !== null && (typeof validityPeriod !== 'number' && typeof validityPeriod !== 'string')) {
       throw rpcFailure('invalid_request', 'validityPeriod must be a number of seconds');
     }
@@ -43,7 +43,8 @@ export class TokensRpcController {
       throw rpcFailure('invalid_request', 'scopes must be a list of strings');
     }
     try {
-      const client = await this.authenticator.authenticate(consumerKey, consumerSecret, RPC_ADDRESS);
+      const client = await this.authenticator.lookup(consumerKey);
+      if (!client || client.keyState !== 'ACTIVE') throw OAuth2Error.invalidClient();
       if (!client.grantTypes.includes('client_credentials')) throw OAuth2Error.unauthorizedClient();
       const lifetime = resolveValidityPeriod(
         validityPeriod === undefined || validityPeriod === null ? undefined : String(validityPeriod),

@@ -22,7 +22,7 @@ export class ClientCredentialsGrant implements GrantHandler {
     return this.issueFor(client, requested, lifetimeSeconds);
   }
 
-  /** Also the registry's generate-token (tokens.rpc.issue.v1). */
+  /** Also the registry's generate-token (tokens.rpc.issue.v2). */
   issueFor(client: ClientRecord, requestedScopes: string[], lifetimeSeconds: number): Promise<TokenResponse> {
     const scopes = grantScopes(requestedScopes, client.scopes, { kind: 'application' });
     return this.issuer.issue({ client, grantType: this.grantType, scopes, lifetimeSeconds });
