@@ -29,15 +29,15 @@ machine with SQLite files under DATA_DIR. Ctrl-C stops everything.
 The embedded nats-server listens on 127.0.0.1 only and admits only keymint's
 services, each as its own user with the permissions of its role: their NKEYs
 are generated on the first start into DATA_DIR/nats-credentials (0600), and
-its configuration is written to DATA_DIR/nats-server.conf. reader.nk there is
-a read-only credential for a consumer of your own (docs/security.md).
+its configuration is written to DATA_DIR/nats-server.conf. reader/reader.nk
+there is a read-only credential for a consumer of your own (docs/security.md).
 
 Environment (all optional):
   DATA_DIR          where everything is stored (default ./data)
   NATS_URL          use this NATS instead of starting one (e.g. nats://127.0.0.1:4222); every
                     service is then given the same NATS_CREDS / NATS_NKEY_SEED_FILE /
                     NATS_USER and NATS_PASSWORD / NATS_TLS_* from the environment, unless
-                    DATA_DIR/nats-credentials/<service>.creds or <service>.nk exists
+                    DATA_DIR/nats-credentials/<service>/<service>.creds or .nk exists
                     (docs/operations.md, "Your own NATS")
   NATS_PORT         port of the embedded nats-server (default 4222; a free port if taken)
   NATS_SERVER_BIN   path of nats-server (default: PATH, then /usr/sbin)
@@ -159,10 +159,10 @@ async function main(): Promise<void> {
 /**
  * The service's own NATS credentials, when DATA_DIR holds them: the embedded
  * server's generated NKEYs, or with NATS_URL a `<service>.creds` or
- * `<service>.nk` the operator put there. Otherwise the environment's apply.
+ * `<service>.nk` the operator put in `nats-credentials/<service>/`. Otherwise the environment's apply.
  */
 function natsCredentialsEnv(name: ServiceName, dataDir: string): NodeJS.ProcessEnv {
-  const dir = credentialsDirOf(dataDir);
+  const dir = join(credentialsDirOf(dataDir), name);
   const creds = join(dir, `${name}.creds`);
   const seed = join(dir, `${name}.nk`);
   const none = { NATS_CREDS: '', NATS_NKEY_SEED_FILE: '', NATS_USER: '', NATS_PASSWORD: '' };

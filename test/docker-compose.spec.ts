@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { SERVICE_NAMES, serviceEnvShapes } from '@keymint/config';
+import { ServiceName, SERVICE_NAMES, serviceEnvShapes } from '@keymint/config';
+import { seedFileOf } from '../scripts/lib/nats-auth';
 import { SERVICE_CATALOG } from '../scripts/lib/services';
 
 /**
@@ -17,7 +18,7 @@ const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { 
       build?: { context: string; args?: Record<string, string> };
       environment?: Record<string, string>;
       ports?: string[];
-      volumes?: string[];
+      volumes?: Array<string | { type: string; source: string; target: string; read_only?: boolean; volume?: { subpath?: string } }>;
       depends_on?: Record<string, unknown>;
       healthcheck?: { test: string[] };
       image?: string;
@@ -30,15 +31,62 @@ const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { 
 };
 const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
 
+type ComposeService = (typeof compose.services)[string];
+
+/** The volume mounted at `target`: its source, subpath and whether it is read-only. */
+function mountOf(service: ComposeService, target: string): { source: string; subpath?: string; readOnly: boolean } | undefined {
+  const mount = (service.volumes ?? []).find((volume) => typeof volume !== 'string' && volume.target === target);
+  if (!mount || typeof mount === 'string') return undefined;
+  return { source: mount.source, subpath: mount.volume?.subpath, readOnly: Boolean(mount.read_only) };
+}
+
 describe('docker-compose.yml', () => {
-  it('runs NATS with JetStream and exactly the three keymint services by default', () => {
+  it('runs NATS with JetStream, its credentials step and exactly the three keymint services by default', () => {
     const defaults = Object.entries(compose.services).filter(([, service]) => !service.profiles);
-    expect(defaults.map(([name]) => name).sort()).toEqual(['nats', ...SERVICE_NAMES].sort());
+    expect(defaults.map(([name]) => name).sort()).toEqual(['nats', 'nats-credentials', ...SERVICE_NAMES].sort());
     expect(compose.services.nats.command).toEqual(expect.arrayContaining(['-js']));
   });
 
+  it('publishes no NATS port, and every NATS node admits only the users of the generated configuration', () => {
+    const natsNodes = Object.entries(compose.services).filter(([, service]) => service.image?.startsWith('nats:'));
+    expect(natsNodes.map(([name]) => name).sort()).toEqual(['nats', 'nats-1', 'nats-2', 'nats-3']);
+    for (const [name, node] of natsNodes) {
+      expect({ name, ports: node.ports }).toEqual({ name, ports: undefined });
+      const command = node.command!;
+      const config = command[command.indexOf('-c') + 1];
+      expect(config).toBe(name === 'nats' ? '/etc/nats/nats-server.conf' : '/etc/nats/cluster.conf');
+      expect(mountOf(node, '/etc/nats')).toEqual({ source: 'nats-auth', subpath: 'server', readOnly: true });
+      expect(node.depends_on).toHaveProperty('nats-credentials', { condition: 'service_completed_successfully' });
+      // No monitoring endpoint: it is not authenticated.
+      expect(command).not.toContain('-m');
+    }
+  });
+
+  it('generates the credentials with the script that writes that configuration, for the cluster nodes too', () => {
+    const step = compose.services['nats-credentials'];
+    expect(step.command!.slice(0, 3)).toEqual(['node', 'dist/scripts/nats-credentials.js', '/data']);
+    expect(existsSync(join(root, 'scripts', 'nats-credentials.ts'))).toBe(true);
+    expect(step.volumes).toEqual(['nats-auth:/data']);
+    const nodes = Object.keys(compose.services).filter((name) => /^nats-\d$/.test(name));
+    expect(step.command![step.command!.indexOf('--cluster') + 1].split(',').sort()).toEqual(nodes.sort());
+  });
+
+  it('gives every keymint service, replicas included, its own NATS key and no other', () => {
+    const keymintServices = Object.entries(compose.services).filter(([, service]) => service.build?.args?.APP && service.command === undefined);
+    expect(keymintServices).toHaveLength(6);
+    for (const [name, service] of keymintServices) {
+      const app = service.build!.args!.APP;
+      const seedFile = service.environment?.NATS_NKEY_SEED_FILE;
+      expect({ name, seedFile }).toEqual({ name, seedFile: `/run/nats/${app}.nk` });
+      // The mounted folder is the one nats-credentials writes this service's key into, and holds nothing else.
+      expect(mountOf(service, '/run/nats')).toEqual({ source: 'nats-auth', subpath: app, readOnly: true });
+      expect(seedFileOf('/run/nats', app as ServiceName)).toBe(`/run/nats/${app}/${app}.nk`);
+      expect(service.depends_on).toHaveProperty('nats-credentials', { condition: 'service_completed_successfully' });
+    }
+  });
+
   it('gives every keymint service, replicas included, the same TOKEN_EVENT_RETENTION (each brings the TOKENS stream to its own)', () => {
-    const keymintServices = Object.values(compose.services).filter((service) => service.build?.args?.APP);
+    const keymintServices = Object.values(compose.services).filter((service) => service.build?.args?.APP && service.command === undefined);
     expect(keymintServices.length).toBe(6);
     const retentions = new Set(keymintServices.map((service) => service.environment?.TOKEN_EVENT_RETENTION));
     expect([...retentions]).toEqual(['${TOKEN_EVENT_RETENTION:-604800}']);
@@ -75,7 +123,7 @@ describe('docker-compose.yml', () => {
     it('talks to the compose NATS and keeps its data in a named volume at DATA_DIR', () => {
       expect(environment.NATS_URL).toBe('nats://nats:4222');
       expect(service.depends_on).toHaveProperty('nats');
-      const dataVolume = (service.volumes ?? []).find((volume) => volume.endsWith(`:${environment.DATA_DIR}`));
+      const dataVolume = (service.volumes ?? []).find((volume): volume is string => typeof volume === 'string' && volume.endsWith(`:${environment.DATA_DIR}`));
       expect(dataVolume).toBeDefined();
       expect(compose.volumes).toHaveProperty(dataVolume!.split(':')[0]);
     });
@@ -93,12 +141,12 @@ describe('docker-compose.yml scale-out profile', () => {
     expect(keymint.map(([, service]) => service.build!.args!.APP).sort()).toEqual([...SERVICE_NAMES].sort());
   });
 
-  it('routes every NATS node to the other two', () => {
+  it('names every NATS node and gives it the cluster configuration (routes to all three, authenticated)', () => {
     for (const [name, node] of natsNodes) {
       const command = node.command!.join(' ');
       expect(command).toContain('-js');
       expect(command).toContain(`--server_name ${name}`);
-      for (const [other] of natsNodes) expect(command).toContain(`nats://${other}:6222`);
+      expect(command).toContain('-c /etc/nats/cluster.conf');
     }
   });
 

@@ -23,14 +23,17 @@ export interface BusCredential {
 
 export type BusCredentials = Record<BusUser, BusCredential>;
 
-/** The file holding `user`'s seed under `dir`. */
+/**
+ * The file holding `user`'s seed under `dir`: a folder per user, so that each
+ * service can be given its own folder and nothing else (compose mounts them so).
+ */
 export function seedFileOf(dir: string, user: BusUser): string {
-  return join(dir, `${user}.nk`);
+  return join(dir, user, `${user}.nk`);
 }
 
 /**
  * Every bus user's NKEY under `dir`: read when there, else generated. The
- * folder is 0700 and each seed 0600 (a seed is the user's whole identity).
+ * folders are 0700 and each seed 0600 (a seed is the user's whole identity).
  */
 export function ensureBusCredentials(dir: string): BusCredentials {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -38,6 +41,8 @@ export function ensureBusCredentials(dir: string): BusCredentials {
   const credentials = {} as BusCredentials;
   for (const user of BUS_USERS) {
     const seedFile = seedFileOf(dir, user);
+    mkdirSync(join(dir, user), { recursive: true, mode: 0o700 });
+    chmodSync(join(dir, user), 0o700);
     if (!existsSync(seedFile)) writeFileSync(seedFile, `${new TextDecoder().decode(nkeys.createUser().getSeed())}\n`, { mode: 0o600 });
     chmodSync(seedFile, 0o600);
     const keyPair = nkeys.fromSeed(new TextEncoder().encode(readFileSync(seedFile, 'utf8').trim()));
@@ -54,11 +59,22 @@ export function credentialsDirOf(dataDir: string): string {
 /**
  * The `authorization` block of nats-server's configuration: each user by its
  * public key with the permissions of its role; nobody else, and no anonymous
- * connection, gets in. (JSON is valid nats-server configuration.)
+ * connection, gets in. `nkeys` gives each user's key, or with
+ * `{ fromEnvironment: true }` the name of the environment variable holding it
+ * (the block printed in docs/operations.md). The permissions are JSON, which
+ * nats-server's configuration accepts.
  */
-export function authorizationConfig(publicKeys: Record<BusUser, string>): string {
-  const users = BUS_USERS.map((user) => `    ${JSON.stringify({ nkey: publicKeys[user], permissions: natsPermissions(user) })} # ${user}`);
+export function authorizationConfig(nkeys: Record<BusUser, string>, options: { fromEnvironment?: boolean } = {}): string {
+  const users = BUS_USERS.map((user) => {
+    const nkey = options.fromEnvironment ? `$${nkeys[user]}` : JSON.stringify(nkeys[user]);
+    return `    { nkey: ${nkey}, permissions: ${JSON.stringify(natsPermissions(user))} } # ${user}`;
+  });
   return ['authorization {', '  users: [', ...users, '  ]', '}', ''].join('\n');
+}
+
+/** The environment variable that holds a user's public NKEY in the configuration of docs/operations.md. */
+export function nkeyVariableOf(user: BusUser): string {
+  return `KEYMINT_${user.toUpperCase().replace(/-/g, '_')}_NKEY`;
 }
 
 /** Writes the nats-server configuration (0600) for these credentials to `file`, with `extra` configuration after it. */

@@ -36,6 +36,8 @@ export interface NatsServerOptions {
   configFile?: string;
   /** More command-line arguments (a cluster node's name and routes). */
   extraArgs?: string[];
+  /** Added to the server's environment (variables its configuration refers to). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** One nats-server with JetStream, started and stopped by us (the launcher and the test harness). */
@@ -56,7 +58,7 @@ export class NatsServerProcess {
     if (this.options.configFile) args.push('-c', this.options.configFile);
     if (this.options.logFile) args.push('-l', this.options.logFile);
     args.push(...(this.options.extraArgs ?? []));
-    this.child = spawn(this.binary, args, { stdio: this.options.logFile ? 'ignore' : 'inherit' });
+    this.child = spawn(this.binary, args, { stdio: this.options.logFile ? 'ignore' : 'inherit', env: { ...process.env, ...this.options.env } });
     const child = this.child;
     await waitFor(
       async () => {
