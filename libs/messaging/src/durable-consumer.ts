@@ -4,7 +4,7 @@ import { Gauge } from 'prom-client';
 import { EntityManager } from 'typeorm';
 import { EventSubject, isEventSubject, isUuid, ReceivedEvent, StreamDefinition } from '@keymint/contracts';
 import { Database, deleteRows, inListChunks, insertRows, selectRows } from '@keymint/persistence';
-import { NatsClient } from './nats-client';
+import { isNotFound, NatsClient } from './nats-client';
 import { ConsumedEvent, ParkedEvent } from './messaging.entities';
 
 const consumerLag = new Gauge({
@@ -105,12 +105,15 @@ export class DurableConsumer {
     let backoffMs = 100;
     // Looked up once (a JetStream API round trip) and again only after an error.
     let consumer: Consumer | undefined;
+    let consumerReady = false;
+    let waitingSaid = false;
     while (this.running) {
       try {
         if (!consumer) {
           // The stream is created by the service that publishes to it (bus-access.ts); until then this fails and retries.
           await this.ensureConsumer();
           consumer = await this.nats.jetStream.consumers.get(this.options.stream.name, this.options.durable);
+          consumerReady = true;
         }
         if (Date.now() >= this.forgetDueAt) await this.forgetSomeConsumed();
         const messages = await consumer.fetch({ max_messages: this.options.batchSize ?? 500, expires: 1000 });
@@ -137,7 +140,13 @@ export class DurableConsumer {
       } catch (error) {
         if (!this.running) break;
         consumer = undefined;
-        this.logger.warn(`consume failed, retrying in ${backoffMs} ms: ${(error as Error).message}`);
+        if (isNotFound(error) && !consumerReady) {
+          // At first start, before the publishing service has created the stream: expected, said once.
+          if (!waitingSaid) this.logger.log(`waiting for stream ${this.options.stream.name} (created by the service that publishes to it)`);
+          waitingSaid = true;
+        } else {
+          this.logger.warn(`consume failed, retrying in ${backoffMs} ms: ${(error as Error).message}`);
+        }
         await sleep(backoffMs);
         backoffMs = Math.min(backoffMs * 2, 5000);
       }

@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { EventSubject, REGISTRY_STREAM, TOKENS_STREAM } from '@keymint/contracts';
+import { durableName, EventSubject, REGISTRY_STREAM, TOKENS_STREAM } from '@keymint/contracts';
 import { DurableConsumer, NatsClient } from '@keymint/messaging';
 import { Database } from '@keymint/persistence';
 import { COUNTED_SUBJECTS } from './event-validation';
@@ -17,8 +17,8 @@ export class IngestionService implements OnApplicationBootstrap, OnModuleDestroy
 
   constructor(@Inject(NatsClient) nats: NatsClient, @Inject(Database) database: Database) {
     this.consumers = [
-      new DurableConsumer(nats, database, { stream: TOKENS_STREAM, durable: 'analytics-tokens', batchSize: 1000, applies: counted }, applyEvents),
-      new DurableConsumer(nats, database, { stream: REGISTRY_STREAM, durable: 'analytics-registry', batchSize: 500, applies: counted }, applyEvents),
+      new DurableConsumer(nats, database, { stream: TOKENS_STREAM, durable: durableName('analytics', TOKENS_STREAM), batchSize: 1000, applies: counted }, applyEvents),
+      new DurableConsumer(nats, database, { stream: REGISTRY_STREAM, durable: durableName('analytics', REGISTRY_STREAM), batchSize: 500, applies: counted }, applyEvents),
     ];
   }
 

@@ -1,11 +1,10 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { ReceivedEvent, REGISTRY_STREAM } from '@keymint/contracts';
+import { durableName, ReceivedEvent, REGISTRY_STREAM } from '@keymint/contracts';
 import { DurableConsumer, NatsClient } from '@keymint/messaging';
 import { Database } from '@keymint/persistence';
 import { TokenStore } from '../tokens/token-store';
 
-export const REGISTRY_CONSUMER_DURABLE = 'token-service-registry';
 
 /**
  * DESIGN §4/§6: a regenerated secret, a deleted key or a deleted application
@@ -21,7 +20,7 @@ export class RegistryEventsConsumer implements OnApplicationBootstrap, BeforeApp
     @Inject(Database) database: Database,
     @Inject(TokenStore) private readonly store: TokenStore,
   ) {
-    this.consumer = new DurableConsumer(nats, database, { stream: REGISTRY_STREAM, durable: REGISTRY_CONSUMER_DURABLE }, (manager, events) =>
+    this.consumer = new DurableConsumer(nats, database, { stream: REGISTRY_STREAM, durable: durableName('token-service', REGISTRY_STREAM) }, (manager, events) =>
       this.apply(manager, events),
     );
   }
