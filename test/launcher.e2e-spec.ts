@@ -1,8 +1,11 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createServer, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect } from 'nats';
+import { BUS_USERS } from '@keymint/contracts';
+import { credentialsDirOf, seedFileOf } from '../scripts/lib/nats-auth';
 import { freePort, waitFor } from '../scripts/lib/ports';
 import { healthStatus } from '../scripts/lib/services';
 
@@ -68,7 +71,15 @@ describe('npm start (launcher)', () => {
       // The generated admin password is printed once and kept in the data folder.
       expect(started.output()).toMatch(/admin user\s+admin \/ \S{12,}/);
 
-      const natsPid = Number(execFileSync('pgrep', ['-f', `nats-server.*-p ${natsPort}`], { encoding: 'utf8' }).trim().split('\n')[0]);
+      // The embedded bus: loopback only, nobody without a key, each service's key its own and readable by its owner only.
+      const natsCommand = execFileSync('pgrep', ['-af', `nats-server.*-p ${natsPort}`], { encoding: 'utf8' }).trim().split('\n')[0];
+      expect(natsCommand).toContain('-a 127.0.0.1');
+      expect(natsCommand).toContain(`-c ${join(dataDir, 'nats-server.conf')}`);
+      await expect(connect({ servers: `nats://127.0.0.1:${natsPort}`, reconnect: false })).rejects.toMatchObject({ code: 'AUTHORIZATION_VIOLATION' });
+      for (const user of BUS_USERS) expect(statSync(seedFileOf(credentialsDirOf(dataDir), user)).mode & 0o777).toBe(0o600);
+      expect(statSync(join(dataDir, 'nats-server.conf')).mode & 0o777).toBe(0o600);
+
+      const natsPid = Number(natsCommand.split(' ')[0]);
       process.kill(natsPid, 'SIGKILL');
       await waitFor(async () => (await Promise.all(httpPorts.map(healthStatus))).every((status) => status === 503), 20_000, 'every /health to say 503');
       await waitFor(async () => (await Promise.all(httpPorts.map(healthStatus))).every((status) => status === 200), 60_000, 'every /health to recover');

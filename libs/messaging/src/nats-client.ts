@@ -51,6 +51,12 @@ export class NatsClient {
     const client = new NatsClient(connection, connection.jetstream(), inboxPrefix(access.user), streams.replicas ?? 1, (streams.retentionSeconds ?? 0) * 1000, streams.managed ?? []);
     client.connected = true;
     logger.log(`connected to NATS at ${connection.getServer()}`);
+    if (!connection.info?.auth_required) {
+      logger.warn(
+        'this NATS server admits connections without credentials: anyone who reaches it can read passwords, forge ' +
+          'events and answer RPCs. Run it with keymint\'s users and permissions (docs/operations.md, "Your own NATS").',
+      );
+    }
     client.watchStatus();
     return client;
   }
