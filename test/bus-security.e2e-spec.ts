@@ -211,6 +211,41 @@ describe('the NATS bus, attacked', () => {
     expect(users).not.toContain('ghost');
   });
 
+  it("cannot turn a service's answer into a JetStream command by choosing the reply subject", async () => {
+    expect((await token('grant_type=client_credentials')).status).toBe(200);
+    const analytics = await attackerAs('analytics');
+    const stored = async () => (await tokenStreamMessages(cluster)).length;
+    await waitFor(async () => (await stored()) > 0, 10_000, 'a token event in the stream');
+    const before = await stored();
+    // The registry (authenticate) and the token service (introspect) would answer into a purge request.
+    const request = (subject: string) => codec.encode({ id: 'x', pattern: subject, data: { username: 'carol', password: 'x', token: 'x' } });
+    analytics.connection.publish('registry.rpc.user.authenticate.v1', request('registry.rpc.user.authenticate.v1'), { reply: '$JS.API.STREAM.PURGE.TOKENS' });
+    analytics.connection.publish('tokens.rpc.introspect.v1', request('tokens.rpc.introspect.v1'), { reply: '$JS.API.STREAM.PURGE.REGISTRY' });
+    analytics.connection.publish('tokens.rpc.introspect.v1', request('tokens.rpc.introspect.v1'), { reply: 'registry.keys.secret-regenerated.v1' });
+    await analytics.connection.flush();
+    await sleep(1000);
+    expect(await stored()).toBe(before);
+    const reader = await plainConnectionAs(cluster, 'reader', 'bus-attack-reply-check');
+    attackers.push(reader);
+    const registryStream = (await (await reader.jetstreamManager()).streams.info('REGISTRY')).state;
+    expect(registryStream.messages).toBeGreaterThan(0);
+    expect(registryStream.first_seq).toBe(1);
+  });
+
+  it("cannot pull another service's consumer through an acknowledgement subject", async () => {
+    const analytics = await attackerAs('analytics');
+    const stolen: Msg[] = [];
+    analytics.connection.subscribe('_INBOX.analytics.steal', { callback: (error, message) => !error && stolen.push(message) });
+    // The server listens on $JS.ACK.<stream>.<consumer>.*.*.*.*.*; this subject is the token service's consumer's.
+    analytics.connection.publish('$JS.ACK.REGISTRY.token-service-registry.REGISTRY.analytics-registry.1.1.1', new TextEncoder().encode('+NXT {"batch":10}'), {
+      reply: '_INBOX.analytics.steal',
+    });
+    await analytics.connection.flush();
+    await sleep(500);
+    expect(analytics.refused).toEqual(['publish $JS.ACK.REGISTRY.token-service-registry.REGISTRY.analytics-registry.1.1.1']);
+    expect(stolen).toEqual([]);
+  });
+
   it('lets the read-only user consume TOKENS through its own consumer, and nothing else', async () => {
     expect((await token('grant_type=client_credentials')).status).toBe(200);
     const reader: Attacker = { ...(await attackerAs('reader')) };

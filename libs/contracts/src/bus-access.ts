@@ -108,9 +108,15 @@ export function inboxPrefix(user: BusUser): string {
   return `_INBOX.${user}`;
 }
 
+/** What no keymint service ever publishes itself: removing streams, stored messages or consumers. */
+const DESTRUCTIVE_JETSTREAM_API = ['$JS.API.STREAM.DELETE.>', '$JS.API.STREAM.PURGE.>', '$JS.API.STREAM.MSG.DELETE.>', '$JS.API.CONSUMER.DELETE.>'];
+/** The event subjects of each stream, as families. */
+const EVENT_FAMILIES = [...TOKENS_STREAM.subjects, ...REGISTRY_STREAM.subjects];
+
 /** A user's permissions in nats-server's terms (users[].permissions of its config). */
 export interface NatsPermissions {
-  publish: { allow: string[] };
+  /** `deny` wins over `allow` and over `allow_responses`. */
+  publish: { allow: string[]; deny?: string[] };
   subscribe: { allow: string[] };
   /** Lets a user answer a request it received, once, within the time given: only whoever got the request can reply. */
   allow_responses?: { max: number; expires: string };
@@ -146,16 +152,22 @@ export function natsPermissions(user: BusUser): NatsPermissions {
       publish.add(`$JS.API.DIRECT.GET.${stream.name}`);
       publish.add(`$JS.API.DIRECT.GET.${stream.name}.>`);
     }
-    // Acknowledgements: $JS.ACK.<stream>.<consumer>.… (and the form with domain and account hash in front).
-    publish.add(`$JS.ACK.${consumer}.>`);
-    publish.add(`$JS.ACK.*.*.${consumer}.>`);
+    // Acknowledgements: exactly $JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<time>.<pending>.
+    // Not `.>` and not a wildcard in front: the server's ack subscription is `$JS.ACK.<stream>.<consumer>.*.*.*.*.*`, and
+    // a longer pattern would match `$JS.ACK.<stream>.<another consumer>.<stream>.<consumer>.…`, another user's consumer.
+    publish.add(`$JS.ACK.${consumer}.*.*.*.*.*`);
   }
   for (const subject of role.listens) subscribe.add(subject);
   for (const subject of role.serves) subscribe.add(subject);
   for (const subject of role.calls) publish.add(subject);
+  if (role.serves.length === 0) return { publish: { allow: [...publish] }, subscribe: { allow: [...subscribe] } };
+  // A requester picks the reply subject, and allow_responses lets the answer go there whatever it is. The RPC server
+  // answers only into its callers' inboxes (CallerOnlyNatsServer); the server also refuses, as a second wall, what no
+  // answer may ever reach: stream and consumer removal, and the events of the other services.
+  const othersEvents = EVENT_FAMILIES.filter((family) => !role.publishes.some((subject) => subject.startsWith(family.slice(0, -1))));
   return {
-    publish: { allow: [...publish] },
+    publish: { allow: [...publish], deny: [...DESTRUCTIVE_JETSTREAM_API, ...othersEvents] },
     subscribe: { allow: [...subscribe] },
-    ...(role.serves.length > 0 ? { allow_responses: { max: 1, expires: '1m' } } : {}),
+    allow_responses: { max: 1, expires: '1m' },
   };
 }

@@ -2,12 +2,12 @@ import { createServer as createHttpServer, IncomingMessage, Server as HttpServer
 import { createServer as createHttpsServer } from 'node:https';
 import { ConsoleLogger, INestApplication, LogLevel, Type, DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { MicroserviceOptions, Transport } from '@nestjs/microservices';
+import { MicroserviceOptions } from '@nestjs/microservices';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { collectDefaultMetrics, Counter, Histogram } from 'prom-client';
 import type { CommonConfig, ServiceName } from '@keymint/config';
-import { natsAccessFromConfig, natsConnectionOptions } from '@keymint/messaging';
+import { CallerOnlyNatsServer, natsAccessFromConfig, natsConnectionOptions } from '@keymint/messaging';
 import { BODY_LIMIT_BYTES, createErrorFilter, errorBody, ErrorStyle } from './errors';
 import { parseFormBody } from './form-body';
 import { RequestLog } from './request-log';
@@ -90,8 +90,10 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
   app.useGlobalFilters(createErrorFilter(options.errorStyle));
   app.connectMicroservice<MicroserviceOptions>(
     {
-      transport: Transport.NATS,
-      options: { ...natsConnectionOptions(natsAccessFromConfig(config, options.name), `${options.name}-rpc-server`), queue: options.name },
+      strategy: new CallerOnlyNatsServer({
+        ...natsConnectionOptions(natsAccessFromConfig(config, options.name), `${options.name}-rpc-server`),
+        queue: options.name,
+      }),
     },
     { inheritAppConfig: true },
   );

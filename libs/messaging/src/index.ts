@@ -9,3 +9,4 @@ export * from './outbox-relay';
 export * from './relay-publisher-thread';
 export * from './rpc';
 export * from './nats-connection-options';
+export * from './rpc-server';
