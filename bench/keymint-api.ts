@@ -1,4 +1,4 @@
-/** The few REST calls the benchmark makes to keymint, exactly as a user would (DESIGN §3, §4, §5). */
+/** The few REST calls the benchmark makes to keymint, exactly as a user would (docs/token-api.md, docs/registry.md, docs/analytics.md). */
 
 export interface Credentials {
   username: string;

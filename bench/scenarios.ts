@@ -8,7 +8,7 @@ export interface Scenario {
   /** Which endpoint is loaded on keymint. */
   endpoint: 'token' | 'introspect';
   grantType?: 'client_credentials' | 'password';
-  /** Application tokenType used on keymint (DESIGN §3.5). */
+  /** Application tokenType used on keymint (docs/token-api.md, "Token formats"). */
   tokenType: 'OAUTH' | 'JWT';
   /** Env of the keymint cluster this scenario needs (clusters are shared by scenarios with equal env). */
   env: Record<string, string>;

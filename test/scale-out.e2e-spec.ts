@@ -4,7 +4,7 @@ import { postgresTestDatabase } from './support/postgres';
 import { clientCredentialsApplication } from './support/registry';
 
 /**
- * DESIGN §7 on one machine: every service on one PostgreSQL database, two
+ * The scale-out layout (docs/operations.md) on one machine: every service on one PostgreSQL database, two
  * token-service replicas and two analytics replicas on one NATS, nothing
  * shared in memory. Under load spread over both token replicas, analytics
  * (asked through either replica) counts every 200 exactly once.

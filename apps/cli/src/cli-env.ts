@@ -36,7 +36,7 @@ export function loadCliEnv(env: NodeJS.ProcessEnv): CliEnv {
   };
 }
 
-/** Defaults: the local cluster's HTTPS ports (DESIGN.md §2). */
+/** Defaults: the local cluster's HTTPS ports (README.md, "Ports"). */
 export const DEFAULT_URLS = {
   registry: 'https://localhost:9443',
   tokenUrl: 'https://localhost:8243/token',

@@ -215,7 +215,7 @@ describe('token-service Token API (e2e)', () => {
     secrets.expiring = registry.addClient({ consumerKey: 'expiring', tokenType: 'OAUTH' });
     const first = await token({ grant_type: 'client_credentials', validity_period: '2' }, 'expiring');
     expect(first.status).toBe(200);
-    // DESIGN §3.5: a token with 1 s or less left is not handed out again.
+    // A token with 1 s or less left is not handed out again (docs/token-api.md, "Token reuse").
     await new Promise((resolve) => setTimeout(resolve, 1200));
     const second = await token({ grant_type: 'client_credentials', validity_period: '2' }, 'expiring');
     expect(second.status).toBe(200);

@@ -75,7 +75,7 @@ export const tokenServiceEnvShape = {
   TOKEN_RENEW_PER_REQUEST: boolean(false),
   /**
    * Up to this many token events of one subject, written by one group commit, travel in one NATS message as a
-   * JSON array, each with its own eventId (DESIGN §8; measured +38% in renew mode, docs/performance.md). 1 is one
+   * JSON array, each with its own eventId (measured +38% in renew mode, docs/performance.md). 1 is one
    * event object per message, for consumers that read nothing else.
    */
   EVENTS_PER_MESSAGE: z.coerce.number().int().min(1).max(1000).default(100),

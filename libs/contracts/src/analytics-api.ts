@@ -1,5 +1,5 @@
 /**
- * Response bodies of the analytics REST API (`/api/analytics/v1`, DESIGN §5,
+ * Response bodies of the analytics REST API (`/api/analytics/v1`,
  * docs/analytics.md): what the service answers and what its clients (the
  * `keymint` CLI) read. Times are UTC ISO 8601 strings.
  */

@@ -31,5 +31,5 @@ export const REGISTRY_STREAM: StreamDefinition = {
 
 export const STREAMS: readonly StreamDefinition[] = [TOKENS_STREAM, REGISTRY_STREAM];
 
-/** JetStream de-duplicates a re-published `Nats-Msg-Id` within this window (DESIGN §6: at least 2 minutes). */
+/** JetStream de-duplicates a re-published `Nats-Msg-Id` within this window (at least 2 minutes, so that a relay that retries after a crash or a timeout is deduplicated). */
 export const DUPLICATE_WINDOW_MS = 5 * 60 * 1000;

@@ -4,7 +4,7 @@ import { isRpcErrorBody } from '@keymint/contracts';
 import type { FastifyReply } from 'fastify';
 import { Observable, throwError } from 'rxjs';
 
-/** Bodies larger than this get 413 (DESIGN §3.1). */
+/** Bodies larger than this get 413 (docs/token-api.md, "Errors"). */
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
 /**

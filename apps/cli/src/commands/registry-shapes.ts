@@ -1,4 +1,4 @@
-/** The registry's answers as DESIGN.md §4 and docs/registry.md define them (only what the CLI reads). */
+/** The registry's answers as docs/registry.md defines them (only what the CLI reads). */
 export interface Application {
   applicationId: string;
   name: string;

@@ -17,7 +17,7 @@ interface TokenOptions {
   refreshToken?: string;
 }
 
-/** DESIGN.md §3.4: a positive number of seconds, or -1 for the key's default. */
+/** `validity_period` (docs/token-api.md, "Lifetimes"): a positive number of seconds, or -1 for the key's default. */
 function validityPeriod(value: string): number {
   if (value === '-1') return -1;
   if (!/^\d+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) {

@@ -2,7 +2,7 @@ import { RequestFailedError } from '../errors';
 import { errorFromResponse, parseJsonBody } from './api-client';
 import { HttpTransport } from './http-transport';
 
-/** RFC 6749 §5.1 as the token service answers it (DESIGN.md §3.2). */
+/** RFC 6749 §5.1 as the token service answers it (docs/token-api.md). */
 export interface TokenResponse {
   access_token: string;
   token_type: string;

@@ -71,7 +71,7 @@ export class SessionAuth implements AuthProvider {
     this.credentials = {
       ...this.credentials,
       accessToken: token.access_token,
-      // Refresh tokens rotate on use (DESIGN.md §3.5): keep the new one.
+      // Refresh tokens rotate on use (docs/token-api.md, "Refresh token grant"): keep the new one.
       refreshToken: token.refresh_token ?? refreshToken,
       expiresAt: new Date(this.now() + token.expires_in * 1000).toISOString(),
       scope: token.scope ?? this.credentials.scope,

@@ -11,7 +11,7 @@ interface Window {
 }
 
 /**
- * DESIGN §3.7: failed authentications per (principal, source address) in a
+ * Failed authentications per (principal, source address) in a
  * fixed one-minute window; past the limit that pair is refused without the
  * secret being checked. Other pairs are untouched.
  */

@@ -20,7 +20,7 @@ const DROPPING_EVENTS = new Set<string>([
 ]);
 
 /**
- * Clients in memory (DESIGN §6): filled by RPC on a miss, refreshed after
+ * Clients in memory (docs/token-api.md, "Clients and the registry"): filled by RPC on a miss, refreshed after
  * CLIENT_CACHE_TTL. Registry events reach every replica: a regenerated secret,
  * a deleted key or application drops the entry (the old secret must stop
  * working even while the registry is away); other changes, and a NATS

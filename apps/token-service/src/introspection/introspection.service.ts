@@ -66,7 +66,7 @@ export class IntrospectionService {
       const authenticated = await this.authenticator.authenticate(credentials.clientId, credentials.clientSecret, request.address);
       return { kind: 'client', consumerKey: authenticated.consumerKey };
     }
-    // Not a consumer key: an admin's Basic credentials (DESIGN §3.6).
+    // Not a consumer key: an admin's Basic credentials (docs/token-api.md, "Introspection").
     const blockedFor = this.limiter.blockedFor('client', credentials.clientId, request.address);
     if (blockedFor > 0) throw OAuth2Error.tooManyRequests(blockedFor);
     const user = await this.rpc

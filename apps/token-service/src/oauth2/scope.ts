@@ -18,7 +18,7 @@ export function parseScopeParameter(scope: string | undefined): string[] {
 }
 
 /**
- * DESIGN §3.3: requested ∩ key scopes, and for user grants only scopes bound
+ * Granted scopes (docs/token-api.md, "Scopes"): requested ∩ key scopes, and for user grants only scopes bound
  * to one of the user's roles; what is not granted is dropped (WSO2), an empty
  * result is `default`; client_credentials always adds am_application_scope.
  */

@@ -1,4 +1,4 @@
-/** Sent on every response of the token service, errors and 404s included (DESIGN §3.2). */
+/** Sent on every response of the token service, errors and 404s included (docs/token-api.md). */
 export const TOKEN_SERVICE_RESPONSE_HEADERS: Record<string, string> = {
   'Cache-Control': 'no-store',
   Pragma: 'no-cache',

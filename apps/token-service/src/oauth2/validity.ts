@@ -1,7 +1,7 @@
 import { OAuth2Error } from './oauth2-error';
 
 /**
- * DESIGN §3.4: absent or -1 → the key's validityTime; a positive integer,
+ * `validity_period` (docs/token-api.md, "Lifetimes"): absent or -1 → the key's validityTime; a positive integer,
  * capped at MAX_TOKEN_VALIDITY; 0, other negatives and non-integers are errors.
  */
 export function resolveValidityPeriod(value: string | undefined, keyValidity: number, maxValidity: number): number {

@@ -7,7 +7,7 @@ import { TokenStore } from '../tokens/token-store';
 
 
 /**
- * DESIGN §4/§6: a regenerated secret, a deleted key or a deleted application
+ * A regenerated secret, a deleted key or a deleted application
  * revokes its tokens, exactly once across replicas (shared durable consumer),
  * with tokens.revoked.v1 in the same transaction.
  */

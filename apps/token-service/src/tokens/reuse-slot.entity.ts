@@ -3,7 +3,7 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
 /**
  * The one reusable token of a (consumer key, scope set), shared by every
  * replica: claiming the slot in the database is what keeps a burst spread
- * over several replicas down to one active token (DESIGN §3.5).
+ * over several replicas down to one active token (docs/token-api.md, "Token reuse").
  */
 @Entity('reuse_slots')
 export class ReuseSlot {

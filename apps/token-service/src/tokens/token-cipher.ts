@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { readOrCreateSecretFile } from './secret-files';
 
 /**
- * AES-256-GCM for reusable tokens (DESIGN §3.5): the token can be handed out
+ * AES-256-GCM for reusable tokens (docs/token-api.md, "Token reuse"): the token can be handed out
  * again without ever being stored in the clear. Format: iv.tag.ciphertext (base64url).
  */
 export class TokenCipher {

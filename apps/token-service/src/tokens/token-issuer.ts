@@ -50,7 +50,7 @@ class LostReuseRace extends Error {
   }
 }
 
-// DESIGN §3.5: a token with 1 s or less left is not handed out again.
+// A token with 1 s or less left is not handed out again (docs/token-api.md, "Token reuse").
 const REUSE_MARGIN_MS = 1000;
 
 /**
