@@ -15,7 +15,7 @@ import {
   serviceEnvShapes,
   ServiceName,
 } from '@keymint/config';
-import { authenticatedNatsServer, credentialsDirOf } from './lib/nats-auth';
+import { authenticatedNatsServer, credentialsDirOf, seedFileOf } from './lib/nats-auth';
 import { NatsServerProcess } from './lib/nats-server';
 import { freePort, isListening } from './lib/ports';
 import { SERVICE_CATALOG, ServiceProcess } from './lib/services';
@@ -162,9 +162,8 @@ async function main(): Promise<void> {
  * `<service>.nk` the operator put in `nats-credentials/<service>/`. Otherwise the environment's apply.
  */
 function natsCredentialsEnv(name: ServiceName, dataDir: string): NodeJS.ProcessEnv {
-  const dir = join(credentialsDirOf(dataDir), name);
-  const creds = join(dir, `${name}.creds`);
-  const seed = join(dir, `${name}.nk`);
+  const seed = seedFileOf(credentialsDirOf(dataDir), name);
+  const creds = seed.replace(/\.nk$/, '.creds');
   const none = { NATS_CREDS: '', NATS_NKEY_SEED_FILE: '', NATS_USER: '', NATS_PASSWORD: '' };
   if (existsSync(creds)) return { ...none, NATS_CREDS: creds };
   if (existsSync(seed)) return { ...none, NATS_NKEY_SEED_FILE: seed };

@@ -77,14 +77,13 @@ export function nkeyVariableOf(user: BusUser): string {
   return `KEYMINT_${user.toUpperCase().replace(/-/g, '_')}_NKEY`;
 }
 
-/** Writes the nats-server configuration (0600) for these credentials to `file`, with `extra` configuration after it. */
-export function writeNatsServerConfig(file: string, credentials: BusCredentials, extra = ''): void {
+/** Writes the nats-server configuration (0600) for these credentials to `file`. */
+export function writeNatsServerConfig(file: string, credentials: BusCredentials): void {
   const publicKeys = Object.fromEntries(BUS_USERS.map((user) => [user, credentials[user].publicKey])) as Record<BusUser, string>;
   const text = [
     '# Written by keymint at every start from the NKEYs in its credentials folder; edits are overwritten.',
     '# Each keymint service connects as its own user with the permissions of its role; nothing else is admitted.',
     authorizationConfig(publicKeys),
-    extra,
   ].join('\n');
   writeFileSync(file, text, { mode: 0o600 });
   chmodSync(file, 0o600);

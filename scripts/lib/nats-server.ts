@@ -34,8 +34,6 @@ export interface NatsServerOptions {
   logFile?: string;
   /** A configuration file (users and permissions: nats-auth.ts); without one the server admits anyone. */
   configFile?: string;
-  /** More command-line arguments (a cluster node's name and routes). */
-  extraArgs?: string[];
   /** Added to the server's environment (variables its configuration refers to). */
   env?: NodeJS.ProcessEnv;
 }
@@ -57,7 +55,6 @@ export class NatsServerProcess {
     const args = ['-js', '-a', this.options.host ?? '127.0.0.1', '-p', String(this.options.port), '-sd', this.options.storeDir];
     if (this.options.configFile) args.push('-c', this.options.configFile);
     if (this.options.logFile) args.push('-l', this.options.logFile);
-    args.push(...(this.options.extraArgs ?? []));
     this.child = spawn(this.binary, args, { stdio: this.options.logFile ? 'ignore' : 'inherit', env: { ...process.env, ...this.options.env } });
     const child = this.child;
     await waitFor(

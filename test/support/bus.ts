@@ -1,5 +1,5 @@
 import { connect, NatsConnection } from 'nats';
-import { BUS_ROLES, BUS_USERS, BusUser, EventSubject, RpcSubject } from '@keymint/contracts';
+import { BUS_ROLES, BUS_USERS, BusUser, callersOf, EventSubject, RpcSubject } from '@keymint/contracts';
 import { NatsAccess, NatsClient, natsConnectionOptions } from '@keymint/messaging';
 
 /** What a test needs of a cluster (or a bare nats-server with keymint's users) to join its bus. */
@@ -30,7 +30,7 @@ export function publisherOf(subject: EventSubject): BusUser {
 
 /** A service that calls an RPC subject. */
 export function callerOf(subject: RpcSubject): BusUser {
-  return BUS_USERS.find((user) => BUS_ROLES[user].calls.includes(subject))!;
+  return callersOf(subject)[0];
 }
 
 /** The service that answers an RPC subject. */

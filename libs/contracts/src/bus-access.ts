@@ -9,7 +9,7 @@
  */
 import { EVENT_SUBJECTS, EventSubject } from './events';
 import { RPC_SUBJECTS, RpcSubject } from './rpc';
-import { REGISTRY_STREAM, StreamDefinition, TOKENS_STREAM } from './streams';
+import { REGISTRY_STREAM, StreamDefinition, STREAMS, TOKENS_STREAM } from './streams';
 
 /** The NATS users: one per service, and the read-only user for consumers of one's own. */
 export const BUS_USERS = ['token-service', 'application-registry', 'analytics', 'reader'] as const;
@@ -98,6 +98,11 @@ export function durableName(user: BusUser, stream: StreamDefinition): string {
   return grant.durable;
 }
 
+/** The users whose role calls an RPC subject. */
+export function callersOf(subject: string): BusUser[] {
+  return BUS_USERS.filter((user) => (BUS_ROLES[user].calls as readonly string[]).includes(subject));
+}
+
 /**
  * Where a user's replies arrive (RPC answers, JetStream API answers, pulled
  * messages, publish acknowledgements). Each user may subscribe only under its
@@ -110,8 +115,6 @@ export function inboxPrefix(user: BusUser): string {
 
 /** What no keymint service ever publishes itself: removing streams, stored messages or consumers. */
 const DESTRUCTIVE_JETSTREAM_API = ['$JS.API.STREAM.DELETE.>', '$JS.API.STREAM.PURGE.>', '$JS.API.STREAM.MSG.DELETE.>', '$JS.API.CONSUMER.DELETE.>'];
-/** The event subjects of each stream, as families. */
-const EVENT_FAMILIES = [...TOKENS_STREAM.subjects, ...REGISTRY_STREAM.subjects];
 
 /** A user's permissions in nats-server's terms (users[].permissions of its config). */
 export interface NatsPermissions {
@@ -163,8 +166,8 @@ export function natsPermissions(user: BusUser): NatsPermissions {
   if (role.serves.length === 0) return { publish: { allow: [...publish] }, subscribe: { allow: [...subscribe] } };
   // A requester picks the reply subject, and allow_responses lets the answer go there whatever it is. The RPC server
   // answers only into its callers' inboxes (CallerOnlyNatsServer); the server also refuses, as a second wall, what no
-  // answer may ever reach: stream and consumer removal, and the events of the other services.
-  const othersEvents = EVENT_FAMILIES.filter((family) => !role.publishes.some((subject) => subject.startsWith(family.slice(0, -1))));
+  // answer may ever reach: stream and consumer removal, and the events of the streams other services manage.
+  const othersEvents = STREAMS.filter((stream) => !role.managesStreams.includes(stream)).flatMap((stream) => stream.subjects);
   return {
     publish: { allow: [...publish], deny: [...DESTRUCTIVE_JETSTREAM_API, ...othersEvents] },
     subscribe: { allow: [...subscribe] },

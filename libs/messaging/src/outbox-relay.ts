@@ -126,8 +126,9 @@ export class OutboxRelay {
       } catch (error) {
         this.logger.warn(`publish failed, retrying in ${backoffMs} ms: ${(error as Error).message}`);
         // A stream that is gone (a NATS store lost) is created again by the service that manages it, and only
-        // by it (bus-access.ts): its publishes are what fail then.
-        await this.nats.ensureStreams().catch(() => undefined);
+        // by it (bus-access.ts): its publishes are what fail then. Not while NATS is away: the request would only
+        // wait for its timeout.
+        if (this.nats.isConnected) await this.nats.ensureStreams().catch(() => undefined);
         await this.sleep(backoffMs);
         backoffMs = Math.min(backoffMs * 2, 5000);
       }

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { ServerNats } from '@nestjs/microservices';
 import type { Msg } from 'nats';
-import { BUS_ROLES, BUS_USERS, inboxPrefix } from '@keymint/contracts';
+import { callersOf, inboxPrefix } from '@keymint/contracts';
 
 /**
  * Nest's NATS transport, answering only into the inbox of a service allowed
@@ -26,5 +26,5 @@ export class CallerOnlyNatsServer extends ServerNats {
 
 /** Whether `reply` is under the inbox of a user whose role calls `subject`. */
 export function isCallerInbox(subject: string, reply: string): boolean {
-  return BUS_USERS.some((user) => (BUS_ROLES[user].calls as readonly string[]).includes(subject) && reply.startsWith(`${inboxPrefix(user)}.`));
+  return callersOf(subject).some((user) => reply.startsWith(`${inboxPrefix(user)}.`));
 }
