@@ -3,10 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { Database, openDataSource } from '@keymint/persistence';
-import { TokenIssuer } from './token-issuer';
-import { TokenRecord } from './token.entity';
-import { TokenStore } from './token-store';
-import { TOKEN_STORE_ENTITIES, TOKEN_STORE_MIGRATIONS } from './token-store.schema';
+import { TokenServiceConfig } from '@keymint/config';
+import { TokenRecord } from '../token-storage/token.entity';
+import { TokenStore } from '../token-storage/token-store';
+import { TOKEN_STORE_ENTITIES, TOKEN_STORE_MIGRATIONS } from '../token-storage/token-store.schema';
+import { TokenWriter } from '../token-storage/token-writer';
+import { TokenRevoker } from './token-revoker';
 import { tokenRecord } from '../../test/token-records';
 
 // Migration 1700000000003: the consumer-key, application and family indexes hold live tokens only, so a
@@ -16,17 +18,15 @@ describe('live-token indexes (consumer key, application, refresh family)', () =>
   let dir: string;
   let dataSource: DataSource;
   let database: Database;
-  let store: TokenStore;
+  let revoker: TokenRevoker;
   /** The statements the store ran, to read their query plans. */
   const statements: Array<[string, unknown[]]> = [];
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'keymint-live-indexes-'));
     dataSource = await openDataSource({ service: 'token', dataDir: dir, entities: TOKEN_STORE_ENTITIES, migrations: TOKEN_STORE_MIGRATIONS });
-    // The issuer's in-memory reuse index is not what this test is about.
-    const issuer = { forgetConsumerKey: () => undefined, forgetTokens: () => undefined } as unknown as TokenIssuer;
     database = new Database(dataSource);
-    store = new TokenStore(database, issuer);
+    revoker = new TokenRevoker(database, new TokenStore(database), new TokenWriter(database, { EVENTS_PER_MESSAGE: 100 } as TokenServiceConfig));
   });
   afterAll(async () => {
     await database.close();
@@ -64,9 +64,9 @@ describe('live-token indexes (consumer key, application, refresh family)', () =>
       tokenRecord({ id: 'c3', consumerKey: 'key-d', applicationId: 'app-d', familyId: 'family-1', kind: 'refresh' }),
     ]);
     await recording(async (manager) => {
-      await store.revokeByConsumerKey(manager, 'key-a', 'app-a', 'secret_regenerated');
-      await store.revokeByApplication(manager, 'app-b', 'application_deleted');
-      await store.revokeFamily(manager, 'family-1');
+      await revoker.revokeConsumerKeyInTransaction(manager, 'key-a', 'app-a', 'secret_regenerated');
+      await revoker.revokeApplicationInTransaction(manager, 'app-b', 'application_deleted');
+      await revoker.revokeFamilyInTransaction(manager, 'family-1');
     });
     expect(await reasons()).toEqual({
       a1: 'secret_regenerated',
@@ -81,7 +81,7 @@ describe('live-token indexes (consumer key, application, refresh family)', () =>
 
   it('reads those indexes in every statement that looks tokens up by key, application or family', async () => {
     const lookups = statements.filter(([sql]) => /token_tokens/.test(sql) && /"(consumerKey|applicationId|familyId)" = /.test(sql));
-    // revokeByConsumerKey (x3: key-a, key-b, key-c), revokeByApplication's key list, revokeFamily's read.
+    // revokeConsumerKeyInTransaction (x3: key-a, key-b, key-c), revokeApplicationInTransaction's key list, revokeFamilyInTransaction's read.
     expect(lookups.length).toBeGreaterThanOrEqual(5);
     for (const [sql, parameters] of lookups) {
       const plan = ((await dataSource.query(`EXPLAIN QUERY PLAN ${sql}`, parameters)) as Array<{ detail: string }>).map((step) => step.detail).join('\n');

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { OAuth2Error } from '../oauth2/oauth2-error';
-import { parseBasicAuthorization } from './basic-credentials';
+import { parseBasicAuthorization, presentedCredentials } from './presented-credentials';
 import { consumerSecretMatches } from '@keymint/contracts';
-import { presentedCredentials } from './client-authenticator';
+
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 

@@ -2,7 +2,7 @@ import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { Subscription } from 'nats';
 import { CONFIG, TokenServiceConfig } from '@keymint/config';
 import { isEventProblem, NatsClient, parseEvents } from '@keymint/messaging';
-import { TokenIssuer } from './token-issuer';
+import { ReusableTokens } from './reusable-tokens';
 
 /**
  * A token revoked on another replica must not be handed out again by this
@@ -18,7 +18,7 @@ export class ReuseInvalidation implements OnApplicationBootstrap, OnModuleDestro
   constructor(
     @Inject(CONFIG) private readonly config: TokenServiceConfig,
     @Inject(NatsClient) private readonly nats: NatsClient,
-    @Inject(TokenIssuer) private readonly issuer: TokenIssuer,
+    @Inject(ReusableTokens) private readonly reusable: ReusableTokens,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -29,14 +29,14 @@ export class ReuseInvalidation implements OnApplicationBootstrap, OnModuleDestro
         for (const parsed of parseEvents(message)) {
           if (isEventProblem(parsed)) continue;
           const event = parsed.event as { tokenId?: unknown; consumerKey?: unknown };
-          if (typeof event.tokenId === 'string') this.issuer.forgetTokens([event.tokenId]);
-          else if (typeof event.consumerKey === 'string') this.issuer.forgetConsumerKey(event.consumerKey);
+          if (typeof event.tokenId === 'string') this.reusable.forgetTokens([event.tokenId]);
+          else if (typeof event.consumerKey === 'string') this.reusable.forgetConsumerKey(event.consumerKey);
         }
       },
     });
     void (async () => {
       for await (const status of this.nats.connection.status()) {
-        if (status.type === 'reconnect') this.issuer.forgetAll();
+        if (status.type === 'reconnect') this.reusable.forgetAll();
       }
     })();
   }

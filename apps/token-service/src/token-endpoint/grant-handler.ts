@@ -1,6 +1,6 @@
 import { ClientRecord, GrantType } from '@keymint/contracts';
-import { OAuth2Parameters } from '../../oauth2/request-parameters';
-import { TokenResponse } from '../../tokens/token-issuer';
+import { OAuth2Parameters } from '../oauth2/request-parameters';
+import { TokenResponse } from '../oauth2/token-response';
 
 /** What a grant gets: an already authenticated client and the request's parameters. */
 export interface GrantContext {
@@ -10,7 +10,11 @@ export interface GrantContext {
   address: string;
 }
 
-/** One grant type (fosite style): registered in GRANT_HANDLERS, looked up by `grantType`. */
+/**
+ * One grant type (fosite style): it reads its own parameters, decides what
+ * the token holds and how it is issued, and has it minted and written.
+ * Registered in GRANT_HANDLERS, looked up by `grantType`.
+ */
 export interface GrantHandler {
   readonly grantType: GrantType;
   handle(context: GrantContext): Promise<TokenResponse>;

@@ -1,14 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, TokenServiceConfig } from '@keymint/config';
 import { Database } from '@keymint/persistence';
-import { OutboxEntry } from '@keymint/messaging';
+import { TokenMinter } from '../../minting/token-minter';
 import { OAuth2Error } from '../../oauth2/oauth2-error';
 import { parseScopeParameter } from '../../oauth2/scope';
+import { TokenResponse } from '../../oauth2/token-response';
 import { resolveValidityPeriod } from '../../oauth2/validity';
-import { TokenIssuer, TokenResponse } from '../../tokens/token-issuer';
-import { TokenRecord } from '../../tokens/token.entity';
-import { TokenStore } from '../../tokens/token-store';
-import { GrantContext, GrantHandler } from './grant-handler';
+import { TokenRevoker } from '../../revocation/token-revoker';
+import { TokenStore } from '../../token-storage/token-store';
+import { TokenWriter } from '../../token-storage/token-writer';
+import { GrantContext, GrantHandler } from '../grant-handler';
 
 /**
  * RFC 6749 §6 with rotation: the used refresh token is retired; presenting a
@@ -22,7 +23,9 @@ export class RefreshTokenGrant implements GrantHandler {
     @Inject(CONFIG) private readonly config: TokenServiceConfig,
     @Inject(Database) private readonly database: Database,
     @Inject(TokenStore) private readonly store: TokenStore,
-    @Inject(TokenIssuer) private readonly issuer: TokenIssuer,
+    @Inject(TokenMinter) private readonly minter: TokenMinter,
+    @Inject(TokenWriter) private readonly writer: TokenWriter,
+    @Inject(TokenRevoker) private readonly revoker: TokenRevoker,
   ) {}
 
   async handle({ client, parameters }: GrantContext): Promise<TokenResponse> {
@@ -35,35 +38,33 @@ export class RefreshTokenGrant implements GrantHandler {
     const original = row.scopes.split(' ');
     // RFC 6749 §6: a narrower scope may be asked for, never a wider one.
     if (requested.some((scope) => !original.includes(scope))) throw OAuth2Error.invalidScope('The requested scope exceeds the original grant.');
-    const scopes = requested.length > 0 ? [...requested].sort() : original;
 
-    // Signed before the transaction (off the request thread); dropped if the refresh token turns out invalid.
-    const prepared = await this.issuer.prepare({
+    // Minted (and signed, off the request thread) before the transaction; dropped if the refresh token turns out invalid.
+    const minted = await this.minter.mint({
       client,
       grantType: this.grantType,
       username: row.username ?? undefined,
-      scopes,
+      scopes: requested.length > 0 ? [...requested].sort() : original,
       // The key's validity, capped at MAX_TOKEN_VALIDITY like every other grant's.
       lifetimeSeconds: resolveValidityPeriod(undefined, client.validityTime, this.config.MAX_TOKEN_VALIDITY),
       refresh: client.grantTypes.includes('refresh_token') ? { familyId } : undefined,
     });
 
-    const outcome = await this.database.transaction(async (manager) => {
+    const rotated = await this.database.transaction(async (manager) => {
       if (row.revokedAt !== null) {
-        if (row.revokeReason === 'rotated') await this.store.revokeFamily(manager, familyId);
-        return { invalid: true as const };
+        if (row.revokeReason === 'rotated') await this.revoker.revokeFamilyInTransaction(manager, familyId);
+        return false;
       }
-      if (row.expiresAt <= Date.now()) return { invalid: true as const };
-      if (!(await this.store.markRotated(manager, row.id))) {
+      if (row.expiresAt <= Date.now()) return false;
+      if (!(await this.writer.rotateInTransaction(manager, row.id))) {
         // Rotated by a concurrent request: the same token was used twice.
-        await this.store.revokeFamily(manager, familyId);
-        return { invalid: true as const };
+        await this.revoker.revokeFamilyInTransaction(manager, familyId);
+        return false;
       }
-      await manager.insert(TokenRecord, prepared.write.rows);
-      await manager.insert(OutboxEntry, prepared.write.events);
-      return { response: prepared.response };
+      await this.writer.writeInTransaction(manager, [minted]);
+      return true;
     });
-    if ('response' in outcome && outcome.response) return outcome.response;
-    throw OAuth2Error.invalidGrant();
+    if (!rotated) throw OAuth2Error.invalidGrant();
+    return minted.response;
   }
 }

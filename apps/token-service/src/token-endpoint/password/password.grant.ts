@@ -2,22 +2,29 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, TokenServiceConfig } from '@keymint/config';
 import { RPC_SUBJECTS } from '@keymint/contracts';
 import { RpcClient, RpcError } from '@keymint/messaging';
-import { AuthFailureLimiter } from '../../clients/auth-failure-limiter';
+import { timeOrderedUuid } from '@keymint/persistence';
+import { AuthFailureLimiter } from '../../client-authentication/auth-failure-limiter';
+import { TokenMinter } from '../../minting/token-minter';
 import { OAuth2Error } from '../../oauth2/oauth2-error';
 import { grantScopes, parseScopeParameter } from '../../oauth2/scope';
+import { TokenResponse } from '../../oauth2/token-response';
 import { resolveValidityPeriod } from '../../oauth2/validity';
-import { TokenIssuer, TokenResponse } from '../../tokens/token-issuer';
-import { GrantContext, GrantHandler } from './grant-handler';
-import { timeOrderedUuid } from '@keymint/persistence';
+import { TokenWriter } from '../../token-storage/token-writer';
+import { GrantContext, GrantHandler } from '../grant-handler';
 
-/** RFC 6749 §4.3: the user is checked by the registry (user.authenticate RPC). */
+/**
+ * RFC 6749 §4.3: the user is checked by the registry (user.authenticate RPC),
+ * failures are limited per (user, address); a key that allows refresh_token
+ * gets a refresh token starting a new family. Always a new token.
+ */
 @Injectable()
 export class PasswordGrant implements GrantHandler {
   readonly grantType = 'password' as const;
 
   constructor(
     @Inject(CONFIG) private readonly config: TokenServiceConfig,
-    @Inject(TokenIssuer) private readonly issuer: TokenIssuer,
+    @Inject(TokenMinter) private readonly minter: TokenMinter,
+    @Inject(TokenWriter) private readonly writer: TokenWriter,
     @Inject(RpcClient) private readonly rpc: RpcClient,
     @Inject(AuthFailureLimiter) private readonly limiter: AuthFailureLimiter,
   ) {}
@@ -34,15 +41,16 @@ export class PasswordGrant implements GrantHandler {
       this.limiter.recordFailure('user', username, address);
       throw OAuth2Error.invalidGrant();
     }
-    const scopes = grantScopes(requested, client.scopes, { kind: 'user', roles: result.roles });
-    return this.issuer.issue({
+    const minted = await this.minter.mint({
       client,
       grantType: this.grantType,
       username: result.username,
-      scopes,
+      scopes: grantScopes(requested, client.scopes, { kind: 'user', roles: result.roles }),
       lifetimeSeconds,
       refresh: client.grantTypes.includes('refresh_token') ? { familyId: timeOrderedUuid() } : undefined,
     });
+    await this.writer.submit(minted);
+    return minted.response;
   }
 
   private async authenticate(username: string, password: string) {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { JwtAlgorithm, JwtSigner } from './jwt-signer';
 import { TokenCipher } from './token-cipher';
 import { timeOrderedUuid } from '@keymint/persistence';
-import { opaqueToken, presentedTokenId, sameTokenHash, tokenHash } from './token-hash';
+import { opaqueToken, presentedTokenId, sameTokenHash, tokenHash } from '../token-storage/token-hash';
 
 describe('TokenCipher (AES-256-GCM)', () => {
   let dir: string;

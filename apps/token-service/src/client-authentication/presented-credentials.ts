@@ -1,3 +1,6 @@
+import { OAuth2Error } from '../oauth2/oauth2-error';
+import { OAuth2Parameters } from '../oauth2/request-parameters';
+
 /** A client's credentials as presented, before they are checked. */
 export interface PresentedCredentials {
   clientId: string;
@@ -34,4 +37,27 @@ function formDecode(text: string): string | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * Which credentials a request presents: a Basic header or client_id +
+ * client_secret in the body, never both, never a mismatching client_id; none
+ * at all is 401.
+ */
+export function presentedCredentials(authorization: string | undefined, parameters: OAuth2Parameters): PresentedCredentials {
+  const basic = parseBasicAuthorization(authorization);
+  const bodyId = parameters.client_id;
+  const bodySecret = parameters.client_secret;
+  if (basic.kind === 'malformed') throw OAuth2Error.invalidClient('The Basic authorization header is malformed.');
+  if (basic.kind === 'credentials') {
+    if (bodySecret !== undefined) throw OAuth2Error.invalidRequest('Use one client authentication method, not both.');
+    if (bodyId !== undefined && bodyId !== basic.username) {
+      throw OAuth2Error.invalidRequest('client_id does not match the authenticated client.');
+    }
+    return { clientId: basic.username, clientSecret: basic.password, method: 'basic' };
+  }
+  if (bodyId !== undefined && bodySecret !== undefined && bodyId !== '') {
+    return { clientId: bodyId, clientSecret: bodySecret, method: 'post' };
+  }
+  throw OAuth2Error.invalidClient('Client authentication is required.');
 }

@@ -1,0 +1,40 @@
+import { TokenRevocationReason } from '@keymint/contracts';
+import { OutboxEntry, outboxEntry } from '@keymint/messaging';
+import { TokenRecord } from './token.entity';
+
+/** An event as an outbox row, ready to be written with the token change it describes. */
+export type OutboxRow = Partial<OutboxEntry>;
+
+/**
+ * The token service's events, all built here from the stored rows they
+ * describe: what a consumer reads is what the store holds.
+ */
+
+/** tokens.issued.v1 for an access token, newly minted or handed out again (`reused`, WSO2 token reuse). */
+export function issuedEvent(access: TokenRecord, reused: boolean): OutboxRow {
+  return outboxEntry('tokens.issued.v1', {
+    tokenId: access.id,
+    applicationId: access.applicationId,
+    consumerKey: access.consumerKey,
+    keyType: access.keyType,
+    grantType: access.grantType,
+    ...(access.username !== null ? { username: access.username } : {}),
+    scopes: access.scopes.split(' '),
+    tokenType: access.tokenType,
+    issuedAt: new Date(access.issuedAt).toISOString(),
+    expiresAt: new Date(access.expiresAt).toISOString(),
+    reused,
+  }).entry;
+}
+
+/** One tokens.revoked.v1 per access token among the rows (refresh tokens have no events). */
+export function revokedEvents(rows: TokenRecord[], reason: TokenRevocationReason): OutboxRow[] {
+  return rows
+    .filter((row) => row.kind === 'access')
+    .map((row) => outboxEntry('tokens.revoked.v1', { tokenId: row.id, applicationId: row.applicationId, consumerKey: row.consumerKey, reason }).entry);
+}
+
+/** One tokens.revoked.v1 with `tokenId: null` for every token of a consumer key at once. */
+export function keyRevokedEvent(consumerKey: string, applicationId: string, reason: TokenRevocationReason): OutboxRow {
+  return outboxEntry('tokens.revoked.v1', { tokenId: null, applicationId, consumerKey, reason }).entry;
+}
