@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { CONFIG, TokenServiceConfig } from '@keymint/config';
 import { ClientRecord, GrantType } from '@keymint/contracts';
-import { OutboxEntry, outboxEntry } from '@keymint/messaging';
+import { encodeEvent, OutboxEntry } from '@keymint/messaging';
 import { Database, timeOrderedUuid } from '@keymint/persistence';
 import { OAuth2Error } from '../oauth2/oauth2-error';
 import { JwtSigner } from './jwt-signer';
@@ -256,7 +256,7 @@ export class TokenIssuer {
 
   private issuedEvent(request: TokenRequest, tokenId: string, issuedAt: number, expiresAt: number, reused: boolean): Partial<OutboxEntry> {
     const { client } = request;
-    return outboxEntry('tokens.issued.v1', {
+    return encodeEvent('tokens.issued.v1', {
       tokenId,
       applicationId: client.applicationId,
       consumerKey: client.consumerKey,
@@ -268,7 +268,7 @@ export class TokenIssuer {
       issuedAt: new Date(issuedAt).toISOString(),
       expiresAt: new Date(expiresAt).toISOString(),
       reused,
-    }).entry;
+    });
   }
 
   private signJwt(request: TokenRequest, tokenId: string, issuedAt: number, expiresAt: number, scope: string): Promise<string> {

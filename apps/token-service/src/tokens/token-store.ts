@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager, IsNull } from 'typeorm';
 import { TokenRevocationReason } from '@keymint/contracts';
-import { outboxEntry, OutboxEntry } from '@keymint/messaging';
+import { encodeEvent, OutboxEntry } from '@keymint/messaging';
 import { Database, quotedTable, selectRows } from '@keymint/persistence';
 import { TokenIssuer } from './token-issuer';
 import { LegacyTokenHash, TokenRecord } from './token.entity';
@@ -49,7 +49,7 @@ export class TokenStore {
   async revokeByConsumerKey(manager: EntityManager, consumerKey: string, applicationId: string, reason: TokenRevocationReason): Promise<void> {
     const now = Date.now();
     await manager.update(TokenRecord, { consumerKey, revokedAt: IsNull() }, { revokedAt: now, revokeReason: reason, encryptedToken: null });
-    await manager.insert(OutboxEntry, outboxEntry('tokens.revoked.v1', { tokenId: null, applicationId, consumerKey, reason }).entry);
+    await manager.insert(OutboxEntry, encodeEvent('tokens.revoked.v1', { tokenId: null, applicationId, consumerKey, reason }));
     this.issuer.forgetConsumerKey(consumerKey);
   }
 

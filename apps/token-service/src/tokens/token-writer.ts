@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { CONFIG, TokenServiceConfig } from '@keymint/config';
 import { TokenRevocationReason } from '@keymint/contracts';
-import { OutboxEntry, outboxEntry, packEvents } from '@keymint/messaging';
+import { encodeEvent, OutboxEntry, packEvents } from '@keymint/messaging';
 import { BatchWriter, Database, inListChunks, insertRows, quotedTable, selectRows, SqlParams } from '@keymint/persistence';
 import { TokenRecord } from './token.entity';
 
@@ -101,5 +101,5 @@ async function markRevoked(manager: EntityManager, rows: TokenRecord[], reason: 
 function revokedEvents(rows: TokenRecord[], reason: TokenRevocationReason): Array<Partial<OutboxEntry>> {
   return rows
     .filter((row) => row.kind === 'access')
-    .map((row) => outboxEntry('tokens.revoked.v1', { tokenId: row.id, applicationId: row.applicationId, consumerKey: row.consumerKey, reason }).entry);
+    .map((row) => encodeEvent('tokens.revoked.v1', { tokenId: row.id, applicationId: row.applicationId, consumerKey: row.consumerKey, reason }));
 }
