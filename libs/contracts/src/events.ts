@@ -31,13 +31,17 @@ export const TOKEN_REVOCATION_REASONS = [
 ] as const;
 export type TokenRevocationReason = (typeof TOKEN_REVOCATION_REASONS)[number];
 
-/** The fields shared by several events, with the limits analytics stores them under. */
-const FIELDS = {
+/**
+ * The fields several messages share, with the limits analytics stores them under. The client record
+ * (rpc.ts) uses them too: the token service writes its events from it.
+ */
+export const MESSAGE_FIELDS = {
   applicationId: text(100),
   consumerKey: text(255),
   username: text(255),
   keyType: oneOf(KEY_TYPES),
   grantType: oneOf(GRANT_TYPES),
+  grantTypes: list(oneOf(GRANT_TYPES), `must be a list of ${GRANT_TYPES.join(', ')}`),
   tokenType: oneOf(TOKEN_FORMATS),
   strings: list(string('must be a list of strings'), 'must be a list of strings'),
 };
@@ -45,14 +49,14 @@ const FIELDS = {
 export const TokenIssuedV1Schema = z
   .object({
     tokenId: string(),
-    applicationId: FIELDS.applicationId,
-    consumerKey: FIELDS.consumerKey,
-    keyType: FIELDS.keyType,
-    grantType: FIELDS.grantType,
+    applicationId: MESSAGE_FIELDS.applicationId,
+    consumerKey: MESSAGE_FIELDS.consumerKey,
+    keyType: MESSAGE_FIELDS.keyType,
+    grantType: MESSAGE_FIELDS.grantType,
     /** Only for user grants (password, refresh_token of a password token). */
-    username: FIELDS.username.optional(),
-    scopes: FIELDS.strings,
-    tokenType: FIELDS.tokenType,
+    username: MESSAGE_FIELDS.username.optional(),
+    scopes: MESSAGE_FIELDS.strings,
+    tokenType: MESSAGE_FIELDS.tokenType,
     issuedAt: isoTime(),
     expiresAt: isoTime(),
     /** True when an existing active token was served again (WSO2 token reuse). */
@@ -69,53 +73,53 @@ export type TokenIssuedV1 = z.infer<typeof TokenIssuedV1Schema>;
 export const TokenRevokedV1Schema = z.object({
   /** null: every token of `consumerKey` was revoked at once. */
   tokenId: string('must be a string or null').nullable(),
-  applicationId: FIELDS.applicationId,
-  consumerKey: FIELDS.consumerKey,
+  applicationId: MESSAGE_FIELDS.applicationId,
+  consumerKey: MESSAGE_FIELDS.consumerKey,
   reason: oneOf(TOKEN_REVOCATION_REASONS),
 });
 export type TokenRevokedV1 = z.infer<typeof TokenRevokedV1Schema>;
 
 export const ApplicationV1Schema = z.object({
-  applicationId: FIELDS.applicationId,
+  applicationId: MESSAGE_FIELDS.applicationId,
   name: text(255),
-  owner: FIELDS.username,
-  tokenType: FIELDS.tokenType,
+  owner: MESSAGE_FIELDS.username,
+  tokenType: MESSAGE_FIELDS.tokenType,
   throttlingPolicy: string(),
 });
 export type ApplicationV1 = z.infer<typeof ApplicationV1Schema>;
 
 /** A deletion names the application; it may carry its last name and owner (an empty one counts as none). */
 export const ApplicationDeletedV1Schema = z.object({
-  applicationId: FIELDS.applicationId,
+  applicationId: MESSAGE_FIELDS.applicationId,
   name: string('must be a string of at most 255 characters').max(255, { error: 'must be a string of at most 255 characters' }).optional(),
   owner: string('must be a string of at most 255 characters').max(255, { error: 'must be a string of at most 255 characters' }).optional(),
-  tokenType: FIELDS.tokenType.optional(),
+  tokenType: MESSAGE_FIELDS.tokenType.optional(),
   throttlingPolicy: string().optional(),
 });
 export type ApplicationDeletedV1 = z.infer<typeof ApplicationDeletedV1Schema>;
 
 export const KeysV1Schema = z.object({
-  applicationId: FIELDS.applicationId,
+  applicationId: MESSAGE_FIELDS.applicationId,
   keyMappingId: string(),
-  consumerKey: FIELDS.consumerKey,
-  keyType: FIELDS.keyType,
-  grantTypes: list(FIELDS.grantType, `must be a list of ${GRANT_TYPES.join(', ')}`),
-  scopes: FIELDS.strings,
+  consumerKey: MESSAGE_FIELDS.consumerKey,
+  keyType: MESSAGE_FIELDS.keyType,
+  grantTypes: MESSAGE_FIELDS.grantTypes,
+  scopes: MESSAGE_FIELDS.strings,
   validityTime: number(),
 });
 export type KeysV1 = z.infer<typeof KeysV1Schema>;
 
 export const KeyRefV1Schema = z.object({
-  applicationId: FIELDS.applicationId,
+  applicationId: MESSAGE_FIELDS.applicationId,
   keyMappingId: string(),
-  consumerKey: FIELDS.consumerKey,
-  keyType: FIELDS.keyType,
+  consumerKey: MESSAGE_FIELDS.consumerKey,
+  keyType: MESSAGE_FIELDS.keyType,
 });
 export type KeyRefV1 = z.infer<typeof KeyRefV1Schema>;
 
 export const UserV1Schema = z.object({
-  username: FIELDS.username,
-  roles: FIELDS.strings,
+  username: MESSAGE_FIELDS.username,
+  roles: MESSAGE_FIELDS.strings,
 });
 export type UserV1 = z.infer<typeof UserV1Schema>;
 

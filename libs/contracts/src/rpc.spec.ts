@@ -81,6 +81,9 @@ describe('RPC schemas', () => {
     expect(response(RPC_SUBJECTS.getClient, { ...record, keyType: 'production' })).toBe('keyType must be one of PRODUCTION, SANDBOX');
     expect(response(RPC_SUBJECTS.getClient, { ...record, tokenType: 'SAML' })).toBe('tokenType must be one of JWT, OAUTH');
     expect(response(RPC_SUBJECTS.getClient, { ...record, validityTime: '3600' })).toBe('validityTime must be a number');
+    // The token service writes its events from the record: what they could not carry is refused here already.
+    expect(response(RPC_SUBJECTS.getClient, { ...record, applicationId: 'a'.repeat(101) })).toBe('applicationId must be a non-empty string of at most 100 characters');
+    expect(response(RPC_SUBJECTS.getClient, { ...record, consumerKey: '' })).toBe('consumerKey must be a non-empty string of at most 255 characters');
     expect(response(RPC_SUBJECTS.getClient, 'record')).not.toBeNull();
     expect(response(RPC_SUBJECTS.introspect, { active: true })).not.toBeNull();
     expect(response(RPC_SUBJECTS.authenticateUser, { authenticated: true, username: 'alice' })).not.toBeNull();

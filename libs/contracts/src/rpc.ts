@@ -3,7 +3,7 @@
  * bus as `{code, message}` and surfaces on the caller as an `RpcError`.
  */
 import { z } from 'zod/v4';
-import { GRANT_TYPES, KEY_TYPES, TOKEN_FORMATS } from './events';
+import { MESSAGE_FIELDS } from './events';
 import { list, number, oneOf, string, text } from './message-schema';
 
 /**
@@ -13,7 +13,7 @@ import { list, number, oneOf, string, text } from './message-schema';
  * RpcClient checks the response. As with events, a field a schema does not name is allowed.
  */
 const REQUEST_PROBLEM = 'the request must be an object';
-const strings = list(string('must be a list of strings'), 'must be a list of strings');
+const { strings } = MESSAGE_FIELDS;
 
 const ScopeDefinitionSchema = z.object(
   {
@@ -27,21 +27,21 @@ export type ScopeDefinition = z.infer<typeof ScopeDefinitionSchema>;
 
 /** What the token service needs to know about a consumer key. */
 export const ClientRecordSchema = z.object({
-  consumerKey: string(),
+  consumerKey: MESSAGE_FIELDS.consumerKey,
   /** Hex SHA-256 of the consumer secret; the secret itself is never stored. */
   consumerSecretHash: string('must be 64 hexadecimal digits').regex(/^[0-9a-f]{64}$/i, { error: 'must be 64 hexadecimal digits' }),
   keyMappingId: string(),
-  keyType: oneOf(KEY_TYPES),
+  keyType: MESSAGE_FIELDS.keyType,
   keyState: oneOf(['ACTIVE', 'REVOKED']),
-  grantTypes: list(oneOf(GRANT_TYPES), `must be a list of ${GRANT_TYPES.join(', ')}`),
+  grantTypes: MESSAGE_FIELDS.grantTypes,
   /** Scopes this key may be granted, with their role bindings. */
   scopes: list(ScopeDefinitionSchema, 'must be a list of {name, bindings}'),
   /** Default access token lifetime in seconds. */
   validityTime: number(),
-  applicationId: string(),
+  applicationId: MESSAGE_FIELDS.applicationId,
   applicationName: string(),
   owner: string(),
-  tokenType: oneOf(TOKEN_FORMATS),
+  tokenType: MESSAGE_FIELDS.tokenType,
 });
 export type ClientRecord = z.infer<typeof ClientRecordSchema>;
 
