@@ -45,6 +45,7 @@ export const ClientRecordSchema = z.object({
 });
 export type ClientRecord = z.infer<typeof ClientRecordSchema>;
 
+// Up to 256 characters, as the registry has always looked keys up (one of 256 is simply unknown).
 export const GetClientRequestSchema = z.object({ consumerKey: text(256) }, { error: REQUEST_PROBLEM });
 export type GetClientRequest = z.infer<typeof GetClientRequestSchema>;
 /** null when the consumer key is unknown. */
