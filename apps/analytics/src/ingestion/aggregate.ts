@@ -1,5 +1,5 @@
 import { GrantType, KeyType } from '@keymint/contracts';
-import { ApplicationChange, Issuance } from './event-validation';
+import { ApplicationChange, Issuance } from './counted-events';
 
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = 3_600_000;

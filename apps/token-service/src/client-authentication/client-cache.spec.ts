@@ -1,6 +1,9 @@
-import { ClientRecord } from '@keymint/contracts';
+import { ClientNats } from '@nestjs/microservices';
+import { defer } from 'rxjs';
+import { ClientRecord, EventSubject } from '@keymint/contracts';
 import { RpcClient, RpcError, NatsClient } from '@keymint/messaging';
-import { ClientCache, isClientRecord } from './client-cache';
+import { sampleEvent } from '../../../../libs/contracts/test/event-samples';
+import { ClientCache } from './client-cache';
 
 const record: ClientRecord = {
   consumerKey: 'key',
@@ -17,9 +20,11 @@ const record: ClientRecord = {
   tokenType: 'JWT',
 };
 
+/** A cache asking a registry that answers `answer()`, through a real RpcClient (which checks the answer against its schema). */
 function cacheWith(answer: () => Promise<unknown>): { cache: ClientCache; calls: () => number } {
   let calls = 0;
-  const rpc = { request: () => ((calls += 1), answer()) } as unknown as RpcClient;
+  const transport = { send: () => defer(() => ((calls += 1), answer())) } as unknown as ClientNats;
+  const rpc = new RpcClient(transport, 1000);
   const cache = new ClientCache({ CLIENT_CACHE_TTL: 300 } as never, rpc, {} as NatsClient);
   return { cache, calls: () => calls };
 }
@@ -63,7 +68,7 @@ describe('ClientCache', () => {
     const event = (subject: string) =>
       (cache as unknown as { onRegistryEvent(subject: string, data: Uint8Array): void }).onRegistryEvent(
         subject,
-        Buffer.from(JSON.stringify({ consumerKey: 'key', applicationId: 'app' })),
+        Buffer.from(JSON.stringify(sampleEvent(subject as EventSubject, { consumerKey: 'key', applicationId: 'app' }))),
       );
     await cache.get('key');
     event('registry.keys.updated.v1');
@@ -76,11 +81,27 @@ describe('ClientCache', () => {
     await expect(cache.get('key')).rejects.toBeInstanceOf(RpcError);
   });
 
+  // Which records are malformed is the response schema's business (libs/contracts/src/rpc.spec.ts).
   it('refuses malformed records from the registry', async () => {
-    expect(isClientRecord(record)).toBe(true);
-    expect(isClientRecord({ ...record, scopes: 'read' })).toBe(false);
-    expect(isClientRecord({ ...record, consumerSecretHash: 'short' })).toBe(false);
     const { cache } = cacheWith(async () => ({ ...record, grantTypes: undefined }));
     await expect(cache.get('key')).resolves.toBeNull();
+    for (const malformed of [{ ...record, scopes: 'read' }, { ...record, consumerSecretHash: 'short' }, { ...record, consumerKey: 'another-key' }]) {
+      await expect(cacheWith(async () => malformed).cache.get('key')).resolves.toBeNull();
+    }
+    await expect(cacheWith(async () => record).cache.get('key')).resolves.toEqual(record);
+  });
+
+  it('ignores what is not a registry event', async () => {
+    const { cache, calls } = cacheWith(async () => record);
+    await cache.get('key');
+    const onRegistryEvent = (cache as unknown as { onRegistryEvent(subject: string, data: Uint8Array): void }).onRegistryEvent.bind(cache);
+    onRegistryEvent('registry.keys.revoked.v1', Buffer.from('not json'));
+    onRegistryEvent('registry.keys.revoked.v1', Buffer.from(JSON.stringify({ consumerKey: 'key' })));
+    await cache.get('key');
+    expect(calls()).toBe(1);
+    // A pack of events (EVENTS_PER_MESSAGE) is read like single ones.
+    onRegistryEvent('registry.keys.revoked.v1', Buffer.from(JSON.stringify([sampleEvent('registry.keys.revoked.v1', { consumerKey: 'key' })])));
+    await cache.get('key');
+    expect(calls()).toBe(2);
   });
 });

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } f
 import { Subscription } from 'nats';
 import { CONFIG, TokenServiceConfig } from '@keymint/config';
 import { ClientRecord, RPC_SUBJECTS } from '@keymint/contracts';
-import { NatsClient, RpcClient } from '@keymint/messaging';
+import { decodeEvents, isEventProblem, MalformedResponseError, NatsClient, RpcClient } from '@keymint/messaging';
 
 const NEGATIVE_TTL_MS = 30_000;
 const MAX_ENTRIES = 200_000;
@@ -83,12 +83,19 @@ export class ClientCache implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async load(consumerKey: string, stale: CacheEntry | undefined): Promise<ClientRecord | null> {
     try {
+      // RpcClient checked the answer against the client record schema (RPC_SCHEMAS).
       const answer = await this.rpc.request(RPC_SUBJECTS.getClient, { consumerKey });
-      const record = answer && isClientRecord(answer) && answer.consumerKey === consumerKey ? answer : null;
+      const record = answer && answer.consumerKey === consumerKey ? answer : null;
       if (answer && !record) this.logger.warn('the registry answered a malformed client record; treating the key as unknown');
       this.remember(consumerKey, record);
       return record;
     } catch (error) {
+      // The registry is another team's service: a record that would break the token path is refused, not trusted.
+      if (error instanceof MalformedResponseError) {
+        this.logger.warn(`the registry answered a malformed client record; treating the key as unknown: ${error.message}`);
+        this.remember(consumerKey, null);
+        return null;
+      }
       if (stale) {
         // The registry is down or slow: keep issuing for a client we already know.
         this.logger.warn(`client lookup failed, serving the cached client: ${(error as Error).message}`);
@@ -105,49 +112,24 @@ export class ClientCache implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private onRegistryEvent(subject: string, data: Uint8Array): void {
-    let body: { consumerKey?: unknown; applicationId?: unknown };
-    try {
-      body = JSON.parse(Buffer.from(data).toString('utf8')) as typeof body;
-    } catch {
-      return;
-    }
-    const consumerKey = typeof body.consumerKey === 'string' ? body.consumerKey : undefined;
-    const applicationId = typeof body.applicationId === 'string' ? body.applicationId : undefined;
-    const drop = DROPPING_EVENTS.has(subject);
-    const forget = (key: string) => {
-      const entry = this.entries.get(key);
-      if (drop) this.entries.delete(key);
-      else if (entry) entry.expiresAt = 0;
-    };
-    if (consumerKey) forget(consumerKey);
-    else if (applicationId) {
-      for (const [key, entry] of this.entries) {
-        if (entry.record?.applicationId === applicationId) forget(key);
+    for (const received of decodeEvents({ subject, data })) {
+      if (isEventProblem(received)) {
+        this.logger.warn(`ignored a registry event: ${received.problem}`);
+        continue;
+      }
+      const drop = DROPPING_EVENTS.has(received.subject);
+      const forget = (key: string) => {
+        const entry = this.entries.get(key);
+        if (drop) this.entries.delete(key);
+        else if (entry) entry.expiresAt = 0;
+      };
+      if ('consumerKey' in received.event) forget(received.event.consumerKey);
+      else if ('applicationId' in received.event) {
+        const { applicationId } = received.event;
+        for (const [key, entry] of this.entries) {
+          if (entry.record?.applicationId === applicationId) forget(key);
+        }
       }
     }
   }
-}
-
-/** The registry is another team's service: a record that would break the token path is refused, not trusted. */
-export function isClientRecord(value: unknown): value is ClientRecord {
-  if (typeof value !== 'object' || value === null) return false;
-  const record = value as Partial<Record<keyof ClientRecord, unknown>>;
-  return (
-    typeof record.consumerKey === 'string' &&
-    typeof record.consumerSecretHash === 'string' &&
-    /^[0-9a-f]{64}$/i.test(record.consumerSecretHash) &&
-    (record.keyState === 'ACTIVE' || record.keyState === 'REVOKED') &&
-    Array.isArray(record.grantTypes) &&
-    Array.isArray(record.scopes) &&
-    record.scopes.every(
-      (scope: unknown) =>
-        typeof scope === 'object' && scope !== null && typeof (scope as { name?: unknown }).name === 'string' && Array.isArray((scope as { bindings?: unknown }).bindings),
-    ) &&
-    typeof record.validityTime === 'number' &&
-    typeof record.applicationId === 'string' &&
-    typeof record.applicationName === 'string' &&
-    typeof record.owner === 'string' &&
-    (record.keyType === 'PRODUCTION' || record.keyType === 'SANDBOX') &&
-    (record.tokenType === 'JWT' || record.tokenType === 'OAUTH')
-  );
 }

@@ -1,9 +1,6 @@
 import { TokenRevocationReason } from '@keymint/contracts';
-import { OutboxEntry, outboxEntry } from '@keymint/messaging';
+import { encodeEvent, OutboxRow } from '@keymint/messaging';
 import { TokenRecord } from './token.entity';
-
-/** An event as an outbox row, ready to be written with the token change it describes. */
-export type OutboxRow = Partial<OutboxEntry>;
 
 /**
  * The token service's events, all built here from the stored rows they
@@ -12,7 +9,7 @@ export type OutboxRow = Partial<OutboxEntry>;
 
 /** tokens.issued.v1 for an access token, newly minted or handed out again (`reused`, WSO2 token reuse). */
 export function issuedEvent(access: TokenRecord, reused: boolean): OutboxRow {
-  return outboxEntry('tokens.issued.v1', {
+  return encodeEvent('tokens.issued.v1', {
     tokenId: access.id,
     applicationId: access.applicationId,
     consumerKey: access.consumerKey,
@@ -24,17 +21,17 @@ export function issuedEvent(access: TokenRecord, reused: boolean): OutboxRow {
     issuedAt: new Date(access.issuedAt).toISOString(),
     expiresAt: new Date(access.expiresAt).toISOString(),
     reused,
-  }).entry;
+  });
 }
 
 /** One tokens.revoked.v1 per access token among the rows (refresh tokens have no events). */
 export function revokedEvents(rows: TokenRecord[], reason: TokenRevocationReason): OutboxRow[] {
   return rows
     .filter((row) => row.kind === 'access')
-    .map((row) => outboxEntry('tokens.revoked.v1', { tokenId: row.id, applicationId: row.applicationId, consumerKey: row.consumerKey, reason }).entry);
+    .map((row) => encodeEvent('tokens.revoked.v1', { tokenId: row.id, applicationId: row.applicationId, consumerKey: row.consumerKey, reason }));
 }
 
 /** One tokens.revoked.v1 with `tokenId: null` for every token of a consumer key at once. */
 export function keyRevokedEvent(consumerKey: string, applicationId: string, reason: TokenRevocationReason): OutboxRow {
-  return outboxEntry('tokens.revoked.v1', { tokenId: null, applicationId, consumerKey, reason }).entry;
+  return encodeEvent('tokens.revoked.v1', { tokenId: null, applicationId, consumerKey, reason });
 }

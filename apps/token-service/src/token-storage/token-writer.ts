@@ -2,9 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager, IsNull } from 'typeorm';
 import { CONFIG, TokenServiceConfig } from '@keymint/config';
 import { TokenRevocationReason } from '@keymint/contracts';
-import { OutboxEntry, packEvents } from '@keymint/messaging';
+import { appendToOutbox, OutboxRow } from '@keymint/messaging';
 import { BatchWriter, Database, inListChunks, insertRows, quotedTable, selectRows, SqlParams } from '@keymint/persistence';
-import { keyRevokedEvent, OutboxRow, revokedEvents } from './token-events';
+import { keyRevokedEvent, revokedEvents } from './token-events';
 import { TokenRecord } from './token.entity';
 
 /** One token response's writes: its rows and events, committed together. */
@@ -72,7 +72,7 @@ export class TokenWriter {
   }
 
   private async appendEvents(manager: EntityManager, events: OutboxRow[]): Promise<void> {
-    await insertRows(manager, OutboxEntry, packEvents(events, this.eventsPerMessage));
+    await appendToOutbox(manager, events, this.eventsPerMessage);
   }
 
   /**

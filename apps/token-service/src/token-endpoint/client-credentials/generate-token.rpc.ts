@@ -11,7 +11,8 @@ import { TokenEndpointService } from '../token-endpoint.service';
  * grant over the bus instead of HTTP, through the same steps as POST /token
  * after client authentication. The registry checked the consumer secret before
  * asking, and only the registry may publish this subject (bus-access.ts): the
- * key must still be known and active here.
+ * key must still be known and active here. The transport has checked the
+ * payload against its schema (libs/contracts) before this runs.
  */
 @Controller()
 export class GenerateTokenRpc {
@@ -21,13 +22,12 @@ export class GenerateTokenRpc {
   ) {}
 
   @MessagePattern(RPC_SUBJECTS.issueToken)
-  async issue(@Payload() request: unknown): Promise<IssueTokenResponse> {
-    const { consumerKey, validityPeriod, scopes } = checked(request);
+  async issue(@Payload() { consumerKey, validityPeriod, scopes }: IssueTokenRequest): Promise<IssueTokenResponse> {
     try {
       const client = await this.authenticator.lookup(consumerKey);
       if (!client || client.keyState !== 'ACTIVE') throw OAuth2Error.invalidClient();
       const parameters: Record<string, string> = { grant_type: 'client_credentials', scope: (scopes ?? []).join(' ') };
-      if (validityPeriod !== undefined && validityPeriod !== null) parameters.validity_period = String(validityPeriod);
+      if (validityPeriod !== undefined) parameters.validity_period = String(validityPeriod);
       const response = await this.endpoint.grant({ client, parameters, address: 'registry' });
       return { accessToken: response.access_token, tokenScopes: response.scope.split(' '), validityTime: response.expires_in };
     } catch (error) {
@@ -35,18 +35,6 @@ export class GenerateTokenRpc {
       throw error;
     }
   }
-}
-
-function checked(request: unknown): IssueTokenRequest {
-  const { consumerKey, validityPeriod, scopes } = (request ?? {}) as Record<string, unknown>;
-  if (typeof consumerKey !== 'string') throw rpcFailure('invalid_request', 'consumerKey is required');
-  if (validityPeriod !== undefined && validityPeriod !== null && typeof validityPeriod !== 'number' && typeof validityPeriod !== 'string') {
-    throw rpcFailure('invalid_request', 'validityPeriod must be a number of seconds');
-  }
-  if (scopes !== undefined && scopes !== null && (!Array.isArray(scopes) || scopes.some((scope) => typeof scope !== 'string'))) {
-    throw rpcFailure('invalid_request', 'scopes must be a list of strings');
-  }
-  return request as IssueTokenRequest;
 }
 
 function toRpcCode(error: OAuth2Error): RpcErrorCode {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Subscription } from 'nats';
 import { CONFIG, TokenServiceConfig } from '@keymint/config';
-import { isEventProblem, NatsClient, parseEvents } from '@keymint/messaging';
+import { decodeEvents, isEventProblem, NatsClient } from '@keymint/messaging';
 import { ReusableTokens } from './reusable-tokens';
 
 /**
@@ -26,11 +26,11 @@ export class ReuseInvalidation implements OnApplicationBootstrap, OnModuleDestro
     this.subscription = this.nats.connection.subscribe('tokens.revoked.>', {
       callback: (_error, message) => {
         // One event or several (EVENTS_PER_MESSAGE); what is not an event has nothing to forget.
-        for (const parsed of parseEvents(message)) {
-          if (isEventProblem(parsed)) continue;
-          const event = parsed.event as { tokenId?: unknown; consumerKey?: unknown };
-          if (typeof event.tokenId === 'string') this.reusable.forgetTokens([event.tokenId]);
-          else if (typeof event.consumerKey === 'string') this.reusable.forgetConsumerKey(event.consumerKey);
+        for (const parsed of decodeEvents(message)) {
+          if (isEventProblem(parsed) || parsed.subject !== 'tokens.revoked.v1') continue;
+          const { tokenId, consumerKey } = parsed.event;
+          if (tokenId !== null) this.reusable.forgetTokens([tokenId]);
+          else this.reusable.forgetConsumerKey(consumerKey);
         }
       },
     });
