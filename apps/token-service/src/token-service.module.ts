@@ -7,6 +7,7 @@ import { AuthFailureLimiter } from './clients/auth-failure-limiter';
 import { ClientAuthenticator } from './clients/client-authenticator';
 import { ClientCache } from './clients/client-cache';
 import { DiscoveryController } from './discovery/discovery.controller';
+import { OpenApiController } from './discovery/openapi.controller';
 import { IntrospectionController } from './introspection/introspection.controller';
 import { IntrospectionService } from './introspection/introspection.service';
 import { RegistryEventsConsumer } from './registry-events/registry-events.consumer';
@@ -42,7 +43,7 @@ export class TokenServiceModule {
         }),
         MessagingModule.forRoot({ service: 'token-service', config, relayThread: true }),
       ],
-      controllers: [ObservabilityController, TokenController, RevocationController, IntrospectionController, PostOnlyController, DiscoveryController, TokensRpcController],
+      controllers: [ObservabilityController, TokenController, RevocationController, IntrospectionController, PostOnlyController, DiscoveryController, TokensRpcController, OpenApiController],
       providers: [
         { provide: CONFIG, useValue: config },
         AuthFailureLimiter,
