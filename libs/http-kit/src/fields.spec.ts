@@ -42,6 +42,7 @@ describe('JSON field builders (the registry words)', () => {
     expect(descriptionOf(() => read(integer, '1e3'))).toBe("'n' must be an integer.");
     expect(descriptionOf(() => read(integer, Infinity))).toBe("'n' must be an integer.");
     expect(descriptionOf(() => read(integer, '6'))).toBe("'n' must be between -5 and 5.");
+    expect(descriptionOf(() => read(integer, -(2 ** 60)))).toBe("'n' must be between -5 and 5.");
   });
 
   it('rejects bodies that are not JSON objects', () => {

@@ -70,14 +70,15 @@ export type IntegerSchema<R extends IntegerRule> = z.ZodPipe<
 export function integerOf<R extends IntegerRule>(texts: ParameterTexts, name: string, rule: R, textForm = false): IntegerSchema<R> {
   const notInteger = texts.notInteger(name, rule.min, rule.max);
   const outOfRange = texts.range(name, rule.min, rule.max);
-  const integer = z.number({ error: notInteger }).int({ error: notInteger });
+  // Number.isInteger, not zod's `.int()`, which also refuses integers beyond ±2^53 as "not an integer".
+  const integer = z.number({ error: notInteger }).refine(Number.isInteger, { error: notInteger });
   const { also } = rule;
   const bounded = also
     ? integer
         .refine((value) => also.includes(value) || (value >= rule.min && value <= rule.max), { error: outOfRange })
         .meta({ anyOf: [...also.map((value) => ({ const: value })), { minimum: rule.min, maximum: rule.max }] })
     : integer.min(rule.min, { error: outOfRange }).max(rule.max, { error: outOfRange });
-  const documented = textForm ? bounded.meta({ ...bounded.meta(), type: ['integer', 'string'], pattern: INTEGER_TEXT.source }) : bounded;
+  const documented = bounded.meta({ ...bounded.meta(), ...(textForm ? { type: ['integer', 'string'], pattern: INTEGER_TEXT.source } : { type: 'integer' }) });
   return z.preprocess(
     (value) => {
       if (typeof value !== 'string') return value;

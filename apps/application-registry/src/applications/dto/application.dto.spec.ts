@@ -45,5 +45,9 @@ describe('application input', () => {
     }
     expect(descriptionOf(() => parseRequest(AdminListQuerySchema, { user: 'u'.repeat(65) }))).toBe("'user' must be at most 64 characters long.");
     expect(descriptionOf(() => parseRequest(AdminListQuerySchema, { query: 'q'.repeat(101) }))).toBe("'query' must be at most 100 characters long.");
+    // The text parameters are taken as single values before the page is read, as the reader did.
+    expect(descriptionOf(() => parseRequest(DevportalListQuerySchema, { limit: ['1', '2'], sortOrder: ['asc', 'desc'] }))).toBe(
+      "Query parameter 'sortOrder' must be given once.",
+    );
   });
 });

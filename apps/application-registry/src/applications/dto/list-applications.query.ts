@@ -1,4 +1,5 @@
 import { z } from 'zod/v4';
+import { FIELD_TEXTS } from '@keymint/http-kit';
 import { PAGE_PARAMETERS, PageRequest, queryParameter } from '../../common/list-query';
 import { APPLICATION_SORT_FIELDS, ApplicationSortField } from './application.dto';
 
@@ -23,16 +24,30 @@ function toListQuery({ limit, offset, query, sortBy, sortOrder }: ListParameters
   return { page: { limit, offset }, query: query || undefined, owner: owner ? owner.toLowerCase() : undefined, sortBy, sortOrder };
 }
 
+/**
+ * These four are taken as single values before anything else is read, so a
+ * repeated one is the problem reported first (then `user`, `limit`, `offset`, …).
+ */
+const TEXT_PARAMETERS = ['query', 'user', 'sortBy', 'sortOrder'];
+
+function listQuery<T extends z.core.$ZodLooseShape>(shape: T) {
+  return z.preprocess((query: unknown, context) => {
+    const repeated = TEXT_PARAMETERS.find((name) => Array.isArray((query as Record<string, unknown> | undefined)?.[name]));
+    if (repeated === undefined) return query;
+    context.issues.push({ code: 'custom', message: FIELD_TEXTS.repeated(repeated), input: query });
+    return z.NEVER;
+  }, z.object(shape));
+}
+
 /** `GET /api/am/devportal/v2/applications`: the caller's applications. */
-export const DevportalListQuerySchema = z
-  .object({
-    // The Admin API's filter is not read here, but given twice it is refused, as on the Admin API.
-    user: queryParameter.once('user', z.string()).optional().describe('Ignored here (the Admin API narrows by owner with it).'),
-    ...LIST_PARAMETERS,
-  })
-  .transform((parameters) => toListQuery(parameters));
+export const DevportalListQuerySchema = listQuery({
+  // The Admin API's filter is not read here, but given twice it is refused, as on the Admin API.
+  user: queryParameter.once('user', z.string()).optional().describe('Ignored here (the Admin API narrows by owner with it).'),
+  ...LIST_PARAMETERS,
+}).transform((parameters) => toListQuery(parameters));
 
 /** `GET /api/am/admin/v2/applications`: every owner's, `user` narrowing to one. */
-export const AdminListQuerySchema = z
-  .object({ user: queryParameter.text('user', { max: 64 }).optional().describe('Only the applications of this owner.'), ...LIST_PARAMETERS })
-  .transform(({ user, ...parameters }) => toListQuery(parameters, user));
+export const AdminListQuerySchema = listQuery({
+  user: queryParameter.text('user', { max: 64 }).optional().describe('Only the applications of this owner.'),
+  ...LIST_PARAMETERS,
+}).transform(({ user, ...parameters }) => toListQuery(parameters, user));
