@@ -6,7 +6,9 @@ import { AuthFailureLimiter } from '../client-authentication/auth-failure-limite
 import { ClientAuthenticator } from '../client-authentication/client-authenticator';
 import { OAuth2HttpRequest, OpenedRequest, openRequest } from '../client-authentication/oauth2-request';
 import { JwtSigner } from '../minting/jwt-signer';
+import { IntrospectionRequestSchema } from '../oauth2/http-schemas';
 import { OAuth2Error } from '../oauth2/oauth2-error';
+import { readParameters } from '../oauth2/request-parameters';
 import { TokenStore } from '../token-storage/token-store';
 
 const INACTIVE: IntrospectResponse = { active: false };
@@ -29,8 +31,7 @@ export class IntrospectionService {
   async introspectRequest(request: OAuth2HttpRequest): Promise<IntrospectResponse> {
     const opened = openRequest(request);
     const caller = await this.authenticateCaller(opened);
-    const token = opened.parameters.token;
-    if (!token) throw OAuth2Error.invalidRequest('token is required.');
+    const { token } = readParameters(IntrospectionRequestSchema, opened.parameters);
     const result = await this.introspect(token);
     if (result.active && caller.kind === 'client' && result.client_id !== caller.consumerKey) return INACTIVE;
     return result;

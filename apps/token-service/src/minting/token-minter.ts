@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, TokenServiceConfig } from '@keymint/config';
 import { ClientRecord, GrantType } from '@keymint/contracts';
 import { timeOrderedUuid } from '@keymint/persistence';
-import { TokenResponse } from '../oauth2/token-response';
+import { TokenResponse } from '../oauth2/http-schemas';
 import { OutboxRow } from '@keymint/messaging';
 import { issuedEvent } from '../token-storage/token-events';
 import { TokenRecord } from '../token-storage/token.entity';

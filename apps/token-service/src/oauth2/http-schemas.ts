@@ -1,9 +1,11 @@
 import { z } from 'zod/v4';
-import { GRANT_TYPES, IntrospectResponse } from '@keymint/contracts';
+import { GRANT_TYPES, RPC_SCHEMAS } from '@keymint/contracts';
 
 /**
- * The Token API's requests and answers as schemas (docs/token-api.md): what
- * its OpenAPI document (`GET /oauth2/openapi.json`) is built from. Bodies
+ * The Token API's requests and answers as schemas (docs/token-api.md): the
+ * endpoints read their parameters with them (`readParameters`, which turns a
+ * failure into the RFC's error) and the OpenAPI document
+ * (`GET /oauth2/openapi.json`) is built from them. Bodies
  * are application/x-www-form-urlencoded or a JSON object; every value is a
  * string (a JSON number or boolean counts as its text, a null as absent) and
  * a parameter may be given once.
@@ -17,6 +19,7 @@ const scope = z.string().regex(SCOPE_TEXT).describe('Space-separated scope token
 const validityPeriod = z
   .string()
   .regex(/^\s*(-1|\d{1,15})\s*$/)
+  .refine((text) => Number(text) !== 0, { abort: true })
   .describe("WSO2's lifetime in seconds: a positive integer, capped at MAX_TOKEN_VALIDITY; -1 (or absent): the key's validityTime.");
 
 /** client_secret_post: the client's credentials in the body instead of Basic (never both). */
@@ -48,6 +51,10 @@ export const RefreshTokenRequestSchema = z
     ...clientInBody,
   })
   .meta({ id: 'RefreshTokenRequest', description: 'RFC 6749 §6; the new access token gets the key validityTime.' });
+
+export type ClientCredentialsRequest = z.infer<typeof ClientCredentialsRequestSchema>;
+export type PasswordRequest = z.infer<typeof PasswordRequestSchema>;
+export type RefreshTokenRequest = z.infer<typeof RefreshTokenRequestSchema>;
 
 export const TokenRequestSchema = z
   .discriminatedUnion('grant_type', [ClientCredentialsRequestSchema, PasswordRequestSchema, RefreshTokenRequestSchema])
@@ -83,26 +90,8 @@ export const IntrospectionRequestSchema = z
   .object({ token: tokenParameter, token_type_hint: tokenTypeHint, ...clientInBody })
   .meta({ id: 'IntrospectionRequest' });
 
-/** RFC 7662 §2.2: exactly `{"active": false}` for unknown, expired, revoked or another client's tokens. */
-export const IntrospectionResponseSchema = z
-  .union([
-    z.object({ active: z.literal(false) }),
-    z.object({
-      active: z.literal(true),
-      scope: z.string(),
-      client_id: z.string(),
-      username: z.string().optional().describe('User grants only.'),
-      token_type: z.literal('Bearer'),
-      exp: z.int(),
-      iat: z.int(),
-      nbf: z.int(),
-      sub: z.string().describe('The username for user grants, else the consumer key.'),
-      aud: z.string(),
-      iss: z.string(),
-      jti: z.string(),
-    }),
-  ])
-  .meta({ id: 'IntrospectionResponse' }) satisfies z.ZodType<IntrospectResponse>;
+/** RFC 7662 §2.2: exactly `{"active": false}` for unknown, expired, revoked or another client's tokens; the same answer as the introspect RPC's. */
+export const IntrospectionResponseSchema = RPC_SCHEMAS['tokens.rpc.introspect.v1'].response.meta({ id: 'IntrospectionResponse' });
 
 /** RFC 7517: the public keys of the JWT signatures, retired ones included while tokens they signed may live. */
 export const JwksSchema = z

@@ -1,3 +1,4 @@
+import { z } from 'zod/v4';
 import { OAuth2Error } from './oauth2-error';
 
 /** A request's parameters after parsing: one string per name. */
@@ -34,4 +35,26 @@ export function rejectQueryCredentials(query: unknown): void {
 
 function safeName(name: string): string {
   return JSON.stringify(name.slice(0, 64));
+}
+
+/**
+ * What a parameter that fails its schema answers (RFC 6749 §5.2, fixed
+ * templates): the first failing parameter in the schema's order decides.
+ */
+const PARAMETER_ERRORS: Record<string, () => OAuth2Error> = {
+  username: () => OAuth2Error.invalidRequest('username and password are required.'),
+  password: () => OAuth2Error.invalidRequest('username and password are required.'),
+  refresh_token: () => OAuth2Error.invalidRequest('refresh_token is required.'),
+  token: () => OAuth2Error.invalidRequest('token is required.'),
+  scope: () => OAuth2Error.invalidScope('Each scope must be an RFC 6749 scope-token.'),
+  validity_period: () => OAuth2Error.invalidRequest('validity_period must be a positive integer number of seconds, or -1.'),
+};
+
+/** Step "read the parameters": the endpoint's or grant's schema (http-schemas.ts) checks them; unknown ones are dropped. */
+export function readParameters<T>(schema: z.ZodType<T>, parameters: OAuth2Parameters): T {
+  const result = schema.safeParse(parameters);
+  if (result.success) return result.data;
+  const name = String(result.error.issues[0]?.path[0] ?? '');
+  const error = PARAMETER_ERRORS[name];
+  throw error ? error() : OAuth2Error.invalidRequest(`Parameter ${safeName(name)} is not valid.`);
 }

@@ -1,6 +1,11 @@
 import { ScopeDefinition } from '@keymint/contracts';
 import { OAuth2Error } from './oauth2-error';
-import { grantScopes, parseScopeParameter } from './scope';
+import { ClientCredentialsRequestSchema } from './http-schemas';
+import { readParameters } from './request-parameters';
+import { grantScopes, requestedScopes } from './scope';
+
+const parseScopeParameter = (scope: string | undefined) =>
+  requestedScopes(readParameters(ClientCredentialsRequestSchema, { grant_type: 'client_credentials', ...(scope === undefined ? {} : { scope }) }).scope);
 
 const keyScopes: ScopeDefinition[] = [
   { name: 'read', bindings: ['subscriber', 'admin'] },

@@ -1,7 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ClientAuthenticator } from '../client-authentication/client-authenticator';
 import { OAuth2HttpRequest } from '../client-authentication/oauth2-request';
+import { RevocationRequestSchema } from '../oauth2/http-schemas';
 import { OAuth2Error } from '../oauth2/oauth2-error';
+import { readParameters } from '../oauth2/request-parameters';
 import { TokenStore } from '../token-storage/token-store';
 import { TokenRevoker } from './token-revoker';
 
@@ -16,8 +18,7 @@ export class RevocationService {
 
   async revokeRequest(request: OAuth2HttpRequest): Promise<void> {
     const { client, parameters } = await this.authenticator.authenticateRequest(request);
-    const token = parameters.token;
-    if (!token) throw OAuth2Error.invalidRequest('token is required.');
+    const { token } = readParameters(RevocationRequestSchema, parameters);
     const row = await this.store.find(token);
     if (!row) return;
     if (row.consumerKey !== client.consumerKey) throw OAuth2Error.invalidRequest('The token was not issued to this client.');

@@ -1,23 +1,25 @@
+import { z } from 'zod/v4';
 import { ClientRecord, GrantType } from '@keymint/contracts';
-import { OAuth2Parameters } from '../oauth2/request-parameters';
-import { TokenResponse } from '../oauth2/token-response';
+import { TokenResponse } from '../oauth2/http-schemas';
 
-/** What a grant gets: an already authenticated client and the request's parameters. */
-export interface GrantContext {
+/** What a grant gets: an already authenticated client and its parameters, read with its schema. */
+export interface GrantContext<P> {
   client: ClientRecord;
-  parameters: OAuth2Parameters;
+  parameters: P;
   /** Source address, for per-user failure limits. */
   address: string;
 }
 
 /**
- * One grant type (fosite style): it reads its own parameters, decides what
+ * One grant type (fosite style): it declares its parameters (a schema of
+ * oauth2/http-schemas.ts, which the OpenAPI document shows too), decides what
  * the token holds and how it is issued, and has it minted and written.
  * Registered in GRANT_HANDLERS, looked up by `grantType`.
  */
-export interface GrantHandler {
+export interface GrantHandler<P = unknown> {
   readonly grantType: GrantType;
-  handle(context: GrantContext): Promise<TokenResponse>;
+  readonly parameters: z.ZodType<P>;
+  handle(context: GrantContext<P>): Promise<TokenResponse>;
 }
 
 export const GRANT_HANDLERS = Symbol('GRANT_HANDLERS');

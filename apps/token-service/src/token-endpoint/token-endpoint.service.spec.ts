@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { z } from 'zod/v4';
 import { ClientRecord, GrantType } from '@keymint/contracts';
 import { AuthFailureLimiter } from '../client-authentication/auth-failure-limiter';
 import { ClientAuthenticator } from '../client-authentication/client-authenticator';
@@ -20,6 +21,7 @@ function endpoint(handled: string[]): TokenEndpointService {
   const limiter = { blockedFor: () => 0, recordFailure: () => undefined } as unknown as AuthFailureLimiter;
   const grant = (grantType: GrantType): GrantHandler => ({
     grantType,
+    parameters: z.object({ grant_type: z.literal(grantType) }),
     handle: async () => {
       handled.push(grantType);
       return { access_token: grantType, scope: 'default', token_type: 'Bearer', expires_in: 1 };

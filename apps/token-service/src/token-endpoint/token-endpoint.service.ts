@@ -3,14 +3,15 @@ import { GrantType } from '@keymint/contracts';
 import { ClientAuthenticator } from '../client-authentication/client-authenticator';
 import { OAuth2HttpRequest } from '../client-authentication/oauth2-request';
 import { OAuth2Error } from '../oauth2/oauth2-error';
-import { TokenResponse } from '../oauth2/token-response';
+import { TokenResponse } from '../oauth2/http-schemas';
+import { OAuth2Parameters, readParameters } from '../oauth2/request-parameters';
 import { GRANT_HANDLERS, GrantContext, GrantHandler } from './grant-handler';
 
 /**
  * The token endpoint as small named steps (oidc-provider style): open the
  * request and authenticate the client (ClientAuthenticator) → grant type
- * known and allowed for the key → the grant (which reads its parameters,
- * decides, mints and writes the token with its event).
+ * known and allowed for the key → the grant's parameters read with its
+ * schema → the grant (which decides, mints and writes the token with its event).
  */
 @Injectable()
 export class TokenEndpointService {
@@ -29,12 +30,12 @@ export class TokenEndpointService {
   }
 
   /** The same steps after the client has been authenticated some other way (the registry's generate-token RPC). */
-  grant(context: GrantContext): Promise<TokenResponse> {
-    const grantType = context.parameters.grant_type;
+  grant({ client, parameters, address }: GrantContext<OAuth2Parameters>): Promise<TokenResponse> {
+    const grantType = parameters.grant_type;
     if (grantType === undefined || grantType === '') throw OAuth2Error.invalidRequest('grant_type is required.');
     const grant = this.grants.get(grantType);
     if (!grant) throw OAuth2Error.unsupportedGrantType();
-    if (!context.client.grantTypes.includes(grantType as GrantType)) throw OAuth2Error.unauthorizedClient();
-    return grant.handle(context);
+    if (!client.grantTypes.includes(grantType as GrantType)) throw OAuth2Error.unauthorizedClient();
+    return grant.handle({ client, parameters: readParameters(grant.parameters, parameters), address });
   }
 }

@@ -1,7 +1,7 @@
 import { Controller, HttpCode, Inject, Post, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { fromFastify } from '../client-authentication/oauth2-request';
-import { TokenResponse } from '../oauth2/token-response';
+import { TokenResponse } from '../oauth2/http-schemas';
 import { TokenEndpointService } from './token-endpoint.service';
 
 /** POST /token and /oauth2/token (RFC 6749 §3.2, WSO2 paths). */

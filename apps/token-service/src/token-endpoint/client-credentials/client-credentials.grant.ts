@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, TokenServiceConfig } from '@keymint/config';
 import { TokenMinter, TokenRequest } from '../../minting/token-minter';
-import { grantScopes, parseScopeParameter } from '../../oauth2/scope';
-import { TokenResponse } from '../../oauth2/token-response';
-import { resolveValidityPeriod } from '../../oauth2/validity';
+import { ClientCredentialsRequest, ClientCredentialsRequestSchema, TokenResponse } from '../../oauth2/http-schemas';
+import { grantScopes, requestedScopes } from '../../oauth2/scope';
+import { lifetimeSeconds } from '../../oauth2/validity';
 import { TokenWriter } from '../../token-storage/token-writer';
 import { GrantContext, GrantHandler } from '../grant-handler';
 import { ReusableTokens } from './reusable-tokens';
@@ -18,8 +18,9 @@ import { ReusableTokens } from './reusable-tokens';
  * The registry's generate-token (GenerateTokenRpc) comes through here too.
  */
 @Injectable()
-export class ClientCredentialsGrant implements GrantHandler {
+export class ClientCredentialsGrant implements GrantHandler<ClientCredentialsRequest> {
   readonly grantType = 'client_credentials' as const;
+  readonly parameters = ClientCredentialsRequestSchema;
 
   constructor(
     @Inject(CONFIG) private readonly config: TokenServiceConfig,
@@ -28,11 +29,10 @@ export class ClientCredentialsGrant implements GrantHandler {
     @Inject(ReusableTokens) private readonly reusable: ReusableTokens,
   ) {}
 
-  async handle({ client, parameters }: GrantContext): Promise<TokenResponse> {
-    const requested = parseScopeParameter(parameters.scope);
-    const lifetimeSeconds = resolveValidityPeriod(parameters.validity_period, client.validityTime, this.config.MAX_TOKEN_VALIDITY);
-    const scopes = grantScopes(requested, client.scopes, { kind: 'application' });
-    const request: TokenRequest = { client, grantType: this.grantType, scopes, lifetimeSeconds };
+  async handle({ client, parameters }: GrantContext<ClientCredentialsRequest>): Promise<TokenResponse> {
+    const scopes = grantScopes(requestedScopes(parameters.scope), client.scopes, { kind: 'application' });
+    const lifetime = lifetimeSeconds(parameters.validity_period, client.validityTime, this.config.MAX_TOKEN_VALIDITY);
+    const request: TokenRequest = { client, grantType: this.grantType, scopes, lifetimeSeconds: lifetime };
     if (client.tokenType !== 'OAUTH') return this.mintNew(request);
     const reuseKey = `${client.consumerKey}\n${scopes.join(' ')}`;
     if (this.config.TOKEN_RENEW_PER_REQUEST) return this.mintNew(request, reuseKey);

@@ -3,7 +3,7 @@ import { EntityManager } from 'typeorm';
 import { Database } from '@keymint/persistence';
 import { TokenMinter, TokenRequest } from '../../minting/token-minter';
 import { OAuth2Error } from '../../oauth2/oauth2-error';
-import { TokenResponse } from '../../oauth2/token-response';
+import { TokenResponse } from '../../oauth2/http-schemas';
 import { TokenRevoker } from '../../revocation/token-revoker';
 import { issuedEvent } from '../../token-storage/token-events';
 import { ReuseSlot } from '../../token-storage/reuse-slot.entity';

@@ -6,9 +6,9 @@ import { timeOrderedUuid } from '@keymint/persistence';
 import { AuthFailureLimiter } from '../../client-authentication/auth-failure-limiter';
 import { TokenMinter } from '../../minting/token-minter';
 import { OAuth2Error } from '../../oauth2/oauth2-error';
-import { grantScopes, parseScopeParameter } from '../../oauth2/scope';
-import { TokenResponse } from '../../oauth2/token-response';
-import { resolveValidityPeriod } from '../../oauth2/validity';
+import { PasswordRequest, PasswordRequestSchema, TokenResponse } from '../../oauth2/http-schemas';
+import { grantScopes, requestedScopes } from '../../oauth2/scope';
+import { lifetimeSeconds } from '../../oauth2/validity';
 import { TokenWriter } from '../../token-storage/token-writer';
 import { GrantContext, GrantHandler } from '../grant-handler';
 
@@ -18,8 +18,9 @@ import { GrantContext, GrantHandler } from '../grant-handler';
  * gets a refresh token starting a new family. Always a new token.
  */
 @Injectable()
-export class PasswordGrant implements GrantHandler {
+export class PasswordGrant implements GrantHandler<PasswordRequest> {
   readonly grantType = 'password' as const;
+  readonly parameters = PasswordRequestSchema;
 
   constructor(
     @Inject(CONFIG) private readonly config: TokenServiceConfig,
@@ -29,11 +30,8 @@ export class PasswordGrant implements GrantHandler {
     @Inject(AuthFailureLimiter) private readonly limiter: AuthFailureLimiter,
   ) {}
 
-  async handle({ client, parameters, address }: GrantContext): Promise<TokenResponse> {
+  async handle({ client, parameters, address }: GrantContext<PasswordRequest>): Promise<TokenResponse> {
     const { username, password } = parameters;
-    if (!username || password === undefined) throw OAuth2Error.invalidRequest('username and password are required.');
-    const requested = parseScopeParameter(parameters.scope);
-    const lifetimeSeconds = resolveValidityPeriod(parameters.validity_period, client.validityTime, this.config.MAX_TOKEN_VALIDITY);
     const blockedFor = this.limiter.blockedFor('user', username, address);
     if (blockedFor > 0) throw OAuth2Error.tooManyRequests(blockedFor);
     const result = await this.authenticate(username, password);
@@ -45,8 +43,8 @@ export class PasswordGrant implements GrantHandler {
       client,
       grantType: this.grantType,
       username: result.username,
-      scopes: grantScopes(requested, client.scopes, { kind: 'user', roles: result.roles }),
-      lifetimeSeconds,
+      scopes: grantScopes(requestedScopes(parameters.scope), client.scopes, { kind: 'user', roles: result.roles }),
+      lifetimeSeconds: lifetimeSeconds(parameters.validity_period, client.validityTime, this.config.MAX_TOKEN_VALIDITY),
       refresh: client.grantTypes.includes('refresh_token') ? { familyId: timeOrderedUuid() } : undefined,
     });
     await this.writer.submit(minted);

@@ -3,9 +3,9 @@ import { CONFIG, TokenServiceConfig } from '@keymint/config';
 import { Database } from '@keymint/persistence';
 import { TokenMinter } from '../../minting/token-minter';
 import { OAuth2Error } from '../../oauth2/oauth2-error';
-import { parseScopeParameter } from '../../oauth2/scope';
-import { TokenResponse } from '../../oauth2/token-response';
-import { resolveValidityPeriod } from '../../oauth2/validity';
+import { RefreshTokenRequest, RefreshTokenRequestSchema, TokenResponse } from '../../oauth2/http-schemas';
+import { requestedScopes } from '../../oauth2/scope';
+import { lifetimeSeconds } from '../../oauth2/validity';
 import { TokenRevoker } from '../../revocation/token-revoker';
 import { TokenStore } from '../../token-storage/token-store';
 import { TokenWriter } from '../../token-storage/token-writer';
@@ -16,8 +16,9 @@ import { GrantContext, GrantHandler } from '../grant-handler';
  * retired one again revokes its whole family (OAuth 2.0 Security BCP §4.14).
  */
 @Injectable()
-export class RefreshTokenGrant implements GrantHandler {
+export class RefreshTokenGrant implements GrantHandler<RefreshTokenRequest> {
   readonly grantType = 'refresh_token' as const;
+  readonly parameters = RefreshTokenRequestSchema;
 
   constructor(
     @Inject(CONFIG) private readonly config: TokenServiceConfig,
@@ -28,11 +29,9 @@ export class RefreshTokenGrant implements GrantHandler {
     @Inject(TokenRevoker) private readonly revoker: TokenRevoker,
   ) {}
 
-  async handle({ client, parameters }: GrantContext): Promise<TokenResponse> {
-    const presented = parameters.refresh_token;
-    if (!presented) throw OAuth2Error.invalidRequest('refresh_token is required.');
-    const requested = parseScopeParameter(parameters.scope);
-    const row = await this.store.find(presented);
+  async handle({ client, parameters }: GrantContext<RefreshTokenRequest>): Promise<TokenResponse> {
+    const requested = requestedScopes(parameters.scope);
+    const row = await this.store.find(parameters.refresh_token);
     if (!row || row.kind !== 'refresh' || row.consumerKey !== client.consumerKey || !row.familyId) throw OAuth2Error.invalidGrant();
     const familyId = row.familyId;
     const original = row.scopes.split(' ');
@@ -46,7 +45,7 @@ export class RefreshTokenGrant implements GrantHandler {
       username: row.username ?? undefined,
       scopes: requested.length > 0 ? [...requested].sort() : original,
       // The key's validity, capped at MAX_TOKEN_VALIDITY like every other grant's.
-      lifetimeSeconds: resolveValidityPeriod(undefined, client.validityTime, this.config.MAX_TOKEN_VALIDITY),
+      lifetimeSeconds: lifetimeSeconds(undefined, client.validityTime, this.config.MAX_TOKEN_VALIDITY),
       refresh: client.grantTypes.includes('refresh_token') ? { familyId } : undefined,
     });
 
