@@ -1,5 +1,5 @@
 import { BadRequestException } from '@nestjs/common';
-import { DAY_MS } from '../ingestion/aggregate';
+import { DAY_MS } from '../time-buckets/time-buckets';
 import { GRANULARITIES } from '@keymint/contracts';
 import { parseEnum, parseIsoTime, parseLimit, parsePage, parseText, parseTimeRange, Query } from './query-params';
 

@@ -1,6 +1,6 @@
 import { BadRequestException } from '@nestjs/common';
 import { errorBody } from '@keymint/http-kit';
-import { DAY_MS } from '../ingestion/aggregate';
+import { DAY_MS } from '../time-buckets/time-buckets';
 
 export type Query = Record<string, string | string[] | undefined>;
 
