@@ -1,8 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TokenServiceConfig, CONFIG } from '@keymint/config';
-import { MessagingModule } from '@keymint/messaging';
-import { PersistenceModule } from '@keymint/persistence';
-import { ObservabilityController } from '@keymint/http-kit';
+import { ObservabilityController, storeAndBusModules } from '@keymint/http-kit';
 import { AuthFailureLimiter } from './clients/auth-failure-limiter';
 import { ClientAuthenticator } from './clients/client-authenticator';
 import { ClientCache } from './clients/client-cache';
@@ -33,14 +31,12 @@ export class TokenServiceModule {
     return {
       module: TokenServiceModule,
       imports: [
-        PersistenceModule.forRoot({
-          service: 'token',
-          dataDir: config.DATA_DIR,
-          dbUrl: config.DB_URL,
-          entities: TOKEN_STORE_ENTITIES,
-          migrations: TOKEN_STORE_MIGRATIONS,
+        ...storeAndBusModules({
+          service: 'token-service',
+          config,
+          store: { prefix: 'token', entities: TOKEN_STORE_ENTITIES, migrations: TOKEN_STORE_MIGRATIONS },
+          relayThread: true,
         }),
-        MessagingModule.forRoot({ service: 'token-service', config, relayThread: true }),
       ],
       controllers: [ObservabilityController, TokenController, RevocationController, IntrospectionController, PostOnlyController, DiscoveryController, TokensRpcController],
       providers: [

@@ -2,6 +2,8 @@ export * from './auth';
 export * from './bootstrap';
 export * from './errors';
 export * from './form-body';
+export * from './launch-service';
 export * from './observability.controller';
 export * from './page-assets';
+export * from './store-and-bus';
 export * from './tls';
