@@ -7,7 +7,8 @@ import { coverRange } from './time-range';
 
 /** The distinct applications with issuance in the range, as SQL (one `applicationId` column). */
 export function activeApplications(manager: EntityManager, range: TimeRange, params: SqlParams): string {
-  return selectsOverSpans(manager, range, params, '"applicationId"').join(' UNION ');
+  // DISTINCT too: a range of one span is one SELECT, without a UNION to remove the duplicates.
+  return selectsOverSpans(manager, range, params, 'DISTINCT "applicationId"').join(' UNION ');
 }
 
 /** Minted and served tokens per grant type in the range, as SQL (`grantType`, `minted`, `served`). */
