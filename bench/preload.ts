@@ -5,9 +5,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { insertRows, openDataSource, timeOrderedUuid } from '@keymint/persistence';
-import { tokenHash } from '../apps/token-service/src/tokens/token-hash';
-import { TokenRecord } from '../apps/token-service/src/tokens/token.entity';
-import { TOKEN_STORE_ENTITIES, TOKEN_STORE_MIGRATIONS } from '../apps/token-service/src/tokens/token-store.schema';
+import { tokenHash } from '../apps/token-service/src/token-storage/token-hash';
+import { TokenRecord } from '../apps/token-service/src/token-storage/token.entity';
+import { TOKEN_STORE_ENTITIES, TOKEN_STORE_MIGRATIONS } from '../apps/token-service/src/token-storage/token-store.schema';
 
 /** The benchmark's own client: a tenth of the stored tokens are its earlier, superseded ones. */
 export interface PreloadClient {

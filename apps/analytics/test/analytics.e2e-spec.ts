@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { EventSubject, GrantType, KeyType } from '@keymint/contracts';
+import { durableName, EventSubject, GrantType, KeyType, REGISTRY_STREAM } from '@keymint/contracts';
 import { NatsClient } from '@keymint/messaging';
 import { connectAs, publisherOf } from '../../../test/support/bus';
 import { waitFor } from '../../../scripts/lib/ports';
 import { startTestCluster, TestCluster } from '../../../test/support/cluster';
 import { postgresTestDatabase } from '../../../test/support/postgres';
+import { queryStore } from '../../../test/support/store';
 import { FakePeers, startFakePeers } from './fake-peers';
 
 const MINUTE = 60_000;
@@ -172,6 +173,23 @@ async function waitForServed(harness: Harness, query: string, expected: number):
   );
 }
 
+/**
+ * Until analytics has applied `expected` registry events: they come through a consumer of their own, so
+ * tokens being counted says nothing about application names being known yet.
+ */
+async function waitForApplicationEvents(harness: Harness, expected: number): Promise<void> {
+  const durable = durableName('analytics', REGISTRY_STREAM);
+  await waitFor(
+    async () => {
+      const [row] = await queryStore(harness.cluster, 'analytics', `SELECT COUNT(*) AS "applied" FROM analytics_consumed_events WHERE "consumer" = '${durable}'`);
+      return Number(row.applied) === expected;
+    },
+    30_000,
+    `analytics to apply ${expected} registry events`,
+    200,
+  );
+}
+
 const iso = (time: number) => new Date(time).toISOString();
 
 describe('analytics (SQLite)', () => {
@@ -185,6 +203,7 @@ describe('analytics (SQLite)', () => {
     range = `from=${iso(base - HOUR)}&to=${iso(base + 3 * HOUR)}`;
     await publishAll(harness.publishers, phaseOne(base));
     await waitForServed(harness, range, 18);
+    await waitForApplicationEvents(harness, 5);
   });
 
   afterAll(() => stopHarness(harness));
@@ -461,6 +480,7 @@ describe('analytics (PostgreSQL)', () => {
     const range = `from=${iso(base - HOUR)}&to=${iso(base + 3 * HOUR)}`;
     await publishAll(harness.publishers, phaseOne(base));
     await waitForServed(harness, range, 18);
+    await waitForApplicationEvents(harness, 5);
 
     expect((await harness.get(`${API}/summary?${range}`)).body).toEqual({
       from: iso(base - HOUR),

@@ -3,11 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Database, insertRows, openDataSource, timeOrderedUuid } from '@keymint/persistence';
-import { TokenIssuer } from '../src/tokens/token-issuer';
-import { opaqueToken, tokenHash } from '../src/tokens/token-hash';
-import { TokenRecord } from '../src/tokens/token.entity';
-import { TOKEN_STORE_ENTITIES, TOKEN_STORE_MIGRATIONS } from '../src/tokens/token-store.schema';
-import { TokenStore } from '../src/tokens/token-store';
+import { opaqueToken, tokenHash } from '../src/token-storage/token-hash';
+import { TokenRecord } from '../src/token-storage/token.entity';
+import { TOKEN_STORE_ENTITIES, TOKEN_STORE_MIGRATIONS } from '../src/token-storage/token-store.schema';
+import { TokenStore } from '../src/token-storage/token-store';
 import { tokenRecord } from './token-records';
 import { postgresTestDatabase } from '../../../test/support/postgres';
 
@@ -67,7 +66,7 @@ describe.each([['SQLite'], ['PostgreSQL']])('token lookup on %s', (store) => {
 
     const database = await open(TOKEN_STORE_MIGRATIONS);
     try {
-      const tokens = new TokenStore(database, {} as TokenIssuer);
+      const tokens = new TokenStore(database);
       const opaqueId = timeOrderedUuid();
       const opaque = opaqueToken(opaqueId);
       const jwtId = timeOrderedUuid();

@@ -1,4 +1,4 @@
-import { TokenRecord } from '../src/tokens/token.entity';
+import { TokenRecord } from '../src/token-storage/token.entity';
 
 /** A stored token row for tests: a live client_credentials access token of key-a (app-a) for an hour, with `changes` applied. */
 export function tokenRecord(changes: Partial<TokenRecord> & Pick<TokenRecord, 'id'>): TokenRecord {

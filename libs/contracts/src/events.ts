@@ -2,105 +2,154 @@
  * Events on the bus. Every event is one JSON message whose body is the payload
  * below plus `eventId` (UUID, also the JetStream `Nats-Msg-Id`) and `occurredAt`
  * (ISO 8601). Subjects carry their version; a breaking change gets a new subject.
+ *
+ * Each payload has one schema, in EVENT_SCHEMAS; the subject list and every
+ * payload type are derived from it. The producer's codec checks a payload
+ * against it before writing the event, the consumers check what they receive
+ * (libs/messaging/src/event-codec.ts).
+ *
+ * Forward compatibility: a field a schema does not name is allowed (and not
+ * read), so a producer may add one without its consumers refusing the event.
+ * Removing or changing a field, or a new enum value, needs a new subject.
  */
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** An RFC 9562 UUID in its usual text form (event ids, token ids, application ids), any case. */
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
-}
+import { z } from 'zod/v4';
+import { boolean, isoTime, list, number, oneOf, string, text, textProblem, uuid } from './message-schema';
 
 export const GRANT_TYPES = ['client_credentials', 'password', 'refresh_token'] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];
 export const KEY_TYPES = ['PRODUCTION', 'SANDBOX'] as const;
 export type KeyType = (typeof KEY_TYPES)[number];
-export type TokenFormat = 'JWT' | 'OAUTH';
+export const TOKEN_FORMATS = ['JWT', 'OAUTH'] as const;
+export type TokenFormat = (typeof TOKEN_FORMATS)[number];
+export const TOKEN_REVOCATION_REASONS = [
+  'revoked_by_client',
+  'refresh_token_reuse',
+  'renewed',
+  'secret_regenerated',
+  'key_revoked',
+  'application_deleted',
+] as const;
+export type TokenRevocationReason = (typeof TOKEN_REVOCATION_REASONS)[number];
 
-export interface TokenIssuedV1 {
-  tokenId: string;
-  applicationId: string;
-  consumerKey: string;
-  keyType: KeyType;
-  grantType: GrantType;
-  /** Only for user grants (password, refresh_token of a password token). */
-  username?: string;
-  scopes: string[];
-  tokenType: TokenFormat;
-  issuedAt: string;
-  expiresAt: string;
-  /** True when an existing active token was served again (WSO2 token reuse). */
-  reused: boolean;
-}
+/**
+ * The fields several messages share, with the limits analytics stores them under. The client record
+ * (rpc.ts) uses them too: the token service writes its events from it.
+ */
+export const MESSAGE_FIELDS = {
+  applicationId: text(100),
+  consumerKey: text(255),
+  username: text(255),
+  keyType: oneOf(KEY_TYPES),
+  grantType: oneOf(GRANT_TYPES),
+  grantTypes: list(oneOf(GRANT_TYPES), `must be a list of ${GRANT_TYPES.join(', ')}`),
+  tokenType: oneOf(TOKEN_FORMATS),
+  strings: list(string('must be a list of strings'), 'must be a list of strings'),
+};
 
-export type TokenRevocationReason =
-  | 'revoked_by_client'
-  | 'refresh_token_reuse'
-  | 'renewed'
-  | 'secret_regenerated'
-  | 'key_revoked'
-  | 'application_deleted';
+export const TokenIssuedV1Schema = z
+  .object({
+    tokenId: string(),
+    applicationId: MESSAGE_FIELDS.applicationId,
+    consumerKey: MESSAGE_FIELDS.consumerKey,
+    keyType: MESSAGE_FIELDS.keyType,
+    grantType: MESSAGE_FIELDS.grantType,
+    /** Only for user grants (password, refresh_token of a password token). */
+    username: MESSAGE_FIELDS.username.optional(),
+    scopes: MESSAGE_FIELDS.strings,
+    tokenType: MESSAGE_FIELDS.tokenType,
+    issuedAt: isoTime(),
+    expiresAt: isoTime(),
+    /** True when an existing active token was served again (WSO2 token reuse). */
+    reused: boolean(),
+  })
+  .check((context) => {
+    // A password token always belongs to its user.
+    if (context.value.grantType === 'password' && context.value.username === undefined) {
+      context.issues.push({ code: 'custom', path: ['username'], message: textProblem(255), input: context.value });
+    }
+  });
+export type TokenIssuedV1 = z.infer<typeof TokenIssuedV1Schema>;
 
-export interface TokenRevokedV1 {
+export const TokenRevokedV1Schema = z.object({
   /** null: every token of `consumerKey` was revoked at once. */
-  tokenId: string | null;
-  applicationId: string;
-  consumerKey: string;
-  reason: TokenRevocationReason;
-}
+  tokenId: string('must be a string or null').nullable(),
+  applicationId: MESSAGE_FIELDS.applicationId,
+  consumerKey: MESSAGE_FIELDS.consumerKey,
+  reason: oneOf(TOKEN_REVOCATION_REASONS),
+});
+export type TokenRevokedV1 = z.infer<typeof TokenRevokedV1Schema>;
 
-export interface ApplicationV1 {
-  applicationId: string;
-  name: string;
-  owner: string;
-  tokenType: TokenFormat;
-  throttlingPolicy: string;
-}
+export const ApplicationV1Schema = z.object({
+  applicationId: MESSAGE_FIELDS.applicationId,
+  name: text(255),
+  owner: MESSAGE_FIELDS.username,
+  tokenType: MESSAGE_FIELDS.tokenType,
+  throttlingPolicy: string(),
+});
+export type ApplicationV1 = z.infer<typeof ApplicationV1Schema>;
 
-export interface KeysV1 {
-  applicationId: string;
-  keyMappingId: string;
-  consumerKey: string;
-  keyType: KeyType;
-  grantTypes: GrantType[];
-  scopes: string[];
-  validityTime: number;
-}
+/** A deletion names the application; it may carry its last name and owner (an empty one counts as none). */
+export const ApplicationDeletedV1Schema = z.object({
+  applicationId: MESSAGE_FIELDS.applicationId,
+  name: string('must be a string of at most 255 characters').max(255, { error: 'must be a string of at most 255 characters' }).optional(),
+  owner: string('must be a string of at most 255 characters').max(255, { error: 'must be a string of at most 255 characters' }).optional(),
+  tokenType: MESSAGE_FIELDS.tokenType.optional(),
+  throttlingPolicy: string().optional(),
+});
+export type ApplicationDeletedV1 = z.infer<typeof ApplicationDeletedV1Schema>;
 
-export interface KeyRefV1 {
-  applicationId: string;
-  keyMappingId: string;
-  consumerKey: string;
-  keyType: KeyType;
-}
+export const KeysV1Schema = z.object({
+  applicationId: MESSAGE_FIELDS.applicationId,
+  keyMappingId: string(),
+  consumerKey: MESSAGE_FIELDS.consumerKey,
+  keyType: MESSAGE_FIELDS.keyType,
+  grantTypes: MESSAGE_FIELDS.grantTypes,
+  scopes: MESSAGE_FIELDS.strings,
+  validityTime: number(),
+});
+export type KeysV1 = z.infer<typeof KeysV1Schema>;
 
-export interface UserV1 {
-  username: string;
-  roles: string[];
-}
+export const KeyRefV1Schema = z.object({
+  applicationId: MESSAGE_FIELDS.applicationId,
+  keyMappingId: string(),
+  consumerKey: MESSAGE_FIELDS.consumerKey,
+  keyType: MESSAGE_FIELDS.keyType,
+});
+export type KeyRefV1 = z.infer<typeof KeyRefV1Schema>;
+
+export const UserV1Schema = z.object({
+  username: MESSAGE_FIELDS.username,
+  roles: MESSAGE_FIELDS.strings,
+});
+export type UserV1 = z.infer<typeof UserV1Schema>;
+
+/** subject -> payload schema: the one definition of each event. */
+export const EVENT_SCHEMAS = {
+  'tokens.issued.v1': TokenIssuedV1Schema,
+  'tokens.revoked.v1': TokenRevokedV1Schema,
+  'registry.application.created.v1': ApplicationV1Schema,
+  'registry.application.updated.v1': ApplicationV1Schema,
+  'registry.application.deleted.v1': ApplicationDeletedV1Schema,
+  'registry.keys.generated.v1': KeysV1Schema,
+  'registry.keys.updated.v1': KeysV1Schema,
+  'registry.keys.secret-regenerated.v1': KeyRefV1Schema,
+  'registry.keys.revoked.v1': KeyRefV1Schema,
+  'registry.user.created.v1': UserV1Schema,
+  'registry.user.updated.v1': UserV1Schema,
+  'registry.user.deleted.v1': UserV1Schema,
+} as const;
+
+export type EventSubject = keyof typeof EVENT_SCHEMAS;
 
 /** subject -> payload: publishing a payload that does not match its subject does not compile. */
-export interface EventMap {
-  'tokens.issued.v1': TokenIssuedV1;
-  'tokens.revoked.v1': TokenRevokedV1;
-  'registry.application.created.v1': ApplicationV1;
-  'registry.application.updated.v1': ApplicationV1;
-  'registry.application.deleted.v1': ApplicationV1;
-  'registry.keys.generated.v1': KeysV1;
-  'registry.keys.updated.v1': KeysV1;
-  'registry.keys.secret-regenerated.v1': KeyRefV1;
-  'registry.keys.revoked.v1': KeyRefV1;
-  'registry.user.created.v1': UserV1;
-  'registry.user.updated.v1': UserV1;
-  'registry.user.deleted.v1': UserV1;
-}
+export type EventMap = { [S in EventSubject]: z.infer<(typeof EVENT_SCHEMAS)[S]> };
 
-export type EventSubject = keyof EventMap;
-
-export interface EventMeta {
-  eventId: string;
-  occurredAt: string;
-}
+/** What every event carries besides its payload. */
+export const EventMetaSchema = z.object({
+  eventId: uuid('is missing or not a UUID'),
+  occurredAt: isoTime(),
+});
+export type EventMeta = z.infer<typeof EventMetaSchema>;
 
 /** The body of a message on the bus. */
 export type EventMessage<S extends EventSubject = EventSubject> = EventMap[S] & EventMeta;
@@ -108,21 +157,8 @@ export type EventMessage<S extends EventSubject = EventSubject> = EventMap[S] & 
 /** A message as a consumer sees it: subject and body together, so handlers can switch on the subject. */
 export type ReceivedEvent = { [S in EventSubject]: { subject: S; event: EventMessage<S> } }[EventSubject];
 
-export const EVENT_SUBJECTS: readonly EventSubject[] = [
-  'tokens.issued.v1',
-  'tokens.revoked.v1',
-  'registry.application.created.v1',
-  'registry.application.updated.v1',
-  'registry.application.deleted.v1',
-  'registry.keys.generated.v1',
-  'registry.keys.updated.v1',
-  'registry.keys.secret-regenerated.v1',
-  'registry.keys.revoked.v1',
-  'registry.user.created.v1',
-  'registry.user.updated.v1',
-  'registry.user.deleted.v1',
-];
+export const EVENT_SUBJECTS = Object.keys(EVENT_SCHEMAS) as readonly EventSubject[];
 
 export function isEventSubject(subject: string): subject is EventSubject {
-  return (EVENT_SUBJECTS as readonly string[]).includes(subject);
+  return Object.prototype.hasOwnProperty.call(EVENT_SCHEMAS, subject);
 }

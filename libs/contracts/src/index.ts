@@ -1,6 +1,7 @@
 export * from './analytics-api';
 export * from './consumer-secret';
 export * from './events';
+export { isUuid, problemOf } from './message-schema';
 export * from './rpc';
 export * from './streams';
 export * from './bus-access';

@@ -2,66 +2,84 @@
  * Request/reply over core NATS. Every call has a timeout; a failure crosses the
  * bus as `{code, message}` and surfaces on the caller as an `RpcError`.
  */
-import type { GrantType, KeyType, TokenFormat } from './events';
+import { z } from 'zod/v4';
+import { MESSAGE_FIELDS } from './events';
+import { list, number, oneOf, string, text } from './message-schema';
 
-export interface ScopeDefinition {
-  name: string;
-  /** Roles that may receive this scope in user grants (WSO2 "bindings"). */
-  bindings: string[];
-}
+/**
+ * Each request and response has one schema, in RPC_SCHEMAS; the types below are derived from it.
+ * The answering service's transport refuses a request that fails its schema with
+ * `invalid_request` before any handler runs (libs/messaging/src/rpc-server.ts); the caller's
+ * RpcClient checks the response. As with events, a field a schema does not name is allowed.
+ */
+const REQUEST_PROBLEM = 'the request must be an object';
+const { strings } = MESSAGE_FIELDS;
+
+const ScopeDefinitionSchema = z.object(
+  {
+    name: string(),
+    /** Roles that may receive this scope in user grants (WSO2 "bindings"). */
+    bindings: strings,
+  },
+  { error: 'must be a list of {name, bindings}' },
+);
+export type ScopeDefinition = z.infer<typeof ScopeDefinitionSchema>;
 
 /** What the token service needs to know about a consumer key. */
-export interface ClientRecord {
-  consumerKey: string;
+export const ClientRecordSchema = z.object({
+  consumerKey: MESSAGE_FIELDS.consumerKey,
   /** Hex SHA-256 of the consumer secret; the secret itself is never stored. */
-  consumerSecretHash: string;
-  keyMappingId: string;
-  keyType: KeyType;
-  keyState: 'ACTIVE' | 'REVOKED';
-  grantTypes: GrantType[];
+  consumerSecretHash: string('must be 64 hexadecimal digits').regex(/^[0-9a-f]{64}$/i, { error: 'must be 64 hexadecimal digits' }),
+  keyMappingId: string(),
+  keyType: MESSAGE_FIELDS.keyType,
+  keyState: oneOf(['ACTIVE', 'REVOKED']),
+  grantTypes: MESSAGE_FIELDS.grantTypes,
   /** Scopes this key may be granted, with their role bindings. */
-  scopes: ScopeDefinition[];
+  scopes: list(ScopeDefinitionSchema, 'must be a list of {name, bindings}'),
   /** Default access token lifetime in seconds. */
-  validityTime: number;
-  applicationId: string;
-  applicationName: string;
-  owner: string;
-  tokenType: TokenFormat;
-}
+  validityTime: number(),
+  applicationId: MESSAGE_FIELDS.applicationId,
+  applicationName: string(),
+  owner: string(),
+  tokenType: MESSAGE_FIELDS.tokenType,
+});
+export type ClientRecord = z.infer<typeof ClientRecordSchema>;
 
-export interface GetClientRequest {
-  consumerKey: string;
-}
+// Up to 256 characters, as the registry has always looked keys up (one of 256 is simply unknown).
+export const GetClientRequestSchema = z.object({ consumerKey: text(256) }, { error: REQUEST_PROBLEM });
+export type GetClientRequest = z.infer<typeof GetClientRequestSchema>;
 /** null when the consumer key is unknown. */
-export type GetClientResponse = ClientRecord | null;
+export const GetClientResponseSchema = ClientRecordSchema.nullable();
+export type GetClientResponse = z.infer<typeof GetClientResponseSchema>;
 
-export interface AuthenticateUserRequest {
-  username: string;
-  password: string;
-}
-export type AuthenticateUserResponse =
-  | { authenticated: true; username: string; roles: string[] }
-  | { authenticated: false };
+export const AuthenticateUserRequestSchema = z.object({ username: text(), password: string() }, { error: REQUEST_PROBLEM });
+export type AuthenticateUserRequest = z.infer<typeof AuthenticateUserRequestSchema>;
+export const AuthenticateUserResponseSchema = z.discriminatedUnion('authenticated', [
+  z.object({ authenticated: z.literal(true), username: string(), roles: strings }),
+  z.object({ authenticated: z.literal(false) }),
+]);
+export type AuthenticateUserResponse = z.infer<typeof AuthenticateUserResponseSchema>;
 
-export interface IntrospectRequest {
-  token: string;
-}
-export type IntrospectResponse =
-  | { active: false }
-  | {
-      active: true;
-      scope: string;
-      client_id: string;
-      username?: string;
-      token_type: 'Bearer';
-      exp: number;
-      iat: number;
-      nbf: number;
-      sub: string;
-      aud: string;
-      iss: string;
-      jti: string;
-    };
+export const IntrospectRequestSchema = z.object({ token: string() }, { error: REQUEST_PROBLEM });
+export type IntrospectRequest = z.infer<typeof IntrospectRequestSchema>;
+export const IntrospectResponseSchema = z.discriminatedUnion('active', [
+  z.object({ active: z.literal(false) }),
+  z.object({
+    active: z.literal(true),
+    scope: string(),
+    client_id: string(),
+    username: string().optional(),
+    token_type: z.literal('Bearer', { error: 'must be Bearer' }),
+    exp: number(),
+    iat: number(),
+    nbf: number(),
+    sub: string(),
+    aud: string(),
+    iss: string(),
+    jti: string(),
+  }),
+]);
+export type IntrospectResponse = z.infer<typeof IntrospectResponseSchema>;
 
 /**
  * The registry's generate-token: a client-credentials token for a key whose
@@ -70,28 +88,41 @@ export type IntrospectResponse =
  * so the token service takes its word. (v1 carried the secret for the token
  * service to check again.)
  */
-export interface IssueTokenRequest {
-  consumerKey: string;
-  /** Seconds; absent or -1 means the key's validityTime. */
-  validityPeriod?: number;
-  scopes?: string[];
-}
-export interface IssueTokenResponse {
-  accessToken: string;
-  tokenScopes: string[];
-  validityTime: number;
-}
+export const IssueTokenRequestSchema = z.object(
+  {
+    consumerKey: string('is required'),
+    /** Seconds; absent or -1 means the key's validityTime. */
+    validityPeriod: number('must be a number of seconds').optional(),
+    scopes: strings.optional(),
+  },
+  { error: REQUEST_PROBLEM },
+);
+export type IssueTokenRequest = z.infer<typeof IssueTokenRequestSchema>;
+export const IssueTokenResponseSchema = z.object({
+  accessToken: string(),
+  tokenScopes: strings,
+  validityTime: number(),
+});
+export type IssueTokenResponse = z.infer<typeof IssueTokenResponseSchema>;
 
-export interface RpcMap {
-  'registry.rpc.client.get.v1': { request: GetClientRequest; response: GetClientResponse };
-  'registry.rpc.user.authenticate.v1': { request: AuthenticateUserRequest; response: AuthenticateUserResponse };
-  'tokens.rpc.introspect.v1': { request: IntrospectRequest; response: IntrospectResponse };
-  'tokens.rpc.issue.v2': { request: IssueTokenRequest; response: IssueTokenResponse };
-}
+/** subject -> the schemas of its request and its response: the one definition of each RPC. */
+export const RPC_SCHEMAS = {
+  'registry.rpc.client.get.v1': { request: GetClientRequestSchema, response: GetClientResponseSchema },
+  'registry.rpc.user.authenticate.v1': { request: AuthenticateUserRequestSchema, response: AuthenticateUserResponseSchema },
+  'tokens.rpc.introspect.v1': { request: IntrospectRequestSchema, response: IntrospectResponseSchema },
+  'tokens.rpc.issue.v2': { request: IssueTokenRequestSchema, response: IssueTokenResponseSchema },
+} as const;
 
-export type RpcSubject = keyof RpcMap;
+export type RpcSubject = keyof typeof RPC_SCHEMAS;
+export type RpcMap = {
+  [S in RpcSubject]: { request: z.infer<(typeof RPC_SCHEMAS)[S]['request']>; response: z.infer<(typeof RPC_SCHEMAS)[S]['response']> };
+};
 export type RpcRequest<S extends RpcSubject> = RpcMap[S]['request'];
 export type RpcResponse<S extends RpcSubject> = RpcMap[S]['response'];
+
+export function isRpcSubject(subject: string): subject is RpcSubject {
+  return Object.prototype.hasOwnProperty.call(RPC_SCHEMAS, subject);
+}
 
 export const RPC_SUBJECTS = {
   getClient: 'registry.rpc.client.get.v1',

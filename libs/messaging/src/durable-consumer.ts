@@ -2,8 +2,9 @@ import { Logger } from '@nestjs/common';
 import { AckPolicy, Consumer, DeliverPolicy, JsMsg, nanos } from 'nats';
 import { Gauge } from 'prom-client';
 import { EntityManager } from 'typeorm';
-import { EventSubject, isEventSubject, isUuid, ReceivedEvent, StreamDefinition } from '@keymint/contracts';
+import { EventSubject, isEventSubject, ReceivedEvent, StreamDefinition } from '@keymint/contracts';
 import { Database, deleteRows, inListChunks, insertRows, selectRows } from '@keymint/persistence';
+import { decodeEvents, DecodedEvent, isEventProblem } from './event-codec';
 import { isNotFound, NatsClient } from './nats-client';
 import { ConsumedEvent, ParkedEvent } from './messaging.entities';
 
@@ -59,9 +60,10 @@ export interface DurableConsumerOptions {
 /**
  * A durable pull consumer whose effects are exactly-once: each batch is applied
  * in one database transaction that also records every eventId, and acked only
- * after the commit. A redelivered event is skipped; a malformed event or one
- * the handler rejects is parked (stored with the reason) and never blocks the
- * stream.
+ * after the commit. A redelivered event is skipped; a malformed event (one
+ * that `decodeEvents` refuses: not JSON, or not what its subject's schema
+ * says) or one the handler rejects is parked (stored with the reason) and never
+ * blocks the stream. So a handler only ever sees events that passed their schema.
  */
 export class DurableConsumer {
   private readonly logger: Logger;
@@ -157,7 +159,7 @@ export class DurableConsumer {
     const applies = this.options.applies;
     const parsed = batch
       .filter((message) => !applies || !isEventSubject(message.subject) || applies(message.subject))
-      .flatMap((message) => parseEvents(message).map((event) => ({ message, parsed: event })));
+      .flatMap((message) => decodeEvents(message).map((event) => ({ message, parsed: event })));
     if (parsed.length === 0) {
       for (const message of batch) message.ack();
       return;
@@ -216,7 +218,7 @@ export class DurableConsumer {
   /** Records the batch's event ids and returns the events not applied before. */
   private async skipConsumed(
     manager: EntityManager,
-    items: Array<{ parsed: ParsedEvent }>,
+    items: Array<{ parsed: DecodedEvent }>,
   ): Promise<ReceivedEvent[]> {
     const events = items.map((item) => item.parsed).filter((parsed): parsed is ReceivedEvent => !isEventProblem(parsed));
     if (events.length === 0) return [];
@@ -284,46 +286,4 @@ export class DurableConsumer {
     });
     return `parked message ${message.seq} on ${message.subject}: ${reason}`;
   }
-}
-
-/** Why a message, or one event of it, is not an event; `body` is that event's own JSON when the message carried several. */
-export interface EventProblem {
-  problem: string;
-  body?: string;
-}
-
-export type ParsedEvent = ReceivedEvent | EventProblem;
-
-export const isEventProblem = (parsed: ParsedEvent): parsed is EventProblem => 'problem' in parsed;
-
-/**
- * The events a message carries, each valid or the reason it is not: one event
- * object, or a JSON array of them (EVENTS_PER_MESSAGE, docs/token-api.md).
- */
-export function parseEvents(message: { subject: string; data: Uint8Array }): ParsedEvent[] {
-  if (!isEventSubject(message.subject)) return [{ problem: `unknown subject ${message.subject}` }];
-  const subject = message.subject;
-  let body: unknown;
-  try {
-    body = JSON.parse(Buffer.from(message.data).toString('utf8'));
-  } catch {
-    return [{ problem: 'body is not JSON' }];
-  }
-  if (!Array.isArray(body)) {
-    const event = checkEvent(subject, body);
-    return [typeof event === 'string' ? { problem: event } : event];
-  }
-  if (body.length === 0) return [{ problem: 'body is an empty array' }];
-  return body.map((element: unknown, index) => {
-    const event = checkEvent(subject, element);
-    return typeof event === 'string' ? { problem: `event ${index + 1} of ${body.length}: ${event}`, body: JSON.stringify(element) } : event;
-  });
-}
-
-function checkEvent(subject: EventSubject, body: unknown): ReceivedEvent | string {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'event is not a JSON object';
-  const { eventId, occurredAt } = body as Record<string, unknown>;
-  if (typeof eventId !== 'string' || !isUuid(eventId)) return 'eventId is missing or not a UUID';
-  if (typeof occurredAt !== 'string' || Number.isNaN(Date.parse(occurredAt))) return 'occurredAt is missing or not a time';
-  return { subject, event: body } as ReceivedEvent;
 }

@@ -1,4 +1,5 @@
 export * from './durable-consumer';
+export * from './event-codec';
 export * from './jetstream-publisher';
 export * from './messaging.entities';
 export * from './messaging.migration';

@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
-import { ServerNats } from '@nestjs/microservices';
+import { MessageHandler, ServerNats } from '@nestjs/microservices';
 import type { Msg } from 'nats';
-import { callersOf, inboxPrefix } from '@keymint/contracts';
+import { throwError } from 'rxjs';
+import { callersOf, inboxPrefix, isRpcSubject, problemOf, RPC_SCHEMAS, RpcErrorBody } from '@keymint/contracts';
 
 /**
  * Nest's NATS transport, answering only into the inbox of a service allowed
@@ -11,6 +12,10 @@ import { callersOf, inboxPrefix } from '@keymint/contracts';
  * as `$JS.API.STREAM.PURGE.TOKENS`, the answer would purge a stream with this
  * service's rights. So a request whose reply subject is not under the inbox
  * prefix of one of the subject's callers (bus-access.ts) gets no answer.
+ *
+ * Every request is also checked against its subject's request schema
+ * (RPC_SCHEMAS) before the handler runs: what fails it is answered with an
+ * `invalid_request` error naming the field, so handlers get typed payloads.
  */
 export class CallerOnlyNatsServer extends ServerNats {
   private readonly guardLogger = new Logger('RpcServer');
@@ -22,6 +27,25 @@ export class CallerOnlyNatsServer extends ServerNats {
     }
     return super.handleMessage(channel, natsMsg);
   }
+
+  /** Where Nest registers each `@MessagePattern`: the handler is wrapped in its subject's request check. */
+  override addHandler(pattern: unknown, callback: MessageHandler, isEventHandler?: boolean, extras?: Record<string, unknown>): void {
+    const subject = this.normalizePattern(pattern as string);
+    // A subject without a schema would be a handler nothing checks: refused when the service starts.
+    if (!isRpcSubject(subject)) throw new Error(`no request schema for ${subject}: add it to RPC_SCHEMAS (@keymint/contracts)`);
+    super.addHandler(pattern, checkingRequests(subject, callback), isEventHandler, extras);
+  }
+}
+
+/** `handler`, called only with requests its subject's schema accepts; others get the error body `rpcFailure` would send. */
+function checkingRequests(subject: keyof typeof RPC_SCHEMAS, handler: MessageHandler): MessageHandler {
+  const schema = RPC_SCHEMAS[subject].request;
+  return async (data: unknown, context?: unknown) => {
+    const checked = schema.safeParse(data);
+    if (checked.success) return handler(data, context);
+    const body: RpcErrorBody = { code: 'invalid_request', message: problemOf(checked.error) };
+    return throwError(() => body);
+  };
 }
 
 /** Whether `reply` is under the inbox of a user whose role calls `subject`. */

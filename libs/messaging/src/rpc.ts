@@ -1,6 +1,6 @@
 import { ClientNats, RpcException } from '@nestjs/microservices';
 import { firstValueFrom, timeout, TimeoutError } from 'rxjs';
-import { isRpcErrorBody, RpcErrorBody, RpcErrorCode, RpcRequest, RpcResponse, RpcSubject } from '@keymint/contracts';
+import { isRpcErrorBody, problemOf, RPC_SCHEMAS, RpcErrorBody, RpcErrorCode, RpcRequest, RpcResponse, RpcSubject } from '@keymint/contracts';
 
 /** A failed RPC as the caller sees it: a code it can switch on and a message safe to show. */
 export class RpcError extends Error {
@@ -13,6 +13,17 @@ export class RpcError extends Error {
   }
 }
 
+/**
+ * An answer that is not what the subject's response schema says: the other
+ * service has a bug (or is not who it should be), and its answer is not used.
+ */
+export class MalformedResponseError extends RpcError {
+  constructor(subject: RpcSubject, problem: string) {
+    super('internal', `${subject} answered a malformed response: ${problem}`);
+    this.name = 'MalformedResponseError';
+  }
+}
+
 /** Thrown by an `@MessagePattern` handler to send a typed error back over the bus. */
 export function rpcFailure(code: RpcErrorCode, message: string): RpcException {
   const body: RpcErrorBody = { code, message };
@@ -21,7 +32,9 @@ export function rpcFailure(code: RpcErrorCode, message: string): RpcException {
 
 /**
  * Typed request/reply over core NATS (Nest's NATS transport on the other side).
- * Every call has a timeout; a call never hangs.
+ * Every call has a timeout; a call never hangs. The answer is checked against
+ * the subject's response schema (RPC_SCHEMAS): what fails it is thrown as a
+ * MalformedResponseError, never returned.
  */
 export class RpcClient {
   constructor(
@@ -30,11 +43,16 @@ export class RpcClient {
   ) {}
 
   async request<S extends RpcSubject>(subject: S, payload: RpcRequest<S>, timeoutMs = this.timeoutMs): Promise<RpcResponse<S>> {
+    let answer: unknown;
     try {
-      return await firstValueFrom(this.client.send<RpcResponse<S>, RpcRequest<S>>(subject, payload).pipe(timeout(timeoutMs)));
+      answer = await firstValueFrom(this.client.send<unknown, RpcRequest<S>>(subject, payload).pipe(timeout(timeoutMs)));
     } catch (error) {
       throw toRpcError(error, subject);
     }
+    const checked = RPC_SCHEMAS[subject].response.safeParse(answer);
+    if (!checked.success) throw new MalformedResponseError(subject, problemOf(checked.error));
+    // The answer as it came (the schemas only check): a field the schema does not name is kept.
+    return answer as RpcResponse<S>;
   }
 
   async close(): Promise<void> {

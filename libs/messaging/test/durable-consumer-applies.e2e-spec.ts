@@ -8,6 +8,7 @@ import { Database } from '@keymint/persistence';
 import { ConsumedEvent, DurableConsumer, NatsClient, ParkedEvent } from '@keymint/messaging';
 import { NatsServerProcess } from '../../../scripts/lib/nats-server';
 import { waitFor } from '../../../scripts/lib/ports';
+import { sampleEvent } from '../../contracts/test/event-samples';
 import { messagingStore, startNatsWithStreams } from './messaging-test-kit';
 
 /**
@@ -57,12 +58,12 @@ describe('a durable consumer that applies only some subjects', () => {
     );
   }
 
-  const event = (fields: Record<string, unknown>) => JSON.stringify({ eventId: randomUUID(), occurredAt: new Date().toISOString(), ...fields });
+  const event = (fields: { tokenId: string }, subject: 'tokens.issued.v1' | 'tokens.revoked.v1' = 'tokens.issued.v1') => JSON.stringify(sampleEvent(subject, fields));
 
   it('acks the other subjects unread, records and applies the rest, and still parks an unknown subject', async () => {
     for (let i = 0; i < 5; i += 1) {
       await publish('tokens.issued.v1', event({ tokenId: `t${i}` }));
-      await publish('tokens.revoked.v1', event({ tokenId: `t${i}`, reason: 'renewed' }));
+      await publish('tokens.revoked.v1', event({ tokenId: `t${i}` }, 'tokens.revoked.v1'));
     }
     await publish('tokens.revoked.v1', 'not json at all');
     await publish('tokens.issued.v2', event({ tokenId: 'future' }));
@@ -89,7 +90,7 @@ describe('a durable consumer that applies only some subjects', () => {
   }, 60_000);
 
   it('applies each event of a packed message once, and parks a bad event of one alone, with its own JSON', async () => {
-    const body = (fields: Record<string, unknown>) => JSON.parse(event(fields)) as Record<string, unknown>;
+    const body = (fields: { tokenId: string }) => JSON.parse(event(fields)) as Record<string, unknown>;
     const [t0, t1, t2, t3, poison] = ['t0', 't1', 't2', 't3', 'poison'].map((tokenId) => body({ tokenId }));
     const broken = { ...body({ tokenId: 'broken' }), eventId: 'not-a-uuid' };
     await publish('tokens.issued.v1', JSON.stringify([t0, t1, broken, t2]));
@@ -113,6 +114,27 @@ describe('a durable consumer that applies only some subjects', () => {
     expect(parked.map((row) => [row.reason, JSON.parse(row.body)])).toEqual([
       ['event 3 of 4: eventId is missing or not a UUID', broken],
       ['handler failed: poisoned', poison],
+    ]);
+  }, 60_000);
+
+  it('parks an event whose payload fails its schema with the reason, and never hands it to the handler', async () => {
+    const good = sampleEvent('tokens.issued.v1', { tokenId: 'good' });
+    const misshapen = sampleEvent('tokens.issued.v1', { tokenId: 'misshapen', keyType: 'production' });
+    await publish('tokens.issued.v1', JSON.stringify(misshapen));
+    await publish('tokens.issued.v1', JSON.stringify(good));
+
+    const applied: ReceivedEvent[] = [];
+    consumer = new DurableConsumer(client, database, { stream: TOKENS_STREAM, durable: 'schema-test' }, async (_manager, events) => {
+      applied.push(...events);
+    });
+    consumer.start();
+
+    await everyMessageAcknowledged('schema-test', 2);
+
+    expect(applied).toEqual([{ subject: 'tokens.issued.v1', event: good }]);
+    const parked = await database.manager.find(ParkedEvent);
+    expect(parked.map((row) => [row.subject, row.reason, JSON.parse(row.body)])).toEqual([
+      ['tokens.issued.v1', 'keyType must be one of PRODUCTION, SANDBOX', misshapen],
     ]);
   }, 60_000);
 });

@@ -1,14 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { headers as natsHeaders, nanos } from 'nats';
-import { DUPLICATE_WINDOW_MS, ReceivedEvent, REGISTRY_STREAM, StreamDefinition, TOKENS_STREAM } from '@keymint/contracts';
+import { DUPLICATE_WINDOW_MS, EventSubject, ReceivedEvent, REGISTRY_STREAM, StreamDefinition, TOKENS_STREAM } from '@keymint/contracts';
 import { Database, insertRows, quotedTable, selectRows, timeOrderedUuid } from '@keymint/persistence';
 import { ConsumedEvent, DurableConsumer, NatsClient } from '@keymint/messaging';
 import { NatsServerProcess } from '../../../scripts/lib/nats-server';
 import { waitFor } from '../../../scripts/lib/ports';
 import { postgresTestDatabase } from '../../../test/support/postgres';
+import { sampleEvent } from '../../contracts/test/event-samples';
 import { connectOpen, messagingStore, startNatsWithStreams } from './messaging-test-kit';
 
 const HOUR_MS = 3600_000;
@@ -46,11 +46,11 @@ describe('token event retention', () => {
 
   const maxAge = async (stream: StreamDefinition) => (await (await client.manager()).streams.info(stream.name)).config.max_age;
 
-  async function publish(subject: string): Promise<void> {
+  async function publish(subject: EventSubject): Promise<void> {
     const headers = natsHeaders();
-    const eventId = randomUUID();
-    headers.set('Nats-Msg-Id', eventId);
-    await client.jetStream.publish(subject, Buffer.from(JSON.stringify({ eventId, occurredAt: new Date().toISOString() })), { headers });
+    const event = sampleEvent(subject);
+    headers.set('Nats-Msg-Id', event.eventId);
+    await client.jetStream.publish(subject, Buffer.from(JSON.stringify(event)), { headers });
   }
 
   /** `count` consumed ids of `name`, applied `ageMs` ago (the newest first). */

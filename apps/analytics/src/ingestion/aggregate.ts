@@ -1,6 +1,6 @@
 import { GrantType, KeyType } from '@keymint/contracts';
 import { floorTo, Resolution, RESOLUTION_MS, RESOLUTIONS } from '../time-buckets/time-buckets';
-import { ApplicationChange, Issuance } from './event-validation';
+import { ApplicationChange, Issuance } from './counted-events';
 
 export interface RollupDelta {
   bucket: number;

@@ -2,7 +2,7 @@ import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { durableName, EventSubject, REGISTRY_STREAM, TOKENS_STREAM } from '@keymint/contracts';
 import { DurableConsumer, NatsClient } from '@keymint/messaging';
 import { Database } from '@keymint/persistence';
-import { COUNTED_SUBJECTS } from './event-validation';
+import { COUNTED_SUBJECTS } from './counted-events';
 import { applyEvents } from './rollup-writer';
 
 const counted = (subject: EventSubject) => COUNTED_SUBJECTS.has(subject);

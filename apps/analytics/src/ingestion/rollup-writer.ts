@@ -4,20 +4,20 @@ import { ISSUANCE_TABLES, TABLES, USER_ACTIVITY_TABLES } from '../storage/analyt
 import { upsertRows } from '../storage/sql';
 import { RESOLUTIONS } from '../time-buckets/time-buckets';
 import { aggregate, BatchDeltas } from './aggregate';
-import { ApplicationChange, Issuance, validateEvent } from './event-validation';
+import { ApplicationChange, countedOf, Issuance } from './counted-events';
 
 /**
- * The consumers' handler: validates every event of the batch (an invalid one
- * throws, and the consumer parks it after retrying the batch event by event),
- * aggregates in memory and adds the deltas with one upsert per table.
+ * The consumers' handler: reduces every event of the batch to what is counted
+ * (the consumer has already parked those that fail their schema), aggregates
+ * in memory and adds the deltas with one upsert per table.
  */
 export async function applyEvents(manager: EntityManager, events: ReceivedEvent[]): Promise<void> {
   const issuances: Issuance[] = [];
   const changes: ApplicationChange[] = [];
   for (const received of events) {
-    const validated = validateEvent(received);
-    if (validated.kind === 'issuance') issuances.push(validated.issuance);
-    else if (validated.kind === 'application') changes.push(validated.change);
+    const counted = countedOf(received);
+    if (counted.kind === 'issuance') issuances.push(counted.issuance);
+    else if (counted.kind === 'application') changes.push(counted.change);
   }
   await writeDeltas(manager, aggregate(issuances, changes));
 }

@@ -1,12 +1,13 @@
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { AuthenticateUserResponse, GetClientResponse, RPC_SUBJECTS } from '@keymint/contracts';
-import { rpcFailure } from '@keymint/messaging';
+import { AuthenticateUserRequest, AuthenticateUserResponse, GetClientRequest, GetClientResponse, RPC_SUBJECTS } from '@keymint/contracts';
 import { KeysService } from '../keys/keys.service';
 import { UsersService } from '../users/users.service';
-import { parseAuthenticateUserRequest, parseGetClientRequest } from './rpc-payloads';
 
-/** The registry's answers to the token service (one indexed read each; password checks share the Basic-auth cache). */
+/**
+ * The registry's answers to the token service (one indexed read each; password checks share the Basic-auth cache).
+ * Requests arrive checked against their schemas (RPC_SCHEMAS): a malformed one got `invalid_request` before this runs.
+ */
 @Controller()
 export class RegistryRpcController {
   constructor(
@@ -15,16 +16,12 @@ export class RegistryRpcController {
   ) {}
 
   @MessagePattern(RPC_SUBJECTS.getClient)
-  async getClient(@Payload() data: unknown): Promise<GetClientResponse> {
-    const request = parseGetClientRequest(data);
-    if (typeof request === 'string') throw rpcFailure('invalid_request', request);
+  async getClient(@Payload() request: GetClientRequest): Promise<GetClientResponse> {
     return this.keys.clientRecord(request.consumerKey);
   }
 
   @MessagePattern(RPC_SUBJECTS.authenticateUser)
-  async authenticateUser(@Payload() data: unknown): Promise<AuthenticateUserResponse> {
-    const request = parseAuthenticateUserRequest(data);
-    if (typeof request === 'string') throw rpcFailure('invalid_request', request);
+  async authenticateUser(@Payload() request: AuthenticateUserRequest): Promise<AuthenticateUserResponse> {
     const user = await this.users.authenticate(request.username, request.password);
     return user ? { authenticated: true, username: user.username, roles: user.roles } : { authenticated: false };
   }

@@ -1,7 +1,7 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { CONFIG, TokenServiceConfig } from '@keymint/config';
 import { GRANT_TYPES } from '@keymint/contracts';
-import { TokenIssuer } from '../tokens/token-issuer';
+import { JwtSigner } from '../minting/jwt-signer';
 
 /** RFC 8414 metadata and the JWKS; endpoints are derived from the issuer's origin. */
 @Controller()
@@ -10,7 +10,7 @@ export class DiscoveryController {
 
   constructor(
     @Inject(CONFIG) config: TokenServiceConfig,
-    @Inject(TokenIssuer) private readonly issuer: TokenIssuer,
+    @Inject(JwtSigner) private readonly signer: JwtSigner,
   ) {
     const origin = new URL(config.ISSUER).origin;
     this.metadata = {
@@ -35,6 +35,6 @@ export class DiscoveryController {
 
   @Get(['jwks', 'oauth2/jwks'])
   jwks() {
-    return this.issuer.signer.jwks();
+    return this.signer.jwks();
   }
 }

@@ -1,7 +1,7 @@
 import { Controller, HttpCode, Inject, Post, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { IntrospectResponse } from '@keymint/contracts';
-import { toOAuth2Request } from '../token-endpoint/token.controller';
+import { fromFastify } from '../client-authentication/oauth2-request';
 import { IntrospectionService } from './introspection.service';
 
 /** POST /introspect and /oauth2/introspect (RFC 7662). */
@@ -12,6 +12,6 @@ export class IntrospectionController {
   @Post(['introspect', 'oauth2/introspect'])
   @HttpCode(200)
   introspect(@Req() request: FastifyRequest): Promise<IntrospectResponse> {
-    return this.introspection.introspectRequest(toOAuth2Request(request));
+    return this.introspection.introspectRequest(fromFastify(request));
   }
 }

@@ -2,13 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, TokenServiceConfig } from '@keymint/config';
 import { IntrospectResponse, RPC_SUBJECTS } from '@keymint/contracts';
 import { RpcClient, RpcError } from '@keymint/messaging';
-import { AuthFailureLimiter } from '../clients/auth-failure-limiter';
-import { ClientAuthenticator, presentedCredentials } from '../clients/client-authenticator';
+import { AuthFailureLimiter } from '../client-authentication/auth-failure-limiter';
+import { ClientAuthenticator } from '../client-authentication/client-authenticator';
+import { OAuth2HttpRequest, OpenedRequest, openRequest } from '../client-authentication/oauth2-request';
+import { JwtSigner } from '../minting/jwt-signer';
 import { OAuth2Error } from '../oauth2/oauth2-error';
-import { parseParameters, rejectQueryCredentials } from '../oauth2/request-parameters';
-import { OAuth2HttpRequest } from '../token-endpoint/token-endpoint.service';
-import { TokenIssuer } from '../tokens/token-issuer';
-import { TokenStore } from '../tokens/token-store';
+import { TokenStore } from '../token-storage/token-store';
 
 const INACTIVE: IntrospectResponse = { active: false };
 
@@ -24,14 +23,13 @@ export class IntrospectionService {
     @Inject(AuthFailureLimiter) private readonly limiter: AuthFailureLimiter,
     @Inject(RpcClient) private readonly rpc: RpcClient,
     @Inject(TokenStore) private readonly store: TokenStore,
-    @Inject(TokenIssuer) private readonly issuer: TokenIssuer,
+    @Inject(JwtSigner) private readonly signer: JwtSigner,
   ) {}
 
   async introspectRequest(request: OAuth2HttpRequest): Promise<IntrospectResponse> {
-    const parameters = parseParameters(request.body);
-    rejectQueryCredentials(request.query);
-    const caller = await this.authenticateCaller(request, parameters);
-    const token = parameters.token;
+    const opened = openRequest(request);
+    const caller = await this.authenticateCaller(opened);
+    const token = opened.parameters.token;
     if (!token) throw OAuth2Error.invalidRequest('token is required.');
     const result = await this.introspect(token);
     if (result.active && caller.kind === 'client' && result.client_id !== caller.consumerKey) return INACTIVE;
@@ -42,7 +40,7 @@ export class IntrospectionService {
     const row = await this.store.find(token);
     const now = Date.now();
     if (!row || row.revokedAt !== null || row.expiresAt <= now) return INACTIVE;
-    if (row.kind === 'access' && row.tokenType === 'JWT' && !this.issuer.signer.verify(token)) return INACTIVE;
+    if (row.kind === 'access' && row.tokenType === 'JWT' && !this.signer.verify(token)) return INACTIVE;
     return {
       active: true,
       scope: row.scopes,
@@ -59,15 +57,14 @@ export class IntrospectionService {
     };
   }
 
-  private async authenticateCaller(request: OAuth2HttpRequest, parameters: Record<string, string>): Promise<Introspector> {
-    const credentials = presentedCredentials(request.authorization, parameters);
+  private async authenticateCaller({ credentials, address }: OpenedRequest): Promise<Introspector> {
     const client = credentials.method === 'basic' ? await this.authenticator.lookup(credentials.clientId) : 'client';
     if (client) {
-      const authenticated = await this.authenticator.authenticate(credentials.clientId, credentials.clientSecret, request.address);
+      const authenticated = await this.authenticator.authenticate(credentials.clientId, credentials.clientSecret, address);
       return { kind: 'client', consumerKey: authenticated.consumerKey };
     }
     // Not a consumer key: an admin's Basic credentials (docs/token-api.md, "Introspection").
-    const blockedFor = this.limiter.blockedFor('client', credentials.clientId, request.address);
+    const blockedFor = this.limiter.blockedFor('client', credentials.clientId, address);
     if (blockedFor > 0) throw OAuth2Error.tooManyRequests(blockedFor);
     const user = await this.rpc
       .request(RPC_SUBJECTS.authenticateUser, { username: credentials.clientId, password: credentials.clientSecret })
@@ -76,7 +73,7 @@ export class IntrospectionService {
         throw error;
       });
     if (user.authenticated && user.roles.includes('admin')) return { kind: 'admin' };
-    this.limiter.recordFailure('client', credentials.clientId, request.address);
+    this.limiter.recordFailure('client', credentials.clientId, address);
     throw OAuth2Error.invalidClient();
   }
 }

@@ -3,11 +3,9 @@ import { EntityManager } from 'typeorm';
 import { durableName, ReceivedEvent, REGISTRY_STREAM } from '@keymint/contracts';
 import { DurableConsumer, NatsClient } from '@keymint/messaging';
 import { Database } from '@keymint/persistence';
-import { TokenStore } from '../tokens/token-store';
-
-
+import { TokenRevoker } from '../revocation/token-revoker';
 /**
- * A regenerated secret, a deleted key or a deleted application
+ * The registry's changes that end tokens: a regenerated secret, a deleted key or a deleted application
  * revokes its tokens, exactly once across replicas (shared durable consumer),
  * with tokens.revoked.v1 in the same transaction.
  */
@@ -18,7 +16,7 @@ export class RegistryEventsConsumer implements OnApplicationBootstrap, BeforeApp
   constructor(
     @Inject(NatsClient) nats: NatsClient,
     @Inject(Database) database: Database,
-    @Inject(TokenStore) private readonly store: TokenStore,
+    @Inject(TokenRevoker) private readonly revoker: TokenRevoker,
   ) {
     this.consumer = new DurableConsumer(nats, database, { stream: REGISTRY_STREAM, durable: durableName('token-service', REGISTRY_STREAM) }, (manager, events) =>
       this.apply(manager, events),
@@ -37,13 +35,13 @@ export class RegistryEventsConsumer implements OnApplicationBootstrap, BeforeApp
     for (const received of events) {
       switch (received.subject) {
         case 'registry.keys.secret-regenerated.v1':
-          await this.store.revokeByConsumerKey(manager, received.event.consumerKey, received.event.applicationId, 'secret_regenerated');
+          await this.revoker.revokeConsumerKeyInTransaction(manager, received.event.consumerKey, received.event.applicationId, 'secret_regenerated');
           break;
         case 'registry.keys.revoked.v1':
-          await this.store.revokeByConsumerKey(manager, received.event.consumerKey, received.event.applicationId, 'key_revoked');
+          await this.revoker.revokeConsumerKeyInTransaction(manager, received.event.consumerKey, received.event.applicationId, 'key_revoked');
           break;
         case 'registry.application.deleted.v1':
-          await this.store.revokeByApplication(manager, received.event.applicationId, 'application_deleted');
+          await this.revoker.revokeApplicationInTransaction(manager, received.event.applicationId, 'application_deleted');
           break;
         default:
           break;

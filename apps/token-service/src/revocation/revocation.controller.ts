@@ -1,6 +1,6 @@
 import { Controller, HttpCode, Inject, Post, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { toOAuth2Request } from '../token-endpoint/token.controller';
+import { fromFastify } from '../client-authentication/oauth2-request';
 import { RevocationService } from './revocation.service';
 
 /** POST /revoke and /oauth2/revoke (RFC 7009): 200 with an empty body for known and unknown tokens. */
@@ -11,7 +11,7 @@ export class RevocationController {
   @Post(['revoke', 'oauth2/revoke'])
   @HttpCode(200)
   async revoke(@Req() request: FastifyRequest): Promise<string> {
-    await this.revocation.revokeRequest(toOAuth2Request(request));
+    await this.revocation.revokeRequest(fromFastify(request));
     return '';
   }
 }

@@ -1,13 +1,23 @@
+import { createHash } from 'node:crypto';
 import { ClientRecord, GrantType } from '@keymint/contracts';
-import { ClientAuthenticator } from '../clients/client-authenticator';
+import { AuthFailureLimiter } from '../client-authentication/auth-failure-limiter';
+import { ClientAuthenticator } from '../client-authentication/client-authenticator';
+import { ClientCache } from '../client-authentication/client-cache';
 import { OAuth2Error } from '../oauth2/oauth2-error';
-import { GrantHandler } from './grants/grant-handler';
+import { GrantHandler } from './grant-handler';
 import { TokenEndpointService } from './token-endpoint.service';
 
-const client = { consumerKey: 'key', grantTypes: ['client_credentials', 'password'] } as ClientRecord;
+const client = {
+  consumerKey: 'key',
+  consumerSecretHash: createHash('sha256').update('secret').digest('hex'),
+  keyState: 'ACTIVE',
+  grantTypes: ['client_credentials', 'password'],
+} as ClientRecord;
+const basic = `Basic ${Buffer.from('key:secret').toString('base64')}`;
 
 function endpoint(handled: string[]): TokenEndpointService {
-  const authenticator = { authenticateRequest: async () => client } as unknown as ClientAuthenticator;
+  const clients = { get: async (key: string) => (key === client.consumerKey ? client : null) } as unknown as ClientCache;
+  const limiter = { blockedFor: () => 0, recordFailure: () => undefined } as unknown as AuthFailureLimiter;
   const grant = (grantType: GrantType): GrantHandler => ({
     grantType,
     handle: async () => {
@@ -15,7 +25,7 @@ function endpoint(handled: string[]): TokenEndpointService {
       return { access_token: grantType, scope: 'default', token_type: 'Bearer', expires_in: 1 };
     },
   });
-  return new TokenEndpointService(authenticator, [grant('client_credentials'), grant('password'), grant('refresh_token')]);
+  return new TokenEndpointService(new ClientAuthenticator(clients, limiter), [grant('client_credentials'), grant('password'), grant('refresh_token')]);
 }
 
 describe('TokenEndpointService', () => {
@@ -24,25 +34,36 @@ describe('TokenEndpointService', () => {
     ['grant_type=password&username=u&password=p', 'password'],
   ])('hands %s to its grant', async (body, grant) => {
     const handled: string[] = [];
-    const response = await endpoint(handled).exchange({ body: Object.fromEntries(new URLSearchParams(body)), query: {}, authorization: undefined, address: '::1' });
+    const response = await endpoint(handled).exchange({ body: Object.fromEntries(new URLSearchParams(body)), query: {}, authorization: basic, address: '::1' });
     expect(response.access_token).toBe(grant);
     expect(handled).toEqual([grant]);
   });
 
-  it.each<[Record<string, unknown>, string]>([
-    [{}, 'invalid_request'],
-    [{ grant_type: '' }, 'invalid_request'],
-    [{ grant_type: 'authorization_code' }, 'unsupported_grant_type'],
-    [{ grant_type: 'refresh_token', refresh_token: 'x' }, 'unauthorized_client'],
-    [{ grant_type: ['a', 'b'] }, 'invalid_request'],
-  ])('%p → %s, and no grant runs', async (body, code) => {
+  it.each<[Record<string, unknown>, string | undefined, string, number]>([
+    [{}, basic, 'invalid_request', 400],
+    [{ grant_type: '' }, basic, 'invalid_request', 400],
+    [{ grant_type: 'authorization_code' }, basic, 'unsupported_grant_type', 400],
+    [{ grant_type: 'refresh_token', refresh_token: 'x' }, basic, 'unauthorized_client', 400],
+    [{ grant_type: ['a', 'b'] }, basic, 'invalid_request', 400],
+    [{ grant_type: 'client_credentials' }, undefined, 'invalid_client', 401],
+    [{ grant_type: 'client_credentials', client_id: 'key', client_secret: 'wrong' }, undefined, 'invalid_client', 401],
+  ])('%p → %s, and no grant runs', async (body, authorization, code, status) => {
     const handled: string[] = [];
     const error = await endpoint(handled)
-      .exchange({ body, query: {}, authorization: undefined, address: '::1' })
+      .exchange({ body, query: {}, authorization, address: '::1' })
       .catch((thrown: unknown) => thrown);
     expect(error).toBeInstanceOf(OAuth2Error);
     expect((error as OAuth2Error).code).toBe(code);
-    expect((error as OAuth2Error).getStatus()).toBe(400);
+    expect((error as OAuth2Error).getStatus()).toBe(status);
+    expect(handled).toEqual([]);
+  });
+
+  it('refuses client credentials in the query string before looking at the client', async () => {
+    const handled: string[] = [];
+    const error = await endpoint(handled)
+      .exchange({ body: { grant_type: 'client_credentials' }, query: { client_secret: 'secret' }, authorization: basic, address: '::1' })
+      .catch((thrown: unknown) => thrown);
+    expect((error as OAuth2Error).code).toBe('invalid_request');
     expect(handled).toEqual([]);
   });
 });

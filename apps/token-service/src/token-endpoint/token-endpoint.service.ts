@@ -1,24 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ClientRecord, GrantType } from '@keymint/contracts';
-import { ClientAuthenticator } from '../clients/client-authenticator';
+import { GrantType } from '@keymint/contracts';
+import { ClientAuthenticator } from '../client-authentication/client-authenticator';
+import { OAuth2HttpRequest } from '../client-authentication/oauth2-request';
 import { OAuth2Error } from '../oauth2/oauth2-error';
-import { OAuth2Parameters, parseParameters, rejectQueryCredentials } from '../oauth2/request-parameters';
-import { TokenResponse } from '../tokens/token-issuer';
-import { GRANT_HANDLERS, GrantHandler } from './grants/grant-handler';
-
-/** An HTTP request as the OAuth 2.0 endpoints see it. */
-export interface OAuth2HttpRequest {
-  body: unknown;
-  query: unknown;
-  authorization: string | undefined;
-  address: string;
-}
+import { TokenResponse } from '../oauth2/token-response';
+import { GRANT_HANDLERS, GrantContext, GrantHandler } from './grant-handler';
 
 /**
- * The token endpoint as small named steps (oidc-provider style): parse body
- * and reject duplicates → no credentials in the URL → authenticate client →
- * grant type known and allowed → run the grant (which validates scope and
- * lifetime, issues, writes the token and its event).
+ * The token endpoint as small named steps (oidc-provider style): open the
+ * request and authenticate the client (ClientAuthenticator) → grant type
+ * known and allowed for the key → the grant (which reads its parameters,
+ * decides, mints and writes the token with its event).
  */
 @Injectable()
 export class TokenEndpointService {
@@ -31,20 +23,18 @@ export class TokenEndpointService {
     this.grants = new Map(grants.map((grant) => [grant.grantType, grant]));
   }
 
+  /** POST /token. */
   async exchange(request: OAuth2HttpRequest): Promise<TokenResponse> {
-    const parameters = parseParameters(request.body);
-    rejectQueryCredentials(request.query);
-    const client = await this.authenticator.authenticateRequest({ authorization: request.authorization, parameters, address: request.address });
-    const grant = this.selectGrant(parameters, client);
-    return grant.handle({ client, parameters, address: request.address });
+    return this.grant(await this.authenticator.authenticateRequest(request));
   }
 
-  private selectGrant(parameters: OAuth2Parameters, client: ClientRecord): GrantHandler {
-    const grantType = parameters.grant_type;
+  /** The same steps after the client has been authenticated some other way (the registry's generate-token RPC). */
+  grant(context: GrantContext): Promise<TokenResponse> {
+    const grantType = context.parameters.grant_type;
     if (grantType === undefined || grantType === '') throw OAuth2Error.invalidRequest('grant_type is required.');
     const grant = this.grants.get(grantType);
     if (!grant) throw OAuth2Error.unsupportedGrantType();
-    if (!client.grantTypes.includes(grantType as GrantType)) throw OAuth2Error.unauthorizedClient();
-    return grant;
+    if (!context.client.grantTypes.includes(grantType as GrantType)) throw OAuth2Error.unauthorizedClient();
+    return grant.handle(context);
   }
 }

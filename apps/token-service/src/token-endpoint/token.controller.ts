@@ -1,6 +1,7 @@
 import { Controller, HttpCode, Inject, Post, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { TokenResponse } from '../tokens/token-issuer';
+import { fromFastify } from '../client-authentication/oauth2-request';
+import { TokenResponse } from '../oauth2/token-response';
 import { TokenEndpointService } from './token-endpoint.service';
 
 /** POST /token and /oauth2/token (RFC 6749 §3.2, WSO2 paths). */
@@ -11,10 +12,6 @@ export class TokenController {
   @Post(['token', 'oauth2/token'])
   @HttpCode(200)
   token(@Req() request: FastifyRequest): Promise<TokenResponse> {
-    return this.endpoint.exchange(toOAuth2Request(request));
+    return this.endpoint.exchange(fromFastify(request));
   }
-}
-
-export function toOAuth2Request(request: FastifyRequest) {
-  return { body: request.body, query: request.query, authorization: request.headers.authorization, address: request.ip };
 }

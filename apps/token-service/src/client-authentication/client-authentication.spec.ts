@@ -1,0 +1,70 @@
+import { createHash } from 'node:crypto';
+import { OAuth2Error } from '../oauth2/oauth2-error';
+import { parseBasicAuthorization, presentedCredentials } from './presented-credentials';
+import { consumerSecretMatches } from '@keymint/contracts';
+
+
+const b64 = (text: string) => Buffer.from(text).toString('base64');
+
+function errorOf(action: () => unknown): OAuth2Error | undefined {
+  try {
+    action();
+  } catch (error) {
+    if (error instanceof OAuth2Error) return error;
+    throw error;
+  }
+  return undefined;
+}
+
+describe('Basic authorization (RFC 6749 Appendix B)', () => {
+  it.each([
+    [`Basic ${b64('key:secret')}`, 'key', 'secret'],
+    [`basic ${b64('key:secret')}`, 'key', 'secret'],
+    [`BASIC   ${b64('key:secret')}`, 'key', 'secret'],
+    [`Basic ${b64('key:se%3Acr+et%2B%25')}`, 'key', 'se:cr et+%'],
+    [`Basic ${b64('k%C3%BCy:a:b')}`, 'küy', 'a:b'],
+    [`Basic ${b64('key:')}`, 'key', ''],
+  ])('%s', (header, username, password) => {
+    expect(parseBasicAuthorization(header)).toEqual({ kind: 'credentials', username, password });
+  });
+
+  it.each([`Basic ${b64('no-colon')}`, 'Basic', 'Basic !!!', `Basic ${b64('key:%E0%A4%A')}`, `Basic ${b64(':secret')}`])('%s is malformed', (header) => {
+    expect(parseBasicAuthorization(header).kind).toBe('malformed');
+  });
+
+  it('ignores other schemes and a missing header', () => {
+    expect(parseBasicAuthorization(undefined).kind).toBe('absent');
+    expect(parseBasicAuthorization('Bearer abc').kind).toBe('absent');
+  });
+});
+
+describe('presentedCredentials', () => {
+  const header = `Basic ${b64('key:secret')}`;
+
+  it('takes Basic or the body', () => {
+    expect(presentedCredentials(header, {})).toEqual({ clientId: 'key', clientSecret: 'secret', method: 'basic' });
+    expect(presentedCredentials(header, { client_id: 'key' })).toEqual({ clientId: 'key', clientSecret: 'secret', method: 'basic' });
+    expect(presentedCredentials(undefined, { client_id: 'key', client_secret: 's' })).toEqual({ clientId: 'key', clientSecret: 's', method: 'post' });
+  });
+
+  it.each<[string, string | undefined, Record<string, string>, number, string]>([
+    ['both methods', header, { client_secret: 'secret' }, 400, 'invalid_request'],
+    ['a differing client_id', header, { client_id: 'other' }, 400, 'invalid_request'],
+    ['nothing', undefined, {}, 401, 'invalid_client'],
+    ['client_id without secret', undefined, { client_id: 'key' }, 401, 'invalid_client'],
+    ['a malformed header', 'Basic ???', {}, 401, 'invalid_client'],
+  ])('%s → %d %s', (_name, authorization, parameters, status, code) => {
+    const error = errorOf(() => presentedCredentials(authorization, parameters));
+    expect({ status: error?.getStatus(), code: error?.code }).toEqual({ status, code });
+    if (status === 401) expect(error?.headers['WWW-Authenticate']).toBe('Basic realm="keymint"');
+  });
+});
+
+describe('consumerSecretMatches', () => {
+  const hash = createHash('sha256').update('the-secret').digest('hex');
+  it('compares SHA-256 hashes', () => {
+    expect(consumerSecretMatches('the-secret', hash)).toBe(true);
+    expect(consumerSecretMatches('the-secreT', hash)).toBe(false);
+    expect(consumerSecretMatches('the-secret', 'abcd')).toBe(false);
+  });
+});

@@ -1,0 +1,135 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Subscription } from 'nats';
+import { CONFIG, TokenServiceConfig } from '@keymint/config';
+import { ClientRecord, RPC_SUBJECTS } from '@keymint/contracts';
+import { decodeEvents, isEventProblem, MalformedResponseError, NatsClient, RpcClient } from '@keymint/messaging';
+
+const NEGATIVE_TTL_MS = 30_000;
+const MAX_ENTRIES = 200_000;
+
+interface CacheEntry {
+  record: ClientRecord | null;
+  expiresAt: number;
+}
+
+/** Changes after which a cached record must never be served again, even when the registry is away. */
+const DROPPING_EVENTS = new Set<string>([
+  'registry.keys.secret-regenerated.v1',
+  'registry.keys.revoked.v1',
+  'registry.application.deleted.v1',
+]);
+
+/**
+ * Clients in memory (docs/token-api.md, "Clients and the registry"): filled by RPC on a miss, refreshed after
+ * CLIENT_CACHE_TTL. Registry events reach every replica: a regenerated secret,
+ * a deleted key or application drops the entry (the old secret must stop
+ * working even while the registry is away); other changes, and a NATS
+ * reconnect (events may have been missed), only expire it. When the registry
+ * does not answer, an expired entry is served so issuing goes on; unknown keys
+ * are remembered ~30 s.
+ */
+@Injectable()
+export class ClientCache implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(ClientCache.name);
+  private readonly entries = new Map<string, CacheEntry>();
+  private readonly inFlight = new Map<string, Promise<ClientRecord | null>>();
+  private subscriptions: Subscription[] = [];
+  private readonly ttlMs: number;
+
+  constructor(
+    @Inject(CONFIG) config: TokenServiceConfig,
+    @Inject(RpcClient) private readonly rpc: RpcClient,
+    @Inject(NatsClient) private readonly nats: NatsClient,
+  ) {
+    this.ttlMs = config.CLIENT_CACHE_TTL * 1000;
+  }
+
+  onApplicationBootstrap(): void {
+    const connection = this.nats.connection;
+    for (const subject of ['registry.keys.>', 'registry.application.>']) {
+      this.subscriptions.push(
+        connection.subscribe(subject, { callback: (_error, message) => this.onRegistryEvent(message.subject, message.data) }),
+      );
+    }
+    void (async () => {
+      // Events missed while disconnected cannot be replayed on a core subscription: ask again, but keep
+      // the known records, since the registry may come back to the bus later than we do.
+      for await (const status of connection.status()) {
+        if (status.type === 'reconnect') for (const entry of this.entries.values()) entry.expiresAt = 0;
+      }
+    })();
+  }
+
+  onModuleDestroy(): void {
+    for (const subscription of this.subscriptions) subscription.unsubscribe();
+    this.subscriptions = [];
+  }
+
+  async get(consumerKey: string): Promise<ClientRecord | null> {
+    const entry = this.entries.get(consumerKey);
+    const now = Date.now();
+    if (entry && entry.expiresAt > now) return entry.record;
+    let pending = this.inFlight.get(consumerKey);
+    if (!pending) {
+      pending = this.load(consumerKey, entry).finally(() => this.inFlight.delete(consumerKey));
+      this.inFlight.set(consumerKey, pending);
+    }
+    return pending;
+  }
+
+  invalidate(consumerKey: string): void {
+    this.entries.delete(consumerKey);
+  }
+
+  private async load(consumerKey: string, stale: CacheEntry | undefined): Promise<ClientRecord | null> {
+    try {
+      // RpcClient checked the answer against the client record schema (RPC_SCHEMAS).
+      const answer = await this.rpc.request(RPC_SUBJECTS.getClient, { consumerKey });
+      const record = answer && answer.consumerKey === consumerKey ? answer : null;
+      if (answer && !record) this.logger.warn('the registry answered a malformed client record; treating the key as unknown');
+      this.remember(consumerKey, record);
+      return record;
+    } catch (error) {
+      // The registry is another team's service: a record that would break the token path is refused, not trusted.
+      if (error instanceof MalformedResponseError) {
+        this.logger.warn(`the registry answered a malformed client record; treating the key as unknown: ${error.message}`);
+        this.remember(consumerKey, null);
+        return null;
+      }
+      if (stale) {
+        // The registry is down or slow: keep issuing for a client we already know.
+        this.logger.warn(`client lookup failed, serving the cached client: ${(error as Error).message}`);
+        stale.expiresAt = Date.now() + Math.min(this.ttlMs, NEGATIVE_TTL_MS);
+        return stale.record;
+      }
+      throw error;
+    }
+  }
+
+  private remember(consumerKey: string, record: ClientRecord | null): void {
+    if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value as string);
+    this.entries.set(consumerKey, { record, expiresAt: Date.now() + (record ? this.ttlMs : NEGATIVE_TTL_MS) });
+  }
+
+  private onRegistryEvent(subject: string, data: Uint8Array): void {
+    for (const received of decodeEvents({ subject, data })) {
+      if (isEventProblem(received)) {
+        this.logger.warn(`ignored a registry event: ${received.problem}`);
+        continue;
+      }
+      const drop = DROPPING_EVENTS.has(received.subject);
+      const forget = (key: string) => {
+        const entry = this.entries.get(key);
+        if (drop) this.entries.delete(key);
+        else if (entry) entry.expiresAt = 0;
+      };
+      if ('consumerKey' in received.event) forget(received.event.consumerKey);
+      else if ('applicationId' in received.event) {
+        const { applicationId } = received.event;
+        for (const [key, entry] of this.entries) {
+          if (entry.record?.applicationId === applicationId) forget(key);
+        }
+      }
+    }
+  }
+}

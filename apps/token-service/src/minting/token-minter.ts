@@ -1,0 +1,119 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CONFIG, TokenServiceConfig } from '@keymint/config';
+import { ClientRecord, GrantType } from '@keymint/contracts';
+import { timeOrderedUuid } from '@keymint/persistence';
+import { TokenResponse } from '../oauth2/token-response';
+import { OutboxRow } from '@keymint/messaging';
+import { issuedEvent } from '../token-storage/token-events';
+import { TokenRecord } from '../token-storage/token.entity';
+import { JwtSigner } from './jwt-signer';
+import { TokenCipher } from './token-cipher';
+import { opaqueToken, tokenHash } from '../token-storage/token-hash';
+
+/** What a grant asks for once it has decided who gets which scopes for how long. */
+export interface TokenRequest {
+  client: ClientRecord;
+  grantType: GrantType;
+  /** The resource owner for user grants; absent for client_credentials. */
+  username?: string;
+  scopes: string[];
+  lifetimeSeconds: number;
+  /** A refresh token is added (password / refresh_token grants on keys that allow refresh_token). */
+  refresh?: { familyId: string };
+}
+
+/** How a client-credentials grant files the token for reuse or renewal (token-endpoint/client-credentials). */
+export interface ReuseFiling {
+  reuseKey: string;
+  /** Keep the token, encrypted, so that it can be handed out again (reuse); renewal keeps only the key. */
+  keepToken: boolean;
+}
+
+/** A new token, not yet written: its rows, its tokens.issued.v1 event and the response. */
+export interface MintedToken {
+  access: TokenRecord;
+  rows: TokenRecord[];
+  events: OutboxRow[];
+  response: TokenResponse;
+}
+
+/** Mints access tokens (opaque or JWT, with their claims) and refresh tokens; writes nothing. */
+@Injectable()
+export class TokenMinter {
+  constructor(
+    @Inject(CONFIG) private readonly config: TokenServiceConfig,
+    @Inject(JwtSigner) private readonly signer: JwtSigner,
+    @Inject(TokenCipher) private readonly cipher: TokenCipher,
+  ) {}
+
+  async mint(request: TokenRequest, filing?: ReuseFiling): Promise<MintedToken> {
+    const issuedAt = Date.now();
+    const expiresAt = issuedAt + request.lifetimeSeconds * 1000;
+    const tokenId = timeOrderedUuid(issuedAt);
+    const scope = request.scopes.join(' ');
+    const accessToken = request.client.tokenType === 'OAUTH' ? opaqueToken(tokenId) : await this.signJwt(request, tokenId, issuedAt, expiresAt, scope);
+    const access = tokenRow(request, tokenId, tokenHash(accessToken), 'access', issuedAt, expiresAt);
+    access.reuseKey = filing?.reuseKey ?? null;
+    access.encryptedToken = filing?.keepToken ? this.cipher.encrypt(accessToken, tokenId) : null;
+    const rows = [access];
+    const response: TokenResponse = { access_token: accessToken, scope, token_type: 'Bearer', expires_in: request.lifetimeSeconds };
+    if (request.refresh) {
+      const refreshTokenId = timeOrderedUuid(issuedAt);
+      const refreshToken = opaqueToken(refreshTokenId);
+      rows.push(tokenRow(request, refreshTokenId, tokenHash(refreshToken), 'refresh', issuedAt, issuedAt + this.config.REFRESH_TOKEN_VALIDITY * 1000));
+      response.refresh_token = refreshToken;
+    }
+    return { access, rows, events: [issuedEvent(access, false)], response };
+  }
+
+  /** The access token a reusable row holds (encrypted at rest), or null when it holds none that checks out. */
+  reveal(row: TokenRecord): string | null {
+    if (!row.encryptedToken) return null;
+    const accessToken = this.cipher.decrypt(row.encryptedToken, row.id);
+    return accessToken && tokenHash(accessToken) === row.tokenHash ? accessToken : null;
+  }
+
+  private signJwt(request: TokenRequest, tokenId: string, issuedAt: number, expiresAt: number, scope: string): Promise<string> {
+    const { client } = request;
+    const iat = Math.floor(issuedAt / 1000);
+    return this.signer.sign({
+      iss: this.config.ISSUER,
+      sub: request.username ?? client.consumerKey,
+      aud: client.consumerKey,
+      azp: client.consumerKey,
+      client_id: client.consumerKey,
+      scope,
+      iat,
+      nbf: iat,
+      exp: Math.floor(expiresAt / 1000),
+      jti: tokenId,
+      aut: request.username === undefined ? 'APPLICATION' : 'APPLICATION_USER',
+      keytype: client.keyType,
+      application: { id: client.applicationId, name: client.applicationName, owner: client.owner },
+    });
+  }
+}
+
+/** A token row, written out field by field: object spreads were a measurable share of the token path. */
+function tokenRow(request: TokenRequest, id: string, hash: string, kind: TokenRecord['kind'], issuedAt: number, expiresAt: number): TokenRecord {
+  const { client } = request;
+  const row = new TokenRecord();
+  row.id = id;
+  row.tokenHash = hash;
+  row.kind = kind;
+  row.consumerKey = client.consumerKey;
+  row.applicationId = client.applicationId;
+  row.keyType = client.keyType;
+  row.username = request.username ?? null;
+  row.scopes = request.scopes.join(' ');
+  row.grantType = request.grantType;
+  row.tokenType = client.tokenType;
+  row.familyId = request.refresh?.familyId ?? null;
+  row.issuedAt = issuedAt;
+  row.expiresAt = expiresAt;
+  row.revokedAt = null;
+  row.revokeReason = null;
+  row.reuseKey = null;
+  row.encryptedToken = null;
+  return row;
+}

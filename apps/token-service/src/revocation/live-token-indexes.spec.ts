@@ -1,0 +1,100 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { Database, openDataSource } from '@keymint/persistence';
+import { TokenServiceConfig } from '@keymint/config';
+import { TokenRecord } from '../token-storage/token.entity';
+import { TokenStore } from '../token-storage/token-store';
+import { TOKEN_STORE_ENTITIES, TOKEN_STORE_MIGRATIONS } from '../token-storage/token-store.schema';
+import { TokenWriter } from '../token-storage/token-writer';
+import { TokenRevoker } from './token-revoker';
+import { tokenRecord } from '../../test/token-records';
+
+// Migration 1700000000003: the consumer-key, application and family indexes hold live tokens only, so a
+// token written already revoked (renew mode) costs no entry in them. The revocations that read them must
+// still find every live token, through those indexes.
+describe('live-token indexes (consumer key, application, refresh family)', () => {
+  let dir: string;
+  let dataSource: DataSource;
+  let database: Database;
+  let revoker: TokenRevoker;
+  /** The statements the store ran, to read their query plans. */
+  const statements: Array<[string, unknown[]]> = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'keymint-live-indexes-'));
+    dataSource = await openDataSource({ service: 'token', dataDir: dir, entities: TOKEN_STORE_ENTITIES, migrations: TOKEN_STORE_MIGRATIONS });
+    database = new Database(dataSource);
+    revoker = new TokenRevoker(database, new TokenStore(database), new TokenWriter(database, { EVENTS_PER_MESSAGE: 100 } as TokenServiceConfig));
+  });
+  afterAll(async () => {
+    await database.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Runs `work` with a manager whose statements are recorded. */
+  async function recording(work: (manager: DataSource['manager']) => Promise<unknown>): Promise<void> {
+    const runner = dataSource.createQueryRunner();
+    const query = runner.query.bind(runner);
+    runner.query = ((sql: string, parameters?: unknown[], ...rest: unknown[]) => {
+      statements.push([sql, parameters ?? []]);
+      return (query as (...args: unknown[]) => Promise<unknown>)(sql, parameters, ...rest);
+    }) as typeof runner.query;
+    try {
+      await runner.startTransaction();
+      await work(runner.manager);
+      await runner.commitTransaction();
+    } finally {
+      await runner.release();
+    }
+  }
+
+  const reasons = async () =>
+    Object.fromEntries((await dataSource.getRepository(TokenRecord).find({ order: { id: 'ASC' } })).map((row) => [row.id, row.revokeReason]));
+
+  it('revokes the live tokens of a key, an application and a family, and leaves the revoked ones as they were', async () => {
+    await dataSource.getRepository(TokenRecord).insert([
+      tokenRecord({ id: 'a1' }),
+      tokenRecord({ id: 'a2', revokedAt: 5, revokeReason: 'renewed' }),
+      tokenRecord({ id: 'b1', consumerKey: 'key-b', applicationId: 'app-b' }),
+      tokenRecord({ id: 'b2', consumerKey: 'key-c', applicationId: 'app-b' }),
+      tokenRecord({ id: 'c1', consumerKey: 'key-d', applicationId: 'app-d', familyId: 'family-1', grantType: 'password', username: 'alice' }),
+      tokenRecord({ id: 'c2', consumerKey: 'key-d', applicationId: 'app-d', familyId: 'family-1', kind: 'refresh', revokedAt: 5, revokeReason: 'rotated' }),
+      tokenRecord({ id: 'c3', consumerKey: 'key-d', applicationId: 'app-d', familyId: 'family-1', kind: 'refresh' }),
+    ]);
+    await recording(async (manager) => {
+      await revoker.revokeConsumerKeyInTransaction(manager, 'key-a', 'app-a', 'secret_regenerated');
+      await revoker.revokeApplicationInTransaction(manager, 'app-b', 'application_deleted');
+      await revoker.revokeFamilyInTransaction(manager, 'family-1');
+    });
+    expect(await reasons()).toEqual({
+      a1: 'secret_regenerated',
+      a2: 'renewed',
+      b1: 'application_deleted',
+      b2: 'application_deleted',
+      c1: 'refresh_token_reuse',
+      c2: 'rotated',
+      c3: 'refresh_token_reuse',
+    });
+  });
+
+  it('reads those indexes in every statement that looks tokens up by key, application or family', async () => {
+    const lookups = statements.filter(([sql]) => /token_tokens/.test(sql) && /"(consumerKey|applicationId|familyId)" = /.test(sql));
+    // revokeConsumerKeyInTransaction (x3: key-a, key-b, key-c), revokeApplicationInTransaction's key list, revokeFamilyInTransaction's read.
+    expect(lookups.length).toBeGreaterThanOrEqual(5);
+    for (const [sql, parameters] of lookups) {
+      const plan = ((await dataSource.query(`EXPLAIN QUERY PLAN ${sql}`, parameters)) as Array<{ detail: string }>).map((step) => step.detail).join('\n');
+      expect({ sql, plan }).toEqual({ sql, plan: expect.stringMatching(/USING INDEX IDX_token_tokens_(consumerKey|applicationId|familyId)_live/) });
+    }
+  });
+
+  it('is reverted by the migration going down', async () => {
+    await dataSource.undoLastMigration({ transaction: 'each' });
+    const indexes = ((await dataSource.query(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'token_tokens'`)) as Array<{ name: string }>).map(
+      (index) => index.name,
+    );
+    expect(indexes).toEqual(expect.arrayContaining(['IDX_token_tokens_consumerKey', 'IDX_token_tokens_applicationId', 'IDX_token_tokens_familyId']));
+    expect(indexes.filter((name) => name.endsWith('_live'))).toEqual([]);
+  });
+});

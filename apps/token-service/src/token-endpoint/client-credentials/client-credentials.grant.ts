@@ -1,0 +1,48 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CONFIG, TokenServiceConfig } from '@keymint/config';
+import { TokenMinter, TokenRequest } from '../../minting/token-minter';
+import { grantScopes, parseScopeParameter } from '../../oauth2/scope';
+import { TokenResponse } from '../../oauth2/token-response';
+import { resolveValidityPeriod } from '../../oauth2/validity';
+import { TokenWriter } from '../../token-storage/token-writer';
+import { GrantContext, GrantHandler } from '../grant-handler';
+import { ReusableTokens } from './reusable-tokens';
+
+/**
+ * RFC 6749 §4.4 with WSO2's validity_period and am_application_scope, and
+ * what the grant decides about issuing (docs/token-api.md, "Token reuse"):
+ * - a JWT is new on every request;
+ * - an opaque token is handed out again while it is valid (WSO2 reuse: ReusableTokens);
+ * - or, with TOKEN_RENEW_PER_REQUEST, each request gets a new one that revokes
+ *   the key's earlier tokens for the same scope set.
+ * The registry's generate-token (GenerateTokenRpc) comes through here too.
+ */
+@Injectable()
+export class ClientCredentialsGrant implements GrantHandler {
+  readonly grantType = 'client_credentials' as const;
+
+  constructor(
+    @Inject(CONFIG) private readonly config: TokenServiceConfig,
+    @Inject(TokenMinter) private readonly minter: TokenMinter,
+    @Inject(TokenWriter) private readonly writer: TokenWriter,
+    @Inject(ReusableTokens) private readonly reusable: ReusableTokens,
+  ) {}
+
+  async handle({ client, parameters }: GrantContext): Promise<TokenResponse> {
+    const requested = parseScopeParameter(parameters.scope);
+    const lifetimeSeconds = resolveValidityPeriod(parameters.validity_period, client.validityTime, this.config.MAX_TOKEN_VALIDITY);
+    const scopes = grantScopes(requested, client.scopes, { kind: 'application' });
+    const request: TokenRequest = { client, grantType: this.grantType, scopes, lifetimeSeconds };
+    if (client.tokenType !== 'OAUTH') return this.mintNew(request);
+    const reuseKey = `${client.consumerKey}\n${scopes.join(' ')}`;
+    if (this.config.TOKEN_RENEW_PER_REQUEST) return this.mintNew(request, reuseKey);
+    return this.reusable.issue(request, reuseKey);
+  }
+
+  /** A new token, group-committed; with a reuse key it supersedes that key's live tokens (renewal). */
+  private async mintNew(request: TokenRequest, renewedReuseKey?: string): Promise<TokenResponse> {
+    const minted = await this.minter.mint(request, renewedReuseKey === undefined ? undefined : { reuseKey: renewedReuseKey, keepToken: false });
+    await this.writer.submit({ rows: minted.rows, events: minted.events, supersedes: renewedReuseKey });
+    return minted.response;
+  }
+}

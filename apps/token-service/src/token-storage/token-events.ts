@@ -1,0 +1,37 @@
+import { TokenRevocationReason } from '@keymint/contracts';
+import { encodeEvent, OutboxRow } from '@keymint/messaging';
+import { TokenRecord } from './token.entity';
+
+/**
+ * The token service's events, all built here from the stored rows they
+ * describe: what a consumer reads is what the store holds.
+ */
+
+/** tokens.issued.v1 for an access token, newly minted or handed out again (`reused`, WSO2 token reuse). */
+export function issuedEvent(access: TokenRecord, reused: boolean): OutboxRow {
+  return encodeEvent('tokens.issued.v1', {
+    tokenId: access.id,
+    applicationId: access.applicationId,
+    consumerKey: access.consumerKey,
+    keyType: access.keyType,
+    grantType: access.grantType,
+    ...(access.username !== null ? { username: access.username } : {}),
+    scopes: access.scopes.split(' '),
+    tokenType: access.tokenType,
+    issuedAt: new Date(access.issuedAt).toISOString(),
+    expiresAt: new Date(access.expiresAt).toISOString(),
+    reused,
+  });
+}
+
+/** One tokens.revoked.v1 per access token among the rows (refresh tokens have no events). */
+export function revokedEvents(rows: TokenRecord[], reason: TokenRevocationReason): OutboxRow[] {
+  return rows
+    .filter((row) => row.kind === 'access')
+    .map((row) => encodeEvent('tokens.revoked.v1', { tokenId: row.id, applicationId: row.applicationId, consumerKey: row.consumerKey, reason }));
+}
+
+/** One tokens.revoked.v1 with `tokenId: null` for every token of a consumer key at once. */
+export function keyRevokedEvent(consumerKey: string, applicationId: string, reason: TokenRevocationReason): OutboxRow {
+  return encodeEvent('tokens.revoked.v1', { tokenId: null, applicationId, consumerKey, reason });
+}

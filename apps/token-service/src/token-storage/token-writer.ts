@@ -1,0 +1,121 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { EntityManager, IsNull } from 'typeorm';
+import { CONFIG, TokenServiceConfig } from '@keymint/config';
+import { TokenRevocationReason } from '@keymint/contracts';
+import { appendToOutbox, OutboxRow } from '@keymint/messaging';
+import { BatchWriter, Database, inListChunks, insertRows, quotedTable, selectRows, SqlParams } from '@keymint/persistence';
+import { keyRevokedEvent, revokedEvents } from './token-events';
+import { TokenRecord } from './token.entity';
+
+/** One token response's writes: its rows and events, committed together. */
+export interface TokenWrite {
+  rows: TokenRecord[];
+  events: OutboxRow[];
+  /**
+   * A reuse key whose live tokens this one replaces (TOKEN_RENEW_PER_REQUEST):
+   * they are revoked ('renewed') in the same transaction.
+   */
+  supersedes?: string;
+}
+
+/**
+ * The one way token state is written: every token row, every revocation and
+ * every tokens.* event go through here, the events into the outbox in the
+ * same transaction, packed EVENTS_PER_MESSAGE to a message. Responses that
+ * need nothing else share one transaction (group commit, `submit`); the
+ * reuse claim and refresh rotation, which must check the store first, write
+ * the same way inside their own transaction (`writeInTransaction`).
+ */
+@Injectable()
+export class TokenWriter {
+  private readonly batches: BatchWriter<TokenWrite>;
+  private readonly eventsPerMessage: number;
+
+  constructor(@Inject(Database) database: Database, @Inject(CONFIG) config: TokenServiceConfig) {
+    this.batches = new BatchWriter<TokenWrite>(database, (manager, writes) => this.writeInTransaction(manager, writes), 500);
+    this.eventsPerMessage = config.EVENTS_PER_MESSAGE;
+  }
+
+  /** Group commit: resolves once the write is committed with others of the moment. */
+  submit(write: TokenWrite): Promise<void> {
+    return this.batches.submit(write);
+  }
+
+  async writeInTransaction(manager: EntityManager, writes: TokenWrite[]): Promise<void> {
+    const superseded = await this.supersede(manager, writes);
+    await insertRows(manager, TokenRecord, writes.flatMap((write) => write.rows));
+    // In the order of what happened: stored tokens superseded, these tokens issued, those of them superseded in turn.
+    await this.appendEvents(manager, [...superseded.stored, ...writes.flatMap((write) => write.events), ...superseded.inBatch]);
+  }
+
+  /** Revokes rows (tokens.revoked.v1 for each access token among them). */
+  async revokeInTransaction(manager: EntityManager, rows: TokenRecord[], reason: TokenRevocationReason): Promise<void> {
+    await markRevoked(manager, rows, reason);
+    await this.appendEvents(manager, revokedEvents(rows, reason));
+  }
+
+  /** Revokes every live token of a consumer key with one event for them all. */
+  async revokeConsumerKeyInTransaction(manager: EntityManager, consumerKey: string, applicationId: string, reason: TokenRevocationReason): Promise<void> {
+    await manager.update(TokenRecord, { consumerKey, revokedAt: IsNull() }, { revokedAt: Date.now(), revokeReason: reason, encryptedToken: null });
+    await this.appendEvents(manager, [keyRevokedEvent(consumerKey, applicationId, reason)]);
+  }
+
+  /** Refresh rotation: retires a used refresh token; false when another request got there first. No event: nothing a consumer counts. */
+  async rotateInTransaction(manager: EntityManager, refreshTokenId: string): Promise<boolean> {
+    const result = await manager.update(TokenRecord, { id: refreshTokenId, revokedAt: IsNull() }, { revokedAt: Date.now(), revokeReason: 'rotated' });
+    return (result.affected ?? 0) === 1;
+  }
+
+  /** A reusable token that lost its reuse slot is not handed out again: it leaves the reuse-key index and its ciphertext goes. */
+  async retireFromReuseInTransaction(manager: EntityManager, tokenId: string): Promise<void> {
+    await manager.update(TokenRecord, { id: tokenId }, { reuseKey: null, encryptedToken: null });
+  }
+
+  private async appendEvents(manager: EntityManager, events: OutboxRow[]): Promise<void> {
+    await appendToOutbox(manager, events, this.eventsPerMessage);
+  }
+
+  /**
+   * TOKEN_RENEW_PER_REQUEST: each new token revokes the earlier ones of its
+   * key and scope set. For a whole batch that is, per reuse key: every token
+   * already stored, and every token of the batch but the last. Done with one
+   * query per batch, as if the requests had been written one after another.
+   */
+  private async supersede(manager: EntityManager, writes: TokenWrite[]): Promise<{ stored: OutboxRow[]; inBatch: OutboxRow[] }> {
+    const latest = new Map<string, TokenWrite>();
+    for (const write of writes) if (write.supersedes) latest.set(write.supersedes, write);
+    if (latest.size === 0) return { stored: [], inBatch: [] };
+    const stored: TokenRecord[] = [];
+    for (const keys of inListChunks([...latest.keys()])) {
+      // Both terms name the partial reuse-key index's condition, so the lookup uses it.
+      stored.push(...(await selectRows(manager, TokenRecord, (params) => `"reuseKey" IN (${params.inList(keys)}) AND "revokedAt" IS NULL`)));
+    }
+    await markRevoked(manager, stored, 'renewed');
+    const now = Date.now();
+    const superseded: TokenRecord[] = [];
+    for (const write of writes) {
+      if (!write.supersedes || latest.get(write.supersedes) === write) continue;
+      for (const row of write.rows) {
+        row.revokedAt = now;
+        row.revokeReason = 'renewed';
+        superseded.push(row);
+      }
+    }
+    return { stored: revokedEvents(stored, 'renewed'), inBatch: revokedEvents(superseded, 'renewed') };
+  }
+}
+
+/** The UPDATE half of a revocation. */
+async function markRevoked(manager: EntityManager, rows: TokenRecord[], reason: TokenRevocationReason): Promise<void> {
+  const now = Date.now();
+  const table = quotedTable(manager.connection, TokenRecord);
+  for (const chunk of inListChunks(rows.map((row) => row.id))) {
+    // Plain SQL: TypeORM writes numbers into the statement text, so each call compiled a new statement.
+    const params = new SqlParams(manager.connection);
+    await manager.query(
+      `UPDATE ${table} SET "revokedAt" = ${params.add(now)}, "revokeReason" = ${params.add(reason)}, "encryptedToken" = NULL ` +
+        `WHERE "id" IN (${params.inList(chunk)}) AND "revokedAt" IS NULL`,
+      params.values,
+    );
+  }
+}
