@@ -6,6 +6,8 @@ import { waitFor } from '../../../scripts/lib/ports';
 import { startTestCluster, TestCluster } from '../../../test/support/cluster';
 import { postgresTestDatabase } from '../../../test/support/postgres';
 import { queryStore } from '../../../test/support/store';
+import { z } from 'zod/v4';
+import { ApplicationUsersSchema, IssuanceSeriesSchema, RegisteredUsersSchema, SummarySchema, TopUsersSchema } from '../src/statistics/response-schemas';
 import { FakePeers, startFakePeers } from './fake-peers';
 
 const MINUTE = 60_000;
@@ -345,6 +347,21 @@ describe('analytics (SQLite)', () => {
         { applicationId: APP_B, applicationName: 'Weather', users: [{ username: 'user3', tokenCount: 3 }] },
       ],
     });
+  });
+
+  it('serves its OpenAPI document without credentials, and answers as the document says', async () => {
+    const document = await harness.get(`${API}/openapi.json`, {});
+    expect(document.status).toBe(200);
+    expect(document.body).toMatchObject({ openapi: '3.1.0', servers: [{ url: API }] });
+    expect(Object.keys(document.body.paths).sort()).toEqual(
+      ['/summary', '/token-issuance', '/applications/registered-users', '/applications/{applicationId}/users', '/top-users'].sort(),
+    );
+    const documented = (schema: z.ZodType, body: unknown) => expect(schema.parse(body)).toEqual(body);
+    documented(SummarySchema, (await harness.get(`${API}/summary?${range}`)).body);
+    documented(IssuanceSeriesSchema, (await harness.get(`${API}/token-issuance?${range}`)).body);
+    documented(RegisteredUsersSchema, (await harness.get(`${API}/applications/registered-users?${range}`)).body);
+    documented(ApplicationUsersSchema, (await harness.get(`${API}/applications/${APP_A}/users`)).body);
+    documented(TopUsersSchema, (await harness.get(`${API}/top-users`)).body);
   });
 
   it('exports every list as RFC 4180 CSV on Accept: text/csv', async () => {

@@ -1,15 +1,22 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod/v4';
 import { RpcError } from '@keymint/messaging';
 import { startTestCluster, TestCluster } from '../../../test/support/cluster';
 import { postgresTestDatabase } from '../../../test/support/postgres';
+import { ApplicationListSchema, ApplicationSchema } from '../src/applications/application-view';
+import { ApplicationKeyListSchema, GeneratedApplicationKeySchema } from '../src/keys/key-view';
+import { ScopeListSchema } from '../src/scopes/dto/scope.dto';
+import { UserListSchema } from '../src/users/dto/user.dto';
 import { basic, RegistryClient } from './registry-client';
 
 const DEVPORTAL = '/api/am/devportal/v2';
 const ADMIN = '/api/am/admin/v2';
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const errorShape = { code: expect.any(Number), message: expect.any(String), description: expect.any(String) };
+/** The answer is what the OpenAPI documents say it is: the response schema accepts it as it is. */
+const expectDocumented = (schema: z.ZodType, body: unknown) => expect(schema.parse(body)).toEqual(body);
 
 describe('application registry (SQLite)', () => {
   let cluster: TestCluster;
@@ -54,10 +61,12 @@ describe('application registry (SQLite)', () => {
     // The API descriptions are public, like WSO2's.
     const devportalDocument = await client.call('GET', `${DEVPORTAL}/openapi.json`);
     expect(devportalDocument.status).toBe(200);
-    expect(devportalDocument.body).toMatchObject({ openapi: '3.0.3', servers: [{ url: DEVPORTAL }] });
+    expect(devportalDocument.body).toMatchObject({ openapi: '3.1.0', servers: [{ url: DEVPORTAL }] });
     expect(Object.keys(devportalDocument.body.paths)).toContain('/applications/{applicationId}/generate-keys');
     expect(Object.keys((await client.call('GET', `${ADMIN}/openapi.json`)).body.paths)).toContain('/users/{username}/password');
-    expect((await client.call('GET', `${ADMIN}/scopes`, { auth: admin })).body).toEqual({
+    const scopes = await client.call('GET', `${ADMIN}/scopes`, { auth: admin });
+    expectDocumented(ScopeListSchema, scopes.body);
+    expect(scopes.body).toEqual({
       count: 2,
       list: [
         { name: 'apim:admin', description: expect.any(String), bindings: ['admin'] },
@@ -84,6 +93,7 @@ describe('application registry (SQLite)', () => {
 
     const list = await client.call('GET', `${ADMIN}/users`, { auth: admin });
     expect(list.body.count).toBe(4);
+    expectDocumented(UserListSchema, list.body);
     expect(list.body.list.map((user: { username: string }) => user.username)).toEqual(['admin', 'alice', 'bob', 'carol.q']);
     expect((await client.call('GET', `${ADMIN}/users/CAROL.Q`, { auth: admin })).body).toEqual(created.body);
 
@@ -128,6 +138,7 @@ describe('application registry (SQLite)', () => {
       keys: [],
     });
     expect(event).toMatchObject({ applicationId, name: 'Shop', owner: 'alice', tokenType: 'OAUTH', throttlingPolicy: 'Unlimited' });
+    expectDocumented(ApplicationSchema, created.body);
 
     const duplicate = await client.call('POST', `${DEVPORTAL}/applications`, { auth: alice, body: { name: 'SHOP' } });
     expect(duplicate).toMatchObject({ status: 409, body: { code: 409 } });
@@ -143,6 +154,7 @@ describe('application registry (SQLite)', () => {
     expect(page.body.list.map((app: { name: string }) => app.name)).toEqual(['Shop', 'Billing']);
     expect(page.body).toMatchObject({ count: 2, pagination: { offset: 0, limit: 2, total: 3, previous: '' } });
     expect(page.body.pagination.next).toContain('offset=2');
+    expectDocumented(ApplicationListSchema, page.body);
     const search = await client.call('GET', `${DEVPORTAL}/applications?query=ill`, { auth: alice });
     expect(search.body.list.map((app: { name: string }) => app.name)).toEqual(['Billing']);
     const bobsList = await client.call('GET', `${DEVPORTAL}/applications`, { auth: bob });
@@ -198,6 +210,7 @@ describe('application registry (SQLite)', () => {
       expect.objectContaining({ applicationId, keyMappingId: key.keyMappingId, consumerKey: key.consumerKey, grantTypes: ['client_credentials', 'password'], validityTime: 7200 }),
     );
     expect(JSON.stringify(event)).not.toContain(key.consumerSecret);
+    expectDocumented(GeneratedApplicationKeySchema, key);
 
     // Application ids are case-insensitive: the application and its keys, whichever case the path uses.
     const upperCase = await client.call('GET', `${DEVPORTAL}/applications/${applicationId.toUpperCase()}`, { auth: alice });
@@ -234,6 +247,7 @@ describe('application registry (SQLite)', () => {
     const listed = await client.call('GET', `${keysPath}/oauth-keys`, { auth: alice });
     expect(listed.body.count).toBe(1);
     expect(listed.body.list[0]).not.toHaveProperty('consumerSecret');
+    expectDocumented(ApplicationKeyListSchema, listed.body);
     expect((await client.call('GET', `${keysPath}/oauth-keys/${key.keyMappingId}`, { auth: alice })).body).toMatchObject({ consumerKey: key.consumerKey });
 
     const { result: updated, event: updatedEvent } = await client.expectOneEvent('registry.keys.updated.v1', () =>

@@ -5,6 +5,14 @@ import { waitFor } from '../../../scripts/lib/ports';
 import { startTestCluster, TestCluster } from '../../../test/support/cluster';
 import { queryStore, storeContents } from '../../../test/support/store';
 import { tokenStreamMessages } from '../../../test/support/token-stream';
+import { z } from 'zod/v4';
+import {
+  AuthorizationServerMetadataSchema,
+  IntrospectionResponseSchema,
+  JwksSchema,
+  oauth2ErrorSchema,
+  TokenResponseSchema,
+} from '../src/oauth2/http-schemas';
 import { FakeRegistry } from './fake-registry';
 import { basic, curl, form, post, Reply, SECURITY_HEADERS } from './support';
 
@@ -194,6 +202,30 @@ describe('token-service Token API (e2e)', () => {
     const metadata = await (await fetch(url('/.well-known/oauth-authorization-server'))).json();
     const origin = `https://localhost:${cluster.httpsPort('token-service')}`;
     expect(metadata).toMatchObject({ issuer: claims.iss, token_endpoint: `${origin}/oauth2/token`, jwks_uri: `${origin}/oauth2/jwks`, introspection_endpoint: `${origin}/oauth2/introspect`, revocation_endpoint: `${origin}/oauth2/revoke` });
+  });
+
+  it('serves its OpenAPI document on both listeners, and answers as the document says', async () => {
+    const overHttps = await curl(['-k', `https://localhost:${cluster.httpsPort('token-service')}/oauth2/openapi.json`]);
+    expect(overHttps.status).toBe(200);
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) expect(overHttps.headers[name]).toBe(value);
+    expect(overHttps.headers['strict-transport-security']).toMatch(/max-age=/);
+    const document = JSON.parse(overHttps.body);
+    expect(document).toMatchObject({ openapi: '3.1.0', paths: { '/oauth2/token': { post: expect.any(Object) } } });
+    const overHttp = await fetch(url('/oauth2/openapi.json'));
+    expect(overHttp.status).toBe(200);
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) expect(overHttp.headers.get(name)).toBe(value);
+    expect(await overHttp.json()).toEqual(document);
+
+    const documented = (schema: z.ZodType, body: unknown) => expect(schema.parse(body)).toEqual(body);
+    const granted = await token({ grant_type: 'password', username: 'bob', password: 'bob-password', scope: 'read' }, 'jwt');
+    expect(granted.json.refresh_token).toEqual(expect.any(String));
+    documented(TokenResponseSchema, granted.json);
+    const introspected = await post(url('/oauth2/introspect'), form({ token: granted.json.access_token }), { authorization: basic('jwt', secrets.jwt) });
+    expect(introspected.json.active).toBe(true);
+    documented(IntrospectionResponseSchema, introspected.json);
+    documented(JwksSchema, await (await fetch(url('/oauth2/jwks'))).json());
+    documented(AuthorizationServerMetadataSchema, await (await fetch(url('/.well-known/oauth-authorization-server'))).json());
+    documented(oauth2ErrorSchema('invalid_client'), (await post(url('/oauth2/token'), form({ grant_type: 'client_credentials' }))).json);
   });
 
   it('gives a burst of 20 identical opaque requests one token, and stores only hashes', async () => {

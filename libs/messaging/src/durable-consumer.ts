@@ -3,10 +3,11 @@ import { AckPolicy, Consumer, DeliverPolicy, JsMsg, nanos } from 'nats';
 import { Gauge } from 'prom-client';
 import { EntityManager } from 'typeorm';
 import { EventSubject, isEventSubject, ReceivedEvent, StreamDefinition } from '@keymint/contracts';
-import { Database, deleteRows, inListChunks, insertRows, selectRows } from '@keymint/persistence';
+import { Database } from '@keymint/persistence';
+import { ConsumedEvents } from './consumed-events';
 import { decodeEvents, DecodedEvent, isEventProblem } from './event-codec';
 import { isNotFound, NatsClient } from './nats-client';
-import { ConsumedEvent, ParkedEvent } from './messaging.entities';
+import { ParkedEvent } from './messaging.entities';
 
 const consumerLag = new Gauge({
   name: 'keymint_consumer_lag',
@@ -24,17 +25,6 @@ const consumerLag = new Gauge({
 const GATHER_MS = 5;
 const ACK_WAIT_MS = 30_000;
 const GATHER_BELOW = 100;
-
-/**
- * The eventIds applied longer ago than the stream's max_age are forgotten
- * (TOKEN_EVENT_RETENTION): a chunk per transaction, at most one chunk every
- * FORGET_PACE_MS while a backlog lasts (millions after an upgrade) so that
- * it interleaves with the batches instead of slowing them, then looked for
- * again every FORGET_EVERY_MS.
- */
-const FORGET_EVERY_MS = 10 * 60_000;
-const FORGET_PACE_MS = 250;
-const FORGET_CHUNK = 5000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -69,8 +59,7 @@ export class DurableConsumer {
   private readonly logger: Logger;
   private running = false;
   private loop?: Promise<void>;
-  /** When to look for eventIds past the stream's max_age next; 0: now. */
-  private forgetDueAt = 0;
+  private readonly consumed: ConsumedEvents;
 
   constructor(
     private readonly nats: NatsClient,
@@ -79,6 +68,7 @@ export class DurableConsumer {
     private readonly handler: EventHandler,
   ) {
     this.logger = new Logger(`Consumer:${options.durable}`);
+    this.consumed = new ConsumedEvents(nats, database, options.stream, options.durable, this.logger);
   }
 
   start(): void {
@@ -117,7 +107,7 @@ export class DurableConsumer {
           consumer = await this.nats.jetStream.consumers.get(this.options.stream.name, this.options.durable);
           consumerReady = true;
         }
-        if (Date.now() >= this.forgetDueAt) await this.forgetSomeConsumed();
+        await this.consumed.forgetOldIfDue();
         const messages = await consumer.fetch({ max_messages: this.options.batchSize ?? 500, expires: 1000 });
         let batch: JsMsg[] = [];
         let gathered = false;
@@ -168,7 +158,7 @@ export class DurableConsumer {
       const parkedLines: string[] = [];
       await this.database.transaction(async (manager) => {
         parkedLines.length = 0;
-        const fresh = await this.skipConsumed(manager, parsed);
+        const fresh = await this.consumed.recordNew(manager, validEvents(parsed));
         for (const item of parsed) {
           if (isEventProblem(item.parsed)) parkedLines.push(await this.park(manager, item.message, item.parsed.problem, item.parsed.body));
         }
@@ -199,7 +189,7 @@ export class DurableConsumer {
         }
         try {
           await this.database.transaction(async (manager) => {
-            const fresh = await this.skipConsumed(manager, [item]);
+            const fresh = await this.consumed.recordNew(manager, validEvents([item]));
             if (fresh.length > 0) await this.handler(manager, fresh);
           });
         } catch (handlerError) {
@@ -215,66 +205,6 @@ export class DurableConsumer {
     for (const message of batch) message.ack();
   }
 
-  /** Records the batch's event ids and returns the events not applied before. */
-  private async skipConsumed(
-    manager: EntityManager,
-    items: Array<{ parsed: DecodedEvent }>,
-  ): Promise<ReceivedEvent[]> {
-    const events = items.map((item) => item.parsed).filter((parsed): parsed is ReceivedEvent => !isEventProblem(parsed));
-    if (events.length === 0) return [];
-    const ids = [...new Set(events.map((event) => event.event.eventId))];
-    const seen = new Set<string>();
-    // IN lists of a few sizes: one compiled statement per size instead of one per batch length.
-    for (const chunk of inListChunks(ids)) {
-      for (const row of await selectRows(manager, ConsumedEvent, (params) => `"eventId" IN (${params.inList(chunk)})`)) seen.add(row.eventId);
-    }
-    const fresh: ReceivedEvent[] = [];
-    for (const event of events) {
-      if (seen.has(event.event.eventId)) continue;
-      seen.add(event.event.eventId);
-      fresh.push(event);
-    }
-    const now = Date.now();
-    const rows = fresh.map((event) => ({ eventId: event.event.eventId, consumer: this.options.durable, consumedAt: now }));
-    await insertRows(manager, ConsumedEvent, rows);
-    return fresh;
-  }
-
-  /** Housekeeping: a failure is logged and tried again later, and never holds up consuming. */
-  private async forgetSomeConsumed(): Promise<void> {
-    try {
-      const forgotten = await this.forgetConsumed();
-      this.forgetDueAt = Date.now() + (forgotten === FORGET_CHUNK ? FORGET_PACE_MS : FORGET_EVERY_MS);
-    } catch (error) {
-      this.forgetDueAt = Date.now() + FORGET_EVERY_MS;
-      this.logger.warn(`forgetting old eventIds failed, trying again in ${FORGET_EVERY_MS / 60_000} min: ${(error as Error).message}`);
-    }
-  }
-
-  /**
-   * Deletes up to FORGET_CHUNK of the eventIds this consumer applied longer ago than the stream's max_age; returns
-   * how many. The stream's own setting, read now, not this service's: those messages are gone from the stream,
-   * so none of them can be delivered again, whoever set it. Only a publisher that comes back after longer than
-   * that with events it had sent but not yet marked sent could bring one in twice (docs/decisions.md). A stream
-   * that keeps everything (max_age 0, REGISTRY) keeps every id too.
-   */
-  private async forgetConsumed(): Promise<number> {
-    const jetStreamManager = await this.nats.manager();
-    const maxAgeMs = (await jetStreamManager.streams.info(this.options.stream.name)).config.max_age / 1e6;
-    if (maxAgeMs <= 0) return 0;
-    const cutoff = Date.now() - maxAgeMs;
-    return this.database.transaction(async (manager) => {
-      const rows = await selectRows(
-        manager,
-        ConsumedEvent,
-        (params) => `"consumer" = ${params.add(this.options.durable)} AND "consumedAt" < ${params.add(cutoff)}`,
-        FORGET_CHUNK,
-      );
-      await deleteRows(manager, ConsumedEvent, 'eventId', rows.map((row) => row.eventId));
-      return rows.length;
-    });
-  }
-
   /** Stores the message (or the one event of it given) with the reason; returns the log line for the caller to write once committed. */
   private async park(manager: EntityManager, message: JsMsg, reason: string, body = Buffer.from(message.data).toString('utf8')): Promise<string> {
     await manager.insert(ParkedEvent, {
@@ -286,4 +216,8 @@ export class DurableConsumer {
     });
     return `parked message ${message.seq} on ${message.subject}: ${reason}`;
   }
+}
+
+function validEvents(items: Array<{ parsed: DecodedEvent }>): ReceivedEvent[] {
+  return items.map((item) => item.parsed).filter((parsed): parsed is ReceivedEvent => !isEventProblem(parsed));
 }

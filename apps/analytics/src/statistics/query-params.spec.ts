@@ -1,7 +1,23 @@
 import { BadRequestException } from '@nestjs/common';
+import { parseRequest } from '@keymint/http-kit';
 import { DAY_MS } from '../time-buckets/time-buckets';
-import { GRANULARITIES } from '@keymint/contracts';
-import { parseEnum, parseIsoTime, parseLimit, parsePage, parseText, parseTimeRange, Query } from './query-params';
+import { ApplicationUsersQuery, parseIsoTime, SummaryQuery, TokenIssuanceQuery, TopUsersQuery } from './query-params';
+
+type Query = Record<string, string | string[] | undefined>;
+
+/** What the endpoints read: the time range at `now`, a page, the top-users limit, the token-issuance filters. */
+function parseTimeRange(query: Query, now: number) {
+  jest.spyOn(Date, 'now').mockReturnValue(now);
+  try {
+    return parseRequest(SummaryQuery, query).range;
+  } finally {
+    jest.restoreAllMocks();
+  }
+}
+const parsePage = (query: Query) => parseRequest(ApplicationUsersQuery, query);
+const parseLimit = (query: Query) => parseRequest(TopUsersQuery, query).limit;
+const parseFilter = (query: Query) => parseRequest(TokenIssuanceQuery, query).filter;
+const parseIssuancePage = (query: Query) => parseRequest(TokenIssuanceQuery, query).page;
 
 function describeError(run: () => unknown): unknown {
   try {
@@ -67,28 +83,38 @@ describe('page, enum and text parameters', () => {
   it('defaults and bounds limit and offset', () => {
     expect(parsePage({})).toEqual({ limit: 25, offset: 0 });
     expect(parsePage({ limit: '1000', offset: '40' })).toEqual({ limit: 1000, offset: 40 });
-    expect(parseLimit({}, 10)).toBe(10);
+    expect(parseLimit({})).toBe(10);
+    expect(parseIssuancePage({})).toEqual({ limit: 1000, offset: 0 });
     for (const query of [{ limit: '0' }, { limit: '1001' }, { limit: '2.5' }, { limit: '' }, { limit: '-1' }]) {
       expect(describeError(() => parsePage(query))).toMatchObject({ description: expect.stringContaining("'limit'") });
     }
     for (const query of [{ offset: '-1' }, { offset: 'x' }, { offset: '99999999999' }]) {
       expect(describeError(() => parsePage(query))).toMatchObject({ description: expect.stringContaining("'offset'") });
     }
+    expect(describeError(() => parsePage({ limit: '0' }))).toMatchObject({ description: "Invalid parameter 'limit': expected an integer from 1 to 1000." });
+    expect(describeError(() => parsePage({ offset: 'x' }))).toMatchObject({ description: "Invalid parameter 'offset': expected an integer ≥ 0." });
   });
 
   it('checks enums exactly (case matters) and falls back when absent', () => {
-    expect(parseEnum({}, 'granularity', GRANULARITIES, 'hour')).toBe('hour');
-    expect(parseEnum({ granularity: 'day' }, 'granularity', GRANULARITIES, 'hour')).toBe('day');
-    expect(describeError(() => parseEnum({ granularity: 'Day' }, 'granularity', GRANULARITIES))).toMatchObject({
+    expect(parseFilter({}).granularity).toBe('hour');
+    expect(parseFilter({ granularity: 'day' }).granularity).toBe('day');
+    expect(describeError(() => parseFilter({ granularity: 'Day' }))).toMatchObject({
       description: "Invalid parameter 'granularity': expected one of minute, hour, day.",
     });
   });
 
   it('bounds free text', () => {
-    expect(parseText({ applicationId: 'abc' }, 'applicationId', 5)).toBe('abc');
-    expect(parseText({}, 'applicationId', 5)).toBeUndefined();
-    expect(describeError(() => parseText({ applicationId: '' }, 'applicationId', 5))).toMatchObject({
-      description: expect.stringContaining("'applicationId'"),
+    expect(parseFilter({ applicationId: 'abc' }).applicationId).toBe('abc');
+    expect(parseFilter({}).applicationId).toBeUndefined();
+    expect(describeError(() => parseFilter({ applicationId: '' }))).toMatchObject({
+      description: "Invalid parameter 'applicationId': expected 1 to 100 characters.",
+    });
+    expect(describeError(() => parseFilter({ applicationId: 'x'.repeat(101) }))).toMatchObject({ description: expect.stringContaining("'applicationId'") });
+  });
+
+  it('reports problems of the time range before those of the other parameters', () => {
+    expect(describeError(() => parseFilter({ granularity: 'week', from: '2026-11-21', to: '2026-11-20' }))).toMatchObject({
+      description: "Invalid parameter 'from': it must not be after 'to'.",
     });
   });
 });

@@ -1,21 +1,17 @@
-import { BadRequestException } from '@nestjs/common';
-import { errorBody } from '@keymint/http-kit';
+import { z } from 'zod/v4';
+import { GRANT_TYPES, GRANULARITIES, KEY_TYPES } from '@keymint/contracts';
+import { PARAMETER_TEXTS, queryParameters } from '@keymint/http-kit';
 import { DAY_MS } from '../time-buckets/time-buckets';
 
-export type Query = Record<string, string | string[] | undefined>;
+/**
+ * The statistics API's query parameters, one schema per endpoint: each
+ * validates a request (400 `Invalid parameter 'x': …`, docs/analytics.md)
+ * and is its query in the OpenAPI document. Unknown parameters are ignored.
+ */
 
 export const MAX_LIMIT = 1000;
 
-/** 400 in the REST style, naming the parameter. */
-export function badParameter(name: string, problem: string): BadRequestException {
-  return new BadRequestException(errorBody('wso2', 400, `Invalid parameter '${name}': ${problem}.`));
-}
-
-function single(query: Query, name: string): string | undefined {
-  const value = query[name];
-  if (Array.isArray(value)) throw badParameter(name, 'it must be given once');
-  return value;
-}
+const parameter = queryParameters(PARAMETER_TEXTS);
 
 const ISO_8601 =
   /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:\d{2})?)?$/;
@@ -54,60 +50,73 @@ export interface TimeRange {
   to: number;
 }
 
-/** `from` and `to`, default the last 24 hours ending now; `from` ≤ `to`. */
-export function parseTimeRange(query: Query, now = Date.now()): TimeRange {
-  const times: Partial<TimeRange> = {};
-  for (const name of ['from', 'to'] as const) {
-    const raw = single(query, name);
-    if (raw === undefined) continue;
-    const parsed = parseIsoTime(raw);
-    if (parsed === null) throw badParameter(name, 'expected an ISO 8601 time such as 2026-01-31T23:59:00Z');
-    times[name] = parsed;
-  }
-  const to = times.to ?? (times.from !== undefined && times.from > now ? times.from + DAY_MS : now);
-  const from = times.from ?? to - DAY_MS;
-  if (from > to) throw badParameter('from', "it must not be after 'to'");
-  return { from, to };
-}
-
-export function parseEnum<T extends string>(query: Query, name: string, allowed: readonly T[]): T | undefined;
-export function parseEnum<T extends string>(query: Query, name: string, allowed: readonly T[], fallback: T): T;
-export function parseEnum<T extends string>(query: Query, name: string, allowed: readonly T[], fallback?: T): T | undefined {
-  const raw = single(query, name);
-  if (raw === undefined) return fallback;
-  if (!(allowed as readonly string[]).includes(raw)) throw badParameter(name, `expected one of ${allowed.join(', ')}`);
-  return raw as T;
-}
-
-function parseInteger(query: Query, name: string, min: number, max: number, fallback: number): number {
-  const raw = single(query, name);
-  if (raw === undefined) return fallback;
-  const value = /^\d{1,10}$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw badParameter(name, max === Number.MAX_SAFE_INTEGER ? `expected an integer ≥ ${min}` : `expected an integer from ${min} to ${max}`);
-  }
-  return value;
-}
-
 export interface Page {
   limit: number;
   offset: number;
 }
 
-export function parsePage(query: Query, defaultLimit = 25): Page {
-  return {
-    limit: parseInteger(query, 'limit', 1, MAX_LIMIT, defaultLimit),
-    offset: parseInteger(query, 'offset', 0, Number.MAX_SAFE_INTEGER, 0),
-  };
+/** The range asked for: default the last 24 hours ending `now`; only `from`: until now (or a day, if it is later); only `to`: the day before. */
+export function resolveTimeRange(times: Partial<TimeRange>, now: number): TimeRange {
+  const to = times.to ?? (times.from !== undefined && times.from > now ? times.from + DAY_MS : now);
+  return { from: times.from ?? to - DAY_MS, to };
 }
 
-export function parseLimit(query: Query, defaultLimit: number): number {
-  return parseInteger(query, 'limit', 1, MAX_LIMIT, defaultLimit);
-}
+const isoTime = (name: string) =>
+  parameter
+    .once(
+      name,
+      z.string().transform((text, context) => {
+        const time = parseIsoTime(text);
+        if (time !== null) return time;
+        context.issues.push({ code: 'custom', message: PARAMETER_TEXTS.invalid(name, 'expected an ISO 8601 time such as 2026-01-31T23:59:00Z'), input: text });
+        return z.NEVER;
+      }),
+    )
+    .optional();
 
-export function parseText(query: Query, name: string, maxLength: number): string | undefined {
-  const raw = single(query, name);
-  if (raw === undefined) return undefined;
-  if (raw.length === 0 || raw.length > maxLength) throw badParameter(name, `expected 1 to ${maxLength} characters`);
-  return raw;
-}
+/** `from` and `to` (their problems come before those of any other parameter); `from` ≤ `to`. */
+const TIME_RANGE = z
+  .object({
+    from: isoTime('from').describe('ISO 8601 date or date-time, UTC when it has no zone. Default: 24 hours before `to`.'),
+    to: isoTime('to').describe('ISO 8601 date or date-time, UTC when it has no zone. Default: now.'),
+  })
+  .transform((times, context) => {
+    const range = resolveTimeRange(times, Date.now());
+    if (range.from <= range.to) return { range };
+    context.issues.push({ code: 'custom', message: PARAMETER_TEXTS.invalid('from', "it must not be after 'to'"), input: times });
+    return z.NEVER;
+  });
+
+const limit = (fallback: number) => parameter.integer('limit', { min: 1, max: MAX_LIMIT, default: fallback, digitsOnly: true });
+
+const page = (defaultLimit: number) => ({
+  limit: limit(defaultLimit),
+  offset: parameter.integer('offset', { min: 0, max: Number.MAX_SAFE_INTEGER, default: 0, digitsOnly: true }),
+});
+
+export const SummaryQuery = TIME_RANGE;
+
+export const TokenIssuanceQuery = z
+  .intersection(
+    TIME_RANGE,
+    z.object({
+      granularity: parameter.oneOf('granularity', GRANULARITIES).default('hour').describe('Bucket size.'),
+      applicationId: parameter
+        .once('applicationId', z.string().min(1, PARAMETER_TEXTS.length('applicationId', 1, 100)).max(100, PARAMETER_TEXTS.length('applicationId', 1, 100)))
+        .optional(),
+      grantType: parameter.oneOf('grantType', GRANT_TYPES).optional(),
+      keyType: parameter.oneOf('keyType', KEY_TYPES).optional(),
+      ...page(1000),
+    }),
+  )
+  .transform(({ range, granularity, applicationId, grantType, keyType, limit, offset }) => ({
+    range,
+    filter: { granularity, applicationId, grantType, keyType },
+    page: { limit, offset },
+  }));
+
+export const RegisteredUsersQuery = z.intersection(TIME_RANGE, z.object(page(25))).transform(({ range, limit, offset }) => ({ range, page: { limit, offset } }));
+
+export const ApplicationUsersQuery = z.object(page(25));
+
+export const TopUsersQuery = z.object({ limit: limit(10).describe('Users per application.') });

@@ -1,8 +1,8 @@
 import { Controller, Get, Inject, Query, UseGuards } from '@nestjs/common';
-import { AccessGuard, CurrentPrincipal, Principal, RequireAccess } from '@keymint/http-kit';
-import { parseApplicationListQuery } from './dto/list-applications.query';
-import { ApplicationList, ApplicationsService } from './applications.service';
-import { ApiDoc, APPLICATION_LIST_QUERY } from '../openapi/api-doc.decorator';
+import { AccessGuard, ApiDoc, CurrentPrincipal, parseRequest, Principal, RequireAccess } from '@keymint/http-kit';
+import { AdminListQuerySchema } from './dto/list-applications.query';
+import { ApplicationList, ApplicationListSchema } from './application-view';
+import { ApplicationsService } from './applications.service';
 
 /** Admin API: every owner's applications (`user` narrows to one owner). */
 @Controller('api/am/admin/v2/applications')
@@ -11,9 +11,9 @@ import { ApiDoc, APPLICATION_LIST_QUERY } from '../openapi/api-doc.decorator';
 export class AdminApplicationsController {
   constructor(@Inject(ApplicationsService) private readonly applications: ApplicationsService) {}
 
-  @ApiDoc({ summary: "Every owner's applications", query: [...APPLICATION_LIST_QUERY, { name: 'user', description: 'Only this owner.', schema: { type: 'string' } }], responses: { 200: ['Applications', 'ApplicationList'] } })
+  @ApiDoc({ summary: "Every owner's applications", query: AdminListQuerySchema, responses: { 200: { description: 'Applications', body: ApplicationListSchema } } })
   @Get()
   list(@CurrentPrincipal() principal: Principal, @Query() query: unknown): Promise<ApplicationList> {
-    return this.applications.list(principal, parseApplicationListQuery(query, { allowOwner: true }), '/api/am/admin/v2/applications');
+    return this.applications.list(principal, parseRequest(AdminListQuerySchema, query), '/api/am/admin/v2/applications');
   }
 }

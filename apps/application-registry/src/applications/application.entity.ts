@@ -4,7 +4,7 @@ import { bigintAsNumber, jsonText } from '@keymint/persistence';
 
 export const THROTTLING_POLICIES = ['Unlimited', '50PerMin', '20PerMin', '10PerMin'] as const;
 export type ThrottlingPolicy = (typeof THROTTLING_POLICIES)[number];
-export const TOKEN_TYPES: readonly TokenFormat[] = ['JWT', 'OAUTH'];
+export const TOKEN_TYPES = ['JWT', 'OAUTH'] as const satisfies readonly TokenFormat[];
 
 @Entity('applications')
 export class ApplicationEntity {

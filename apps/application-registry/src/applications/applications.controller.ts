@@ -1,13 +1,15 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { AccessGuard, CurrentPrincipal, Principal, RequireAccess } from '@keymint/http-kit';
-import { parseApplicationInput } from './dto/application.dto';
-import { parseApplicationListQuery } from './dto/list-applications.query';
-import { ApplicationList, ApplicationsService, ApplicationView } from './applications.service';
+import { AccessGuard, ApiDoc, CurrentPrincipal, parseRequest, Principal, RequireAccess, wso2Error } from '@keymint/http-kit';
+import { ApplicationInputSchema } from './dto/application.dto';
+import { DevportalListQuerySchema } from './dto/list-applications.query';
+import { ApplicationList, ApplicationListSchema, ApplicationSchema, ApplicationView } from './application-view';
+import { ApplicationsService } from './applications.service';
 import { JsonContentGuard } from '../common/json-content.guard';
-import { ApiDoc, APPLICATION_LIST_QUERY } from '../openapi/api-doc.decorator';
 
 const BASE_PATH = '/api/am/devportal/v2/applications';
+const UNKNOWN = wso2Error('Unknown, or not yours');
+const NAME_TAKEN = wso2Error('Name already used by this owner');
 
 /** WSO2 Developer Portal v2: the caller's applications (an admin's: everyone's). */
 @Controller('api/am/devportal/v2/applications')
@@ -16,13 +18,17 @@ const BASE_PATH = '/api/am/devportal/v2/applications';
 export class ApplicationsController {
   constructor(@Inject(ApplicationsService) private readonly applications: ApplicationsService) {}
 
-  @ApiDoc({ summary: 'List applications (own; an admin sees all)', query: APPLICATION_LIST_QUERY, responses: { 200: ['Applications', 'ApplicationList'] } })
+  @ApiDoc({ summary: 'List applications (own; an admin sees all)', query: DevportalListQuerySchema, responses: { 200: { description: 'Applications', body: ApplicationListSchema } } })
   @Get()
   list(@CurrentPrincipal() principal: Principal, @Query() query: unknown): Promise<ApplicationList> {
-    return this.applications.list(principal, parseApplicationListQuery(query, { allowOwner: false }), BASE_PATH);
+    return this.applications.list(principal, parseRequest(DevportalListQuerySchema, query), BASE_PATH);
   }
 
-  @ApiDoc({ summary: 'Create an application', body: 'ApplicationInput', responses: { 201: ['Created (Location header)', 'Application'], 409: ['Name already used by this owner', 'Error'] } })
+  @ApiDoc({
+    summary: 'Create an application',
+    body: ApplicationInputSchema,
+    responses: { 201: { description: 'Created', body: ApplicationSchema, headers: { Location: { description: 'Its path.' } } }, 409: NAME_TAKEN },
+  })
   @Post()
   @HttpCode(201)
   async create(
@@ -30,28 +36,32 @@ export class ApplicationsController {
     @Body() body: unknown,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ApplicationView> {
-    const application = await this.applications.create(principal, parseApplicationInput(body));
+    const application = await this.applications.create(principal, parseRequest(ApplicationInputSchema, body));
     void reply.header('Location', `${BASE_PATH}/${application.applicationId}`);
     return application;
   }
 
-  @ApiDoc({ summary: 'Get an application with its keys', responses: { 200: ['The application', 'Application'], 404: ['Unknown or not yours', 'Error'] } })
+  @ApiDoc({ summary: 'Get an application with its keys', responses: { 200: { description: 'The application', body: ApplicationSchema }, 404: UNKNOWN } })
   @Get(':applicationId')
   get(@CurrentPrincipal() principal: Principal, @Param('applicationId') applicationId: string): Promise<ApplicationView> {
     return this.applications.get(principal, applicationId);
   }
 
-  @ApiDoc({ summary: 'Replace an application', body: 'ApplicationInput', responses: { 200: ['Updated', 'Application'], 404: ['Unknown or not yours', 'Error'], 409: ['Name already used by this owner', 'Error'] } })
+  @ApiDoc({
+    summary: 'Replace an application',
+    body: ApplicationInputSchema,
+    responses: { 200: { description: 'Updated', body: ApplicationSchema }, 404: UNKNOWN, 409: NAME_TAKEN },
+  })
   @Put(':applicationId')
   update(
     @CurrentPrincipal() principal: Principal,
     @Param('applicationId') applicationId: string,
     @Body() body: unknown,
   ): Promise<ApplicationView> {
-    return this.applications.update(principal, applicationId, parseApplicationInput(body));
+    return this.applications.update(principal, applicationId, parseRequest(ApplicationInputSchema, body));
   }
 
-  @ApiDoc({ summary: 'Delete an application and its keys', responses: { 200: ['Deleted'], 404: ['Unknown or not yours', 'Error'] } })
+  @ApiDoc({ summary: 'Delete an application and its keys', responses: { 200: { description: 'Deleted (empty body)' }, 404: UNKNOWN } })
   @Delete(':applicationId')
   @HttpCode(200)
   async remove(@CurrentPrincipal() principal: Principal, @Param('applicationId') applicationId: string): Promise<void> {

@@ -1,54 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import type { ApplicationV1 } from '@keymint/contracts';
+import { isUuid, type ApplicationV1 } from '@keymint/contracts';
 import type { Principal } from '@keymint/http-kit';
 import { publishInTransaction } from '@keymint/messaging';
 import { Database } from '@keymint/persistence';
 import { isUniqueViolation, RegistryError } from '../common/http-errors';
 import { isAdministrator } from '../common/principal';
-import { containsPattern, isUuid, PageRequest, pagination, Pagination } from '../common/validation';
-import { applicationKeyView, ApplicationKeyView } from '../keys/key-view';
+import { containsPattern, pagination } from '../common/list-query';
 import { OAuthKeyEntity } from '../keys/oauth-key.entity';
 import { ApplicationEntity } from './application.entity';
-import { ApplicationInput, ApplicationSortField } from './dto/application.dto';
-
-/** WSO2's ApplicationInfo (list items). */
-export interface ApplicationInfoView {
-  applicationId: string;
-  name: string;
-  throttlingPolicy: string;
-  description: string;
-  tokenType: string;
-  status: string;
-  groups: string[];
-  subscriptionCount: number;
-  attributes: Record<string, string>;
-  owner: string;
-  createdTime: string;
-  updatedTime: string;
-}
-
-/** WSO2's Application (single resource), with its keys. */
-export interface ApplicationView extends ApplicationInfoView {
-  keys: ApplicationKeyView[];
-  subscriptionScopes: string[];
-  hashEnabled: boolean;
-}
-
-export interface ApplicationListQuery {
-  page: PageRequest;
-  query?: string;
-  owner?: string;
-  sortBy: ApplicationSortField;
-  sortOrder: 'asc' | 'desc';
-}
-
-export interface ApplicationList {
-  count: number;
-  list: ApplicationInfoView[];
-  pagination: Pagination;
-}
+import { ApplicationList, applicationInfoView, applicationView, ApplicationView } from './application-view';
+import { ApplicationInput } from './dto/application.dto';
+import { ApplicationListQuery } from './dto/list-applications.query';
 
 /** Applications are always approved: there is no approval workflow. */
 const APPROVED = 'APPROVED';
@@ -210,25 +174,4 @@ export function applicationEvent(application: ApplicationEntity): ApplicationV1 
     tokenType: application.tokenType,
     throttlingPolicy: application.throttlingPolicy,
   };
-}
-
-function applicationInfoView(application: ApplicationEntity): ApplicationInfoView {
-  return {
-    applicationId: application.applicationId,
-    name: application.name,
-    throttlingPolicy: application.throttlingPolicy,
-    description: application.description,
-    tokenType: application.tokenType,
-    status: application.status,
-    groups: [],
-    subscriptionCount: 0,
-    attributes: application.attributes,
-    owner: application.owner,
-    createdTime: new Date(application.createdAt).toISOString(),
-    updatedTime: new Date(application.updatedAt).toISOString(),
-  };
-}
-
-function applicationView(application: ApplicationEntity, keys: OAuthKeyEntity[]): ApplicationView {
-  return { ...applicationInfoView(application), keys: keys.map(applicationKeyView), subscriptionScopes: [], hashEnabled: true };
 }

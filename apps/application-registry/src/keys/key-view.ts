@@ -1,19 +1,34 @@
-import type { GrantType, KeyType } from '@keymint/contracts';
+import { z } from 'zod/v4';
+import { GRANT_TYPES, KEY_TYPES } from '@keymint/contracts';
+import { listOf } from '../common/list-query';
 import type { OAuthKeyEntity } from './oauth-key.entity';
 
 /** WSO2's ApplicationKey, without the secret (shown only by generate-keys and regenerate-secret). */
-export interface ApplicationKeyView {
-  keyMappingId: string;
-  keyManager: string;
-  consumerKey: string;
-  supportedGrantTypes: GrantType[];
-  callbackUrl: string;
-  keyState: 'COMPLETED';
-  keyType: KeyType;
-  mode: 'CREATED';
-  scopes: string[];
-  validityTime: number;
-}
+export const ApplicationKeySchema = z
+  .object({
+    keyMappingId: z.uuid(),
+    keyManager: z.string(),
+    consumerKey: z.string(),
+    supportedGrantTypes: z.array(z.enum(GRANT_TYPES)),
+    callbackUrl: z.string(),
+    // WSO2's state of a finished key generation (there is no approval workflow here).
+    keyState: z.literal('COMPLETED'),
+    keyType: z.enum(KEY_TYPES),
+    mode: z.literal('CREATED'),
+    scopes: z.array(z.string()),
+    validityTime: z.int().describe('Seconds: the lifetime of its access tokens.'),
+  })
+  .meta({ id: 'ApplicationKey' });
+export type ApplicationKeyView = z.infer<typeof ApplicationKeySchema>;
+
+export const GeneratedApplicationKeySchema = ApplicationKeySchema.extend({
+  consumerSecret: z.string().describe('Shown only here.'),
+}).meta({ id: 'GeneratedApplicationKey' });
+export type GeneratedKeyView = z.infer<typeof GeneratedApplicationKeySchema>;
+
+export const ApplicationKeyListSchema = listOf(ApplicationKeySchema).meta({ id: 'ApplicationKeyList' });
+
+export const ConsumerSecretSchema = z.object({ consumerKey: z.string(), consumerSecret: z.string() }).meta({ id: 'ConsumerSecret' });
 
 /** WSO2's name for the built-in key manager; clients show it. */
 export const KEY_MANAGER = 'Resident Key Manager';
@@ -25,7 +40,6 @@ export function applicationKeyView(key: OAuthKeyEntity): ApplicationKeyView {
     consumerKey: key.consumerKey,
     supportedGrantTypes: key.grantTypes,
     callbackUrl: key.callbackUrl,
-    // WSO2's state of a finished key generation (there is no approval workflow here).
     keyState: 'COMPLETED',
     keyType: key.keyType,
     mode: 'CREATED',

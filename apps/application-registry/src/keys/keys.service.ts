@@ -1,25 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { ClientRecord, consumerSecretMatches, hashConsumerSecret, IssueTokenResponse, RPC_SUBJECTS, RpcErrorCode } from '@keymint/contracts';
+import { ClientRecord, consumerSecretMatches, hashConsumerSecret, IssueTokenResponse, isUuid, RPC_SUBJECTS, RpcErrorCode } from '@keymint/contracts';
 import type { Principal } from '@keymint/http-kit';
 import { publishInTransaction, RpcClient, RpcError } from '@keymint/messaging';
 import { Database } from '@keymint/persistence';
 import { ApplicationEntity } from '../applications/application.entity';
 import { ApplicationsService } from '../applications/applications.service';
 import { isUniqueViolation, RegistryError } from '../common/http-errors';
-import { isUuid } from '../common/validation';
 import { ScopesService } from '../scopes/scopes.service';
 import { UserEntity } from '../users/user.entity';
 import { newConsumerKey, newConsumerSecret } from './client-credentials';
 import { GenerateKeysInput, GenerateTokenInput, UpdateKeyInput } from './dto/key-input';
 import { keyRefEvent, keysEvent } from './key-events';
-import { applicationKeyView, ApplicationKeyView } from './key-view';
+import { applicationKeyView, ApplicationKeyView, GeneratedKeyView } from './key-view';
 import { OAuthKeyEntity } from './oauth-key.entity';
-
-export interface GeneratedKeyView extends ApplicationKeyView {
-  consumerSecret: string;
-}
 
 @Injectable()
 export class KeysService {

@@ -1,5 +1,5 @@
 /** RFC 6749 §3.3 scope-token: 1*( %x21 / %x23-5B / %x5D-7E ). */
-const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+export const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 export const SCOPE_NAME_MAX_LENGTH = 255;
 
 export function isScopeToken(name: string): boolean {

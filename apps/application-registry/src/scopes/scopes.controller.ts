@@ -1,9 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Put, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { AccessGuard, RequireAccess } from '@keymint/http-kit';
-import { parseScopeInput, ScopesService, ScopeView } from './scopes.service';
+import { AccessGuard, ApiDoc, parseRequest, RequireAccess, wso2Error } from '@keymint/http-kit';
+import { ScopeInputSchema, ScopeListSchema, ScopeSchema, scopeInputSchema, ScopeView } from './dto/scope.dto';
+import { ScopesService } from './scopes.service';
 import { JsonContentGuard } from '../common/json-content.guard';
-import { ApiDoc } from '../openapi/api-doc.decorator';
+
+const UNKNOWN = wso2Error('Unknown scope');
 
 @Controller('api/am/admin/v2/scopes')
 @UseGuards(AccessGuard, JsonContentGuard)
@@ -11,28 +13,38 @@ import { ApiDoc } from '../openapi/api-doc.decorator';
 export class ScopesController {
   constructor(@Inject(ScopesService) private readonly scopes: ScopesService) {}
 
-  @ApiDoc({ summary: 'List scopes', responses: { 200: ['Scopes', 'ScopeList'] } })
+  @ApiDoc({ summary: 'List scopes', responses: { 200: { description: 'Scopes', body: ScopeListSchema } } })
   @Get()
   list(): Promise<{ count: number; list: ScopeView[] }> {
     return this.scopes.list();
   }
 
-  @ApiDoc({ summary: 'Get a scope', responses: { 200: ['The scope', 'Scope'], 404: ['Unknown scope', 'Error'] } })
+  @ApiDoc({ summary: 'Get a scope', responses: { 200: { description: 'The scope', body: ScopeSchema }, 404: UNKNOWN } })
   @Get(':name')
   get(@Param('name') name: string): Promise<ScopeView> {
     return this.scopes.get(name);
   }
 
-  @ApiDoc({ summary: 'Create or replace a scope', body: 'ScopeInput', responses: { 200: ['Replaced', 'Scope'], 201: ['Created (Location header)', 'Scope'] } })
+  @ApiDoc({
+    summary: 'Create or replace a scope',
+    body: ScopeInputSchema,
+    responses: {
+      200: { description: 'Replaced', body: ScopeSchema },
+      201: { description: 'Created', body: ScopeSchema, headers: { Location: { description: 'Its path.' } } },
+    },
+  })
   /** Creates (201 + Location) or replaces (200) the scope. */
   @Put(':name')
   async put(@Param('name') name: string, @Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply): Promise<ScopeView> {
-    const { created, scope } = await this.scopes.put(name, parseScopeInput(name, body));
+    const { created, scope } = await this.scopes.put(name, parseRequest(scopeInputSchema(name), body));
     if (created) void reply.status(201).header('Location', `/api/am/admin/v2/scopes/${encodeURIComponent(name)}`);
     return scope;
   }
 
-  @ApiDoc({ summary: 'Delete a scope', responses: { 200: ['Deleted'], 404: ['Unknown scope', 'Error'], 409: ['Built in, or allowed on a key', 'Error'] } })
+  @ApiDoc({
+    summary: 'Delete a scope',
+    responses: { 200: { description: 'Deleted (empty body)' }, 404: UNKNOWN, 409: wso2Error('Built in, or allowed on a key') },
+  })
   @Delete(':name')
   @HttpCode(200)
   async remove(@Param('name') name: string): Promise<void> {

@@ -4,23 +4,11 @@ import type { ScopeDefinition } from '@keymint/contracts';
 import { publishInTransaction } from '@keymint/messaging';
 import { Database } from '@keymint/persistence';
 import { isUniqueViolation, RegistryError } from '../common/http-errors';
-import { readString, readStringArray, requireJsonObject } from '../common/validation';
 import { keysEvent } from '../keys/key-events';
 import { OAuthKeyEntity } from '../keys/oauth-key.entity';
-import { ROLES } from '../users/roles';
+import { ScopeInput, ScopeView } from './dto/scope.dto';
 import { BUILT_IN_SCOPES, isBuiltInScope, isScopeToken } from './scope-syntax';
 import { ScopeEntity } from './scope.entity';
-
-export interface ScopeView {
-  name: string;
-  description: string;
-  bindings: string[];
-}
-
-export interface ScopeInput {
-  description: string;
-  bindings: string[];
-}
 
 @Injectable()
 export class ScopesService {
@@ -113,22 +101,6 @@ export class ScopesService {
       return scope ? [{ name: scope.name, bindings: scope.bindings }] : [];
     });
   }
-}
-
-/** The body of PUT /scopes/{name}; `name` in the body, when given, must match the path. */
-export function parseScopeInput(name: string, body: unknown): ScopeInput {
-  const source = requireJsonObject(body);
-  const bodyName = readString(source, 'name', { max: 255 });
-  if (bodyName !== undefined && bodyName !== name) throw RegistryError.badRequest(`'name' in the body must match the scope name in the path.`);
-  const description = readString(source, 'description', { max: 512 }) ?? '';
-  const bindings = readStringArray(source, 'bindings', { maxItems: ROLES.length, maxLength: 64 }) ?? [];
-  const unknown = bindings.find((role) => !(ROLES as readonly string[]).includes(role));
-  if (unknown !== undefined) throw RegistryError.badRequest(`'bindings' holds unknown role '${unknown}'; roles are ${ROLES.join(', ')}.`);
-  // Empty bindings exclude nobody: on a built-in scope that would hand the Admin API to every user.
-  if (isBuiltInScope(name) && !bindings.includes('admin')) {
-    throw RegistryError.badRequest(`'bindings' of the built-in scope '${name}' must include admin.`);
-  }
-  return { description, bindings };
 }
 
 function assertScopeName(name: string): void {

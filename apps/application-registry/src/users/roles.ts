@@ -3,7 +3,7 @@ export const ROLES = ['admin', 'subscriber'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Letters, digits and `. _ - @`, starting with a letter or digit; no `:` (it would break Basic auth). */
-export const USERNAME_PATTERN = /^[a-z0-9][a-z0-9._@-]{2,63}$/i;
+export const USERNAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]{2,63}$/;
 export const USERNAME_HINT = '3 to 64 characters: letters, digits and . _ - @, starting with a letter or digit';
 export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 128;

@@ -1,12 +1,12 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { AccessGuard, RequireAccess } from '@keymint/http-kit';
-import { parseCreateUserInput, parsePasswordInput } from './dto/user.dto';
-import { UsersService, UserView } from './users.service';
+import { AccessGuard, ApiDoc, parseRequest, RequireAccess, wso2Error } from '@keymint/http-kit';
+import { CreateUserInputSchema, PasswordChangeSchema, UserListSchema, UserSchema, UserView } from './dto/user.dto';
+import { UsersService } from './users.service';
 import { JsonContentGuard } from '../common/json-content.guard';
-import { ApiDoc } from '../openapi/api-doc.decorator';
 
 const BASE_PATH = '/api/am/admin/v2/users';
+const UNKNOWN = wso2Error('Unknown user');
 
 @Controller('api/am/admin/v2/users')
 @UseGuards(AccessGuard, JsonContentGuard)
@@ -14,34 +14,44 @@ const BASE_PATH = '/api/am/admin/v2/users';
 export class UsersController {
   constructor(@Inject(UsersService) private readonly users: UsersService) {}
 
-  @ApiDoc({ summary: 'Create a user', body: 'UserInput', responses: { 201: ['Created (Location header)', 'User'], 409: ['Username taken (case-insensitive)', 'Error'] } })
+  @ApiDoc({
+    summary: 'Create a user',
+    body: CreateUserInputSchema,
+    responses: {
+      201: { description: 'Created', body: UserSchema, headers: { Location: { description: 'Its path.' } } },
+      409: wso2Error('Username taken (case-insensitive)'),
+    },
+  })
   @Post()
   @HttpCode(201)
   async create(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply): Promise<UserView> {
-    const user = await this.users.create(parseCreateUserInput(body));
+    const user = await this.users.create(parseRequest(CreateUserInputSchema, body));
     void reply.header('Location', `${BASE_PATH}/${encodeURIComponent(user.username)}`);
     return user;
   }
 
-  @ApiDoc({ summary: 'List users', responses: { 200: ['Users', 'UserList'] } })
+  @ApiDoc({ summary: 'List users', responses: { 200: { description: 'Users', body: UserListSchema } } })
   @Get()
   list(): Promise<{ count: number; list: UserView[] }> {
     return this.users.list();
   }
 
-  @ApiDoc({ summary: 'Get a user', responses: { 200: ['The user', 'User'], 404: ['Unknown user', 'Error'] } })
+  @ApiDoc({ summary: 'Get a user', responses: { 200: { description: 'The user', body: UserSchema }, 404: UNKNOWN } })
   @Get(':username')
   get(@Param('username') username: string): Promise<UserView> {
     return this.users.get(username);
   }
 
-  @ApiDoc({ summary: "Change a user's password", body: 'PasswordChange', responses: { 200: ['The user', 'User'], 404: ['Unknown user', 'Error'] } })
+  @ApiDoc({ summary: "Change a user's password", body: PasswordChangeSchema, responses: { 200: { description: 'The user', body: UserSchema }, 404: UNKNOWN } })
   @Put(':username/password')
   changePassword(@Param('username') username: string, @Body() body: unknown): Promise<UserView> {
-    return this.users.changePassword(username, parsePasswordInput(body));
+    return this.users.changePassword(username, parseRequest(PasswordChangeSchema, body).password);
   }
 
-  @ApiDoc({ summary: 'Delete a user and the applications it owns', responses: { 200: ['Deleted'], 404: ['Unknown user', 'Error'], 409: ['The last admin', 'Error'] } })
+  @ApiDoc({
+    summary: 'Delete a user and the applications it owns',
+    responses: { 200: { description: 'Deleted (empty body)' }, 404: UNKNOWN, 409: wso2Error('The last admin') },
+  })
   @Delete(':username')
   @HttpCode(200)
   async remove(@Param('username') username: string): Promise<void> {

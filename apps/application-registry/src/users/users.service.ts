@@ -7,16 +7,10 @@ import { Database } from '@keymint/persistence';
 import { ApplicationsService } from '../applications/applications.service';
 import { isUniqueViolation, RegistryError } from '../common/http-errors';
 import { CredentialCache } from './credential-cache';
-import { CreateUserInput } from './dto/user.dto';
+import { CreateUserInput, UserView } from './dto/user.dto';
 import { hashPassword, verifyAgainstDummy, verifyPassword } from './password-hasher';
 import { canonicalUsername, USERNAME_PATTERN } from './roles';
 import { UserEntity } from './user.entity';
-
-export interface UserView {
-  userId: string;
-  username: string;
-  roles: string[];
-}
 
 export interface AuthenticatedUser {
   username: string;

@@ -1,30 +1,25 @@
-import type { TokenFormat } from '@keymint/contracts';
-import { RegistryError } from '../../common/http-errors';
-import { JsonObject, readEnum, readString, readStringMap, requireJsonObject } from '../../common/validation';
-import { THROTTLING_POLICIES, ThrottlingPolicy, TOKEN_TYPES } from '../application.entity';
+import { z } from 'zod/v4';
+import { jsonField } from '@keymint/http-kit';
+import { THROTTLING_POLICIES, TOKEN_TYPES } from '../application.entity';
 
-/** What a client may set on an application (POST and PUT); read-only fields in the body are ignored, as in WSO2. */
-export interface ApplicationInput {
-  name: string;
-  throttlingPolicy: ThrottlingPolicy;
-  description: string;
-  tokenType: TokenFormat;
-  attributes: Record<string, string>;
-}
+/**
+ * What a client may set on an application (POST and PUT); read-only fields in
+ * the body are ignored, as in WSO2. Every problem is a 400 naming the field.
+ */
+export const ApplicationInputSchema = jsonField
+  .object({
+    name: jsonField
+      .text('name', { min: 1, max: 100 })
+      .transform((name) => name.trim())
+      .refine((name) => name.length > 0, { error: `'name' must not be blank.` })
+      .describe('Trimmed; unique per owner, case-insensitively.'),
+    throttlingPolicy: jsonField.oneOf('throttlingPolicy', THROTTLING_POLICIES).default('Unlimited').describe('Stored for gateways, not enforced here.'),
+    description: jsonField.text('description', { max: 512 }).default(''),
+    tokenType: jsonField.oneOf('tokenType', TOKEN_TYPES).default('JWT').describe('JWT, or OAUTH for opaque tokens.'),
+    attributes: jsonField.map('attributes', { maxEntries: 50, maxKeyLength: 100, maxValueLength: 1024 }).default({}),
+  })
+  .meta({ id: 'ApplicationInput' });
+export type ApplicationInput = z.output<typeof ApplicationInputSchema>;
 
 export const APPLICATION_SORT_FIELDS = ['name', 'throttlingPolicy', 'status'] as const;
 export type ApplicationSortField = (typeof APPLICATION_SORT_FIELDS)[number];
-
-/** Validates a POST/PUT body; every problem is a 400 naming the field. */
-export function parseApplicationInput(body: unknown): ApplicationInput {
-  const source: JsonObject = requireJsonObject(body);
-  const name = readString(source, 'name', { required: true, min: 1, max: 100 }).trim();
-  if (name.length === 0) throw RegistryError.badRequest(`'name' must not be blank.`);
-  return {
-    name,
-    throttlingPolicy: readEnum(source, 'throttlingPolicy', THROTTLING_POLICIES, 'Unlimited')!,
-    description: readString(source, 'description', { max: 512 }) ?? '',
-    tokenType: readEnum(source, 'tokenType', TOKEN_TYPES, 'JWT')!,
-    attributes: readStringMap(source, 'attributes', { maxEntries: 50, maxKeyLength: 100, maxValueLength: 1024 }) ?? {},
-  };
-}

@@ -1,5 +1,10 @@
+import { parseRequest } from '@keymint/http-kit';
 import { descriptionOf } from '../../../test/bad-request';
-import { parseGenerateKeysInput, parseGenerateTokenInput, parseUpdateKeyInput } from './key-input';
+import { GenerateKeysInputSchema, GenerateTokenInputSchema, UpdateKeyInputSchema } from './key-input';
+
+const parseGenerateKeysInput = (body: unknown) => parseRequest(GenerateKeysInputSchema, body);
+const parseUpdateKeyInput = (body: unknown) => parseRequest(UpdateKeyInputSchema, body);
+const parseGenerateTokenInput = (body: unknown) => parseRequest(GenerateTokenInputSchema, body);
 
 describe('key input', () => {
   it('fills WSO2 defaults', () => {

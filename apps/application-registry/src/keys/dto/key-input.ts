@@ -1,95 +1,96 @@
-import type { GrantType, KeyType } from '@keymint/contracts';
-import { RegistryError } from '../../common/http-errors';
-import { JsonObject, optionalJsonObject, readEnum, readInteger, readString, readStringArray, requireJsonObject } from '../../common/validation';
-import { isScopeToken } from '../../scopes/scope-syntax';
-import { GRANT_TYPES, KEY_TYPES } from '@keymint/contracts';
+import { z } from 'zod/v4';
+import { GRANT_TYPES, IssueTokenResponse, KEY_TYPES } from '@keymint/contracts';
+import { jsonField } from '@keymint/http-kit';
+import { SCOPE_TOKEN } from '../../scopes/scope-syntax';
 
 export const DEFAULT_VALIDITY_TIME = 3600;
 /** Largest validityTime accepted (a 32-bit signed integer of seconds, ~68 years); the token service caps further. */
 const MAX_VALIDITY_TIME = 2_147_483_647;
 
-export interface GenerateKeysInput {
-  keyType: KeyType;
-  grantTypes: GrantType[];
-  scopes: string[];
-  validityTime: number;
-  callbackUrl: string;
-}
+const grantTypes = (field: string) =>
+  jsonField
+    .list(field, {
+      maxItems: 10,
+      maxLength: 100,
+      allowed: { only: GRANT_TYPES, refused: (grant) => `Grant type '${grant.slice(0, 100)}' is not supported; use ${GRANT_TYPES.join(', ')}.` },
+    })
+    .refine((grants) => grants.length > 0, { error: `'${field}' must name at least one grant type.` });
 
-export type UpdateKeyInput = Partial<Omit<GenerateKeysInput, 'keyType'>>;
+const scopes = jsonField.list('scopes', {
+  maxItems: 100,
+  maxLength: 255,
+  allowed: { only: SCOPE_TOKEN, refused: (scope) => `'scopes' holds '${scope}', which is not a valid scope name.` },
+});
 
-export interface GenerateTokenInput {
-  consumerSecret: string;
-  validityPeriod?: number;
-  scopes?: string[];
-}
+const VALIDITY_TIME = { min: 1, max: MAX_VALIDITY_TIME };
+const VALIDITY_TIME_TEXT = 'Seconds: the lifetime of the access tokens.';
 
-export function parseGenerateKeysInput(body: unknown): GenerateKeysInput {
-  const source = requireJsonObject(body);
-  const keyType = readEnum(source, 'keyType', KEY_TYPES);
-  if (!keyType) throw RegistryError.badRequest(`'keyType' is required: one of ${KEY_TYPES.join(', ')}.`);
-  return {
-    keyType,
-    grantTypes: readGrantTypes(source, 'grantTypesToBeSupported') ?? ['client_credentials'],
-    scopes: readScopes(source, 'scopes') ?? [],
-    validityTime: readValidityTime(source) ?? DEFAULT_VALIDITY_TIME,
-    callbackUrl: readCallbackUrl(source) ?? '',
-  };
-}
+const callbackUrl = jsonField
+  .text('callbackUrl', { max: 2048 })
+  .superRefine((url, context) => {
+    if (url === '') return;
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      context.addIssue({ code: 'custom', message: `'callbackUrl' must be an absolute URL.` });
+      return;
+    }
+    if (parsed.hash) context.addIssue({ code: 'custom', message: `'callbackUrl' must not have a fragment (RFC 6749 §3.1.2).` });
+  })
+  .describe("An absolute URL without a fragment, or ''.");
 
-/** PUT …/oauth-keys/{id}: the fields given are replaced, the others kept (`grantTypesToBeSupported` is accepted as an alias). */
-export function parseUpdateKeyInput(body: unknown): UpdateKeyInput {
-  const source = requireJsonObject(body);
-  const field = source.supportedGrantTypes !== undefined ? 'supportedGrantTypes' : 'grantTypesToBeSupported';
-  return {
-    grantTypes: readGrantTypes(source, field),
-    scopes: readScopes(source, 'scopes'),
-    validityTime: readValidityTime(source),
-    callbackUrl: readCallbackUrl(source),
-  };
-}
+export const GenerateKeysInputSchema = jsonField
+  .object({
+    keyType: jsonField.oneOf('keyType', KEY_TYPES, `'keyType' is required: one of ${KEY_TYPES.join(', ')}.`),
+    grantTypesToBeSupported: grantTypes('grantTypesToBeSupported').default(['client_credentials']),
+    scopes: scopes.default([]),
+    validityTime: jsonField.integer('validityTime', { ...VALIDITY_TIME, default: DEFAULT_VALIDITY_TIME }).describe(VALIDITY_TIME_TEXT),
+    callbackUrl: callbackUrl.default(''),
+  })
+  .transform(({ grantTypesToBeSupported, ...rest }) => ({ ...rest, grantTypes: grantTypesToBeSupported }))
+  .meta({ id: 'ApplicationKeyGenerateRequest' });
+export type GenerateKeysInput = z.output<typeof GenerateKeysInputSchema>;
 
-export function parseGenerateTokenInput(body: unknown): GenerateTokenInput {
-  const source = optionalJsonObject(body);
-  return {
-    consumerSecret: readString(source, 'consumerSecret', { required: true, min: 1, max: 512 }),
-    // -1 (or absent) means the key's validityTime, as on the token endpoint.
-    validityPeriod: readInteger(source.validityPeriod, 'validityPeriod', { min: 1, max: MAX_VALIDITY_TIME, also: [-1] }),
-    scopes: readScopes(source, 'scopes'),
-  };
-}
+/**
+ * PUT …/oauth-keys/{id}: the fields given are replaced, the others kept.
+ * `grantTypesToBeSupported` is accepted as an alias, and ignored when `supportedGrantTypes` is there.
+ */
+export const UpdateKeyInputSchema = z
+  .preprocess(
+    (body) => {
+      if (typeof body !== 'object' || body === null || !('supportedGrantTypes' in body) || body.supportedGrantTypes === undefined) return body;
+      const { grantTypesToBeSupported: _alias, ...rest } = body as Record<string, unknown>;
+      return rest;
+    },
+    jsonField.object({
+      supportedGrantTypes: grantTypes('supportedGrantTypes').optional(),
+      grantTypesToBeSupported: grantTypes('grantTypesToBeSupported').optional().describe('Another name for supportedGrantTypes.'),
+      scopes: scopes.optional(),
+      validityTime: jsonField.integer('validityTime', VALIDITY_TIME).describe(VALIDITY_TIME_TEXT),
+      callbackUrl: callbackUrl.optional(),
+    }),
+  )
+  .transform(({ supportedGrantTypes, grantTypesToBeSupported, ...rest }) => ({ ...rest, grantTypes: supportedGrantTypes ?? grantTypesToBeSupported }))
+  .meta({ id: 'ApplicationKeyUpdate' });
+export type UpdateKeyInput = z.output<typeof UpdateKeyInputSchema>;
 
-function readGrantTypes(source: JsonObject, field: string): GrantType[] | undefined {
-  const grantTypes = readStringArray(source, field, { maxItems: 10, maxLength: 100 });
-  if (grantTypes === undefined) return undefined;
-  if (grantTypes.length === 0) throw RegistryError.badRequest(`'${field}' must name at least one grant type.`);
-  const unsupported = grantTypes.find((grant) => !(GRANT_TYPES as readonly string[]).includes(grant));
-  if (unsupported !== undefined) {
-    throw RegistryError.badRequest(`Grant type '${unsupported.slice(0, 100)}' is not supported; use ${GRANT_TYPES.join(', ')}.`);
-  }
-  return grantTypes as GrantType[];
-}
+/** generate-token: the body may be left out (then `consumerSecret` is missing). */
+export const GenerateTokenInputSchema = jsonField
+  .object(
+    {
+      consumerSecret: jsonField.text('consumerSecret', { min: 1, max: 512 }),
+      validityPeriod: jsonField
+        .integer('validityPeriod', { min: 1, max: MAX_VALIDITY_TIME, also: [-1] })
+        .describe("Seconds; -1 or absent: the key's validityTime."),
+      scopes: scopes.optional(),
+    },
+    { optional: true },
+  )
+  .meta({ id: 'TokenRequest' });
+export type GenerateTokenInput = z.output<typeof GenerateTokenInputSchema>;
 
-function readScopes(source: JsonObject, field: string): string[] | undefined {
-  const scopes = readStringArray(source, field, { maxItems: 100, maxLength: 255 });
-  const invalid = scopes?.find((scope) => !isScopeToken(scope));
-  if (invalid !== undefined) throw RegistryError.badRequest(`'${field}' holds '${invalid}', which is not a valid scope name.`);
-  return scopes;
-}
-
-function readValidityTime(source: JsonObject): number | undefined {
-  return readInteger(source.validityTime, 'validityTime', { min: 1, max: MAX_VALIDITY_TIME });
-}
-
-function readCallbackUrl(source: JsonObject): string | undefined {
-  const callbackUrl = readString(source, 'callbackUrl', { max: 2048 });
-  if (callbackUrl === undefined || callbackUrl === '') return callbackUrl;
-  let url: URL;
-  try {
-    url = new URL(callbackUrl);
-  } catch {
-    throw RegistryError.badRequest(`'callbackUrl' must be an absolute URL.`);
-  }
-  if (url.hash) throw RegistryError.badRequest(`'callbackUrl' must not have a fragment (RFC 6749 §3.1.2).`);
-  return callbackUrl;
-}
+/** generate-token's answer (the token service's `tokens.rpc.issue.v2` reply, passed on). */
+export const TokenSchema = z
+  .object({ accessToken: z.string(), tokenScopes: z.array(z.string()), validityTime: z.int().describe('Seconds.') })
+  .meta({ id: 'Token' }) satisfies z.ZodType<IssueTokenResponse>;

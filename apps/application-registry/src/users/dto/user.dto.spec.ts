@@ -1,5 +1,9 @@
+import { parseRequest } from '@keymint/http-kit';
 import { descriptionOf } from '../../../test/bad-request';
-import { parseCreateUserInput, parsePasswordInput } from './user.dto';
+import { CreateUserInputSchema, PasswordChangeSchema } from './user.dto';
+
+const parseCreateUserInput = (body: unknown) => parseRequest(CreateUserInputSchema, body);
+const parsePasswordInput = (body: unknown) => parseRequest(PasswordChangeSchema, body).password;
 
 describe('user input', () => {
   it('canonicalises the username and defaults to an end user', () => {

@@ -1,30 +1,39 @@
-import { RegistryError } from '../../common/http-errors';
-import { readString, readStringArray, requireJsonObject } from '../../common/validation';
-import { canonicalUsername, passwordProblem, Role, ROLES, USERNAME_HINT, USERNAME_PATTERN } from '../roles';
+import { z } from 'zod/v4';
+import { jsonField } from '@keymint/http-kit';
+import { listOf } from '../../common/list-query';
+import { canonicalUsername, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, passwordProblem, ROLES, USERNAME_HINT, USERNAME_PATTERN } from '../roles';
 
-export interface CreateUserInput {
-  username: string;
-  password: string;
-  roles: Role[];
-}
+/** Read up to 1024 characters, then held to the password rules (which the admin bootstrap applies too). */
+const password = jsonField
+  .text('password', { max: 1024 })
+  .superRefine((value, context) => {
+    const problem = passwordProblem(value);
+    if (problem) context.addIssue({ code: 'custom', message: problem });
+  })
+  .meta({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH, description: 'Not only whitespace.' });
 
-export function parseCreateUserInput(body: unknown): CreateUserInput {
-  const source = requireJsonObject(body);
-  const username = readString(source, 'username', { required: true, min: 1, max: 64, pattern: USERNAME_PATTERN, patternHint: USERNAME_HINT });
-  const password = readPassword(source);
-  const roles = readStringArray(source, 'roles', { maxItems: ROLES.length, maxLength: 64 }) ?? [];
-  const unknown = roles.find((role) => !(ROLES as readonly string[]).includes(role));
-  if (unknown !== undefined) throw RegistryError.badRequest(`'roles' holds unknown role '${unknown}'; roles are ${ROLES.join(', ')} (none: an end user).`);
-  return { username: canonicalUsername(username), password, roles: roles as Role[] };
-}
+export const CreateUserInputSchema = jsonField
+  .object({
+    username: jsonField
+      .text('username', { min: 1, max: 64, match: { pattern: USERNAME_PATTERN, hint: USERNAME_HINT } })
+      .transform(canonicalUsername)
+      .describe('Case-insensitive: stored in lower case.'),
+    password,
+    roles: jsonField
+      .list('roles', {
+        maxItems: ROLES.length,
+        maxLength: 64,
+        allowed: { only: ROLES, refused: (role) => `'roles' holds unknown role '${role}'; roles are ${ROLES.join(', ')} (none: an end user).` },
+      })
+      .default([])
+      .describe('None: an end user (password grant only).'),
+  })
+  .meta({ id: 'UserInput' });
+export type CreateUserInput = z.output<typeof CreateUserInputSchema>;
 
-export function parsePasswordInput(body: unknown): string {
-  return readPassword(requireJsonObject(body));
-}
+export const PasswordChangeSchema = jsonField.object({ password }).meta({ id: 'PasswordChange' });
 
-function readPassword(source: Record<string, unknown>): string {
-  const password = readString(source, 'password', { required: true, max: 1024 });
-  const problem = passwordProblem(password);
-  if (problem) throw RegistryError.badRequest(problem);
-  return password;
-}
+export const UserSchema = z.object({ userId: z.uuid(), username: z.string(), roles: z.array(z.enum(ROLES)) }).meta({ id: 'User' });
+export type UserView = z.infer<typeof UserSchema>;
+
+export const UserListSchema = listOf(UserSchema).meta({ id: 'UserList' });

@@ -1,0 +1,131 @@
+import { z } from 'zod/v4';
+import { GRANT_TYPES, IntrospectResponse } from '@keymint/contracts';
+
+/**
+ * The Token API's requests and answers as schemas (docs/token-api.md): what
+ * its OpenAPI document (`GET /oauth2/openapi.json`) is built from. Bodies
+ * are application/x-www-form-urlencoded or a JSON object; every value is a
+ * string (a JSON number or boolean counts as its text, a null as absent) and
+ * a parameter may be given once.
+ */
+
+/** Spaces and RFC 6749 §3.3 scope-token characters: `scope` is split on spaces and each token must be a scope-token. */
+const SCOPE_TEXT = /^[ \x21\x23-\x5B\x5D-\x7E]*$/;
+
+const scope = z.string().regex(SCOPE_TEXT).describe('Space-separated scope tokens; duplicates are ignored, scopes the client may not have are dropped.');
+
+const validityPeriod = z
+  .string()
+  .regex(/^\s*(-1|\d{1,15})\s*$/)
+  .describe("WSO2's lifetime in seconds: a positive integer, capped at MAX_TOKEN_VALIDITY; -1 (or absent): the key's validityTime.");
+
+/** client_secret_post: the client's credentials in the body instead of Basic (never both). */
+const clientInBody = {
+  client_id: z.string().optional().describe('The consumer key (client_secret_post; with Basic, if given, the same key).'),
+  client_secret: z.string().optional().describe('The consumer secret (client_secret_post).'),
+};
+
+export const ClientCredentialsRequestSchema = z
+  .object({ grant_type: z.literal('client_credentials'), scope: scope.optional(), validity_period: validityPeriod.optional(), ...clientInBody })
+  .meta({ id: 'ClientCredentialsRequest', description: 'RFC 6749 §4.4; the token always carries am_application_scope.' });
+
+export const PasswordRequestSchema = z
+  .object({
+    grant_type: z.literal('password'),
+    username: z.string().min(1),
+    password: z.string(),
+    scope: scope.optional(),
+    validity_period: validityPeriod.optional(),
+    ...clientInBody,
+  })
+  .meta({ id: 'PasswordRequest', description: 'RFC 6749 §4.3; the user is checked by the registry.' });
+
+export const RefreshTokenRequestSchema = z
+  .object({
+    grant_type: z.literal('refresh_token'),
+    refresh_token: z.string().min(1).describe('Rotates: the answer carries a new one; presenting a used one again revokes its family.'),
+    scope: scope.optional().describe('May narrow the original scopes, never widen them.'),
+    ...clientInBody,
+  })
+  .meta({ id: 'RefreshTokenRequest', description: 'RFC 6749 §6; the new access token gets the key validityTime.' });
+
+export const TokenRequestSchema = z
+  .discriminatedUnion('grant_type', [ClientCredentialsRequestSchema, PasswordRequestSchema, RefreshTokenRequestSchema])
+  .meta({ id: 'TokenRequest' });
+
+/** RFC 6749 §5.1. */
+export const TokenResponseSchema = z
+  .object({
+    access_token: z.string().describe('A JWT, or an opaque 43-character base64url string (the application tokenType).'),
+    refresh_token: z.string().optional().describe('Password and refresh_token grants on keys that allow refresh_token.'),
+    scope: z.string().describe('The granted scopes, sorted and space-separated.'),
+    token_type: z.literal('Bearer'),
+    expires_in: z.int().positive().describe('Seconds.'),
+  })
+  .meta({ id: 'TokenResponse' });
+export type TokenResponse = z.infer<typeof TokenResponseSchema>;
+
+/** RFC 6749 §5.2, with the codes a status can carry. */
+export function oauth2ErrorSchema(...codes: [string, ...string[]]) {
+  return z.object({ error: z.enum(codes), error_description: z.string().describe('What was wrong, for people.') });
+}
+
+const tokenParameter = z.string().min(1).describe('An access or refresh token.');
+const tokenTypeHint = z.string().optional().describe('access_token or refresh_token; not needed, a wrong hint still finds the token.');
+
+/** RFC 7009. */
+export const RevocationRequestSchema = z
+  .object({ token: tokenParameter, token_type_hint: tokenTypeHint, ...clientInBody })
+  .meta({ id: 'RevocationRequest' });
+
+/** RFC 7662; the caller is a client (its own tokens) or an admin user with Basic (every token). */
+export const IntrospectionRequestSchema = z
+  .object({ token: tokenParameter, token_type_hint: tokenTypeHint, ...clientInBody })
+  .meta({ id: 'IntrospectionRequest' });
+
+/** RFC 7662 §2.2: exactly `{"active": false}` for unknown, expired, revoked or another client's tokens. */
+export const IntrospectionResponseSchema = z
+  .union([
+    z.object({ active: z.literal(false) }),
+    z.object({
+      active: z.literal(true),
+      scope: z.string(),
+      client_id: z.string(),
+      username: z.string().optional().describe('User grants only.'),
+      token_type: z.literal('Bearer'),
+      exp: z.int(),
+      iat: z.int(),
+      nbf: z.int(),
+      sub: z.string().describe('The username for user grants, else the consumer key.'),
+      aud: z.string(),
+      iss: z.string(),
+      jti: z.string(),
+    }),
+  ])
+  .meta({ id: 'IntrospectionResponse' }) satisfies z.ZodType<IntrospectResponse>;
+
+/** RFC 7517: the public keys of the JWT signatures, retired ones included while tokens they signed may live. */
+export const JwksSchema = z
+  .object({
+    keys: z.array(z.looseObject({ kty: z.string(), kid: z.string(), alg: z.enum(['RS256', 'ES256', 'EdDSA']), use: z.literal('sig') })),
+  })
+  .meta({ id: 'JWKS' });
+
+const authMethods = z.array(z.enum(['client_secret_basic', 'client_secret_post']));
+
+/** RFC 8414; the endpoints are the /oauth2/… paths on the issuer's origin. */
+export const AuthorizationServerMetadataSchema = z
+  .object({
+    issuer: z.string().describe('ISSUER.'),
+    token_endpoint: z.url(),
+    revocation_endpoint: z.url(),
+    introspection_endpoint: z.url(),
+    jwks_uri: z.url(),
+    grant_types_supported: z.array(z.enum(GRANT_TYPES)),
+    response_types_supported: z.array(z.string()).describe('None: there is no authorization endpoint.'),
+    token_endpoint_auth_methods_supported: authMethods,
+    revocation_endpoint_auth_methods_supported: authMethods,
+    introspection_endpoint_auth_methods_supported: authMethods,
+    scopes_supported: z.array(z.string()),
+  })
+  .meta({ id: 'AuthorizationServerMetadata' });
