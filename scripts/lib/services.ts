@@ -2,25 +2,25 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
-import { ServiceName } from '@keymint/config';
+import { ServiceName, SERVICE_PORT_VARIABLES } from '@keymint/config';
 import { waitFor } from './ports';
 
 /** Where each service's compiled entry point is and which variables set its ports. */
 export const SERVICE_CATALOG: Record<ServiceName, { entry: string; httpsPortVariable: string; httpPortVariable: string }> = {
   'token-service': {
     entry: 'apps/token-service/src/main.js',
-    httpsPortVariable: 'TOKEN_SERVICE_HTTPS_PORT',
-    httpPortVariable: 'TOKEN_SERVICE_HTTP_PORT',
+    httpsPortVariable: SERVICE_PORT_VARIABLES['token-service'].https,
+    httpPortVariable: SERVICE_PORT_VARIABLES['token-service'].http,
   },
   'application-registry': {
     entry: 'apps/application-registry/src/main.js',
-    httpsPortVariable: 'REGISTRY_HTTPS_PORT',
-    httpPortVariable: 'REGISTRY_HTTP_PORT',
+    httpsPortVariable: SERVICE_PORT_VARIABLES['application-registry'].https,
+    httpPortVariable: SERVICE_PORT_VARIABLES['application-registry'].http,
   },
   analytics: {
     entry: 'apps/analytics/src/main.js',
-    httpsPortVariable: 'ANALYTICS_HTTPS_PORT',
-    httpPortVariable: 'ANALYTICS_HTTP_PORT',
+    httpsPortVariable: SERVICE_PORT_VARIABLES.analytics.https,
+    httpPortVariable: SERVICE_PORT_VARIABLES.analytics.http,
   },
 };
 

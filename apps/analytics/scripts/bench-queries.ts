@@ -12,11 +12,12 @@ import { loadConfig } from '@keymint/config';
 import { MESSAGING_ENTITIES } from '@keymint/messaging';
 import { Database, openDataSource } from '@keymint/persistence';
 import { z } from 'zod';
-import { BatchDeltas, DAY_MS, HOUR_MS, MINUTE_MS, RollupDelta, UserActivityDelta } from '../src/ingestion/aggregate';
+import { BatchDeltas, RollupDelta, UserActivityDelta } from '../src/ingestion/aggregate';
 import { writeDeltas } from '../src/ingestion/rollup-writer';
 import { Initial1700000000000 } from '../src/migrations/1700000000000-initial';
 import { StatisticsService } from '../src/statistics/statistics.service';
 import { ANALYTICS_ENTITIES } from '../src/storage/analytics.entities';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../src/time-buckets/time-buckets';
 
 const settings = loadConfig({
   BENCH_APPS: z.coerce.number().int().positive().default(20),

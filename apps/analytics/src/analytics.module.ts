@@ -1,8 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AnalyticsConfig, CONFIG } from '@keymint/config';
-import { MESSAGING_ENTITIES, MessagingModule } from '@keymint/messaging';
-import { PersistenceModule } from '@keymint/persistence';
-import { ObservabilityController } from '@keymint/http-kit';
+import { MESSAGING_ENTITIES } from '@keymint/messaging';
+import { ObservabilityController, storeAndBusModules } from '@keymint/http-kit';
 import { DashboardUiModule } from './dashboard-ui/dashboard-ui.module';
 import { Initial1700000000000 } from './migrations/1700000000000-initial';
 import { IngestionModule } from './ingestion/ingestion.module';
@@ -15,14 +14,11 @@ export class AnalyticsModule {
     return {
       module: AnalyticsModule,
       imports: [
-        PersistenceModule.forRoot({
+        ...storeAndBusModules({
           service: 'analytics',
-          dataDir: config.DATA_DIR,
-          dbUrl: config.DB_URL,
-          entities: [...MESSAGING_ENTITIES, ...ANALYTICS_ENTITIES],
-          migrations: [Initial1700000000000],
+          config,
+          store: { prefix: 'analytics', entities: [...MESSAGING_ENTITIES, ...ANALYTICS_ENTITIES], migrations: [Initial1700000000000] },
         }),
-        MessagingModule.forRoot({ service: 'analytics', config }),
         IngestionModule,
         StatisticsModule,
         DashboardUiModule,

@@ -1,8 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ApplicationRegistryConfig, CONFIG } from '@keymint/config';
-import { MESSAGING_ENTITIES, MessagingModule } from '@keymint/messaging';
-import { PersistenceModule } from '@keymint/persistence';
-import { ObservabilityController } from '@keymint/http-kit';
+import { MESSAGING_ENTITIES } from '@keymint/messaging';
+import { ObservabilityController, storeAndBusModules } from '@keymint/http-kit';
 import { ApplicationEntity } from './applications/application.entity';
 import { ApplicationsModule } from './applications/applications.module';
 import { AuthModule } from './auth/auth.module';
@@ -26,14 +25,11 @@ export class ApplicationRegistryModule {
       module: ApplicationRegistryModule,
       global: true,
       imports: [
-        PersistenceModule.forRoot({
-          service: 'registry',
-          dataDir: config.DATA_DIR,
-          dbUrl: config.DB_URL,
-          entities: [...MESSAGING_ENTITIES, ...REGISTRY_ENTITIES],
-          migrations: [Initial1700000000000],
+        ...storeAndBusModules({
+          service: 'application-registry',
+          config,
+          store: { prefix: 'registry', entities: [...MESSAGING_ENTITIES, ...REGISTRY_ENTITIES], migrations: [Initial1700000000000] },
         }),
-        MessagingModule.forRoot({ service: 'application-registry', config }),
         AuthModule,
         UsersModule,
         ScopesModule,

@@ -1,8 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TokenServiceConfig, CONFIG } from '@keymint/config';
-import { MessagingModule } from '@keymint/messaging';
-import { PersistenceModule } from '@keymint/persistence';
-import { ObservabilityController } from '@keymint/http-kit';
+import { ObservabilityController, storeAndBusModules } from '@keymint/http-kit';
 import { DiscoveryModule } from './discovery/discovery.module';
 import { IntrospectionModule } from './introspection/introspection.module';
 import { PostOnlyController } from './oauth2/post-only.controller';
@@ -24,14 +22,12 @@ export class TokenServiceModule {
       // CONFIG for every feature module.
       global: true,
       imports: [
-        PersistenceModule.forRoot({
-          service: 'token',
-          dataDir: config.DATA_DIR,
-          dbUrl: config.DB_URL,
-          entities: TOKEN_STORE_ENTITIES,
-          migrations: TOKEN_STORE_MIGRATIONS,
+        ...storeAndBusModules({
+          service: 'token-service',
+          config,
+          store: { prefix: 'token', entities: TOKEN_STORE_ENTITIES, migrations: TOKEN_STORE_MIGRATIONS },
+          relayThread: true,
         }),
-        MessagingModule.forRoot({ service: 'token-service', config, relayThread: true }),
         TokenEndpointModule,
         RevocationModule,
         IntrospectionModule,

@@ -115,6 +115,15 @@ export const serviceEnvShapes = {
 export type ServiceName = keyof typeof serviceEnvShapes;
 export const SERVICE_NAMES = Object.keys(serviceEnvShapes) as ServiceName[];
 
+/** The variables that set each service's HTTPS and plain-HTTP ports (the launcher sets them; a port taken names its variable). */
+export const SERVICE_PORT_VARIABLES = {
+  'token-service': { https: 'TOKEN_SERVICE_HTTPS_PORT', http: 'TOKEN_SERVICE_HTTP_PORT' },
+  'application-registry': { https: 'REGISTRY_HTTPS_PORT', http: 'REGISTRY_HTTP_PORT' },
+  analytics: { https: 'ANALYTICS_HTTPS_PORT', http: 'ANALYTICS_HTTP_PORT' },
+} as const satisfies { [Name in ServiceName]: Record<'https' | 'http', keyof ServiceConfig<Name>> };
+
+/** A service's validated configuration. */
+export type ServiceConfig<Name extends ServiceName> = z.infer<z.ZodObject<(typeof serviceEnvShapes)[Name]>>;
 export type TokenServiceConfig = z.infer<z.ZodObject<typeof tokenServiceEnvShape>>;
 export type ApplicationRegistryConfig = z.infer<z.ZodObject<typeof applicationRegistryEnvShape>>;
 export type AnalyticsConfig = z.infer<z.ZodObject<typeof analyticsEnvShape>>;

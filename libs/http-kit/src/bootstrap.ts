@@ -185,11 +185,3 @@ function listenOn(server: HttpServer, port: number, host: string): Promise<void>
     });
   });
 }
-
-/** The entry point of every service's main.ts: a failed start prints one clear line and exits 1. */
-export function runService(start: () => Promise<unknown>): void {
-  start().catch((error: Error) => {
-    process.stderr.write(`${JSON.stringify({ level: 'fatal', message: error.message })}\n`);
-    process.exit(1);
-  });
-}

@@ -1,9 +1,9 @@
 import { QueryRunner } from 'typeorm';
-import { createPrefixedTable, dropPrefixedTable } from '@keymint/persistence';
+import { bigintColumnType, createPrefixedTable, dropPrefixedTable } from '@keymint/persistence';
 
 /** Tables of libs/messaging; each service's first migration calls this. */
 export async function createMessagingTables(queryRunner: QueryRunner): Promise<void> {
-  const bigint = queryRunner.connection.options.type === 'postgres' ? 'bigint' : 'integer';
+  const bigint = bigintColumnType(queryRunner);
   const serial = { type: 'integer', isPrimary: true, isGenerated: true, generationStrategy: 'increment' as const };
   await createPrefixedTable(queryRunner, {
     name: 'outbox',

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { Logger } from '@nestjs/common';
+import { WorkerRequestError, WorkerThread } from '@keymint/threads';
 import { JetStreamPublisher, StreamMessage } from './jetstream-publisher';
 import type { NatsAccess } from './nats-connection-options';
 
@@ -33,12 +33,6 @@ export type TextStreamMessage = StreamMessage & { data: string };
 /** The compiled worker; absent when the code runs from its TypeScript sources (under Jest). */
 export const RELAY_WORKER_FILE = join(__dirname, 'relay-publisher.worker.js');
 
-interface Waiting {
-  resolve: () => void;
-  reject: (error: Error) => void;
-  timer: NodeJS.Timeout;
-}
-
 /**
  * The outbox relay's publishing, on a worker thread with its own NATS
  * connection: the event loop hands over each batch in one message and gets
@@ -51,31 +45,22 @@ interface Waiting {
  */
 export class RelayPublisherThread {
   private readonly logger = new Logger('RelayPublisherThread');
-  private readonly worker: Worker;
-  private failed = false;
-  private stopping = false;
-  private nextId = 1;
-  private readonly waiting = new Map<number, Waiting>();
+  private readonly thread: WorkerThread<PublishAnswer>;
 
   constructor(
     settings: PublishingThreadSettings,
     private readonly onEventLoop: Pick<JetStreamPublisher, 'publishAll'>,
     workerFile = RELAY_WORKER_FILE,
   ) {
-    // Started now, so that its connection is up before the first batch. A young generation of 12 MB instead of
-    // V8's default: the token service's RSS after a renew run was 193 MiB against 238-243, for ~2 µs more of the
-    // thread's CPU per token (more, shorter scavenges of what is mostly garbage).
-    this.worker = new Worker(workerFile, { workerData: settings, resourceLimits: { maxYoungGenerationSizeMb: 12 } });
-    this.worker.on('message', (answer: PublishAnswer) => this.settle(answer));
-    const fail = (reason: string) => {
-      if (!this.failed && !this.stopping) this.logger.warn(`publishing thread stopped (${reason}); publishing on the event loop from now on`);
-      this.failed = true;
-      for (const id of [...this.waiting.keys()]) this.settle({ id, error: `the publishing thread stopped (${reason})` });
-    };
-    this.worker.once('error', (error) => fail(error.message));
-    this.worker.once('exit', (code) => fail(`exit code ${code}`));
-    // The service must not stay up only because this thread does.
-    this.worker.unref();
+    this.thread = new WorkerThread<PublishAnswer>({
+      script: workerFile,
+      // A young generation of 12 MB instead of V8's default: the token service's RSS after a renew run was 193 MiB
+      // against 238-243, for ~2 µs more of the thread's CPU per token (more, shorter scavenges of what is mostly garbage).
+      worker: { workerData: settings, resourceLimits: { maxYoungGenerationSizeMb: 12 } },
+      onFailure: (reason) => this.logger.warn(`publishing thread stopped (${reason}); publishing on the event loop from now on`),
+    });
+    // Started now, so that its connection is up before the first batch.
+    this.thread.start();
   }
 
   /** Whether the compiled worker is there to start (not when running from TypeScript sources). */
@@ -84,38 +69,34 @@ export class RelayPublisherThread {
   }
 
   publishAll(messages: readonly TextStreamMessage[], timeoutMs: number): Promise<void> {
-    if (this.failed) return this.onEventLoop.publishAll(messages, timeoutMs);
+    if (this.thread.ended) return this.onEventLoop.publishAll(messages, timeoutMs);
     if (messages.length === 0) return Promise.resolve();
-    const id = this.nextId++;
-    return new Promise<void>((resolve, reject) => {
-      // The thread gives up on missing acks after timeoutMs; this also covers a thread that does not answer at all
-      // (still connecting, say). A late answer is ignored: the relay publishes the batch again.
-      const timer = setTimeout(() => this.settle({ id, error: `the publishing thread did not answer within ${timeoutMs} ms` }), timeoutMs + 1000);
-      this.waiting.set(id, { resolve, reject, timer });
-      const batch: PublishBatch = {
-        id,
-        timeoutMs,
-        subjects: messages.map((message) => message.subject),
-        bodies: messages.map((message) => message.data),
-        msgIds: messages.map((message) => message.msgId),
-      };
-      this.worker.postMessage(batch);
+    const batch = (id: number): PublishBatch => ({
+      id,
+      timeoutMs,
+      subjects: messages.map((message) => message.subject),
+      bodies: messages.map((message) => message.data),
+      msgIds: messages.map((message) => message.msgId),
     });
+    // The thread gives up on missing acks after timeoutMs; the second more also covers a thread that does not answer
+    // at all (still connecting, say). A late answer is ignored: the relay publishes the batch again.
+    return this.thread.request(batch, timeoutMs + 1000).then(
+      (answer) => {
+        if (answer.error !== undefined) throw new Error(answer.error);
+      },
+      (error: unknown) => {
+        if (!(error instanceof WorkerRequestError)) throw error;
+        throw new Error(
+          error.kind === 'timeout'
+            ? `the publishing thread did not answer within ${timeoutMs} ms`
+            : `the publishing thread stopped (${error.reason})`,
+        );
+      },
+    );
   }
 
   /** Ends the thread; later batches are published on the event loop. */
   async stop(): Promise<void> {
-    this.stopping = true;
-    this.failed = true;
-    await this.worker.terminate();
-  }
-
-  private settle(answer: PublishAnswer): void {
-    const waiting = this.waiting.get(answer.id);
-    if (!waiting) return;
-    this.waiting.delete(answer.id);
-    clearTimeout(waiting.timer);
-    if (answer.error === undefined) waiting.resolve();
-    else waiting.reject(new Error(answer.error));
+    await this.thread.stop();
   }
 }

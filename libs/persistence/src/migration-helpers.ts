@@ -1,6 +1,15 @@
 import { QueryRunner, Table, TableIndex } from 'typeorm';
 import { TableColumnOptions } from 'typeorm/schema-builder/options/TableColumnOptions';
 
+/**
+ * The column type of epoch-millisecond times (and other 64-bit integers) in a
+ * migration: `bigint` on PostgreSQL, whose `integer` has 32 bits; `integer` on
+ * SQLite, whose INTEGER already holds 64 bits and which the existing schemas use.
+ */
+export function bigintColumnType(queryRunner: QueryRunner): 'bigint' | 'integer' {
+  return queryRunner.connection.options.type === 'postgres' ? 'bigint' : 'integer';
+}
+
 /** Creates a table with the data source's prefix; portable across SQLite and PostgreSQL. */
 export async function createPrefixedTable(
   queryRunner: QueryRunner,

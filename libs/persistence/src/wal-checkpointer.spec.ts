@@ -75,7 +75,7 @@ describe('WalCheckpointer (SQLite checkpoints off the event loop)', () => {
 
   it('hands checkpointing back to SQLite when its worker dies, and still closes at once', async () => {
     // A crashed worker, as an I/O error would leave it.
-    const { worker } = (database as unknown as { checkpointer: { worker: { terminate(): Promise<number> } } }).checkpointer;
+    const { worker } = (database as unknown as { checkpointer: { thread: { worker: { terminate(): Promise<number> } } } }).checkpointer.thread;
     await worker.terminate();
     await sleep(50);
     expect(await database.manager.query('PRAGMA wal_autocheckpoint')).toEqual([{ wal_autocheckpoint: 1000 }]);

@@ -1,5 +1,5 @@
-import { Worker } from 'node:worker_threads';
 import { Logger } from '@nestjs/common';
+import { WorkerThread } from '@keymint/threads';
 import type BetterSqlite3 from 'better-sqlite3';
 import { DataSource } from 'typeorm';
 import { SerialQueue } from './serial-queue';
@@ -19,6 +19,13 @@ const MAX_FAILURES_IN_A_ROW = 20;
 interface CheckpointProgress {
   logFrames: number;
   checkpointedFrames: number;
+}
+
+/** A round's progress (null: that round failed), on its own or as the answer to a catch-up. */
+interface CheckpointReport {
+  type: 'progress' | 'caught-up';
+  id?: number;
+  progress: CheckpointProgress | null;
 }
 
 /**
@@ -75,48 +82,33 @@ parentPort.on('message', (message) => {
  */
 export class WalCheckpointer {
   private readonly logger = new Logger('WalCheckpointer');
-  private readonly worker: Worker;
-  private readonly exited: Promise<void>;
-  private running = true;
-  private stopping = false;
+  private readonly thread: WorkerThread<CheckpointReport>;
   private logFrames = 0;
   private catchUpQueued = false;
   private nextCatchUpAt = 0;
-  private catchUpId = 0;
-  private caughtUp?: { id: number; finish: (progress: CheckpointProgress | null) => void };
 
   constructor(dataSource: DataSource) {
     const connection = (dataSource.driver as unknown as { databaseConnection: BetterSqlite3.Database }).databaseConnection;
     connection.pragma('wal_autocheckpoint = 0');
-    this.worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: {
-        driverPath: require.resolve('better-sqlite3'),
-        file: connection.name,
-        intervalMs: CHECKPOINT_INTERVAL_MS,
-        maxFailures: MAX_FAILURES_IN_A_ROW,
+    this.thread = new WorkerThread<CheckpointReport>({
+      script: WORKER_SOURCE,
+      worker: {
+        eval: true,
+        workerData: {
+          driverPath: require.resolve('better-sqlite3'),
+          file: connection.name,
+          intervalMs: CHECKPOINT_INTERVAL_MS,
+          maxFailures: MAX_FAILURES_IN_A_ROW,
+        },
+      },
+      onMessage: (report) => this.note(report.progress),
+      onFailure: (reason) => {
+        // Without the worker, SQLite checkpoints on its own again: slower commits, but the log stays bounded.
+        this.logger.warn(`checkpoint worker stopped (${reason}); SQLite checkpoints in COMMIT again`);
+        connection.pragma('wal_autocheckpoint = 1000');
       },
     });
-    this.worker.on('message', (message: { type: 'progress' | 'caught-up'; id?: number; progress: CheckpointProgress | null }) => {
-      if (message.progress) this.logFrames = message.progress.logFrames;
-      if (message.type === 'caught-up' && message.id === this.caughtUp?.id) this.caughtUp?.finish(message.progress);
-    });
-    this.worker.once('error', (error) => this.logger.warn(`checkpoint worker failed: ${error.message}`));
-    this.exited = new Promise<void>((resolve) =>
-      this.worker.once('exit', () => {
-        this.running = false;
-        this.logFrames = 0;
-        this.caughtUp?.finish(null);
-        // Without the worker, SQLite checkpoints on its own again: slower commits, but the log stays bounded.
-        if (!this.stopping) {
-          this.logger.warn('SQLite checkpoints in COMMIT again');
-          connection.pragma('wal_autocheckpoint = 1000');
-        }
-        resolve();
-      }),
-    );
-    // The service must not stay up only because this thread does.
-    this.worker.unref();
+    this.thread.start();
   }
 
   /**
@@ -125,7 +117,7 @@ export class WalCheckpointer {
    * log is in the database file and the next write starts it over.
    */
   afterCommit(writeQueue: SerialQueue): void {
-    if (!this.running || this.catchUpQueued || this.logFrames < RESTART_AT_FRAMES || Date.now() < this.nextCatchUpAt) return;
+    if (this.thread.ended || this.catchUpQueued || this.logFrames < RESTART_AT_FRAMES || Date.now() < this.nextCatchUpAt) return;
     this.catchUpQueued = true;
     const settle = (finished: boolean) => {
       this.catchUpQueued = false;
@@ -136,18 +128,12 @@ export class WalCheckpointer {
 
   /** True when the whole log is now in the database file. */
   private async catchUp(): Promise<boolean> {
-    if (!this.running) return false;
-    const id = ++this.catchUpId;
-    const progress = await new Promise<CheckpointProgress | null>((resolve) => {
-      const finish = (result: CheckpointProgress | null) => {
-        clearTimeout(timer);
-        this.caughtUp = undefined;
-        resolve(result);
-      };
-      const timer = setTimeout(() => finish(null), CATCH_UP_TIMEOUT_MS);
-      this.caughtUp = { id, finish };
-      this.worker.postMessage({ type: 'catch-up', id });
-    });
+    if (this.thread.ended) return false;
+    const progress = await this.thread.request((id) => ({ type: 'catch-up', id }), CATCH_UP_TIMEOUT_MS).then(
+      (report) => report.progress,
+      () => null,
+    );
+    this.note(progress);
     const finished = progress !== null && progress.checkpointedFrames === progress.logFrames;
     if (finished) this.logFrames = 0;
     return finished;
@@ -155,8 +141,10 @@ export class WalCheckpointer {
 
   /** Stops the worker; the last connection's close then checkpoints what is left. */
   async stop(): Promise<void> {
-    this.stopping = true;
-    this.worker.postMessage({ type: 'stop' });
-    await this.exited;
+    await this.thread.stop({ type: 'stop' });
+  }
+
+  private note(progress: CheckpointProgress | null): void {
+    if (progress) this.logFrames = progress.logFrames;
   }
 }

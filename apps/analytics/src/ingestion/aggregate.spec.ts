@@ -1,6 +1,7 @@
 import { EVENT_SUBJECTS, ReceivedEvent } from '@keymint/contracts';
 import { decodeEvents, isEventProblem } from '@keymint/messaging';
-import { aggregate, DAY_MS, HOUR_MS, MINUTE_MS } from './aggregate';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../time-buckets/time-buckets';
+import { aggregate } from './aggregate';
 import { COUNTED_SUBJECTS, countedOf, CountedEvent, Issuance } from './counted-events';
 
 const T0 = Date.UTC(2026, 10, 25, 10, 0, 0);

@@ -1,16 +1,6 @@
 import { GrantType, KeyType } from '@keymint/contracts';
+import { floorTo, Resolution, RESOLUTION_MS, RESOLUTIONS } from '../time-buckets/time-buckets';
 import { ApplicationChange, Issuance } from './counted-events';
-
-export const MINUTE_MS = 60_000;
-export const HOUR_MS = 3_600_000;
-export const DAY_MS = 86_400_000;
-
-export type Resolution = 'minute' | 'hour' | 'day';
-export const RESOLUTION_MS: Record<Resolution, number> = { minute: MINUTE_MS, hour: HOUR_MS, day: DAY_MS };
-
-export function floorTo(time: number, size: number): number {
-  return Math.floor(time / size) * size;
-}
 
 export interface RollupDelta {
   bucket: number;
@@ -62,7 +52,7 @@ export function aggregate(issuances: Issuance[], changes: ApplicationChange[] = 
   for (const issuance of issuances) {
     applicationsSeen.add(issuance.applicationId);
     const minted = issuance.reused ? 0 : 1;
-    for (const resolution of ['minute', 'hour', 'day'] as const) {
+    for (const resolution of RESOLUTIONS) {
       const bucket = floorTo(issuance.issuedAt, RESOLUTION_MS[resolution]);
       const key = [bucket, issuance.applicationId, issuance.keyType, issuance.grantType].join('\u0000');
       const row = rollups[resolution].get(key);
@@ -96,7 +86,7 @@ export function aggregate(issuances: Issuance[], changes: ApplicationChange[] = 
         lastSeen: issuance.issuedAt,
       });
     }
-    for (const resolution of ['minute', 'hour', 'day'] as const) {
+    for (const resolution of RESOLUTIONS) {
       const bucket = floorTo(issuance.issuedAt, RESOLUTION_MS[resolution]);
       const activityKey = `${bucket}\u0000${userKey}`;
       const activity = userActivity[resolution].get(activityKey);

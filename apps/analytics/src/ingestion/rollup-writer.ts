@@ -2,6 +2,7 @@ import { EntityManager } from 'typeorm';
 import { ReceivedEvent } from '@keymint/contracts';
 import { ISSUANCE_TABLES, TABLES, USER_ACTIVITY_TABLES } from '../storage/analytics.entities';
 import { upsertRows } from '../storage/sql';
+import { RESOLUTIONS } from '../time-buckets/time-buckets';
 import { aggregate, BatchDeltas } from './aggregate';
 import { ApplicationChange, countedOf, Issuance } from './counted-events';
 
@@ -22,7 +23,7 @@ export async function applyEvents(manager: EntityManager, events: ReceivedEvent[
 }
 
 export async function writeDeltas(manager: EntityManager, deltas: BatchDeltas): Promise<void> {
-  for (const resolution of ['minute', 'hour', 'day'] as const) {
+  for (const resolution of RESOLUTIONS) {
     await upsertRows(
       manager,
       ISSUANCE_TABLES[resolution],
@@ -43,7 +44,7 @@ export async function writeDeltas(manager: EntityManager, deltas: BatchDeltas): 
       `"firstSeen" = CASE WHEN excluded."firstSeen" < ${existing}."firstSeen" THEN excluded."firstSeen" ELSE ${existing}."firstSeen" END, ` +
       `"lastSeen" = CASE WHEN excluded."lastSeen" > ${existing}."lastSeen" THEN excluded."lastSeen" ELSE ${existing}."lastSeen" END`,
   );
-  for (const resolution of ['minute', 'hour', 'day'] as const) {
+  for (const resolution of RESOLUTIONS) {
     await upsertRows(
       manager,
       USER_ACTIVITY_TABLES[resolution],

@@ -1,6 +1,6 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 import { createMessagingTables, dropMessagingTables } from '@keymint/messaging';
-import { createPrefixedTable, dropPrefixedTable } from '@keymint/persistence';
+import { bigintColumnType, createPrefixedTable, dropPrefixedTable } from '@keymint/persistence';
 
 const ROLLUP_TABLES = ['issuance_minute', 'issuance_hour', 'issuance_day'];
 const USER_ACTIVITY_TABLES = ['user_activity_minute', 'user_activity_hour', 'user_activity_day'];
@@ -10,7 +10,7 @@ export class Initial1700000000000 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await createMessagingTables(queryRunner);
-    const bigint = queryRunner.connection.options.type === 'postgres' ? 'bigint' : 'integer';
+    const bigint = bigintColumnType(queryRunner);
     for (const name of ROLLUP_TABLES) {
       await createPrefixedTable(queryRunner, {
         name,

@@ -1,6 +1,6 @@
 import { BadRequestException } from '@nestjs/common';
 import { parseRequest } from '@keymint/http-kit';
-import { DAY_MS } from '../ingestion/aggregate';
+import { DAY_MS } from '../time-buckets/time-buckets';
 import { ApplicationUsersQuery, parseIsoTime, SummaryQuery, TokenIssuanceQuery, TopUsersQuery } from './query-params';
 
 type Query = Record<string, string | string[] | undefined>;

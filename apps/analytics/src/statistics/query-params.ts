@@ -1,7 +1,7 @@
 import { z } from 'zod/v4';
 import { GRANT_TYPES, GRANULARITIES, KEY_TYPES } from '@keymint/contracts';
 import { PARAMETER_TEXTS, queryParameters } from '@keymint/http-kit';
-import { DAY_MS } from '../ingestion/aggregate';
+import { DAY_MS } from '../time-buckets/time-buckets';
 
 /**
  * The statistics API's query parameters, one schema per endpoint: each

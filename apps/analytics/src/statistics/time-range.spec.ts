@@ -1,4 +1,4 @@
-import { DAY_MS, HOUR_MS, MINUTE_MS } from '../ingestion/aggregate';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../time-buckets/time-buckets';
 import { coverRange } from './time-range';
 
 const D = Date.UTC(2026, 10, 1);

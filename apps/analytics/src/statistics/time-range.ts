@@ -1,4 +1,4 @@
-import { floorTo, MINUTE_MS, Resolution, RESOLUTION_MS } from '../ingestion/aggregate';
+import { floorTo, MINUTE_MS, Resolution, RESOLUTION_MS } from '../time-buckets/time-buckets';
 
 /** A half-open span [start, end) of buckets of one resolution. */
 export interface BucketSpan {

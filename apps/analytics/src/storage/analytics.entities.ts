@@ -1,18 +1,21 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { bigintAsNumber } from '@keymint/persistence';
 
-/**
- * Issuance rollups, one table per resolution. Writes go through `upsertAdd`
- * (raw portable SQL); these entities document the schema the migration creates.
- */
-abstract class IssuanceRollup {
+/** The key every rollup row starts with: one application in one time bucket. */
+abstract class ApplicationBucket {
   /** Start of the bucket, epoch milliseconds (UTC). */
   @PrimaryColumn({ type: 'bigint', transformer: bigintAsNumber })
   bucket: number;
 
   @PrimaryColumn({ type: 'varchar', length: 100 })
   applicationId: string;
+}
 
+/**
+ * Issuance rollups, one table per resolution. Writes go through `upsertRows`
+ * (raw portable SQL); these entities document the schema the migration creates.
+ */
+abstract class IssuanceRollup extends ApplicationBucket {
   @PrimaryColumn({ type: 'varchar', length: 20 })
   keyType: string;
 
@@ -85,13 +88,7 @@ export class ApplicationUser {
  * buckets covering it (whole days, then hours, then minutes at the edges).
  */
 @Index(['applicationId', 'username', 'bucket'])
-abstract class UserActivity {
-  @PrimaryColumn({ type: 'bigint', transformer: bigintAsNumber })
-  bucket: number;
-
-  @PrimaryColumn({ type: 'varchar', length: 100 })
-  applicationId: string;
-
+abstract class UserActivity extends ApplicationBucket {
   @PrimaryColumn({ type: 'varchar', length: 255 })
   username: string;
 

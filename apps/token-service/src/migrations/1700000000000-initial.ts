@@ -1,13 +1,13 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 import { createMessagingTables, dropMessagingTables } from '@keymint/messaging';
-import { createPrefixedTable, dropPrefixedTable } from '@keymint/persistence';
+import { bigintColumnType, createPrefixedTable, dropPrefixedTable } from '@keymint/persistence';
 
 export class Initial1700000000000 implements MigrationInterface {
   name = 'Initial1700000000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await createMessagingTables(queryRunner);
-    const bigint = queryRunner.connection.options.type === 'postgres' ? 'bigint' : 'integer';
+    const bigint = bigintColumnType(queryRunner);
     await createPrefixedTable(
       queryRunner,
       {

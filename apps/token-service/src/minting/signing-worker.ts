@@ -1,6 +1,6 @@
 import { KeyObject, sign } from 'node:crypto';
-import { Worker } from 'node:worker_threads';
 import { Logger } from '@nestjs/common';
+import { WorkerThread } from '@keymint/threads';
 
 export type GroupedAlgorithm = 'ES256' | 'EdDSA';
 
@@ -32,6 +32,12 @@ interface Group {
   waiting: Waiting[];
 }
 
+interface Signed {
+  id: number;
+  signatures?: Uint8Array[];
+  error?: string;
+}
+
 /**
  * ES256 and EdDSA signatures, computed on one worker thread a group at a
  * time: the requests of one turn of the event loop go over in one message and
@@ -43,16 +49,16 @@ interface Group {
  */
 export class SigningWorker {
   private readonly logger = new Logger('SigningWorker');
-  private worker?: Worker;
-  private failed = false;
-  private stopping = false;
-  private nextGroupId = 1;
+  private readonly thread = new WorkerThread<Signed>({
+    script: WORKER_SOURCE,
+    worker: { eval: true },
+    onFailure: (reason) => this.logger.warn(`signing worker stopped (${reason}); signing on the request thread from now on`),
+  });
   private pending = new Map<KeyObject, Group>();
   private flushScheduled = false;
-  private readonly inFlight = new Map<number, Group>();
 
   sign(algorithm: GroupedAlgorithm, key: KeyObject, input: Buffer): Promise<Buffer> {
-    if (this.failed) return Promise.resolve(signInline(algorithm, key, input));
+    if (this.thread.ended) return Promise.resolve(signInline(algorithm, key, input));
     return new Promise((resolve, reject) => {
       let group = this.pending.get(key);
       if (!group) {
@@ -71,51 +77,31 @@ export class SigningWorker {
     const groups = [...this.pending.values()];
     this.pending = new Map();
     for (const group of groups) {
-      if (this.failed) {
+      if (this.thread.ended) {
         settleInline(group);
         continue;
       }
-      const id = this.nextGroupId++;
-      this.inFlight.set(id, group);
       // A KeyObject crosses as a handle to the same native key, not as key material to parse again.
-      this.start().postMessage({ id, algorithm: group.algorithm, key: group.key, inputs: group.waiting.map((item) => item.input) });
-    }
-  }
-
-  private start(): Worker {
-    if (this.worker) return this.worker;
-    const worker = new Worker(WORKER_SOURCE, { eval: true });
-    worker.on('message', (answer: { id: number; signatures?: Uint8Array[]; error?: string }) => {
-      const group = this.inFlight.get(answer.id);
-      if (!group) return;
-      this.inFlight.delete(answer.id);
-      group.waiting.forEach((item, index) => {
-        const signature = answer.signatures?.[index];
-        if (signature) item.resolve(Buffer.from(signature.buffer, signature.byteOffset, signature.byteLength));
-        else item.reject(new Error(`signing failed: ${answer.error ?? 'no signature'}`));
+      // Nothing waits forever: what the worker does not answer (it stopped) is signed here.
+      this.thread.send((id) => ({ id, algorithm: group.algorithm, key: group.key, inputs: group.waiting.map((item) => item.input) }), {
+        answered: (answer) => settleSigned(group, answer),
+        lost: () => settleInline(group),
       });
-    });
-    const fail = (reason: string) => {
-      if (!this.failed && !this.stopping) this.logger.warn(`signing worker stopped (${reason}); signing on the request thread from now on`);
-      this.failed = true;
-      // Nothing waits forever: what the worker had not answered is signed here.
-      for (const group of this.inFlight.values()) settleInline(group);
-      this.inFlight.clear();
-    };
-    worker.once('error', (error) => fail(error.message));
-    worker.once('exit', (code) => fail(`exit code ${code}`));
-    // The service must not stay up only because this thread does.
-    worker.unref();
-    this.worker = worker;
-    return worker;
+    }
   }
 
   /** Ends the worker; signatures still waiting, and later ones, are computed inline. */
   async stop(): Promise<void> {
-    this.stopping = true;
-    this.failed = true;
-    await this.worker?.terminate();
+    await this.thread.stop();
   }
+}
+
+function settleSigned(group: Group, answer: Signed): void {
+  group.waiting.forEach((item, index) => {
+    const signature = answer.signatures?.[index];
+    if (signature) item.resolve(Buffer.from(signature.buffer, signature.byteOffset, signature.byteLength));
+    else item.reject(new Error(`signing failed: ${answer.error ?? 'no signature'}`));
+  });
 }
 
 function signInline(algorithm: GroupedAlgorithm, key: KeyObject, input: Buffer): Buffer {

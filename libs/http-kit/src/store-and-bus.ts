@@ -1,0 +1,25 @@
+import { DynamicModule } from '@nestjs/common';
+import type { CommonConfig } from '@keymint/config';
+import type { BusUser } from '@keymint/contracts';
+import { MessagingModule } from '@keymint/messaging';
+import { DataSourceSettings, PersistenceModule } from '@keymint/persistence';
+
+export interface StoreAndBusSettings {
+  /** The service's user on the bus. */
+  service: BusUser;
+  /** DATA_DIR or DB_URL for the store; the bus settings (MessagingSettings.config). */
+  config: CommonConfig;
+  /** The store's table prefix, its entities (the messaging tables' among them) and its migrations. */
+  store: { prefix: DataSourceSettings['service'] } & Pick<DataSourceSettings, 'entities' | 'migrations'>;
+  /** The outbox relay publishes from a thread of its own (MessagingSettings.relayThread). */
+  relayThread?: boolean;
+}
+
+/** The modules every service imports first: its store (migrated at start, closed last) and its bus (which writes through the store's outbox). */
+export function storeAndBusModules(settings: StoreAndBusSettings): DynamicModule[] {
+  const { service, config, store, relayThread } = settings;
+  return [
+    PersistenceModule.forRoot({ service: store.prefix, dataDir: config.DATA_DIR, dbUrl: config.DB_URL, entities: store.entities, migrations: store.migrations }),
+    MessagingModule.forRoot({ service, config, relayThread }),
+  ];
+}
