@@ -4,6 +4,7 @@ import { ObservabilityController, storeAndBusModules } from '@keymint/http-kit';
 import { DiscoveryModule } from './discovery/discovery.module';
 import { IntrospectionModule } from './introspection/introspection.module';
 import { PostOnlyController } from './oauth2/post-only.controller';
+import { OpenApiController } from './openapi/openapi.controller';
 import { RegistryEventsModule } from './registry-events/registry-events.module';
 import { RevocationModule } from './revocation/revocation.module';
 import { TokenEndpointModule } from './token-endpoint/token-endpoint.module';
@@ -34,7 +35,8 @@ export class TokenServiceModule {
         DiscoveryModule,
         RegistryEventsModule,
       ],
-      controllers: [ObservabilityController, PostOnlyController],
+      // The OpenAPI document describes every feature's routes, so it sits above them all.
+      controllers: [ObservabilityController, PostOnlyController, OpenApiController],
       providers: [{ provide: CONFIG, useValue: config }],
       exports: [CONFIG],
     };

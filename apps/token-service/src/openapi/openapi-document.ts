@@ -13,7 +13,7 @@ import {
 } from '../oauth2/http-schemas';
 import { RevocationController } from '../revocation/revocation.controller';
 import { TokenController } from '../token-endpoint/token.controller';
-import { DiscoveryController } from './discovery.controller';
+import { DiscoveryController } from '../discovery/discovery.controller';
 
 /** On every answer of the token service (docs/token-api.md); RFC 6749 §5.1 requires the first two on tokens. */
 const NO_STORE: Record<string, HeaderDoc> = {
