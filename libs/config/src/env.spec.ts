@@ -22,6 +22,11 @@ describe('loadConfig', () => {
     }
   });
 
+  it('caps MAX_TOKEN_VALIDITY at 100 years, so that every expiry fits the events (four-digit years)', () => {
+    expect(loadConfig(tokenServiceEnvShape, { MAX_TOKEN_VALIDITY: '3155760000' }).MAX_TOKEN_VALIDITY).toBe(3155760000);
+    expect(() => loadConfig(tokenServiceEnvShape, { MAX_TOKEN_VALIDITY: '3155760001' })).toThrow(/MAX_TOKEN_VALIDITY="3155760001".*100 years/);
+  });
+
   it('rejects a DB_URL that is not PostgreSQL and treats an empty one as unset', () => {
     expect(() => loadConfig(serviceEnvShapes.analytics, { DB_URL: 'mysql://x' })).toThrow(/DB_URL/);
     expect(loadConfig(serviceEnvShapes.analytics, { DB_URL: '' }).DB_URL).toBeUndefined();

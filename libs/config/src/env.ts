@@ -11,6 +11,8 @@ const boolean = (fallback: boolean) =>
     .enum(['true', 'false', '1', '0'])
     .default(fallback ? 'true' : 'false')
     .transform((value) => value === 'true' || value === '1');
+/** 100 years of seconds. */
+const MAX_TOKEN_VALIDITY_LIMIT = 3_155_760_000;
 const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 /** Seconds something is kept: 0 keeps it forever, else at least `minimum`; an empty value is the default. */
 const retention = (fallback: number, minimum = 1) =>
@@ -70,7 +72,11 @@ export const tokenServiceEnvShape = {
   JWT_ALG: z.enum(['RS256', 'ES256', 'EdDSA']).default('RS256'),
   /** Signing keys are rotated after this many seconds; old keys stay in the JWKS until their tokens expire. */
   JWT_KEY_ROTATION: seconds(30 * 24 * 3600),
-  MAX_TOKEN_VALIDITY: seconds(31536000),
+  /**
+   * At most 100 years: every token's expiry must be a time its event can carry (an ISO 8601 date of four-digit
+   * year), or issuing it would fail.
+   */
+  MAX_TOKEN_VALIDITY: z.coerce.number().int().positive().max(MAX_TOKEN_VALIDITY_LIMIT, 'must be at most 3155760000 seconds (100 years)').default(31536000),
   REFRESH_TOKEN_VALIDITY: seconds(86400),
   TOKEN_RENEW_PER_REQUEST: boolean(false),
   /**

@@ -91,17 +91,28 @@ describe('ClientCache', () => {
     await expect(cacheWith(async () => record).cache.get('key')).resolves.toEqual(record);
   });
 
-  it('ignores what is not a registry event', async () => {
-    const { cache, calls } = cacheWith(async () => record);
-    await cache.get('key');
+  it('forgets every client on a registry event it cannot read, as the change it may have been would', async () => {
+    let down = false;
+    const { cache, calls } = cacheWith(async () => {
+      if (down) throw new RpcError('unavailable', 'down');
+      return record;
+    });
     const onRegistryEvent = (cache as unknown as { onRegistryEvent(subject: string, data: Uint8Array): void }).onRegistryEvent.bind(cache);
-    onRegistryEvent('registry.keys.revoked.v1', Buffer.from('not json'));
-    onRegistryEvent('registry.keys.revoked.v1', Buffer.from(JSON.stringify({ consumerKey: 'key' })));
     await cache.get('key');
-    expect(calls()).toBe(1);
+    // Unreadable on a subject that only expires clients: asked again, and the stale record still serves while the registry is away.
+    onRegistryEvent('registry.keys.updated.v1', Buffer.from('not json'));
+    down = true;
+    await expect(cache.get('key')).resolves.toEqual(record);
+    expect(calls()).toBe(2);
+    // Unreadable on a subject that ends clients (say a newer registry's secret-regenerated): never served again without the registry.
+    onRegistryEvent('registry.keys.secret-regenerated.v1', Buffer.from(JSON.stringify({ consumerKey: 'key' })));
+    await expect(cache.get('key')).rejects.toBeInstanceOf(RpcError);
+    down = false;
+    await cache.get('key');
     // A pack of events (EVENTS_PER_MESSAGE) is read like single ones.
+    const before = calls();
     onRegistryEvent('registry.keys.revoked.v1', Buffer.from(JSON.stringify([sampleEvent('registry.keys.revoked.v1', { consumerKey: 'key' })])));
     await cache.get('key');
-    expect(calls()).toBe(2);
+    expect(calls()).toBe(before + 1);
   });
 });

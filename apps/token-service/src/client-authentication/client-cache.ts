@@ -114,7 +114,11 @@ export class ClientCache implements OnApplicationBootstrap, OnModuleDestroy {
   private onRegistryEvent(subject: string, data: Uint8Array): void {
     for (const received of decodeEvents({ subject, data })) {
       if (isEventProblem(received)) {
-        this.logger.warn(`ignored a registry event: ${received.problem}`);
+        // Fail safe: an event we cannot read may be a change that ends a client (a rolling upgrade that has
+        // the registry speak a newer schema, say), so every client is forgotten as that change would forget it.
+        this.logger.warn(`could not read a ${subject} event (${received.problem}); forgetting every cached client`);
+        if (DROPPING_EVENTS.has(subject)) this.entries.clear();
+        else for (const entry of this.entries.values()) entry.expiresAt = 0;
         continue;
       }
       const drop = DROPPING_EVENTS.has(received.subject);

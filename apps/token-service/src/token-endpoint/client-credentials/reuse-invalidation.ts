@@ -25,9 +25,14 @@ export class ReuseInvalidation implements OnApplicationBootstrap, OnModuleDestro
     if (this.config.TOKEN_RENEW_PER_REQUEST) return;
     this.subscription = this.nats.connection.subscribe('tokens.revoked.>', {
       callback: (_error, message) => {
-        // One event or several (EVENTS_PER_MESSAGE); what is not an event has nothing to forget.
+        // One event or several (EVENTS_PER_MESSAGE).
         for (const parsed of decodeEvents(message)) {
-          if (isEventProblem(parsed) || parsed.subject !== 'tokens.revoked.v1') continue;
+          if (isEventProblem(parsed)) {
+            // Fail safe: a revocation we cannot read may name any token; the store decides again for every key.
+            this.reusable.forgetAll();
+            continue;
+          }
+          if (parsed.subject !== 'tokens.revoked.v1') continue;
           const { tokenId, consumerKey } = parsed.event;
           if (tokenId !== null) this.reusable.forgetTokens([tokenId]);
           else this.reusable.forgetConsumerKey(consumerKey);
