@@ -88,11 +88,13 @@ export const ApplicationV1Schema = z.object({
 });
 export type ApplicationV1 = z.infer<typeof ApplicationV1Schema>;
 
+const lastKnown = string('must be a string of at most 255 characters').max(255, { error: 'must be a string of at most 255 characters' }).optional();
+
 /** A deletion names the application; it may carry its last name and owner (an empty one counts as none). */
 export const ApplicationDeletedV1Schema = z.object({
   applicationId: MESSAGE_FIELDS.applicationId,
-  name: string('must be a string of at most 255 characters').max(255, { error: 'must be a string of at most 255 characters' }).optional(),
-  owner: string('must be a string of at most 255 characters').max(255, { error: 'must be a string of at most 255 characters' }).optional(),
+  name: lastKnown,
+  owner: lastKnown,
   tokenType: MESSAGE_FIELDS.tokenType.optional(),
   throttlingPolicy: string().optional(),
 });
