@@ -7,6 +7,15 @@ describe('csv', () => {
     );
   });
 
+  it('keeps text that a spreadsheet would run as a formula as text (CSV injection)', () => {
+    const names = ['=HYPERLINK("http://evil","x")', '+1+cmd|calc', '-2+3', '@SUM(A1)', '\tTab', '\rReturn', 'plain-name'];
+    expect(toCsv(['name', 'count'], [...names.map((name) => [name, 1]), ['negative', -1]])).toBe(
+      'name,count\r\n' +
+        `"'=HYPERLINK(""http://evil"",""x"")",1\r\n'+1+cmd|calc,1\r\n'-2+3,1\r\n'@SUM(A1),1\r\n'\tTab,1\r\n"'\rReturn",1\r\nplain-name,1\r\n` +
+        'negative,-1\r\n',
+    );
+  });
+
   it('is chosen only when text/csv is acceptable', () => {
     expect(wantsCsv('text/csv')).toBe(true);
     expect(wantsCsv('application/json, Text/CSV; q=0.5')).toBe(true);
