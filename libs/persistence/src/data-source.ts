@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DataSource, DataSourceOptions, EntitySchema, MixedList } from 'typeorm';
 
@@ -32,15 +32,31 @@ export function buildDataSourceOptions(settings: DataSourceSettings): DataSource
     return { ...common, type: 'postgres', url: settings.dbUrl, poolSize: 20 };
   }
   const dir = resolve(settings.dataDir);
-  mkdirSync(dir, { recursive: true });
+  // A DATA_DIR made here is the owner's alone; one that exists keeps the modes its owner chose.
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const database = join(dir, `${settings.service}.sqlite`);
+  privateStoreFiles(database);
   return {
     ...common,
     type: 'better-sqlite3',
-    database: join(dir, `${settings.service}.sqlite`),
+    database,
     enableWAL: true,
     // busy_timeout: waits for other connections on the file (the checkpoint worker, a backup) instead of failing.
     timeout: 5000,
   };
+}
+
+/**
+ * The SQLite store holds password hashes and token hashes: its file is made
+ * 0600 before SQLite opens it, and SQLite gives its -wal and -shm files the
+ * database file's mode. A store from before, with the umask's mode, is made
+ * 0600 too.
+ */
+function privateStoreFiles(database: string): void {
+  if (!existsSync(database)) closeSync(openSync(database, 'a', 0o600));
+  for (const file of [database, `${database}-wal`, `${database}-shm`]) {
+    if (existsSync(file)) chmodSync(file, 0o600);
+  }
 }
 
 /** Opens the store, tunes SQLite and applies pending migrations. */
