@@ -135,18 +135,27 @@ describe('security', () => {
     }
   });
 
-  it('serves the token endpoint over HTTPS with no-store, the security headers and HSTS', async () => {
-    const response = await new Promise<{ status: number; headers: Record<string, unknown> }>((resolve, reject) => {
+  /** One request over HTTPS (the services' self-signed certificate), for what only HTTPS answers carry. */
+  function overHttps(
+    service: 'token-service' | 'application-registry' | 'analytics',
+    path: string,
+    options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+  ): Promise<{ status: number; headers: Record<string, unknown> }> {
+    return new Promise((resolve, reject) => {
       const request = httpsRequest(
-        { host: '127.0.0.1', port: cluster.httpsPort('token-service'), path: '/token', method: 'POST', rejectUnauthorized: false, headers: form },
+        { host: '127.0.0.1', port: cluster.httpsPort(service), path, method: options.method ?? 'GET', rejectUnauthorized: false, headers: options.headers },
         (reply) => {
           reply.resume();
           resolve({ status: reply.statusCode ?? 0, headers: reply.headers });
         },
       );
       request.on('error', reject);
-      request.end('grant_type=client_credentials');
+      request.end(options.body);
     });
+  }
+
+  it('serves the token endpoint over HTTPS with no-store, the security headers and HSTS', async () => {
+    const response = await overHttps('token-service', '/token', { method: 'POST', headers: form, body: 'grant_type=client_credentials' });
     expect(response.status).toBe(401);
     expect(response.headers).toMatchObject({
       'cache-control': 'no-store',
@@ -157,6 +166,33 @@ describe('security', () => {
       'www-authenticate': 'Basic realm="keymint"',
     });
     expect(String(response.headers['strict-transport-security'])).toMatch(/max-age=\d+/);
+  });
+
+  it('keeps answers with a consumer secret or a token out of caches, and sends HSTS on every HTTPS answer, in every service', async () => {
+    const admin = cluster.adminAuthorization();
+    const app = await asJson('POST', devportal('/applications'), admin, { name: 'no-store-app', tokenType: 'OAUTH' });
+    const applicationId = app.json().applicationId as string;
+    const keys = await asJson('POST', devportal(`/applications/${applicationId}/generate-keys`), admin, { keyType: 'PRODUCTION', grantTypesToBeSupported: ['client_credentials'] });
+    const { keyMappingId, consumerSecret } = keys.json<{ keyMappingId: string; consumerSecret: string }>();
+    const regenerated = await asJson('POST', devportal(`/applications/${applicationId}/oauth-keys/${keyMappingId}/regenerate-secret`), admin);
+    const token = await asJson('POST', devportal(`/applications/${applicationId}/oauth-keys/${keyMappingId}/generate-token`), admin, {
+      consumerSecret: regenerated.json().consumerSecret,
+    });
+    secrets.push(consumerSecret, regenerated.json().consumerSecret as string);
+    for (const answer of [keys, regenerated, token]) {
+      expect(answer.status).toBe(200);
+      expect([answer.headers['cache-control'], answer.headers.pragma]).toEqual(['no-store', 'no-cache']);
+    }
+    const overTls = [
+      await overHttps('application-registry', `/api/am/devportal/v2/applications/${applicationId}`, { headers: { Authorization: admin } }),
+      await overHttps('analytics', '/api/analytics/v1/summary', { headers: { Authorization: admin } }),
+      await overHttps('application-registry', '/devportal'),
+      await overHttps('token-service', '/no-such-path'),
+    ];
+    for (const answer of overTls) expect(String(answer.headers['strict-transport-security'])).toMatch(/^max-age=31536000/);
+    expect(overTls[1].headers['cache-control']).toBe('no-store');
+    // Plain HTTP carries no HSTS (a browser ignores it there, RFC 6797 §8.1).
+    expect((await http(cluster.url('analytics', '/health'))).headers['strict-transport-security']).toBeUndefined();
   });
 
   it('cuts off a client that never finishes its headers (slowloris), and keeps serving others', async () => {

@@ -8,5 +8,4 @@ launchService({
   module: (config) => TokenServiceModule.forRoot(config),
   errorStyle: 'oauth2',
   responseHeaders: TOKEN_SERVICE_RESPONSE_HEADERS,
-  hsts: true,
 });

@@ -28,11 +28,18 @@ export interface ServiceBootstrapOptions {
   https: PortSetting;
   http: PortSetting;
   errorStyle: ErrorStyle;
-  /** Headers on every response of the service, errors included. */
+  /** Headers of the service's own on every response, errors included (besides NO_STORE_HEADERS and HSTS). */
   responseHeaders?: Record<string, string>;
-  /** Extra header on HTTPS responses only. */
-  hsts?: boolean;
 }
+
+/**
+ * On every answer of every service, errors included: API answers carry consumer secrets, tokens and
+ * personal data, which no cache on the way may keep (RFC 6749 §5.1 for tokens). Pages and their assets set
+ * their own caching.
+ */
+const NO_STORE_HEADERS: Record<string, string> = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
+/** On every HTTPS answer: a browser that has seen one never talks to the service in clear text again (RFC 6797). */
+const HSTS = 'max-age=31536000; includeSubDomains';
 
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -75,6 +82,7 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
     frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
       const status = error.statusCode === 414 ? 414 : 400;
       const description = status === 414 ? 'A path parameter is too long.' : 'The request URL is not valid.';
+      void reply.headers(NO_STORE_HEADERS);
       if (options.responseHeaders) void reply.headers(options.responseHeaders);
       void reply.code(status).send(errorBody(options.errorStyle, status, description));
     },
@@ -141,10 +149,9 @@ function configureFastify(fastify: FastifyInstance, options: ServiceBootstrapOpt
   const startTimes = new WeakMap<FastifyRequest, bigint>();
   fastify.addHook('onRequest', async (request, reply) => {
     startTimes.set(request, process.hrtime.bigint());
+    reply.headers(NO_STORE_HEADERS);
     if (options.responseHeaders) reply.headers(options.responseHeaders);
-    if (options.hsts && (request.raw.socket as { encrypted?: boolean }).encrypted) {
-      reply.header('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
-    }
+    if ((request.raw.socket as { encrypted?: boolean }).encrypted) reply.header('Strict-Transport-Security', HSTS);
   });
   fastify.addHook('onResponse', async (request, reply) => {
     const started = startTimes.get(request) ?? process.hrtime.bigint();
