@@ -20,6 +20,9 @@ import { NatsServerProcess } from './lib/nats-server';
 import { freePort, isListening } from './lib/ports';
 import { SERVICE_CATALOG, ServiceProcess } from './lib/services';
 
+/** Where the registry writes a generated admin password, under DATA_DIR (docs/registry.md, "The admin user"). */
+const ADMIN_CREDENTIALS_FILE = 'admin-credentials';
+
 const HELP = `Usage: npm start   (or: node dist/scripts/launcher.js [--help])
 
 Starts the keymint cluster: an embedded nats-server with JetStream, the token
@@ -90,6 +93,8 @@ async function main(): Promise<void> {
   }
   const config = loadConfig(launcherEnvShape);
   const dataDir = resolve(config.DATA_DIR);
+  // Only the start that creates the admin shows its password: later starts must not put it in every terminal log.
+  const adminCreatedByThisStart = !existsSync(join(dataDir, ADMIN_CREDENTIALS_FILE));
   const childEnv: NodeJS.ProcessEnv = { ...processEnv(), DATA_DIR: dataDir };
 
   // Every service validates its own configuration; check them all before starting anything.
@@ -153,7 +158,7 @@ async function main(): Promise<void> {
       service.start();
     });
   }
-  printReady(listeners, dataDir, config.ADMIN_PASSWORD !== undefined);
+  printReady(listeners, dataDir, config.ADMIN_PASSWORD !== undefined, adminCreatedByThisStart);
 }
 
 /**
@@ -184,14 +189,14 @@ function serviceListeners(name: ServiceName, env: NodeJS.ProcessEnv): ServiceLis
   return { name, httpsPort: service[httpsPortVariable] as number, httpPort: service[httpPortVariable] as number, httpEnabled: Boolean(service.HTTP_ENABLED) };
 }
 
-function printReady(listeners: ServiceListeners[], dataDir: string, adminPasswordFromEnv: boolean): void {
+function printReady(listeners: ServiceListeners[], dataDir: string, adminPasswordFromEnv: boolean, adminCreatedByThisStart: boolean): void {
   const lines = ['keymint is up:'];
   for (const { name, httpsPort, httpPort, httpEnabled } of listeners) {
     lines.push(`  ${name.padEnd(21)} https://localhost:${httpsPort}${httpEnabled ? `  http://localhost:${httpPort}` : ''}`);
   }
   const tokenService = listeners.find((listener) => listener.name === 'token-service')!;
   lines.push(`  token endpoint        POST https://localhost:${tokenService.httpsPort}/token`);
-  const credentialsFile = join(dataDir, 'admin-credentials');
+  const credentialsFile = join(dataDir, ADMIN_CREDENTIALS_FILE);
   if (adminPasswordFromEnv) {
     lines.push('  admin credentials     as given in ADMIN_USERNAME / ADMIN_PASSWORD');
   } else if (existsSync(credentialsFile)) {
@@ -201,7 +206,11 @@ function printReady(listeners: ServiceListeners[], dataDir: string, adminPasswor
         .filter((line) => line.includes('='))
         .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
     );
-    lines.push(`  admin user            ${values.ADMIN_USERNAME} / ${values.ADMIN_PASSWORD}   (stored in ${credentialsFile})`);
+    lines.push(
+      adminCreatedByThisStart
+        ? `  admin user            ${values.ADMIN_USERNAME} / ${values.ADMIN_PASSWORD}   (stored in ${credentialsFile}; shown on this first start only)`
+        : `  admin user            ${values.ADMIN_USERNAME}, password in ${credentialsFile}`,
+    );
   }
   lines.push('Ctrl-C stops everything.');
   log(lines.join('\n'));

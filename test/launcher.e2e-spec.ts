@@ -1,5 +1,5 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,6 +92,20 @@ describe('npm start (launcher)', () => {
       started.child.kill('SIGKILL');
     }
   }, 180_000);
+
+  it('shows the generated admin password on the first start only, not on every start after', async () => {
+    const password = readFileSync(join(dataDir, 'admin-credentials'), 'utf8').match(/ADMIN_PASSWORD=(\S+)/)![1];
+    const restarted = startLauncher(env);
+    try {
+      await waitFor(async () => restarted.output().includes('keymint is up'), 90_000, 'the launcher to report the cluster up again');
+      expect(restarted.output()).toContain(`admin user            admin, password in ${join(dataDir, 'admin-credentials')}`);
+      expect(restarted.output()).not.toContain(password);
+      restarted.child.kill('SIGINT');
+      expect(await restarted.exited).toBe(0);
+    } finally {
+      restarted.child.kill('SIGKILL');
+    }
+  }, 120_000);
 
   it('refuses to start when a port is taken, naming the variable to change', async () => {
     const blocker: Server = createServer();
