@@ -135,6 +135,28 @@ describe('security', () => {
     }
   });
 
+  it('takes only access tokens as Bearer credentials at the registry and analytics, never a refresh token', async () => {
+    const admin = cluster.adminAuthorization();
+    const app = await asJson('POST', devportal('/applications'), admin, { name: 'bearer-kinds-app', tokenType: 'OAUTH' });
+    const keys = await asJson('POST', devportal(`/applications/${app.json().applicationId as string}/generate-keys`), admin, {
+      keyType: 'PRODUCTION',
+      grantTypesToBeSupported: ['password', 'refresh_token'],
+    });
+    const { consumerKey, consumerSecret } = keys.json<{ consumerKey: string; consumerSecret: string }>();
+    secrets.push(consumerSecret);
+    const tokens = await http(tokenUrl('/token'), {
+      method: 'POST',
+      headers: { Authorization: basicAuth(consumerKey, consumerSecret), ...form },
+      body: `grant_type=password&username=${cluster.admin.username}&password=${encodeURIComponent(cluster.admin.password)}`,
+    });
+    const { access_token: accessToken, refresh_token: refreshToken } = tokens.json<{ access_token: string; refresh_token: string }>();
+    secrets.push(accessToken, refreshToken);
+    for (const url of [devportal('/applications'), cluster.url('analytics', '/api/analytics/v1/summary')]) {
+      expect((await asJson('GET', url, `Bearer ${accessToken}`)).status).not.toBe(401);
+      expect((await asJson('GET', url, `Bearer ${refreshToken}`)).status).toBe(401);
+    }
+  });
+
   /** One request over HTTPS (the services' self-signed certificate), for what only HTTPS answers carry. */
   function overHttps(
     service: 'token-service' | 'application-registry' | 'analytics',

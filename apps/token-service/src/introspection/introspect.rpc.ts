@@ -3,7 +3,12 @@ import { MessagePattern, Payload } from '@nestjs/microservices';
 import { IntrospectRequest, IntrospectResponse, RPC_SUBJECTS } from '@keymint/contracts';
 import { IntrospectionService } from './introspection.service';
 
-/** tokens.rpc.introspect.v1: the registry's and analytics' Bearer tokens are checked here. */
+/**
+ * tokens.rpc.introspect.v1: the registry's and analytics' Bearer tokens are
+ * checked here, so it answers for access tokens only: a refresh token is
+ * inactive as a Bearer credential (RFC 6749 §1.5: it is only ever sent to the
+ * token endpoint).
+ */
 @Controller()
 export class IntrospectRpc {
   constructor(@Inject(IntrospectionService) private readonly introspection: IntrospectionService) {}
@@ -11,6 +16,6 @@ export class IntrospectRpc {
   @MessagePattern(RPC_SUBJECTS.introspect)
   introspect(@Payload() { token }: IntrospectRequest): Promise<IntrospectResponse> {
     // The transport has checked the payload against its schema (libs/contracts) before this runs.
-    return this.introspection.introspect(token);
+    return this.introspection.introspect(token, { accessOnly: true });
   }
 }

@@ -37,10 +37,12 @@ export class IntrospectionService {
     return result;
   }
 
-  async introspect(token: string): Promise<IntrospectResponse> {
+  /** `accessOnly`: a refresh token answers inactive (it is for the token endpoint, never a Bearer credential). */
+  async introspect(token: string, { accessOnly = false } = {}): Promise<IntrospectResponse> {
     const row = await this.store.find(token);
     const now = Date.now();
     if (!row || row.revokedAt !== null || row.expiresAt <= now) return INACTIVE;
+    if (accessOnly && row.kind !== 'access') return INACTIVE;
     if (row.kind === 'access' && row.tokenType === 'JWT' && !this.signer.verify(token)) return INACTIVE;
     return {
       active: true,
