@@ -82,28 +82,27 @@ export class ClientCache implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async load(consumerKey: string, stale: CacheEntry | undefined): Promise<ClientRecord | null> {
+    let answer: ClientRecord | null;
     try {
-      // RpcClient checked the answer against the client record schema (RPC_SCHEMAS).
-      const answer = await this.rpc.request(RPC_SUBJECTS.getClient, { consumerKey });
-      const record = answer && answer.consumerKey === consumerKey ? answer : null;
-      if (answer && !record) this.logger.warn('the registry answered a malformed client record; treating the key as unknown');
-      this.remember(consumerKey, record);
-      return record;
+      // RpcClient checks the answer against the client record schema (RPC_SCHEMAS).
+      answer = await this.rpc.request(RPC_SUBJECTS.getClient, { consumerKey });
+      if (answer && answer.consumerKey !== consumerKey) throw new MalformedResponseError(RPC_SUBJECTS.getClient, `a record for another key (${answer.consumerKey})`);
     } catch (error) {
       // The registry is another team's service: a record that would break the token path is refused, not trusted.
       if (error instanceof MalformedResponseError) {
         this.logger.warn(`the registry answered a malformed client record; treating the key as unknown: ${error.message}`);
-        this.remember(consumerKey, null);
-        return null;
-      }
-      if (stale) {
+        answer = null;
+      } else if (stale) {
         // The registry is down or slow: keep issuing for a client we already know.
         this.logger.warn(`client lookup failed, serving the cached client: ${(error as Error).message}`);
         stale.expiresAt = Date.now() + Math.min(this.ttlMs, NEGATIVE_TTL_MS);
         return stale.record;
+      } else {
+        throw error;
       }
-      throw error;
     }
+    this.remember(consumerKey, answer);
+    return answer;
   }
 
   private remember(consumerKey: string, record: ClientRecord | null): void {
@@ -112,28 +111,28 @@ export class ClientCache implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private onRegistryEvent(subject: string, data: Uint8Array): void {
+    const drop = DROPPING_EVENTS.has(subject);
     for (const received of decodeEvents({ subject, data })) {
       if (isEventProblem(received)) {
         // Fail safe: an event we cannot read may be a change that ends a client (a rolling upgrade that has
         // the registry speak a newer schema, say), so every client is forgotten as that change would forget it.
         this.logger.warn(`could not read a ${subject} event (${received.problem}); forgetting every cached client`);
-        if (DROPPING_EVENTS.has(subject)) this.entries.clear();
-        else for (const entry of this.entries.values()) entry.expiresAt = 0;
-        continue;
-      }
-      const drop = DROPPING_EVENTS.has(received.subject);
-      const forget = (key: string) => {
-        const entry = this.entries.get(key);
-        if (drop) this.entries.delete(key);
-        else if (entry) entry.expiresAt = 0;
-      };
-      if ('consumerKey' in received.event) forget(received.event.consumerKey);
-      else if ('applicationId' in received.event) {
+        this.forget([...this.entries.keys()], drop);
+      } else if ('consumerKey' in received.event) {
+        this.forget([received.event.consumerKey], drop);
+      } else if ('applicationId' in received.event) {
         const { applicationId } = received.event;
-        for (const [key, entry] of this.entries) {
-          if (entry.record?.applicationId === applicationId) forget(key);
-        }
+        this.forget([...this.entries].filter(([, entry]) => entry.record?.applicationId === applicationId).map(([key]) => key), drop);
       }
+    }
+  }
+
+  /** `drop`: never served again; else asked for again, but still served while the registry does not answer. */
+  private forget(consumerKeys: string[], drop: boolean): void {
+    for (const key of consumerKeys) {
+      const entry = this.entries.get(key);
+      if (drop) this.entries.delete(key);
+      else if (entry) entry.expiresAt = 0;
     }
   }
 }
