@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { insertRows, openDataSource, timeOrderedUuid } from '@keymint/persistence';
+import { reuseKeyOf } from '../apps/token-service/src/token-storage/reuse-slot.entity';
 import { tokenHash } from '../apps/token-service/src/token-storage/token-hash';
 import { TokenRecord } from '../apps/token-service/src/token-storage/token.entity';
 import { TOKEN_STORE_ENTITIES, TOKEN_STORE_MIGRATIONS } from '../apps/token-service/src/token-storage/token-store.schema';
@@ -54,7 +55,7 @@ export function preloadRow(index: number, client: PreloadClient, now: number, sa
     row.applicationId = client.applicationId;
     row.scopes = client.scope;
     row.grantType = 'client_credentials';
-    row.reuseKey = `${client.consumerKey}\n${client.scope}`;
+    row.reuseKey = reuseKeyOf(client.consumerKey, client.scope.split(' '));
     row.revokedAt = issuedAt + 1000;
     row.revokeReason = 'renewed';
     return row;

@@ -100,23 +100,19 @@ export const ApplicationDeletedV1Schema = z.object({
 });
 export type ApplicationDeletedV1 = z.infer<typeof ApplicationDeletedV1Schema>;
 
-export const KeysV1Schema = z.object({
-  applicationId: MESSAGE_FIELDS.applicationId,
-  keyMappingId: string(),
-  consumerKey: MESSAGE_FIELDS.consumerKey,
-  keyType: MESSAGE_FIELDS.keyType,
-  grantTypes: MESSAGE_FIELDS.grantTypes,
-  scopes: MESSAGE_FIELDS.strings,
-  validityTime: number(),
-});
-export type KeysV1 = z.infer<typeof KeysV1Schema>;
-
 export const KeyRefV1Schema = z.object({
   applicationId: MESSAGE_FIELDS.applicationId,
   keyMappingId: string(),
   consumerKey: MESSAGE_FIELDS.consumerKey,
   keyType: MESSAGE_FIELDS.keyType,
 });
+/** A key as generated or updated: its reference and what it allows. */
+export const KeysV1Schema = KeyRefV1Schema.extend({
+  grantTypes: MESSAGE_FIELDS.grantTypes,
+  scopes: MESSAGE_FIELDS.strings,
+  validityTime: number(),
+});
+export type KeysV1 = z.infer<typeof KeysV1Schema>;
 export type KeyRefV1 = z.infer<typeof KeyRefV1Schema>;
 
 export const UserV1Schema = z.object({

@@ -4,6 +4,7 @@ import { TokenMinter, TokenRequest } from '../../minting/token-minter';
 import { ClientCredentialsRequest, ClientCredentialsRequestSchema, TokenResponse } from '../../oauth2/http-schemas';
 import { grantScopes, requestedScopes } from '../../oauth2/scope';
 import { lifetimeSeconds } from '../../oauth2/validity';
+import { reuseKeyOf } from '../../token-storage/reuse-slot.entity';
 import { TokenWriter } from '../../token-storage/token-writer';
 import { GrantContext, GrantHandler } from '../grant-handler';
 import { ReusableTokens } from './reusable-tokens';
@@ -34,7 +35,7 @@ export class ClientCredentialsGrant implements GrantHandler<ClientCredentialsReq
     const lifetime = lifetimeSeconds(parameters.validity_period, client.validityTime, this.config.MAX_TOKEN_VALIDITY);
     const request: TokenRequest = { client, grantType: this.grantType, scopes, lifetimeSeconds: lifetime };
     if (client.tokenType !== 'OAUTH') return this.mintNew(request);
-    const reuseKey = `${client.consumerKey}\n${scopes.join(' ')}`;
+    const reuseKey = reuseKeyOf(client.consumerKey, scopes);
     if (this.config.TOKEN_RENEW_PER_REQUEST) return this.mintNew(request, reuseKey);
     return this.reusable.issue(request, reuseKey);
   }

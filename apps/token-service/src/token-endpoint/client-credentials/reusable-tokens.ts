@@ -6,7 +6,7 @@ import { OAuth2Error } from '../../oauth2/oauth2-error';
 import { TokenResponse } from '../../oauth2/http-schemas';
 import { TokenRevoker } from '../../revocation/token-revoker';
 import { issuedEvent } from '../../token-storage/token-events';
-import { ReuseSlot } from '../../token-storage/reuse-slot.entity';
+import { ReuseSlot, reuseKeyOf } from '../../token-storage/reuse-slot.entity';
 import { TokenRecord } from '../../token-storage/token.entity';
 import { TokenWriter } from '../../token-storage/token-writer';
 
@@ -67,7 +67,8 @@ export class ReusableTokens {
   }
 
   forgetConsumerKey(consumerKey: string): void {
-    for (const key of this.known.keys()) if (key.startsWith(`${consumerKey}\n`)) this.known.delete(key);
+    const prefix = reuseKeyOf(consumerKey, []);
+    for (const key of this.known.keys()) if (key.startsWith(prefix)) this.known.delete(key);
   }
 
   /** After a bus outage revocations may have been missed: the database decides again. */
