@@ -6,7 +6,11 @@ import { Database, openDataSource } from '@keymint/persistence';
 import { TokenServiceConfig } from '@keymint/config';
 import { TokenRecord } from '../token-storage/token.entity';
 import { TokenStore } from '../token-storage/token-store';
+import { LiveTokenIndexes1700000000003 } from '../migrations/1700000000003-live-token-indexes';
 import { TOKEN_STORE_ENTITIES, TOKEN_STORE_MIGRATIONS } from '../token-storage/token-store.schema';
+
+/** The store as the live-token indexes' migration left it, so that going down reverts that migration. */
+const MIGRATIONS_TO_LIVE_INDEXES = TOKEN_STORE_MIGRATIONS.slice(0, TOKEN_STORE_MIGRATIONS.indexOf(LiveTokenIndexes1700000000003) + 1);
 import { TokenWriter } from '../token-storage/token-writer';
 import { TokenRevoker } from './token-revoker';
 import { tokenRecord } from '../../test/token-records';
@@ -24,7 +28,7 @@ describe('live-token indexes (consumer key, application, refresh family)', () =>
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'keymint-live-indexes-'));
-    dataSource = await openDataSource({ service: 'token', dataDir: dir, entities: TOKEN_STORE_ENTITIES, migrations: TOKEN_STORE_MIGRATIONS });
+    dataSource = await openDataSource({ service: 'token', dataDir: dir, entities: TOKEN_STORE_ENTITIES, migrations: MIGRATIONS_TO_LIVE_INDEXES });
     database = new Database(dataSource);
     revoker = new TokenRevoker(database, new TokenStore(database), new TokenWriter(database, { EVENTS_PER_MESSAGE: 100 } as TokenServiceConfig));
   });
