@@ -46,7 +46,7 @@ const trustProxy = z
     const text = value.trim();
     if (text === '' || text === 'false') return false;
     const entries = text.split(',').map((entry) => entry.trim());
-    const bad = entries.filter((entry) => !PROXY_RANGE_NAMES.includes(entry) && !ipaddr.isValid(entry) && !ipaddr.isValidCIDR(entry));
+    const bad = entries.filter((entry) => !PROXY_RANGE_NAMES.includes(entry) && !isProxyAddress(entry));
     if (bad.length === 0) return entries;
     context.addIssue({
       code: 'custom',
@@ -54,6 +54,13 @@ const trustProxy = z
     });
     return z.NEVER;
   });
+
+/** An IPv4 address in its usual four-part form or an IPv6 address, optionally with a /prefix length. */
+function isProxyAddress(entry: string): boolean {
+  const [address, prefix, ...rest] = entry.split('/');
+  const wellFormed = ipaddr.IPv4.isValidFourPartDecimal(address) || ipaddr.IPv6.isValid(address);
+  return wellFormed && rest.length === 0 && (prefix === undefined || ipaddr.isValidCIDR(entry));
+}
 
 /** Shared by every service. */
 export const commonEnvShape = {
