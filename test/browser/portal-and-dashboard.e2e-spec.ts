@@ -308,7 +308,8 @@ describe('Developer Portal and admin dashboard in the browser', () => {
       await form.getByLabel('Password').fill(`guess-${guess}`);
       await page.getByRole('button', { name: 'Sign in' }).click();
       await waitForText(page.getByRole('alert'), /^Wrong username or password\.$/);
-      await page.evaluate(() => (document.getElementById('error')!.textContent = ''));
+      // Cleared, so that the next wait sees the next answer, not this one.
+      await page.evaluate("document.getElementById('error').textContent = ''");
     }
     await form.getByLabel('Password').fill('dora-secret-1');
     await page.getByRole('button', { name: 'Sign in' }).click();
