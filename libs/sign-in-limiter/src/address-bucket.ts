@@ -8,6 +8,9 @@ import ipaddr from 'ipaddr.js';
  * Anything unparsable is kept as given.
  */
 export function addressBucket(address: string): string {
+  // The common cases without parsing (this runs on every client authentication).
+  if (!address.includes(':')) return address;
+  if (address.startsWith('::ffff:') && address.includes('.')) return address.slice('::ffff:'.length);
   if (!ipaddr.isValid(address)) return address;
   const parsed = ipaddr.parse(address);
   if (parsed.kind() === 'ipv4') return parsed.toString();

@@ -77,7 +77,7 @@ export class SignInLimiter implements OnModuleDestroy {
   private async add(key: string, now: number): Promise<FailureWindow> {
     const local = this.countLocally(key, now);
     if (!this.stored) return { ...local };
-    const shared = await this.stored.add(key, now, SIGN_IN_WINDOW_MS);
+    const shared = await this.stored.add(storedKey(key), now, SIGN_IN_WINDOW_MS);
     // The store is the truth; this replica's own attempts still in flight may have counted further.
     const current = this.windows.get(key);
     const ownFailures = current && current.endsAt > now ? current.failures : 0;
@@ -102,7 +102,7 @@ export class SignInLimiter implements OnModuleDestroy {
   private async takeBack(key: string, endsAt: number): Promise<void> {
     const window = this.windows.get(key);
     if (window && window.failures > 0) window.failures -= 1;
-    await this.stored?.takeBack(key, endsAt);
+    await this.stored?.takeBack(storedKey(key), endsAt);
   }
 
   private wait(window: FailureWindow | undefined, now: number): number {
@@ -135,9 +135,13 @@ export class SignInLimiter implements OnModuleDestroy {
   }
 }
 
-/** A fixed-length key that names neither the principal nor the address in clear. */
 function pairKey(principal: string, address: string): string {
-  return hash('sha256', `${principal}\u0000${addressBucket(address)}`, 'hex');
+  return `${principal}\u0000${addressBucket(address)}`;
+}
+
+/** The stored key: fixed length, and names neither the principal nor the address in clear. */
+function storedKey(key: string): string {
+  return hash('sha256', key, 'hex');
 }
 
 /** A service's limiter: counted in its PostgreSQL, shared by its replicas; in memory for a single SQLite instance. */
