@@ -31,6 +31,10 @@ export class FakeRegistry {
   readonly clients = new Map<string, ClientRecord>();
   readonly users = new Map<string, FakeUser>();
   readonly calls = { getClient: 0, authenticate: 0 };
+  /** The client address of every user sign-in asked for (the registry counts failures per user and address). */
+  readonly signInAddresses: string[] = [];
+  /** Users the registry refuses without a check (too many failures): username → seconds to wait. */
+  readonly throttled = new Map<string, number>();
   private subscriptions: Subscription[] = [];
 
   private constructor(private readonly client: NatsClient) {}
@@ -70,8 +74,11 @@ export class FakeRegistry {
         this.calls.getClient += 1;
         return this.clients.get(consumerKey) ?? null;
       }),
-      this.serve<AuthenticateUserRequest, AuthenticateUserResponse>(RPC_SUBJECTS.authenticateUser, ({ username, password }) => {
+      this.serve<AuthenticateUserRequest, AuthenticateUserResponse>(RPC_SUBJECTS.authenticateUser, ({ username, password, clientAddress }) => {
         this.calls.authenticate += 1;
+        this.signInAddresses.push(clientAddress);
+        const retryAfterSeconds = this.throttled.get(username);
+        if (retryAfterSeconds !== undefined) return { authenticated: false, retryAfterSeconds };
         const user = this.users.get(username);
         return user && user.password === password ? { authenticated: true, username, roles: user.roles } : { authenticated: false };
       }),

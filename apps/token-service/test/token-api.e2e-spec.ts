@@ -374,11 +374,19 @@ describe('token-service Token API (e2e)', () => {
     expect((await token({ grant_type: 'client_credentials' }, 'limited')).status).toBe(200);
     issued.reused += 1;
 
-    for (let attempt = 0; attempt < 5; attempt += 1) {
-      expectError(await token({ grant_type: 'password', username: 'eve', password: 'wrong' }, 'jwt'), 400, 'invalid_grant');
-    }
-    expectError(await token({ grant_type: 'password', username: 'eve', password: 'eve-password' }, 'jwt'), 429, 'too_many_requests');
+  });
+
+  it('passes the client address with every user sign-in, and answers 429 with Retry-After when the registry refuses one (it keeps the users\' limit)', async () => {
+    registry.signInAddresses.length = 0;
+    expectError(await token({ grant_type: 'password', username: 'eve', password: 'wrong' }, 'jwt'), 400, 'invalid_grant');
+    registry.throttled.set('eve', 42);
+    const refused = await token({ grant_type: 'password', username: 'eve', password: 'eve-password' }, 'jwt');
+    expectError(refused, 429, 'too_many_requests');
+    expect(refused.headers.get('retry-after')).toBe('42');
+    registry.throttled.delete('eve');
     expect((await token({ grant_type: 'password', username: 'bob', password: 'bob-password' }, 'jwt')).status).toBe(200);
+    expect(registry.signInAddresses).toHaveLength(3);
+    for (const address of registry.signInAddresses) expect(address).toMatch(/^(::ffff:)?127\.0\.0\.1$/);
   });
 
   it('keeps issuing for known clients while the registry is down, and revokes on registry events', async () => {

@@ -95,11 +95,11 @@ describe('RPC requests and answers are checked against their schemas', () => {
     const codec = JSONCodec<{ id: string; err?: unknown; response?: unknown; isDisposed?: boolean }>();
     const ask = async (subject: string, data: unknown) =>
       codec.decode((await raw.request(subject, codec.encode({ pattern: subject, data, id: 'request-1' } as never), { timeout: 3000 })).data);
-    const byTransport = await ask(RPC_SUBJECTS.authenticateUser, { username: '', password: 'p' });
-    const byHandler = await ask(RPC_SUBJECTS.authenticateUser, { username: 'alice', password: 'p' });
+    const byTransport = await ask(RPC_SUBJECTS.authenticateUser, { username: '', password: 'p', clientAddress: '192.0.2.1' });
+    const byHandler = await ask(RPC_SUBJECTS.authenticateUser, { username: 'alice', password: 'p', clientAddress: '192.0.2.1' });
     expect(byHandler).toEqual({ id: 'request-1', err: { code: 'invalid_request', message: 'refused by the handler' }, isDisposed: true });
     expect(byTransport).toEqual({ id: 'request-1', err: { code: 'invalid_request', message: 'username must be a non-empty string' }, isDisposed: true });
-    expect(received).toEqual([{ username: 'alice', password: 'p' }]);
+    expect(received).toEqual([{ username: 'alice', password: 'p', clientAddress: '192.0.2.1' }]);
   });
 
   it('refuses an answer that fails the response schema: the caller gets a MalformedResponseError, not the answer', async () => {
