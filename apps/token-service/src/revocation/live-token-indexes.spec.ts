@@ -11,10 +11,10 @@ import { TokenWriter } from '../token-storage/token-writer';
 import { TokenRevoker } from './token-revoker';
 import { tokenRecord } from '../../test/token-records';
 
-// Migration 1700000000003: the consumer-key, application and family indexes hold live tokens only, so a
-// token written already revoked (renew mode) costs no entry in them. The revocations that read them must
-// still find every live token, through those indexes.
-describe('live-token indexes (consumer key, application, refresh family)', () => {
+// Migrations 1700000000003 and 1700000000004: the consumer-key, application, family and user indexes hold live
+// tokens only, so a token written already revoked (renew mode) costs no entry in them. The revocations that read
+// them must still find every live token, through those indexes.
+describe('live-token indexes (consumer key, application, refresh family, user)', () => {
   let dir: string;
   let dataSource: DataSource;
   let database: Database;
@@ -53,7 +53,7 @@ describe('live-token indexes (consumer key, application, refresh family)', () =>
   const reasons = async () =>
     Object.fromEntries((await dataSource.getRepository(TokenRecord).find({ order: { id: 'ASC' } })).map((row) => [row.id, row.revokeReason]));
 
-  it('revokes the live tokens of a key, an application and a family, and leaves the revoked ones as they were', async () => {
+  it('revokes the live tokens of a key, an application, a family and a user, and leaves the revoked ones as they were', async () => {
     await dataSource.getRepository(TokenRecord).insert([
       tokenRecord({ id: 'a1' }),
       tokenRecord({ id: 'a2', revokedAt: 5, revokeReason: 'renewed' }),
@@ -62,11 +62,14 @@ describe('live-token indexes (consumer key, application, refresh family)', () =>
       tokenRecord({ id: 'c1', consumerKey: 'key-d', applicationId: 'app-d', familyId: 'family-1', grantType: 'password', username: 'alice' }),
       tokenRecord({ id: 'c2', consumerKey: 'key-d', applicationId: 'app-d', familyId: 'family-1', kind: 'refresh', revokedAt: 5, revokeReason: 'rotated' }),
       tokenRecord({ id: 'c3', consumerKey: 'key-d', applicationId: 'app-d', familyId: 'family-1', kind: 'refresh' }),
+      tokenRecord({ id: 'd1', consumerKey: 'key-e', applicationId: 'app-e', grantType: 'password', username: 'dora' }),
+      tokenRecord({ id: 'd2', consumerKey: 'key-f', applicationId: 'app-f', grantType: 'password', username: 'dora' }),
     ]);
     await recording(async (manager) => {
       await revoker.revokeConsumerKeyInTransaction(manager, 'key-a', 'app-a', 'secret_regenerated');
       await revoker.revokeApplicationInTransaction(manager, 'app-b', 'application_deleted');
       await revoker.revokeFamilyInTransaction(manager, 'family-1');
+      await revoker.revokeUserInTransaction(manager, 'dora', 'user_deleted');
     });
     expect(await reasons()).toEqual({
       a1: 'secret_regenerated',
@@ -76,20 +79,25 @@ describe('live-token indexes (consumer key, application, refresh family)', () =>
       c1: 'refresh_token_reuse',
       c2: 'rotated',
       c3: 'refresh_token_reuse',
+      d1: 'user_deleted',
+      d2: 'user_deleted',
     });
   });
 
-  it('reads those indexes in every statement that looks tokens up by key, application or family', async () => {
-    const lookups = statements.filter(([sql]) => /token_tokens/.test(sql) && /"(consumerKey|applicationId|familyId)" = /.test(sql));
-    // revokeConsumerKeyInTransaction (x3: key-a, key-b, key-c), revokeApplicationInTransaction's key list, revokeFamilyInTransaction's read.
-    expect(lookups.length).toBeGreaterThanOrEqual(5);
+  it('reads those indexes in every statement that looks tokens up by key, application, family or user', async () => {
+    const lookups = statements.filter(([sql]) => /token_tokens/.test(sql) && /"(consumerKey|applicationId|familyId|username)" = /.test(sql));
+    // revokeConsumerKeyInTransaction (x3: key-a, key-b, key-c), revokeApplicationInTransaction's key list, revokeFamilyInTransaction's
+    // read, revokeUserInTransaction's read.
+    expect(lookups.length).toBeGreaterThanOrEqual(6);
     for (const [sql, parameters] of lookups) {
       const plan = ((await dataSource.query(`EXPLAIN QUERY PLAN ${sql}`, parameters)) as Array<{ detail: string }>).map((step) => step.detail).join('\n');
-      expect({ sql, plan }).toEqual({ sql, plan: expect.stringMatching(/USING INDEX IDX_token_tokens_(consumerKey|applicationId|familyId)_live/) });
+      expect({ sql, plan }).toEqual({ sql, plan: expect.stringMatching(/USING INDEX IDX_token_tokens_(consumerKey|applicationId|familyId|username)_live/) });
     }
   });
 
   it('is reverted by the migration going down', async () => {
+    // 1700000000004 (the live-user index, the family columns) first, then 1700000000003.
+    await dataSource.undoLastMigration({ transaction: 'each' });
     await dataSource.undoLastMigration({ transaction: 'each' });
     const indexes = ((await dataSource.query(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'token_tokens'`)) as Array<{ name: string }>).map(
       (index) => index.name,
