@@ -117,7 +117,7 @@ describe.each([['SQLite'], ['PostgreSQL']])('tokens of a user in the store, on %
     });
     const events = (await database!.consistentRead((manager) => manager.find(OutboxEntry))).map((entry) => ({
       subject: entry.subject,
-      ...(JSON.parse(entry.body) as Record<string, unknown>),
+      ...(JSON.parse(entry.body) as { tokenId: string; consumerKey: string; reason: string }),
     }));
     expect(events.map(({ subject, tokenId, consumerKey, reason }) => ({ subject, tokenId, consumerKey, reason }))).toEqual(
       expect.arrayContaining([
