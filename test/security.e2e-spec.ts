@@ -127,6 +127,18 @@ describe('security', () => {
     expect((await asJson('GET', devportal(`/applications/${samsApp}`), sam)).status).toBe(200);
   });
 
+  it('ignores X-Forwarded-For unless TRUST_PROXY names the proxy: a guesser cannot take a fresh sign-in budget per header', async () => {
+    const statuses: number[] = [];
+    for (let guess = 0; guess <= 10; guess += 1) {
+      const answer = await http(devportal('/applications'), {
+        headers: { Authorization: basicAuth('una', `guess-${guess}`), 'X-Forwarded-For': `203.0.113.${guess + 1}` },
+      });
+      statuses.push(answer.status);
+    }
+    // AUTH_FAILURE_LIMIT's default: ten checks, then 429 whatever address the header claims.
+    expect(statuses).toEqual([...Array(10).fill(401), 429]);
+  });
+
   it('gives a revoked or made-up Bearer token nothing on the REST APIs', async () => {
     for (const token of ['made-up-token', 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJhZG1pbiJ9.']) {
       const headers = `Bearer ${token}`;

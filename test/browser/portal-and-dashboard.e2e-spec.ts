@@ -59,8 +59,8 @@ describe('Developer Portal and admin dashboard in the browser', () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB', timezoneId: 'UTC' });
     const page = await context.newPage();
     page.on('console', (message) => {
-      // The one expected failure: the deliberate wrong password's 401.
-      const expected = message.text().includes('status of 401');
+      // The expected failures: the deliberate wrong passwords' 401 and the sign-in limit's 429.
+      const expected = message.text().includes('status of 401') || message.text().includes('status of 429');
       if (message.type() === 'error' && !expected) pageProblems.push(`${url}: ${message.text()}`);
     });
     page.on('pageerror', (error) => pageProblems.push(`${url}: ${error.message}`));
@@ -289,6 +289,32 @@ describe('Developer Portal and admin dashboard in the browser', () => {
     await waitForText(page.locator('#status'), 'Application Sandbox Lab 2 deleted.');
     expect(await page.getByRole('button', { name: 'Open application Sandbox Lab 2' }).count()).toBe(0);
     expect((await api(`/applications/${applicationId}`)).status).toBe(404);
+    await context.close();
+    expect(pageProblems).toEqual([]);
+  });
+
+  it('tells whoever keeps guessing at the dashboard sign-in form to wait, once the sign-in limit is reached', async () => {
+    const created = await fetch(cluster.url('application-registry', '/api/am/admin/v2/users'), {
+      method: 'POST',
+      headers: { Authorization: cluster.adminAuthorization(), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username: 'dora', password: 'dora-secret-1', roles: ['admin'] }),
+    });
+    expect(created.status).toBe(201);
+    const { context, page } = await openPage(cluster.url('analytics', '/'));
+    const form = page.locator('#sign-in-form');
+    // AUTH_FAILURE_LIMIT's default: ten wrong passwords are checked, then the form says to wait, even for the right one.
+    for (let guess = 1; guess <= 10; guess += 1) {
+      await form.getByLabel('Username').fill('dora');
+      await form.getByLabel('Password').fill(`guess-${guess}`);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await waitForText(page.getByRole('alert'), /^Wrong username or password\.$/);
+      // Cleared, so that the next wait sees the next answer, not this one.
+      await page.evaluate("document.getElementById('error').textContent = ''");
+    }
+    await form.getByLabel('Password').fill('dora-secret-1');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await waitForText(page.getByRole('alert'), /^Too many failed sign-ins from this address; try again in \d+ seconds\.$/);
+    expect(await page.locator('#sign-in-section').isVisible()).toBe(true);
     await context.close();
     expect(pageProblems).toEqual([]);
   });

@@ -9,6 +9,7 @@ import { DevportalUiModule } from './devportal-ui/devportal-ui.module';
 import { KeysModule } from './keys/keys.module';
 import { OAuthKeyEntity } from './keys/oauth-key.entity';
 import { Initial1700000000000 } from './migrations/1700000000000-initial';
+import { SignInFailures1700000000001 } from './migrations/1700000000001-sign-in-failures';
 import { OpenApiController } from './openapi/openapi.controller';
 import { RpcModule } from './rpc/rpc.module';
 import { ScopeEntity } from './scopes/scope.entity';
@@ -28,7 +29,7 @@ export class ApplicationRegistryModule {
         ...storeAndBusModules({
           service: 'application-registry',
           config,
-          store: { prefix: 'registry', entities: [...MESSAGING_ENTITIES, ...REGISTRY_ENTITIES], migrations: [Initial1700000000000] },
+          store: { prefix: 'registry', entities: [...MESSAGING_ENTITIES, ...REGISTRY_ENTITIES], migrations: [Initial1700000000000, SignInFailures1700000000001] },
         }),
         AuthModule,
         UsersModule,

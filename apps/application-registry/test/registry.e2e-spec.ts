@@ -103,9 +103,9 @@ describe('application registry (SQLite)', () => {
       client.call('PUT', `${ADMIN}/users/carol.q/password`, { auth: admin, body: { password: 'carol-pass-2' } }),
     );
     expect(changed.status).toBe(200);
-    const oldLogin = await client.rpc.request('registry.rpc.user.authenticate.v1', { username: 'carol.q', password: 'carol-pass-1' });
+    const oldLogin = await client.rpc.request('registry.rpc.user.authenticate.v1', { username: 'carol.q', password: 'carol-pass-1', clientAddress: '192.0.2.1' });
     expect(oldLogin).toEqual({ authenticated: false });
-    const newLogin = await client.rpc.request('registry.rpc.user.authenticate.v1', { username: 'Carol.Q', password: 'carol-pass-2' });
+    const newLogin = await client.rpc.request('registry.rpc.user.authenticate.v1', { username: 'Carol.Q', password: 'carol-pass-2', clientAddress: '192.0.2.1' });
     expect(newLogin).toEqual({ authenticated: true, username: 'carol.q', roles: [] });
     // An end user (no role) may not use the Developer Portal API.
     expect((await client.call('GET', `${DEVPORTAL}/applications`, { auth: basic('carol.q', 'carol-pass-2') })).status).toBe(403);
@@ -116,7 +116,7 @@ describe('application registry (SQLite)', () => {
     );
     expect(promoted).toMatchObject({ status: 200, body: { userId: created.body.userId, username: 'carol.q', roles: ['subscriber', 'admin'] } });
     expect(rolesEvent).toMatchObject({ username: 'carol.q', roles: ['subscriber', 'admin'], previousRoles: [] });
-    expect(await client.rpc.request('registry.rpc.user.authenticate.v1', { username: 'carol.q', password: 'carol-pass-2' })).toEqual({
+    expect(await client.rpc.request('registry.rpc.user.authenticate.v1', { username: 'carol.q', password: 'carol-pass-2', clientAddress: '192.0.2.1' })).toEqual({
       authenticated: true,
       username: 'carol.q',
       roles: ['subscriber', 'admin'],
@@ -345,13 +345,13 @@ describe('application registry (SQLite)', () => {
   });
 
   it('authenticates users over RPC without telling which part was wrong', async () => {
-    expect(await client.rpc.request('registry.rpc.user.authenticate.v1', { username: 'ALICE', password: 'alice-password-1' })).toEqual({
+    expect(await client.rpc.request('registry.rpc.user.authenticate.v1', { username: 'ALICE', password: 'alice-password-1', clientAddress: '192.0.2.1' })).toEqual({
       authenticated: true,
       username: 'alice',
       roles: ['subscriber'],
     });
-    expect(await client.rpc.request('registry.rpc.user.authenticate.v1', { username: 'alice', password: 'wrong-password' })).toEqual({ authenticated: false });
-    expect(await client.rpc.request('registry.rpc.user.authenticate.v1', { username: 'nobody', password: 'wrong-password' })).toEqual({ authenticated: false });
+    expect(await client.rpc.request('registry.rpc.user.authenticate.v1', { username: 'alice', password: 'wrong-password', clientAddress: '192.0.2.1' })).toEqual({ authenticated: false });
+    expect(await client.rpc.request('registry.rpc.user.authenticate.v1', { username: 'nobody', password: 'wrong-password', clientAddress: '192.0.2.1' })).toEqual({ authenticated: false });
     const malformed = client.rpc.request('registry.rpc.user.authenticate.v1', 'junk' as never);
     await expect(malformed).rejects.toBeInstanceOf(RpcError);
     await expect(malformed).rejects.toMatchObject({ code: 'invalid_request' });

@@ -27,7 +27,7 @@ export function tokenRecord(changes: Partial<TokenRecord> & Pick<TokenRecord, 'i
   });
 }
 
-/** The columns of token rows before migration 1700000000004 added the refresh family's start and roles. */
+/** The columns of token rows before migration 1700000000005 added the refresh family's start and roles. */
 const COLUMNS_BEFORE_FAMILY_LIMITS = [
   'id',
   'tokenHash',
@@ -48,7 +48,7 @@ const COLUMNS_BEFORE_FAMILY_LIMITS = [
   'encryptedToken',
 ] as const;
 
-/** Writes rows as a release before migration 1700000000004 did, into a store migrated no further. */
+/** Writes rows as a release before migration 1700000000005 did, into a store migrated no further. */
 export async function insertRowsOfOlderRelease(manager: EntityManager, rows: TokenRecord[]): Promise<void> {
   await insertValues(
     manager,

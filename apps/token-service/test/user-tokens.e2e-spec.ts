@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { TokenServiceConfig } from '@keymint/config';
 import { OutboxEntry } from '@keymint/messaging';
 import { Database, openDataSource } from '@keymint/persistence';
+import { TokensFollowTheUser1700000000005 } from '../src/migrations/1700000000005-tokens-follow-the-user';
 import { TokenRevoker } from '../src/revocation/token-revoker';
 import { TokenRecord } from '../src/token-storage/token.entity';
 import { TOKEN_STORE_ENTITIES, TOKEN_STORE_MIGRATIONS } from '../src/token-storage/token-store.schema';
@@ -17,7 +18,7 @@ const DAY = 24 * HOUR;
 
 /**
  * The token store's side of "tokens follow the user" (migration
- * 1700000000004): refresh families from an older release get their start,
+ * 1700000000005): refresh families from an older release get their start,
  * and a user's tokens, of every key, are revoked together. On SQLite, and on
  * PostgreSQL when it is reachable.
  */
@@ -61,7 +62,7 @@ describe.each([['SQLite'], ['PostgreSQL']])('tokens of a user in the store, on %
         grantType: 'password',
         ...(rotated ? { revokedAt: issuedAt + HOUR, revokeReason: 'rotated' as const } : {}),
       });
-    const before = await open(TOKEN_STORE_MIGRATIONS.slice(0, 4));
+    const before = await open(TOKEN_STORE_MIGRATIONS.slice(0, TOKEN_STORE_MIGRATIONS.indexOf(TokensFollowTheUser1700000000005)));
     await before.transaction((manager) =>
       insertRowsOfOlderRelease(manager, [
         family('old-a1', 'access', start, 'family-1'),

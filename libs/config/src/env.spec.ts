@@ -43,6 +43,16 @@ describe('loadConfig', () => {
     expect(loadConfig(serviceEnvShapes.analytics, { TOKEN_EVENT_RETENTION: '' }).TOKEN_EVENT_RETENTION).toBe(604800);
   });
 
+  it('trusts no proxy unless told which, and refuses what it cannot read as a proxy address', () => {
+    expect(loadConfig(serviceEnvShapes.analytics, {}).TRUST_PROXY).toBe(false);
+    expect(loadConfig(serviceEnvShapes.analytics, { TRUST_PROXY: 'false' }).TRUST_PROXY).toBe(false);
+    expect(loadConfig(serviceEnvShapes.analytics, { TRUST_PROXY: '10.0.0.0/8, loopback,2001:db8::1' }).TRUST_PROXY).toEqual(['10.0.0.0/8', 'loopback', '2001:db8::1']);
+    // "true" and hop counts would let whoever reaches the service directly pose as any address.
+    expect(() => loadConfig(serviceEnvShapes.analytics, { TRUST_PROXY: 'true' })).toThrow(/TRUST_PROXY="true".*not understood: true/);
+    expect(() => loadConfig(serviceEnvShapes.analytics, { TRUST_PROXY: '1' })).toThrow(/TRUST_PROXY/);
+    expect(() => loadConfig(serviceEnvShapes.analytics, { TRUST_PROXY: '10.0.0.0/33' })).toThrow(/TRUST_PROXY/);
+  });
+
   it('parses booleans strictly', () => {
     expect(loadConfig(serviceEnvShapes.analytics, { HTTP_ENABLED: 'false' }).HTTP_ENABLED).toBe(false);
     expect(() => loadConfig(serviceEnvShapes.analytics, { HTTP_ENABLED: 'nope' })).toThrow(/HTTP_ENABLED/);

@@ -3,6 +3,7 @@
  * only place that touches `process.env`; the launcher, the docs and the
  * docker-compose test all read these schemas so they cannot drift.
  */
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
@@ -32,6 +33,38 @@ const optionalText = z
   .optional()
   .transform((value) => (value === '' ? undefined : value));
 
+/** Names of address ranges Fastify's proxy trust understands besides addresses and CIDRs. */
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * Which proxies may say who the client is in `X-Forwarded-For`: off (the default: the client is the TCP peer),
+ * or a comma-separated list of proxy addresses, CIDRs and the names loopback, linklocal, uniquelocal. The client
+ * is the last address in the header that is not a trusted proxy. Neither "trust everything" nor a hop count is
+ * offered: whoever reaches the service directly could then pose as any address.
+ */
+const trustProxy = z
+  .string()
+  .default('false')
+  .transform((value, context): false | string[] => {
+    const text = value.trim();
+    if (text === '' || text === 'false') return false;
+    const entries = text.split(',').map((entry) => entry.trim());
+    const bad = entries.filter((entry) => !PROXY_RANGE_NAMES.includes(entry) && !isProxyAddress(entry));
+    if (bad.length === 0) return entries;
+    context.addIssue({
+      code: 'custom',
+      message: `must be false or a comma-separated list of proxy addresses, CIDRs, loopback, linklocal or uniquelocal (not understood: ${bad.join(', ')})`,
+    });
+    return z.NEVER;
+  });
+
+/** An IPv4 address in its usual four-part form or an IPv6 address, optionally with a /prefix length. */
+function isProxyAddress(entry: string): boolean {
+  const [address, prefix, ...rest] = entry.split('/');
+  const wellFormed = ipaddr.IPv4.isValidFourPartDecimal(address) || ipaddr.IPv6.isValid(address);
+  return wellFormed && rest.length === 0 && (prefix === undefined || ipaddr.isValidCIDR(entry));
+}
+
 /** Shared by every service. */
 export const commonEnvShape = {
   DATA_DIR: z.string().min(1).default('./data'),
@@ -56,6 +89,9 @@ export const commonEnvShape = {
   HTTP_ENABLED: boolean(true),
   TLS_CERT: optionalText,
   TLS_KEY: optionalText,
+  TRUST_PROXY: trustProxy,
+  /** Failed sign-ins per minute per (consumer key or user, client address) before 429 (docs/security.md). */
+  AUTH_FAILURE_LIMIT: z.coerce.number().int().min(1).default(10),
   LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
   RPC_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(3000),
   /** JetStream replicas of the TOKENS and REGISTRY streams: 1 on one server, 3 on a three-node cluster. */
@@ -101,7 +137,6 @@ export const tokenServiceEnvShape = {
   EXPIRED_TOKEN_RETENTION: retention(86400),
   /** 32 bytes as 64 hex characters or base64; generated once into DATA_DIR when unset. */
   TOKEN_ENCRYPTION_KEY: optionalText,
-  AUTH_FAILURE_LIMIT: z.coerce.number().int().min(1).default(10),
   /** How long a known client stays cached before it is asked for again (it is also refreshed by events). */
   CLIENT_CACHE_TTL: seconds(300),
 };

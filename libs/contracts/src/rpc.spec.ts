@@ -33,7 +33,7 @@ describe('RPC schemas', () => {
   it('accept well-formed requests', () => {
     expect(request(RPC_SUBJECTS.getClient, { consumerKey: 'abc' })).toBeNull();
     expect(request(RPC_SUBJECTS.getClient, { consumerKey: 'k'.repeat(256) })).toBeNull();
-    expect(request(RPC_SUBJECTS.authenticateUser, { username: 'alice', password: '' })).toBeNull();
+    expect(request(RPC_SUBJECTS.authenticateUser, { username: 'alice', password: '', clientAddress: '192.0.2.1' })).toBeNull();
     expect(request(RPC_SUBJECTS.introspect, { token: '' })).toBeNull();
     // What the registry's generate-token sends (KeysService.generateToken): the optional fields only when given.
     expect(request(RPC_SUBJECTS.issueToken, { consumerKey: 'abc' })).toBeNull();
@@ -51,8 +51,9 @@ describe('RPC schemas', () => {
   it('say what is wrong with a request as the hand-written checks before them did', () => {
     expect(request(RPC_SUBJECTS.getClient, 'text')).toBe('the request must be an object');
     expect(request(RPC_SUBJECTS.getClient, { consumerKey: 42 })).toBe('consumerKey must be a non-empty string of at most 256 characters');
-    expect(request(RPC_SUBJECTS.authenticateUser, { username: '', password: 'p' })).toBe('username must be a non-empty string');
-    expect(request(RPC_SUBJECTS.authenticateUser, { username: 'a' })).toBe('password must be a string');
+    expect(request(RPC_SUBJECTS.authenticateUser, { username: '', password: 'p', clientAddress: '192.0.2.1' })).toBe('username must be a non-empty string');
+    expect(request(RPC_SUBJECTS.authenticateUser, { username: 'a', clientAddress: '192.0.2.1' })).toBe('password must be a string');
+    expect(request(RPC_SUBJECTS.authenticateUser, { username: 'a', password: 'p' })).toBe('clientAddress must be a non-empty string of at most 100 characters');
     expect(request(RPC_SUBJECTS.introspect, { token: 5 })).toBe('token must be a string');
     expect(request(RPC_SUBJECTS.issueToken, {})).toBe('consumerKey is required');
     expect(request(RPC_SUBJECTS.issueToken, { consumerKey: 'k', validityPeriod: true })).toBe('validityPeriod must be a number of seconds');
@@ -65,6 +66,7 @@ describe('RPC schemas', () => {
     expect(response(RPC_SUBJECTS.getClient, { ...record, scopes: [], grantTypes: [], keyState: 'REVOKED', addedLater: 1 })).toBeNull();
     expect(response(RPC_SUBJECTS.authenticateUser, { authenticated: true, username: 'alice', roles: ['subscriber'] })).toBeNull();
     expect(response(RPC_SUBJECTS.authenticateUser, { authenticated: false })).toBeNull();
+    expect(response(RPC_SUBJECTS.authenticateUser, { authenticated: false, retryAfterSeconds: 42 })).toBeNull();
     expect(response(RPC_SUBJECTS.introspect, { active: false })).toBeNull();
     const active = { active: true, scope: 'default', client_id: 'c', token_type: 'Bearer', exp: 2, iat: 1, nbf: 1, sub: 'c', aud: 'c', iss: 'https://localhost:8243/oauth2/token', jti: 'j' };
     expect(response(RPC_SUBJECTS.introspect, active)).toBeNull();

@@ -52,11 +52,17 @@ export type GetClientRequest = z.infer<typeof GetClientRequestSchema>;
 export const GetClientResponseSchema = ClientRecordSchema.nullable();
 export type GetClientResponse = z.infer<typeof GetClientResponseSchema>;
 
-export const AuthenticateUserRequestSchema = z.object({ username: text(), password: string() }, { error: REQUEST_PROBLEM });
+/**
+ * A user's sign-in, wherever it arrives (the password grant, an admin at introspection, Basic at analytics):
+ * the registry keeps every user's failed sign-ins, per client address, so the caller passes the address
+ * its client came from.
+ */
+export const AuthenticateUserRequestSchema = z.object({ username: text(), password: string(), clientAddress: text(100) }, { error: REQUEST_PROBLEM });
 export type AuthenticateUserRequest = z.infer<typeof AuthenticateUserRequestSchema>;
 export const AuthenticateUserResponseSchema = z.discriminatedUnion('authenticated', [
   z.object({ authenticated: z.literal(true), username: string(), roles: strings }),
-  z.object({ authenticated: z.literal(false) }),
+  /** `retryAfterSeconds`: refused without a check, too many failures from that address (answer 429). */
+  z.object({ authenticated: z.literal(false), retryAfterSeconds: number().optional() }),
 ]);
 export type AuthenticateUserResponse = z.infer<typeof AuthenticateUserResponseSchema>;
 

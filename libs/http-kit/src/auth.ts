@@ -21,7 +21,8 @@ export interface Principal {
 
 /** How a service checks credentials (the registry locally, the others over RPC). */
 export interface Authenticator {
-  basic(username: string, password: string): Promise<Principal | null>;
+  /** `clientAddress`: where the request came from (failed sign-ins are limited per user and address). */
+  basic(username: string, password: string, clientAddress: string): Promise<Principal | null>;
   bearer(token: string): Promise<Principal | null>;
 }
 export const AUTHENTICATOR = Symbol('AUTHENTICATOR');
@@ -38,6 +39,16 @@ export const WWW_AUTHENTICATE = 'Basic realm="keymint"';
 
 export function unauthorized(description = 'Valid credentials are required: HTTP Basic or a Bearer token.'): HttpErrorWithHeaders {
   return new HttpErrorWithHeaders(errorBody('wso2', 401, description), 401, { 'WWW-Authenticate': WWW_AUTHENTICATE });
+}
+
+/** 429: too many failed sign-ins of this user from this address; the credentials were not checked. */
+export function tooManySignIns(retryAfterSeconds: number): HttpErrorWithHeaders {
+  const seconds = String(Math.max(1, Math.ceil(retryAfterSeconds)));
+  return new HttpErrorWithHeaders(
+    errorBody('wso2', 429, `Too many failed sign-ins from this address; try again in ${seconds} seconds.`),
+    429,
+    { 'Retry-After': seconds },
+  );
 }
 
 export function forbidden(description = 'You are not allowed to do this.'): HttpErrorWithHeaders {
@@ -83,7 +94,7 @@ export class AccessGuard implements CanActivate {
     if (!credentials) throw unauthorized();
     const principal =
       credentials.scheme === 'basic'
-        ? await this.authenticator.basic(credentials.username, credentials.password)
+        ? await this.authenticator.basic(credentials.username, credentials.password, request.ip)
         : await this.authenticator.bearer(credentials.token);
     if (!principal) throw unauthorized('The credentials are not valid.');
     if (!hasAccess(principal, level)) throw forbidden();

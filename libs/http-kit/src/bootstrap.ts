@@ -78,6 +78,8 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     return503OnClosing: true,
+    // request.ip is the client behind the proxies TRUST_PROXY names (X-Forwarded-For), else the TCP peer.
+    trustProxy: config.TRUST_PROXY,
     // URLs the router rejects before any handler (bad percent-encoding, over-long path parameter) get the service's error shape too.
     frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
       const status = error.statusCode === 414 ? 414 : 400;

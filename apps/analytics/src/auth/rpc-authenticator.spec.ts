@@ -21,14 +21,14 @@ describe('RpcAuthenticator', () => {
     );
     const authenticator = new RpcAuthenticator(rpc, () => now);
     const principal = { username: 'admin', roles: ['admin'], scopes: [], via: 'basic' };
-    expect(await authenticator.basic('admin', 'right')).toEqual(principal);
-    expect(await authenticator.basic('admin', 'right')).toEqual(principal);
-    expect(calls).toEqual([{ subject: 'registry.rpc.user.authenticate.v1', payload: { username: 'admin', password: 'right' } }]);
-    expect(await authenticator.basic('admin', 'wrong')).toBeNull();
-    expect(await authenticator.basic('admin', 'wrong')).toBeNull();
+    expect(await authenticator.basic('admin', 'right', '192.0.2.1')).toEqual(principal);
+    expect(await authenticator.basic('admin', 'right', '192.0.2.1')).toEqual(principal);
+    expect(calls).toEqual([{ subject: 'registry.rpc.user.authenticate.v1', payload: { username: 'admin', password: 'right', clientAddress: '192.0.2.1' } }]);
+    expect(await authenticator.basic('admin', 'wrong', '192.0.2.1')).toBeNull();
+    expect(await authenticator.basic('admin', 'wrong', '192.0.2.1')).toBeNull();
     expect(calls).toHaveLength(3);
     now += BASIC_CACHE_TTL_MS;
-    await authenticator.basic('admin', 'right');
+    await authenticator.basic('admin', 'right', '192.0.2.1');
     expect(calls).toHaveLength(4);
   });
 
@@ -45,7 +45,7 @@ describe('RpcAuthenticator', () => {
     const { rpc } = fakeRpc(() => {
       throw new RpcError('timeout', 'registry.rpc.user.authenticate.v1 did not answer in time');
     });
-    const failure = await new RpcAuthenticator(rpc).basic('admin', 'x').catch((error: unknown) => error);
+    const failure = await new RpcAuthenticator(rpc).basic('admin', 'x', '192.0.2.1').catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(HttpException);
     expect((failure as HttpException).getStatus()).toBe(503);
   });

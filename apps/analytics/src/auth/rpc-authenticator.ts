@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { RPC_SUBJECTS } from '@keymint/contracts';
-import { Authenticator, errorBody, HttpErrorWithHeaders, Principal } from '@keymint/http-kit';
+import { Authenticator, errorBody, HttpErrorWithHeaders, Principal, tooManySignIns } from '@keymint/http-kit';
 import { RpcClient, RpcError } from '@keymint/messaging';
 
 /** The RPC calls the authenticator needs (narrow, so tests can fake it). */
@@ -33,12 +33,14 @@ export class RpcAuthenticator implements Authenticator {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async basic(username: string, password: string): Promise<Principal | null> {
+  async basic(username: string, password: string, clientAddress: string): Promise<Principal | null> {
     const key = hash('sha256', `${username}:${password}`, 'hex');
     const cached = this.basicCache.get(key);
     if (cached && cached.expiresAt > this.now()) return cached.principal;
     this.basicCache.delete(key);
-    const result = await this.call(() => this.rpc.request(RPC_SUBJECTS.authenticateUser, { username, password }));
+    // The registry counts failures per user and address, for every service's sign-ins together.
+    const result = await this.call(() => this.rpc.request(RPC_SUBJECTS.authenticateUser, { username, password, clientAddress }));
+    if (result && !result.authenticated && result.retryAfterSeconds) throw tooManySignIns(result.retryAfterSeconds);
     if (!result || !result.authenticated) return null;
     const principal: Principal = { username: result.username, roles: result.roles, scopes: [], via: 'basic' };
     if (this.basicCache.size >= MAX_CACHED) this.basicCache.clear();

@@ -1,8 +1,9 @@
 import { hash } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { errorBody, HttpErrorWithHeaders, Authenticator, Principal } from '@keymint/http-kit';
+import { errorBody, HttpErrorWithHeaders, Authenticator, Principal, tooManySignIns } from '@keymint/http-kit';
 import { RpcClient, RpcError } from '@keymint/messaging';
 import { KeysService } from '../keys/keys.service';
+import { UserSignIn } from '../users/user-sign-in';
 import { UsersService } from '../users/users.service';
 
 /** How long an active introspection result is trusted (never past the token's own expiry). */
@@ -10,7 +11,7 @@ const BEARER_CACHE_MS = 10_000;
 const BEARER_CACHE_MAX = 10_000;
 
 /**
- * Basic: the registry's own users (cached successful checks, see UsersService).
+ * Basic: the registry's own users (cached successful checks, see UsersService; failures limited, see UserSignIn).
  * Bearer: the token service's introspection over NATS; the caller is the token's
  * user (or, for client credentials, the application's owner) with that local
  * user's roles, if any.
@@ -22,13 +23,15 @@ export class RegistryAuthenticator implements Authenticator {
 
   constructor(
     @Inject(UsersService) private readonly users: UsersService,
+    @Inject(UserSignIn) private readonly signIns: UserSignIn,
     @Inject(KeysService) private readonly keys: KeysService,
     @Inject(RpcClient) private readonly rpc: RpcClient,
   ) {}
 
-  async basic(username: string, password: string): Promise<Principal | null> {
-    const user = await this.users.authenticate(username, password);
-    return user ? { username: user.username, roles: user.roles, scopes: [], via: 'basic' } : null;
+  async basic(username: string, password: string, clientAddress: string): Promise<Principal | null> {
+    const result = await this.signIns.signIn(username, password, clientAddress);
+    if (result.outcome === 'refused') throw tooManySignIns(result.retryAfterSeconds);
+    return result.outcome === 'signed-in' ? { username: result.user.username, roles: result.user.roles, scopes: [], via: 'basic' } : null;
   }
 
   async bearer(token: string): Promise<Principal | null> {

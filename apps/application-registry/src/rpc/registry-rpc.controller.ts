@@ -2,17 +2,18 @@ import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { AuthenticateUserRequest, AuthenticateUserResponse, GetClientRequest, GetClientResponse, RPC_SUBJECTS } from '@keymint/contracts';
 import { KeysService } from '../keys/keys.service';
-import { UsersService } from '../users/users.service';
+import { UserSignIn } from '../users/user-sign-in';
 
 /**
- * The registry's answers to the token service (one indexed read each; password checks share the Basic-auth cache).
+ * The registry's answers to the token service (one indexed read each; password checks share the Basic-auth cache
+ * and the failure limit).
  * Requests arrive checked against their schemas (RPC_SCHEMAS): a malformed one got `invalid_request` before this runs.
  */
 @Controller()
 export class RegistryRpcController {
   constructor(
     @Inject(KeysService) private readonly keys: KeysService,
-    @Inject(UsersService) private readonly users: UsersService,
+    @Inject(UserSignIn) private readonly signIns: UserSignIn,
   ) {}
 
   @MessagePattern(RPC_SUBJECTS.getClient)
@@ -22,7 +23,8 @@ export class RegistryRpcController {
 
   @MessagePattern(RPC_SUBJECTS.authenticateUser)
   async authenticateUser(@Payload() request: AuthenticateUserRequest): Promise<AuthenticateUserResponse> {
-    const user = await this.users.authenticate(request.username, request.password);
-    return user ? { authenticated: true, username: user.username, roles: user.roles } : { authenticated: false };
+    const result = await this.signIns.signIn(request.username, request.password, request.clientAddress);
+    if (result.outcome === 'signed-in') return { authenticated: true, username: result.user.username, roles: result.user.roles };
+    return result.outcome === 'refused' ? { authenticated: false, retryAfterSeconds: result.retryAfterSeconds } : { authenticated: false };
   }
 }

@@ -1,11 +1,21 @@
 import { Module } from '@nestjs/common';
-import { AuthFailureLimiter } from './auth-failure-limiter';
+import { CONFIG, TokenServiceConfig } from '@keymint/config';
+import { Database } from '@keymint/persistence';
+import { SignInLimiter, signInLimiterFor } from '@keymint/sign-in-limiter';
 import { ClientAuthenticator } from './client-authenticator';
 import { ClientCache } from './client-cache';
 
-/** Who is asking: client credentials checked against the registry's records (cached), and the failure limiter. */
+/** Who is asking: client credentials checked against the registry's records (cached), with the consumer keys' failure limiter. */
 @Module({
-  providers: [AuthFailureLimiter, ClientCache, ClientAuthenticator],
-  exports: [AuthFailureLimiter, ClientAuthenticator],
+  providers: [
+    {
+      provide: SignInLimiter,
+      useFactory: (config: TokenServiceConfig, database: Database) => signInLimiterFor(config.AUTH_FAILURE_LIMIT, database),
+      inject: [CONFIG, Database],
+    },
+    ClientCache,
+    ClientAuthenticator,
+  ],
+  exports: [ClientAuthenticator],
 })
 export class ClientAuthenticationModule {}

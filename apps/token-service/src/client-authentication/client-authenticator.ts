@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ClientRecord, consumerSecretMatches } from '@keymint/contracts';
 import { RpcError } from '@keymint/messaging';
+import { SignInLimiter } from '@keymint/sign-in-limiter';
 import { OAuth2Error } from '../oauth2/oauth2-error';
 import { OAuth2Parameters } from '../oauth2/request-parameters';
-import { AuthFailureLimiter } from './auth-failure-limiter';
 import { ClientCache } from './client-cache';
 import { OAuth2HttpRequest, openRequest } from './oauth2-request';
 
@@ -19,7 +19,7 @@ export interface AuthenticatedRequest {
 export class ClientAuthenticator {
   constructor(
     @Inject(ClientCache) private readonly clients: ClientCache,
-    @Inject(AuthFailureLimiter) private readonly limiter: AuthFailureLimiter,
+    @Inject(SignInLimiter) private readonly limiter: SignInLimiter,
   ) {}
 
   /** The token and revocation endpoints' first steps. */
@@ -29,15 +29,26 @@ export class ClientAuthenticator {
     return { client, parameters, address };
   }
 
+  /**
+   * The failure limit is asked again after the lookup's wait, and the secret's verdict is counted with no
+   * wait between: requests of a concurrent burst are checked and counted one after the other, so no more
+   * than the limit of them is ever checked. A failure past the limit (counted by another replica meanwhile)
+   * answers 429 too.
+   */
   async authenticate(consumerKey: string, consumerSecret: string, address: string): Promise<ClientRecord> {
-    const blockedFor = this.limiter.blockedFor('client', consumerKey, address);
-    if (blockedFor > 0) throw OAuth2Error.tooManyRequests(blockedFor);
+    this.refuseWhileBlocked(consumerKey, address);
     const client = await this.lookup(consumerKey);
+    this.refuseWhileBlocked(consumerKey, address);
     if (!client || client.keyState !== 'ACTIVE' || !consumerSecretMatches(consumerSecret, client.consumerSecretHash)) {
-      this.limiter.recordFailure('client', consumerKey, address);
-      throw OAuth2Error.invalidClient();
+      const waitSeconds = await this.limiter.recordFailure(consumerKey, address);
+      throw waitSeconds > 0 ? OAuth2Error.tooManyRequests(waitSeconds) : OAuth2Error.invalidClient();
     }
     return client;
+  }
+
+  private refuseWhileBlocked(consumerKey: string, address: string): void {
+    const waitSeconds = this.limiter.waitSeconds(consumerKey, address);
+    if (waitSeconds > 0) throw OAuth2Error.tooManyRequests(waitSeconds);
   }
 
   /** The client without checking a secret (for callers that proved something else, e.g. an admin). */

@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, TokenServiceConfig } from '@keymint/config';
 import { IntrospectResponse, RPC_SUBJECTS } from '@keymint/contracts';
 import { RpcClient, RpcError } from '@keymint/messaging';
-import { AuthFailureLimiter } from '../client-authentication/auth-failure-limiter';
 import { ClientAuthenticator } from '../client-authentication/client-authenticator';
 import { OAuth2HttpRequest, OpenedRequest, openRequest } from '../client-authentication/oauth2-request';
 import { JwtSigner } from '../minting/jwt-signer';
@@ -22,7 +21,6 @@ export class IntrospectionService {
   constructor(
     @Inject(CONFIG) private readonly config: TokenServiceConfig,
     @Inject(ClientAuthenticator) private readonly authenticator: ClientAuthenticator,
-    @Inject(AuthFailureLimiter) private readonly limiter: AuthFailureLimiter,
     @Inject(RpcClient) private readonly rpc: RpcClient,
     @Inject(TokenStore) private readonly store: TokenStore,
     @Inject(JwtSigner) private readonly signer: JwtSigner,
@@ -66,17 +64,16 @@ export class IntrospectionService {
       const authenticated = await this.authenticator.authenticate(credentials.clientId, credentials.clientSecret, address);
       return { kind: 'client', consumerKey: authenticated.consumerKey };
     }
-    // Not a consumer key: an admin's Basic credentials (docs/token-api.md, "Introspection").
-    const blockedFor = this.limiter.blockedFor('client', credentials.clientId, address);
-    if (blockedFor > 0) throw OAuth2Error.tooManyRequests(blockedFor);
+    // Not a consumer key: an admin's Basic credentials (docs/token-api.md, "Introspection"), a user's
+    // sign-in like any other, limited by the registry.
     const user = await this.rpc
-      .request(RPC_SUBJECTS.authenticateUser, { username: credentials.clientId, password: credentials.clientSecret })
+      .request(RPC_SUBJECTS.authenticateUser, { username: credentials.clientId, password: credentials.clientSecret, clientAddress: address })
       .catch((error: unknown) => {
         if (error instanceof RpcError) throw OAuth2Error.temporarilyUnavailable();
         throw error;
       });
     if (user.authenticated && user.roles.includes('admin')) return { kind: 'admin' };
-    this.limiter.recordFailure('client', credentials.clientId, address);
+    if (!user.authenticated && user.retryAfterSeconds) throw OAuth2Error.tooManyRequests(user.retryAfterSeconds);
     throw OAuth2Error.invalidClient();
   }
 }

@@ -6,12 +6,13 @@ import { Database, openDataSource } from '@keymint/persistence';
 import { TokenServiceConfig } from '@keymint/config';
 import { TokenRecord } from '../token-storage/token.entity';
 import { TokenStore } from '../token-storage/token-store';
+import { LiveTokenIndexes1700000000003 } from '../migrations/1700000000003-live-token-indexes';
 import { TOKEN_STORE_ENTITIES, TOKEN_STORE_MIGRATIONS } from '../token-storage/token-store.schema';
 import { TokenWriter } from '../token-storage/token-writer';
 import { TokenRevoker } from './token-revoker';
 import { tokenRecord } from '../../test/token-records';
 
-// Migrations 1700000000003 and 1700000000004: the consumer-key, application, family and user indexes hold live
+// Migrations 1700000000003 and 1700000000005: the consumer-key, application, family and user indexes hold live
 // tokens only, so a token written already revoked (renew mode) costs no entry in them. The revocations that read
 // them must still find every live token, through those indexes.
 describe('live-token indexes (consumer key, application, refresh family, user)', () => {
@@ -95,10 +96,11 @@ describe('live-token indexes (consumer key, application, refresh family, user)',
     }
   });
 
-  it('is reverted by the migration going down', async () => {
-    // 1700000000004 (the live-user index, the family columns) first, then 1700000000003.
-    await dataSource.undoLastMigration({ transaction: 'each' });
-    await dataSource.undoLastMigration({ transaction: 'each' });
+  it('is reverted by the migrations going down', async () => {
+    // The later migrations first (1700000000005 holds the live-user index), then 1700000000003.
+    for (let undone = TOKEN_STORE_MIGRATIONS.length; undone > TOKEN_STORE_MIGRATIONS.indexOf(LiveTokenIndexes1700000000003); undone -= 1) {
+      await dataSource.undoLastMigration({ transaction: 'each' });
+    }
     const indexes = ((await dataSource.query(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'token_tokens'`)) as Array<{ name: string }>).map(
       (index) => index.name,
     );

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod/v4';
 import { ClientRecord, GrantType } from '@keymint/contracts';
-import { AuthFailureLimiter } from '../client-authentication/auth-failure-limiter';
+import { SignInLimiter } from '@keymint/sign-in-limiter';
 import { ClientAuthenticator } from '../client-authentication/client-authenticator';
 import { ClientCache } from '../client-authentication/client-cache';
 import { OAuth2Error } from '../oauth2/oauth2-error';
@@ -18,7 +18,7 @@ const basic = `Basic ${Buffer.from('key:secret').toString('base64')}`;
 
 function endpoint(handled: string[]): TokenEndpointService {
   const clients = { get: async (key: string) => (key === client.consumerKey ? client : null) } as unknown as ClientCache;
-  const limiter = { blockedFor: () => 0, recordFailure: () => undefined } as unknown as AuthFailureLimiter;
+  const limiter = new SignInLimiter(10);
   const grant = (grantType: GrantType): GrantHandler => ({
     grantType,
     parameters: z.object({ grant_type: z.literal(grantType) }),

@@ -31,7 +31,7 @@ export class TokenStore {
     return manager.find(TokenRecord, { where: { familyId, revokedAt: IsNull() } });
   }
 
-  /** The live tokens of a user, of every key (through the live-user index, migration 1700000000004). */
+  /** The live tokens of a user, of every key (through the live-user index, migration 1700000000005). */
   liveTokensOfUser(manager: EntityManager, username: string): Promise<TokenRecord[]> {
     // Both terms of the partial index's condition, so the lookup uses it.
     return selectRows(manager, TokenRecord, (params) => `"username" = ${params.add(username)} AND "username" IS NOT NULL AND "revokedAt" IS NULL`);

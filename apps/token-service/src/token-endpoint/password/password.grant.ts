@@ -3,7 +3,6 @@ import { CONFIG, TokenServiceConfig } from '@keymint/config';
 import { RPC_SUBJECTS } from '@keymint/contracts';
 import { RpcClient, RpcError } from '@keymint/messaging';
 import { timeOrderedUuid } from '@keymint/persistence';
-import { AuthFailureLimiter } from '../../client-authentication/auth-failure-limiter';
 import { TokenMinter } from '../../minting/token-minter';
 import { OAuth2Error } from '../../oauth2/oauth2-error';
 import { PasswordRequest, PasswordRequestSchema, TokenResponse } from '../../oauth2/http-schemas';
@@ -14,7 +13,7 @@ import { GrantContext, GrantHandler } from '../grant-handler';
 
 /**
  * RFC 6749 §4.3: the user is checked by the registry (user.authenticate RPC),
- * failures are limited per (user, address); a key that allows refresh_token
+ * which also limits each user's failed sign-ins per client address; a key that allows refresh_token
  * gets a refresh token starting a new family. Always a new token.
  */
 @Injectable()
@@ -27,17 +26,13 @@ export class PasswordGrant implements GrantHandler<PasswordRequest> {
     @Inject(TokenMinter) private readonly minter: TokenMinter,
     @Inject(TokenWriter) private readonly writer: TokenWriter,
     @Inject(RpcClient) private readonly rpc: RpcClient,
-    @Inject(AuthFailureLimiter) private readonly limiter: AuthFailureLimiter,
   ) {}
 
   async handle({ client, parameters, address }: GrantContext<PasswordRequest>): Promise<TokenResponse> {
     const { username, password } = parameters;
-    const blockedFor = this.limiter.blockedFor('user', username, address);
-    if (blockedFor > 0) throw OAuth2Error.tooManyRequests(blockedFor);
-    const result = await this.authenticate(username, password);
+    const result = await this.authenticate(username, password, address);
     if (!result.authenticated) {
-      this.limiter.recordFailure('user', username, address);
-      throw OAuth2Error.invalidGrant();
+      throw result.retryAfterSeconds ? OAuth2Error.tooManyRequests(result.retryAfterSeconds) : OAuth2Error.invalidGrant();
     }
     const minted = await this.minter.mint({
       client,
@@ -51,9 +46,9 @@ export class PasswordGrant implements GrantHandler<PasswordRequest> {
     return minted.response;
   }
 
-  private async authenticate(username: string, password: string) {
+  private async authenticate(username: string, password: string, clientAddress: string) {
     try {
-      return await this.rpc.request(RPC_SUBJECTS.authenticateUser, { username, password });
+      return await this.rpc.request(RPC_SUBJECTS.authenticateUser, { username, password, clientAddress });
     } catch (error) {
       if (error instanceof RpcError) throw OAuth2Error.temporarilyUnavailable('The user directory is unavailable; try again later.');
       throw error;

@@ -41,7 +41,7 @@ export class RefreshTokenGrant implements GrantHandler<RefreshTokenRequest> {
     const original = row.scopes.split(' ');
     // RFC 6749 §6: a narrower scope may be asked for, never a wider one.
     if (requested.some((scope) => !original.includes(scope))) throw OAuth2Error.invalidScope('The requested scope exceeds the original grant.');
-    // Migration 1700000000004 gave every refresh token its family's start; the fallback only keeps the type honest.
+    // Migration 1700000000005 gave every refresh token its family's start; the fallback only keeps the type honest.
     const familyIssuedAt = row.familyIssuedAt ?? row.issuedAt;
     const family: RefreshFamily = {
       familyId,

@@ -17,8 +17,8 @@ import { bigintColumnType, tableName } from '@keymint/persistence';
  */
 const LIVE_USER_INDEX = 'username';
 
-export class TokensFollowTheUser1700000000004 implements MigrationInterface {
-  name = 'TokensFollowTheUser1700000000004';
+export class TokensFollowTheUser1700000000005 implements MigrationInterface {
+  name = 'TokensFollowTheUser1700000000005';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     const table = tableName(queryRunner.connection, 'tokens');
