@@ -44,6 +44,8 @@ export function preloadRow(index: number, client: PreloadClient, now: number, sa
   row.issuedAt = issuedAt;
   row.expiresAt = issuedAt + 3_600_000;
   row.familyId = null;
+  row.familyIssuedAt = null;
+  row.familyRoles = null;
   row.encryptedToken = null;
   row.reuseKey = null;
   row.username = null;
@@ -71,6 +73,8 @@ export function preloadRow(index: number, client: PreloadClient, now: number, sa
     if (index % 6 === 0) {
       row.kind = 'refresh';
       row.expiresAt = issuedAt + DAY_MS;
+      row.familyIssuedAt = issuedAt;
+      row.familyRoles = 'subscriber';
     }
   } else {
     row.grantType = 'client_credentials';

@@ -63,7 +63,9 @@ describe('application registry (SQLite)', () => {
     expect(devportalDocument.status).toBe(200);
     expect(devportalDocument.body).toMatchObject({ openapi: '3.1.0', servers: [{ url: DEVPORTAL }] });
     expect(Object.keys(devportalDocument.body.paths)).toContain('/applications/{applicationId}/generate-keys');
-    expect(Object.keys((await client.call('GET', `${ADMIN}/openapi.json`)).body.paths)).toContain('/users/{username}/password');
+    expect(Object.keys((await client.call('GET', `${ADMIN}/openapi.json`)).body.paths)).toEqual(
+      expect.arrayContaining(['/users/{username}/password', '/users/{username}/roles']),
+    );
     const scopes = await client.call('GET', `${ADMIN}/scopes`, { auth: admin });
     expectDocumented(ScopeListSchema, scopes.body);
     expect(scopes.body).toEqual({
@@ -75,7 +77,7 @@ describe('application registry (SQLite)', () => {
     });
   });
 
-  it('manages users: case-insensitive names, password rules, password change and deletion', async () => {
+  it('manages users: case-insensitive names, password rules, password change, roles and deletion', async () => {
     const { result: created, event } = await client.expectOneEvent('registry.user.created.v1', () =>
       client.call('POST', `${ADMIN}/users`, { auth: admin, body: { username: 'Carol.Q', password: 'carol-pass-1' } }),
     );
@@ -108,6 +110,29 @@ describe('application registry (SQLite)', () => {
     // An end user (no role) may not use the Developer Portal API.
     expect((await client.call('GET', `${DEVPORTAL}/applications`, { auth: basic('carol.q', 'carol-pass-2') })).status).toBe(403);
 
+    // Roles are replaced; the event says what they were, and the cached sign-in does not keep the old ones.
+    const { result: promoted, event: rolesEvent } = await client.expectOneEvent('registry.user.roles-changed.v1', () =>
+      client.call('PUT', `${ADMIN}/users/Carol.Q/roles`, { auth: admin, body: { roles: ['subscriber', 'admin'] } }),
+    );
+    expect(promoted).toMatchObject({ status: 200, body: { userId: created.body.userId, username: 'carol.q', roles: ['subscriber', 'admin'] } });
+    expect(rolesEvent).toMatchObject({ username: 'carol.q', roles: ['subscriber', 'admin'], previousRoles: [] });
+    expect(await client.rpc.request('registry.rpc.user.authenticate.v1', { username: 'carol.q', password: 'carol-pass-2', clientAddress: '192.0.2.1' })).toEqual({
+      authenticated: true,
+      username: 'carol.q',
+      roles: ['subscriber', 'admin'],
+    });
+    expect((await client.call('GET', `${DEVPORTAL}/applications`, { auth: basic('carol.q', 'carol-pass-2') })).status).toBe(200);
+    const { event: demoted } = await client.expectOneEvent('registry.user.roles-changed.v1', () =>
+      client.call('PUT', `${ADMIN}/users/carol.q/roles`, { auth: admin, body: { roles: ['admin'] } }),
+    );
+    expect(demoted).toMatchObject({ roles: ['admin'], previousRoles: ['subscriber', 'admin'] });
+    const badRoles = await client.call('PUT', `${ADMIN}/users/carol.q/roles`, { auth: admin, body: { roles: ['root'] } });
+    expect(badRoles).toMatchObject({ status: 400, body: { description: expect.stringContaining("'root'") } });
+    expect((await client.call('PUT', `${ADMIN}/users/carol.q/roles`, { auth: admin, body: {} })).status).toBe(400);
+    expect((await client.call('PUT', `${ADMIN}/users/nobody/roles`, { auth: admin, body: { roles: [] } })).status).toBe(404);
+    // Subscribers and end users may not change roles, their own included.
+    expect((await client.call('PUT', `${ADMIN}/users/bob/roles`, { auth: bob, body: { roles: ['admin'] } })).status).toBe(403);
+
     const { result: deleted } = await client.expectOneEvent('registry.user.deleted.v1', () =>
       client.call('DELETE', `${ADMIN}/users/carol.q`, { auth: admin }),
     );
@@ -115,6 +140,10 @@ describe('application registry (SQLite)', () => {
     expect((await client.call('GET', `${ADMIN}/users/carol.q`, { auth: admin })).status).toBe(404);
     const lastAdmin = await client.call('DELETE', `${ADMIN}/users/admin`, { auth: admin });
     expect(lastAdmin.status).toBe(409);
+    // Nor can the last admin lose the role (carol.q, an admin a moment ago, is gone).
+    const lastAdminRole = await client.call('PUT', `${ADMIN}/users/admin/roles`, { auth: admin, body: { roles: ['subscriber'] } });
+    expect(lastAdminRole).toMatchObject({ status: 409, body: { description: "'admin' is the last admin and cannot lose the admin role." } });
+    expect((await client.call('GET', `${ADMIN}/users/admin`, { auth: admin })).body.roles).toEqual(['admin']);
   });
 
   it('creates, lists, updates applications and keeps subscribers apart', async () => {

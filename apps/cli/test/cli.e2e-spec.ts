@@ -124,6 +124,11 @@ describe('keymint CLI against a real cluster', () => {
     const duplicate = await keymint(['users', 'create', 'Alice', '--password-stdin'], { config: adminConfig, stdin: 'another-pass-1\n' });
     expect(duplicate.code).toBe(1);
     expect(duplicate.stderr).toMatch(/^error: 409 Conflict: .*alice.*\n$/i);
+    const promoted = ok(await keymint(['users', 'set-roles', 'bob', '--roles', 'subscriber'], { config: adminConfig }));
+    expect(promoted.stdout).toMatch(/^Changed the roles of bob\.\n(.|\n)*^Roles: +subscriber$/m);
+    // Back to an end user ("" for none); without --roles it is a usage error.
+    expect(parsed<{ roles: string[] }>(await keymint(['--json', 'users', 'set-roles', 'bob', '--roles', ''], { config: adminConfig })).roles).toEqual([]);
+    expect((await keymint(['users', 'set-roles', 'bob'], { config: adminConfig })).code).toBe(2);
 
     const scope = parsed<{ name: string; bindings: string[] }>(
       await keymint(['--json', 'scopes', 'set', 'orders:read', '--description', 'Read orders', '--bindings', 'subscriber'], { config: adminConfig }),

@@ -7,7 +7,7 @@ import { opaqueToken, tokenHash } from '../src/token-storage/token-hash';
 import { TokenRecord } from '../src/token-storage/token.entity';
 import { TOKEN_STORE_ENTITIES, TOKEN_STORE_MIGRATIONS } from '../src/token-storage/token-store.schema';
 import { TokenStore } from '../src/token-storage/token-store';
-import { tokenRecord } from './token-records';
+import { insertRowsOfOlderRelease, tokenRecord } from './token-records';
 import { postgresTestDatabase } from '../../../test/support/postgres';
 
 function tokenRow(id: string, token: string, expiresAt = Date.now() + 3_600_000, kind: 'access' | 'refresh' = 'access'): TokenRecord {
@@ -56,7 +56,7 @@ describe.each([['SQLite'], ['PostgreSQL']])('token lookup on %s', (store) => {
     const legacyId = timeOrderedUuid();
     const legacyRefreshId = timeOrderedUuid();
     await before.transaction((manager) =>
-      insertRows(manager, TokenRecord, [
+      insertRowsOfOlderRelease(manager, [
         tokenRow(legacyId, legacyToken),
         tokenRow(timeOrderedUuid(), expiredLegacyToken, Date.now() - 1000),
         tokenRow(legacyRefreshId, expiredLegacyRefresh, Date.now() - 1000, 'refresh'),

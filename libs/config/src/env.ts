@@ -25,6 +25,9 @@ const retention = (fallback: number, minimum = 1) =>
       .refine((value) => value === 0 || value >= minimum, `must be 0 (keep everything) or at least ${minimum} seconds`)
       .default(fallback),
   );
+/** Seconds something may last at most: 0 sets no limit; an empty value is the default. */
+const limit = (fallback: number) =>
+  z.preprocess((value) => (value === '' ? undefined : value), z.coerce.number().int().nonnegative('must be 0 (no limit) or a number of seconds').default(fallback));
 const optionalText = z
   .string()
   .optional()
@@ -114,6 +117,12 @@ export const tokenServiceEnvShape = {
    */
   MAX_TOKEN_VALIDITY: z.coerce.number().int().positive().max(MAX_TOKEN_VALIDITY_LIMIT, 'must be at most 3155760000 seconds (100 years)').default(31536000),
   REFRESH_TOKEN_VALIDITY: seconds(86400),
+  /**
+   * Seconds a refresh-token family lives at most, from its password grant: rotation never takes a refresh token
+   * past it (docs/token-api.md, "Lifetimes"). 30 days: a user who opens an app every day signs in again once a
+   * month, and a stolen refresh token lasts no longer. 0: no limit (each rotation gives REFRESH_TOKEN_VALIDITY again).
+   */
+  REFRESH_TOKEN_MAX_LIFETIME: limit(30 * 24 * 3600),
   TOKEN_RENEW_PER_REQUEST: boolean(false),
   /**
    * Up to this many token events of one subject, written by one group commit, travel in one NATS message as a

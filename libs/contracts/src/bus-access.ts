@@ -47,7 +47,8 @@ export const BUS_ROLES: Readonly<Record<BusUser, BusRole>> = {
   'token-service': {
     publishes: tokenEvents,
     managesStreams: [TOKENS_STREAM],
-    // A regenerated secret, a revoked key or a deleted application revokes tokens (exactly once across replicas).
+    // A regenerated secret, a revoked key, a deleted application, a user's password change, role removal or deletion
+    // revokes tokens (exactly once across replicas).
     consumes: [{ stream: REGISTRY_STREAM, durable: 'token-service-registry' }],
     // The client cache follows key and application changes; the reuse index forgets tokens other replicas revoked.
     listens: ['registry.keys.>', 'registry.application.>', 'tokens.revoked.>'],

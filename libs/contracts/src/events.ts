@@ -21,6 +21,10 @@ export const KEY_TYPES = ['PRODUCTION', 'SANDBOX'] as const;
 export type KeyType = (typeof KEY_TYPES)[number];
 export const TOKEN_FORMATS = ['JWT', 'OAUTH'] as const;
 export type TokenFormat = (typeof TOKEN_FORMATS)[number];
+/**
+ * The last three (a user's password changed, a role taken away, the user deleted) came after the first release
+ * without a new subject: docs/decisions.md, "Revocation reasons", says why.
+ */
 export const TOKEN_REVOCATION_REASONS = [
   'revoked_by_client',
   'refresh_token_reuse',
@@ -28,6 +32,9 @@ export const TOKEN_REVOCATION_REASONS = [
   'secret_regenerated',
   'key_revoked',
   'application_deleted',
+  'password_changed',
+  'role_removed',
+  'user_deleted',
 ] as const;
 export type TokenRevocationReason = (typeof TOKEN_REVOCATION_REASONS)[number];
 
@@ -121,6 +128,12 @@ export const UserV1Schema = z.object({
 });
 export type UserV1 = z.infer<typeof UserV1Schema>;
 
+/** A user's roles replaced: `roles` after, `previousRoles` before (a consumer tells a removal from an addition). */
+export const UserRolesChangedV1Schema = UserV1Schema.extend({
+  previousRoles: MESSAGE_FIELDS.strings,
+});
+export type UserRolesChangedV1 = z.infer<typeof UserRolesChangedV1Schema>;
+
 /** subject -> payload schema: the one definition of each event. */
 export const EVENT_SCHEMAS = {
   'tokens.issued.v1': TokenIssuedV1Schema,
@@ -133,7 +146,9 @@ export const EVENT_SCHEMAS = {
   'registry.keys.secret-regenerated.v1': KeyRefV1Schema,
   'registry.keys.revoked.v1': KeyRefV1Schema,
   'registry.user.created.v1': UserV1Schema,
+  /** The password changed (its only change until roles could change: those have a subject of their own). */
   'registry.user.updated.v1': UserV1Schema,
+  'registry.user.roles-changed.v1': UserRolesChangedV1Schema,
   'registry.user.deleted.v1': UserV1Schema,
 } as const;
 

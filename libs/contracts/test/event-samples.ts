@@ -3,7 +3,7 @@ import { EventMap, EventMessage, EventSubject } from '@keymint/contracts';
 
 /**
  * One payload per subject, in the shape its producer builds it (the registry's
- * applicationEvent/keysEvent/keyRefEvent/userEvent, the token service's
+ * applicationEvent/keysEvent/keyRefEvent/userEvent/rolesChangedEvent, the token service's
  * token issuer and revocations), for tests that need valid events.
  */
 export const SAMPLE_PAYLOADS: EventMap = {
@@ -34,6 +34,7 @@ export const SAMPLE_PAYLOADS: EventMap = {
   'registry.keys.revoked.v1': keyRef(),
   'registry.user.created.v1': { username: 'alice', roles: ['subscriber'] },
   'registry.user.updated.v1': { username: 'alice', roles: ['subscriber'] },
+  'registry.user.roles-changed.v1': { username: 'alice', roles: ['subscriber'], previousRoles: ['admin', 'subscriber'] },
   'registry.user.deleted.v1': { username: 'alice', roles: ['subscriber'] },
 };
 

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { AccessGuard, ApiDoc, parseRequest, RequireAccess, wso2Error } from '@keymint/http-kit';
-import { CreateUserInputSchema, PasswordChangeSchema, UserListSchema, UserSchema, UserView } from './dto/user.dto';
+import { CreateUserInputSchema, PasswordChangeSchema, RolesChangeSchema, UserListSchema, UserSchema, UserView } from './dto/user.dto';
 import { UsersService } from './users.service';
 import { JsonContentGuard } from '../common/json-content.guard';
 
@@ -42,14 +42,31 @@ export class UsersController {
     return this.users.get(username);
   }
 
-  @ApiDoc({ summary: "Change a user's password", body: PasswordChangeSchema, responses: { 200: { description: 'The user', body: UserSchema }, 404: UNKNOWN } })
+  @ApiDoc({
+    summary: "Change a user's password",
+    description: "Revokes the user's access and refresh tokens.",
+    body: PasswordChangeSchema,
+    responses: { 200: { description: 'The user', body: UserSchema }, 404: UNKNOWN },
+  })
   @Put(':username/password')
   changePassword(@Param('username') username: string, @Body() body: unknown): Promise<UserView> {
     return this.users.changePassword(username, parseRequest(PasswordChangeSchema, body).password);
   }
 
   @ApiDoc({
+    summary: "Replace a user's roles",
+    description: "A role taken away revokes the user's access and refresh tokens, as a password change or a deletion does.",
+    body: RolesChangeSchema,
+    responses: { 200: { description: 'The user', body: UserSchema }, 404: UNKNOWN, 409: wso2Error('Taking admin from the last admin') },
+  })
+  @Put(':username/roles')
+  changeRoles(@Param('username') username: string, @Body() body: unknown): Promise<UserView> {
+    return this.users.changeRoles(username, parseRequest(RolesChangeSchema, body).roles);
+  }
+
+  @ApiDoc({
     summary: 'Delete a user and the applications it owns',
+    description: "Revokes the user's access and refresh tokens, and every token of the applications it owned.",
     responses: { 200: { description: 'Deleted (empty body)' }, 404: UNKNOWN, 409: wso2Error('The last admin') },
   })
   @Delete(':username')

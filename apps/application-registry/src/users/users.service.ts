@@ -9,7 +9,7 @@ import { isUniqueViolation, RegistryError } from '../common/http-errors';
 import { CredentialCache } from './credential-cache';
 import { CreateUserInput, UserView } from './dto/user.dto';
 import { hashPassword, verifyAgainstDummy, verifyPassword } from './password-hasher';
-import { canonicalUsername, USERNAME_PATTERN } from './roles';
+import { canonicalUsername, Role, USERNAME_PATTERN } from './roles';
 import { UserEntity } from './user.entity';
 
 export interface AuthenticatedUser {
@@ -73,16 +73,35 @@ export class UsersService {
   }
 
   /**
+   * Replaces a user's roles. `registry.user.roles-changed.v1` carries the roles before and after, so the token
+   * service can tell a role taken away (it revokes the user's tokens) from one given. Like deletion, taking
+   * `admin` from the last admin is refused: nobody could manage the registry.
+   */
+  async changeRoles(username: string, roles: Role[]): Promise<UserView> {
+    const found = await this.find(username);
+    const changed = await this.database.transaction(async (manager) => {
+      // Read again inside the transaction: the event must say what the roles were just before this change.
+      const current = await manager.findOneBy(UserEntity, { userId: found.userId });
+      if (!current) throw notFound(username);
+      if (current.roles.includes('admin') && !roles.includes('admin')) await assertAnotherAdmin(manager, current, 'lose the admin role');
+      const updated: UserEntity = { ...current, roles, updatedAt: Date.now() };
+      await manager.update(UserEntity, { userId: current.userId }, { roles: updated.roles, updatedAt: updated.updatedAt });
+      await publishInTransaction(manager, 'registry.user.roles-changed.v1', { ...userEvent(updated), previousRoles: current.roles });
+      return updated;
+    });
+    // Cached sign-ins carry the roles: the next one must see the new ones.
+    this.cache.forget(changed.username);
+    return userView(changed);
+  }
+
+  /**
    * Deletes a user and the applications it owns (each with its own
    * `registry.application.deleted.v1`). The last admin cannot be deleted: nobody could manage the registry.
    */
   async remove(username: string): Promise<void> {
     const found = await this.find(username);
     await this.database.transaction(async (manager) => {
-      if (found.roles.includes('admin')) {
-        const admins = (await manager.find(UserEntity)).filter((user) => user.roles.includes('admin'));
-        if (admins.length <= 1) throw RegistryError.conflict(`'${found.username}' is the last admin and cannot be deleted.`);
-      }
+      if (found.roles.includes('admin')) await assertAnotherAdmin(manager, found, 'be deleted');
       const result = await manager.delete(UserEntity, { userId: found.userId });
       if (!result.affected) throw notFound(username);
       await this.applications.removeAllOwnedBy(manager, found.username);
@@ -125,6 +144,12 @@ export class UsersService {
     if (!user) throw notFound(username);
     return user;
   }
+}
+
+/** Refuses (409) to let the last admin `what` (be deleted, lose the role). */
+async function assertAnotherAdmin(manager: EntityManager, user: UserEntity, what: string): Promise<void> {
+  const admins = (await manager.find(UserEntity)).filter((candidate) => candidate.roles.includes('admin'));
+  if (admins.length <= 1) throw RegistryError.conflict(`'${user.username}' is the last admin and cannot ${what}.`);
 }
 
 function notFound(username: string) {

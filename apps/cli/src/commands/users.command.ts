@@ -87,4 +87,19 @@ export function registerUsersCommands(program: Command, dependencies: CliDepende
       });
       context.output.result(user ?? { username }, () => `Changed the password of ${username}.\n`);
     });
+
+  users
+    .command('set-roles')
+    .description("replace a user's roles (a role taken away revokes the user's tokens)")
+    .argument('<username>')
+    .requiredOption('--roles <list>', 'admin, subscriber (comma-separated; "" for none: an end user)', listValue)
+    .action(async (username: string, options: { roles: string[] }, command: Command) => {
+      const context = CommandContext.of(command, dependencies);
+      const user = await context.api().call<User>('registry', {
+        method: 'PUT',
+        path: `${ADMIN}/users/${segment(username)}/roles`,
+        body: { roles: options.roles },
+      });
+      context.output.result(user, () => `Changed the roles of ${user.username}.\n${describeUser(user)}`);
+    });
 }

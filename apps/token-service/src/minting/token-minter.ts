@@ -3,6 +3,7 @@ import { CONFIG, TokenServiceConfig } from '@keymint/config';
 import { ClientRecord, GrantType } from '@keymint/contracts';
 import { timeOrderedUuid } from '@keymint/persistence';
 import { TokenResponse } from '../oauth2/http-schemas';
+import { refreshExpiry } from '../oauth2/validity';
 import { OutboxRow } from '@keymint/messaging';
 import { issuedEvent } from '../token-storage/token-events';
 import { TokenRecord } from '../token-storage/token.entity';
@@ -19,7 +20,16 @@ export interface TokenRequest {
   scopes: string[];
   lifetimeSeconds: number;
   /** A refresh token is added (password / refresh_token grants on keys that allow refresh_token). */
-  refresh?: { familyId: string };
+  refresh?: RefreshFamily;
+}
+
+/** The refresh-token family a new refresh token belongs to. */
+export interface RefreshFamily {
+  familyId: string;
+  /** When the family's password grant was issued; absent: it is being issued now. */
+  issuedAt?: number;
+  /** The user's roles at that grant (see TokenRecord.familyRoles). */
+  roles: string[];
 }
 
 /** How a client-credentials grant files the token for reuse or renewal (token-endpoint/client-credentials). */
@@ -60,7 +70,11 @@ export class TokenMinter {
     if (request.refresh) {
       const refreshTokenId = timeOrderedUuid(issuedAt);
       const refreshToken = opaqueToken(refreshTokenId);
-      rows.push(tokenRow(request, refreshTokenId, tokenHash(refreshToken), 'refresh', issuedAt, issuedAt + this.config.REFRESH_TOKEN_VALIDITY * 1000));
+      const familyIssuedAt = request.refresh.issuedAt ?? issuedAt;
+      const refresh = tokenRow(request, refreshTokenId, tokenHash(refreshToken), 'refresh', issuedAt, refreshExpiry(issuedAt, familyIssuedAt, this.config));
+      refresh.familyIssuedAt = familyIssuedAt;
+      refresh.familyRoles = request.refresh.roles.join(' ');
+      rows.push(refresh);
       response.refresh_token = refreshToken;
     }
     return { access, rows, events: [issuedEvent(access, false)], response };
@@ -111,6 +125,8 @@ function tokenRow(request: TokenRequest, id: string, hash: string, kind: TokenRe
   row.familyId = request.refresh?.familyId ?? null;
   row.issuedAt = issuedAt;
   row.expiresAt = expiresAt;
+  row.familyIssuedAt = null;
+  row.familyRoles = null;
   row.revokedAt = null;
   row.revokeReason = null;
   row.reuseKey = null;

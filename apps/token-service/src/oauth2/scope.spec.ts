@@ -46,7 +46,9 @@ describe('scope', () => {
   it.each<[string[], string[], string[]]>([
     [['read', 'manage'], ['subscriber'], ['read']],
     [['read', 'manage'], ['admin'], ['manage', 'read']],
-    [['unbound'], ['admin'], ['default']],
+    // A scope bound to no role is open to every user, an end user (no role) included.
+    [['unbound'], ['admin'], ['unbound']],
+    [['unbound', 'manage'], [], ['unbound']],
     [['read'], [], ['default']],
     [[], ['admin'], ['default']],
   ])('user grant: %p with roles %p → %p', (requested, roles, granted) => {

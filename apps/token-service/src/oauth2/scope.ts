@@ -11,8 +11,9 @@ export function requestedScopes(scope: string | undefined): string[] {
 
 /**
  * Granted scopes (docs/token-api.md, "Scopes"): requested ∩ key scopes, and for user grants only scopes bound
- * to one of the user's roles; what is not granted is dropped (WSO2), an empty
- * result is `default`; client_credentials always adds am_application_scope.
+ * to one of the user's roles or bound to none (a scope with no role bindings is open to every user, as in WSO2);
+ * what is not granted is dropped (WSO2), an empty result is `default`; client_credentials always adds
+ * am_application_scope. The refresh grant decides again with this, from the key's current scopes.
  */
 export function grantScopes(
   requested: string[],
@@ -24,7 +25,7 @@ export function grantScopes(
   for (const name of requested) {
     const definition = allowed.get(name);
     if (!definition) continue;
-    if (subject.kind === 'user' && !definition.bindings.some((role) => subject.roles.includes(role))) continue;
+    if (subject.kind === 'user' && definition.bindings.length > 0 && !definition.bindings.some((role) => subject.roles.includes(role))) continue;
     granted.add(name);
   }
   if (subject.kind === 'application') {

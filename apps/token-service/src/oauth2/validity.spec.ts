@@ -1,7 +1,7 @@
 import { OAuth2Error } from './oauth2-error';
 import { ClientCredentialsRequestSchema } from './http-schemas';
 import { readParameters } from './request-parameters';
-import { lifetimeSeconds } from './validity';
+import { familyEnd, lifetimeSeconds, refreshExpiry } from './validity';
 
 /** validity_period as the client_credentials grant reads it: its schema, then the lifetime. */
 function resolveValidityPeriod(value: string | undefined, keyValidity: number, maxValidity: number): number {
@@ -38,5 +38,29 @@ describe('resolveValidityPeriod', () => {
     }
     expect(thrown).toBeInstanceOf(OAuth2Error);
     expect((thrown as OAuth2Error).code).toBe('invalid_request');
+  });
+});
+
+describe('refresh-token family lifetime', () => {
+  const day = 86_400_000;
+  const config = { REFRESH_TOKEN_VALIDITY: 86_400, REFRESH_TOKEN_MAX_LIFETIME: 30 * 86_400 };
+
+  it('gives each rotated refresh token REFRESH_TOKEN_VALIDITY, but never past the family end', () => {
+    expect(refreshExpiry(0, 0, config)).toBe(day);
+    expect(refreshExpiry(10 * day, 0, config)).toBe(11 * day);
+    // Rotated 29.5 days after the password grant: half a day left, not a whole one.
+    expect(refreshExpiry(29.5 * day, 0, config)).toBe(30 * day);
+    expect(refreshExpiry(31 * day, 0, config)).toBe(30 * day);
+    expect(familyEnd(5 * day, config)).toBe(35 * day);
+  });
+
+  it('caps even the first refresh token when the family lives less than REFRESH_TOKEN_VALIDITY', () => {
+    expect(refreshExpiry(1000, 1000, { REFRESH_TOKEN_VALIDITY: 86_400, REFRESH_TOKEN_MAX_LIFETIME: 60 })).toBe(61_000);
+  });
+
+  it('sets no end with REFRESH_TOKEN_MAX_LIFETIME=0: each rotation gives REFRESH_TOKEN_VALIDITY again', () => {
+    const unlimited = { REFRESH_TOKEN_VALIDITY: 86_400, REFRESH_TOKEN_MAX_LIFETIME: 0 };
+    expect(familyEnd(0, unlimited)).toBe(Infinity);
+    expect(refreshExpiry(365 * day, 0, unlimited)).toBe(366 * day);
   });
 });

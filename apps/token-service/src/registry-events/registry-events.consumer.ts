@@ -6,7 +6,8 @@ import { Database } from '@keymint/persistence';
 import { TokenRevoker } from '../revocation/token-revoker';
 /**
  * The registry's changes that end tokens: a regenerated secret, a deleted key or a deleted application
- * revokes its tokens, exactly once across replicas (shared durable consumer),
+ * revokes its tokens; a user's password change, a role taken away or the user's deletion revokes the
+ * user's access and refresh tokens, of every key. Exactly once across replicas (shared durable consumer),
  * with tokens.revoked.v1 in the same transaction.
  */
 @Injectable()
@@ -43,9 +44,23 @@ export class RegistryEventsConsumer implements OnApplicationBootstrap, BeforeApp
         case 'registry.application.deleted.v1':
           await this.revoker.revokeApplicationInTransaction(manager, received.event.applicationId, 'application_deleted');
           break;
+        case 'registry.user.updated.v1':
+          // The password changed: whoever signed in with the old one keeps nothing.
+          await this.revoker.revokeUserInTransaction(manager, received.event.username, 'password_changed');
+          break;
+        case 'registry.user.roles-changed.v1':
+          // A role taken away: the user's tokens may carry scopes bound to it. A role given takes nothing away.
+          if (received.event.previousRoles.some((role) => !received.event.roles.includes(role))) {
+            await this.revoker.revokeUserInTransaction(manager, received.event.username, 'role_removed');
+          }
+          break;
+        case 'registry.user.deleted.v1':
+          await this.revoker.revokeUserInTransaction(manager, received.event.username, 'user_deleted');
+          break;
         default:
           break;
       }
     }
   }
 }
+

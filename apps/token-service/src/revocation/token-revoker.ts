@@ -12,8 +12,8 @@ export type Revoked = { tokenIds: string[] } | { consumerKey: string };
 /**
  * Every revocation decides here which tokens go: one token (RFC 7009), a
  * refresh family (RFC 7009 on a refresh token, or a rotated refresh token
- * presented again), every token of a consumer key or an application (the
- * registry's events). TokenWriter writes them with their tokens.revoked.v1
+ * presented again), every token of a consumer key, an application or a user
+ * (the registry's events). TokenWriter writes them with their tokens.revoked.v1
  * events; other replicas learn of them from those events.
  */
 @Injectable()
@@ -52,6 +52,16 @@ export class TokenRevoker {
   async revokeConsumerKeyInTransaction(manager: EntityManager, consumerKey: string, applicationId: string, reason: TokenRevocationReason): Promise<void> {
     await this.writer.revokeConsumerKeyInTransaction(manager, consumerKey, applicationId, reason);
     this.announce({ consumerKey });
+  }
+
+  /**
+   * Every live token of a user, of every key (password changed, a role taken away, user deleted): one event per
+   * access token, as for a family. The reuse index holds no user's token; the announcement is for any other listener.
+   */
+  async revokeUserInTransaction(manager: EntityManager, username: string, reason: TokenRevocationReason): Promise<void> {
+    const rows = await this.store.liveTokensOfUser(manager, username);
+    await this.writer.revokeInTransaction(manager, rows, reason);
+    this.announce({ tokenIds: rows.map((row) => row.id) });
   }
 
   /** Every live token of an application (deleted): one event per consumer key that had live tokens. */

@@ -4,9 +4,17 @@ import { ActiveReuseIndex1700000000001 } from '../migrations/1700000000001-activ
 import { TokenIdLookup1700000000002 } from '../migrations/1700000000002-token-id-lookup';
 import { LiveTokenIndexes1700000000003 } from '../migrations/1700000000003-live-token-indexes';
 import { SignInFailures1700000000004 } from '../migrations/1700000000004-sign-in-failures';
+import { TokensFollowTheUser1700000000005 } from '../migrations/1700000000005-tokens-follow-the-user';
 import { ReuseSlot } from './reuse-slot.entity';
 import { LegacyTokenHash, TokenRecord } from './token.entity';
 
 /** The token service's tables and their migrations: the service, its tests and the benchmark's preload open the store with these. */
 export const TOKEN_STORE_ENTITIES = [...MESSAGING_ENTITIES, TokenRecord, ReuseSlot, LegacyTokenHash];
-export const TOKEN_STORE_MIGRATIONS = [Initial1700000000000, ActiveReuseIndex1700000000001, TokenIdLookup1700000000002, LiveTokenIndexes1700000000003, SignInFailures1700000000004];
+export const TOKEN_STORE_MIGRATIONS = [
+  Initial1700000000000,
+  ActiveReuseIndex1700000000001,
+  TokenIdLookup1700000000002,
+  LiveTokenIndexes1700000000003,
+  SignInFailures1700000000004,
+  TokensFollowTheUser1700000000005,
+];

@@ -31,6 +31,12 @@ export class TokenStore {
     return manager.find(TokenRecord, { where: { familyId, revokedAt: IsNull() } });
   }
 
+  /** The live tokens of a user, of every key (through the live-user index, migration 1700000000005). */
+  liveTokensOfUser(manager: EntityManager, username: string): Promise<TokenRecord[]> {
+    // Both terms of the partial index's condition, so the lookup uses it.
+    return selectRows(manager, TokenRecord, (params) => `"username" = ${params.add(username)} AND "username" IS NOT NULL AND "revokedAt" IS NULL`);
+  }
+
   /** The row, if it is still live. */
   liveToken(manager: EntityManager, id: string): Promise<TokenRecord[]> {
     return manager.find(TokenRecord, { where: { id, revokedAt: IsNull() } });

@@ -33,6 +33,8 @@ export class TokenRecord {
   @Column({ type: 'varchar', length: 20 })
   keyType: KeyType;
 
+  /** The user of a user grant (canonical, as the registry names it). Indexed while the token is live (migration 1700000000005): a password change, a role taken away or a deletion revokes the user's tokens. */
+  @Index({ where: '"username" IS NOT NULL AND "revokedAt" IS NULL' })
   @Column({ type: 'varchar', length: 200, nullable: true })
   username: string | null;
 
@@ -53,6 +55,21 @@ export class TokenRecord {
 
   @Column({ type: 'bigint', transformer: bigintAsNumber })
   issuedAt: number;
+
+  /**
+   * A refresh token's: when its family's password grant was issued. REFRESH_TOKEN_MAX_LIFETIME counts from
+   * it, whatever the rotations since. Null on access tokens.
+   */
+  @Column({ type: 'bigint', nullable: true, transformer: bigintAsNumber })
+  familyIssuedAt: number | null;
+
+  /**
+   * A refresh token's: its user's roles at the family's password grant (space-joined), against which a
+   * refresh checks the key's current scope bindings. Never more than the user holds now: taking a role away
+   * revokes the family. Null on access tokens, and on refresh tokens from before migration 1700000000005.
+   */
+  @Column({ type: 'text', nullable: true })
+  familyRoles: string | null;
 
   @Column({ type: 'bigint', transformer: bigintAsNumber })
   expiresAt: number;

@@ -12,6 +12,12 @@ const password = jsonField
   })
   .meta({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH, description: 'Not only whitespace.' });
 
+const roles = jsonField.list('roles', {
+  maxItems: ROLES.length,
+  maxLength: 64,
+  allowed: { only: ROLES, refused: (role) => `'roles' holds unknown role '${role}'; roles are ${ROLES.join(', ')} (none: an end user).` },
+});
+
 export const CreateUserInputSchema = jsonField
   .object({
     username: jsonField
@@ -19,19 +25,18 @@ export const CreateUserInputSchema = jsonField
       .transform(canonicalUsername)
       .describe('Case-insensitive: stored in lower case.'),
     password,
-    roles: jsonField
-      .list('roles', {
-        maxItems: ROLES.length,
-        maxLength: 64,
-        allowed: { only: ROLES, refused: (role) => `'roles' holds unknown role '${role}'; roles are ${ROLES.join(', ')} (none: an end user).` },
-      })
-      .default([])
-      .describe('None: an end user (password grant only).'),
+    roles: roles.default([]).describe('None: an end user (password grant only).'),
   })
   .meta({ id: 'UserInput' });
 export type CreateUserInput = z.output<typeof CreateUserInputSchema>;
 
 export const PasswordChangeSchema = jsonField.object({ password }).meta({ id: 'PasswordChange' });
+
+export const RolesChangeSchema = jsonField
+  .object({
+    roles: roles.describe("The user's roles from now on; none: an end user. A role taken away revokes the user's tokens."),
+  })
+  .meta({ id: 'RolesChange' });
 
 export const UserSchema = z.object({ userId: z.uuid(), username: z.string(), roles: z.array(z.enum(ROLES)) }).meta({ id: 'User' });
 export type UserView = z.infer<typeof UserSchema>;

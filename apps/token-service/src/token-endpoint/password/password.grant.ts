@@ -40,7 +40,7 @@ export class PasswordGrant implements GrantHandler<PasswordRequest> {
       username: result.username,
       scopes: grantScopes(requestedScopes(parameters.scope), client.scopes, { kind: 'user', roles: result.roles }),
       lifetimeSeconds: lifetimeSeconds(parameters.validity_period, client.validityTime, this.config.MAX_TOKEN_VALIDITY),
-      refresh: client.grantTypes.includes('refresh_token') ? { familyId: timeOrderedUuid() } : undefined,
+      refresh: client.grantTypes.includes('refresh_token') ? { familyId: timeOrderedUuid(), roles: result.roles } : undefined,
     });
     await this.writer.submit(minted);
     return minted.response;

@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, TokenServiceConfig } from '@keymint/config';
 import { Database } from '@keymint/persistence';
-import { TokenMinter } from '../../minting/token-minter';
+import { RefreshFamily, TokenMinter } from '../../minting/token-minter';
 import { OAuth2Error } from '../../oauth2/oauth2-error';
 import { RefreshTokenRequest, RefreshTokenRequestSchema, TokenResponse } from '../../oauth2/http-schemas';
-import { requestedScopes } from '../../oauth2/scope';
-import { lifetimeSeconds } from '../../oauth2/validity';
+import { grantScopes, requestedScopes } from '../../oauth2/scope';
+import { familyEnd, lifetimeSeconds } from '../../oauth2/validity';
 import { TokenRevoker } from '../../revocation/token-revoker';
 import { TokenStore } from '../../token-storage/token-store';
 import { TokenWriter } from '../../token-storage/token-writer';
@@ -14,6 +14,10 @@ import { GrantContext, GrantHandler } from '../grant-handler';
 /**
  * RFC 6749 §6 with rotation: the used refresh token is retired; presenting a
  * retired one again revokes its whole family (OAuth 2.0 Security BCP §4.14).
+ * The scopes are decided again from the key's current record, the family ends
+ * REFRESH_TOKEN_MAX_LIFETIME after its password grant however often it is
+ * rotated, and a user's password change, role removal or deletion has
+ * revoked it (RegistryEventsConsumer).
  */
 @Injectable()
 export class RefreshTokenGrant implements GrantHandler<RefreshTokenRequest> {
@@ -37,16 +41,26 @@ export class RefreshTokenGrant implements GrantHandler<RefreshTokenRequest> {
     const original = row.scopes.split(' ');
     // RFC 6749 §6: a narrower scope may be asked for, never a wider one.
     if (requested.some((scope) => !original.includes(scope))) throw OAuth2Error.invalidScope('The requested scope exceeds the original grant.');
+    // Migration 1700000000005 gave every refresh token its family's start; the fallback only keeps the type honest.
+    const familyIssuedAt = row.familyIssuedAt ?? row.issuedAt;
+    const family: RefreshFamily = {
+      familyId,
+      issuedAt: familyIssuedAt,
+      // The roles of the family's password grant: never more than the user holds now, since taking a role away
+      // revokes the user's tokens (RegistryEventsConsumer). Unknown for a family from before: none.
+      roles: row.familyRoles ? row.familyRoles.split(' ') : [],
+    };
 
     // Minted (and signed, off the request thread) before the transaction; dropped if the refresh token turns out invalid.
     const minted = await this.minter.mint({
       client,
       grantType: this.grantType,
       username: row.username ?? undefined,
-      scopes: requested.length > 0 ? [...requested].sort() : original,
+      // Decided again from the key as it is now (its scopes and their role bindings): what it no longer allows is dropped.
+      scopes: grantScopes(requested.length > 0 ? requested : original, client.scopes, { kind: 'user', roles: family.roles }),
       // The key's validity, capped at MAX_TOKEN_VALIDITY like every other grant's.
       lifetimeSeconds: lifetimeSeconds(undefined, client.validityTime, this.config.MAX_TOKEN_VALIDITY),
-      refresh: client.grantTypes.includes('refresh_token') ? { familyId } : undefined,
+      refresh: client.grantTypes.includes('refresh_token') ? family : undefined,
     });
 
     const rotated = await this.database.transaction(async (manager) => {
@@ -54,7 +68,9 @@ export class RefreshTokenGrant implements GrantHandler<RefreshTokenRequest> {
         if (row.revokeReason === 'rotated') await this.revoker.revokeFamilyInTransaction(manager, familyId);
         return false;
       }
-      if (row.expiresAt <= Date.now()) return false;
+      // Expired, or its family is past REFRESH_TOKEN_MAX_LIFETIME (which may have been lowered since the token was issued).
+      const now = Date.now();
+      if (row.expiresAt <= now || familyEnd(familyIssuedAt, this.config) <= now) return false;
       if (!(await this.writer.rotateInTransaction(manager, row.id))) {
         // Rotated by a concurrent request: the same token was used twice.
         await this.revoker.revokeFamilyInTransaction(manager, familyId);
