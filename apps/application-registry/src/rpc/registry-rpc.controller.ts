@@ -1,7 +1,9 @@
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { AuthenticateUserRequest, AuthenticateUserResponse, GetClientRequest, GetClientResponse, RPC_SUBJECTS } from '@keymint/contracts';
+import { rpcFailure } from '@keymint/messaging';
 import { KeysService } from '../keys/keys.service';
+import { PasswordHashingBusy } from '../users/password-hasher';
 import { UsersService } from '../users/users.service';
 
 /**
@@ -20,9 +22,16 @@ export class RegistryRpcController {
     return this.keys.clientRecord(request.consumerKey);
   }
 
+  /** `busy` when too many password checks are in progress (the callers answer 503 with Retry-After). */
   @MessagePattern(RPC_SUBJECTS.authenticateUser)
   async authenticateUser(@Payload() request: AuthenticateUserRequest): Promise<AuthenticateUserResponse> {
-    const user = await this.users.authenticate(request.username, request.password);
+    let user;
+    try {
+      user = await this.users.authenticate(request.username, request.password);
+    } catch (error) {
+      if (error instanceof PasswordHashingBusy) throw rpcFailure('busy', 'Too many password checks are in progress; try again in a moment.');
+      throw error;
+    }
     return user ? { authenticated: true, username: user.username, roles: user.roles } : { authenticated: false };
   }
 }

@@ -6,13 +6,17 @@ interface Entry {
   expiresAt: number;
 }
 
+type CheckedUser = { username: string; roles: string[] } | null;
+
 /**
- * Successful password checks, kept briefly because scrypt costs ~25 ms: keyed by
- * SHA-256 of "user:password" (never the password), dropped on password change
- * or user deletion.
+ * Successful password checks, kept briefly because scrypt costs a few hundred
+ * ms (password-hasher.ts): keyed by SHA-256 of "user:password" (never the
+ * password), dropped on password change or user deletion. Checks of the same
+ * credentials that run at the same time share one scrypt (`once`).
  */
 export class CredentialCache {
   private readonly entries = new Map<string, Entry>();
+  private readonly running = new Map<string, Promise<CheckedUser>>();
 
   constructor(
     private readonly ttlMs = 30_000,
@@ -35,6 +39,20 @@ export class CredentialCache {
     // Oldest first: a Map iterates in insertion order.
     if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
     this.entries.set(cacheKey(username, password), { username: canonical, roles, expiresAt: this.now() + this.ttlMs });
+  }
+
+  /**
+   * The check already running for these exact credentials, else `check` started now: when a busy user's entry
+   * expires, its burst of concurrent requests costs one scrypt instead of one each (which the hashing gate
+   * would partly refuse).
+   */
+  once(username: string, password: string, check: () => Promise<CheckedUser>): Promise<CheckedUser> {
+    const id = cacheKey(username, password);
+    const running = this.running.get(id);
+    if (running) return running;
+    const started = check().finally(() => this.running.delete(id));
+    this.running.set(id, started);
+    return started;
   }
 
   forget(canonicalUsername: string): void {
