@@ -45,6 +45,8 @@ Environment (all optional):
   NATS_PORT         port of the embedded nats-server (default 4222; a free port if taken)
   NATS_SERVER_BIN   path of nats-server (default: PATH, then /usr/sbin)
   ADMIN_USERNAME / ADMIN_PASSWORD   first admin user (default: admin with a generated password)
+  BIND_HOST / HTTP_BIND_HOST        where HTTPS (default 0.0.0.0) and plain HTTP (default
+                    127.0.0.1: this machine only) listen
   Service ports, TLS, DB_URL and the rest: see README.md ("Configuration").
 `;
 
@@ -180,19 +182,35 @@ interface ServiceListeners {
   httpsPort: number;
   httpPort: number;
   httpEnabled: boolean;
+  /** Where plain HTTP listens (HTTP_BIND_HOST): loopback unless the operator opened it. */
+  httpBindHost: string;
 }
 
 /** A service's ports, from its own validated configuration (a bad value stops the launcher, naming the variable). */
 function serviceListeners(name: ServiceName, env: NodeJS.ProcessEnv): ServiceListeners {
   const service = loadConfig(serviceEnvShapes[name], env) as Record<string, unknown>;
   const { httpsPortVariable, httpPortVariable } = SERVICE_CATALOG[name];
-  return { name, httpsPort: service[httpsPortVariable] as number, httpPort: service[httpPortVariable] as number, httpEnabled: Boolean(service.HTTP_ENABLED) };
+  return {
+    name,
+    httpsPort: service[httpsPortVariable] as number,
+    httpPort: service[httpPortVariable] as number,
+    httpEnabled: Boolean(service.HTTP_ENABLED),
+    httpBindHost: service.HTTP_BIND_HOST as string,
+  };
 }
 
 function printReady(listeners: ServiceListeners[], dataDir: string, adminPasswordFromEnv: boolean, adminCreatedByThisStart: boolean): void {
   const lines = ['keymint is up:'];
-  for (const { name, httpsPort, httpPort, httpEnabled } of listeners) {
+  for (const { name, httpsPort, httpPort, httpEnabled, httpBindHost } of listeners) {
     lines.push(`  ${name.padEnd(21)} https://localhost:${httpsPort}${httpEnabled ? `  http://localhost:${httpPort}` : ''}`);
+  }
+  const httpHosts = [...new Set(listeners.filter((listener) => listener.httpEnabled).map((listener) => listener.httpBindHost))];
+  if (httpHosts.length > 0) {
+    lines.push(
+      httpHosts.every(isLoopback)
+        ? '  plain http            this machine only (HTTP_BIND_HOST); from elsewhere use https'
+        : `  plain http            on ${httpHosts.join(', ')} (HTTP_BIND_HOST): passwords and tokens cross that network in clear text`,
+    );
   }
   const tokenService = listeners.find((listener) => listener.name === 'token-service')!;
   lines.push(`  token endpoint        POST https://localhost:${tokenService.httpsPort}/token`);
@@ -214,6 +232,10 @@ function printReady(listeners: ServiceListeners[], dataDir: string, adminPasswor
   }
   lines.push('Ctrl-C stops everything.');
   log(lines.join('\n'));
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
 main().catch((error: Error) => {

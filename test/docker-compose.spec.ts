@@ -110,14 +110,17 @@ describe('docker-compose.yml', () => {
       expect(unknown).toEqual([]);
     });
 
-    it('publishes the default HTTPS and HTTP ports it listens on', () => {
+    it('publishes only its default HTTPS port; plain HTTP stays on the container\'s loopback, for the healthcheck', () => {
       const { httpsPortVariable, httpPortVariable } = SERVICE_CATALOG[name];
       const httpsDefault = shape[httpsPortVariable].parse(undefined) as number;
       const httpDefault = shape[httpPortVariable].parse(undefined) as number;
       expect(Number(environment[httpsPortVariable])).toBe(httpsDefault);
       expect(Number(environment[httpPortVariable])).toBe(httpDefault);
-      expect(service.ports).toEqual(expect.arrayContaining([`${httpsDefault}:${httpsDefault}`, `${httpDefault}:${httpDefault}`]));
-      expect(service.healthcheck?.test.join(' ')).toContain(`127.0.0.1:${httpDefault}/health`);
+      expect(service.ports).toEqual([`${httpsDefault}:${httpsDefault}`]);
+      // Plain HTTP keeps its loopback default: nothing in the compose file opens it.
+      expect(environment).not.toHaveProperty('HTTP_BIND_HOST');
+      expect(shape.HTTP_BIND_HOST.parse(undefined)).toBe('127.0.0.1');
+      expect(service.healthcheck?.test.join(' ')).toContain(`http://127.0.0.1:${httpDefault}/health`);
     });
 
     it('talks to the compose NATS and keeps its data in a named volume at DATA_DIR', () => {
@@ -158,6 +161,14 @@ describe('docker-compose.yml scale-out profile', () => {
     for (const [node] of natsNodes) expect(environment.NATS_URL).toContain(`nats://${node}:4222`);
     expect(environment.NATS_STREAM_REPLICAS).toBe('3');
     expect(environment.DB_URL).toMatch(/^postgres:\/\/.+@postgres:5432\//);
+  });
+
+  it.each(SERVICE_NAMES)('publishes only the HTTPS port of %s, whose plain HTTP stays on loopback', (name) => {
+    const [, service] = keymint.find(([, candidate]) => candidate.build!.args!.APP === name)!;
+    const httpsDefault = (serviceEnvShapes[name] as Record<string, { parse(value: unknown): unknown }>)[SERVICE_CATALOG[name].httpsPortVariable].parse(undefined);
+    expect(service.ports).toHaveLength(1);
+    expect(service.ports![0]).toMatch(new RegExp(`:${httpsDefault}$`));
+    expect(service.environment ?? {}).not.toHaveProperty('HTTP_BIND_HOST');
   });
 
   it('runs two token-service and two analytics replicas', () => {

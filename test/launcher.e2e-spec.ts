@@ -1,7 +1,8 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer, Server } from 'node:net';
-import { tmpdir } from 'node:os';
+import { get as httpsGet } from 'node:https';
+import { connect as tcpConnect, createServer, Server } from 'node:net';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'nats';
 import { BUS_USERS } from '@keymint/contracts';
@@ -15,6 +16,39 @@ import { healthStatus } from '../scripts/lib/services';
  * out a nats-server crash, and Ctrl-C stops everything with exit code 0.
  */
 const launcher = join(__dirname, '..', 'dist', 'scripts', 'launcher.js');
+
+/** An address of this machine that other machines reach (not loopback), or undefined when it has none. */
+const networkAddress = Object.values(networkInterfaces())
+  .flat()
+  .find((address) => address && address.family === 'IPv4' && !address.internal)?.address;
+
+/** Whether a TCP connection to host:port is accepted. */
+function accepts(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = tcpConnect({ host, port, timeout: 2000 });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** The status of GET https://host:port/health (the generated certificate is self-signed). */
+function httpsHealth(host: string, port: number): Promise<number> {
+  return new Promise((resolve) => {
+    const request = httpsGet({ host, port, path: '/health', rejectUnauthorized: false, timeout: 2000 }, (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    });
+    request.on('timeout', () => request.destroy());
+    request.on('error', () => resolve(0));
+  });
+}
 
 interface Started {
   child: ChildProcess;
@@ -35,6 +69,7 @@ describe('npm start (launcher)', () => {
   let dataDir: string;
   let env: NodeJS.ProcessEnv;
   let httpPorts: number[];
+  let httpsPorts: number[];
   let natsPort: number;
 
   beforeAll(async () => {
@@ -42,6 +77,7 @@ describe('npm start (launcher)', () => {
     const ports = await Promise.all(Array.from({ length: 7 }, () => freePort()));
     natsPort = ports[6];
     httpPorts = [ports[1], ports[3], ports[5]];
+    httpsPorts = [ports[0], ports[2], ports[4]];
     env = {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -106,6 +142,29 @@ describe('npm start (launcher)', () => {
       restarted.child.kill('SIGKILL');
     }
   }, 120_000);
+
+  if (!networkAddress) {
+    it.skip('keeps plain HTTP off the network (SKIPPED: this machine has no non-loopback IPv4 address to try it from)', () => undefined);
+  } else {
+    it('keeps plain HTTP off the network: from a non-loopback address only HTTPS answers, while HTTP still answers on localhost', async () => {
+      const started = startLauncher(env);
+      try {
+        await waitFor(async () => started.output().includes('keymint is up'), 90_000, 'the launcher to report the cluster up');
+        for (const [index, httpPort] of httpPorts.entries()) {
+          // The attacker on the network: the clear-text port does not even accept a connection; HTTPS answers.
+          expect({ httpPort, open: await accepts(networkAddress, httpPort) }).toEqual({ httpPort, open: false });
+          expect(await httpsHealth(networkAddress, httpsPorts[index])).toBe(200);
+          // On the machine itself, plain HTTP works as before, by name as curl uses it.
+          expect((await fetch(`http://localhost:${httpPort}/health`)).status).toBe(200);
+        }
+        expect(started.output()).toContain('plain http            this machine only (HTTP_BIND_HOST)');
+      } finally {
+        // Ctrl-C even when an expectation failed, so that no service outlives the test.
+        started.child.kill('SIGINT');
+        expect(await started.exited).toBe(0);
+      }
+    }, 120_000);
+  }
 
   it('refuses to start when a port is taken, naming the variable to change', async () => {
     const blocker: Server = createServer();

@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { startTestCluster, TestCluster } from './support/cluster';
-import { basicAuth, http } from './support/http';
+import { basicAuth, http, HttpResult } from './support/http';
 import { storeContents } from './support/store';
 
 /**
@@ -227,6 +227,55 @@ describe('security', () => {
     expect(overTls[1].headers['cache-control']).toBe('no-store');
     // Plain HTTP carries no HSTS (a browser ignores it there, RFC 6797 §8.1).
     expect((await http(cluster.url('analytics', '/health'))).headers['strict-transport-security']).toBeUndefined();
+  });
+
+  it('refuses a flood of wrong passwords with 503 and Retry-After once the password checks in progress are at their cap, at the registry, analytics and the password grant', async () => {
+    const admin = cluster.adminAuthorization();
+    const users = cluster.url('application-registry', '/api/am/admin/v2/users');
+    expect((await asJson('POST', users, admin, { username: 'flooded', password: 'flooded-password-1', roles: ['subscriber'] })).status).toBe(201);
+    const app = await asJson('POST', devportal('/applications'), admin, { name: 'flood-app', tokenType: 'OAUTH' });
+    const keys = await asJson('POST', devportal(`/applications/${app.json().applicationId as string}/generate-keys`), admin, {
+      keyType: 'PRODUCTION',
+      grantTypesToBeSupported: ['password'],
+    });
+    const { consumerKey, consumerSecret } = keys.json<{ consumerKey: string; consumerSecret: string }>();
+    secrets.push(consumerSecret);
+
+    // 30 guesses at once on each door: a few are checked (401 / invalid_grant), the rest refused at once, none fails.
+    const flood = (send: (index: number) => Promise<HttpResult>) => Promise.all(Array.from({ length: 30 }, (_, index) => send(index)));
+    const registry = await flood((index) => http(devportal('/applications'), { headers: { Authorization: basicAuth('flooded', `guess-${index}`) } }));
+    const analytics = await flood((index) =>
+      http(cluster.url('analytics', '/api/analytics/v1/summary'), { headers: { Authorization: basicAuth('flooded', `guess-${index}`) } }),
+    );
+    const grant = await flood((index) =>
+      http(tokenUrl('/token'), {
+        method: 'POST',
+        headers: { Authorization: basicAuth(consumerKey, consumerSecret), ...form },
+        body: `grant_type=password&username=flooded&password=guess-${index}`,
+      }),
+    );
+    for (const [door, answers, checked] of [
+      ['registry', registry, 401],
+      ['analytics', analytics, 401],
+      ['password grant', grant, 400],
+    ] as const) {
+      const statuses = answers.map((answer) => answer.status);
+      // 429: a failure limiter in front of the check may stop some guesses before they cost a hash.
+      expect({ door, unexpected: statuses.filter((status) => ![checked, 429, 503].includes(status)) }).toEqual({ door, unexpected: [] });
+      const refused = answers.filter((answer) => answer.status === 503);
+      expect({ door, refused: refused.length > 0 }).toEqual({ door, refused: true });
+      for (const answer of refused) {
+        expect(Number(answer.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+        expect(answer.json()).toEqual(
+          door === 'password grant'
+            ? { error: 'temporarily_unavailable', error_description: expect.any(String) }
+            : { code: 503, message: 'Service Unavailable', description: expect.any(String) },
+        );
+      }
+    }
+    // The registry kept serving everybody else.
+    expect((await http(cluster.url('application-registry', '/health'))).status).toBe(200);
+    expect((await http(devportal('/applications'), { headers: { Authorization: admin } })).status).toBe(200);
   });
 
   it('cuts off a client that never finishes its headers (slowloris), and keeps serving others', async () => {

@@ -85,7 +85,13 @@ export const commonEnvShape = {
   DB_URL: optionalText.refine((value) => value === undefined || /^postgres(ql)?:\/\//.test(value), {
     message: 'must be a postgres:// URL (leave it unset for SQLite)',
   }),
+  /** Address of the HTTPS listener. */
   BIND_HOST: z.string().min(1).default('0.0.0.0'),
+  /**
+   * Address of the plain-HTTP listener: loopback, so passwords, secrets and tokens in clear text never leave the
+   * machine (curl http://localhost:… still works). 0.0.0.0 exposes it (docs/operations.md, "Where plain HTTP listens").
+   */
+  HTTP_BIND_HOST: z.string().min(1).default('127.0.0.1'),
   HTTP_ENABLED: boolean(true),
   TLS_CERT: optionalText,
   TLS_KEY: optionalText,

@@ -137,7 +137,11 @@ export const RPC_SUBJECTS = {
   issueToken: 'tokens.rpc.issue.v2',
 } as const satisfies Record<string, RpcSubject>;
 
-/** Error codes that cross the bus. `timeout`/`unavailable` are raised by the caller's side. */
+/**
+ * Error codes that cross the bus. `timeout`/`unavailable` are raised by the caller's side. `busy`: the answering
+ * service refused the request at once because too much of that work is in progress (the registry's password
+ * checks); retry in a moment.
+ */
 export type RpcErrorCode =
   | 'invalid_request'
   | 'invalid_client'
@@ -146,6 +150,7 @@ export type RpcErrorCode =
   | 'not_found'
   | 'timeout'
   | 'unavailable'
+  | 'busy'
   | 'internal';
 
 export interface RpcErrorBody {

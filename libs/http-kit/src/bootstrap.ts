@@ -119,10 +119,10 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
   await app.init();
   await app.startAllMicroservices();
   await listen(() => app.listen({ port: options.https.port, host: config.BIND_HOST }), options.https);
-  if (httpServer) await listen(() => listenOn(httpServer!, options.http.port, config.BIND_HOST), options.http);
+  if (httpServer) await listen(() => listenOn(httpServer!, options.http.port, config.HTTP_BIND_HOST), options.http);
   logger.log(
-    `${options.name} ready: https://localhost:${options.https.port}` +
-      (httpServer ? ` http://localhost:${options.http.port}` : ' (plain HTTP disabled)'),
+    `${options.name} ready: https on ${config.BIND_HOST}:${options.https.port}` +
+      (httpServer ? `, plain http on ${config.HTTP_BIND_HOST}:${options.http.port}` : ' (plain HTTP disabled)'),
   );
   return app;
 }

@@ -13,7 +13,7 @@ export const ANALYTICS_DOCUMENT = buildOpenApiDocument({
   commonResponses: {
     400: wso2Error('A bad parameter; the description names it.'),
     ...ACCESS_GUARD_SECURITY.responses,
-    503: wso2Error('Credentials cannot be checked right now (the registry or the token service is unreachable).', {
+    503: wso2Error('Credentials cannot be checked right now (the registry or the token service is unreachable, or the registry is busy with password checks).', {
       'Retry-After': { description: 'Seconds to wait.' },
     }),
   },

@@ -17,7 +17,10 @@ const COMMON: Omit<OpenApiOptions, 'title' | 'basePath'> = {
   commonResponses: {
     400: wso2Error('Malformed request; the description names the field.'),
     ...ACCESS_GUARD_SECURITY.responses,
-    503: wso2Error('A Bearer token cannot be checked: the token service is unreachable (Basic still works).'),
+    503: wso2Error(
+      'A Bearer token cannot be checked: the token service is unreachable (Basic still works); or too many password checks are in progress (retry after Retry-After).',
+      { 'Retry-After': { description: 'Seconds to wait (sent when password checks are busy).' } },
+    ),
   },
 };
 

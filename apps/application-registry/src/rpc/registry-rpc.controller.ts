@@ -1,7 +1,9 @@
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { AuthenticateUserRequest, AuthenticateUserResponse, GetClientRequest, GetClientResponse, RPC_SUBJECTS } from '@keymint/contracts';
+import { rpcFailure } from '@keymint/messaging';
 import { KeysService } from '../keys/keys.service';
+import { PasswordHashingBusy } from '../users/password-hasher';
 import { UserSignIn } from '../users/user-sign-in';
 
 /**
@@ -21,9 +23,16 @@ export class RegistryRpcController {
     return this.keys.clientRecord(request.consumerKey);
   }
 
+  /** `busy` when too many password checks are in progress (the callers answer 503 with Retry-After). */
   @MessagePattern(RPC_SUBJECTS.authenticateUser)
   async authenticateUser(@Payload() request: AuthenticateUserRequest): Promise<AuthenticateUserResponse> {
-    const result = await this.signIns.signIn(request.username, request.password, request.clientAddress);
+    let result;
+    try {
+      result = await this.signIns.signIn(request.username, request.password, request.clientAddress);
+    } catch (error) {
+      if (error instanceof PasswordHashingBusy) throw rpcFailure('busy', 'Too many password checks are in progress; try again in a moment.');
+      throw error;
+    }
     if (result.outcome === 'signed-in') return { authenticated: true, username: result.user.username, roles: result.user.roles };
     return result.outcome === 'refused' ? { authenticated: false, retryAfterSeconds: result.retryAfterSeconds } : { authenticated: false };
   }

@@ -7,9 +7,10 @@ interface Entry {
 }
 
 /**
- * Successful password checks, kept briefly because scrypt costs ~25 ms: keyed by
- * SHA-256 of "user:password" (never the password), dropped on password change
- * or user deletion.
+ * Successful password checks, kept briefly because scrypt costs a few hundred
+ * ms (password-hasher.ts): keyed by SHA-256 of "user:password" (never the
+ * password), dropped on password change or user deletion. (Checks of the same
+ * credentials that run at the same time share one scrypt: UserSignIn.)
  */
 export class CredentialCache {
   private readonly entries = new Map<string, Entry>();

@@ -16,7 +16,9 @@ export type SignInResult =
  *
  * Each attempt is counted as a failure before its password is hashed and taken back when it is right, so a
  * concurrent burst of guesses gets no more checks than the limit; `Alice`, `ALICE` and `alice` share one
- * budget. Identical attempts in flight at once (a page's parallel requests) share one check and one count.
+ * budget. Identical attempts in flight at once share one check and one count: a page's parallel requests,
+ * or a busy user's burst when its cached check expires, cost one scrypt (which the hashing gate would
+ * otherwise partly refuse) and do not use up the budget.
  */
 @Injectable()
 export class UserSignIn {
@@ -31,7 +33,7 @@ export class UserSignIn {
     const canonical = canonicalUsername(username);
     const waitSeconds = this.limiter.waitSeconds(canonical, clientAddress);
     if (waitSeconds > 0) return { outcome: 'refused', retryAfterSeconds: waitSeconds };
-    const id = hash('sha256', `${canonical}\u0000${password}\u0000${clientAddress}`, 'hex');
+    const id = hash('sha256', `${canonical}\u0000${password}`, 'hex');
     let attempt = this.inFlight.get(id);
     if (!attempt) {
       attempt = this.countedCheck(canonical, password, clientAddress).finally(() => this.inFlight.delete(id));
@@ -43,7 +45,14 @@ export class UserSignIn {
   private async countedCheck(canonical: string, password: string, clientAddress: string): Promise<SignInResult> {
     const reservation = await this.limiter.reserve(canonical, clientAddress);
     if (reservation.refused) return { outcome: 'refused', retryAfterSeconds: reservation.retryAfterSeconds };
-    const user = await this.users.authenticate(canonical, password);
+    let user;
+    try {
+      user = await this.users.authenticate(canonical, password);
+    } catch (error) {
+      // Not checked (the hashing gate was full, or the store failed): not a failure of the user's.
+      await reservation.release();
+      throw error;
+    }
     if (!user) return { outcome: 'failed' };
     await reservation.release();
     return { outcome: 'signed-in', user };

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { UserV1 } from '@keymint/contracts';
 import { publishInTransaction } from '@keymint/messaging';
@@ -8,7 +8,7 @@ import { ApplicationsService } from '../applications/applications.service';
 import { isUniqueViolation, RegistryError } from '../common/http-errors';
 import { CredentialCache } from './credential-cache';
 import { CreateUserInput, UserView } from './dto/user.dto';
-import { hashPassword, verifyAgainstDummy, verifyPassword } from './password-hasher';
+import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from './password-hasher';
 import { canonicalUsername, Role, USERNAME_PATTERN } from './roles';
 import { UserEntity } from './user.entity';
 
@@ -20,6 +20,7 @@ export interface AuthenticatedUser {
 @Injectable()
 export class UsersService {
   private readonly cache = new CredentialCache();
+  private readonly logger = new Logger('UsersService');
 
   constructor(
     @Inject(Database) private readonly database: Database,
@@ -110,7 +111,10 @@ export class UsersService {
     this.cache.forget(found.username);
   }
 
-  /** Username (any case) and password; null for an unknown user or a wrong password, with the same cost. */
+  /**
+   * Username (any case) and password; null for an unknown user or a wrong password, with the same cost.
+   * PasswordHashingBusy (503) when too many checks are in progress.
+   */
   async authenticate(username: string, password: string): Promise<AuthenticatedUser | null> {
     const cached = this.cache.get(username, password);
     if (cached) return cached;
@@ -121,8 +125,23 @@ export class UsersService {
       : null;
     if (!user) return verifyAgainstDummy(password).then(() => null);
     if (!(await verifyPassword(password, user.passwordHash))) return null;
+    if (needsRehash(user.passwordHash)) await this.rehash(user, password);
     this.cache.set(username, password, user.username, user.roles);
     return { username: user.username, roles: user.roles };
+  }
+
+  /**
+   * Stores a password just checked at today's scrypt parameters. Not a password change: no event (nothing is
+   * revoked), `updatedAt` kept, and only if the hash is still the one checked (a password changed meanwhile
+   * stays changed). If it fails (hashing busy, store down) the old hash stays for the next sign-in.
+   */
+  private async rehash(user: UserEntity, password: string): Promise<void> {
+    try {
+      const passwordHash = await hashPassword(password);
+      await this.database.transaction((manager) => manager.update(UserEntity, { userId: user.userId, passwordHash: user.passwordHash }, { passwordHash }));
+    } catch (error) {
+      this.logger.warn(`could not store '${user.username}''s password at today's scrypt parameters (next sign-in tries again): ${(error as Error).message}`);
+    }
   }
 
   /** Roles of a local user, [] when there is none (Bearer tokens of clients or unknown users). */
