@@ -66,13 +66,18 @@ describe('sign-in limits', () => {
     const atRegistry = await Promise.all(
       Array.from({ length: 50 }, (_, guess) => http(devportal(), { headers: from('198.51.100.4', basicAuth('bob', `guess-${guess}`)) })),
     );
-    expect(atRegistry.filter((answer) => answer.status === 401)).toHaveLength(LIMIT);
-    expect(atRegistry.filter((answer) => answer.status === 429)).toHaveLength(50 - LIMIT);
+    const statuses = atRegistry.map((answer) => answer.status);
+    // At most LIMIT guesses checked; the rest refused unchecked. A checked guess may still find the password
+    // hashing at its cap on a loaded machine (503, docs/registry.md, "Password storage"), never anything else.
+    expect(statuses.filter((status) => status === 401).length).toBeLessThanOrEqual(LIMIT);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(50 - LIMIT);
+    expect(statuses.filter((status) => ![401, 429, 503].includes(status))).toEqual([]);
 
     const atTokenEndpoint = await Promise.all(Array.from({ length: 50 }, (_, guess) => passwordGrant('198.51.100.5', 'bob', `guess-${guess}`)));
     const errors = atTokenEndpoint.map((answer) => answer.json<{ error: string }>().error);
-    expect(errors.filter((error) => error === 'invalid_grant')).toHaveLength(LIMIT);
+    expect(errors.filter((error) => error === 'invalid_grant').length).toBeLessThanOrEqual(LIMIT);
     expect(errors.filter((error) => error === 'too_many_requests')).toHaveLength(50 - LIMIT);
+    expect(errors.filter((error) => !['invalid_grant', 'too_many_requests', 'temporarily_unavailable'].includes(error))).toEqual([]);
   });
 
   it('checks no more than the limit of 50 concurrent wrong consumer secrets, also while the key is being looked up', async () => {
