@@ -93,6 +93,14 @@ describe('docker-compose.yml', () => {
     expect(serviceEnvShapes.analytics.TOKEN_EVENT_RETENTION.parse(undefined)).toBe(604800);
   });
 
+  it('lets every keymint service, replicas included, be told which proxies name the client (TRUST_PROXY, off unless set)', () => {
+    const keymintServices = Object.values(compose.services).filter((service) => service.build?.args?.APP && service.command === undefined);
+    const trusted = new Set(keymintServices.map((service) => service.environment?.TRUST_PROXY));
+    expect([...trusted]).toEqual(['${TRUST_PROXY:-}']);
+    // What compose passes when the variable is unset: no proxy is trusted.
+    expect(serviceEnvShapes.analytics.TRUST_PROXY.parse('')).toBe(false);
+  });
+
   describe.each(SERVICE_NAMES)('%s', (name) => {
     const service = compose.services[name];
     const shape = serviceEnvShapes[name] as Record<string, { parse(value: unknown): unknown }>;
