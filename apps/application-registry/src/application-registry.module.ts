@@ -10,6 +10,7 @@ import { KeysModule } from './keys/keys.module';
 import { OAuthKeyEntity } from './keys/oauth-key.entity';
 import { Initial1700000000000 } from './migrations/1700000000000-initial';
 import { SignInFailures1700000000001 } from './migrations/1700000000001-sign-in-failures';
+import { ClientAuthenticationMethods1700000000002 } from './migrations/1700000000002-client-authentication-methods';
 import { OpenApiController } from './openapi/openapi.controller';
 import { RpcModule } from './rpc/rpc.module';
 import { ScopeEntity } from './scopes/scope.entity';
@@ -29,7 +30,7 @@ export class ApplicationRegistryModule {
         ...storeAndBusModules({
           service: 'application-registry',
           config,
-          store: { prefix: 'registry', entities: [...MESSAGING_ENTITIES, ...REGISTRY_ENTITIES], migrations: [Initial1700000000000, SignInFailures1700000000001] },
+          store: { prefix: 'registry', entities: [...MESSAGING_ENTITIES, ...REGISTRY_ENTITIES], migrations: [Initial1700000000000, SignInFailures1700000000001, ClientAuthenticationMethods1700000000002] },
         }),
         AuthModule,
         UsersModule,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { ClientRecord, consumerSecretMatches, hashConsumerSecret, IssueTokenResponse, isUuid, RPC_SUBJECTS, RpcErrorCode } from '@keymint/contracts';
+import { ClientRecord, consumerSecretMatches, DEFAULT_TOKEN_ENDPOINT_AUTH_METHODS, hashConsumerSecret, IssueTokenResponse, isUuid, RPC_SUBJECTS, RpcErrorCode } from '@keymint/contracts';
 import type { Principal } from '@keymint/http-kit';
 import { publishInTransaction, RpcClient, RpcError } from '@keymint/messaging';
 import { Database } from '@keymint/persistence';
@@ -13,7 +13,7 @@ import { UserEntity } from '../users/user.entity';
 import { newConsumerKey, newConsumerSecret } from './client-credentials';
 import { GenerateKeysInput, GenerateTokenInput, UpdateKeyInput } from './dto/key-input';
 import { keyRefEvent, keysEvent } from './key-events';
-import { applicationKeyView, ApplicationKeyView, GeneratedKeyView } from './key-view';
+import { applicationKeyView, ApplicationKeyView, GeneratedKeyView, jwksOf } from './key-view';
 import { OAuthKeyEntity } from './oauth-key.entity';
 
 @Injectable()
@@ -41,9 +41,12 @@ export class KeysService {
       scopes: input.scopes,
       validityTime: input.validityTime,
       callbackUrl: input.callbackUrl,
+      tokenEndpointAuthMethods: input.tokenEndpointAuthMethods ?? DEFAULT_TOKEN_ENDPOINT_AUTH_METHODS,
+      jwks: input.jwks ? JSON.stringify(input.jwks) : null,
       createdAt: now,
       updatedAt: now,
     };
+    assertKeysForAssertions(key);
     try {
       await this.database.transaction(async (manager) => {
         await this.assertScopesAllowed(manager, application.owner, input.scopes);
@@ -86,8 +89,11 @@ export class KeysService {
         scopes: input.scopes ?? current.scopes,
         validityTime: input.validityTime ?? current.validityTime,
         callbackUrl: input.callbackUrl ?? current.callbackUrl,
+        tokenEndpointAuthMethods: input.tokenEndpointAuthMethods ?? current.tokenEndpointAuthMethods,
+        jwks: input.jwks === undefined ? current.jwks : input.jwks && JSON.stringify(input.jwks),
         updatedAt: Date.now(),
       };
+      assertKeysForAssertions(changed);
       await manager.update(
         OAuthKeyEntity,
         { keyMappingId: current.keyMappingId },
@@ -96,6 +102,8 @@ export class KeysService {
           scopes: changed.scopes,
           validityTime: changed.validityTime,
           callbackUrl: changed.callbackUrl,
+          tokenEndpointAuthMethods: changed.tokenEndpointAuthMethods,
+          jwks: changed.jwks,
           updatedAt: changed.updatedAt,
         },
       );
@@ -171,6 +179,8 @@ export class KeysService {
         applicationName: application.name,
         owner: application.owner,
         tokenType: application.tokenType,
+        tokenEndpointAuthMethods: key.tokenEndpointAuthMethods,
+        jwks: jwksOf(key),
       };
     });
   }
@@ -232,4 +242,11 @@ function keyNotFound(keyMappingId: string) {
 
 function duplicateKeyType(keyType: string) {
   return RegistryError.conflict(`This application already has a ${keyType} key; update or delete it instead.`);
+}
+
+/** A key that may authenticate with private_key_jwt needs a public key to check its assertions with. */
+function assertKeysForAssertions(key: OAuthKeyEntity): void {
+  if (key.tokenEndpointAuthMethods.includes('private_key_jwt') && key.jwks === null) {
+    throw RegistryError.badRequest("'jwks' is required when 'tokenEndpointAuthMethods' includes private_key_jwt.");
+  }
 }

@@ -2,10 +2,14 @@ import { Module } from '@nestjs/common';
 import { CONFIG, TokenServiceConfig } from '@keymint/config';
 import { Database } from '@keymint/persistence';
 import { SignInLimiter, signInLimiterFor } from '@keymint/sign-in-limiter';
+import { AssertionReplays } from './assertion-replays';
 import { ClientAuthenticator } from './client-authenticator';
 import { ClientCache } from './client-cache';
 
-/** Who is asking: client credentials checked against the registry's records (cached), with the consumer keys' failure limiter. */
+/**
+ * Who is asking: client credentials (a secret or a signed assertion) checked against the registry's records
+ * (cached), with the consumer keys' failure limiter and the used assertion ids.
+ */
 @Module({
   providers: [
     {
@@ -14,6 +18,7 @@ import { ClientCache } from './client-cache';
       inject: [CONFIG, Database],
     },
     ClientCache,
+    AssertionReplays,
     ClientAuthenticator,
   ],
   exports: [ClientAuthenticator],

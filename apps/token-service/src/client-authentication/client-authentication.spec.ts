@@ -5,6 +5,7 @@ import { consumerSecretMatches } from '@keymint/contracts';
 
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
+const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 function errorOf(action: () => unknown): OAuth2Error | undefined {
   try {
@@ -42,9 +43,16 @@ describe('presentedCredentials', () => {
   const header = `Basic ${b64('key:secret')}`;
 
   it('takes Basic or the body', () => {
-    expect(presentedCredentials(header, {})).toEqual({ clientId: 'key', clientSecret: 'secret', method: 'basic' });
-    expect(presentedCredentials(header, { client_id: 'key' })).toEqual({ clientId: 'key', clientSecret: 'secret', method: 'basic' });
-    expect(presentedCredentials(undefined, { client_id: 'key', client_secret: 's' })).toEqual({ clientId: 'key', clientSecret: 's', method: 'post' });
+    expect(presentedCredentials(header, {})).toEqual({ clientId: 'key', clientSecret: 'secret', method: 'client_secret_basic' });
+    expect(presentedCredentials(header, { client_id: 'key' })).toEqual({ clientId: 'key', clientSecret: 'secret', method: 'client_secret_basic' });
+    expect(presentedCredentials(undefined, { client_id: 'key', client_secret: 's' })).toEqual({ clientId: 'key', clientSecret: 's', method: 'client_secret_post' });
+  });
+
+  it('takes a client assertion, naming its client by client_id or by the assertion\'s sub', () => {
+    const assertion = `${b64url({ alg: 'ES256' })}.${b64url({ sub: 'key', iss: 'key' })}.c2ln`;
+    const type = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+    expect(presentedCredentials(undefined, { client_assertion_type: type, client_assertion: assertion })).toEqual({ clientId: 'key', assertion, method: 'private_key_jwt' });
+    expect(presentedCredentials(undefined, { client_id: 'key', client_assertion_type: type, client_assertion: assertion }).clientId).toBe('key');
   });
 
   it.each<[string, string | undefined, Record<string, string>, number, string]>([
@@ -53,6 +61,12 @@ describe('presentedCredentials', () => {
     ['nothing', undefined, {}, 401, 'invalid_client'],
     ['client_id without secret', undefined, { client_id: 'key' }, 401, 'invalid_client'],
     ['a malformed header', 'Basic ???', {}, 401, 'invalid_client'],
+    ['Basic and an assertion', header, { client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: 'a.b.c' }, 400, 'invalid_request'],
+    ['a secret and an assertion', undefined, { client_id: 'key', client_secret: 's', client_assertion: 'a.b.c' }, 400, 'invalid_request'],
+    ['another assertion type', undefined, { client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:saml2-bearer', client_assertion: 'a.b.c' }, 400, 'invalid_request'],
+    ['an assertion type without assertion', undefined, { client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer' }, 400, 'invalid_request'],
+    ['an assertion naming no client', undefined, { client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: 'a.b.c' }, 401, 'invalid_client'],
+    ['a client_id that is not the assertion\'s sub', undefined, { client_id: 'other', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: `${b64url({ alg: 'ES256' })}.${b64url({ sub: 'key' })}.c2ln` }, 400, 'invalid_request'],
   ])('%s → %d %s', (_name, authorization, parameters, status, code) => {
     const error = errorOf(() => presentedCredentials(authorization, parameters));
     expect({ status: error?.getStatus(), code: error?.code }).toEqual({ status, code });
