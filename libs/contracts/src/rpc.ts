@@ -25,11 +25,34 @@ const ScopeDefinitionSchema = z.object(
 );
 export type ScopeDefinition = z.infer<typeof ScopeDefinitionSchema>;
 
+/** How many unrevoked consumer secrets (active or expired) a key may have (docs/registry.md). */
+export const MAX_SECRETS_PER_KEY = 5;
+
+const HEX_SHA256 = string('must be 64 hexadecimal digits').regex(/^[0-9a-f]{64}$/i, { error: 'must be 64 hexadecimal digits' });
+
+/** One consumer secret of a key as the token service checks it. */
+const ConsumerSecretRefSchema = z.object(
+  {
+    secretId: string(),
+    /** Hex SHA-256 of the secret. */
+    hash: HEX_SHA256,
+    /** Epoch milliseconds after which the secret no longer authenticates; null: never expires. */
+    expiresAt: number().nullable(),
+  },
+  { error: 'must be a list of {secretId, hash, expiresAt}' },
+);
+export type ConsumerSecretRef = z.infer<typeof ConsumerSecretRefSchema>;
+
 /** What the token service needs to know about a consumer key. */
 export const ClientRecordSchema = z.object({
   consumerKey: MESSAGE_FIELDS.consumerKey,
-  /** Hex SHA-256 of the consumer secret; the secret itself is never stored. */
-  consumerSecretHash: string('must be 64 hexadecimal digits').regex(/^[0-9a-f]{64}$/i, { error: 'must be 64 hexadecimal digits' }),
+  /**
+   * The key's unrevoked consumer secrets (at most MAX_SECRETS_PER_KEY), expired ones among them: an
+   * expired secret is refused like a wrong one. Each is a hex SHA-256; the secret itself is never stored.
+   */
+  secrets: list(ConsumerSecretRefSchema, 'must be a list of {secretId, hash, expiresAt}').max(MAX_SECRETS_PER_KEY, {
+    error: `must be a list of at most ${MAX_SECRETS_PER_KEY} secrets`,
+  }),
   keyMappingId: string(),
   keyType: MESSAGE_FIELDS.keyType,
   keyState: oneOf(['ACTIVE', 'REVOKED']),

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { OAuth2Error } from '../oauth2/oauth2-error';
 import { parseBasicAuthorization, presentedCredentials } from './presented-credentials';
-import { consumerSecretMatches } from '@keymint/contracts';
+import { consumerSecretMatches, matchingSecret } from '@keymint/contracts';
 
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
@@ -66,5 +66,23 @@ describe('consumerSecretMatches', () => {
     expect(consumerSecretMatches('the-secret', hash)).toBe(true);
     expect(consumerSecretMatches('the-secreT', hash)).toBe(false);
     expect(consumerSecretMatches('the-secret', 'abcd')).toBe(false);
+  });
+});
+
+describe('matchingSecret (several secrets per key)', () => {
+  const sha = (secret: string) => createHash('sha256').update(secret).digest('hex');
+  const now = 1_000_000;
+  const secrets = [
+    { secretId: 'old', hash: sha('old-secret'), expiresAt: null },
+    { secretId: 'new', hash: sha('new-secret'), expiresAt: now + 1 },
+    { secretId: 'gone', hash: sha('expired-secret'), expiresAt: now },
+  ];
+  it('accepts any unexpired secret and refuses an expired or unknown one', () => {
+    expect(matchingSecret('old-secret', secrets, now)?.secretId).toBe('old');
+    expect(matchingSecret('new-secret', secrets, now)?.secretId).toBe('new');
+    expect(matchingSecret('expired-secret', secrets, now)).toBeNull();
+    expect(matchingSecret('new-secret', secrets, now + 1)).toBeNull();
+    expect(matchingSecret('other', secrets, now)).toBeNull();
+    expect(matchingSecret('old-secret', [], now)).toBeNull();
   });
 });

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ClientRecord, consumerSecretMatches } from '@keymint/contracts';
+import { ClientRecord, matchingSecret } from '@keymint/contracts';
 import { RpcError } from '@keymint/messaging';
 import { SignInLimiter } from '@keymint/sign-in-limiter';
 import { OAuth2Error } from '../oauth2/oauth2-error';
@@ -39,7 +39,9 @@ export class ClientAuthenticator {
     this.refuseWhileBlocked(consumerKey, address);
     const client = await this.lookup(consumerKey);
     this.refuseWhileBlocked(consumerKey, address);
-    if (!client || client.keyState !== 'ACTIVE' || !consumerSecretMatches(consumerSecret, client.consumerSecretHash)) {
+    // Any unexpired secret of the key; an expired one is refused, and counted, exactly as a wrong one.
+    const secret = client && client.keyState === 'ACTIVE' ? matchingSecret(consumerSecret, client.secrets, Date.now()) : null;
+    if (!client || !secret) {
       const waitSeconds = await this.limiter.recordFailure(consumerKey, address);
       throw waitSeconds > 0 ? OAuth2Error.tooManyRequests(waitSeconds) : OAuth2Error.invalidClient();
     }

@@ -10,7 +10,7 @@ import { TokenEndpointService } from './token-endpoint.service';
 
 const client = {
   consumerKey: 'key',
-  consumerSecretHash: createHash('sha256').update('secret').digest('hex'),
+  secrets: [{ secretId: 'secret-1', hash: createHash('sha256').update('secret').digest('hex'), expiresAt: null }],
   keyState: 'ACTIVE',
   grantTypes: ['client_credentials', 'password'],
 } as ClientRecord;
