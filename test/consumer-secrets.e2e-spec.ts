@@ -27,7 +27,8 @@ describe('several consumer secrets per key', () => {
   beforeAll(async () => {
     database = (await postgresTestDatabase()) ?? undefined;
     if (!database) return;
-    cluster = await startTestCluster({ dbUrl: database.url });
+    // Reports of the secrets' last use every second (60 by default), so that lastUsedAt shows in the test's time.
+    cluster = await startTestCluster({ dbUrl: database.url, env: { SECRET_USE_REPORT_INTERVAL: '1' } });
     const replica = await cluster.addReplica('token-service');
     tokenUrls = [cluster.url('token-service', '/token'), `${replica.baseUrl}/token`];
   });
@@ -200,6 +201,27 @@ describe('several consumer secrets per key', () => {
     expect(listed.find((secret) => secret.secretId === shortLived.secretId)?.status).toBe('EXPIRED');
     // An expired secret may be revoked (it is not the key's last active one).
     expect((await call('POST', keyPath(key, 'revoke-secret'), { secretId: shortLived.secretId })).status).toBe(204);
+  });
+
+  it('reports lastUsedAt in batches: a used secret gets one, an unused one stays null', async () => {
+    if (skipped()) return;
+    const key = await newKey('last-use');
+    const unused = (await addSecret(key, { description: 'unused' })).json<{ secretId: string }>();
+    const before = Date.now();
+    for (const url of tokenUrls) expect((await token(key, key.consumerSecret, url)).status).toBe(200);
+    const lastUse = async () => {
+      const list = (await call('GET', keyPath(key, 'secrets'))).json<{ list: Array<{ secretId: string; lastUsedAt: string | null }> }>().list;
+      return list.find((secret) => secret.secretId !== unused.secretId)?.lastUsedAt ?? 'null';
+    };
+    const deadline = Date.now() + 5000;
+    let seen = await lastUse();
+    while (seen === 'null' && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      seen = await lastUse();
+    }
+    expect(Date.parse(seen)).toBeGreaterThanOrEqual(before);
+    const list = (await call('GET', keyPath(key, 'secrets'))).json<{ list: Array<{ secretId: string; lastUsedAt: string | null }> }>().list;
+    expect(list.find((secret) => secret.secretId === unused.secretId)?.lastUsedAt).toBeNull();
   });
 
   it('regenerate-secret keeps its meaning: one new secret, every other refused, the key’s tokens revoked', async () => {

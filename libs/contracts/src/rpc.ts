@@ -134,12 +134,32 @@ export const IssueTokenResponseSchema = z.object({
 });
 export type IssueTokenResponse = z.infer<typeof IssueTokenResponseSchema>;
 
+/**
+ * lastUsedAt of consumer secrets without a write per token request: each token-service replica remembers which
+ * secrets authenticated and reports them in one batch every SECRET_USE_REPORT_INTERVAL seconds, stamped with the
+ * batch's time (so ~1-minute resolution, best effort: a lost batch is not sent again). One UPDATE per batch.
+ */
+export const MAX_SECRET_USES_PER_REPORT = 1000;
+export const ReportSecretUseRequestSchema = z.object(
+  {
+    secretIds: list(text(64), 'must be a list of secret ids').max(MAX_SECRET_USES_PER_REPORT, { error: `must hold at most ${MAX_SECRET_USES_PER_REPORT} ids` }),
+    /** Epoch milliseconds: when the batch was sent (the secrets were used in the interval before). */
+    usedAt: number(),
+  },
+  { error: REQUEST_PROBLEM },
+);
+export type ReportSecretUseRequest = z.infer<typeof ReportSecretUseRequestSchema>;
+/** How many secrets' lastUsedAt moved. */
+export const ReportSecretUseResponseSchema = z.object({ updated: number() });
+export type ReportSecretUseResponse = z.infer<typeof ReportSecretUseResponseSchema>;
+
 /** subject -> the schemas of its request and its response: the one definition of each RPC. */
 export const RPC_SCHEMAS = {
   'registry.rpc.client.get.v1': { request: GetClientRequestSchema, response: GetClientResponseSchema },
   'registry.rpc.user.authenticate.v1': { request: AuthenticateUserRequestSchema, response: AuthenticateUserResponseSchema },
   'tokens.rpc.introspect.v1': { request: IntrospectRequestSchema, response: IntrospectResponseSchema },
   'tokens.rpc.issue.v2': { request: IssueTokenRequestSchema, response: IssueTokenResponseSchema },
+  'registry.rpc.secrets.used.v1': { request: ReportSecretUseRequestSchema, response: ReportSecretUseResponseSchema },
 } as const;
 
 export type RpcSubject = keyof typeof RPC_SCHEMAS;
@@ -158,6 +178,7 @@ export const RPC_SUBJECTS = {
   authenticateUser: 'registry.rpc.user.authenticate.v1',
   introspect: 'tokens.rpc.introspect.v1',
   issueToken: 'tokens.rpc.issue.v2',
+  reportSecretUse: 'registry.rpc.secrets.used.v1',
 } as const satisfies Record<string, RpcSubject>;
 
 /**

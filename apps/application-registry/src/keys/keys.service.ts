@@ -220,6 +220,25 @@ export class KeysService {
     }
   }
 
+  /**
+   * lastUsedAt of the secrets a token-service replica saw in use (one UPDATE for the batch; never moved back, as
+   * replicas report independently). Unknown ids (revoked meanwhile) are simply not there.
+   */
+  async recordSecretUse(secretIds: string[], usedAt: number): Promise<number> {
+    const ids = secretIds.filter(isUuid).map((id) => id.toLowerCase());
+    if (ids.length === 0) return 0;
+    const result = await this.database.transaction((manager) =>
+      manager
+        .createQueryBuilder()
+        .update(ConsumerSecretEntity)
+        .set({ lastUsedAt: usedAt })
+        .where('"secretId" IN (:...ids)', { ids })
+        .andWhere('("lastUsedAt" IS NULL OR "lastUsedAt" < :usedAt)', { usedAt })
+        .execute(),
+    );
+    return result.affected ?? 0;
+  }
+
   /** The client record the token service asks for (RPC registry.rpc.client.get.v1); null for an unknown key. */
   async clientRecord(consumerKey: string): Promise<ClientRecord | null> {
     return this.database.consistentRead(async (manager) => {

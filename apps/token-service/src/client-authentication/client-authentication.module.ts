@@ -4,6 +4,7 @@ import { Database } from '@keymint/persistence';
 import { SignInLimiter, signInLimiterFor } from '@keymint/sign-in-limiter';
 import { ClientAuthenticator } from './client-authenticator';
 import { ClientCache } from './client-cache';
+import { SecretUseReporter } from './secret-use-reporter';
 
 /** Who is asking: client credentials checked against the registry's records (cached), with the consumer keys' failure limiter. */
 @Module({
@@ -14,6 +15,7 @@ import { ClientCache } from './client-cache';
       inject: [CONFIG, Database],
     },
     ClientCache,
+    SecretUseReporter,
     ClientAuthenticator,
   ],
   exports: [ClientAuthenticator],

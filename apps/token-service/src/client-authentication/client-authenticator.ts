@@ -5,6 +5,7 @@ import { SignInLimiter } from '@keymint/sign-in-limiter';
 import { OAuth2Error } from '../oauth2/oauth2-error';
 import { OAuth2Parameters } from '../oauth2/request-parameters';
 import { ClientCache } from './client-cache';
+import { SecretUseReporter } from './secret-use-reporter';
 import { OAuth2HttpRequest, openRequest } from './oauth2-request';
 
 /** A request whose client has proved who it is. */
@@ -20,6 +21,7 @@ export class ClientAuthenticator {
   constructor(
     @Inject(ClientCache) private readonly clients: ClientCache,
     @Inject(SignInLimiter) private readonly limiter: SignInLimiter,
+    @Inject(SecretUseReporter) private readonly secretUse: SecretUseReporter,
   ) {}
 
   /** The token and revocation endpoints' first steps. */
@@ -45,6 +47,7 @@ export class ClientAuthenticator {
       const waitSeconds = await this.limiter.recordFailure(consumerKey, address);
       throw waitSeconds > 0 ? OAuth2Error.tooManyRequests(waitSeconds) : OAuth2Error.invalidClient();
     }
+    this.secretUse.record(secret.secretId);
     return client;
   }
 

@@ -27,7 +27,7 @@ function endpoint(handled: string[]): TokenEndpointService {
       return { access_token: grantType, scope: 'default', token_type: 'Bearer', expires_in: 1 };
     },
   });
-  return new TokenEndpointService(new ClientAuthenticator(clients, limiter), [grant('client_credentials'), grant('password'), grant('refresh_token')]);
+  return new TokenEndpointService(new ClientAuthenticator(clients, limiter, { record: () => undefined } as never), [grant('client_credentials'), grant('password'), grant('refresh_token')]);
 }
 
 describe('TokenEndpointService', () => {
