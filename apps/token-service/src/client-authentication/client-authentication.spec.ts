@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
 import { OAuth2Error } from '../oauth2/oauth2-error';
 import { parseBasicAuthorization, presentedCredentials } from './presented-credentials';
-import { consumerSecretMatches, matchingSecret } from '@keymint/contracts';
+import { ClientRecord, consumerSecretMatches, matchingSecret } from '@keymint/contracts';
+import { SignInLimiter } from '@keymint/sign-in-limiter';
+import { ClientAuthenticator } from './client-authenticator';
+import { ClientCache } from './client-cache';
+import { SecretUseReporter } from './secret-use-reporter';
 
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
@@ -84,5 +88,35 @@ describe('matchingSecret (several secrets per key)', () => {
     expect(matchingSecret('new-secret', secrets, now + 1)).toBeNull();
     expect(matchingSecret('other', secrets, now)).toBeNull();
     expect(matchingSecret('old-secret', [], now)).toBeNull();
+  });
+});
+
+describe('ClientAuthenticator with several secrets', () => {
+  const sha = (secret: string) => createHash('sha256').update(secret).digest('hex');
+  const client = {
+    consumerKey: 'key',
+    keyState: 'ACTIVE',
+    secrets: [
+      { secretId: 'live', hash: sha('live-secret'), expiresAt: null },
+      { secretId: 'expired', hash: sha('expired-secret'), expiresAt: Date.now() - 1 },
+    ],
+  } as ClientRecord;
+  const used: string[] = [];
+  const authenticator = () =>
+    new ClientAuthenticator(
+      { get: async () => client } as unknown as ClientCache,
+      new SignInLimiter(2),
+      { record: (secretId: string) => used.push(secretId) } as unknown as SecretUseReporter,
+    );
+  const codeOf = (attempt: Promise<unknown>) => attempt.then(() => 'ok', (error: OAuth2Error) => error.code);
+
+  it('counts an expired secret against the failure limit exactly as a wrong one, and reports only the secret that authenticated', async () => {
+    const subject = authenticator();
+    expect(await codeOf(subject.authenticate('key', 'live-secret', '192.0.2.1'))).toBe('ok');
+    expect(used).toEqual(['live']);
+    const codes = [];
+    for (let attempt = 0; attempt < 3; attempt += 1) codes.push(await codeOf(subject.authenticate('key', 'expired-secret', '192.0.2.1')));
+    expect(codes).toEqual(['invalid_client', 'invalid_client', 'too_many_requests']);
+    expect(used).toEqual(['live']);
   });
 });
