@@ -129,7 +129,7 @@ describe('the NATS bus, attacked', () => {
               isDisposed: true,
               response: {
                 consumerKey: request.data.consumerKey,
-                consumerSecretHash: createHash('sha256').update(inventedSecret).digest('hex'),
+                secrets: [{ secretId: randomUUID(), hash: createHash('sha256').update(inventedSecret).digest('hex'), expiresAt: null }],
                 keyMappingId: randomUUID(),
                 keyType: 'PRODUCTION',
                 keyState: 'ACTIVE',

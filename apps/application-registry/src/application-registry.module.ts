@@ -7,10 +7,12 @@ import { ApplicationsModule } from './applications/applications.module';
 import { AuthModule } from './auth/auth.module';
 import { DevportalUiModule } from './devportal-ui/devportal-ui.module';
 import { KeysModule } from './keys/keys.module';
+import { ConsumerSecretEntity } from './keys/consumer-secret.entity';
 import { OAuthKeyEntity } from './keys/oauth-key.entity';
 import { Initial1700000000000 } from './migrations/1700000000000-initial';
 import { SignInFailures1700000000001 } from './migrations/1700000000001-sign-in-failures';
-import { ClientAuthenticationMethods1700000000002 } from './migrations/1700000000002-client-authentication-methods';
+import { ConsumerSecrets1700000000002 } from './migrations/1700000000002-consumer-secrets';
+import { ClientAuthenticationMethods1700000000003 } from './migrations/1700000000003-client-authentication-methods';
 import { OpenApiController } from './openapi/openapi.controller';
 import { RpcModule } from './rpc/rpc.module';
 import { ScopeEntity } from './scopes/scope.entity';
@@ -18,7 +20,7 @@ import { ScopesModule } from './scopes/scopes.module';
 import { UserEntity } from './users/user.entity';
 import { UsersModule } from './users/users.module';
 
-export const REGISTRY_ENTITIES = [UserEntity, ScopeEntity, ApplicationEntity, OAuthKeyEntity];
+export const REGISTRY_ENTITIES = [UserEntity, ScopeEntity, ApplicationEntity, OAuthKeyEntity, ConsumerSecretEntity];
 
 @Module({})
 export class ApplicationRegistryModule {
@@ -30,7 +32,11 @@ export class ApplicationRegistryModule {
         ...storeAndBusModules({
           service: 'application-registry',
           config,
-          store: { prefix: 'registry', entities: [...MESSAGING_ENTITIES, ...REGISTRY_ENTITIES], migrations: [Initial1700000000000, SignInFailures1700000000001, ClientAuthenticationMethods1700000000002] },
+          store: {
+            prefix: 'registry',
+            entities: [...MESSAGING_ENTITIES, ...REGISTRY_ENTITIES],
+            migrations: [Initial1700000000000, SignInFailures1700000000001, ConsumerSecrets1700000000002, ClientAuthenticationMethods1700000000003],
+          },
         }),
         AuthModule,
         UsersModule,

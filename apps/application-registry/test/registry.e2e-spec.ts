@@ -258,7 +258,7 @@ describe('application registry (SQLite)', () => {
     const record = await client.rpc.request('registry.rpc.client.get.v1', { consumerKey: key.consumerKey });
     expect(record).toEqual({
       consumerKey: key.consumerKey,
-      consumerSecretHash: sha256(key.consumerSecret),
+      secrets: [{ secretId: expect.stringMatching(/^[0-9a-f-]{36}$/), hash: sha256(key.consumerSecret), expiresAt: null }],
       keyMappingId: key.keyMappingId,
       keyType: 'PRODUCTION',
       keyState: 'ACTIVE',
@@ -301,8 +301,8 @@ describe('application registry (SQLite)', () => {
     expect(regenerated.body).toEqual({ consumerKey: key.consumerKey, consumerSecret: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
     expect(regenerated.body.consumerSecret).not.toBe(key.consumerSecret);
     const afterRegenerate = await client.rpc.request('registry.rpc.client.get.v1', { consumerKey: key.consumerKey });
-    expect(afterRegenerate?.consumerSecretHash).toBe(sha256(regenerated.body.consumerSecret));
-    expect(afterRegenerate?.consumerSecretHash).not.toBe(sha256(key.consumerSecret));
+    // One secret, the new one: every other is gone.
+    expect(afterRegenerate?.secrets.map((secret) => secret.hash)).toEqual([sha256(regenerated.body.consumerSecret)]);
 
     // generate-token: the old secret is refused here; the new one goes to the token service.
     const oldSecret = await client.call('POST', `${keysPath}/oauth-keys/${key.keyMappingId}/generate-token`, {
@@ -515,7 +515,7 @@ describe('application registry (PostgreSQL)', () => {
     expect(keys.status).toBe(200);
     const record = await client.rpc.request('registry.rpc.client.get.v1', { consumerKey: keys.body.consumerKey });
     expect(record).toMatchObject({
-      consumerSecretHash: sha256(keys.body.consumerSecret),
+      secrets: [{ secretId: expect.any(String), hash: sha256(keys.body.consumerSecret), expiresAt: null }],
       owner: 'admin',
       tokenType: 'JWT',
       validityTime: 90,

@@ -168,6 +168,41 @@ describe('keymint CLI', () => {
     expect(JSON.parse(run.stdout).validityTime).toBe(600);
   });
 
+  it('lists, adds and revokes a key\'s secrets (keys secrets list|add|revoke)', async () => {
+    store.write(storedLogin());
+    const key = { keyMappingId: 'km-1', consumerKey: 'ck', keyType: 'PRODUCTION', supportedGrantTypes: ['client_credentials'], scopes: [] };
+    const keyPath = `${REGISTRY}/api/am/devportal/v2/applications/${APP_ID}/oauth-keys/km-1`;
+    const secret = { secretId: 's-2', description: 'blue deploy', createdAt: '2026-01-01T00:00:00.000Z', expiresAt: null };
+    const routes = [
+      (request: HttpRequest) => (is('GET', `${REGISTRY}/api/am/devportal/v2/applications/${APP_ID}/oauth-keys`)(request) ? json(200, { count: 1, list: [key] }) : undefined),
+      (request: HttpRequest) =>
+        is('GET', `${keyPath}/secrets`)(request) ? json(200, { count: 1, list: [{ ...secret, lastUsedAt: null, status: 'ACTIVE' }] }) : undefined,
+      (request: HttpRequest) => (is('POST', `${keyPath}/generate-secret`)(request) ? json(201, { ...secret, consumerSecret: 'the-new-secret' }) : undefined),
+      (request: HttpRequest) => (is('POST', `${keyPath}/revoke-secret`)(request) ? { status: 204, headers: {}, body: '' } : undefined),
+    ];
+    const listed = await runFakeCli(['keys', 'secrets', 'list', '--app', APP_ID], { env: env(), routes });
+    expect(listed.stderr).toBe('');
+    expect(listed.stdout).toContain('s-2');
+    expect(listed.stdout).toContain('ACTIVE');
+    expect(listed.stdout).toContain('never');
+
+    const added = await runFakeCli(['keys', 'secrets', 'add', '--app', APP_ID, '--description', 'blue deploy', '--expires-in', '86400'], { env: env(), routes });
+    expect(added.code).toBe(0);
+    expect(JSON.parse(added.transport.requests[1].body!)).toEqual({ description: 'blue deploy', expiresIn: 86400 });
+    expect(added.stdout).toContain('the-new-secret');
+    expect(added.stdout).toContain('shown only once');
+
+    const revoked = await runFakeCli(['keys', 'secrets', 'revoke', '--app', APP_ID, 's-2'], { env: env(), routes });
+    expect(revoked.stderr).toBe('');
+    expect(revoked.code).toBe(0);
+    expect(JSON.parse(revoked.transport.requests[1].body!)).toEqual({ secretId: 's-2' });
+    expect(revoked.stdout).toBe('Revoked the secret s-2.\n');
+
+    const badExpiry = await runFakeCli(['keys', 'secrets', 'add', '--app', APP_ID, '--expires-in', '0'], { env: env(), routes });
+    expect(badExpiry.code).not.toBe(0);
+    expect(badExpiry.stderr).toMatch(/expected a positive integer/);
+  });
+
   it('gets a token with RFC 6749 Basic client authentication and a form body', async () => {
     const answer = { access_token: 'at', token_type: 'Bearer', expires_in: 600, scope: 'am_application_scope orders:read' };
     const run = await runFakeCli(['--token-url', TOKEN_URL, 'token', '--key', 'key one', '--secret', 's+c:r%t', '--scope', 'orders:read orders:write', '--validity-period', '600'], {

@@ -235,6 +235,32 @@ describe('keymint CLI against a real cluster', () => {
     expect(top.stdout).toMatch(new RegExp(`^${shopId} +Shop +alice +1$`, 'm'));
   });
 
+  it('rotates a secret with keys secrets add, list and revoke: both work meanwhile, the old one stops after', async () => {
+    const added = parsed<{ secretId: string; consumerSecret: string; expiresAt: string | null }>(
+      await keymint(['--json', 'keys', 'secrets', 'add', '--app', 'Shop', '--description', 'next deploy'], { config: aliceConfig }),
+    );
+    expect(added.expiresAt).toBeNull();
+    for (const secret of [consumerSecret, added.consumerSecret]) ok(await keymint(['token', '--key', consumerKey, '--secret', secret], { config: aliceConfig }));
+    const listed = ok(await keymint(['keys', 'secrets', 'list', '--app', 'Shop'], { config: aliceConfig }));
+    expect(listed.stdout).toMatch(new RegExp(`^${added.secretId} +ACTIVE +next deploy `, 'm'));
+    expect(listed.stdout).not.toContain(added.consumerSecret);
+    const oldId = parsed<{ list: Array<{ secretId: string }> }>(await keymint(['--json', 'keys', 'secrets', 'list', '--app', 'Shop'], { config: aliceConfig })).list.find(
+      (secret) => secret.secretId !== added.secretId,
+    )!.secretId;
+    expect(ok(await keymint(['keys', 'secrets', 'revoke', '--app', 'Shop', oldId], { config: aliceConfig })).stdout).toBe(`Revoked the secret ${oldId}.\n`);
+    const refused = await eventually(
+      () => keymint(['token', '--key', consumerKey, '--secret', consumerSecret], { config: aliceConfig }),
+      (run) => run.code === 1,
+    );
+    expect(refused.stderr).toMatch(/^error: invalid_client: /);
+    ok(await keymint(['token', '--key', consumerKey, '--secret', added.consumerSecret], { config: aliceConfig }));
+    // The last active secret stays: the server says why, exit 1.
+    const last = await keymint(['keys', 'secrets', 'revoke', '--app', 'Shop', added.secretId], { config: aliceConfig });
+    expect(last.code).toBe(1);
+    expect(last.stderr).toContain('regenerate-secret');
+    consumerSecret = added.consumerSecret;
+  });
+
   it('speaks HTTPS with --insecure or --ca, and says so when the certificate is not trusted', async () => {
     const registry = `https://127.0.0.1:${cluster.httpsPort('application-registry')}`;
     const basic = ['--registry', registry, '--user', 'admin', '--password-stdin', '--json', 'users', 'get', 'alice'];

@@ -50,7 +50,7 @@ export class FakeRegistry {
   /** Registers a key and returns its secret (the registry keeps only the hash). */
   addClient(overrides: Partial<ClientRecord> & { consumerKey: string }, secret = randomBytes(24).toString('base64url')): string {
     this.clients.set(overrides.consumerKey, {
-      consumerSecretHash: hashConsumerSecret(secret),
+      secrets: [{ secretId: `secret-${overrides.consumerKey}`, hash: hashConsumerSecret(secret), expiresAt: null }],
       keyMappingId: `map-${overrides.consumerKey}`,
       keyType: 'PRODUCTION',
       keyState: 'ACTIVE',

@@ -145,6 +145,8 @@ export const tokenServiceEnvShape = {
   TOKEN_ENCRYPTION_KEY: optionalText,
   /** How long a known client stays cached before it is asked for again (it is also refreshed by events). */
   CLIENT_CACHE_TTL: seconds(300),
+  /** How often the consumer secrets' last use is reported to the registry (their lastUsedAt), in one batch. */
+  SECRET_USE_REPORT_INTERVAL: seconds(60),
 };
 
 export const applicationRegistryEnvShape = {

@@ -53,14 +53,15 @@ export const BUS_ROLES: Readonly<Record<BusUser, BusRole>> = {
     // The client cache follows key and application changes; the reuse index forgets tokens other replicas revoked.
     listens: ['registry.keys.>', 'registry.application.>', 'tokens.revoked.>'],
     serves: [RPC_SUBJECTS.introspect, RPC_SUBJECTS.issueToken],
-    calls: [RPC_SUBJECTS.getClient, RPC_SUBJECTS.authenticateUser],
+    // reportSecretUse: the consumer secrets' lastUsedAt, batched.
+    calls: [RPC_SUBJECTS.getClient, RPC_SUBJECTS.authenticateUser, RPC_SUBJECTS.reportSecretUse],
   },
   'application-registry': {
     publishes: registryEvents,
     managesStreams: [REGISTRY_STREAM],
     consumes: [],
     listens: [],
-    serves: [RPC_SUBJECTS.getClient, RPC_SUBJECTS.authenticateUser],
+    serves: [RPC_SUBJECTS.getClient, RPC_SUBJECTS.authenticateUser, RPC_SUBJECTS.reportSecretUse],
     // The devportal's generate-token, and Bearer tokens presented to the registry's APIs.
     calls: [RPC_SUBJECTS.issueToken, RPC_SUBJECTS.introspect],
   },

@@ -1,7 +1,7 @@
 import { hash, timingSafeEqual } from 'node:crypto';
 
 /**
- * How a consumer secret is stored (`consumerSecretHash` of a ClientRecord): hex
+ * How a consumer secret is stored (`secrets[].hash` of a ClientRecord): hex
  * SHA-256. The registry writes it and the token service checks against it, so
  * both use these two functions. A secret is 256 random bits: a fast hash is
  * enough (there is no dictionary to guess from).
@@ -15,4 +15,15 @@ export function consumerSecretMatches(secret: string, storedHash: string): boole
   const expected = Buffer.from(storedHash, 'hex');
   const actual = hash('sha256', secret, 'buffer');
   return expected.length === actual.length && timingSafeEqual(actual, expected);
+}
+
+/**
+ * The unexpired secret of `secrets` that `presented` is, or null. Every secret is compared, each in
+ * constant time, and expiry is looked at only after: the time taken does not tell which one matched
+ * or whether it had expired (an expired secret is refused like a wrong one).
+ */
+export function matchingSecret<T extends { hash: string; expiresAt: number | null }>(presented: string, secrets: readonly T[], now: number): T | null {
+  let matched: T | null = null;
+  for (const secret of secrets) if (consumerSecretMatches(presented, secret.hash)) matched = secret;
+  return matched && (matched.expiresAt === null || matched.expiresAt > now) ? matched : null;
 }

@@ -120,6 +120,9 @@ export const KeysV1Schema = KeyRefV1Schema.extend({
   validityTime: number(),
 });
 export type KeysV1 = z.infer<typeof KeysV1Schema>;
+/** A consumer secret of a key added or revoked (never the secret or its hash). */
+export const KeySecretV1Schema = KeyRefV1Schema.extend({ secretId: string() });
+export type KeySecretV1 = z.infer<typeof KeySecretV1Schema>;
 export type KeyRefV1 = z.infer<typeof KeyRefV1Schema>;
 
 export const UserV1Schema = z.object({
@@ -145,6 +148,8 @@ export const EVENT_SCHEMAS = {
   'registry.keys.updated.v1': KeysV1Schema,
   'registry.keys.secret-regenerated.v1': KeyRefV1Schema,
   'registry.keys.revoked.v1': KeyRefV1Schema,
+  'registry.keys.secret-added.v1': KeySecretV1Schema,
+  'registry.keys.secret-revoked.v1': KeySecretV1Schema,
   'registry.user.created.v1': UserV1Schema,
   /** The password changed (its only change until roles could change: those have a subject of their own). */
   'registry.user.updated.v1': UserV1Schema,

@@ -12,7 +12,7 @@ const response = (subject: RpcSubject, value: unknown) => check(RPC_SCHEMAS[subj
 /** A client record as the registry answers it (KeysService.clientRecord). */
 const record: ClientRecord = {
   consumerKey: 'Xk3v9QmT2wLp8RzN4bYc6hJd1fGs',
-  consumerSecretHash: 'A'.repeat(32) + 'f'.repeat(32),
+  secrets: [{ secretId: '7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f', hash: 'A'.repeat(32) + 'f'.repeat(32), expiresAt: null }],
   keyMappingId: '5b0a3c1e-2d4f-4a6b-8c9d-0e1f2a3b4c5d',
   keyType: 'PRODUCTION',
   keyState: 'ACTIVE',
@@ -79,7 +79,8 @@ describe('RPC schemas', () => {
   it('refuse a malformed client record: the token service must not trust one that would break the token path', () => {
     expect(response(RPC_SUBJECTS.getClient, { ...record, scopes: 'read' })).toBe('scopes must be a list of {name, bindings}');
     expect(response(RPC_SUBJECTS.getClient, { ...record, scopes: [{ name: 'read' }] })).toBe('scopes must be a list of strings');
-    expect(response(RPC_SUBJECTS.getClient, { ...record, consumerSecretHash: 'short' })).toBe('consumerSecretHash must be 64 hexadecimal digits');
+    expect(response(RPC_SUBJECTS.getClient, { ...record, secrets: [{ ...record.secrets[0], hash: 'short' }] })).toBe('secrets must be 64 hexadecimal digits');
+    expect(response(RPC_SUBJECTS.getClient, { ...record, secrets: Array(6).fill(record.secrets[0]) })).toBe('secrets must be a list of at most 5 secrets');
     expect(response(RPC_SUBJECTS.getClient, { ...record, grantTypes: undefined })).toMatch(/^grantTypes must be a list of /);
     expect(response(RPC_SUBJECTS.getClient, { ...record, keyState: 'BLOCKED' })).toBe('keyState must be one of ACTIVE, REVOKED');
     expect(response(RPC_SUBJECTS.getClient, { ...record, keyType: 'production' })).toBe('keyType must be one of PRODUCTION, SANDBOX');

@@ -38,11 +38,34 @@ export const ClientJwksSchema = z.object(
 );
 export type ClientJwks = z.infer<typeof ClientJwksSchema>;
 
+/** How many unrevoked consumer secrets (active or expired) a key may have (docs/registry.md). */
+export const MAX_SECRETS_PER_KEY = 5;
+
+const HEX_SHA256 = string('must be 64 hexadecimal digits').regex(/^[0-9a-f]{64}$/i, { error: 'must be 64 hexadecimal digits' });
+
+/** One consumer secret of a key as the token service checks it. */
+const ConsumerSecretRefSchema = z.object(
+  {
+    secretId: string(),
+    /** Hex SHA-256 of the secret. */
+    hash: HEX_SHA256,
+    /** Epoch milliseconds after which the secret no longer authenticates; null: never expires. */
+    expiresAt: number().nullable(),
+  },
+  { error: 'must be a list of {secretId, hash, expiresAt}' },
+);
+export type ConsumerSecretRef = z.infer<typeof ConsumerSecretRefSchema>;
+
 /** What the token service needs to know about a consumer key. */
 export const ClientRecordSchema = z.object({
   consumerKey: MESSAGE_FIELDS.consumerKey,
-  /** Hex SHA-256 of the consumer secret; the secret itself is never stored. */
-  consumerSecretHash: string('must be 64 hexadecimal digits').regex(/^[0-9a-f]{64}$/i, { error: 'must be 64 hexadecimal digits' }),
+  /**
+   * The key's unrevoked consumer secrets (at most MAX_SECRETS_PER_KEY), expired ones among them: an
+   * expired secret is refused like a wrong one. Each is a hex SHA-256; the secret itself is never stored.
+   */
+  secrets: list(ConsumerSecretRefSchema, 'must be a list of {secretId, hash, expiresAt}').max(MAX_SECRETS_PER_KEY, {
+    error: `must be a list of at most ${MAX_SECRETS_PER_KEY} secrets`,
+  }),
   keyMappingId: string(),
   keyType: MESSAGE_FIELDS.keyType,
   keyState: oneOf(['ACTIVE', 'REVOKED']),
@@ -127,12 +150,32 @@ export const IssueTokenResponseSchema = z.object({
 });
 export type IssueTokenResponse = z.infer<typeof IssueTokenResponseSchema>;
 
+/**
+ * lastUsedAt of consumer secrets without a write per token request: each token-service replica remembers which
+ * secrets authenticated and reports them in one batch every SECRET_USE_REPORT_INTERVAL seconds, stamped with the
+ * batch's time (so ~1-minute resolution, best effort: a lost batch is not sent again). One UPDATE per batch.
+ */
+export const MAX_SECRET_USES_PER_REPORT = 1000;
+export const ReportSecretUseRequestSchema = z.object(
+  {
+    secretIds: list(text(64), 'must be a list of secret ids').max(MAX_SECRET_USES_PER_REPORT, { error: `must hold at most ${MAX_SECRET_USES_PER_REPORT} ids` }),
+    /** Epoch milliseconds: when the batch was sent (the secrets were used in the interval before). */
+    usedAt: number(),
+  },
+  { error: REQUEST_PROBLEM },
+);
+export type ReportSecretUseRequest = z.infer<typeof ReportSecretUseRequestSchema>;
+/** How many secrets' lastUsedAt moved. */
+export const ReportSecretUseResponseSchema = z.object({ updated: number() });
+export type ReportSecretUseResponse = z.infer<typeof ReportSecretUseResponseSchema>;
+
 /** subject -> the schemas of its request and its response: the one definition of each RPC. */
 export const RPC_SCHEMAS = {
   'registry.rpc.client.get.v1': { request: GetClientRequestSchema, response: GetClientResponseSchema },
   'registry.rpc.user.authenticate.v1': { request: AuthenticateUserRequestSchema, response: AuthenticateUserResponseSchema },
   'tokens.rpc.introspect.v1': { request: IntrospectRequestSchema, response: IntrospectResponseSchema },
   'tokens.rpc.issue.v2': { request: IssueTokenRequestSchema, response: IssueTokenResponseSchema },
+  'registry.rpc.secrets.used.v1': { request: ReportSecretUseRequestSchema, response: ReportSecretUseResponseSchema },
 } as const;
 
 export type RpcSubject = keyof typeof RPC_SCHEMAS;
@@ -151,6 +194,7 @@ export const RPC_SUBJECTS = {
   authenticateUser: 'registry.rpc.user.authenticate.v1',
   introspect: 'tokens.rpc.introspect.v1',
   issueToken: 'tokens.rpc.issue.v2',
+  reportSecretUse: 'registry.rpc.secrets.used.v1',
 } as const satisfies Record<string, RpcSubject>;
 
 /**

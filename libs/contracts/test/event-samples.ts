@@ -32,6 +32,8 @@ export const SAMPLE_PAYLOADS: EventMap = {
   'registry.keys.updated.v1': keys(),
   'registry.keys.secret-regenerated.v1': keyRef(),
   'registry.keys.revoked.v1': keyRef(),
+  'registry.keys.secret-added.v1': { ...keyRef(), secretId: '7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f' },
+  'registry.keys.secret-revoked.v1': { ...keyRef(), secretId: '7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f' },
   'registry.user.created.v1': { username: 'alice', roles: ['subscriber'] },
   'registry.user.updated.v1': { username: 'alice', roles: ['subscriber'] },
   'registry.user.roles-changed.v1': { username: 'alice', roles: ['subscriber'], previousRoles: ['admin', 'subscriber'] },

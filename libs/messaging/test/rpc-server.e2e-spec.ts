@@ -105,6 +105,6 @@ describe('RPC requests and answers are checked against their schemas', () => {
   it('refuses an answer that fails the response schema: the caller gets a MalformedResponseError, not the answer', async () => {
     const call = client.request(RPC_SUBJECTS.getClient, { consumerKey: 'broken-record' });
     await expect(call).rejects.toBeInstanceOf(MalformedResponseError);
-    await expect(call).rejects.toMatchObject({ code: 'internal', message: expect.stringContaining('registry.rpc.client.get.v1 answered a malformed response: consumerSecretHash') });
+    await expect(call).rejects.toMatchObject({ code: 'internal', message: expect.stringContaining('registry.rpc.client.get.v1 answered a malformed response: secrets') });
   });
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
+import { EntityManager, In } from 'typeorm';
 import { isUuid, type ApplicationV1 } from '@keymint/contracts';
 import type { Principal } from '@keymint/http-kit';
 import { publishInTransaction } from '@keymint/messaging';
@@ -8,6 +8,7 @@ import { Database } from '@keymint/persistence';
 import { isUniqueViolation, RegistryError } from '../common/http-errors';
 import { isAdministrator } from '../common/principal';
 import { containsPattern, pagination } from '../common/list-query';
+import { ConsumerSecretEntity } from '../keys/consumer-secret.entity';
 import { OAuthKeyEntity } from '../keys/oauth-key.entity';
 import { ApplicationEntity } from './application.entity';
 import { ApplicationList, applicationInfoView, applicationView, ApplicationView } from './application-view';
@@ -147,6 +148,8 @@ export class ApplicationsService {
 
   // The token service revokes by applicationId on this event, so the keys go without events of their own.
   private async removeInTransaction(manager: EntityManager, application: ApplicationEntity): Promise<void> {
+    const keys = await manager.findBy(OAuthKeyEntity, { applicationId: application.applicationId });
+    if (keys.length > 0) await manager.delete(ConsumerSecretEntity, { keyMappingId: In(keys.map((key) => key.keyMappingId)) });
     await manager.delete(OAuthKeyEntity, { applicationId: application.applicationId });
     await manager.delete(ApplicationEntity, { applicationId: application.applicationId });
     await publishInTransaction(manager, 'registry.application.deleted.v1', applicationEvent(application));

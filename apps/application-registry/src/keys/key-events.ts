@@ -1,4 +1,4 @@
-import type { KeyRefV1, KeysV1 } from '@keymint/contracts';
+import type { KeyRefV1, KeySecretV1, KeysV1 } from '@keymint/contracts';
 import type { OAuthKeyEntity } from './oauth-key.entity';
 
 export function keysEvent(key: OAuthKeyEntity): KeysV1 {
@@ -15,4 +15,8 @@ export function keysEvent(key: OAuthKeyEntity): KeysV1 {
 
 export function keyRefEvent(key: OAuthKeyEntity): KeyRefV1 {
   return { applicationId: key.applicationId, keyMappingId: key.keyMappingId, consumerKey: key.consumerKey, keyType: key.keyType };
+}
+
+export function keySecretEvent(key: OAuthKeyEntity, secretId: string): KeySecretV1 {
+  return { ...keyRefEvent(key), secretId };
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod/v4';
 import { ClientJwks, ClientJwksSchema, GRANT_TYPES, KEY_TYPES, TOKEN_ENDPOINT_AUTH_METHODS } from '@keymint/contracts';
 import { listOf } from '../common/list-query';
+import type { ConsumerSecretEntity } from './consumer-secret.entity';
 import type { OAuthKeyEntity } from './oauth-key.entity';
 
 /** WSO2's ApplicationKey, without the secret (shown only by generate-keys and regenerate-secret). */
@@ -55,4 +56,51 @@ export function applicationKeyView(key: OAuthKeyEntity): ApplicationKeyView {
 /** The key's public keys for private_key_jwt, or null. */
 export function jwksOf(key: OAuthKeyEntity): ClientJwks | null {
   return key.jwks === null ? null : (JSON.parse(key.jwks) as ClientJwks);
+}
+
+/** Whether a secret still authenticates; revoked secrets are deleted, so they are never listed (as in WSO2). */
+export const SECRET_STATUSES = ['ACTIVE', 'EXPIRED'] as const;
+
+/** A consumer secret as listed: never the secret (nor its hash). Times in ISO 8601 like the applications' times. */
+export const ConsumerSecretInfoSchema = z
+  .object({
+    secretId: z.uuid(),
+    description: z.string(),
+    createdAt: z.iso.datetime(),
+    expiresAt: z.iso.datetime().nullable().describe('null: never expires.'),
+    lastUsedAt: z.iso.datetime().nullable().describe('Best effort, reported in batches about once a minute; null: not used since it was added.'),
+    status: z.enum(SECRET_STATUSES),
+  })
+  .meta({ id: 'ConsumerSecretInfo' });
+export type ConsumerSecretInfoView = z.infer<typeof ConsumerSecretInfoSchema>;
+
+export const ConsumerSecretListSchema = listOf(ConsumerSecretInfoSchema).meta({ id: 'ConsumerSecretList' });
+
+/** generate-secret's answer: the only time the secret is shown. */
+export const GeneratedConsumerSecretSchema = z
+  .object({
+    secretId: z.uuid(),
+    consumerSecret: z.string().describe('Shown only here.'),
+    description: z.string(),
+    createdAt: z.iso.datetime(),
+    expiresAt: z.iso.datetime().nullable().describe('null: never expires.'),
+  })
+  .meta({ id: 'GeneratedConsumerSecret' });
+export type GeneratedConsumerSecretView = z.infer<typeof GeneratedConsumerSecretSchema>;
+
+const isoOrNull = (time: number | null) => (time === null ? null : new Date(time).toISOString());
+
+export function consumerSecretInfoView(secret: ConsumerSecretEntity, now: number): ConsumerSecretInfoView {
+  return {
+    secretId: secret.secretId,
+    description: secret.description,
+    createdAt: new Date(secret.createdAt).toISOString(),
+    expiresAt: isoOrNull(secret.expiresAt),
+    lastUsedAt: isoOrNull(secret.lastUsedAt),
+    status: isActiveSecret(secret, now) ? 'ACTIVE' : 'EXPIRED',
+  };
+}
+
+export function isActiveSecret(secret: Pick<ConsumerSecretEntity, 'expiresAt'>, now: number): boolean {
+  return secret.expiresAt === null || secret.expiresAt > now;
 }

@@ -1,13 +1,26 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Res, UseGuards } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import type { IssueTokenResponse } from '@keymint/contracts';
 import { ACCESS_GUARD_SECURITY, AccessGuard, ApiDoc, CurrentPrincipal, parseRequest, Principal, RequireAccess, wso2Error } from '@keymint/http-kit';
-import { GenerateKeysInputSchema, GenerateTokenInputSchema, TokenSchema, UpdateKeyInputSchema } from './dto/key-input';
-import { ApplicationKeyListSchema, ApplicationKeySchema, ApplicationKeyView, ConsumerSecretSchema, GeneratedApplicationKeySchema, GeneratedKeyView } from './key-view';
+import { GenerateKeysInputSchema, GenerateSecretInputSchema, GenerateTokenInputSchema, RevokeSecretInputSchema, TokenSchema, UpdateKeyInputSchema } from './dto/key-input';
+import {
+  ApplicationKeyListSchema,
+  ApplicationKeySchema,
+  ApplicationKeyView,
+  ConsumerSecretInfoView,
+  ConsumerSecretListSchema,
+  ConsumerSecretSchema,
+  GeneratedApplicationKeySchema,
+  GeneratedConsumerSecretSchema,
+  GeneratedConsumerSecretView,
+  GeneratedKeyView,
+} from './key-view';
 import { KeysService } from './keys.service';
 import { JsonContentGuard } from '../common/json-content.guard';
 
 const UNKNOWN_APPLICATION = wso2Error('Unknown application');
 const UNKNOWN_KEY = wso2Error('Unknown key');
+const UNKNOWN_KEY_OR_SECRET = wso2Error('Unknown key or secret');
 
 /** WSO2 Developer Portal v2: an application's consumer keys. */
 @Controller('api/am/devportal/v2/applications/:applicationId')
@@ -78,7 +91,7 @@ export class KeysController {
   }
 
   @ApiDoc({
-    summary: 'New consumer secret; the old one stops working',
+    summary: "New consumer secret; every other secret stops working and the key's tokens are revoked",
     responses: { 200: { description: 'The new secret (shown only here)', body: ConsumerSecretSchema }, 404: UNKNOWN_KEY },
   })
   @Post('oauth-keys/:keyMappingId/regenerate-secret')
@@ -89,6 +102,67 @@ export class KeysController {
     @Param('keyMappingId') keyMappingId: string,
   ): Promise<{ consumerKey: string; consumerSecret: string }> {
     return this.keys.regenerateSecret(principal, applicationId, keyMappingId);
+  }
+
+  @ApiDoc({
+    summary: 'Another consumer secret (rotation without downtime): the others keep working',
+    body: GenerateSecretInputSchema,
+    responses: {
+      201: {
+        description: 'The new secret (shown only here)',
+        body: GeneratedConsumerSecretSchema,
+        headers: { Location: { description: 'Its path (under …/secrets).' } },
+      },
+      404: UNKNOWN_KEY,
+      409: wso2Error('The key has its maximum of secrets'),
+    },
+  })
+  @Post('oauth-keys/:keyMappingId/generate-secret')
+  @HttpCode(201)
+  async generateSecret(
+    @CurrentPrincipal() principal: Principal,
+    @Param('applicationId') applicationId: string,
+    @Param('keyMappingId') keyMappingId: string,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<GeneratedConsumerSecretView> {
+    const secret = await this.keys.generateSecret(principal, applicationId, keyMappingId, parseRequest(GenerateSecretInputSchema, body));
+    // Both ids were found (they are UUIDs), so they are safe in a path as they are.
+    void reply.header('Location', `/api/am/devportal/v2/applications/${applicationId.toLowerCase()}/oauth-keys/${keyMappingId.toLowerCase()}/secrets/${secret.secretId}`);
+    return secret;
+  }
+
+  @ApiDoc({
+    summary: "The key's secrets, active and expired (never the secrets themselves; revoked ones are gone)",
+    responses: { 200: { description: 'Secrets', body: ConsumerSecretListSchema }, 404: UNKNOWN_KEY },
+  })
+  @Get('oauth-keys/:keyMappingId/secrets')
+  listSecrets(
+    @CurrentPrincipal() principal: Principal,
+    @Param('applicationId') applicationId: string,
+    @Param('keyMappingId') keyMappingId: string,
+  ): Promise<{ count: number; list: ConsumerSecretInfoView[] }> {
+    return this.keys.listSecrets(principal, applicationId, keyMappingId);
+  }
+
+  @ApiDoc({
+    summary: 'Revoke one secret: it stops working at once; tokens obtained with it stay valid',
+    body: RevokeSecretInputSchema,
+    responses: {
+      204: { description: 'Revoked (no body)' },
+      404: UNKNOWN_KEY_OR_SECRET,
+      409: wso2Error("The key's last active secret (use regenerate-secret)"),
+    },
+  })
+  @Post('oauth-keys/:keyMappingId/revoke-secret')
+  @HttpCode(204)
+  async revokeSecret(
+    @CurrentPrincipal() principal: Principal,
+    @Param('applicationId') applicationId: string,
+    @Param('keyMappingId') keyMappingId: string,
+    @Body() body: unknown,
+  ): Promise<void> {
+    await this.keys.revokeSecret(principal, applicationId, keyMappingId, parseRequest(RevokeSecretInputSchema, body).secretId);
   }
 
   @ApiDoc({

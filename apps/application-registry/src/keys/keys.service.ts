@@ -1,7 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { ClientRecord, consumerSecretMatches, DEFAULT_TOKEN_ENDPOINT_AUTH_METHODS, hashConsumerSecret, IssueTokenResponse, isUuid, RPC_SUBJECTS, RpcErrorCode } from '@keymint/contracts';
+import {
+  ClientRecord,
+  DEFAULT_TOKEN_ENDPOINT_AUTH_METHODS,
+  hashConsumerSecret,
+  IssueTokenResponse,
+  isUuid,
+  matchingSecret,
+  MAX_SECRETS_PER_KEY,
+  RPC_SUBJECTS,
+  RpcErrorCode,
+} from '@keymint/contracts';
 import type { Principal } from '@keymint/http-kit';
 import { publishInTransaction, RpcClient, RpcError } from '@keymint/messaging';
 import { Database } from '@keymint/persistence';
@@ -11,9 +21,19 @@ import { isUniqueViolation, RegistryError } from '../common/http-errors';
 import { ScopesService } from '../scopes/scopes.service';
 import { UserEntity } from '../users/user.entity';
 import { newConsumerKey, newConsumerSecret } from './client-credentials';
-import { GenerateKeysInput, GenerateTokenInput, UpdateKeyInput } from './dto/key-input';
-import { keyRefEvent, keysEvent } from './key-events';
-import { applicationKeyView, ApplicationKeyView, GeneratedKeyView, jwksOf } from './key-view';
+import { ConsumerSecretEntity } from './consumer-secret.entity';
+import { GenerateKeysInput, GenerateSecretInput, GenerateTokenInput, UpdateKeyInput } from './dto/key-input';
+import { keyRefEvent, keysEvent, keySecretEvent } from './key-events';
+import {
+  applicationKeyView,
+  ApplicationKeyView,
+  consumerSecretInfoView,
+  ConsumerSecretInfoView,
+  GeneratedConsumerSecretView,
+  GeneratedKeyView,
+  isActiveSecret,
+  jwksOf,
+} from './key-view';
 import { OAuthKeyEntity } from './oauth-key.entity';
 
 @Injectable()
@@ -36,7 +56,6 @@ export class KeysService {
       applicationId: application.applicationId,
       keyType: input.keyType,
       consumerKey: newConsumerKey(),
-      consumerSecretHash: hashConsumerSecret(consumerSecret),
       grantTypes: input.grantTypes,
       scopes: input.scopes,
       validityTime: input.validityTime,
@@ -57,6 +76,7 @@ export class KeysService {
           throw duplicateKeyType(input.keyType);
         }
         await manager.insert(OAuthKeyEntity, key);
+        await manager.insert(ConsumerSecretEntity, newSecretRow(key.keyMappingId, consumerSecret, now, { description: '' }));
         await publishInTransaction(manager, 'registry.keys.generated.v1', keysEvent(key));
       });
     } catch (error) {
@@ -113,18 +133,17 @@ export class KeysService {
     return applicationKeyView(updated);
   }
 
-  /** The old secret stops working at once; the token service revokes the key's tokens on the event. */
+  /** WSO2's meaning: one new secret, every other one gone at once; the token service revokes the key's tokens on the event. */
   async regenerateSecret(principal: Principal, applicationId: string, keyMappingId: string): Promise<{ consumerKey: string; consumerSecret: string }> {
     const found = await this.findKey(principal, applicationId, keyMappingId);
     const consumerSecret = newConsumerSecret();
     await this.database.transaction(async (manager) => {
       const current = await manager.findOneBy(OAuthKeyEntity, { keyMappingId: found.keyMappingId });
       if (!current) throw keyNotFound(keyMappingId);
-      await manager.update(
-        OAuthKeyEntity,
-        { keyMappingId: current.keyMappingId },
-        { consumerSecretHash: hashConsumerSecret(consumerSecret), updatedAt: Date.now() },
-      );
+      const now = Date.now();
+      await manager.delete(ConsumerSecretEntity, { keyMappingId: current.keyMappingId });
+      await manager.insert(ConsumerSecretEntity, newSecretRow(current.keyMappingId, consumerSecret, now, { description: '' }));
+      await manager.update(OAuthKeyEntity, { keyMappingId: current.keyMappingId }, { updatedAt: now });
       await publishInTransaction(manager, 'registry.keys.secret-regenerated.v1', keyRefEvent(current));
     });
     return { consumerKey: found.consumerKey, consumerSecret };
@@ -135,15 +154,76 @@ export class KeysService {
     await this.database.transaction(async (manager) => {
       const current = await manager.findOneBy(OAuthKeyEntity, { keyMappingId: found.keyMappingId });
       if (!current) throw keyNotFound(keyMappingId);
+      await manager.delete(ConsumerSecretEntity, { keyMappingId: current.keyMappingId });
       await manager.delete(OAuthKeyEntity, { keyMappingId: current.keyMappingId });
       await publishInTransaction(manager, 'registry.keys.revoked.v1', keyRefEvent(current));
+    });
+  }
+
+  /**
+   * Another secret for the key (rotation without downtime): the others keep working. At most
+   * MAX_SECRETS_PER_KEY unrevoked ones, expired ones counted until they are revoked.
+   */
+  async generateSecret(principal: Principal, applicationId: string, keyMappingId: string, input: GenerateSecretInput): Promise<GeneratedConsumerSecretView> {
+    const found = await this.findKey(principal, applicationId, keyMappingId);
+    const consumerSecret = newConsumerSecret();
+    const now = Date.now();
+    const row = newSecretRow(found.keyMappingId, consumerSecret, now, input);
+    await this.database.transaction(async (manager) => {
+      const current = await manager.findOneBy(OAuthKeyEntity, { keyMappingId: found.keyMappingId });
+      if (!current) throw keyNotFound(keyMappingId);
+      // Concurrent adds on PostgreSQL may each see four; the bound is for keeping the list short, not a security limit.
+      if ((await manager.countBy(ConsumerSecretEntity, { keyMappingId: current.keyMappingId })) >= MAX_SECRETS_PER_KEY) {
+        throw RegistryError.conflict(
+          `A key may have at most ${MAX_SECRETS_PER_KEY} secrets (expired ones count until they are revoked); revoke one first.`,
+        );
+      }
+      await manager.insert(ConsumerSecretEntity, row);
+      await publishInTransaction(manager, 'registry.keys.secret-added.v1', keySecretEvent(current, row.secretId));
+    });
+    const { lastUsedAt: _unused, status: _status, ...view } = consumerSecretInfoView(row, now);
+    return { ...view, consumerSecret };
+  }
+
+  async listSecrets(principal: Principal, applicationId: string, keyMappingId: string): Promise<{ count: number; list: ConsumerSecretInfoView[] }> {
+    const key = await this.findKey(principal, applicationId, keyMappingId);
+    const secrets = await this.database.consistentRead((manager) =>
+      manager.find(ConsumerSecretEntity, { where: { keyMappingId: key.keyMappingId }, order: { createdAt: 'ASC', secretId: 'ASC' } }),
+    );
+    const now = Date.now();
+    return { count: secrets.length, list: secrets.map((secret) => consumerSecretInfoView(secret, now)) };
+  }
+
+  /**
+   * The secret stops working at once on every token-service replica (its client cache drops the key on the
+   * event); tokens obtained with it stay valid (docs/decisions.md). The key's last active secret is not
+   * revoked: that is regenerate-secret's job.
+   */
+  async revokeSecret(principal: Principal, applicationId: string, keyMappingId: string, secretId: string): Promise<void> {
+    const found = await this.findKey(principal, applicationId, keyMappingId);
+    const unknown = () => RegistryError.notFound(`Secret ${secretId.slice(0, 64)} was not found for this key.`);
+    if (!isUuid(secretId)) throw unknown();
+    await this.database.transaction(async (manager) => {
+      const current = await manager.findOneBy(OAuthKeyEntity, { keyMappingId: found.keyMappingId });
+      if (!current) throw keyNotFound(keyMappingId);
+      const secrets = await manager.findBy(ConsumerSecretEntity, { keyMappingId: current.keyMappingId });
+      const secret = secrets.find((candidate) => candidate.secretId === secretId.toLowerCase());
+      if (!secret) throw unknown();
+      const now = Date.now();
+      if (isActiveSecret(secret, now) && !secrets.some((other) => other !== secret && isActiveSecret(other, now))) {
+        throw RegistryError.conflict('This is the key\'s last active secret and a key must keep one; use regenerate-secret to replace it.');
+      }
+      await manager.delete(ConsumerSecretEntity, { secretId: secret.secretId });
+      await publishInTransaction(manager, 'registry.keys.secret-revoked.v1', keySecretEvent(current, secret.secretId));
     });
   }
 
   /** Asks the token service for a client-credentials token after checking the secret here (a wrong one never leaves the registry). */
   async generateToken(principal: Principal, applicationId: string, keyMappingId: string, input: GenerateTokenInput): Promise<IssueTokenResponse> {
     const key = await this.findKey(principal, applicationId, keyMappingId);
-    if (!consumerSecretMatches(input.consumerSecret, key.consumerSecretHash)) {
+    const secrets = await this.database.consistentRead((manager) => manager.findBy(ConsumerSecretEntity, { keyMappingId: key.keyMappingId }));
+    const presented = secrets.map((secret) => ({ hash: secret.secretHash, expiresAt: secret.expiresAt }));
+    if (!matchingSecret(input.consumerSecret, presented, Date.now())) {
       throw RegistryError.invalidClientSecret('The consumer secret does not match this key.');
     }
     try {
@@ -159,6 +239,25 @@ export class KeysService {
     }
   }
 
+  /**
+   * lastUsedAt of the secrets a token-service replica saw in use (one UPDATE for the batch; never moved back, as
+   * replicas report independently). Unknown ids (revoked meanwhile) are simply not there.
+   */
+  async recordSecretUse(secretIds: string[], usedAt: number): Promise<number> {
+    const ids = secretIds.filter(isUuid).map((id) => id.toLowerCase());
+    if (ids.length === 0) return 0;
+    const result = await this.database.transaction((manager) =>
+      manager
+        .createQueryBuilder()
+        .update(ConsumerSecretEntity)
+        .set({ lastUsedAt: usedAt })
+        .where('"secretId" IN (:...ids)', { ids })
+        .andWhere('("lastUsedAt" IS NULL OR "lastUsedAt" < :usedAt)', { usedAt })
+        .execute(),
+    );
+    return result.affected ?? 0;
+  }
+
   /** The client record the token service asks for (RPC registry.rpc.client.get.v1); null for an unknown key. */
   async clientRecord(consumerKey: string): Promise<ClientRecord | null> {
     return this.database.consistentRead(async (manager) => {
@@ -166,9 +265,10 @@ export class KeysService {
       if (!key) return null;
       const application = await manager.findOneBy(ApplicationEntity, { applicationId: key.applicationId });
       if (!application) return null;
+      const secrets = await manager.find(ConsumerSecretEntity, { where: { keyMappingId: key.keyMappingId }, order: { createdAt: 'ASC', secretId: 'ASC' } });
       return {
         consumerKey: key.consumerKey,
-        consumerSecretHash: key.consumerSecretHash,
+        secrets: secrets.map((secret) => ({ secretId: secret.secretId, hash: secret.secretHash, expiresAt: secret.expiresAt })),
         keyMappingId: key.keyMappingId,
         keyType: key.keyType,
         keyState: 'ACTIVE',
@@ -234,6 +334,18 @@ export class KeysService {
     this.logger.warn(`${RPC_SUBJECTS.issueToken} failed: ${error.code}`);
     return RegistryError.badGateway('The token service could not issue a token.');
   }
+}
+
+function newSecretRow(keyMappingId: string, consumerSecret: string, now: number, input: GenerateSecretInput): ConsumerSecretEntity {
+  return {
+    secretId: randomUUID(),
+    keyMappingId,
+    secretHash: hashConsumerSecret(consumerSecret),
+    description: input.description ?? '',
+    createdAt: now,
+    expiresAt: input.expiresIn === undefined ? null : now + input.expiresIn * 1000,
+    lastUsedAt: null,
+  };
 }
 
 function keyNotFound(keyMappingId: string) {

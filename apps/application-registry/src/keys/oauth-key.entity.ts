@@ -2,7 +2,7 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
 import type { GrantType, KeyType, TokenEndpointAuthMethod } from '@keymint/contracts';
 import { bigintAsNumber, jsonText } from '@keymint/persistence';
 
-/** A consumer key of an application: at most one per key type. */
+/** A consumer key of an application: at most one per key type. Its secrets: ConsumerSecretEntity. */
 @Entity('oauth_keys')
 export class OAuthKeyEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
@@ -16,10 +16,6 @@ export class OAuthKeyEntity {
 
   @Column({ type: 'varchar', length: 64 })
   consumerKey: string;
-
-  /** Hex SHA-256 of the secret; the secret itself is shown once and never stored. */
-  @Column({ type: 'varchar', length: 64 })
-  consumerSecretHash: string;
 
   @Column({ type: 'text', transformer: jsonText })
   grantTypes: GrantType[];

@@ -1,6 +1,14 @@
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { AuthenticateUserRequest, AuthenticateUserResponse, GetClientRequest, GetClientResponse, RPC_SUBJECTS } from '@keymint/contracts';
+import {
+  AuthenticateUserRequest,
+  AuthenticateUserResponse,
+  GetClientRequest,
+  GetClientResponse,
+  ReportSecretUseRequest,
+  ReportSecretUseResponse,
+  RPC_SUBJECTS,
+} from '@keymint/contracts';
 import { rpcFailure } from '@keymint/messaging';
 import { KeysService } from '../keys/keys.service';
 import { PasswordHashingBusy } from '../users/password-hasher';
@@ -21,6 +29,12 @@ export class RegistryRpcController {
   @MessagePattern(RPC_SUBJECTS.getClient)
   async getClient(@Payload() request: GetClientRequest): Promise<GetClientResponse> {
     return this.keys.clientRecord(request.consumerKey);
+  }
+
+  /** A token-service replica's batch of used consumer secrets: one UPDATE. */
+  @MessagePattern(RPC_SUBJECTS.reportSecretUse)
+  async reportSecretUse(@Payload() request: ReportSecretUseRequest): Promise<ReportSecretUseResponse> {
+    return { updated: await this.keys.recordSecretUse(request.secretIds, request.usedAt) };
   }
 
   /** `busy` when too many password checks are in progress (the callers answer 503 with Retry-After). */

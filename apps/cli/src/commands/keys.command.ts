@@ -5,7 +5,7 @@ import { segment } from '../http/api-client';
 import { KeyType } from '@keymint/contracts';
 import { keyType, listValue, positiveInteger } from '../options';
 import { renderFields } from '../output/output';
-import { ApplicationKey, DEVPORTAL, KeyList } from './registry-shapes';
+import { ApplicationKey, ConsumerSecretList, DEVPORTAL, GeneratedConsumerSecret, KeyList } from './registry-shapes';
 import { findKey, resolveApplicationId, resolveKey } from './resolve';
 
 interface KeyOptions {
@@ -134,6 +134,8 @@ export function registerKeysCommands(program: Command, dependencies: CliDependen
       );
     });
 
+  registerSecretsCommands(keys, dependencies);
+
   keys
     .command('delete')
     .description('delete a key; its tokens are revoked')
@@ -147,6 +149,84 @@ export function registerKeysCommands(program: Command, dependencies: CliDependen
         { applicationId, keyMappingId: key.keyMappingId, deleted: true },
         () => `Deleted the ${key.keyType} key ${key.consumerKey}.\n`,
       );
+    });
+}
+
+interface SecretOptions {
+  app: string;
+  keyType?: KeyType;
+  description?: string;
+  expiresIn?: number;
+}
+
+/** keymint keys secrets list|add|revoke: several secrets per key, for rotation without downtime (docs/operations.md). */
+function registerSecretsCommands(keys: Command, dependencies: CliDependencies): void {
+  const secrets = keys
+    .command('secrets')
+    .description("a key's consumer secrets: up to 5 at once, so a service can rotate its secret without downtime");
+
+  secrets
+    .command('list')
+    .description("list a key's secrets, active and expired (never the secrets themselves)")
+    .requiredOption('--app <app>', 'application ID or name')
+    .addOption(keyTypeOption('PRODUCTION or SANDBOX', true))
+    .action(async (options: SecretOptions, command: Command) => {
+      const context = CommandContext.of(command, dependencies);
+      const { path } = await resolveKey(context, options.app, options.keyType ?? 'PRODUCTION');
+      const answer = await context.api().call<ConsumerSecretList>('registry', { method: 'GET', path: `${path}/secrets` });
+      context.output.list(
+        answer,
+        answer.list,
+        [
+          { header: 'SECRET ID', value: (secret) => secret.secretId },
+          { header: 'STATUS', value: (secret) => secret.status },
+          { header: 'DESCRIPTION', value: (secret) => secret.description },
+          { header: 'CREATED', value: (secret) => secret.createdAt },
+          { header: 'EXPIRES', value: (secret) => secret.expiresAt ?? 'never' },
+          { header: 'LAST USED', value: (secret) => secret.lastUsedAt ?? '-' },
+        ],
+        'No secrets: give the key one with keymint keys secrets add (or keymint keys regenerate-secret).',
+      );
+    });
+
+  secrets
+    .command('add')
+    .description('add a secret to the key; its other secrets keep working')
+    .requiredOption('--app <app>', 'application ID or name')
+    .addOption(keyTypeOption('PRODUCTION or SANDBOX', true))
+    .option('--description <text>', 'what the secret is for (e.g. where it is deployed)')
+    .option('--expires-in <seconds>', 'the secret stops working after this many seconds (default: never)', positiveInteger)
+    .action(async (options: SecretOptions, command: Command) => {
+      const context = CommandContext.of(command, dependencies);
+      const { path } = await resolveKey(context, options.app, options.keyType ?? 'PRODUCTION');
+      const answer = await context.api().call<GeneratedConsumerSecret>('registry', {
+        method: 'POST',
+        path: `${path}/generate-secret`,
+        body: { description: options.description, expiresIn: options.expiresIn },
+      });
+      context.output.result(
+        answer,
+        () =>
+          renderFields([
+            ['Secret ID', answer.secretId],
+            ['Consumer secret', answer.consumerSecret],
+            ['Description', answer.description],
+            ['Expires', answer.expiresAt ?? 'never'],
+          ]) + SECRET_NOTE,
+      );
+    });
+
+  secrets
+    .command('revoke')
+    .description('revoke one secret: it stops working at once; tokens obtained with it stay valid (a leaked secret: use regenerate-secret)')
+    .requiredOption('--app <app>', 'application ID or name')
+    .addOption(keyTypeOption('PRODUCTION or SANDBOX', true))
+    .argument('<secret-id>', 'the secret to revoke (see keymint keys secrets list)')
+    .action(async (secretId: string, options: SecretOptions, command: Command) => {
+      const context = CommandContext.of(command, dependencies);
+      const { path } = await resolveKey(context, options.app, options.keyType ?? 'PRODUCTION');
+      await context.api().call<void>('registry', { method: 'POST', path: `${path}/revoke-secret`, body: { secretId } });
+      context.output.result({ secretId, revoked: true }, () => `Revoked the secret ${secretId}.\n`);
     });
 }
 

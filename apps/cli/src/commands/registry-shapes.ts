@@ -60,3 +60,27 @@ export interface ScopeList {
 
 export const DEVPORTAL = '/api/am/devportal/v2';
 export const ADMIN = '/api/am/admin/v2';
+
+/** A consumer secret as listed (never the secret). */
+export interface ConsumerSecretInfo {
+  secretId: string;
+  description: string;
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  status: string;
+}
+
+export interface ConsumerSecretList {
+  count: number;
+  list: ConsumerSecretInfo[];
+}
+
+/** generate-secret's answer: the only time the secret is shown. */
+export interface GeneratedConsumerSecret {
+  secretId: string;
+  consumerSecret: string;
+  description: string;
+  createdAt: string;
+  expiresAt: string | null;
+}

@@ -5,6 +5,7 @@ import { SignInLimiter, signInLimiterFor } from '@keymint/sign-in-limiter';
 import { AssertionReplays } from './assertion-replays';
 import { ClientAuthenticator } from './client-authenticator';
 import { ClientCache } from './client-cache';
+import { SecretUseReporter } from './secret-use-reporter';
 
 /**
  * Who is asking: client credentials (a secret or a signed assertion) checked against the registry's records
@@ -19,6 +20,7 @@ import { ClientCache } from './client-cache';
     },
     ClientCache,
     AssertionReplays,
+    SecretUseReporter,
     ClientAuthenticator,
   ],
   exports: [ClientAuthenticator],

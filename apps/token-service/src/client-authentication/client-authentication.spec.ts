@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 import { OAuth2Error } from '../oauth2/oauth2-error';
 import { parseBasicAuthorization, presentedCredentials } from './presented-credentials';
-import { consumerSecretMatches } from '@keymint/contracts';
+import { ClientRecord, consumerSecretMatches, matchingSecret } from '@keymint/contracts';
+import { SignInLimiter } from '@keymint/sign-in-limiter';
+import { Database } from '@keymint/persistence';
+import { AssertionReplays } from './assertion-replays';
+import { ClientAuthenticator } from './client-authenticator';
+import { ClientCache } from './client-cache';
+import { SecretUseReporter } from './secret-use-reporter';
 
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
@@ -80,5 +86,57 @@ describe('consumerSecretMatches', () => {
     expect(consumerSecretMatches('the-secret', hash)).toBe(true);
     expect(consumerSecretMatches('the-secreT', hash)).toBe(false);
     expect(consumerSecretMatches('the-secret', 'abcd')).toBe(false);
+  });
+});
+
+describe('matchingSecret (several secrets per key)', () => {
+  const sha = (secret: string) => createHash('sha256').update(secret).digest('hex');
+  const now = 1_000_000;
+  const secrets = [
+    { secretId: 'old', hash: sha('old-secret'), expiresAt: null },
+    { secretId: 'new', hash: sha('new-secret'), expiresAt: now + 1 },
+    { secretId: 'gone', hash: sha('expired-secret'), expiresAt: now },
+  ];
+  it('accepts any unexpired secret and refuses an expired or unknown one', () => {
+    expect(matchingSecret('old-secret', secrets, now)?.secretId).toBe('old');
+    expect(matchingSecret('new-secret', secrets, now)?.secretId).toBe('new');
+    expect(matchingSecret('expired-secret', secrets, now)).toBeNull();
+    expect(matchingSecret('new-secret', secrets, now + 1)).toBeNull();
+    expect(matchingSecret('other', secrets, now)).toBeNull();
+    expect(matchingSecret('old-secret', [], now)).toBeNull();
+  });
+});
+
+describe('ClientAuthenticator with several secrets', () => {
+  const sha = (secret: string) => createHash('sha256').update(secret).digest('hex');
+  const client = {
+    consumerKey: 'key',
+    keyState: 'ACTIVE',
+    tokenEndpointAuthMethods: ['client_secret_basic', 'client_secret_post'],
+    secrets: [
+      { secretId: 'live', hash: sha('live-secret'), expiresAt: null },
+      { secretId: 'expired', hash: sha('expired-secret'), expiresAt: Date.now() - 1 },
+    ],
+  } as ClientRecord;
+  const used: string[] = [];
+  const authenticator = () =>
+    new ClientAuthenticator(
+      { ISSUER: 'https://localhost:8243/oauth2/token' },
+      { get: async () => client } as unknown as ClientCache,
+      new SignInLimiter(2),
+      new AssertionReplays({ postgres: false } as Database),
+      { record: (secretId: string) => used.push(secretId) } as unknown as SecretUseReporter,
+    );
+  const basic = (clientSecret: string) => ({ method: 'client_secret_basic' as const, clientId: 'key', clientSecret });
+  const codeOf = (attempt: Promise<unknown>) => attempt.then(() => 'ok', (error: OAuth2Error) => error.code);
+
+  it('counts an expired secret against the failure limit exactly as a wrong one, and reports only the secret that authenticated', async () => {
+    const subject = authenticator();
+    expect(await codeOf(subject.authenticate(basic('live-secret'), '192.0.2.1'))).toBe('ok');
+    expect(used).toEqual(['live']);
+    const codes = [];
+    for (let attempt = 0; attempt < 3; attempt += 1) codes.push(await codeOf(subject.authenticate(basic('expired-secret'), '192.0.2.1')));
+    expect(codes).toEqual(['invalid_client', 'invalid_client', 'too_many_requests']);
+    expect(used).toEqual(['live']);
   });
 });

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, TokenServiceConfig } from '@keymint/config';
-import { ClientRecord, consumerSecretMatches } from '@keymint/contracts';
+import { ClientRecord, matchingSecret } from '@keymint/contracts';
 import { RpcError } from '@keymint/messaging';
 import { SignInLimiter } from '@keymint/sign-in-limiter';
 import { OAuth2Error } from '../oauth2/oauth2-error';
@@ -8,6 +8,7 @@ import { OAuth2Parameters } from '../oauth2/request-parameters';
 import { AssertionReplays } from './assertion-replays';
 import { verifyClientAssertion, VerifiedAssertion } from './client-assertion';
 import { ClientCache } from './client-cache';
+import { SecretUseReporter } from './secret-use-reporter';
 import { OAuth2HttpRequest, openRequest } from './oauth2-request';
 import { PresentedCredentials } from './presented-credentials';
 
@@ -29,6 +30,7 @@ export class ClientAuthenticator {
     @Inject(ClientCache) private readonly clients: ClientCache,
     @Inject(SignInLimiter) private readonly limiter: SignInLimiter,
     @Inject(AssertionReplays) private readonly replays: AssertionReplays,
+    @Inject(SecretUseReporter) private readonly secretUse: SecretUseReporter,
   ) {
     const origin = new URL(config.ISSUER).origin;
     this.audiences = [...new Set([config.ISSUER, `${origin}/oauth2/token`, `${origin}/token`])];
@@ -58,8 +60,14 @@ export class ClientAuthenticator {
       if (!client.tokenEndpointAuthMethods.includes(credentials.method)) {
         throw OAuth2Error.invalidClient(`This client may not authenticate with ${credentials.method}.`);
       }
-      if (credentials.method === 'private_key_jwt') assertion = verifyClientAssertion(credentials.assertion, client, this.audiences);
-      else if (!consumerSecretMatches(credentials.clientSecret, client.consumerSecretHash)) throw OAuth2Error.invalidClient();
+      if (credentials.method === 'private_key_jwt') {
+        assertion = verifyClientAssertion(credentials.assertion, client, this.audiences);
+      } else {
+        // Any unexpired secret of the key; an expired one is refused, and counted, exactly as a wrong one.
+        const secret = matchingSecret(credentials.clientSecret, client.secrets, Date.now());
+        if (!secret) throw OAuth2Error.invalidClient();
+        this.secretUse.record(secret.secretId);
+      }
     } catch (error) {
       throw await this.failed(error, clientId, address);
     }

@@ -7,7 +7,7 @@ import { ClientCache } from './client-cache';
 
 const record: ClientRecord = {
   consumerKey: 'key',
-  consumerSecretHash: 'a'.repeat(64),
+  secrets: [{ secretId: 'secret-1', hash: 'a'.repeat(64), expiresAt: null }],
   keyMappingId: 'map',
   keyType: 'PRODUCTION',
   keyState: 'ACTIVE',
@@ -83,11 +83,26 @@ describe('ClientCache', () => {
     await expect(cache.get('key')).rejects.toBeInstanceOf(RpcError);
   });
 
+  it('never serves a key again after one of its secrets is revoked, even while the registry is away', async () => {
+    let down = false;
+    const { cache } = cacheWith(async () => {
+      if (down) throw new RpcError('unavailable', 'down');
+      return record;
+    });
+    await cache.get('key');
+    down = true;
+    (cache as unknown as { onRegistryEvent(subject: string, data: Uint8Array): void }).onRegistryEvent(
+      'registry.keys.secret-revoked.v1',
+      Buffer.from(JSON.stringify(sampleEvent('registry.keys.secret-revoked.v1', { consumerKey: 'key' }))),
+    );
+    await expect(cache.get('key')).rejects.toBeInstanceOf(RpcError);
+  });
+
   // Which records are malformed is the response schema's business (libs/contracts/src/rpc.spec.ts).
   it('refuses malformed records from the registry', async () => {
     const { cache } = cacheWith(async () => ({ ...record, grantTypes: undefined }));
     await expect(cache.get('key')).resolves.toBeNull();
-    for (const malformed of [{ ...record, scopes: 'read' }, { ...record, consumerSecretHash: 'short' }, { ...record, consumerKey: 'another-key' }]) {
+    for (const malformed of [{ ...record, scopes: 'read' }, { ...record, secrets: [{ secretId: 'secret-1', hash: 'short', expiresAt: null }] }, { ...record, consumerKey: 'another-key' }]) {
       await expect(cacheWith(async () => malformed).cache.get('key')).resolves.toBeNull();
     }
     await expect(cacheWith(async () => record).cache.get('key')).resolves.toEqual(record);

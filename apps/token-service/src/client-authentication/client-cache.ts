@@ -15,13 +15,15 @@ interface CacheEntry {
 /** Changes after which a cached record must never be served again, even when the registry is away. */
 const DROPPING_EVENTS = new Set<string>([
   'registry.keys.secret-regenerated.v1',
+  // One secret revoked: it must stop working at once, while the key's other secrets (and tokens) go on.
+  'registry.keys.secret-revoked.v1',
   'registry.keys.revoked.v1',
   'registry.application.deleted.v1',
 ]);
 
 /**
  * Clients in memory (docs/token-api.md, "Clients and the registry"): filled by RPC on a miss, refreshed after
- * CLIENT_CACHE_TTL. Registry events reach every replica: a regenerated secret,
+ * CLIENT_CACHE_TTL. Registry events reach every replica: a regenerated or revoked secret,
  * a deleted key or application drops the entry (the old secret must stop
  * working even while the registry is away); other changes, and a NATS
  * reconnect (events may have been missed), only expire it. When the registry

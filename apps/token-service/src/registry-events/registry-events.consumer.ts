@@ -38,6 +38,8 @@ export class RegistryEventsConsumer implements OnApplicationBootstrap, BeforeApp
         case 'registry.keys.secret-regenerated.v1':
           await this.revoker.revokeConsumerKeyInTransaction(manager, received.event.consumerKey, received.event.applicationId, 'secret_regenerated');
           break;
+        // secret-revoked ends no token: rotating one secret of several is not an outage (docs/decisions.md); the
+        // client cache drops the key so the revoked secret stops working. A leaked secret: regenerate-secret.
         case 'registry.keys.revoked.v1':
           await this.revoker.revokeConsumerKeyInTransaction(manager, received.event.consumerKey, received.event.applicationId, 'key_revoked');
           break;

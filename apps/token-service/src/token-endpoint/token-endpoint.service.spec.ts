@@ -12,7 +12,7 @@ import { TokenEndpointService } from './token-endpoint.service';
 
 const client = {
   consumerKey: 'key',
-  consumerSecretHash: createHash('sha256').update('secret').digest('hex'),
+  secrets: [{ secretId: 'secret-1', hash: createHash('sha256').update('secret').digest('hex'), expiresAt: null }],
   keyState: 'ACTIVE',
   grantTypes: ['client_credentials', 'password'],
   tokenEndpointAuthMethods: ['client_secret_basic', 'client_secret_post'],
@@ -30,9 +30,10 @@ function endpoint(handled: string[]): TokenEndpointService {
       return { access_token: grantType, scope: 'default', token_type: 'Bearer', expires_in: 1 };
     },
   });
-  // A single SQLite instance's: assertion ids in memory.
+  // A single SQLite instance's: assertion ids in memory; secret uses reported nowhere.
   const replays = new AssertionReplays({ postgres: false } as Database);
-  const authenticator = new ClientAuthenticator({ ISSUER: 'https://localhost:8243/oauth2/token' }, clients, limiter, replays);
+  const secretUses = { record: () => undefined } as never;
+  const authenticator = new ClientAuthenticator({ ISSUER: 'https://localhost:8243/oauth2/token' }, clients, limiter, replays, secretUses);
   return new TokenEndpointService(authenticator, [grant('client_credentials'), grant('password'), grant('refresh_token')]);
 }
 

@@ -21,7 +21,7 @@ export class ReuseSlot {
   @Column({ type: 'varchar', length: 36 })
   tokenId: string;
 
-  /** The client's secret hash when the token was issued: a regenerated secret ends reuse at once. */
+  /** The key's secrets when the token was issued (secretsFingerprint): a regenerated secret ends reuse at once. */
   @Column({ type: 'varchar', length: 64 })
   secretHash: string;
 }

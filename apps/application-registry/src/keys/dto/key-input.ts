@@ -167,3 +167,22 @@ export type GenerateTokenInput = z.output<typeof GenerateTokenInputSchema>;
 export const TokenSchema = z
   .object({ accessToken: z.string(), tokenScopes: z.array(z.string()), validityTime: z.int().describe('Seconds.') })
   .meta({ id: 'Token' }) satisfies z.ZodType<IssueTokenResponse>;
+
+/** Longest expiresIn of a new secret: ten years of seconds. */
+const MAX_SECRET_EXPIRES_IN = 10 * 365 * 24 * 3600;
+
+/** generate-secret: another secret for the key (WSO2 4.7); the body may be left out. */
+export const GenerateSecretInputSchema = jsonField
+  .object(
+    {
+      description: jsonField.text('description', { min: 0, max: 255 }).optional(),
+      expiresIn: jsonField.integer('expiresIn', { min: 1, max: MAX_SECRET_EXPIRES_IN }).describe('Seconds until the secret stops working; absent: never.'),
+    },
+    { optional: true },
+  )
+  .meta({ id: 'ConsumerSecretRequest' });
+export type GenerateSecretInput = z.output<typeof GenerateSecretInputSchema>;
+
+/** revoke-secret. */
+export const RevokeSecretInputSchema = jsonField.object({ secretId: jsonField.text('secretId', { min: 1, max: 64 }) }).meta({ id: 'ConsumerSecretRevokeRequest' });
+export type RevokeSecretInput = z.output<typeof RevokeSecretInputSchema>;

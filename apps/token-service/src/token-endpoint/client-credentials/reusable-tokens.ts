@@ -1,5 +1,7 @@
+import { hash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import type { ClientRecord } from '@keymint/contracts';
 import { Database } from '@keymint/persistence';
 import { TokenMinter, TokenRequest } from '../../minting/token-minter';
 import { OAuth2Error } from '../../oauth2/oauth2-error';
@@ -14,7 +16,7 @@ import { TokenWriter } from '../../token-storage/token-writer';
 interface ReusableToken {
   access: TokenRecord;
   accessToken: string;
-  /** The secret the client had when it was issued: a regenerated secret ends reuse on every replica. */
+  /** The secrets the client had when it was issued (secretsFingerprint): a regenerated secret ends reuse on every replica. */
   secretHash: string;
 }
 
@@ -79,7 +81,7 @@ export class ReusableTokens {
   private async reuseOrMint(request: TokenRequest, reuseKey: string): Promise<TokenResponse> {
     const now = Date.now();
     const known = this.known.get(reuseKey);
-    if (known && known.access.expiresAt - now > REUSE_MARGIN_MS && known.secretHash === request.client.consumerSecretHash) {
+    if (known && known.access.expiresAt - now > REUSE_MARGIN_MS && known.secretHash === secretsFingerprint(request.client)) {
       await this.writer.submit({ rows: [], events: [issuedEvent(known.access, true)] });
       return reusedResponse(known, now);
     }
@@ -100,7 +102,7 @@ export class ReusableTokens {
   /** Hands out the slot's token again when it is still good, else mints one and takes the slot; throws LostReuseRace when another replica took it first. */
   private async claim(manager: EntityManager, request: TokenRequest, reuseKey: string): Promise<{ token: ReusableToken; response: TokenResponse }> {
     const now = Date.now();
-    const secretHash = request.client.consumerSecretHash;
+    const secretHash = secretsFingerprint(request.client);
     const slot = await manager.findOne(ReuseSlot, { where: { reuseKey } });
     if (slot && slot.secretHash === secretHash) {
       const access = await manager.findOne(TokenRecord, { where: { id: slot.tokenId } });
@@ -133,4 +135,13 @@ function reusedResponse(token: ReusableToken, now: number): TokenResponse {
     token_type: 'Bearer',
     expires_in: Math.floor((token.access.expiresAt - now) / 1000),
   };
+}
+
+/**
+ * The key's set of secrets when a token was filed for reuse: after regenerate-secret (every secret new) no
+ * token filed before is handed out again, even before its revocation arrives. Adding or revoking a secret
+ * changes it too, which costs one fresh token.
+ */
+function secretsFingerprint(client: ClientRecord): string {
+  return hash('sha256', client.secrets.map((secret) => secret.hash).sort().join(','), 'hex');
 }

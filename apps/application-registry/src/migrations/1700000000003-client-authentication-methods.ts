@@ -6,8 +6,8 @@ import { tableName } from '@keymint/persistence';
  * How each key may authenticate (`tokenEndpointAuthMethods`) and its public keys for private_key_jwt
  * (`jwks`): every existing key keeps authenticating with its secret, as before, and has no public keys.
  */
-export class ClientAuthenticationMethods1700000000002 implements MigrationInterface {
-  name = 'ClientAuthenticationMethods1700000000002';
+export class ClientAuthenticationMethods1700000000003 implements MigrationInterface {
+  name = 'ClientAuthenticationMethods1700000000003';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     const table = tableName(queryRunner.connection, 'oauth_keys');
