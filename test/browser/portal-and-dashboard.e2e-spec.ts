@@ -293,6 +293,67 @@ describe('Developer Portal and admin dashboard in the browser', () => {
     expect(pageProblems).toEqual([]);
   });
 
+  it('rotates a consumer secret without downtime from the secrets panel: add one with an expiry, get a token with it, revoke the old', async () => {
+    const { context, page } = await openPage(cluster.url('application-registry', '/devportal'));
+    page.on('dialog', (dialog) => void dialog.accept());
+    await page.locator('#sign-in-form').getByLabel('Username').fill(cluster.admin.username);
+    await page.locator('#sign-in-form').getByLabel('Password').fill(cluster.admin.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('#portal').waitFor();
+
+    await page.getByRole('button', { name: 'Add new application' }).click();
+    await page.getByLabel('Application name').fill('Rotating Service');
+    await page.getByLabel('Token type').selectOption('OAUTH');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.locator('#application-detail').waitFor();
+    await page.getByLabel('Client Credentials').check();
+    await page.getByRole('button', { name: 'Generate Keys' }).click();
+    await page.locator('#secret-box').waitFor();
+    const consumerKey = await page.locator('#consumer-key').inputValue();
+    const firstSecret = await page.locator('#consumer-secret').inputValue();
+    const rows = page.locator('#secrets-rows tr');
+    await waitForCount(rows, 1);
+    await waitForText(rows.first(), 'ACTIVE');
+    expect(await page.locator('#secrets-warning').isVisible()).toBe(false);
+
+    // Add a second secret that expires in 3 days: the panel warns, both are listed, the new one is shown once.
+    await page.getByLabel("New secret's description").fill('deploy 2026-12');
+    await page.getByLabel('Expires after (days)').fill('3');
+    await page.getByRole('button', { name: 'Add secret' }).click();
+    await waitForText(page.locator('#status'), 'New consumer secret added');
+    const secondSecret = await page.locator('#consumer-secret').inputValue();
+    expect(secondSecret).not.toBe(firstSecret);
+    await waitForCount(rows, 2);
+    await waitForText(page.locator('#secrets-warning'), /^A secret expires within 7 days/);
+    const added = rows.filter({ hasText: 'deploy 2026-12' });
+    await waitForText(added, '(soon)');
+    expect(await page.locator('#secrets-rows').textContent()).not.toContain(secondSecret);
+
+    const tokenWith = (secret: string) =>
+      fetch(cluster.url('token-service', '/token'), {
+        method: 'POST',
+        headers: { Authorization: 'Basic ' + Buffer.from(`${consumerKey}:${secret}`).toString('base64'), 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=client_credentials',
+      });
+    expect((await tokenWith(firstSecret)).status).toBe(200);
+    expect((await tokenWith(secondSecret)).status).toBe(200);
+
+    // Revoke the first: the new one keeps working, the old one stops.
+    await rows.filter({ hasNotText: 'deploy 2026-12' }).getByRole('button', { name: /^Revoke secret/ }).click();
+    await waitForText(page.locator('#status'), /revoked\.$/);
+    await waitForCount(page.locator('#secrets-rows tr', { hasText: 'ACTIVE' }), 1);
+    expect((await tokenWith(secondSecret)).status).toBe(200);
+    const deadline = Date.now() + 5000;
+    let oldStatus = (await tokenWith(firstSecret)).status;
+    while (oldStatus === 200 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      oldStatus = (await tokenWith(firstSecret)).status;
+    }
+    expect(oldStatus).toBe(401);
+    await context.close();
+    expect(pageProblems).toEqual([]);
+  });
+
   it('tells whoever keeps guessing at the dashboard sign-in form to wait, once the sign-in limit is reached', async () => {
     const created = await fetch(cluster.url('application-registry', '/api/am/admin/v2/users'), {
       method: 'POST',
@@ -330,6 +391,15 @@ async function refreshUntil(page: Page, element: ReturnType<Page['locator']>, ex
     await page.getByRole('button', { name: 'Refresh' }).click();
     await page.getByRole('button', { name: 'Refresh' }).and(page.locator(':enabled')).waitFor();
     seen = await element.textContent();
+  }
+}
+
+/** Waits until the locator finds exactly that many elements (the page updates asynchronously). */
+async function waitForCount(locator: ReturnType<Page['locator']>, expected: number, timeoutMs = 10000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await locator.count()) !== expected) {
+    if (Date.now() > deadline) throw new Error(`expected ${expected} elements, found ${await locator.count()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 

@@ -252,6 +252,106 @@
     $('token-secret').value = secret || '';
     $('token-validity').value = String(key.validityTime || 3600);
     renderCurl(key, secret);
+    void attempt(() => loadSecrets(key));
+  }
+
+  // ---------- consumer secrets (several per key) ----------
+
+  /** A secret that expires within this many days gets a warning. */
+  const EXPIRY_WARNING_DAYS = 7;
+  const DAY_MS = 24 * 3600 * 1000;
+
+  function keyPath(key) {
+    return '/applications/' + encodeURIComponent(session.current.applicationId) + '/oauth-keys/' + encodeURIComponent(key.keyMappingId);
+  }
+
+  /** Times as UTC minutes, the same for every viewer. */
+  function shownTime(value) {
+    return value === null || value === undefined ? '' : new Date(value).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+  }
+
+  async function loadSecrets(key) {
+    const secrets = await api('GET', keyPath(key) + '/secrets');
+    // The tab may have changed while the list was on its way.
+    if (currentKey() !== key) return;
+    renderSecrets(key, secrets.list || []);
+  }
+
+  function renderSecrets(key, secrets) {
+    const rows = $('secrets-rows');
+    rows.textContent = '';
+    const now = Date.now();
+    let expiringSoon = 0;
+    for (const secret of secrets) {
+      const row = document.createElement('tr');
+      const expiresAt = secret.expiresAt === null || secret.expiresAt === undefined ? null : new Date(secret.expiresAt).getTime();
+      const soon = secret.status === 'ACTIVE' && expiresAt !== null && expiresAt - now < EXPIRY_WARNING_DAYS * DAY_MS;
+      if (soon) expiringSoon += 1;
+      const cells = [
+        secret.description || '',
+        shownTime(secret.createdAt),
+        expiresAt === null ? 'never' : shownTime(secret.expiresAt) + (soon ? ' (soon)' : ''),
+        secret.lastUsedAt ? shownTime(secret.lastUsedAt) : 'not yet',
+        secret.status,
+      ];
+      for (const text of cells) {
+        const cell = document.createElement('td');
+        cell.textContent = text;
+        row.appendChild(cell);
+      }
+      const actions = document.createElement('td');
+      if (secret.status === 'ACTIVE') {
+        const revoke = document.createElement('button');
+        revoke.type = 'button';
+        revoke.className = 'danger';
+        revoke.textContent = 'Revoke';
+        revoke.setAttribute('aria-label', 'Revoke secret ' + (secret.description || 'created ' + shownTime(secret.createdAt)));
+        revoke.addEventListener('click', () => attempt(() => revokeSecret(key, secret)));
+        actions.appendChild(revoke);
+      }
+      row.appendChild(actions);
+      rows.appendChild(row);
+    }
+    $('secrets-warning').hidden = expiringSoon === 0;
+    $('secrets-warning').textContent =
+      expiringSoon === 1
+        ? 'A secret expires within ' + EXPIRY_WARNING_DAYS + ' days: add a new one and deploy it before then.'
+        : expiringSoon + ' secrets expire within ' + EXPIRY_WARNING_DAYS + ' days: add a new one and deploy it before then.';
+  }
+
+  async function addSecret(event) {
+    event.preventDefault();
+    await attempt(async () => {
+      const key = currentKey();
+      if (!key) throw new Error('Generate keys first.');
+      const description = $('secret-description').value.trim();
+      const days = $('secret-expiry').value.trim();
+      if (days && !/^[1-9][0-9]*$/.test(days)) throw new Error('The expiry must be a positive whole number of days, or empty for none.');
+      const body = {};
+      if (description) body.description = description;
+      if (days) body.expiresIn = Number(days) * 24 * 3600;
+      $('add-secret').disabled = true;
+      try {
+        const added = await api('POST', keyPath(key) + '/generate-secret', body);
+        session.secrets[key.keyMappingId] = added.consumerSecret;
+        session.freshSecret = key.keyMappingId;
+        $('secret-description').value = '';
+        $('secret-expiry').value = '';
+        renderKeyTab();
+        say('New consumer secret added; the others keep working. Copy it now: it is shown only once.');
+        $('consumer-secret').focus();
+      } finally {
+        $('add-secret').disabled = false;
+      }
+    });
+  }
+
+  async function revokeSecret(key, secret) {
+    const name = secret.description ? '"' + secret.description + '"' : 'created ' + shownTime(secret.createdAt);
+    if (!window.confirm('Revoke the secret ' + name + '? It stops working at once; tokens already issued with it keep working until they expire.')) return;
+    await api('POST', keyPath(key) + '/revoke-secret', { secretId: secret.secretId });
+    await loadSecrets(key);
+    say('Secret ' + name + ' revoked.');
   }
 
   function clearKeyView() {
@@ -262,6 +362,8 @@
     $('token-secret').value = '';
     $('access-token').value = '';
     $('curl-command').value = '';
+    $('secrets-rows').textContent = '';
+    $('secrets-warning').hidden = true;
   }
 
   /** The command exactly as WSO2's Developer Portal shows it. */
@@ -322,7 +424,7 @@
   async function regenerateSecret() {
     const key = currentKey();
     if (!key) return;
-    if (!window.confirm('Regenerate the consumer secret? The old secret and the tokens issued with this key stop working at once.')) return;
+    if (!window.confirm('Regenerate the consumer secret? Every other secret of this key and the tokens issued with it stop working at once (to rotate without downtime, add a secret instead).')) return;
     await attempt(async () => {
       const result = await api(
         'POST',
@@ -431,6 +533,7 @@
     $('key-form').addEventListener('submit', generateKeys);
     $('update-keys').addEventListener('click', updateKeys);
     $('regenerate-secret').addEventListener('click', regenerateSecret);
+    $('secret-form').addEventListener('submit', addSecret);
     $('token-form').addEventListener('submit', generateToken);
     for (const button of document.querySelectorAll('button[data-copy]')) {
       button.addEventListener('click', () => copyFrom(button.dataset.copy, button));
