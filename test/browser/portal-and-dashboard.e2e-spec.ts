@@ -317,7 +317,7 @@ describe('Developer Portal and admin dashboard in the browser', () => {
     expect(await page.locator('#secrets-warning').isVisible()).toBe(false);
 
     // Add a second secret that expires in 3 days: the panel warns, both are listed, the new one is shown once.
-    await page.getByLabel("New secret's description").fill('deploy 2026-12');
+    await page.getByLabel('What the new secret is for').fill('deploy 2026-12');
     await page.getByLabel('Expires after (days)').fill('3');
     await page.getByRole('button', { name: 'Add secret' }).click();
     await waitForText(page.locator('#status'), 'New consumer secret added');
