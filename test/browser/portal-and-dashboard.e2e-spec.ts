@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -350,6 +351,55 @@ describe('Developer Portal and admin dashboard in the browser', () => {
       oldStatus = (await tokenWith(firstSecret)).status;
     }
     expect(oldStatus).toBe(401);
+    await context.close();
+    expect(pageProblems).toEqual([]);
+  });
+
+  it('lets a key authenticate with a private key: tick it, paste the public JWK Set, and the client gets tokens with signed assertions', async () => {
+    const { context, page } = await openPage(cluster.url('application-registry', '/devportal'));
+    await page.locator('#sign-in-form').getByLabel('Username').fill(cluster.admin.username);
+    await page.locator('#sign-in-form').getByLabel('Password').fill(cluster.admin.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('#portal').waitFor();
+    await page.getByRole('button', { name: 'Add new application' }).click();
+    await page.getByLabel('Application name').fill('Keyless Service');
+    await page.getByLabel('Token type').selectOption('OAUTH');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.locator('#application-detail').waitFor();
+    await page.getByLabel('Client Credentials').check();
+    await page.getByRole('button', { name: 'Generate Keys' }).click();
+    await page.locator('#secret-box').waitFor();
+    const consumerKey = await page.locator('#consumer-key').inputValue();
+    expect(await page.locator('#jwks-field').isVisible()).toBe(false);
+
+    const keyPair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    await page.getByLabel('Private key (signed assertion, private_key_jwt)').check();
+    await page.getByLabel('Secret in the Authorization header').uncheck();
+    await page.getByLabel('Secret in the body').uncheck();
+    await page.getByLabel('Public keys').fill(JSON.stringify({ keys: [{ ...keyPair.publicKey.export({ format: 'jwk' }), kid: 'portal-1' }] }));
+    await page.getByRole('button', { name: 'Update' }).click();
+    await waitForText(page.locator('#status'), 'keys updated');
+
+    const metadata = (await (await fetch(cluster.url('token-service', '/.well-known/oauth-authorization-server'))).json()) as { issuer: string };
+    const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const now = Math.floor(Date.now() / 1000);
+    const data = `${b64({ alg: 'ES256', kid: 'portal-1' })}.${b64({ iss: consumerKey, sub: consumerKey, aud: metadata.issuer, iat: now, exp: now + 60, jti: randomUUID() })}`;
+    const assertion = `${data}.${sign('sha256', Buffer.from(data), { key: keyPair.privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
+    const answer = await fetch(cluster.url('token-service', '/token'), {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion }),
+    });
+    expect(answer.status).toBe(200);
+    // Opened again, the form shows what the key now allows, with its public keys.
+    await page.reload();
+    await page.locator('#sign-in-form').getByLabel('Username').fill(cluster.admin.username);
+    await page.locator('#sign-in-form').getByLabel('Password').fill(cluster.admin.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Open application Keyless Service' }).click();
+    await page.locator('#jwks-field').waitFor();
+    expect(await page.getByLabel('Secret in the Authorization header').isChecked()).toBe(false);
+    expect(await page.getByLabel('Public keys').inputValue()).toContain('portal-1');
     await context.close();
     expect(pageProblems).toEqual([]);
   });

@@ -236,6 +236,10 @@
     $('key-scopes').value = key ? (key.scopes || []).join(' ') : '';
     $('key-validity').value = key ? String(key.validityTime) : '3600';
     $('key-callback').value = key && key.callbackUrl ? key.callbackUrl : '';
+    const methods = key ? key.tokenEndpointAuthMethods || [] : ['client_secret_basic', 'client_secret_post'];
+    for (const box of document.querySelectorAll('input[name="authMethod"]')) box.checked = methods.includes(box.value);
+    $('key-jwks').value = key && key.jwks ? JSON.stringify(key.jwks, null, 2) : '';
+    showJwksField();
     $('generate-keys').hidden = Boolean(key);
     $('update-keys').hidden = !key;
     $('regenerate-secret').hidden = !key;
@@ -378,13 +382,35 @@
       : 'The consumer secret is not known to this page any more: fill in the Base64 of key:secret, or regenerate the secret.';
   }
 
+  /** The JWK Set box shows while private_key_jwt is ticked. */
+  function showJwksField() {
+    $('jwks-field').hidden = !$('auth-private-key-jwt').checked;
+  }
+
+  /** The client authentication part of the key form: the methods, and the JWK Set when a private key is allowed. */
+  function authenticationValues() {
+    const methods = [...document.querySelectorAll('input[name="authMethod"]:checked')].map((box) => box.value);
+    if (methods.length === 0) throw new Error('Choose at least one way for the client to authenticate.');
+    const values = { tokenEndpointAuthMethods: methods };
+    const text = $('key-jwks').value.trim();
+    if (methods.includes('private_key_jwt')) {
+      if (!text) throw new Error('Paste the public keys (a JWK Set) the private key signs for.');
+      try {
+        values.jwks = JSON.parse(text);
+      } catch (error) {
+        throw new Error('The public keys must be JSON: a JWK Set {"keys": [ ... ]}.');
+      }
+    }
+    return values;
+  }
+
   function keyFormValues() {
     const grantTypes = [...document.querySelectorAll('input[name="grantType"]:checked')].map((box) => box.value);
     const scopes = $('key-scopes').value.split(/[\s,]+/).filter(Boolean);
     const validity = $('key-validity').value.trim();
     if (grantTypes.length === 0) throw new Error('Choose at least one grant type.');
     if (!/^[1-9][0-9]*$/.test(validity)) throw new Error('The token validity period must be a positive whole number of seconds.');
-    return { grantTypes, scopes, validityTime: Number(validity), callbackUrl: $('key-callback').value.trim() };
+    return { grantTypes, scopes, validityTime: Number(validity), callbackUrl: $('key-callback').value.trim(), ...authenticationValues() };
   }
 
   async function generateKeys(event) {
@@ -393,7 +419,14 @@
     await attempt(async () => {
       const values = keyFormValues();
       const applicationId = session.current.applicationId;
-      const body = { keyType: session.keyType, grantTypesToBeSupported: values.grantTypes, scopes: values.scopes, validityTime: values.validityTime };
+      const body = {
+        keyType: session.keyType,
+        grantTypesToBeSupported: values.grantTypes,
+        scopes: values.scopes,
+        validityTime: values.validityTime,
+        tokenEndpointAuthMethods: values.tokenEndpointAuthMethods,
+      };
+      if (values.jwks) body.jwks = values.jwks;
       if (values.callbackUrl) body.callbackUrl = values.callbackUrl;
       $('generate-keys').disabled = true;
       try {
@@ -413,7 +446,13 @@
     await attempt(async () => {
       const key = currentKey();
       const values = keyFormValues();
-      const body = { supportedGrantTypes: values.grantTypes, scopes: values.scopes, validityTime: values.validityTime };
+      const body = {
+        supportedGrantTypes: values.grantTypes,
+        scopes: values.scopes,
+        validityTime: values.validityTime,
+        tokenEndpointAuthMethods: values.tokenEndpointAuthMethods,
+      };
+      if (values.jwks) body.jwks = values.jwks;
       if (values.callbackUrl || key.callbackUrl) body.callbackUrl = values.callbackUrl;
       await api('PUT', '/applications/' + encodeURIComponent(session.current.applicationId) + '/oauth-keys/' + encodeURIComponent(key.keyMappingId), body);
       await openApplication(session.current.applicationId);
@@ -534,6 +573,7 @@
     $('update-keys').addEventListener('click', updateKeys);
     $('regenerate-secret').addEventListener('click', regenerateSecret);
     $('secret-form').addEventListener('submit', addSecret);
+    $('auth-private-key-jwt').addEventListener('change', showJwksField);
     $('token-form').addEventListener('submit', generateToken);
     for (const button of document.querySelectorAll('button[data-copy]')) {
       button.addEventListener('click', () => copyFrom(button.dataset.copy, button));
