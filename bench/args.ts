@@ -44,6 +44,10 @@ Options:
 With external URLs the cluster's own env applies (TOKEN_RENEW_PER_REQUEST, JWT_ALG,
 EVENTS_PER_MESSAGE), so scenarios that need another env measure whatever that cluster does.
 
+cc-opaque-renew-private-key-jwt is cc-opaque-renew by a key that authenticates with private_key_jwt:
+the benchmark signs a fresh ES256 assertion for every request (its signing is on the machine CPU too);
+no peer, judged on no target.
+
 cc-opaque-renew-unpacked is cc-opaque-renew with EVENTS_PER_MESSAGE=1 (one token event per NATS
 message instead of the default packs of up to 100): shown beside cc-opaque-renew, and judged on
 no target.

@@ -85,10 +85,11 @@ export class RegistryApi {
     return body.applicationId;
   }
 
-  async generateKeys(applicationId: string, grantTypes: string[]): Promise<ClientKeys> {
+  /** `clientAuthentication`: the key's tokenEndpointAuthMethods and jwks (docs/registry.md), when not the secret's default. */
+  async generateKeys(applicationId: string, grantTypes: string[], clientAuthentication: Record<string, unknown> = {}): Promise<ClientKeys> {
     const what = 'POST /api/am/devportal/v2/applications/{id}/generate-keys';
     const body = expectStatus(
-      await this.post(`/api/am/devportal/v2/applications/${encodeURIComponent(applicationId)}/generate-keys`, { keyType: 'PRODUCTION', grantTypesToBeSupported: grantTypes }, what),
+      await this.post(`/api/am/devportal/v2/applications/${encodeURIComponent(applicationId)}/generate-keys`, { keyType: 'PRODUCTION', grantTypesToBeSupported: grantTypes, ...clientAuthentication }, what),
       [200, 201],
       what,
     );

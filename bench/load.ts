@@ -7,6 +7,8 @@ export interface LoadTarget {
   url: string;
   headers: Record<string, string>;
   body: string;
+  /** A body made anew for each request (a private_key_jwt assertion is single-use); its cost is the load generator's. */
+  freshBody?: () => string;
 }
 
 export interface LoadSettings {
@@ -49,6 +51,7 @@ export async function runLoad(target: LoadTarget, settings: LoadSettings): Promi
       method: 'POST',
       headers: target.headers,
       body: target.body,
+      ...(target.freshBody ? { requests: [{ setupRequest: (request: object) => ({ ...request, body: target.freshBody!() }) }] } : {}),
       connections: settings.connections,
       duration: settings.durationSeconds + DRAIN_BACKSTOP_SECONDS,
       // Checks every 100 ms whether all connections are drained, instead of every second.

@@ -4,7 +4,7 @@
  * registry REST API, runs warm-up + measured autocannon runs per scenario, checks that
  * analytics counted every token, prints one table and writes docs/benchmarks.md + .svg.
  */
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID, sign } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { arch, cpus, release, totalmem, type as osType } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -83,7 +83,8 @@ interface Workload {
 
 /** One request as the load will send it; returns the good answer's body. */
 async function probe(workload: Workload, what: string): Promise<Record<string, unknown>> {
-  const answer = await request(workload.target.url, { method: 'POST', headers: workload.target.headers, body: workload.target.body }, what);
+  const sent = workload.target.freshBody?.() ?? workload.target.body;
+  const answer = await request(workload.target.url, { method: 'POST', headers: workload.target.headers, body: sent }, what);
   let body: unknown = null;
   try {
     body = JSON.parse(answer.text);
@@ -113,9 +114,10 @@ async function keymintWorkload(scenario: Scenario, keymint: KeymintTarget): Prom
   const name = `bench-${scenario.id}-${suffix()}`;
   const applicationId = await keymint.registry.createApplication(name, scenario.tokenType);
   const grants = scenario.grantType === 'password' ? ['password'] : ['client_credentials'];
+  const tokenUrl = `${keymint.tokenUrl}/token`;
+  if (scenario.clientAuthentication === 'private_key_jwt') return privateKeyJwtWorkload(scenario, keymint, applicationId, tokenUrl);
   const keys = await keymint.registry.generateKeys(applicationId, grants);
   const headers = { authorization: basicAuthorization(keys.consumerKey, keys.consumerSecret), 'content-type': FORM };
-  const tokenUrl = `${keymint.tokenUrl}/token`;
   if (scenario.endpoint === 'introspect') {
     const token = await tokenFrom(tokenUrl, headers, 'grant_type=client_credentials', 'POST /token (token to introspect)');
     return {
@@ -134,6 +136,36 @@ async function keymintWorkload(scenario: Scenario, keymint: KeymintTarget): Prom
   const algorithm = expectedAlgorithm(scenario);
   return {
     target: { url: tokenUrl, headers, body },
+    check: (answer) => typeof answer.access_token === 'string' && answer.token_type === 'Bearer' && jwtAlgorithm(answer.access_token) === algorithm,
+    countsTokens: true,
+    client: { consumerKey: keys.consumerKey, applicationId },
+  };
+}
+
+/** client_credentials by a key that authenticates with private_key_jwt only: a fresh ES256 assertion per request. */
+async function privateKeyJwtWorkload(scenario: Scenario, keymint: KeymintTarget, applicationId: string, tokenUrl: string): Promise<Workload> {
+  const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const keys = await keymint.registry.generateKeys(applicationId, ['client_credentials'], {
+    tokenEndpointAuthMethods: ['private_key_jwt'],
+    jwks: { keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'bench', alg: 'ES256' }] },
+  });
+  const metadata = await request(`${keymint.tokenUrl}/.well-known/oauth-authorization-server`, { method: 'GET' }, 'GET metadata (issuer)');
+  const issuer = (JSON.parse(metadata.text) as { issuer: string }).issuer;
+  const json = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const header = json({ alg: 'ES256', typ: 'JWT', kid: 'bench' });
+  const freshBody = () => {
+    const now = Math.floor(Date.now() / 1000);
+    const data = `${header}.${json({ iss: keys.consumerKey, sub: keys.consumerKey, aud: issuer, iat: now, exp: now + 60, jti: randomUUID() })}`;
+    const signature = sign('sha256', Buffer.from(data), { key: privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url');
+    return new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      client_assertion: `${data}.${signature}`,
+    }).toString();
+  };
+  const algorithm = expectedAlgorithm(scenario);
+  return {
+    target: { url: tokenUrl, headers: { 'content-type': FORM }, body: freshBody(), freshBody },
     check: (answer) => typeof answer.access_token === 'string' && answer.token_type === 'Bearer' && jwtAlgorithm(answer.access_token) === algorithm,
     countsTokens: true,
     client: { consumerKey: keys.consumerKey, applicationId },

@@ -1,6 +1,6 @@
 /** The benchmark's scenarios: what keymint is asked, under which env, against which peer format. */
 export type PeerFormat = 'opaque' | 'RS256' | 'ES256';
-export type ScenarioId = 'cc-opaque-renew' | 'cc-opaque-renew-unpacked' | 'cc-opaque-reuse' | 'cc-jwt-rs256' | 'cc-jwt-es256' | 'password' | 'introspection' | 'cc-opaque-renew-1m';
+export type ScenarioId = 'cc-opaque-renew' | 'cc-opaque-renew-unpacked' | 'cc-opaque-renew-private-key-jwt' | 'cc-opaque-reuse' | 'cc-jwt-rs256' | 'cc-jwt-es256' | 'password' | 'introspection' | 'cc-opaque-renew-1m';
 
 export interface Scenario {
   id: ScenarioId;
@@ -16,6 +16,8 @@ export interface Scenario {
   peer: { format: PeerFormat; endpoint: 'token' | 'introspect' } | null;
   /** Whether each 200 is a token that analytics must count. */
   countsTokens: boolean;
+  /** How the client authenticates (default: client_secret_basic). */
+  clientAuthentication?: 'private_key_jwt';
   /** Tokens written into the token store before the warm-up (the "flat with size" target); such a scenario gets a cluster of its own. */
   storedTokens?: number;
 }
@@ -39,6 +41,14 @@ export const SCENARIOS: readonly Scenario[] = [
     id: 'cc-opaque-renew-unpacked',
     title: 'client_credentials, new opaque token per request, EVENTS_PER_MESSAGE=1',
     env: { ...NEW_OPAQUE_TOKEN_PER_REQUEST.env, EVENTS_PER_MESSAGE: '1' },
+  },
+  {
+    // The same workload, the client proving itself with an ES256 assertion (signed by the load generator for each request).
+    ...NEW_OPAQUE_TOKEN_PER_REQUEST,
+    id: 'cc-opaque-renew-private-key-jwt',
+    title: 'client_credentials, new opaque token per request, private_key_jwt (ES256 assertion per request)',
+    clientAuthentication: 'private_key_jwt',
+    peer: null,
   },
   {
     id: 'cc-opaque-reuse',

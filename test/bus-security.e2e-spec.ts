@@ -140,6 +140,8 @@ describe('the NATS bus, attacked', () => {
                 applicationName: 'forged',
                 owner: 'admin',
                 tokenType: 'OAUTH',
+                tokenEndpointAuthMethods: ['client_secret_basic'],
+                jwks: null,
               },
             }),
           );

@@ -12,6 +12,7 @@ import { OAuthKeyEntity } from './keys/oauth-key.entity';
 import { Initial1700000000000 } from './migrations/1700000000000-initial';
 import { SignInFailures1700000000001 } from './migrations/1700000000001-sign-in-failures';
 import { ConsumerSecrets1700000000002 } from './migrations/1700000000002-consumer-secrets';
+import { ClientAuthenticationMethods1700000000003 } from './migrations/1700000000003-client-authentication-methods';
 import { OpenApiController } from './openapi/openapi.controller';
 import { RpcModule } from './rpc/rpc.module';
 import { ScopeEntity } from './scopes/scope.entity';
@@ -31,7 +32,11 @@ export class ApplicationRegistryModule {
         ...storeAndBusModules({
           service: 'application-registry',
           config,
-          store: { prefix: 'registry', entities: [...MESSAGING_ENTITIES, ...REGISTRY_ENTITIES], migrations: [Initial1700000000000, SignInFailures1700000000001, ConsumerSecrets1700000000002] },
+          store: {
+            prefix: 'registry',
+            entities: [...MESSAGING_ENTITIES, ...REGISTRY_ENTITIES],
+            migrations: [Initial1700000000000, SignInFailures1700000000001, ConsumerSecrets1700000000002, ClientAuthenticationMethods1700000000003],
+          },
         }),
         AuthModule,
         UsersModule,

@@ -269,6 +269,8 @@ describe('application registry (SQLite)', () => {
       applicationName: 'Keys App',
       owner: 'alice',
       tokenType: 'OAUTH',
+      tokenEndpointAuthMethods: ['client_secret_basic', 'client_secret_post'],
+      jwks: null,
     });
     expect(await client.rpc.request('registry.rpc.client.get.v1', { consumerKey: 'unknown-key' })).toBeNull();
     await expect(client.rpc.request('registry.rpc.client.get.v1', { consumerKey: 42 } as never)).rejects.toMatchObject({ code: 'invalid_request' });

@@ -50,7 +50,7 @@ describe('keymint CLI', () => {
       [['keys', 'generate', '--app', 'Shop', '--key-type', 'STAGING'], /--key-type <type>' argument 'STAGING' is invalid. expected one of PRODUCTION, SANDBOX/],
       [['keys', 'generate', '--app', 'Shop', '--validity', '0'], /expected a positive integer/],
       [['keys', 'update', '--app', 'Shop'], /^error: nothing to update: give --grant-types, --scopes, --validity or --callback-url\n$/],
-      [['token', '--key', 'k'], /required option '--secret <consumerSecret>' not specified/],
+      [['token', '--key', 'k'], /give either --secret or --private-key/],
       [['token', '--key', 'k', '--secret', 's', '--grant-type', 'implicit'], /argument 'implicit' is invalid. expected one of client_credentials, password, refresh_token/],
       [['token', '--key', 'k', '--secret', 's', '--grant-type', 'refresh_token'], /needs --refresh-token/],
       [['token', '--key', 'k', '--secret', 's', '--validity-period', '1.5'], /expected a positive number of seconds, or -1/],

@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RegistryApi } from '../../../bench/keymint-api';
 import { startTestCluster, TestCluster } from '../../../test/support/cluster';
 import { postgresTestDatabase } from '../../../test/support/postgres';
 
@@ -286,6 +288,37 @@ describe('keymint CLI against a real cluster', () => {
     const after = await keymint(['apps', 'list'], { config: aliceConfig });
     expect(after.code).toBe(1);
     expect(after.stderr).toContain("not logged in: run 'keymint login'");
+  });
+
+  it('gets a token with a private key instead of a secret (private_key_jwt), and says which of the two is missing', async () => {
+    const registry = new RegistryApi(cluster.url('application-registry'), cluster.admin);
+    const applicationId = await registry.createApplication('Signed Service', 'OAUTH');
+    const keys = await registry.generateKeys(applicationId, ['client_credentials']);
+    const keyPair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const listed = await fetch(cluster.url('application-registry', `/api/am/devportal/v2/applications/${applicationId}/oauth-keys`), {
+      headers: { Authorization: cluster.adminAuthorization() },
+    });
+    const keyMappingId = ((await listed.json()) as { list: Array<{ keyMappingId: string }> }).list[0].keyMappingId;
+    const updated = await fetch(cluster.url('application-registry', `/api/am/devportal/v2/applications/${applicationId}/oauth-keys/${keyMappingId}`), {
+      method: 'PUT',
+      headers: { Authorization: cluster.adminAuthorization(), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ tokenEndpointAuthMethods: ['private_key_jwt'], jwks: { keys: [{ ...keyPair.publicKey.export({ format: 'jwk' }), kid: 'cli-1' }] } }),
+    });
+    expect(updated.status).toBe(200);
+    const keyFile = join(home, 'client-key.pem');
+    writeFileSync(keyFile, keyPair.privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+
+    const token = parsed<Record<string, unknown>>(
+      await keymint(['--json', ...urlFlags, 'token', '--key', keys.consumerKey, '--private-key', keyFile, '--kid', 'cli-1'], { config: adminConfig }),
+    );
+    expect(token).toMatchObject({ access_token: expect.any(String), token_type: 'Bearer' });
+    // The key no longer takes its secret; an unknown kid is the server's refusal, said as it said it.
+    const bySecret = await keymint([...urlFlags, 'token', '--key', keys.consumerKey, '--secret', keys.consumerSecret], { config: adminConfig });
+    expect(bySecret.stderr).toMatch(/^error: invalid_client: This client may not authenticate with client_secret_basic\.\n$/);
+    const unknownKid = await keymint([...urlFlags, 'token', '--key', keys.consumerKey, '--private-key', keyFile, '--kid', 'cli-0'], { config: adminConfig });
+    expect(unknownKid.stderr).toMatch(/^error: invalid_client: No registered key of the client has kid "cli-0"\.\n$/);
+    const neither = await keymint([...urlFlags, 'token', '--key', keys.consumerKey], { config: adminConfig });
+    expect({ code: neither.code, stderr: neither.stderr }).toEqual({ code: 2, stderr: expect.stringContaining('give either --secret or --private-key') });
   });
 });
 

@@ -61,6 +61,8 @@ export class FakeRegistry {
       applicationName: `Application ${overrides.consumerKey}`,
       owner: 'alice',
       tokenType: 'JWT',
+      tokenEndpointAuthMethods: ['client_secret_basic', 'client_secret_post'],
+      jwks: null,
       ...overrides,
     });
     return secret;

@@ -23,6 +23,8 @@ const record: ClientRecord = {
   applicationName: 'Keys App',
   owner: 'alice',
   tokenType: 'OAUTH',
+  tokenEndpointAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+  jwks: { keys: [{ kty: 'OKP', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo', kid: 'k1' }] },
 };
 
 describe('RPC schemas', () => {

@@ -25,6 +25,19 @@ const ScopeDefinitionSchema = z.object(
 );
 export type ScopeDefinition = z.infer<typeof ScopeDefinitionSchema>;
 
+/** How a client may prove itself at the token, revocation and introspection endpoints (RFC 8414 names). */
+export const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
+export type TokenEndpointAuthMethod = (typeof TOKEN_ENDPOINT_AUTH_METHODS)[number];
+/** What every key allows unless told otherwise (every key before private_key_jwt existed allowed these). */
+export const DEFAULT_TOKEN_ENDPOINT_AUTH_METHODS: TokenEndpointAuthMethod[] = ['client_secret_basic', 'client_secret_post'];
+
+/** A client's public keys (RFC 7517 JWK Set), as the registry accepted them (public members only). */
+export const ClientJwksSchema = z.object(
+  { keys: z.array(z.looseObject({ kty: string(), kid: string().optional(), alg: string().optional(), use: string().optional() })) },
+  { error: 'must be a JWK Set {"keys": [...]}' },
+);
+export type ClientJwks = z.infer<typeof ClientJwksSchema>;
+
 /** How many unrevoked consumer secrets (active or expired) a key may have (docs/registry.md). */
 export const MAX_SECRETS_PER_KEY = 5;
 
@@ -65,6 +78,9 @@ export const ClientRecordSchema = z.object({
   applicationName: string(),
   owner: string(),
   tokenType: MESSAGE_FIELDS.tokenType,
+  tokenEndpointAuthMethods: list(oneOf(TOKEN_ENDPOINT_AUTH_METHODS), `must be a list of ${TOKEN_ENDPOINT_AUTH_METHODS.join(', ')}`),
+  /** The public keys its private_key_jwt assertions are signed with; null when it has none. */
+  jwks: ClientJwksSchema.nullable(),
 });
 export type ClientRecord = z.infer<typeof ClientRecordSchema>;
 

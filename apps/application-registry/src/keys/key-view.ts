@@ -1,5 +1,5 @@
 import { z } from 'zod/v4';
-import { GRANT_TYPES, KEY_TYPES } from '@keymint/contracts';
+import { ClientJwks, ClientJwksSchema, GRANT_TYPES, KEY_TYPES, TOKEN_ENDPOINT_AUTH_METHODS } from '@keymint/contracts';
 import { listOf } from '../common/list-query';
 import type { ConsumerSecretEntity } from './consumer-secret.entity';
 import type { OAuthKeyEntity } from './oauth-key.entity';
@@ -18,6 +18,8 @@ export const ApplicationKeySchema = z
     mode: z.literal('CREATED'),
     scopes: z.array(z.string()),
     validityTime: z.int().describe('Seconds: the lifetime of its access tokens.'),
+    tokenEndpointAuthMethods: z.array(z.enum(TOKEN_ENDPOINT_AUTH_METHODS)).describe('How the client may authenticate.'),
+    jwks: ClientJwksSchema.nullable().describe("The client's public keys for private_key_jwt."),
   })
   .meta({ id: 'ApplicationKey' });
 export type ApplicationKeyView = z.infer<typeof ApplicationKeySchema>;
@@ -46,7 +48,14 @@ export function applicationKeyView(key: OAuthKeyEntity): ApplicationKeyView {
     mode: 'CREATED',
     scopes: key.scopes,
     validityTime: key.validityTime,
+    tokenEndpointAuthMethods: key.tokenEndpointAuthMethods,
+    jwks: jwksOf(key),
   };
+}
+
+/** The key's public keys for private_key_jwt, or null. */
+export function jwksOf(key: OAuthKeyEntity): ClientJwks | null {
+  return key.jwks === null ? null : (JSON.parse(key.jwks) as ClientJwks);
 }
 
 /** Whether a secret still authenticates; revoked secrets are deleted, so they are never listed (as in WSO2). */

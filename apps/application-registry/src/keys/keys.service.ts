@@ -1,7 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { ClientRecord, hashConsumerSecret, IssueTokenResponse, isUuid, matchingSecret, MAX_SECRETS_PER_KEY, RPC_SUBJECTS, RpcErrorCode } from '@keymint/contracts';
+import {
+  ClientRecord,
+  DEFAULT_TOKEN_ENDPOINT_AUTH_METHODS,
+  hashConsumerSecret,
+  IssueTokenResponse,
+  isUuid,
+  matchingSecret,
+  MAX_SECRETS_PER_KEY,
+  RPC_SUBJECTS,
+  RpcErrorCode,
+} from '@keymint/contracts';
 import type { Principal } from '@keymint/http-kit';
 import { publishInTransaction, RpcClient, RpcError } from '@keymint/messaging';
 import { Database } from '@keymint/persistence';
@@ -22,6 +32,7 @@ import {
   GeneratedConsumerSecretView,
   GeneratedKeyView,
   isActiveSecret,
+  jwksOf,
 } from './key-view';
 import { OAuthKeyEntity } from './oauth-key.entity';
 
@@ -49,9 +60,12 @@ export class KeysService {
       scopes: input.scopes,
       validityTime: input.validityTime,
       callbackUrl: input.callbackUrl,
+      tokenEndpointAuthMethods: input.tokenEndpointAuthMethods ?? DEFAULT_TOKEN_ENDPOINT_AUTH_METHODS,
+      jwks: input.jwks ? JSON.stringify(input.jwks) : null,
       createdAt: now,
       updatedAt: now,
     };
+    assertKeysForAssertions(key);
     try {
       await this.database.transaction(async (manager) => {
         await this.assertScopesAllowed(manager, application.owner, input.scopes);
@@ -95,8 +109,11 @@ export class KeysService {
         scopes: input.scopes ?? current.scopes,
         validityTime: input.validityTime ?? current.validityTime,
         callbackUrl: input.callbackUrl ?? current.callbackUrl,
+        tokenEndpointAuthMethods: input.tokenEndpointAuthMethods ?? current.tokenEndpointAuthMethods,
+        jwks: input.jwks === undefined ? current.jwks : input.jwks && JSON.stringify(input.jwks),
         updatedAt: Date.now(),
       };
+      assertKeysForAssertions(changed);
       await manager.update(
         OAuthKeyEntity,
         { keyMappingId: current.keyMappingId },
@@ -105,6 +122,8 @@ export class KeysService {
           scopes: changed.scopes,
           validityTime: changed.validityTime,
           callbackUrl: changed.callbackUrl,
+          tokenEndpointAuthMethods: changed.tokenEndpointAuthMethods,
+          jwks: changed.jwks,
           updatedAt: changed.updatedAt,
         },
       );
@@ -257,6 +276,8 @@ export class KeysService {
         applicationName: application.name,
         owner: application.owner,
         tokenType: application.tokenType,
+        tokenEndpointAuthMethods: key.tokenEndpointAuthMethods,
+        jwks: jwksOf(key),
       };
     });
   }
@@ -342,4 +363,11 @@ function keyNotFound(keyMappingId: string) {
 
 function duplicateKeyType(keyType: string) {
   return RegistryError.conflict(`This application already has a ${keyType} key; update or delete it instead.`);
+}
+
+/** A key that may authenticate with private_key_jwt needs a public key to check its assertions with. */
+function assertKeysForAssertions(key: OAuthKeyEntity): void {
+  if (key.tokenEndpointAuthMethods.includes('private_key_jwt') && key.jwks === null) {
+    throw RegistryError.badRequest("'jwks' is required when 'tokenEndpointAuthMethods' includes private_key_jwt.");
+  }
 }

@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { GrantType, KeyType } from '@keymint/contracts';
+import type { GrantType, KeyType, TokenEndpointAuthMethod } from '@keymint/contracts';
 import { bigintAsNumber, jsonText } from '@keymint/persistence';
 
 /** A consumer key of an application: at most one per key type. Its secrets: ConsumerSecretEntity. */
@@ -29,6 +29,14 @@ export class OAuthKeyEntity {
 
   @Column({ type: 'text' })
   callbackUrl: string;
+
+  /** How the client may authenticate (migration 1700000000002: every older key allows the two secret methods). */
+  @Column({ type: 'text', transformer: jsonText })
+  tokenEndpointAuthMethods: TokenEndpointAuthMethod[];
+
+  /** The client's public keys for private_key_jwt as JSON text (a JWK Set, checked on the way in), or null. */
+  @Column({ type: 'text', nullable: true })
+  jwks: string | null;
 
   @Column({ type: 'bigint', transformer: bigintAsNumber })
   createdAt: number;

@@ -1,7 +1,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { CliDependencies, CommandContext } from '../context';
 import { UsageError } from '../errors';
-import { postTokenEndpoint } from '../http/token-client';
+import { readSigningKey, signClientAssertion } from '../http/client-assertion';
+import { issuerOf, postTokenEndpoint } from '../http/token-client';
 import { GRANT_TYPES } from '@keymint/contracts';
 import { listValue, oneOf } from '../options';
 import { renderFields } from '../output/output';
@@ -9,7 +10,10 @@ import { renderFields } from '../output/output';
 
 interface TokenOptions {
   key: string;
-  secret: string;
+  secret?: string;
+  privateKey?: string;
+  kid?: string;
+  audience?: string;
   scope?: string[];
   validityPeriod?: number;
   grantType: (typeof GRANT_TYPES)[number];
@@ -29,9 +33,15 @@ function validityPeriod(value: string): number {
 export function registerTokenCommand(program: Command, dependencies: CliDependencies): void {
   program
     .command('token')
-    .description('get an access token from the token endpoint (client authentication with the consumer key and secret)')
+    .description(
+      'get an access token from the token endpoint; the client authenticates with its consumer secret, or with a private key ' +
+        '(private_key_jwt: the command signs a one-minute assertion for each request)',
+    )
     .requiredOption('--key <consumerKey>', 'consumer key')
-    .requiredOption('--secret <consumerSecret>', 'consumer secret')
+    .option('--secret <consumerSecret>', 'consumer secret (client_secret_basic)')
+    .option('--private-key <file>', 'PEM private key (RSA, EC P-256, Ed25519) whose public key the key registered (private_key_jwt)')
+    .option('--kid <kid>', "with --private-key: the registered key's kid, named in the assertion's header")
+    .option('--audience <aud>', "with --private-key: the assertion's aud (default: the issuer in the server's metadata)")
     .addOption(new Option('--grant-type <grant>', 'OAuth 2.0 grant').choices(GRANT_TYPES).argParser(oneOf(GRANT_TYPES)).default('client_credentials'))
     .option('--scope <scopes>', 'requested scopes (space- or comma-separated, repeatable)', listValue)
     .option('--validity-period <seconds>', 'token lifetime in seconds (-1: the key\'s default)', validityPeriod)
@@ -54,12 +64,22 @@ export function registerTokenCommand(program: Command, dependencies: CliDependen
       } else if (options.refreshToken !== undefined) {
         throw new UsageError('--refresh-token goes with --grant-type refresh_token');
       }
-      const token = await postTokenEndpoint(
-        context.transport,
-        context.urls().tokenUrl,
-        { consumerKey: options.key, consumerSecret: options.secret },
-        parameters,
-      );
+      if ((options.secret === undefined) === (options.privateKey === undefined)) {
+        throw new UsageError('give either --secret or --private-key');
+      }
+      if (options.privateKey === undefined && (options.kid !== undefined || options.audience !== undefined)) {
+        throw new UsageError('--kid and --audience go with --private-key');
+      }
+      const tokenUrl = context.urls().tokenUrl;
+      let client: Parameters<typeof postTokenEndpoint>[2];
+      if (options.privateKey !== undefined) {
+        const signing = readSigningKey(options.privateKey);
+        const audience = options.audience ?? (await issuerOf(context.transport, tokenUrl));
+        client = { consumerKey: options.key, assertion: signClientAssertion(options.key, signing, audience, options.kid) };
+      } else {
+        client = { consumerKey: options.key, consumerSecret: options.secret! };
+      }
+      const token = await postTokenEndpoint(context.transport, tokenUrl, client, parameters);
       context.output.result(token, () =>
         renderFields([
           ['access_token', token.access_token],

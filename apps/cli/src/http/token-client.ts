@@ -22,22 +22,31 @@ export function clientBasicAuthorization(client: ClientCredentials): string {
   return `Basic ${Buffer.from(`${encode(client.consumerKey)}:${encode(client.consumerSecret)}`).toString('base64')}`;
 }
 
+/** A client that proves itself with a signed assertion (private_key_jwt) instead of a secret. */
+export interface ClientAssertion {
+  consumerKey: string;
+  assertion: string;
+}
+
+const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+
 /** POSTs a form to the token endpoint; a refusal becomes "error: error_description". */
 export async function postTokenEndpoint(
   transport: HttpTransport,
   url: string,
-  client: ClientCredentials,
+  client: ClientCredentials | ClientAssertion,
   parameters: Record<string, string>,
 ): Promise<TokenResponse> {
+  const byAssertion = 'assertion' in client;
   const response = await transport.send({
     method: 'POST',
     url,
     headers: {
       Accept: 'application/json',
       'Content-Type': 'application/x-www-form-urlencoded',
-      Authorization: clientBasicAuthorization(client),
+      ...(byAssertion ? {} : { Authorization: clientBasicAuthorization(client) }),
     },
-    body: new URLSearchParams(parameters).toString(),
+    body: new URLSearchParams(byAssertion ? { ...parameters, client_assertion_type: JWT_BEARER, client_assertion: client.assertion } : parameters).toString(),
   });
   if (response.status >= 400) throw errorFromResponse(response);
   const body = parseJsonBody(response) as Partial<TokenResponse> | undefined;
@@ -58,4 +67,14 @@ export async function revokeToken(transport: HttpTransport, tokenUrl: string, cl
     body: new URLSearchParams({ token, token_type_hint: hint }).toString(),
   });
   return response.status === 200;
+}
+
+/** The authorization server's issuer, from its metadata beside the token endpoint (RFC 8414): what an assertion's aud names. */
+export async function issuerOf(transport: HttpTransport, tokenUrl: string): Promise<string> {
+  const metadataUrl = new URL('/.well-known/oauth-authorization-server', tokenUrl).toString();
+  const response = await transport.send({ method: 'GET', url: metadataUrl, headers: { Accept: 'application/json' } });
+  if (response.status >= 400) throw errorFromResponse(response);
+  const metadata = parseJsonBody(response) as { issuer?: unknown } | undefined;
+  if (typeof metadata?.issuer !== 'string') throw new RequestFailedError(`${metadataUrl} names no issuer`, response.status);
+  return metadata.issuer;
 }

@@ -2,11 +2,15 @@ import { Module } from '@nestjs/common';
 import { CONFIG, TokenServiceConfig } from '@keymint/config';
 import { Database } from '@keymint/persistence';
 import { SignInLimiter, signInLimiterFor } from '@keymint/sign-in-limiter';
+import { AssertionReplays } from './assertion-replays';
 import { ClientAuthenticator } from './client-authenticator';
 import { ClientCache } from './client-cache';
 import { SecretUseReporter } from './secret-use-reporter';
 
-/** Who is asking: client credentials checked against the registry's records (cached), with the consumer keys' failure limiter. */
+/**
+ * Who is asking: client credentials (a secret or a signed assertion) checked against the registry's records
+ * (cached), with the consumer keys' failure limiter and the used assertion ids.
+ */
 @Module({
   providers: [
     {
@@ -15,6 +19,7 @@ import { SecretUseReporter } from './secret-use-reporter';
       inject: [CONFIG, Database],
     },
     ClientCache,
+    AssertionReplays,
     SecretUseReporter,
     ClientAuthenticator,
   ],

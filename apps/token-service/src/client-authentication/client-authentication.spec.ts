@@ -3,12 +3,15 @@ import { OAuth2Error } from '../oauth2/oauth2-error';
 import { parseBasicAuthorization, presentedCredentials } from './presented-credentials';
 import { ClientRecord, consumerSecretMatches, matchingSecret } from '@keymint/contracts';
 import { SignInLimiter } from '@keymint/sign-in-limiter';
+import { Database } from '@keymint/persistence';
+import { AssertionReplays } from './assertion-replays';
 import { ClientAuthenticator } from './client-authenticator';
 import { ClientCache } from './client-cache';
 import { SecretUseReporter } from './secret-use-reporter';
 
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
+const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 function errorOf(action: () => unknown): OAuth2Error | undefined {
   try {
@@ -46,9 +49,16 @@ describe('presentedCredentials', () => {
   const header = `Basic ${b64('key:secret')}`;
 
   it('takes Basic or the body', () => {
-    expect(presentedCredentials(header, {})).toEqual({ clientId: 'key', clientSecret: 'secret', method: 'basic' });
-    expect(presentedCredentials(header, { client_id: 'key' })).toEqual({ clientId: 'key', clientSecret: 'secret', method: 'basic' });
-    expect(presentedCredentials(undefined, { client_id: 'key', client_secret: 's' })).toEqual({ clientId: 'key', clientSecret: 's', method: 'post' });
+    expect(presentedCredentials(header, {})).toEqual({ clientId: 'key', clientSecret: 'secret', method: 'client_secret_basic' });
+    expect(presentedCredentials(header, { client_id: 'key' })).toEqual({ clientId: 'key', clientSecret: 'secret', method: 'client_secret_basic' });
+    expect(presentedCredentials(undefined, { client_id: 'key', client_secret: 's' })).toEqual({ clientId: 'key', clientSecret: 's', method: 'client_secret_post' });
+  });
+
+  it('takes a client assertion, naming its client by client_id or by the assertion\'s sub', () => {
+    const assertion = `${b64url({ alg: 'ES256' })}.${b64url({ sub: 'key', iss: 'key' })}.c2ln`;
+    const type = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+    expect(presentedCredentials(undefined, { client_assertion_type: type, client_assertion: assertion })).toEqual({ clientId: 'key', assertion, method: 'private_key_jwt' });
+    expect(presentedCredentials(undefined, { client_id: 'key', client_assertion_type: type, client_assertion: assertion }).clientId).toBe('key');
   });
 
   it.each<[string, string | undefined, Record<string, string>, number, string]>([
@@ -57,6 +67,12 @@ describe('presentedCredentials', () => {
     ['nothing', undefined, {}, 401, 'invalid_client'],
     ['client_id without secret', undefined, { client_id: 'key' }, 401, 'invalid_client'],
     ['a malformed header', 'Basic ???', {}, 401, 'invalid_client'],
+    ['Basic and an assertion', header, { client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: 'a.b.c' }, 400, 'invalid_request'],
+    ['a secret and an assertion', undefined, { client_id: 'key', client_secret: 's', client_assertion: 'a.b.c' }, 400, 'invalid_request'],
+    ['another assertion type', undefined, { client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:saml2-bearer', client_assertion: 'a.b.c' }, 400, 'invalid_request'],
+    ['an assertion type without assertion', undefined, { client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer' }, 400, 'invalid_request'],
+    ['an assertion naming no client', undefined, { client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: 'a.b.c' }, 401, 'invalid_client'],
+    ['a client_id that is not the assertion\'s sub', undefined, { client_id: 'other', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: `${b64url({ alg: 'ES256' })}.${b64url({ sub: 'key' })}.c2ln` }, 400, 'invalid_request'],
   ])('%s → %d %s', (_name, authorization, parameters, status, code) => {
     const error = errorOf(() => presentedCredentials(authorization, parameters));
     expect({ status: error?.getStatus(), code: error?.code }).toEqual({ status, code });
@@ -96,6 +112,7 @@ describe('ClientAuthenticator with several secrets', () => {
   const client = {
     consumerKey: 'key',
     keyState: 'ACTIVE',
+    tokenEndpointAuthMethods: ['client_secret_basic', 'client_secret_post'],
     secrets: [
       { secretId: 'live', hash: sha('live-secret'), expiresAt: null },
       { secretId: 'expired', hash: sha('expired-secret'), expiresAt: Date.now() - 1 },
@@ -104,18 +121,21 @@ describe('ClientAuthenticator with several secrets', () => {
   const used: string[] = [];
   const authenticator = () =>
     new ClientAuthenticator(
+      { ISSUER: 'https://localhost:8243/oauth2/token' },
       { get: async () => client } as unknown as ClientCache,
       new SignInLimiter(2),
+      new AssertionReplays({ postgres: false } as Database),
       { record: (secretId: string) => used.push(secretId) } as unknown as SecretUseReporter,
     );
+  const basic = (clientSecret: string) => ({ method: 'client_secret_basic' as const, clientId: 'key', clientSecret });
   const codeOf = (attempt: Promise<unknown>) => attempt.then(() => 'ok', (error: OAuth2Error) => error.code);
 
   it('counts an expired secret against the failure limit exactly as a wrong one, and reports only the secret that authenticated', async () => {
     const subject = authenticator();
-    expect(await codeOf(subject.authenticate('key', 'live-secret', '192.0.2.1'))).toBe('ok');
+    expect(await codeOf(subject.authenticate(basic('live-secret'), '192.0.2.1'))).toBe('ok');
     expect(used).toEqual(['live']);
     const codes = [];
-    for (let attempt = 0; attempt < 3; attempt += 1) codes.push(await codeOf(subject.authenticate('key', 'expired-secret', '192.0.2.1')));
+    for (let attempt = 0; attempt < 3; attempt += 1) codes.push(await codeOf(subject.authenticate(basic('expired-secret'), '192.0.2.1')));
     expect(codes).toEqual(['invalid_client', 'invalid_client', 'too_many_requests']);
     expect(used).toEqual(['live']);
   });

@@ -18,6 +18,8 @@ const record: ClientRecord = {
   applicationName: 'App',
   owner: 'alice',
   tokenType: 'JWT',
+  tokenEndpointAuthMethods: ['client_secret_basic', 'client_secret_post'],
+  jwks: null,
 };
 
 /** A cache asking a registry that answers `answer()`, through a real RpcClient (which checks the answer against its schema). */

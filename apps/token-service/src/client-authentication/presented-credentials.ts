@@ -1,12 +1,11 @@
 import { OAuth2Error } from '../oauth2/oauth2-error';
 import { OAuth2Parameters } from '../oauth2/request-parameters';
+import { assertionSubject, JWT_BEARER_ASSERTION_TYPE } from './client-assertion';
 
-/** A client's credentials as presented, before they are checked. */
-export interface PresentedCredentials {
-  clientId: string;
-  clientSecret: string;
-  method: 'basic' | 'post';
-}
+/** A client's credentials as presented, before they are checked; `method` in RFC 8414's names (the keys' `tokenEndpointAuthMethods`). */
+export type PresentedCredentials =
+  | { method: 'client_secret_basic' | 'client_secret_post'; clientId: string; clientSecret: string }
+  | { method: 'private_key_jwt'; clientId: string; assertion: string };
 
 export type BasicParseResult =
   | { kind: 'absent' }
@@ -40,24 +39,38 @@ function formDecode(text: string): string | null {
 }
 
 /**
- * Which credentials a request presents: a Basic header or client_id +
- * client_secret in the body, never both, never a mismatching client_id; none
- * at all is 401.
+ * Which credentials a request presents: a Basic header, client_id +
+ * client_secret in the body, or a signed client assertion (RFC 7523 §2.2) —
+ * exactly one of them, never a mismatching client_id; none at all is 401.
  */
 export function presentedCredentials(authorization: string | undefined, parameters: OAuth2Parameters): PresentedCredentials {
   const basic = parseBasicAuthorization(authorization);
   const bodyId = parameters.client_id;
   const bodySecret = parameters.client_secret;
+  const assertion = parameters.client_assertion;
+  const assertionType = parameters.client_assertion_type;
   if (basic.kind === 'malformed') throw OAuth2Error.invalidClient('The Basic authorization header is malformed.');
+  const methods = [basic.kind === 'credentials', bodySecret !== undefined, assertion !== undefined || assertionType !== undefined];
+  if (methods.filter(Boolean).length > 1) throw OAuth2Error.invalidRequest('Use one client authentication method, not several.');
   if (basic.kind === 'credentials') {
-    if (bodySecret !== undefined) throw OAuth2Error.invalidRequest('Use one client authentication method, not both.');
     if (bodyId !== undefined && bodyId !== basic.username) {
       throw OAuth2Error.invalidRequest('client_id does not match the authenticated client.');
     }
-    return { clientId: basic.username, clientSecret: basic.password, method: 'basic' };
+    return { clientId: basic.username, clientSecret: basic.password, method: 'client_secret_basic' };
+  }
+  if (assertion !== undefined || assertionType !== undefined) {
+    if (assertionType !== JWT_BEARER_ASSERTION_TYPE) throw OAuth2Error.invalidRequest(`client_assertion_type must be ${JWT_BEARER_ASSERTION_TYPE}.`);
+    if (assertion === undefined || assertion === '') throw OAuth2Error.invalidRequest('client_assertion is missing.');
+    const subject = assertionSubject(assertion);
+    if (bodyId !== undefined && subject !== null && bodyId !== subject) {
+      throw OAuth2Error.invalidRequest('client_id does not match the client the assertion names.');
+    }
+    const clientId = bodyId ?? subject;
+    if (!clientId) throw OAuth2Error.invalidClient('client_assertion names no client (its sub) and no client_id is given.');
+    return { clientId, assertion, method: 'private_key_jwt' };
   }
   if (bodyId !== undefined && bodySecret !== undefined && bodyId !== '') {
-    return { clientId: bodyId, clientSecret: bodySecret, method: 'post' };
+    return { clientId: bodyId, clientSecret: bodySecret, method: 'client_secret_post' };
   }
   throw OAuth2Error.invalidClient('Client authentication is required.');
 }

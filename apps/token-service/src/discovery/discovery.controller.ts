@@ -1,6 +1,7 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { CONFIG, TokenServiceConfig } from '@keymint/config';
-import { GRANT_TYPES } from '@keymint/contracts';
+import { GRANT_TYPES, TOKEN_ENDPOINT_AUTH_METHODS } from '@keymint/contracts';
+import { ASSERTION_ALGORITHMS } from '../client-authentication/client-assertion';
 import { JwtSigner } from '../minting/jwt-signer';
 
 /** RFC 8414 metadata and the JWKS; endpoints are derived from the issuer's origin. */
@@ -21,9 +22,12 @@ export class DiscoveryController {
       jwks_uri: `${origin}/oauth2/jwks`,
       grant_types_supported: GRANT_TYPES,
       response_types_supported: [],
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      token_endpoint_auth_methods_supported: TOKEN_ENDPOINT_AUTH_METHODS,
+      revocation_endpoint_auth_methods_supported: TOKEN_ENDPOINT_AUTH_METHODS,
+      introspection_endpoint_auth_methods_supported: TOKEN_ENDPOINT_AUTH_METHODS,
+      token_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGORITHMS,
+      revocation_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGORITHMS,
+      introspection_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGORITHMS,
       scopes_supported: ['am_application_scope', 'default'],
     };
   }

@@ -59,9 +59,9 @@ export class IntrospectionService {
   }
 
   private async authenticateCaller({ credentials, address }: OpenedRequest): Promise<Introspector> {
-    const client = credentials.method === 'basic' ? await this.authenticator.lookup(credentials.clientId) : 'client';
-    if (client) {
-      const authenticated = await this.authenticator.authenticate(credentials.clientId, credentials.clientSecret, address);
+    // Basic credentials are a consumer key's, or else an admin's; the other methods are a client's only.
+    if (credentials.method !== 'client_secret_basic' || (await this.authenticator.lookup(credentials.clientId))) {
+      const authenticated = await this.authenticator.authenticate(credentials, address);
       return { kind: 'client', consumerKey: authenticated.consumerKey };
     }
     // Not a consumer key: an admin's Basic credentials (docs/token-api.md, "Introspection"), a user's

@@ -1,8 +1,9 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, JsonWebKey, KeyObject, randomUUID, sign, verify } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, JsonWebKey, KeyObject, randomUUID, sign } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeSecretFile } from './secret-files';
 import { SigningWorker } from './signing-worker';
+import { verifyJws } from '../oauth2/jws';
 
 export type JwtAlgorithm = 'RS256' | 'ES256' | 'EdDSA';
 
@@ -86,7 +87,7 @@ export class JwtSigner {
         key = this.keys.find((candidate) => candidate.kid === header.kid && candidate.alg === header.alg);
       }
       if (!key) return null;
-      const ok = verifyWith(key.alg, key.publicKey, Buffer.from(`${parts[0]}.${parts[1]}`), Buffer.from(parts[2], 'base64url'));
+      const ok = verifyJws(key.alg, key.publicKey, Buffer.from(`${parts[0]}.${parts[1]}`), Buffer.from(parts[2], 'base64url'));
       return ok ? (JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as Record<string, unknown>) : null;
     } catch {
       return null;
@@ -203,18 +204,6 @@ const groupedSigner = new SigningWorker();
 export function signWith(algorithm: JwtAlgorithm, key: KeyObject, data: Buffer): Promise<Buffer> {
   if (algorithm !== 'RS256') return groupedSigner.sign(algorithm, key, data);
   return new Promise((resolve, reject) => sign('sha256', data, key, (error, signature) => (error ? reject(error) : resolve(signature))));
-}
-
-/** Inline, for every algorithm: a verification costs 22 µs (RS256) to ~110 µs (EdDSA), less than the trip through the thread pool. */
-export function verifyWith(algorithm: JwtAlgorithm, key: KeyObject, data: Buffer, signature: Buffer): boolean {
-  try {
-    if (algorithm === 'EdDSA') return verify(null, data, key, signature);
-    if (algorithm === 'ES256') return verify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, signature);
-    return verify('sha256', data, key, signature);
-  } catch {
-    // A malformed signature is an invalid one, not an error.
-    return false;
-  }
 }
 
 function base64UrlJson(value: unknown): string {

@@ -1,5 +1,5 @@
 import { z } from 'zod/v4';
-import { GRANT_TYPES, RPC_SCHEMAS } from '@keymint/contracts';
+import { GRANT_TYPES, RPC_SCHEMAS, TOKEN_ENDPOINT_AUTH_METHODS } from '@keymint/contracts';
 
 /**
  * The Token API's requests and answers as schemas (docs/token-api.md): the
@@ -22,10 +22,15 @@ const validityPeriod = z
   .refine((text) => Number(text) !== 0, { abort: true })
   .describe("WSO2's lifetime in seconds: a positive integer, capped at MAX_TOKEN_VALIDITY; -1 (or absent): the key's validityTime.");
 
-/** client_secret_post: the client's credentials in the body instead of Basic (never both). */
+/** client_secret_post or private_key_jwt: the client's credentials in the body instead of Basic (never two methods). */
 const clientInBody = {
-  client_id: z.string().optional().describe('The consumer key (client_secret_post; with Basic, if given, the same key).'),
+  client_id: z.string().optional().describe('The consumer key (client_secret_post; with Basic or an assertion, if given, the same key).'),
   client_secret: z.string().optional().describe('The consumer secret (client_secret_post).'),
+  client_assertion_type: z
+    .literal('urn:ietf:params:oauth:client-assertion-type:jwt-bearer')
+    .optional()
+    .describe('private_key_jwt (RFC 7523 §2.2), with client_assertion.'),
+  client_assertion: z.string().optional().describe("A JWT signed by one of the key's registered public keys (private_key_jwt)."),
 };
 
 export const ClientCredentialsRequestSchema = z
@@ -100,7 +105,8 @@ export const JwksSchema = z
   })
   .meta({ id: 'JWKS' });
 
-const authMethods = z.array(z.enum(['client_secret_basic', 'client_secret_post']));
+const authMethods = z.array(z.enum(TOKEN_ENDPOINT_AUTH_METHODS));
+const authSigningAlgorithms = z.array(z.enum(['RS256', 'PS256', 'ES256', 'EdDSA'])).describe('What private_key_jwt assertions may be signed with.');
 
 /** RFC 8414; the endpoints are the /oauth2/… paths on the issuer's origin. */
 export const AuthorizationServerMetadataSchema = z
@@ -115,6 +121,9 @@ export const AuthorizationServerMetadataSchema = z
     token_endpoint_auth_methods_supported: authMethods,
     revocation_endpoint_auth_methods_supported: authMethods,
     introspection_endpoint_auth_methods_supported: authMethods,
+    token_endpoint_auth_signing_alg_values_supported: authSigningAlgorithms,
+    revocation_endpoint_auth_signing_alg_values_supported: authSigningAlgorithms,
+    introspection_endpoint_auth_signing_alg_values_supported: authSigningAlgorithms,
     scopes_supported: z.array(z.string()),
   })
   .meta({ id: 'AuthorizationServerMetadata' });

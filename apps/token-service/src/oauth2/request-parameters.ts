@@ -28,7 +28,7 @@ export function parseParameters(body: unknown): OAuth2Parameters {
 export function rejectQueryCredentials(query: unknown): void {
   if (typeof query !== 'object' || query === null) return;
   const names = Object.keys(query as Record<string, unknown>);
-  if (names.includes('client_secret') || names.includes('client_id')) {
+  if (['client_secret', 'client_id', 'client_assertion'].some((name) => names.includes(name))) {
     throw OAuth2Error.invalidRequest('Client credentials must not be sent in the query string.');
   }
 }

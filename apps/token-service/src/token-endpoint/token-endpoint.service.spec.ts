@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod/v4';
 import { ClientRecord, GrantType } from '@keymint/contracts';
 import { SignInLimiter } from '@keymint/sign-in-limiter';
+import { Database } from '@keymint/persistence';
+import { AssertionReplays } from '../client-authentication/assertion-replays';
 import { ClientAuthenticator } from '../client-authentication/client-authenticator';
 import { ClientCache } from '../client-authentication/client-cache';
 import { OAuth2Error } from '../oauth2/oauth2-error';
@@ -13,6 +15,7 @@ const client = {
   secrets: [{ secretId: 'secret-1', hash: createHash('sha256').update('secret').digest('hex'), expiresAt: null }],
   keyState: 'ACTIVE',
   grantTypes: ['client_credentials', 'password'],
+  tokenEndpointAuthMethods: ['client_secret_basic', 'client_secret_post'],
 } as ClientRecord;
 const basic = `Basic ${Buffer.from('key:secret').toString('base64')}`;
 
@@ -27,7 +30,11 @@ function endpoint(handled: string[]): TokenEndpointService {
       return { access_token: grantType, scope: 'default', token_type: 'Bearer', expires_in: 1 };
     },
   });
-  return new TokenEndpointService(new ClientAuthenticator(clients, limiter, { record: () => undefined } as never), [grant('client_credentials'), grant('password'), grant('refresh_token')]);
+  // A single SQLite instance's: assertion ids in memory; secret uses reported nowhere.
+  const replays = new AssertionReplays({ postgres: false } as Database);
+  const secretUses = { record: () => undefined } as never;
+  const authenticator = new ClientAuthenticator({ ISSUER: 'https://localhost:8243/oauth2/token' }, clients, limiter, replays, secretUses);
+  return new TokenEndpointService(authenticator, [grant('client_credentials'), grant('password'), grant('refresh_token')]);
 }
 
 describe('TokenEndpointService', () => {

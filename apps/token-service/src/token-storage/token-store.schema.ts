@@ -5,6 +5,7 @@ import { TokenIdLookup1700000000002 } from '../migrations/1700000000002-token-id
 import { LiveTokenIndexes1700000000003 } from '../migrations/1700000000003-live-token-indexes';
 import { SignInFailures1700000000004 } from '../migrations/1700000000004-sign-in-failures';
 import { TokensFollowTheUser1700000000005 } from '../migrations/1700000000005-tokens-follow-the-user';
+import { ClientAssertionJtis1700000000006 } from '../migrations/1700000000006-client-assertion-jtis';
 import { ReuseSlot } from './reuse-slot.entity';
 import { LegacyTokenHash, TokenRecord } from './token.entity';
 
@@ -17,4 +18,5 @@ export const TOKEN_STORE_MIGRATIONS = [
   LiveTokenIndexes1700000000003,
   SignInFailures1700000000004,
   TokensFollowTheUser1700000000005,
+  ClientAssertionJtis1700000000006,
 ];

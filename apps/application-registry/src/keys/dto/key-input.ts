@@ -1,5 +1,6 @@
+import { createPublicKey, JsonWebKey } from 'node:crypto';
 import { z } from 'zod/v4';
-import { GRANT_TYPES, IssueTokenResponse, KEY_TYPES } from '@keymint/contracts';
+import { ClientJwks, GRANT_TYPES, IssueTokenResponse, KEY_TYPES, TOKEN_ENDPOINT_AUTH_METHODS } from '@keymint/contracts';
 import { jsonField } from '@keymint/http-kit';
 import { SCOPE_TOKEN } from '../../scopes/scope-syntax';
 
@@ -40,6 +41,74 @@ const callbackUrl = jsonField
   })
   .describe("An absolute URL without a fragment, or ''.");
 
+const tokenEndpointAuthMethods = jsonField
+  .list('tokenEndpointAuthMethods', {
+    maxItems: TOKEN_ENDPOINT_AUTH_METHODS.length,
+    maxLength: 100,
+    allowed: {
+      only: TOKEN_ENDPOINT_AUTH_METHODS,
+      refused: (method) => `Client authentication method '${method.slice(0, 100)}' is not supported; use ${TOKEN_ENDPOINT_AUTH_METHODS.join(', ')}.`,
+    },
+  })
+  .refine((methods) => methods.length > 0, { error: "'tokenEndpointAuthMethods' must name at least one method." })
+  .describe('How the client may authenticate at the token, revocation and introspection endpoints.');
+
+/** The algorithms a client's assertion may be signed with, hence the keys worth registering. */
+const JWK_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
+/** Members that only a private or symmetric JWK has: keymint takes public keys only. */
+const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+const MAX_JWKS_KEYS = 10;
+const MIN_RSA_BITS = 2048;
+
+/** The client's public keys for private_key_jwt: a JWK Set; `{"keys": []}` removes them. */
+const jwks = z
+  .unknown()
+  .transform((value, context): ClientJwks | null => {
+    const problem = jwksProblem(value);
+    if (problem) {
+      context.addIssue({ code: 'custom', message: problem });
+      return z.NEVER;
+    }
+    const keys = (value as ClientJwks).keys;
+    return keys.length === 0 ? null : { keys };
+  })
+  .meta({ type: 'object', properties: { keys: { type: 'array', items: { type: 'object' } } }, required: ['keys'] })
+  .describe(`A JWK Set of at most ${MAX_JWKS_KEYS} public keys (RSA of ${MIN_RSA_BITS} bits or more, EC P-256, OKP Ed25519/Ed448); {"keys": []} removes them.`);
+
+function jwksProblem(value: unknown): string | null {
+  if (typeof value !== 'object' || value === null || !Array.isArray((value as { keys?: unknown }).keys)) {
+    return `'jwks' must be a JWK Set: {"keys": [ ... ]}.`;
+  }
+  const keys = (value as { keys: unknown[] }).keys;
+  if (keys.length > MAX_JWKS_KEYS) return `'jwks' holds more than ${MAX_JWKS_KEYS} keys.`;
+  const kids = new Set<string>();
+  for (const [index, jwk] of keys.entries()) {
+    const name = `'jwks.keys[${index}]'`;
+    if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) return `${name} must be a JWK object.`;
+    const member = (key: string) => (jwk as Record<string, unknown>)[key];
+    const secret = PRIVATE_JWK_MEMBERS.find((key) => member(key) !== undefined);
+    if (secret) return `${name} holds private or symmetric key material ('${secret}'): register public keys only.`;
+    if (!['RSA', 'EC', 'OKP'].includes(member('kty') as string)) return `${name}.kty must be RSA, EC or OKP.`;
+    if (member('kty') === 'EC' && member('crv') !== 'P-256') return `${name}: an EC key must use crv P-256 (ES256).`;
+    if (member('kty') === 'OKP' && !['Ed25519', 'Ed448'].includes(member('crv') as string)) return `${name}: an OKP key must use crv Ed25519 or Ed448 (EdDSA).`;
+    if (member('alg') !== undefined && !JWK_ALGORITHMS.includes(member('alg') as string)) return `${name}.alg must be one of ${JWK_ALGORITHMS.join(', ')}.`;
+    if (member('use') !== undefined && member('use') !== 'sig') return `${name}.use must be sig.`;
+    const kid = member('kid');
+    if (kid !== undefined) {
+      if (typeof kid !== 'string' || kid === '' || kid.length > 200) return `${name}.kid must be a string of 1 to 200 characters.`;
+      if (kids.has(kid)) return `${name}.kid '${kid}' is used twice.`;
+      kids.add(kid);
+    }
+    try {
+      const key = createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' });
+      if (member('kty') === 'RSA' && (key.asymmetricKeyDetails?.modulusLength ?? 0) < MIN_RSA_BITS) return `${name}: an RSA key must have at least ${MIN_RSA_BITS} bits.`;
+    } catch {
+      return `${name} is not a valid public key.`;
+    }
+  }
+  return null;
+}
+
 export const GenerateKeysInputSchema = jsonField
   .object({
     keyType: jsonField.oneOf('keyType', KEY_TYPES, `'keyType' is required: one of ${KEY_TYPES.join(', ')}.`),
@@ -47,6 +116,8 @@ export const GenerateKeysInputSchema = jsonField
     scopes: scopes.default([]),
     validityTime: jsonField.integer('validityTime', { ...VALIDITY_TIME, default: DEFAULT_VALIDITY_TIME }).describe(VALIDITY_TIME_TEXT),
     callbackUrl: callbackUrl.default(''),
+    tokenEndpointAuthMethods: tokenEndpointAuthMethods.optional(),
+    jwks: jwks.optional(),
   })
   .transform(({ grantTypesToBeSupported, ...rest }) => ({ ...rest, grantTypes: grantTypesToBeSupported }))
   .meta({ id: 'ApplicationKeyGenerateRequest' });
@@ -69,6 +140,8 @@ export const UpdateKeyInputSchema = z
       scopes: scopes.optional(),
       validityTime: jsonField.integer('validityTime', VALIDITY_TIME).describe(VALIDITY_TIME_TEXT),
       callbackUrl: callbackUrl.optional(),
+      tokenEndpointAuthMethods: tokenEndpointAuthMethods.optional(),
+      jwks: jwks.optional(),
     }),
   )
   .transform(({ supportedGrantTypes, grantTypesToBeSupported, ...rest }) => ({ ...rest, grantTypes: supportedGrantTypes ?? grantTypesToBeSupported }))
