@@ -155,6 +155,18 @@ describe('several consumer secrets per key', () => {
     expect((await call('GET', keyPath(key, 'secrets'))).json<{ count: number }>().count).toBe(5);
   });
 
+  it('keeps the maximum and the last active secret under concurrent requests (PostgreSQL)', async () => {
+    if (skipped()) return;
+    const key = await newKey('concurrent');
+    const adds = await Promise.all(Array.from({ length: 8 }, () => addSecret(key)));
+    expect(adds.map((answer) => answer.status).sort()).toEqual([201, 201, 201, 201, 409, 409, 409, 409]);
+    const ids = (await call('GET', keyPath(key, 'secrets'))).json<{ list: Array<{ secretId: string }> }>().list.map((secret) => secret.secretId);
+    expect(ids).toHaveLength(5);
+    const revokes = await Promise.all(ids.map((secretId) => call('POST', keyPath(key, 'revoke-secret'), { secretId })));
+    expect(revokes.map((answer) => answer.status).sort()).toEqual([204, 204, 204, 204, 409]);
+    expect((await call('GET', keyPath(key, 'secrets'))).json<{ list: Array<{ status: string }> }>().list).toEqual([expect.objectContaining({ status: 'ACTIVE' })]);
+  });
+
   it('gets tokens with either of two secrets; a revoked one is refused on both replicas at once, while the other works and its tokens survive', async () => {
     if (skipped()) return;
     const key = await newKey('two-secrets');

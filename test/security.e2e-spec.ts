@@ -212,9 +212,11 @@ describe('security', () => {
     const token = await asJson('POST', devportal(`/applications/${applicationId}/oauth-keys/${keyMappingId}/generate-token`), admin, {
       consumerSecret: regenerated.json().consumerSecret,
     });
-    secrets.push(consumerSecret, regenerated.json().consumerSecret as string);
-    for (const answer of [keys, regenerated, token]) {
-      expect(answer.status).toBe(200);
+    const added = await asJson('POST', devportal(`/applications/${applicationId}/oauth-keys/${keyMappingId}/generate-secret`), admin, {});
+    expect(added.status).toBe(201);
+    secrets.push(consumerSecret, regenerated.json().consumerSecret as string, added.json().consumerSecret as string);
+    for (const answer of [keys, regenerated, token, added]) {
+      expect(answer.status).toBe(added === answer ? 201 : 200);
       expect([answer.headers['cache-control'], answer.headers.pragma]).toEqual(['no-store', 'no-cache']);
     }
     const overTls = [

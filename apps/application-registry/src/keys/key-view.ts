@@ -4,7 +4,7 @@ import { listOf } from '../common/list-query';
 import type { ConsumerSecretEntity } from './consumer-secret.entity';
 import type { OAuthKeyEntity } from './oauth-key.entity';
 
-/** WSO2's ApplicationKey, without the secret (shown only by generate-keys and regenerate-secret). */
+/** WSO2's ApplicationKey, without the secret (shown only by generate-keys, regenerate-secret and generate-secret). */
 export const ApplicationKeySchema = z
   .object({
     keyMappingId: z.uuid(),

@@ -170,9 +170,7 @@ export class KeysService {
     const now = Date.now();
     const row = newSecretRow(found.keyMappingId, consumerSecret, now, input);
     await this.database.transaction(async (manager) => {
-      const current = await manager.findOneBy(OAuthKeyEntity, { keyMappingId: found.keyMappingId });
-      if (!current) throw keyNotFound(keyMappingId);
-      // Concurrent adds on PostgreSQL may each see four; the bound is for keeping the list short, not a security limit.
+      const current = await lockKey(manager, found.keyMappingId);
       if ((await manager.countBy(ConsumerSecretEntity, { keyMappingId: current.keyMappingId })) >= MAX_SECRETS_PER_KEY) {
         throw RegistryError.conflict(
           `A key may have at most ${MAX_SECRETS_PER_KEY} secrets (expired ones count until they are revoked); revoke one first.`,
@@ -204,8 +202,7 @@ export class KeysService {
     const unknown = () => RegistryError.notFound(`Secret ${secretId.slice(0, 64)} was not found for this key.`);
     if (!isUuid(secretId)) throw unknown();
     await this.database.transaction(async (manager) => {
-      const current = await manager.findOneBy(OAuthKeyEntity, { keyMappingId: found.keyMappingId });
-      if (!current) throw keyNotFound(keyMappingId);
+      const current = await lockKey(manager, found.keyMappingId);
       const secrets = await manager.findBy(ConsumerSecretEntity, { keyMappingId: current.keyMappingId });
       const secret = secrets.find((candidate) => candidate.secretId === secretId.toLowerCase());
       if (!secret) throw unknown();
@@ -334,6 +331,18 @@ export class KeysService {
     this.logger.warn(`${RPC_SUBJECTS.issueToken} failed: ${error.code}`);
     return RegistryError.badGateway('The token service could not issue a token.');
   }
+}
+
+/**
+ * The key, after taking its row lock (an UPDATE of updatedAt): on PostgreSQL concurrent secret changes of one key
+ * then run one after the other, and each reads what the previous one committed, so the maximum and "a key keeps
+ * one active secret" hold at commit. (SQLite runs every transaction alone anyway.)
+ */
+async function lockKey(manager: EntityManager, keyMappingId: string): Promise<OAuthKeyEntity> {
+  const locked = await manager.update(OAuthKeyEntity, { keyMappingId }, { updatedAt: Date.now() });
+  const key = (locked.affected ?? 0) > 0 ? await manager.findOneBy(OAuthKeyEntity, { keyMappingId }) : null;
+  if (!key) throw keyNotFound(keyMappingId);
+  return key;
 }
 
 function newSecretRow(keyMappingId: string, consumerSecret: string, now: number, input: GenerateSecretInput): ConsumerSecretEntity {
