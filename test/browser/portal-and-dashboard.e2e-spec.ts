@@ -70,6 +70,22 @@ describe('Developer Portal and admin dashboard in the browser', () => {
     return { context, page };
   }
 
+  /** Signs the admin in to the portal, adds an OAUTH application and generates its Production keys for client credentials. */
+  async function newApplicationWithKeys(page: Page, name: string): Promise<void> {
+    await page.locator('#sign-in-form').getByLabel('Username').fill(cluster.admin.username);
+    await page.locator('#sign-in-form').getByLabel('Password').fill(cluster.admin.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('#portal').waitFor();
+    await page.getByRole('button', { name: 'Add new application' }).click();
+    await page.getByLabel('Application name').fill(name);
+    await page.getByLabel('Token type').selectOption('OAUTH');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.locator('#application-detail').waitFor();
+    await page.getByLabel('Client Credentials').check();
+    await page.getByRole('button', { name: 'Generate Keys' }).click();
+    await page.locator('#secret-box').waitFor();
+  }
+
   async function fetchText(url: string): Promise<{ status: number; headers: Headers; body: string }> {
     const response = await fetch(url);
     return { status: response.status, headers: response.headers, body: await response.text() };
@@ -297,19 +313,7 @@ describe('Developer Portal and admin dashboard in the browser', () => {
   it('rotates a consumer secret without downtime from the secrets panel: add one with an expiry, get a token with it, revoke the old', async () => {
     const { context, page } = await openPage(cluster.url('application-registry', '/devportal'));
     page.on('dialog', (dialog) => void dialog.accept());
-    await page.locator('#sign-in-form').getByLabel('Username').fill(cluster.admin.username);
-    await page.locator('#sign-in-form').getByLabel('Password').fill(cluster.admin.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.locator('#portal').waitFor();
-
-    await page.getByRole('button', { name: 'Add new application' }).click();
-    await page.getByLabel('Application name').fill('Rotating Service');
-    await page.getByLabel('Token type').selectOption('OAUTH');
-    await page.getByRole('button', { name: 'Save' }).click();
-    await page.locator('#application-detail').waitFor();
-    await page.getByLabel('Client Credentials').check();
-    await page.getByRole('button', { name: 'Generate Keys' }).click();
-    await page.locator('#secret-box').waitFor();
+    await newApplicationWithKeys(page, 'Rotating Service');
     const consumerKey = await page.locator('#consumer-key').inputValue();
     const firstSecret = await page.locator('#consumer-secret').inputValue();
     const rows = page.locator('#secrets-rows tr');
@@ -357,18 +361,7 @@ describe('Developer Portal and admin dashboard in the browser', () => {
 
   it('lets a key authenticate with a private key: tick it, paste the public JWK Set, and the client gets tokens with signed assertions', async () => {
     const { context, page } = await openPage(cluster.url('application-registry', '/devportal'));
-    await page.locator('#sign-in-form').getByLabel('Username').fill(cluster.admin.username);
-    await page.locator('#sign-in-form').getByLabel('Password').fill(cluster.admin.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.locator('#portal').waitFor();
-    await page.getByRole('button', { name: 'Add new application' }).click();
-    await page.getByLabel('Application name').fill('Keyless Service');
-    await page.getByLabel('Token type').selectOption('OAUTH');
-    await page.getByRole('button', { name: 'Save' }).click();
-    await page.locator('#application-detail').waitFor();
-    await page.getByLabel('Client Credentials').check();
-    await page.getByRole('button', { name: 'Generate Keys' }).click();
-    await page.locator('#secret-box').waitFor();
+    await newApplicationWithKeys(page, 'Keyless Service');
     const consumerKey = await page.locator('#consumer-key').inputValue();
     expect(await page.locator('#jwks-field').isVisible()).toBe(false);
 
