@@ -143,28 +143,29 @@ describe('npm start (launcher)', () => {
     }
   }, 120_000);
 
-  if (!networkAddress) {
-    it.skip('keeps plain HTTP off the network (SKIPPED: this machine has no non-loopback IPv4 address to try it from)', () => undefined);
-  } else {
-    it('keeps plain HTTP off the network: from a non-loopback address only HTTPS answers, while HTTP still answers on localhost', async () => {
-      const started = startLauncher(env);
-      try {
-        await waitFor(async () => started.output().includes('keymint is up'), 90_000, 'the launcher to report the cluster up');
-        for (const [index, httpPort] of httpPorts.entries()) {
+  it('keeps plain HTTP off the network: it listens on loopback only, and from a non-loopback address only HTTPS answers, while HTTP still answers on localhost', async () => {
+    const started = startLauncher(env);
+    try {
+      await waitFor(async () => started.output().includes('keymint is up'), 90_000, 'the launcher to report the cluster up');
+      for (const [index, httpPort] of httpPorts.entries()) {
+        // What the kernel accepts connections on, whatever interfaces this machine has: loopback for clear text.
+        expect({ httpPort, listening: listeningAddresses(httpPort) }).toEqual({ httpPort, listening: ['127.0.0.1'] });
+        expect({ httpsPort: httpsPorts[index], listening: listeningAddresses(httpsPorts[index]) }).toEqual({ httpsPort: httpsPorts[index], listening: ['0.0.0.0'] });
+        if (networkAddress) {
           // The attacker on the network: the clear-text port does not even accept a connection; HTTPS answers.
           expect({ httpPort, open: await accepts(networkAddress, httpPort) }).toEqual({ httpPort, open: false });
           expect(await httpsHealth(networkAddress, httpsPorts[index])).toBe(200);
-          // On the machine itself, plain HTTP works as before, by name as curl uses it.
-          expect((await fetch(`http://localhost:${httpPort}/health`)).status).toBe(200);
         }
-        expect(started.output()).toContain('plain http            this machine only (HTTP_BIND_HOST)');
-      } finally {
-        // Ctrl-C even when an expectation failed, so that no service outlives the test.
-        started.child.kill('SIGINT');
-        expect(await started.exited).toBe(0);
+        // On the machine itself, plain HTTP works as before, by name as curl uses it.
+        expect((await fetch(`http://localhost:${httpPort}/health`)).status).toBe(200);
       }
-    }, 120_000);
-  }
+      expect(started.output()).toContain('plain http            this machine only (HTTP_BIND_HOST)');
+    } finally {
+      // Ctrl-C even when an expectation failed, so that no service outlives the test.
+      started.child.kill('SIGINT');
+      expect(await started.exited).toBe(0);
+    }
+  }, 120_000);
 
   it('refuses to start when a port is taken, naming the variable to change', async () => {
     const blocker: Server = createServer();
@@ -179,3 +180,22 @@ describe('npm start (launcher)', () => {
     }
   });
 });
+
+/**
+ * The local addresses on which the machine listens for TCP connections to `port` (Linux's /proc/net/tcp and
+ * tcp6, state 0A): what the kernel accepts, whether or not this machine has an address to try it from.
+ */
+function listeningAddresses(port: number): string[] {
+  const found: string[] = [];
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      if (fields.length < 4 || fields[3] !== '0A') continue;
+      const [hexAddress, hexPort] = fields[1].split(':');
+      if (parseInt(hexPort, 16) !== port) continue;
+      // IPv4 is written as one little-endian 32-bit word; anything else is kept in its hex form.
+      found.push(hexAddress.length === 8 ? hexAddress.match(/../g)!.reverse().map((byte) => parseInt(byte, 16)).join('.') : hexAddress);
+    }
+  }
+  return found;
+}
