@@ -4,7 +4,7 @@
  * registry REST API, runs warm-up + measured autocannon runs per scenario, checks that
  * analytics counted every token, prints one table and writes docs/benchmarks.md + .svg.
  */
-import { generateKeyPairSync, randomBytes, randomUUID, sign } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { arch, cpus, release, totalmem, type as osType } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -13,6 +13,7 @@ import { BenchOptions, parseArguments, USAGE, UsageError } from './args';
 import { AnalyticsApi, basicAuthorization, Credentials, jwtAlgorithm, KeymintApiError, RegistryApi, request, tokenResponsesServed, truncate } from './keymint-api';
 import { LoadTarget, runLoad } from './load';
 import { PeerProcess } from './peer';
+import { signClientAssertion } from '../apps/cli/src/http/client-assertion';
 import { createTestDatabase } from '../scripts/lib/postgres';
 import { AnalyticsCheck, combineChecks, combineRounds, formatTextTable, LoadSummary, MachineInfo, renderMarkdownReport, renderSvgChart, ScenarioResult } from './report';
 import { preloadTokens } from './preload';
@@ -151,18 +152,13 @@ async function privateKeyJwtWorkload(scenario: Scenario, keymint: KeymintTarget,
   });
   const metadata = await request(`${keymint.tokenUrl}/.well-known/oauth-authorization-server`, { method: 'GET' }, 'GET metadata (issuer)');
   const issuer = (JSON.parse(metadata.text) as { issuer: string }).issuer;
-  const json = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const header = json({ alg: 'ES256', typ: 'JWT', kid: 'bench' });
-  const freshBody = () => {
-    const now = Math.floor(Date.now() / 1000);
-    const data = `${header}.${json({ iss: keys.consumerKey, sub: keys.consumerKey, aud: issuer, iat: now, exp: now + 60, jti: randomUUID() })}`;
-    const signature = sign('sha256', Buffer.from(data), { key: privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url');
-    return new URLSearchParams({
+  // Signed as `keymint token --private-key` signs: a fresh assertion (new jti) for every request.
+  const freshBody = () =>
+    new URLSearchParams({
       grant_type: 'client_credentials',
       client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
-      client_assertion: `${data}.${signature}`,
+      client_assertion: signClientAssertion(keys.consumerKey, { key: privateKey, alg: 'ES256' }, issuer, 'bench'),
     }).toString();
-  };
   const algorithm = expectedAlgorithm(scenario);
   return {
     target: { url: tokenUrl, headers: { 'content-type': FORM }, body: freshBody(), freshBody },

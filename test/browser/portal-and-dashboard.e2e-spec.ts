@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
-import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
+import { signClientAssertion } from '../../apps/cli/src/http/client-assertion';
 import { startTestCluster, TestCluster } from '../support/cluster';
 
 /**
@@ -374,10 +375,7 @@ describe('Developer Portal and admin dashboard in the browser', () => {
     await waitForText(page.locator('#status'), 'keys updated');
 
     const metadata = (await (await fetch(cluster.url('token-service', '/.well-known/oauth-authorization-server'))).json()) as { issuer: string };
-    const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-    const now = Math.floor(Date.now() / 1000);
-    const data = `${b64({ alg: 'ES256', kid: 'portal-1' })}.${b64({ iss: consumerKey, sub: consumerKey, aud: metadata.issuer, iat: now, exp: now + 60, jti: randomUUID() })}`;
-    const assertion = `${data}.${sign('sha256', Buffer.from(data), { key: keyPair.privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
+    const assertion = signClientAssertion(consumerKey, { key: keyPair.privateKey, alg: 'ES256' }, metadata.issuer, 'portal-1');
     const answer = await fetch(cluster.url('token-service', '/token'), {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
