@@ -31,19 +31,19 @@ async function keysApi(cluster: TestCluster, path: string, method: string, body?
   });
 }
 
-/** An application whose PRODUCTION key authenticates with private_key_jwt only. */
-async function assertionClient(cluster: TestCluster, name: string, publicKey: KeyObject, kid: string) {
+/** An application whose PRODUCTION key authenticates with private_key_jwt only (or with the methods given). */
+async function assertionClient(cluster: TestCluster, name: string, publicKey: KeyObject, kid: string, methods = ['private_key_jwt']) {
   issuer = (await http(cluster.url('token-service', '/.well-known/oauth-authorization-server'))).json<{ issuer: string }>().issuer;
   const applicationId = await new RegistryApi(cluster.url('application-registry'), cluster.admin).createApplication(name, 'OAUTH');
   const generated = await keysApi(cluster, `/applications/${applicationId}/generate-keys`, 'POST', {
     keyType: 'PRODUCTION',
     grantTypesToBeSupported: ['client_credentials'],
-    tokenEndpointAuthMethods: ['private_key_jwt'],
+    tokenEndpointAuthMethods: methods,
     jwks: { keys: [{ ...publicKey.export({ format: 'jwk' }), kid, alg: 'ES256', use: 'sig' }] },
   });
   expect(generated.status).toBe(200);
   const body = generated.json<{ consumerKey: string; consumerSecret: string; keyMappingId: string; tokenEndpointAuthMethods: string[] }>();
-  expect(body.tokenEndpointAuthMethods).toEqual(['private_key_jwt']);
+  expect(body.tokenEndpointAuthMethods).toEqual(methods);
   return { applicationId, ...body };
 }
 
@@ -102,6 +102,12 @@ describe('private_key_jwt (RFC 7523)', () => {
     const refused = await post('/token', { grant_type: 'client_credentials' }, { Authorization: basic });
     expect(refused.status).toBe(401);
     expect(refused.json<{ error_description: string }>().error_description).toMatch(/may not authenticate with client_secret_basic/);
+    // Nor does the devportal's Generate Access Token take the secret instead.
+    const generated = await keysApi(cluster, `/applications/${client.applicationId}/oauth-keys/${client.keyMappingId}/generate-token`, 'POST', {
+      consumerSecret: client.consumerSecret,
+    });
+    expect(generated.status).toBe(400);
+    expect(generated.json<{ description: string }>().description).toMatch(/does not authenticate with a consumer secret/);
   });
 
   it('stops taking the old key once the client replaces its JWK Set (key rotation)', async () => {
@@ -139,6 +145,48 @@ describe('private_key_jwt (RFC 7523)', () => {
       expect({ body, status: refused.status }).toEqual({ body, status: 400 });
       expect(refused.json<{ description: string }>().description).toMatch(reason);
     }
+  });
+
+  it('lets the analytics tell tokens by how their clients authenticated', async () => {
+    const mixed = await assertionClient(cluster, 'mixed-client', keyPair.publicKey, 'key-2026', ['client_secret_basic', 'client_secret_post', 'private_key_jwt']);
+    const basic = 'Basic ' + Buffer.from(`${mixed.consumerKey}:${mixed.consumerSecret}`).toString('base64');
+    const grant = { grant_type: 'client_credentials' };
+    const sent = { client_secret_basic: 2, client_secret_post: 1, private_key_jwt: 3 };
+    for (let request = 0; request < sent.client_secret_basic; request += 1) expect((await post('/token', grant, { Authorization: basic })).status).toBe(200);
+    for (let request = 0; request < sent.client_secret_post; request += 1) {
+      expect((await post('/token', { ...grant, client_id: mixed.consumerKey, client_secret: mixed.consumerSecret })).status).toBe(200);
+    }
+    for (let request = 0; request < sent.private_key_jwt; request += 1) {
+      expect((await post('/token', withAssertion(assertion(mixed.consumerKey, keyPair.privateKey), grant))).status).toBe(200);
+    }
+    // Per method, the application's tokens handed out (the first one minted, the others the same token again: WSO2 reuse).
+    const admin = { Authorization: cluster.adminAuthorization() };
+    const servedBy = async (method: string) => {
+      const query = new URLSearchParams({ applicationId: mixed.applicationId, clientAuthMethod: method, granularity: 'day' });
+      const series = await http(cluster.url('analytics', `/api/analytics/v1/token-issuance?${query}`), { headers: admin });
+      expect(series.status).toBe(200);
+      return series.json<{ list: Array<{ served: number }> }>().list.reduce((sum, point) => sum + point.served, 0);
+    };
+    const counted = async () => ({
+      client_secret_basic: await servedBy('client_secret_basic'),
+      client_secret_post: await servedBy('client_secret_post'),
+      private_key_jwt: await servedBy('private_key_jwt'),
+    });
+    const deadline = Date.now() + 15_000;
+    let seen = await counted();
+    while (JSON.stringify(seen) !== JSON.stringify(sent) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      seen = await counted();
+    }
+    expect(seen).toEqual(sent);
+    const summary = await http(cluster.url('analytics', '/api/analytics/v1/summary'), { headers: admin });
+    expect(summary.json<{ clientAuthMethods: Record<string, { served: number }> }>().clientAuthMethods).toMatchObject({
+      client_secret_basic: { served: expect.any(Number) },
+      private_key_jwt: { served: expect.any(Number) },
+      unknown: { minted: 0, served: 0 },
+    });
+    const bad = await http(cluster.url('analytics', '/api/analytics/v1/token-issuance?clientAuthMethod=client_secret_jwt'), { headers: admin });
+    expect(bad.status).toBe(400);
   });
 
   it('says so in its metadata', async () => {

@@ -218,6 +218,12 @@ describe('Developer Portal and admin dashboard in the browser', () => {
     await refreshUntil(dashboard, dashboard.locator('#count-password'), '1');
     await waitForText(dashboard.locator('#registered-body tr').first(), /^Weather Station\s*admin\s*1$/);
     await waitForText(dashboard.locator('#top-users-body'), /Weather Station\s*carol\s*1/);
+    // By client authentication: the curl command and the password grant sent the secret in the header, the
+    // portal's Generate Access Token in the body; no token from before the method was recorded, so no such tile.
+    await refreshUntil(dashboard, dashboard.locator('#method-client_secret_basic'), '2');
+    expect(await dashboard.locator('#method-client_secret_post').textContent()).toBe('1');
+    expect(await dashboard.locator('#method-private_key_jwt').textContent()).toBe('0');
+    expect(await dashboard.locator('#method-unknown-tile').isHidden()).toBe(true);
     expect(await dashboard.evaluate(STORED_STATE)).toEqual([0, 0, '']);
     await dashboard.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true });
 

@@ -14,9 +14,8 @@ import { Database, openDataSource } from '@keymint/persistence';
 import { z } from 'zod';
 import { BatchDeltas, RollupDelta, UserActivityDelta } from '../src/ingestion/aggregate';
 import { writeDeltas } from '../src/ingestion/rollup-writer';
-import { Initial1700000000000 } from '../src/migrations/1700000000000-initial';
 import { StatisticsService } from '../src/statistics/statistics.service';
-import { ANALYTICS_ENTITIES } from '../src/storage/analytics.entities';
+import { ANALYTICS_ENTITIES, ANALYTICS_MIGRATIONS } from '../src/storage/analytics.entities';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../src/time-buckets/time-buckets';
 
 const settings = loadConfig({
@@ -37,7 +36,7 @@ async function main(): Promise<void> {
       dataDir: dir,
       dbUrl: settings.DB_URL,
       entities: [...MESSAGING_ENTITIES, ...ANALYTICS_ENTITIES],
-      migrations: [Initial1700000000000],
+      migrations: ANALYTICS_MIGRATIONS,
     }),
   );
   const now = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS;
@@ -49,7 +48,7 @@ async function main(): Promise<void> {
   // A year of hourly and daily rollups, the last two days of minutes; each user active on 30 days.
   for (let day = yearAgo; day < now; day += DAY_MS) {
     const deltas = emptyDeltas();
-    const rollup = (bucket: number, applicationId: string, grantType: GrantType): RollupDelta => ({ bucket, applicationId, keyType: 'PRODUCTION', grantType, minted: 10, served: 11 });
+    const rollup = (bucket: number, applicationId: string, grantType: GrantType): RollupDelta => ({ bucket, applicationId, keyType: 'PRODUCTION', grantType, clientAuthMethod: 'client_secret_basic', minted: 10, served: 11 });
     for (const applicationId of apps) {
       for (const grantType of grants) {
         deltas.rollups.day.push(rollup(day, applicationId, grantType));

@@ -3,10 +3,9 @@ import { AnalyticsConfig, CONFIG } from '@keymint/config';
 import { MESSAGING_ENTITIES } from '@keymint/messaging';
 import { ObservabilityController, storeAndBusModules } from '@keymint/http-kit';
 import { DashboardUiModule } from './dashboard-ui/dashboard-ui.module';
-import { Initial1700000000000 } from './migrations/1700000000000-initial';
 import { IngestionModule } from './ingestion/ingestion.module';
 import { StatisticsModule } from './statistics/statistics.module';
-import { ANALYTICS_ENTITIES } from './storage/analytics.entities';
+import { ANALYTICS_ENTITIES, ANALYTICS_MIGRATIONS } from './storage/analytics.entities';
 
 @Module({})
 export class AnalyticsModule {
@@ -17,7 +16,7 @@ export class AnalyticsModule {
         ...storeAndBusModules({
           service: 'analytics',
           config,
-          store: { prefix: 'analytics', entities: [...MESSAGING_ENTITIES, ...ANALYTICS_ENTITIES], migrations: [Initial1700000000000] },
+          store: { prefix: 'analytics', entities: [...MESSAGING_ENTITIES, ...ANALYTICS_ENTITIES], migrations: ANALYTICS_MIGRATIONS },
         }),
         IngestionModule,
         StatisticsModule,

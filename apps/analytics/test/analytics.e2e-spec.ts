@@ -42,8 +42,10 @@ function issued(
   at: number,
   applicationId: string,
   grantType: GrantType,
-  options: { username?: string; reused?: boolean; keyType?: KeyType; eventId?: string } = {},
+  options: { username?: string; reused?: boolean; keyType?: KeyType; eventId?: string; clientAuthMethod?: string | null } = {},
 ): Message {
+  // null: an event of a token service from before the field (counted as `unknown`).
+  const clientAuthMethod = options.clientAuthMethod === undefined ? 'client_secret_basic' : options.clientAuthMethod;
   return event(
     'tokens.issued.v1',
     {
@@ -58,6 +60,7 @@ function issued(
       issuedAt: new Date(at).toISOString(),
       expiresAt: new Date(at + HOUR).toISOString(),
       reused: options.reused ?? false,
+      ...(clientAuthMethod === null ? {} : { clientAuthMethod }),
     },
     at,
     options.eventId,
@@ -67,6 +70,14 @@ function issued(
 function application(kind: 'created' | 'updated' | 'deleted', at: number, applicationId: string, name: string, owner: string): Message {
   return event(`registry.application.${kind}.v1`, { applicationId, name, owner, tokenType: 'OAUTH', throttlingPolicy: 'Unlimited' }, at);
 }
+
+/** Phase one by client authentication: A by secret in the header, B in the body, C by assertion, D from before the field. */
+const METHODS_OF_PHASE_ONE = {
+  client_secret_basic: { minted: 7, served: 8 },
+  client_secret_post: { minted: 5, served: 5 },
+  private_key_jwt: { minted: 3, served: 4 },
+  unknown: { minted: 1, served: 1 },
+};
 
 /**
  * The first half of the known mix: client credentials on four applications
@@ -91,19 +102,19 @@ function phaseOne(base: number): Message[] {
     { ...duplicate, msgID: randomUUID() },
     { subject: 'tokens.issued.v1', body: '{not json', msgID: randomUUID() },
     issued(at(12), APP_A, 'implicit' as GrantType, { username: 'user9' }),
-    issued(at(20), APP_B, 'password', { username: 'user1', keyType: 'SANDBOX' }),
-    issued(at(20), APP_B, 'password', { username: 'user3', keyType: 'SANDBOX' }),
-    issued(at(20), APP_B, 'client_credentials', { keyType: 'SANDBOX' }),
-    issued(at(30), APP_C, 'client_credentials'),
-    issued(at(30), APP_C, 'client_credentials'),
-    issued(at(30), APP_C, 'client_credentials', { reused: true }),
+    issued(at(20), APP_B, 'password', { username: 'user1', keyType: 'SANDBOX', clientAuthMethod: 'client_secret_post' }),
+    issued(at(20), APP_B, 'password', { username: 'user3', keyType: 'SANDBOX', clientAuthMethod: 'client_secret_post' }),
+    issued(at(20), APP_B, 'client_credentials', { keyType: 'SANDBOX', clientAuthMethod: 'client_secret_post' }),
+    issued(at(30), APP_C, 'client_credentials', { clientAuthMethod: 'private_key_jwt' }),
+    issued(at(30), APP_C, 'client_credentials', { clientAuthMethod: 'private_key_jwt' }),
+    issued(at(30), APP_C, 'client_credentials', { reused: true, clientAuthMethod: 'private_key_jwt' }),
     // A username on a client-credentials event must never make a registered user.
-    issued(at(30), APP_C, 'client_credentials', { username: 'sneaky' }),
-    issued(at(30), APP_D, 'client_credentials'),
+    issued(at(30), APP_C, 'client_credentials', { username: 'sneaky', clientAuthMethod: 'private_key_jwt' }),
+    issued(at(30), APP_D, 'client_credentials', { clientAuthMethod: null }),
     issued(at(70), APP_A, 'password', { username: 'user1' }),
     issued(at(71), APP_A, 'refresh_token', { username: 'user1' }),
-    issued(at(80), APP_B, 'password', { username: 'user3', keyType: 'SANDBOX' }),
-    issued(at(81), APP_B, 'refresh_token', { username: 'user3', keyType: 'SANDBOX' }),
+    issued(at(80), APP_B, 'password', { username: 'user3', keyType: 'SANDBOX', clientAuthMethod: 'client_secret_post' }),
+    issued(at(81), APP_B, 'refresh_token', { username: 'user3', keyType: 'SANDBOX', clientAuthMethod: 'client_secret_post' }),
     application('deleted', at(90), APP_B, 'Weather', 'bob'),
   ];
 }
@@ -215,6 +226,7 @@ describe('analytics (SQLite)', () => {
       minted: { client_credentials: 7, password: 7, refresh_token: 2 },
       served: { client_credentials: 9, password: 7, refresh_token: 2 },
       reused: 2,
+      clientAuthMethods: METHODS_OF_PHASE_ONE,
       registeredUsers: 4,
       applications: 4,
     };
@@ -286,6 +298,11 @@ describe('analytics (SQLite)', () => {
       { time: iso(base + 70 * MINUTE), grantType: 'password', minted: 1, served: 1 },
       { time: iso(base + 71 * MINUTE), grantType: 'refresh_token', minted: 1, served: 1 },
     ]);
+
+    const signedHourly = await harness.get(`${API}/token-issuance?${range}&granularity=hour&clientAuthMethod=private_key_jwt`);
+    expect(signedHourly.body.list).toEqual([{ time: iso(base), grantType: 'client_credentials', minted: 3, served: 4 }]);
+    const unrecorded = await harness.get(`${API}/token-issuance?${range}&granularity=hour&clientAuthMethod=unknown`);
+    expect(unrecorded.body.list).toEqual([{ time: iso(base), grantType: 'client_credentials', minted: 1, served: 1 }]);
 
     const sandboxDaily = await harness.get(`${API}/token-issuance?${range}&granularity=day&keyType=SANDBOX`);
     const day = iso(Math.floor(base / DAY) * DAY);
@@ -419,6 +436,7 @@ describe('analytics (SQLite)', () => {
     ['token-issuance?granularity=week', 'granularity'],
     ['token-issuance?grantType=implicit', 'grantType'],
     ['token-issuance?keyType=production', 'keyType'],
+    ['token-issuance?clientAuthMethod=client_secret_jwt', 'clientAuthMethod'],
     ['applications/registered-users?limit=0', 'limit'],
     ['applications/registered-users?limit=1001', 'limit'],
     ['applications/registered-users?offset=-1', 'offset'],
@@ -505,6 +523,7 @@ describe('analytics (PostgreSQL)', () => {
       minted: { client_credentials: 7, password: 7, refresh_token: 2 },
       served: { client_credentials: 9, password: 7, refresh_token: 2 },
       reused: 2,
+      clientAuthMethods: METHODS_OF_PHASE_ONE,
       registeredUsers: 4,
       applications: 4,
     });

@@ -271,6 +271,12 @@ describe('keymint CLI', () => {
                 minted: { client_credentials: 5, password: 2, refresh_token: 1 },
                 served: { client_credentials: 7, password: 2, refresh_token: 1 },
                 reused: 2,
+                clientAuthMethods: {
+                  client_secret_basic: { minted: 6, served: 8 },
+                  client_secret_post: { minted: 0, served: 0 },
+                  private_key_jwt: { minted: 2, served: 2 },
+                  unknown: { minted: 0, served: 0 },
+                },
                 registeredUsers: 3,
                 applications: 4,
               })
@@ -287,6 +293,7 @@ describe('keymint CLI', () => {
     expect(store.read()).toMatchObject({ accessToken: 'access-2', refreshToken: 'refresh-2', expiresAt: new Date(NOW + 3_600_000).toISOString() });
     expect(run.stdout).toMatch(/^Reused: +2$/m);
     expect(run.stdout).toMatch(/^client_credentials +5 +7$/m);
+    expect(run.stdout).toMatch(/^CLIENT AUTHENTICATION +MINTED +SERVED\nclient_secret_basic +6 +8\nprivate_key_jwt +2 +2$/m);
   });
 
   it('asks for a new login, exit 1, when the refresh token is refused', async () => {

@@ -3,9 +3,17 @@
  * docs/analytics.md): what the service answers and what its clients (the
  * `keymint` CLI) read. Times are UTC ISO 8601 strings.
  */
-import type { GrantType } from './events';
+import { GrantType, TOKEN_ENDPOINT_AUTH_METHODS } from './events';
 
 export type GrantCounts = Record<GrantType, number>;
+
+/**
+ * What tokens are counted under by client authentication: each method, and `unknown` for the events of token
+ * services from before the issued event said how the client authenticated.
+ */
+export const COUNTED_CLIENT_AUTH_METHODS = [...TOKEN_ENDPOINT_AUTH_METHODS, 'unknown'] as const;
+export type CountedClientAuthMethod = (typeof COUNTED_CLIENT_AUTH_METHODS)[number];
+export type ClientAuthMethodCounts = Record<CountedClientAuthMethod, { minted: number; served: number }>;
 
 export interface Summary {
   from: string;
@@ -13,6 +21,8 @@ export interface Summary {
   minted: GrantCounts;
   served: GrantCounts;
   reused: number;
+  /** Tokens by how their clients authenticated. */
+  clientAuthMethods: ClientAuthMethodCounts;
   registeredUsers: number;
   applications: number;
 }

@@ -19,6 +19,9 @@ export const GRANT_TYPES = ['client_credentials', 'password', 'refresh_token'] a
 export type GrantType = (typeof GRANT_TYPES)[number];
 export const KEY_TYPES = ['PRODUCTION', 'SANDBOX'] as const;
 export type KeyType = (typeof KEY_TYPES)[number];
+/** How a client may prove itself at the token, revocation and introspection endpoints (RFC 8414 names). */
+export const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
+export type TokenEndpointAuthMethod = (typeof TOKEN_ENDPOINT_AUTH_METHODS)[number];
 export const TOKEN_FORMATS = ['JWT', 'OAUTH'] as const;
 export type TokenFormat = (typeof TOKEN_FORMATS)[number];
 /**
@@ -68,6 +71,8 @@ export const TokenIssuedV1Schema = z
     expiresAt: isoTime(),
     /** True when an existing active token was served again (WSO2 token reuse). */
     reused: boolean(),
+    /** How the client authenticated for this token; absent in events of token services older than the field. */
+    clientAuthMethod: oneOf(TOKEN_ENDPOINT_AUTH_METHODS).optional(),
   })
   .check((context) => {
     // A password token always belongs to its user.

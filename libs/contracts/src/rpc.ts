@@ -3,7 +3,7 @@
  * bus as `{code, message}` and surfaces on the caller as an `RpcError`.
  */
 import { z } from 'zod/v4';
-import { MESSAGE_FIELDS } from './events';
+import { MESSAGE_FIELDS, TOKEN_ENDPOINT_AUTH_METHODS, TokenEndpointAuthMethod } from './events';
 import { list, number, oneOf, string, text } from './message-schema';
 
 /**
@@ -25,9 +25,6 @@ const ScopeDefinitionSchema = z.object(
 );
 export type ScopeDefinition = z.infer<typeof ScopeDefinitionSchema>;
 
-/** How a client may prove itself at the token, revocation and introspection endpoints (RFC 8414 names). */
-export const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
-export type TokenEndpointAuthMethod = (typeof TOKEN_ENDPOINT_AUTH_METHODS)[number];
 /** What every key allows unless told otherwise (every key before private_key_jwt existed allowed these). */
 export const DEFAULT_TOKEN_ENDPOINT_AUTH_METHODS: TokenEndpointAuthMethod[] = ['client_secret_basic', 'client_secret_post'];
 

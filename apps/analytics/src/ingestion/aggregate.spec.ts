@@ -7,14 +7,14 @@ import { COUNTED_SUBJECTS, countedOf, CountedEvent, Issuance } from './counted-e
 const T0 = Date.UTC(2026, 10, 25, 10, 0, 0);
 
 function issuance(overrides: Partial<Issuance> = {}): Issuance {
-  return { applicationId: 'app-a', keyType: 'PRODUCTION', grantType: 'client_credentials', issuedAt: T0, reused: false, ...overrides };
+  return { applicationId: 'app-a', keyType: 'PRODUCTION', grantType: 'client_credentials', clientAuthMethod: 'client_secret_basic', issuedAt: T0, reused: false, ...overrides };
 }
 
 describe('aggregate', () => {
   it('counts a reused token as served, not minted', () => {
     const deltas = aggregate([issuance(), issuance({ reused: true }), issuance({ issuedAt: T0 + 59_999 })]);
     expect(deltas.rollups.minute).toEqual([
-      { bucket: T0, applicationId: 'app-a', keyType: 'PRODUCTION', grantType: 'client_credentials', minted: 2, served: 3 },
+      { bucket: T0, applicationId: 'app-a', keyType: 'PRODUCTION', grantType: 'client_credentials', clientAuthMethod: 'client_secret_basic', minted: 2, served: 3 },
     ]);
   });
 
@@ -33,14 +33,17 @@ describe('aggregate', () => {
     expect(deltas.rollups.day.map((row) => [row.bucket, row.served])).toEqual([[day, 3]]);
   });
 
-  it('keeps applications, key types and grant types apart', () => {
+  it('keeps applications, key types, grant types and client-authentication methods apart', () => {
     const deltas = aggregate([
       issuance(),
       issuance({ applicationId: 'app-b' }),
       issuance({ keyType: 'SANDBOX' }),
       issuance({ grantType: 'password', username: 'ann' }),
+      issuance({ clientAuthMethod: 'private_key_jwt' }),
+      issuance({ clientAuthMethod: 'private_key_jwt', reused: true }),
     ]);
-    expect(deltas.rollups.minute).toHaveLength(4);
+    expect(deltas.rollups.minute).toHaveLength(5);
+    expect(deltas.rollups.minute.find((row) => row.clientAuthMethod === 'private_key_jwt')).toMatchObject({ minted: 1, served: 2 });
     expect(deltas.applicationsSeen.sort()).toEqual(['app-a', 'app-b']);
   });
 
@@ -112,13 +115,29 @@ describe('what an event counts for', () => {
     issuedAt: '2026-11-25T10:00:30.500Z',
     expiresAt: '2026-11-25T11:00:30.500Z',
     reused: false,
+    clientAuthMethod: 'private_key_jwt',
     ...overrides,
   });
 
   it('reduces a token event to what the statistics need', () => {
     expect(ingest('tokens.issued.v1', issued())).toEqual({
       kind: 'issuance',
-      issuance: { applicationId: 'app-a', keyType: 'PRODUCTION', grantType: 'password', username: 'ann', issuedAt: T0 + 30_500, reused: false },
+      issuance: {
+        applicationId: 'app-a',
+        keyType: 'PRODUCTION',
+        grantType: 'password',
+        clientAuthMethod: 'private_key_jwt',
+        username: 'ann',
+        issuedAt: T0 + 30_500,
+        reused: false,
+      },
+    });
+  });
+
+  it('counts the event of a token service that did not say how its client authenticated as `unknown`', () => {
+    expect(ingest('tokens.issued.v1', issued({ clientAuthMethod: undefined }))).toEqual({
+      kind: 'issuance',
+      issuance: expect.objectContaining({ clientAuthMethod: 'unknown' }),
     });
   });
 
@@ -139,6 +158,8 @@ describe('what an event counts for', () => {
     [{ issuedAt: '2026-11-25T10:00:00' }, 'issuedAt'],
     [{ reused: 'no' }, 'reused'],
     [{ consumerKey: 7 }, 'consumerKey'],
+    [{ clientAuthMethod: 'unknown' }, 'clientAuthMethod'],
+    [{ clientAuthMethod: 'tls_client_auth' }, 'clientAuthMethod'],
   ])('parks %p (field %s)', (overrides, field) => {
     expect(ingest('tokens.issued.v1', issued(overrides))).toEqual({ parked: expect.stringContaining(field) });
   });

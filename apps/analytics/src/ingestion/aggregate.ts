@@ -1,4 +1,4 @@
-import { GrantType, KeyType } from '@keymint/contracts';
+import { CountedClientAuthMethod, GrantType, KeyType } from '@keymint/contracts';
 import { floorTo, Resolution, RESOLUTION_MS, RESOLUTIONS } from '../time-buckets/time-buckets';
 import { ApplicationChange, Issuance } from './counted-events';
 
@@ -7,6 +7,7 @@ export interface RollupDelta {
   applicationId: string;
   keyType: KeyType;
   grantType: GrantType;
+  clientAuthMethod: CountedClientAuthMethod;
   minted: number;
   served: number;
 }
@@ -54,7 +55,7 @@ export function aggregate(issuances: Issuance[], changes: ApplicationChange[] = 
     const minted = issuance.reused ? 0 : 1;
     for (const resolution of RESOLUTIONS) {
       const bucket = floorTo(issuance.issuedAt, RESOLUTION_MS[resolution]);
-      const key = [bucket, issuance.applicationId, issuance.keyType, issuance.grantType].join('\u0000');
+      const key = [bucket, issuance.applicationId, issuance.keyType, issuance.grantType, issuance.clientAuthMethod].join('\u0000');
       const row = rollups[resolution].get(key);
       if (row) {
         row.minted += minted;
@@ -65,6 +66,7 @@ export function aggregate(issuances: Issuance[], changes: ApplicationChange[] = 
           applicationId: issuance.applicationId,
           keyType: issuance.keyType,
           grantType: issuance.grantType,
+          clientAuthMethod: issuance.clientAuthMethod,
           minted,
           served: 1,
         });

@@ -1,10 +1,11 @@
-import { EventSubject, GrantType, KeyType, ReceivedEvent } from '@keymint/contracts';
+import { CountedClientAuthMethod, EventSubject, GrantType, KeyType, ReceivedEvent } from '@keymint/contracts';
 
 /** A token handed out, reduced to what the statistics need. */
 export interface Issuance {
   applicationId: string;
   keyType: KeyType;
   grantType: GrantType;
+  clientAuthMethod: CountedClientAuthMethod;
   /** Only for user grants; never set for client_credentials. */
   username?: string;
   issuedAt: number;
@@ -47,6 +48,7 @@ export function countedOf(received: ReceivedEvent): CountedEvent {
         applicationId: event.applicationId,
         keyType: event.keyType,
         grantType: event.grantType,
+        clientAuthMethod: event.clientAuthMethod ?? 'unknown',
         issuedAt: Date.parse(event.issuedAt),
         reused: event.reused,
       };

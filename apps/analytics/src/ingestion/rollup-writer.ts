@@ -27,8 +27,8 @@ export async function writeDeltas(manager: EntityManager, deltas: BatchDeltas): 
     await upsertRows(
       manager,
       ISSUANCE_TABLES[resolution],
-      ['bucket', 'applicationId', 'keyType', 'grantType', 'minted', 'served'],
-      ['bucket', 'applicationId', 'keyType', 'grantType'],
+      ['bucket', 'applicationId', 'keyType', 'grantType', 'clientAuthMethod', 'minted', 'served'],
+      ['bucket', 'applicationId', 'keyType', 'grantType', 'clientAuthMethod'],
       deltas.rollups[resolution],
       (existing) => `DO UPDATE SET "minted" = ${existing}."minted" + excluded."minted", "served" = ${existing}."served" + excluded."served"`,
     );

@@ -11,10 +11,10 @@ export function activeApplications(manager: EntityManager, range: TimeRange, par
   return selectsOverSpans(manager, range, params, 'DISTINCT "applicationId"').join(' UNION ');
 }
 
-/** Minted and served tokens per grant type in the range, as SQL (`grantType`, `minted`, `served`). */
-export function issuanceByGrant(manager: EntityManager, range: TimeRange, params: SqlParams): string {
-  const rows = selectsOverSpans(manager, range, params, '"grantType", "minted", "served"').join(' UNION ALL ');
-  return `SELECT "grantType", SUM("minted") AS "minted", SUM("served") AS "served" FROM (${rows}) spans GROUP BY "grantType"`;
+/** Minted and served tokens in the range per value of one rollup column, as SQL (that column, `minted`, `served`). */
+export function issuanceBy(column: 'grantType' | 'clientAuthMethod', manager: EntityManager, range: TimeRange, params: SqlParams): string {
+  const rows = selectsOverSpans(manager, range, params, `"${column}", "minted", "served"`).join(' UNION ALL ');
+  return `SELECT "${column}", SUM("minted") AS "minted", SUM("served") AS "served" FROM (${rows}) spans GROUP BY "${column}"`;
 }
 
 /**

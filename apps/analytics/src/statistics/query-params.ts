@@ -1,5 +1,5 @@
 import { z } from 'zod/v4';
-import { GRANT_TYPES, GRANULARITIES, KEY_TYPES } from '@keymint/contracts';
+import { COUNTED_CLIENT_AUTH_METHODS, GRANT_TYPES, GRANULARITIES, KEY_TYPES } from '@keymint/contracts';
 import { PARAMETER_TEXTS, queryParameters } from '@keymint/http-kit';
 import { DAY_MS } from '../time-buckets/time-buckets';
 
@@ -106,12 +106,16 @@ export const TokenIssuanceQuery = z
         .optional(),
       grantType: parameter.oneOf('grantType', GRANT_TYPES).optional(),
       keyType: parameter.oneOf('keyType', KEY_TYPES).optional(),
+      clientAuthMethod: parameter
+        .oneOf('clientAuthMethod', COUNTED_CLIENT_AUTH_METHODS)
+        .optional()
+        .describe('Only tokens whose clients authenticated this way (`unknown`: counted before the method was recorded).'),
       ...page(1000),
     }),
   )
-  .transform(({ range, granularity, applicationId, grantType, keyType, limit, offset }) => ({
+  .transform(({ range, granularity, applicationId, grantType, keyType, clientAuthMethod, limit, offset }) => ({
     range,
-    filter: { granularity, applicationId, grantType, keyType },
+    filter: { granularity, applicationId, grantType, keyType, clientAuthMethod },
     page: { limit, offset },
   }));
 

@@ -1,6 +1,7 @@
 import { z } from 'zod/v4';
 import {
   ApplicationUserRow,
+  COUNTED_CLIENT_AUTH_METHODS,
   GRANT_TYPES,
   GRANULARITIES,
   IssuanceSeries,
@@ -27,6 +28,9 @@ export const SummarySchema = z
     minted: grantCounts.describe('New tokens per grant type.'),
     served: grantCounts.describe('Tokens handed out per grant type, reused ones included.'),
     reused: count.describe('served − minted.'),
+    clientAuthMethods: z
+      .record(z.enum(COUNTED_CLIENT_AUTH_METHODS), z.object({ minted: count, served: count }))
+      .describe('New and handed-out tokens by how their clients authenticated (`unknown`: counted before the method was recorded).'),
     registeredUsers: count.describe('Distinct (application, user) pairs of password and refresh-token grants.'),
     applications: count.describe('Applications served at least one token.'),
   })

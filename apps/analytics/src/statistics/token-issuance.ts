@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { GrantType, IssuanceSeries, KeyType } from '@keymint/contracts';
+import { CountedClientAuthMethod, GrantType, IssuanceSeries, KeyType } from '@keymint/contracts';
 import { SqlParams } from '@keymint/persistence';
 import { ISSUANCE_TABLES } from '../storage/analytics.entities';
 import { table, toNumber } from '../storage/sql';
@@ -12,6 +12,7 @@ export interface IssuanceFilter {
   applicationId?: string;
   grantType?: GrantType;
   keyType?: KeyType;
+  clientAuthMethod?: CountedClientAuthMethod;
 }
 
 /** Minted and served tokens per bucket of the granularity and grant type, read from that granularity's rollup. */
@@ -25,6 +26,7 @@ export async function tokenIssuance(manager: EntityManager, range: TimeRange, fi
     if (filter.applicationId !== undefined) conditions.push(`"applicationId" = ${params.add(filter.applicationId)}`);
     if (filter.grantType !== undefined) conditions.push(`"grantType" = ${params.add(filter.grantType)}`);
     if (filter.keyType !== undefined) conditions.push(`"keyType" = ${params.add(filter.keyType)}`);
+    if (filter.clientAuthMethod !== undefined) conditions.push(`"clientAuthMethod" = ${params.add(filter.clientAuthMethod)}`);
     return (
       `SELECT "bucket", "grantType", SUM("minted") AS "minted", SUM("served") AS "served" ` +
       `FROM ${table(manager, ISSUANCE_TABLES[filter.granularity])} WHERE ${conditions.join(' AND ')} GROUP BY "bucket", "grantType"`

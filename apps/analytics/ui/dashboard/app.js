@@ -141,6 +141,12 @@
     $('count-reused').textContent = String(summary.reused);
     $('count-registered-users').textContent = String(summary.registeredUsers);
     $('count-applications').textContent = String(summary.applications);
+    // Tokens handed out (reused ones included), like the tiles above; `unknown` shows only when there are such tokens.
+    const methods = summary.clientAuthMethods || {};
+    for (const method of ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'unknown']) {
+      $('method-' + method).textContent = String((methods[method] && methods[method].served) || 0);
+    }
+    $('method-unknown-tile').hidden = !(methods.unknown && methods.unknown.served > 0);
   }
 
   /** The API's series is sparse: every bucket of the range gets a point, zero when empty. */

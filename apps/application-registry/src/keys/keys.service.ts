@@ -218,6 +218,10 @@ export class KeysService {
   /** Asks the token service for a client-credentials token after checking the secret here (a wrong one never leaves the registry). */
   async generateToken(principal: Principal, applicationId: string, keyMappingId: string, input: GenerateTokenInput): Promise<IssueTokenResponse> {
     const key = await this.findKey(principal, applicationId, keyMappingId);
+    // The key's own rule, as at the token endpoint: a key that allows no secret method refuses its secret here too.
+    if (!key.tokenEndpointAuthMethods.some((method) => method === 'client_secret_basic' || method === 'client_secret_post')) {
+      throw RegistryError.badRequest('This key does not authenticate with a consumer secret (tokenEndpointAuthMethods): get its tokens at the token endpoint with a signed client assertion.');
+    }
     const secrets = await this.database.consistentRead((manager) => manager.findBy(ConsumerSecretEntity, { keyMappingId: key.keyMappingId }));
     const presented = secrets.map((secret) => ({ hash: secret.secretHash, expiresAt: secret.expiresAt }));
     if (!matchingSecret(input.consumerSecret, presented, Date.now())) {

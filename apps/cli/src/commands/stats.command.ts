@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { GRANT_TYPES, GRANULARITIES, IssuanceSeries, KeyType, ListOf, RegisteredUsersRow, Summary, TopUsersRow } from '@keymint/contracts';
+import { COUNTED_CLIENT_AUTH_METHODS, GRANT_TYPES, GRANULARITIES, IssuanceSeries, KeyType, ListOf, RegisteredUsersRow, Summary, TopUsersRow } from '@keymint/contracts';
 import { CliDependencies, CommandContext } from '../context';
 import { keyType, nonNegativeInteger, oneOf, positiveInteger } from '../options';
 import { renderFields, renderTable } from '../output/output';
@@ -23,7 +23,7 @@ function withRange(command: Command): Command {
 export function registerStatsCommands(program: Command, dependencies: CliDependencies): void {
   const stats = program.command('stats').description('token statistics from the analytics service (admin only)');
 
-  withRange(stats.command('summary').description('tokens minted and served per grant type, reuse, registered users')).action(
+  withRange(stats.command('summary').description('tokens minted and served per grant type and client authentication, reuse, registered users')).action(
     async (options: RangeOptions, command: Command) => {
       const context = CommandContext.of(command, dependencies);
       const summary = await context
@@ -48,7 +48,8 @@ export function registerStatsCommands(program: Command, dependencies: CliDepende
               { header: 'SERVED', value: (grant: string) => (summary.served as Record<string, number> | undefined)?.[grant] ?? 0 },
             ],
             grants,
-          )
+          ) +
+          methodTable(summary)
         );
       });
     },
@@ -59,10 +60,15 @@ export function registerStatsCommands(program: Command, dependencies: CliDepende
     .option('--app <app>', 'only this application (ID or name)')
     .addOption(new Option('--grant-type <grant>', 'only this grant').choices(GRANT_TYPES).argParser(oneOf(GRANT_TYPES)))
     .addOption(new Option('--key-type <type>', 'only PRODUCTION or SANDBOX keys').argParser(keyType))
+    .addOption(
+      new Option('--client-auth-method <method>', 'only tokens whose clients authenticated this way')
+        .choices(COUNTED_CLIENT_AUTH_METHODS)
+        .argParser(oneOf(COUNTED_CLIENT_AUTH_METHODS)),
+    )
     .option('--limit <n>', 'at most this many points (1-1000)', positiveInteger)
     .option('--offset <n>', 'skip this many points', nonNegativeInteger)
     .action(
-      async (options: RangeOptions & { granularity?: string; app?: string; grantType?: string; keyType?: KeyType }, command: Command) => {
+      async (options: RangeOptions & { granularity?: string; app?: string; grantType?: string; keyType?: KeyType; clientAuthMethod?: string }, command: Command) => {
         const context = CommandContext.of(command, dependencies);
         const applicationId = options.app === undefined ? undefined : await resolveApplicationId(context, options.app);
         const series = await context.api().call<IssuanceSeries>('analytics', {
@@ -75,6 +81,7 @@ export function registerStatsCommands(program: Command, dependencies: CliDepende
             applicationId,
             grantType: options.grantType,
             keyType: options.keyType,
+            clientAuthMethod: options.clientAuthMethod,
             limit: options.limit,
             offset: options.offset,
           },
@@ -138,4 +145,21 @@ export function registerStatsCommands(program: Command, dependencies: CliDepende
         'No users yet.',
       );
     });
+}
+
+/** Tokens by client authentication, the methods that got any (none from a server older than the breakdown). */
+function methodTable(summary: Summary): string {
+  const counts = Object.entries(summary.clientAuthMethods ?? {}).filter(([, count]) => count.served > 0);
+  if (counts.length === 0) return '';
+  return (
+    '\n' +
+    renderTable(
+      [
+        { header: 'CLIENT AUTHENTICATION', value: ([method]: (typeof counts)[number]) => method },
+        { header: 'MINTED', value: ([, count]: (typeof counts)[number]) => count.minted },
+        { header: 'SERVED', value: ([, count]: (typeof counts)[number]) => count.served },
+      ],
+      counts,
+    )
+  );
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, TokenServiceConfig } from '@keymint/config';
-import { ClientRecord, matchingSecret } from '@keymint/contracts';
+import { ClientRecord, matchingSecret, TokenEndpointAuthMethod } from '@keymint/contracts';
 import { RpcError } from '@keymint/messaging';
 import { SignInLimiter } from '@keymint/sign-in-limiter';
 import { OAuth2Error } from '../oauth2/oauth2-error';
@@ -17,6 +17,7 @@ export interface AuthenticatedRequest {
   client: ClientRecord;
   parameters: OAuth2Parameters;
   address: string;
+  clientAuthMethod: TokenEndpointAuthMethod;
 }
 
 /** Client authentication as one unit: open the request → rate limit → client lookup → method → secret or assertion check. */
@@ -40,7 +41,7 @@ export class ClientAuthenticator {
   async authenticateRequest(request: OAuth2HttpRequest): Promise<AuthenticatedRequest> {
     const { parameters, credentials, address } = openRequest(request);
     const client = await this.authenticate(credentials, address);
-    return { client, parameters, address };
+    return { client, parameters, address, clientAuthMethod: credentials.method };
   }
 
   /**

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, TokenServiceConfig } from '@keymint/config';
-import { ClientRecord, GrantType } from '@keymint/contracts';
+import { ClientRecord, GrantType, TokenEndpointAuthMethod } from '@keymint/contracts';
 import { timeOrderedUuid } from '@keymint/persistence';
 import { TokenResponse } from '../oauth2/http-schemas';
 import { refreshExpiry } from '../oauth2/validity';
@@ -14,6 +14,8 @@ import { opaqueToken, tokenHash } from '../token-storage/token-hash';
 /** What a grant asks for once it has decided who gets which scopes for how long. */
 export interface TokenRequest {
   client: ClientRecord;
+  /** How the client authenticated (the issued event says so). */
+  clientAuthMethod: TokenEndpointAuthMethod;
   grantType: GrantType;
   /** The resource owner for user grants; absent for client_credentials. */
   username?: string;
@@ -77,7 +79,7 @@ export class TokenMinter {
       rows.push(refresh);
       response.refresh_token = refreshToken;
     }
-    return { access, rows, events: [issuedEvent(access, false)], response };
+    return { access, rows, events: [issuedEvent(access, false, request.clientAuthMethod)], response };
   }
 
   /** The access token a reusable row holds (encrypted at rest), or null when it holds none that checks out. */

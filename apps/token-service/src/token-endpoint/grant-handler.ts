@@ -1,5 +1,5 @@
 import { z } from 'zod/v4';
-import { ClientRecord, GrantType } from '@keymint/contracts';
+import { ClientRecord, GrantType, TokenEndpointAuthMethod } from '@keymint/contracts';
 import { TokenResponse } from '../oauth2/http-schemas';
 
 /** What a grant gets: an already authenticated client and its parameters, read with its schema. */
@@ -8,6 +8,8 @@ export interface GrantContext<P> {
   parameters: P;
   /** Source address, for per-user failure limits. */
   address: string;
+  /** How the client proved itself: carried into the token's issued event. */
+  clientAuthMethod: TokenEndpointAuthMethod;
 }
 
 /**

@@ -30,12 +30,13 @@ export class TokenEndpointService {
   }
 
   /** The same steps after the client has been authenticated some other way (the registry's generate-token RPC). */
-  grant({ client, parameters, address }: GrantContext<OAuth2Parameters>): Promise<TokenResponse> {
+  grant(context: GrantContext<OAuth2Parameters>): Promise<TokenResponse> {
+    const { client, parameters } = context;
     const grantType = parameters.grant_type;
     if (grantType === undefined || grantType === '') throw OAuth2Error.invalidRequest('grant_type is required.');
     const grant = this.grants.get(grantType);
     if (!grant) throw OAuth2Error.unsupportedGrantType();
     if (!client.grantTypes.includes(grantType as GrantType)) throw OAuth2Error.unauthorizedClient();
-    return grant.handle({ client, parameters: readParameters(grant.parameters, parameters), address });
+    return grant.handle({ ...context, parameters: readParameters(grant.parameters, parameters) });
   }
 }

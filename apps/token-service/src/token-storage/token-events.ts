@@ -1,4 +1,4 @@
-import { TokenRevocationReason } from '@keymint/contracts';
+import { TokenEndpointAuthMethod, TokenRevocationReason } from '@keymint/contracts';
 import { encodeEvent, OutboxRow } from '@keymint/messaging';
 import { TokenRecord } from './token.entity';
 
@@ -7,8 +7,11 @@ import { TokenRecord } from './token.entity';
  * describe: what a consumer reads is what the store holds.
  */
 
-/** tokens.issued.v1 for an access token, newly minted or handed out again (`reused`, WSO2 token reuse). */
-export function issuedEvent(access: TokenRecord, reused: boolean): OutboxRow {
+/**
+ * tokens.issued.v1 for an access token, newly minted or handed out again (`reused`, WSO2 token reuse), with how
+ * the client authenticated for it (a reused token's event names the method of the request it was handed to).
+ */
+export function issuedEvent(access: TokenRecord, reused: boolean, clientAuthMethod: TokenEndpointAuthMethod): OutboxRow {
   return encodeEvent('tokens.issued.v1', {
     tokenId: access.id,
     applicationId: access.applicationId,
@@ -21,6 +24,7 @@ export function issuedEvent(access: TokenRecord, reused: boolean): OutboxRow {
     issuedAt: new Date(access.issuedAt).toISOString(),
     expiresAt: new Date(access.expiresAt).toISOString(),
     reused,
+    clientAuthMethod,
   });
 }
 

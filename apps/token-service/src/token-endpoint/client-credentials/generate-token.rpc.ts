@@ -28,7 +28,8 @@ export class GenerateTokenRpc {
       if (!client || client.keyState !== 'ACTIVE') throw OAuth2Error.invalidClient();
       const parameters: Record<string, string> = { grant_type: 'client_credentials', scope: (scopes ?? []).join(' ') };
       if (validityPeriod !== undefined) parameters.validity_period = String(validityPeriod);
-      const response = await this.endpoint.grant({ client, parameters, address: 'registry' });
+      // The devportal's form sends the secret in its body, and the registry checked it against the key's secrets.
+      const response = await this.endpoint.grant({ client, parameters, address: 'registry', clientAuthMethod: 'client_secret_post' });
       return { accessToken: response.access_token, tokenScopes: response.scope.split(' '), validityTime: response.expires_in };
     } catch (error) {
       if (error instanceof OAuth2Error) throw rpcFailure(toRpcCode(error), error.description);

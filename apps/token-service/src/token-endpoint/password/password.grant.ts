@@ -28,7 +28,7 @@ export class PasswordGrant implements GrantHandler<PasswordRequest> {
     @Inject(RpcClient) private readonly rpc: RpcClient,
   ) {}
 
-  async handle({ client, parameters, address }: GrantContext<PasswordRequest>): Promise<TokenResponse> {
+  async handle({ client, parameters, address, clientAuthMethod }: GrantContext<PasswordRequest>): Promise<TokenResponse> {
     const { username, password } = parameters;
     const result = await this.authenticate(username, password, address);
     if (!result.authenticated) {
@@ -36,6 +36,7 @@ export class PasswordGrant implements GrantHandler<PasswordRequest> {
     }
     const minted = await this.minter.mint({
       client,
+      clientAuthMethod,
       grantType: this.grantType,
       username: result.username,
       scopes: grantScopes(requestedScopes(parameters.scope), client.scopes, { kind: 'user', roles: result.roles }),

@@ -33,7 +33,7 @@ export class RefreshTokenGrant implements GrantHandler<RefreshTokenRequest> {
     @Inject(TokenRevoker) private readonly revoker: TokenRevoker,
   ) {}
 
-  async handle({ client, parameters }: GrantContext<RefreshTokenRequest>): Promise<TokenResponse> {
+  async handle({ client, parameters, clientAuthMethod }: GrantContext<RefreshTokenRequest>): Promise<TokenResponse> {
     const requested = requestedScopes(parameters.scope);
     const row = await this.store.find(parameters.refresh_token);
     if (!row || row.kind !== 'refresh' || row.consumerKey !== client.consumerKey || !row.familyId) throw OAuth2Error.invalidGrant();
@@ -54,6 +54,7 @@ export class RefreshTokenGrant implements GrantHandler<RefreshTokenRequest> {
     // Minted (and signed, off the request thread) before the transaction; dropped if the refresh token turns out invalid.
     const minted = await this.minter.mint({
       client,
+      clientAuthMethod,
       grantType: this.grantType,
       username: row.username ?? undefined,
       // Decided again from the key as it is now (its scopes and their role bindings): what it no longer allows is dropped.

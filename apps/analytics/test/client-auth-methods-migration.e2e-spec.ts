@@ -1,0 +1,71 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { openDataSource } from '@keymint/persistence';
+import { postgresTestDatabase } from '../../../test/support/postgres';
+import { Initial1700000000000 } from '../src/migrations/1700000000000-initial';
+import { ClientAuthMethods1700000000001 } from '../src/migrations/1700000000001-client-auth-methods';
+
+const BUCKET = 1_764_064_800_000;
+const APPLICATION = '3f0c6f8e-8a4b-4c1e-9f54-2f7f7a0f2a11';
+
+/**
+ * The upgrade that counts tokens by client authentication: the counts from before stay, under `unknown`; a
+ * method is then a key column of its own; and going back adds the methods of one key together again.
+ */
+describe.each(['SQLite', 'PostgreSQL'] as const)('the client-authentication-methods migration (%s)', (store) => {
+  let dir: string;
+  let database: { url: string; drop: () => Promise<void> } | null = null;
+  let skip = false;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'keymint-analytics-migration-'));
+    if (store === 'PostgreSQL') {
+      database = await postgresTestDatabase();
+      skip = database === null;
+    }
+  });
+  afterAll(async () => {
+    await database?.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const open = (migrations: Function[]) =>
+    openDataSource({ service: 'analytics', dataDir: dir, ...(database ? { dbUrl: database.url } : {}), entities: [], migrations });
+  const rows = async (dataSource: DataSource) =>
+    ((await dataSource.query(`SELECT * FROM analytics_issuance_hour ORDER BY "grantType"`)) as Array<Record<string, unknown>>).map((row) => ({
+      ...row,
+      bucket: Number(row.bucket),
+      minted: Number(row.minted),
+      served: Number(row.served),
+    }));
+  const insert = (dataSource: DataSource, values: Record<string, unknown>) =>
+    dataSource.createQueryBuilder().insert().into('analytics_issuance_hour').values(values).execute();
+  const counted = { bucket: BUCKET, applicationId: APPLICATION, keyType: 'PRODUCTION' };
+
+  it('keeps the counts from before under `unknown`, keys rows by method, and folds them back', async () => {
+    if (skip) return;
+    const before = await open([Initial1700000000000]);
+    await insert(before, { ...counted, grantType: 'client_credentials', minted: 5, served: 9 });
+    await insert(before, { ...counted, grantType: 'password', minted: 2, served: 2 });
+    await before.destroy();
+
+    const after = await open([Initial1700000000000, ClientAuthMethods1700000000001]);
+    expect(await rows(after)).toEqual([
+      { ...counted, grantType: 'client_credentials', clientAuthMethod: 'unknown', minted: 5, served: 9 },
+      { ...counted, grantType: 'password', clientAuthMethod: 'unknown', minted: 2, served: 2 },
+    ]);
+    // The method is part of the key: the same application, bucket and grant by another method is a row of its own.
+    await insert(after, { ...counted, grantType: 'client_credentials', clientAuthMethod: 'private_key_jwt', minted: 1, served: 3 });
+    await expect(insert(after, { ...counted, grantType: 'client_credentials', clientAuthMethod: 'private_key_jwt', minted: 1, served: 1 })).rejects.toThrow();
+    expect(await rows(after)).toHaveLength(3);
+
+    await after.undoLastMigration({ transaction: 'each' });
+    expect(await rows(after)).toEqual([
+      { ...counted, grantType: 'client_credentials', minted: 6, served: 12 },
+      { ...counted, grantType: 'password', minted: 2, served: 2 },
+    ]);
+    await after.destroy();
+  });
+});
