@@ -1,6 +1,10 @@
 /** PostgreSQL helpers; they live in scripts/lib so the cluster harness and the benchmark share them. */
 export * from '../../scripts/lib/postgres';
 
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDataSource } from '@keymint/persistence';
 import { createTestDatabase, postgresAdminUrl } from '../../scripts/lib/postgres';
 
 /**
@@ -12,4 +16,30 @@ export async function postgresTestDatabase(): Promise<{ url: string; drop: () =>
   if (adminUrl) return createTestDatabase(adminUrl);
   console.warn('PostgreSQL is not reachable (PG_URL or 127.0.0.1:5432): skipping the PostgreSQL run');
   return null;
+}
+
+/**
+ * A store for a migration test run once per store (`describe.each(['SQLite', 'PostgreSQL'])`): a temporary
+ * folder, and on PostgreSQL a fresh database (`skipped()` when none answers). `open` applies the migrations
+ * given, so a test opens the store as an older release left it, writes rows, and opens it again newer.
+ */
+export function migrationTestStore(store: 'SQLite' | 'PostgreSQL', service: Parameters<typeof openDataSource>[0]['service']) {
+  let dir = '';
+  let database: { url: string; drop: () => Promise<void> } | null = null;
+  let skip = false;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), `keymint-${service}-migration-`));
+    if (store === 'PostgreSQL') {
+      database = await postgresTestDatabase();
+      skip = database === null;
+    }
+  });
+  afterAll(async () => {
+    await database?.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    skipped: () => skip,
+    open: (migrations: Function[]) => openDataSource({ service, dataDir: dir, ...(database ? { dbUrl: database.url } : {}), entities: [], migrations }),
+  };
 }

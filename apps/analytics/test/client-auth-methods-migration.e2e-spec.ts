@@ -1,9 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { openDataSource } from '@keymint/persistence';
-import { postgresTestDatabase } from '../../../test/support/postgres';
+import { migrationTestStore } from '../../../test/support/postgres';
 import { Initial1700000000000 } from '../src/migrations/1700000000000-initial';
 import { ClientAuthMethods1700000000001 } from '../src/migrations/1700000000001-client-auth-methods';
 
@@ -15,24 +11,7 @@ const APPLICATION = '3f0c6f8e-8a4b-4c1e-9f54-2f7f7a0f2a11';
  * method is then a key column of its own; and going back adds the methods of one key together again.
  */
 describe.each(['SQLite', 'PostgreSQL'] as const)('the client-authentication-methods migration (%s)', (store) => {
-  let dir: string;
-  let database: { url: string; drop: () => Promise<void> } | null = null;
-  let skip = false;
-
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'keymint-analytics-migration-'));
-    if (store === 'PostgreSQL') {
-      database = await postgresTestDatabase();
-      skip = database === null;
-    }
-  });
-  afterAll(async () => {
-    await database?.drop();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  const open = (migrations: Function[]) =>
-    openDataSource({ service: 'analytics', dataDir: dir, ...(database ? { dbUrl: database.url } : {}), entities: [], migrations });
+  const { open, skipped } = migrationTestStore(store, 'analytics');
   const rows = async (dataSource: DataSource) =>
     ((await dataSource.query(`SELECT * FROM analytics_issuance_hour ORDER BY "grantType"`)) as Array<Record<string, unknown>>).map((row) => ({
       ...row,
@@ -45,7 +24,7 @@ describe.each(['SQLite', 'PostgreSQL'] as const)('the client-authentication-meth
   const counted = { bucket: BUCKET, applicationId: APPLICATION, keyType: 'PRODUCTION' };
 
   it('keeps the counts from before under `unknown`, keys rows by method, and folds them back', async () => {
-    if (skip) return;
+    if (skipped()) return;
     const before = await open([Initial1700000000000]);
     await insert(before, { ...counted, grantType: 'client_credentials', minted: 5, served: 9 });
     await insert(before, { ...counted, grantType: 'password', minted: 2, served: 2 });

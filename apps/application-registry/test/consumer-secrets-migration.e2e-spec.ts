@@ -1,11 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { consumerSecretMatches } from '@keymint/contracts';
-import { openDataSource } from '@keymint/persistence';
-import { postgresTestDatabase } from '../../../test/support/postgres';
+import { migrationTestStore } from '../../../test/support/postgres';
 import { Initial1700000000000 } from '../src/migrations/1700000000000-initial';
 import { SignInFailures1700000000001 } from '../src/migrations/1700000000001-sign-in-failures';
 import { ConsumerSecrets1700000000002 } from '../src/migrations/1700000000002-consumer-secrets';
@@ -18,29 +14,12 @@ const SECRET = 'the-secret-an-existing-client-keeps-using';
  * expiry, so its client goes on authenticating with the same secret; and back down again.
  */
 describe.each(['SQLite', 'PostgreSQL'] as const)('the consumer-secrets migration (%s)', (store) => {
-  let dir: string;
-  let database: { url: string; drop: () => Promise<void> } | null = null;
-  let skip = false;
-
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'keymint-secrets-migration-'));
-    if (store === 'PostgreSQL') {
-      database = await postgresTestDatabase();
-      skip = database === null;
-    }
-  });
-  afterAll(async () => {
-    await database?.drop();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  const open = (migrations: Function[]) =>
-    openDataSource({ service: 'registry', dataDir: dir, ...(database ? { dbUrl: database.url } : {}), entities: [], migrations });
+  const { open, skipped } = migrationTestStore(store, 'registry');
   const columnsOf = async (dataSource: DataSource, table: string) =>
     (await dataSource.createQueryRunner().getTable(table))!.columns.map((column) => column.name);
 
   it("moves each key's secret into its first secret row, and back", async () => {
-    if (skip) return;
+    if (skipped()) return;
     const before = await open([Initial1700000000000, SignInFailures1700000000001]);
     await before
       .createQueryBuilder()
