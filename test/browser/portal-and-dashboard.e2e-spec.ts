@@ -224,6 +224,8 @@ describe('Developer Portal and admin dashboard in the browser', () => {
     expect(await dashboard.locator('#method-client_secret_post').textContent()).toBe('1');
     expect(await dashboard.locator('#method-private_key_jwt').textContent()).toBe('0');
     expect(await dashboard.locator('#method-unknown-tile').isHidden()).toBe(true);
+    expect(await dashboard.locator('#binding-bearer').textContent()).toBe('3');
+    expect(await dashboard.locator('#binding-dpop').textContent()).toBe('0');
     expect(await dashboard.evaluate(STORED_STATE)).toEqual([0, 0, '']);
     await dashboard.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true });
 

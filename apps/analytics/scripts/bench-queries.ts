@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   // A year of hourly and daily rollups, the last two days of minutes; each user active on 30 days.
   for (let day = yearAgo; day < now; day += DAY_MS) {
     const deltas = emptyDeltas();
-    const rollup = (bucket: number, applicationId: string, grantType: GrantType): RollupDelta => ({ bucket, applicationId, keyType: 'PRODUCTION', grantType, clientAuthMethod: 'client_secret_basic', minted: 10, served: 11 });
+    const rollup = (bucket: number, applicationId: string, grantType: GrantType): RollupDelta => ({ bucket, applicationId, keyType: 'PRODUCTION', grantType, clientAuthMethod: 'client_secret_basic', tokenBinding: 'bearer', minted: 10, served: 11 });
     for (const applicationId of apps) {
       for (const grantType of grants) {
         deltas.rollups.day.push(rollup(day, applicationId, grantType));

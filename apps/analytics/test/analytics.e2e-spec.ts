@@ -42,7 +42,7 @@ function issued(
   at: number,
   applicationId: string,
   grantType: GrantType,
-  options: { username?: string; reused?: boolean; keyType?: KeyType; eventId?: string; clientAuthMethod?: string | null } = {},
+  options: { username?: string; reused?: boolean; keyType?: KeyType; eventId?: string; clientAuthMethod?: string | null; cnf?: Record<string, string> } = {},
 ): Message {
   // null: an event of a token service from before the field (counted as `unknown`).
   const clientAuthMethod = options.clientAuthMethod === undefined ? 'client_secret_basic' : options.clientAuthMethod;
@@ -61,6 +61,7 @@ function issued(
       expiresAt: new Date(at + HOUR).toISOString(),
       reused: options.reused ?? false,
       ...(clientAuthMethod === null ? {} : { clientAuthMethod }),
+      ...(options.cnf ? { cnf: options.cnf } : {}),
     },
     at,
     options.eventId,
@@ -78,6 +79,10 @@ const METHODS_OF_PHASE_ONE = {
   private_key_jwt: { minted: 3, served: 4 },
   unknown: { minted: 1, served: 1 },
 };
+const DPOP_THUMBPRINT = '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I';
+const CERTIFICATE_THUMBPRINT = 'bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2';
+/** Phase one by binding: two of C's tokens (one handed out twice) bound to a DPoP key, one to a certificate. */
+const BINDINGS_OF_PHASE_ONE = { bearer: { minted: 14, served: 15 }, dpop: { minted: 1, served: 2 }, mtls: { minted: 1, served: 1 } };
 
 /**
  * The first half of the known mix: client credentials on four applications
@@ -105,9 +110,9 @@ function phaseOne(base: number): Message[] {
     issued(at(20), APP_B, 'password', { username: 'user1', keyType: 'SANDBOX', clientAuthMethod: 'client_secret_post' }),
     issued(at(20), APP_B, 'password', { username: 'user3', keyType: 'SANDBOX', clientAuthMethod: 'client_secret_post' }),
     issued(at(20), APP_B, 'client_credentials', { keyType: 'SANDBOX', clientAuthMethod: 'client_secret_post' }),
-    issued(at(30), APP_C, 'client_credentials', { clientAuthMethod: 'private_key_jwt' }),
-    issued(at(30), APP_C, 'client_credentials', { clientAuthMethod: 'private_key_jwt' }),
-    issued(at(30), APP_C, 'client_credentials', { reused: true, clientAuthMethod: 'private_key_jwt' }),
+    issued(at(30), APP_C, 'client_credentials', { clientAuthMethod: 'private_key_jwt', cnf: { jkt: DPOP_THUMBPRINT } }),
+    issued(at(30), APP_C, 'client_credentials', { clientAuthMethod: 'private_key_jwt', cnf: { 'x5t#S256': CERTIFICATE_THUMBPRINT } }),
+    issued(at(30), APP_C, 'client_credentials', { reused: true, clientAuthMethod: 'private_key_jwt', cnf: { jkt: DPOP_THUMBPRINT } }),
     // A username on a client-credentials event must never make a registered user.
     issued(at(30), APP_C, 'client_credentials', { username: 'sneaky', clientAuthMethod: 'private_key_jwt' }),
     issued(at(30), APP_D, 'client_credentials', { clientAuthMethod: null }),
@@ -227,6 +232,7 @@ describe('analytics (SQLite)', () => {
       served: { client_credentials: 9, password: 7, refresh_token: 2 },
       reused: 2,
       clientAuthMethods: METHODS_OF_PHASE_ONE,
+      tokenBindings: BINDINGS_OF_PHASE_ONE,
       registeredUsers: 4,
       applications: 4,
     };
@@ -301,6 +307,8 @@ describe('analytics (SQLite)', () => {
 
     const signedHourly = await harness.get(`${API}/token-issuance?${range}&granularity=hour&clientAuthMethod=private_key_jwt`);
     expect(signedHourly.body.list).toEqual([{ time: iso(base), grantType: 'client_credentials', minted: 3, served: 4 }]);
+    const dpopHourly = await harness.get(`${API}/token-issuance?${range}&granularity=hour&tokenBinding=dpop`);
+    expect(dpopHourly.body.list).toEqual([{ time: iso(base), grantType: 'client_credentials', minted: 1, served: 2 }]);
     const unrecorded = await harness.get(`${API}/token-issuance?${range}&granularity=hour&clientAuthMethod=unknown`);
     expect(unrecorded.body.list).toEqual([{ time: iso(base), grantType: 'client_credentials', minted: 1, served: 1 }]);
 
@@ -437,6 +445,7 @@ describe('analytics (SQLite)', () => {
     ['token-issuance?grantType=implicit', 'grantType'],
     ['token-issuance?keyType=production', 'keyType'],
     ['token-issuance?clientAuthMethod=client_secret_jwt', 'clientAuthMethod'],
+    ['token-issuance?tokenBinding=pop', 'tokenBinding'],
     ['applications/registered-users?limit=0', 'limit'],
     ['applications/registered-users?limit=1001', 'limit'],
     ['applications/registered-users?offset=-1', 'offset'],
@@ -524,6 +533,7 @@ describe('analytics (PostgreSQL)', () => {
       served: { client_credentials: 9, password: 7, refresh_token: 2 },
       reused: 2,
       clientAuthMethods: METHODS_OF_PHASE_ONE,
+      tokenBindings: BINDINGS_OF_PHASE_ONE,
       registeredUsers: 4,
       applications: 4,
     });

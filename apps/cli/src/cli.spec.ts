@@ -277,6 +277,7 @@ describe('keymint CLI', () => {
                   private_key_jwt: { minted: 2, served: 2 },
                   unknown: { minted: 0, served: 0 },
                 },
+                tokenBindings: { bearer: { minted: 7, served: 9 }, dpop: { minted: 1, served: 1 }, mtls: { minted: 0, served: 0 } },
                 registeredUsers: 3,
                 applications: 4,
               })
@@ -294,6 +295,7 @@ describe('keymint CLI', () => {
     expect(run.stdout).toMatch(/^Reused: +2$/m);
     expect(run.stdout).toMatch(/^client_credentials +5 +7$/m);
     expect(run.stdout).toMatch(/^CLIENT AUTHENTICATION +MINTED +SERVED\nclient_secret_basic +6 +8\nprivate_key_jwt +2 +2$/m);
+    expect(run.stdout).toMatch(/^BINDING +MINTED +SERVED\nbearer +7 +9\ndpop +1 +1$/m);
   });
 
   it('asks for a new login, exit 1, when the refresh token is refused', async () => {

@@ -15,6 +15,11 @@ export const COUNTED_CLIENT_AUTH_METHODS = [...TOKEN_ENDPOINT_AUTH_METHODS, 'unk
 export type CountedClientAuthMethod = (typeof COUNTED_CLIENT_AUTH_METHODS)[number];
 export type ClientAuthMethodCounts = Record<CountedClientAuthMethod, { minted: number; served: number }>;
 
+/** What a token is bound to, as analytics counts it: nothing (`bearer`), a DPoP key (`dpop`, cnf.jkt) or a client certificate (`mtls`, cnf["x5t#S256"]). */
+export const TOKEN_BINDINGS = ['bearer', 'dpop', 'mtls'] as const;
+export type TokenBinding = (typeof TOKEN_BINDINGS)[number];
+export type TokenBindingCounts = Record<TokenBinding, { minted: number; served: number }>;
+
 export interface Summary {
   from: string;
   to: string;
@@ -23,6 +28,8 @@ export interface Summary {
   reused: number;
   /** Tokens by how their clients authenticated. */
   clientAuthMethods: ClientAuthMethodCounts;
+  /** Tokens by what they are bound to. */
+  tokenBindings: TokenBindingCounts;
   registeredUsers: number;
   applications: number;
 }

@@ -56,6 +56,16 @@ export const MESSAGE_FIELDS = {
   strings: list(string('must be a list of strings'), 'must be a list of strings'),
 };
 
+/**
+ * What a sender-constrained token is bound to (RFC 7800 `cnf`): the SHA-256 thumbprint of a DPoP key (RFC 9449
+ * `jkt`) or of a client certificate (RFC 8705 `x5t#S256`), base64url. A bearer token has none.
+ */
+export const TokenConfirmationSchema = z.object(
+  { jkt: text(64).optional(), 'x5t#S256': text(64).optional() },
+  { error: 'must be an object {jkt?, "x5t#S256"?}' },
+);
+export type TokenConfirmation = z.infer<typeof TokenConfirmationSchema>;
+
 export const TokenIssuedV1Schema = z
   .object({
     tokenId: string(),
@@ -73,6 +83,8 @@ export const TokenIssuedV1Schema = z
     reused: boolean(),
     /** How the client authenticated for this token; absent in events of token services older than the field. */
     clientAuthMethod: oneOf(TOKEN_ENDPOINT_AUTH_METHODS).optional(),
+    /** The key the token is bound to; absent for a bearer token (and in every event from before binding). */
+    cnf: TokenConfirmationSchema.optional(),
   })
   .check((context) => {
     // A password token always belongs to its user.

@@ -3,7 +3,7 @@
  * bus as `{code, message}` and surfaces on the caller as an `RpcError`.
  */
 import { z } from 'zod/v4';
-import { MESSAGE_FIELDS, TOKEN_ENDPOINT_AUTH_METHODS, TokenEndpointAuthMethod } from './events';
+import { MESSAGE_FIELDS, TOKEN_ENDPOINT_AUTH_METHODS, TokenConfirmationSchema, TokenEndpointAuthMethod } from './events';
 import { list, number, oneOf, string, text } from './message-schema';
 
 /**
@@ -111,14 +111,17 @@ export const IntrospectResponseSchema = z.discriminatedUnion('active', [
     scope: string(),
     client_id: string(),
     username: string().optional(),
-    token_type: z.literal('Bearer', { error: 'must be Bearer' }),
+    /** `DPoP` for a token bound to a DPoP key (RFC 9449 §6.2), else `Bearer`. */
+    token_type: oneOf(['Bearer', 'DPoP']),
     exp: number(),
     iat: number(),
     nbf: number(),
     sub: string(),
-    aud: string(),
+    /** The consumer key, or the resource(s) the token was granted for (RFC 8707). */
+    aud: z.union([string(), z.array(string())], { error: 'must be a string or a list of strings' }),
     iss: string(),
     jti: string(),
+    cnf: TokenConfirmationSchema.optional(),
   }),
 ]);
 export type IntrospectResponse = z.infer<typeof IntrospectResponseSchema>;

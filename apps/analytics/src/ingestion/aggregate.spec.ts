@@ -7,14 +7,14 @@ import { COUNTED_SUBJECTS, countedOf, CountedEvent, Issuance } from './counted-e
 const T0 = Date.UTC(2026, 10, 25, 10, 0, 0);
 
 function issuance(overrides: Partial<Issuance> = {}): Issuance {
-  return { applicationId: 'app-a', keyType: 'PRODUCTION', grantType: 'client_credentials', clientAuthMethod: 'client_secret_basic', issuedAt: T0, reused: false, ...overrides };
+  return { applicationId: 'app-a', keyType: 'PRODUCTION', grantType: 'client_credentials', clientAuthMethod: 'client_secret_basic', tokenBinding: 'bearer', issuedAt: T0, reused: false, ...overrides };
 }
 
 describe('aggregate', () => {
   it('counts a reused token as served, not minted', () => {
     const deltas = aggregate([issuance(), issuance({ reused: true }), issuance({ issuedAt: T0 + 59_999 })]);
     expect(deltas.rollups.minute).toEqual([
-      { bucket: T0, applicationId: 'app-a', keyType: 'PRODUCTION', grantType: 'client_credentials', clientAuthMethod: 'client_secret_basic', minted: 2, served: 3 },
+      { bucket: T0, applicationId: 'app-a', keyType: 'PRODUCTION', grantType: 'client_credentials', clientAuthMethod: 'client_secret_basic', tokenBinding: 'bearer', minted: 2, served: 3 },
     ]);
   });
 
@@ -41,8 +41,10 @@ describe('aggregate', () => {
       issuance({ grantType: 'password', username: 'ann' }),
       issuance({ clientAuthMethod: 'private_key_jwt' }),
       issuance({ clientAuthMethod: 'private_key_jwt', reused: true }),
+      issuance({ tokenBinding: 'dpop' }),
+      issuance({ tokenBinding: 'mtls' }),
     ]);
-    expect(deltas.rollups.minute).toHaveLength(5);
+    expect(deltas.rollups.minute).toHaveLength(7);
     expect(deltas.rollups.minute.find((row) => row.clientAuthMethod === 'private_key_jwt')).toMatchObject({ minted: 1, served: 2 });
     expect(deltas.applicationsSeen.sort()).toEqual(['app-a', 'app-b']);
   });
@@ -127,11 +129,23 @@ describe('what an event counts for', () => {
         keyType: 'PRODUCTION',
         grantType: 'password',
         clientAuthMethod: 'private_key_jwt',
+        tokenBinding: 'bearer',
         username: 'ann',
         issuedAt: T0 + 30_500,
         reused: false,
       },
     });
+  });
+
+  it('tells tokens by what their cnf binds them to: a DPoP key, a client certificate, or nothing', () => {
+    const bindingOf = (cnf: unknown) => {
+      const counted = ingest('tokens.issued.v1', issued({ cnf }));
+      return 'issuance' in counted ? counted.issuance.tokenBinding : counted;
+    };
+    expect(bindingOf({ jkt: 'x'.repeat(43) })).toBe('dpop');
+    expect(bindingOf({ 'x5t#S256': 'y'.repeat(43) })).toBe('mtls');
+    expect(bindingOf(undefined)).toBe('bearer');
+    expect(bindingOf({ jkt: '' })).toEqual({ parked: expect.stringContaining('cnf') });
   });
 
   it('counts the event of a token service that did not say how its client authenticated as `unknown`', () => {

@@ -1,4 +1,4 @@
-import { CountedClientAuthMethod, GrantType, KeyType } from '@keymint/contracts';
+import { CountedClientAuthMethod, GrantType, KeyType, TokenBinding } from '@keymint/contracts';
 import { floorTo, Resolution, RESOLUTION_MS, RESOLUTIONS } from '../time-buckets/time-buckets';
 import { ApplicationChange, Issuance } from './counted-events';
 
@@ -8,6 +8,7 @@ export interface RollupDelta {
   keyType: KeyType;
   grantType: GrantType;
   clientAuthMethod: CountedClientAuthMethod;
+  tokenBinding: TokenBinding;
   minted: number;
   served: number;
 }
@@ -55,7 +56,7 @@ export function aggregate(issuances: Issuance[], changes: ApplicationChange[] = 
     const minted = issuance.reused ? 0 : 1;
     for (const resolution of RESOLUTIONS) {
       const bucket = floorTo(issuance.issuedAt, RESOLUTION_MS[resolution]);
-      const key = [bucket, issuance.applicationId, issuance.keyType, issuance.grantType, issuance.clientAuthMethod].join('\u0000');
+      const key = [bucket, issuance.applicationId, issuance.keyType, issuance.grantType, issuance.clientAuthMethod, issuance.tokenBinding].join('\u0000');
       const row = rollups[resolution].get(key);
       if (row) {
         row.minted += minted;
@@ -67,6 +68,7 @@ export function aggregate(issuances: Issuance[], changes: ApplicationChange[] = 
           keyType: issuance.keyType,
           grantType: issuance.grantType,
           clientAuthMethod: issuance.clientAuthMethod,
+          tokenBinding: issuance.tokenBinding,
           minted,
           served: 1,
         });

@@ -1,4 +1,4 @@
-import { CountedClientAuthMethod, EventSubject, GrantType, KeyType, ReceivedEvent } from '@keymint/contracts';
+import { CountedClientAuthMethod, EventSubject, GrantType, KeyType, ReceivedEvent, TokenBinding, TokenConfirmation } from '@keymint/contracts';
 
 /** A token handed out, reduced to what the statistics need. */
 export interface Issuance {
@@ -6,6 +6,7 @@ export interface Issuance {
   keyType: KeyType;
   grantType: GrantType;
   clientAuthMethod: CountedClientAuthMethod;
+  tokenBinding: TokenBinding;
   /** Only for user grants; never set for client_credentials. */
   username?: string;
   issuedAt: number;
@@ -49,6 +50,7 @@ export function countedOf(received: ReceivedEvent): CountedEvent {
         keyType: event.keyType,
         grantType: event.grantType,
         clientAuthMethod: event.clientAuthMethod ?? 'unknown',
+        tokenBinding: bindingOf(event.cnf),
         issuedAt: Date.parse(event.issuedAt),
         reused: event.reused,
       };
@@ -76,4 +78,11 @@ export function countedOf(received: ReceivedEvent): CountedEvent {
       // Revocations, keys and users do not feed any statistic (yet).
       return { kind: 'ignored' };
   }
+}
+
+/** A token without `cnf` is a bearer token (every token from before binding was). */
+function bindingOf(cnf: TokenConfirmation | undefined): TokenBinding {
+  if (cnf?.jkt !== undefined) return 'dpop';
+  if (cnf?.['x5t#S256'] !== undefined) return 'mtls';
+  return 'bearer';
 }

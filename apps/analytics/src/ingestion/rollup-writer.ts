@@ -27,8 +27,8 @@ export async function writeDeltas(manager: EntityManager, deltas: BatchDeltas): 
     await upsertRows(
       manager,
       ISSUANCE_TABLES[resolution],
-      ['bucket', 'applicationId', 'keyType', 'grantType', 'clientAuthMethod', 'minted', 'served'],
-      ['bucket', 'applicationId', 'keyType', 'grantType', 'clientAuthMethod'],
+      ['bucket', 'applicationId', 'keyType', 'grantType', 'clientAuthMethod', 'tokenBinding', 'minted', 'served'],
+      ['bucket', 'applicationId', 'keyType', 'grantType', 'clientAuthMethod', 'tokenBinding'],
       deltas.rollups[resolution],
       (existing) => `DO UPDATE SET "minted" = ${existing}."minted" + excluded."minted", "served" = ${existing}."served" + excluded."served"`,
     );

@@ -12,7 +12,7 @@ export function activeApplications(manager: EntityManager, range: TimeRange, par
 }
 
 /** Minted and served tokens in the range per value of one rollup column, as SQL (that column, `minted`, `served`). */
-export function issuanceBy(column: 'grantType' | 'clientAuthMethod', manager: EntityManager, range: TimeRange, params: SqlParams): string {
+export function issuanceBy(column: 'grantType' | 'clientAuthMethod' | 'tokenBinding', manager: EntityManager, range: TimeRange, params: SqlParams): string {
   const rows = selectsOverSpans(manager, range, params, `"${column}", "minted", "served"`).join(' UNION ALL ');
   return `SELECT "${column}", SUM("minted") AS "minted", SUM("served") AS "served" FROM (${rows}) spans GROUP BY "${column}"`;
 }

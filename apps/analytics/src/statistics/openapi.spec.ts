@@ -25,7 +25,7 @@ describe('the analytics OpenAPI document', () => {
     const paths = ANALYTICS_DOCUMENT.paths as Record<string, { get: { parameters?: Array<{ name: string }>; responses: Record<string, { content?: object }> } }>;
     const names = (path: string) => (paths[path].get.parameters ?? []).map((parameter) => parameter.name);
     expect(names('/summary')).toEqual(['from', 'to']);
-    expect(names('/token-issuance')).toEqual(['from', 'to', 'granularity', 'applicationId', 'grantType', 'keyType', 'clientAuthMethod', 'limit', 'offset']);
+    expect(names('/token-issuance')).toEqual(['from', 'to', 'granularity', 'applicationId', 'grantType', 'keyType', 'clientAuthMethod', 'tokenBinding', 'limit', 'offset']);
     expect(names('/applications/{applicationId}/users')).toEqual(['applicationId', 'limit', 'offset']);
     expect(Object.keys(paths['/top-users'].get.responses[200].content!)).toEqual(['application/json', 'text/csv']);
     const components = ANALYTICS_DOCUMENT.components as Record<string, Record<string, unknown>>;

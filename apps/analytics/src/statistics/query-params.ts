@@ -1,5 +1,5 @@
 import { z } from 'zod/v4';
-import { COUNTED_CLIENT_AUTH_METHODS, GRANT_TYPES, GRANULARITIES, KEY_TYPES } from '@keymint/contracts';
+import { COUNTED_CLIENT_AUTH_METHODS, GRANT_TYPES, GRANULARITIES, KEY_TYPES, TOKEN_BINDINGS } from '@keymint/contracts';
 import { PARAMETER_TEXTS, queryParameters } from '@keymint/http-kit';
 import { DAY_MS } from '../time-buckets/time-buckets';
 
@@ -110,12 +110,13 @@ export const TokenIssuanceQuery = z
         .oneOf('clientAuthMethod', COUNTED_CLIENT_AUTH_METHODS)
         .optional()
         .describe('Only tokens whose clients authenticated this way (`unknown`: counted before the method was recorded).'),
+      tokenBinding: parameter.oneOf('tokenBinding', TOKEN_BINDINGS).optional().describe('Only bearer, DPoP-bound or certificate-bound (mtls) tokens.'),
       ...page(1000),
     }),
   )
-  .transform(({ range, granularity, applicationId, grantType, keyType, clientAuthMethod, limit, offset }) => ({
+  .transform(({ range, granularity, applicationId, grantType, keyType, clientAuthMethod, tokenBinding, limit, offset }) => ({
     range,
-    filter: { granularity, applicationId, grantType, keyType, clientAuthMethod },
+    filter: { granularity, applicationId, grantType, keyType, clientAuthMethod, tokenBinding },
     page: { limit, offset },
   }));
 

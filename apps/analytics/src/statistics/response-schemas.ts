@@ -3,6 +3,7 @@ import {
   ApplicationUserRow,
   COUNTED_CLIENT_AUTH_METHODS,
   GRANT_TYPES,
+  TOKEN_BINDINGS,
   GRANULARITIES,
   IssuanceSeries,
   ListOf,
@@ -31,6 +32,9 @@ export const SummarySchema = z
     clientAuthMethods: z
       .record(z.enum(COUNTED_CLIENT_AUTH_METHODS), z.object({ minted: count, served: count }))
       .describe('New and handed-out tokens by how their clients authenticated (`unknown`: counted before the method was recorded).'),
+    tokenBindings: z
+      .record(z.enum(TOKEN_BINDINGS), z.object({ minted: count, served: count }))
+      .describe('New and handed-out tokens by what they are bound to: nothing, a DPoP key, a client certificate.'),
     registeredUsers: count.describe('Distinct (application, user) pairs of password and refresh-token grants.'),
     applications: count.describe('Applications served at least one token.'),
   })

@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { ClientAuthMethodCounts, COUNTED_CLIENT_AUTH_METHODS, CountedClientAuthMethod, GrantCounts, GrantType, Summary } from '@keymint/contracts';
+import { COUNTED_CLIENT_AUTH_METHODS, GrantCounts, GrantType, Summary, TOKEN_BINDINGS } from '@keymint/contracts';
 import { SqlParams } from '@keymint/persistence';
 import { toNumber } from '../storage/sql';
 import { iso } from './answer-format';
@@ -8,8 +8,6 @@ import { TimeRange } from './query-params';
 import { userPairs } from './user-pairs';
 
 const zeroCounts = (): GrantCounts => ({ client_credentials: 0, password: 0, refresh_token: 0 });
-const zeroMethodCounts = (): ClientAuthMethodCounts =>
-  Object.fromEntries(COUNTED_CLIENT_AUTH_METHODS.map((method) => [method, { minted: 0, served: 0 }])) as ClientAuthMethodCounts;
 
 /** Tokens minted and served per grant, reuse, users and applications in the range. */
 export async function summary(manager: EntityManager, range: TimeRange): Promise<Summary> {
@@ -23,15 +21,8 @@ export async function summary(manager: EntityManager, range: TimeRange): Promise
     minted[grantType] += toNumber(row.minted);
     served[grantType] += toNumber(row.served);
   }
-  const clientAuthMethods = zeroMethodCounts();
-  const byMethod = new SqlParams(manager.connection);
-  const methods: Array<Record<string, unknown>> = await manager.query(issuanceBy('clientAuthMethod', manager, range, byMethod), byMethod.values);
-  for (const row of methods) {
-    const counts = clientAuthMethods[row.clientAuthMethod as CountedClientAuthMethod];
-    if (!counts) continue;
-    counts.minted += toNumber(row.minted);
-    counts.served += toNumber(row.served);
-  }
+  const clientAuthMethods = await countsBy('clientAuthMethod', COUNTED_CLIENT_AUTH_METHODS, manager, range);
+  const tokenBindings = await countsBy('tokenBinding', TOKEN_BINDINGS, manager, range);
   const active = new SqlParams(manager.connection);
   const [applications] = await manager.query(
     `SELECT COUNT(*) AS "applications" FROM (${activeApplications(manager, range, active)}) active`,
@@ -48,7 +39,27 @@ export async function summary(manager: EntityManager, range: TimeRange): Promise
     served,
     reused: totalServed - totalMinted,
     clientAuthMethods,
+    tokenBindings,
     registeredUsers: toNumber(users?.pairs),
     applications: toNumber(applications?.applications),
   };
+}
+
+/** Minted and served tokens in the range for each value of a rollup column (zero for a value without tokens). */
+async function countsBy<const V extends string>(
+  column: 'clientAuthMethod' | 'tokenBinding',
+  values: readonly V[],
+  manager: EntityManager,
+  range: TimeRange,
+): Promise<Record<V, { minted: number; served: number }>> {
+  const counts = Object.fromEntries(values.map((value) => [value, { minted: 0, served: 0 }])) as Record<V, { minted: number; served: number }>;
+  const params = new SqlParams(manager.connection);
+  const rows: Array<Record<string, unknown>> = await manager.query(issuanceBy(column, manager, range, params), params.values);
+  for (const row of rows) {
+    const count = counts[row[column] as V];
+    if (!count) continue;
+    count.minted += toNumber(row.minted);
+    count.served += toNumber(row.served);
+  }
+  return counts;
 }

@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { CountedClientAuthMethod, GrantType, IssuanceSeries, KeyType } from '@keymint/contracts';
+import { CountedClientAuthMethod, GrantType, IssuanceSeries, KeyType, TokenBinding } from '@keymint/contracts';
 import { SqlParams } from '@keymint/persistence';
 import { ISSUANCE_TABLES } from '../storage/analytics.entities';
 import { table, toNumber } from '../storage/sql';
@@ -13,6 +13,7 @@ export interface IssuanceFilter {
   grantType?: GrantType;
   keyType?: KeyType;
   clientAuthMethod?: CountedClientAuthMethod;
+  tokenBinding?: TokenBinding;
 }
 
 /** Minted and served tokens per bucket of the granularity and grant type, read from that granularity's rollup. */
@@ -27,6 +28,7 @@ export async function tokenIssuance(manager: EntityManager, range: TimeRange, fi
     if (filter.grantType !== undefined) conditions.push(`"grantType" = ${params.add(filter.grantType)}`);
     if (filter.keyType !== undefined) conditions.push(`"keyType" = ${params.add(filter.keyType)}`);
     if (filter.clientAuthMethod !== undefined) conditions.push(`"clientAuthMethod" = ${params.add(filter.clientAuthMethod)}`);
+    if (filter.tokenBinding !== undefined) conditions.push(`"tokenBinding" = ${params.add(filter.tokenBinding)}`);
     return (
       `SELECT "bucket", "grantType", SUM("minted") AS "minted", SUM("served") AS "served" ` +
       `FROM ${table(manager, ISSUANCE_TABLES[filter.granularity])} WHERE ${conditions.join(' AND ')} GROUP BY "bucket", "grantType"`

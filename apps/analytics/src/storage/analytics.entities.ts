@@ -1,7 +1,7 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { bigintAsNumber } from '@keymint/persistence';
 import { Initial1700000000000 } from '../migrations/1700000000000-initial';
-import { ClientAuthMethods1700000000001 } from '../migrations/1700000000001-client-auth-methods';
+import { IssuanceByClientAndBinding1700000000001 } from '../migrations/1700000000001-issuance-by-client-and-binding';
 
 /** The key every rollup row starts with: one application in one time bucket. */
 abstract class ApplicationBucket {
@@ -27,6 +27,10 @@ abstract class IssuanceRollup extends ApplicationBucket {
   /** How the client authenticated (`unknown`: events from before the token service said; migration 1700000000001). */
   @PrimaryColumn({ type: 'varchar', length: 30 })
   clientAuthMethod: string;
+
+  /** bearer, dpop or mtls (earlier tokens were all bearer). */
+  @PrimaryColumn({ type: 'varchar', length: 10 })
+  tokenBinding: string;
 
   /** New tokens. */
   @Column({ type: 'integer' })
@@ -123,7 +127,7 @@ export const ANALYTICS_ENTITIES = [
 ];
 
 /** The schema's history, oldest first: what opening the store applies. */
-export const ANALYTICS_MIGRATIONS = [Initial1700000000000, ClientAuthMethods1700000000001];
+export const ANALYTICS_MIGRATIONS = [Initial1700000000000, IssuanceByClientAndBinding1700000000001];
 
 /** Table names without the service prefix (the data source adds `analytics_`). */
 export const TABLES = {

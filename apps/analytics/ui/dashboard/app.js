@@ -147,6 +147,10 @@
       $('method-' + method).textContent = String((methods[method] && methods[method].served) || 0);
     }
     $('method-unknown-tile').hidden = !(methods.unknown && methods.unknown.served > 0);
+    const bindings = summary.tokenBindings || {};
+    for (const binding of ['bearer', 'dpop', 'mtls']) {
+      $('binding-' + binding).textContent = String((bindings[binding] && bindings[binding].served) || 0);
+    }
   }
 
   /** The API's series is sparse: every bucket of the range gets a point, zero when empty. */

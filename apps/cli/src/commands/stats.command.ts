@@ -1,5 +1,16 @@
 import { Command, Option } from 'commander';
-import { COUNTED_CLIENT_AUTH_METHODS, GRANT_TYPES, GRANULARITIES, IssuanceSeries, KeyType, ListOf, RegisteredUsersRow, Summary, TopUsersRow } from '@keymint/contracts';
+import {
+  COUNTED_CLIENT_AUTH_METHODS,
+  GRANT_TYPES,
+  GRANULARITIES,
+  IssuanceSeries,
+  KeyType,
+  ListOf,
+  RegisteredUsersRow,
+  Summary,
+  TOKEN_BINDINGS,
+  TopUsersRow,
+} from '@keymint/contracts';
 import { CliDependencies, CommandContext } from '../context';
 import { keyType, nonNegativeInteger, oneOf, positiveInteger } from '../options';
 import { renderFields, renderTable } from '../output/output';
@@ -23,7 +34,7 @@ function withRange(command: Command): Command {
 export function registerStatsCommands(program: Command, dependencies: CliDependencies): void {
   const stats = program.command('stats').description('token statistics from the analytics service (admin only)');
 
-  withRange(stats.command('summary').description('tokens minted and served per grant type and client authentication, reuse, registered users')).action(
+  withRange(stats.command('summary').description('tokens minted and served per grant type, client authentication and binding, reuse, registered users')).action(
     async (options: RangeOptions, command: Command) => {
       const context = CommandContext.of(command, dependencies);
       const summary = await context
@@ -49,7 +60,7 @@ export function registerStatsCommands(program: Command, dependencies: CliDepende
             ],
             grants,
           ) +
-          methodTable(summary)
+          breakdownTables(summary)
         );
       });
     },
@@ -65,10 +76,11 @@ export function registerStatsCommands(program: Command, dependencies: CliDepende
         .choices(COUNTED_CLIENT_AUTH_METHODS)
         .argParser(oneOf(COUNTED_CLIENT_AUTH_METHODS)),
     )
+    .addOption(new Option('--binding <binding>', 'only bearer, DPoP-bound or certificate-bound tokens').choices(TOKEN_BINDINGS).argParser(oneOf(TOKEN_BINDINGS)))
     .option('--limit <n>', 'at most this many points (1-1000)', positiveInteger)
     .option('--offset <n>', 'skip this many points', nonNegativeInteger)
     .action(
-      async (options: RangeOptions & { granularity?: string; app?: string; grantType?: string; keyType?: KeyType; clientAuthMethod?: string }, command: Command) => {
+      async (options: RangeOptions & { granularity?: string; app?: string; grantType?: string; keyType?: KeyType; clientAuthMethod?: string; binding?: string }, command: Command) => {
         const context = CommandContext.of(command, dependencies);
         const applicationId = options.app === undefined ? undefined : await resolveApplicationId(context, options.app);
         const series = await context.api().call<IssuanceSeries>('analytics', {
@@ -82,6 +94,7 @@ export function registerStatsCommands(program: Command, dependencies: CliDepende
             grantType: options.grantType,
             keyType: options.keyType,
             clientAuthMethod: options.clientAuthMethod,
+            tokenBinding: options.binding,
             limit: options.limit,
             offset: options.offset,
           },
@@ -147,19 +160,26 @@ export function registerStatsCommands(program: Command, dependencies: CliDepende
     });
 }
 
-/** Tokens by client authentication, the methods that got any (none from a server older than the breakdown). */
-function methodTable(summary: Summary): string {
-  const counts = Object.entries(summary.clientAuthMethods ?? {}).filter(([, count]) => count.served > 0);
-  if (counts.length === 0) return '';
+/** Tokens by client authentication and by binding, the values that got any (none from a server older than these). */
+function breakdownTables(summary: Summary): string {
+  return (
+    countTable('CLIENT AUTHENTICATION', summary.clientAuthMethods as Record<string, { minted: number; served: number }> | undefined) +
+    countTable('BINDING', summary.tokenBindings as Record<string, { minted: number; served: number }> | undefined)
+  );
+}
+
+function countTable(header: string, counts: Record<string, { minted: number; served: number }> | undefined): string {
+  const rows = Object.entries(counts ?? {}).filter(([, count]) => count.served > 0);
+  if (rows.length === 0) return '';
   return (
     '\n' +
     renderTable(
       [
-        { header: 'CLIENT AUTHENTICATION', value: ([method]: (typeof counts)[number]) => method },
-        { header: 'MINTED', value: ([, count]: (typeof counts)[number]) => count.minted },
-        { header: 'SERVED', value: ([, count]: (typeof counts)[number]) => count.served },
+        { header, value: ([name]: (typeof rows)[number]) => name },
+        { header: 'MINTED', value: ([, count]: (typeof rows)[number]) => count.minted },
+        { header: 'SERVED', value: ([, count]: (typeof rows)[number]) => count.served },
       ],
-      counts,
+      rows,
     )
   );
 }

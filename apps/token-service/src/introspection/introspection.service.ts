@@ -9,6 +9,7 @@ import { IntrospectionRequestSchema } from '../oauth2/http-schemas';
 import { OAuth2Error } from '../oauth2/oauth2-error';
 import { readParameters } from '../oauth2/request-parameters';
 import { TokenStore } from '../token-storage/token-store';
+import { audienceOf, confirmationOf, tokenTypeOf } from '../token-storage/token.entity';
 
 const INACTIVE: IntrospectResponse = { active: false };
 
@@ -41,20 +42,23 @@ export class IntrospectionService {
     const now = Date.now();
     if (!row || row.revokedAt !== null || row.expiresAt <= now) return INACTIVE;
     if (accessOnly && row.kind !== 'access') return INACTIVE;
+    // keymint's own APIs (the RPC's callers) take bearer tokens only: they check no DPoP proof or client certificate.
+    if (accessOnly && (row.cnfJkt !== null || row.cnfX5t !== null)) return INACTIVE;
     if (row.kind === 'access' && row.tokenType === 'JWT' && !this.signer.verify(token)) return INACTIVE;
     return {
       active: true,
       scope: row.scopes,
       client_id: row.consumerKey,
       ...(row.username !== null ? { username: row.username } : {}),
-      token_type: 'Bearer',
+      token_type: tokenTypeOf(row),
       exp: Math.floor(row.expiresAt / 1000),
       iat: Math.floor(row.issuedAt / 1000),
       nbf: Math.floor(row.issuedAt / 1000),
       sub: row.username ?? row.consumerKey,
-      aud: row.consumerKey,
+      aud: audienceOf(row),
       iss: this.config.ISSUER,
       jti: row.id,
+      ...confirmationOf(row),
     };
   }
 

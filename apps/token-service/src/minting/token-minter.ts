@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, TokenServiceConfig } from '@keymint/config';
-import { ClientRecord, GrantType, TokenEndpointAuthMethod } from '@keymint/contracts';
+import { ClientRecord, GrantType, TokenConfirmation, TokenEndpointAuthMethod } from '@keymint/contracts';
 import { timeOrderedUuid } from '@keymint/persistence';
 import { TokenResponse } from '../oauth2/http-schemas';
 import { refreshExpiry } from '../oauth2/validity';
 import { OutboxRow } from '@keymint/messaging';
 import { issuedEvent } from '../token-storage/token-events';
-import { TokenRecord } from '../token-storage/token.entity';
+import { audienceOf, TokenRecord, tokenTypeOf } from '../token-storage/token.entity';
 import { JwtSigner } from './jwt-signer';
 import { TokenCipher } from './token-cipher';
 import { opaqueToken, tokenHash } from '../token-storage/token-hash';
@@ -23,6 +23,10 @@ export interface TokenRequest {
   lifetimeSeconds: number;
   /** A refresh token is added (password / refresh_token grants on keys that allow refresh_token). */
   refresh?: RefreshFamily;
+  /** The resources (RFC 8707) granted: the token's `aud`. Absent: the consumer key is. */
+  audience?: string[];
+  /** The key (DPoP) or certificate (mTLS) the access and refresh tokens are bound to. Absent: bearer tokens. */
+  confirmation?: TokenConfirmation;
 }
 
 /** The refresh-token family a new refresh token belongs to. */
@@ -68,7 +72,7 @@ export class TokenMinter {
     access.reuseKey = filing?.reuseKey ?? null;
     access.encryptedToken = filing?.keepToken ? this.cipher.encrypt(accessToken, tokenId) : null;
     const rows = [access];
-    const response: TokenResponse = { access_token: accessToken, scope, token_type: 'Bearer', expires_in: request.lifetimeSeconds };
+    const response: TokenResponse = { access_token: accessToken, scope, token_type: tokenTypeOf(access), expires_in: request.lifetimeSeconds };
     if (request.refresh) {
       const refreshTokenId = timeOrderedUuid(issuedAt);
       const refreshToken = opaqueToken(refreshTokenId);
@@ -95,7 +99,7 @@ export class TokenMinter {
     return this.signer.sign({
       iss: this.config.ISSUER,
       sub: request.username ?? client.consumerKey,
-      aud: client.consumerKey,
+      aud: audienceOf({ audience: request.audience?.join(' ') ?? null, consumerKey: client.consumerKey }),
       azp: client.consumerKey,
       client_id: client.consumerKey,
       scope,
@@ -106,6 +110,7 @@ export class TokenMinter {
       aut: request.username === undefined ? 'APPLICATION' : 'APPLICATION_USER',
       keytype: client.keyType,
       application: { id: client.applicationId, name: client.applicationName, owner: client.owner },
+      ...(request.confirmation ? { cnf: request.confirmation } : {}),
     });
   }
 }
@@ -133,5 +138,8 @@ function tokenRow(request: TokenRequest, id: string, hash: string, kind: TokenRe
   row.revokeReason = null;
   row.reuseKey = null;
   row.encryptedToken = null;
+  row.audience = request.audience?.join(' ') ?? null;
+  row.cnfJkt = request.confirmation?.jkt ?? null;
+  row.cnfX5t = request.confirmation?.['x5t#S256'] ?? null;
   return row;
 }

@@ -71,7 +71,7 @@ export const TokenResponseSchema = z
     access_token: z.string().describe('A JWT, or an opaque 43-character base64url string (the application tokenType).'),
     refresh_token: z.string().optional().describe('Password and refresh_token grants on keys that allow refresh_token.'),
     scope: z.string().describe('The granted scopes, sorted and space-separated.'),
-    token_type: z.literal('Bearer'),
+    token_type: z.enum(['Bearer', 'DPoP']).describe('DPoP for a token bound to the DPoP proof\'s key (RFC 9449), else Bearer.'),
     expires_in: z.int().positive().describe('Seconds.'),
   })
   .meta({ id: 'TokenResponse' });

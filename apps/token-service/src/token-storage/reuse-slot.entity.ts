@@ -1,11 +1,24 @@
+import { createHash } from 'node:crypto';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { TokenConfirmation } from '@keymint/contracts';
+
+/** What a reused token must have been issued for besides its scopes: its resources and the key or certificate it is bound to. */
+export interface ReuseBinding {
+  audience?: readonly string[];
+  confirmation?: TokenConfirmation;
+}
 
 /**
  * The reuse key of a consumer key's token for a scope set (the slot's key, and a token row's `reuseKey`): the
- * consumer key first, so that all of a key's reuse keys share a prefix.
+ * consumer key first, so that all of a key's reuse keys share a prefix. A token for resources or bound to a
+ * key gets a key of its own (their SHA-256, to keep it short), so reuse never hands a token to a request for
+ * other resources or proving another key; a plain bearer token keeps the key it always had.
  */
-export function reuseKeyOf(consumerKey: string, scopes: readonly string[]): string {
-  return `${consumerKey}\n${scopes.join(' ')}`;
+export function reuseKeyOf(consumerKey: string, scopes: readonly string[], binding: ReuseBinding = {}): string {
+  const base = `${consumerKey}\n${scopes.join(' ')}`;
+  if (binding.audience === undefined && binding.confirmation === undefined) return base;
+  const bound = JSON.stringify([binding.audience ?? [], binding.confirmation?.jkt ?? '', binding.confirmation?.['x5t#S256'] ?? '']);
+  return `${base}\n${createHash('sha256').update(bound).digest('base64url')}`;
 }
 
 /**

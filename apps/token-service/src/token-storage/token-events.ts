@@ -1,6 +1,6 @@
 import { TokenEndpointAuthMethod, TokenRevocationReason } from '@keymint/contracts';
 import { encodeEvent, OutboxRow } from '@keymint/messaging';
-import { TokenRecord } from './token.entity';
+import { confirmationOf, TokenRecord } from './token.entity';
 
 /**
  * The token service's events, all built here from the stored rows they
@@ -25,6 +25,7 @@ export function issuedEvent(access: TokenRecord, reused: boolean, clientAuthMeth
     expiresAt: new Date(access.expiresAt).toISOString(),
     reused,
     clientAuthMethod,
+    ...confirmationOf(access),
   });
 }
 

@@ -6,6 +6,7 @@ import { LiveTokenIndexes1700000000003 } from '../migrations/1700000000003-live-
 import { SignInFailures1700000000004 } from '../migrations/1700000000004-sign-in-failures';
 import { TokensFollowTheUser1700000000005 } from '../migrations/1700000000005-tokens-follow-the-user';
 import { ClientAssertionJtis1700000000006 } from '../migrations/1700000000006-client-assertion-jtis';
+import { TokenBinding1700000000007 } from '../migrations/1700000000007-token-binding';
 import { ReuseSlot } from './reuse-slot.entity';
 import { LegacyTokenHash, TokenRecord } from './token.entity';
 
@@ -19,4 +20,5 @@ export const TOKEN_STORE_MIGRATIONS = [
   SignInFailures1700000000004,
   TokensFollowTheUser1700000000005,
   ClientAssertionJtis1700000000006,
+  TokenBinding1700000000007,
 ];

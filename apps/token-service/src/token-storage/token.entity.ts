@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import { GrantType, KeyType, TokenFormat, TokenRevocationReason } from '@keymint/contracts';
+import { GrantType, KeyType, TokenConfirmation, TokenFormat, TokenRevocationReason } from '@keymint/contracts';
 import { bigintAsNumber } from '@keymint/persistence';
 
 export type TokenKind = 'access' | 'refresh';
@@ -88,6 +88,36 @@ export class TokenRecord {
   /** AES-256-GCM of a reusable token (iv.tag.ciphertext, base64url). */
   @Column({ type: 'text', nullable: true })
   encryptedToken: string | null;
+
+  /** The resources (RFC 8707) the token was granted for, space-joined; null: its audience is the consumer key (migration 1700000000007). */
+  @Column({ type: 'text', nullable: true })
+  audience: string | null;
+
+  /** The DPoP key's JWK SHA-256 thumbprint (RFC 9449 `cnf.jkt`) the token is bound to; null: not DPoP-bound. */
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  cnfJkt: string | null;
+
+  /** The client certificate's SHA-256 thumbprint (RFC 8705 `cnf["x5t#S256"]`) the token is bound to; null: not certificate-bound. */
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  cnfX5t: string | null;
+}
+
+/** A token's `aud`: its resources, or else its consumer key (one audience is a string, as in a JWT). */
+export function audienceOf(row: Pick<TokenRecord, 'audience' | 'consumerKey'>): string | string[] {
+  if (row.audience === null) return row.consumerKey;
+  const resources = row.audience.split(' ');
+  return resources.length === 1 ? resources[0] : resources;
+}
+
+/** The `token_type` a token is answered and introspected with: `DPoP` when it is bound to a DPoP key (RFC 9449 §5), else `Bearer` (a certificate-bound token too, RFC 8705 §3). */
+export function tokenTypeOf(row: Pick<TokenRecord, 'cnfJkt'>): 'Bearer' | 'DPoP' {
+  return row.cnfJkt === null ? 'Bearer' : 'DPoP';
+}
+
+/** A token's `cnf` (RFC 7800) as a member to spread into a claim set or answer: `{cnf}`, or `{}` for a bearer token. */
+export function confirmationOf(row: Pick<TokenRecord, 'cnfJkt' | 'cnfX5t'>): { cnf?: TokenConfirmation } {
+  if (row.cnfJkt === null && row.cnfX5t === null) return {};
+  return { cnf: { ...(row.cnfJkt !== null ? { jkt: row.cnfJkt } : {}), ...(row.cnfX5t !== null ? { 'x5t#S256': row.cnfX5t } : {}) } };
 }
 
 /**

@@ -35,7 +35,7 @@ export class ClientCredentialsGrant implements GrantHandler<ClientCredentialsReq
     const lifetime = lifetimeSeconds(parameters.validity_period, client.validityTime, this.config.MAX_TOKEN_VALIDITY);
     const request: TokenRequest = { client, clientAuthMethod, grantType: this.grantType, scopes, lifetimeSeconds: lifetime };
     if (client.tokenType !== 'OAUTH') return this.mintNew(request);
-    const reuseKey = reuseKeyOf(client.consumerKey, scopes);
+    const reuseKey = reuseKeyOf(client.consumerKey, scopes, request);
     if (this.config.TOKEN_RENEW_PER_REQUEST) return this.mintNew(request, reuseKey);
     return this.reusable.issue(request, reuseKey);
   }

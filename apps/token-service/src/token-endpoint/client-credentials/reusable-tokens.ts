@@ -9,7 +9,7 @@ import { TokenResponse } from '../../oauth2/http-schemas';
 import { TokenRevoker } from '../../revocation/token-revoker';
 import { issuedEvent } from '../../token-storage/token-events';
 import { ReuseSlot, reuseKeyOf } from '../../token-storage/reuse-slot.entity';
-import { TokenRecord } from '../../token-storage/token.entity';
+import { TokenRecord, tokenTypeOf } from '../../token-storage/token.entity';
 import { TokenWriter } from '../../token-storage/token-writer';
 
 /** A token this replica may hand out again: its row and the token itself. */
@@ -132,7 +132,7 @@ function reusedResponse(token: ReusableToken, now: number): TokenResponse {
   return {
     access_token: token.accessToken,
     scope: token.access.scopes,
-    token_type: 'Bearer',
+    token_type: tokenTypeOf(token.access),
     expires_in: Math.floor((token.access.expiresAt - now) / 1000),
   };
 }

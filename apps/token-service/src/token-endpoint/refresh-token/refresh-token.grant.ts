@@ -8,6 +8,7 @@ import { grantScopes, requestedScopes } from '../../oauth2/scope';
 import { familyEnd, lifetimeSeconds } from '../../oauth2/validity';
 import { TokenRevoker } from '../../revocation/token-revoker';
 import { TokenStore } from '../../token-storage/token-store';
+import { confirmationOf } from '../../token-storage/token.entity';
 import { TokenWriter } from '../../token-storage/token-writer';
 import { GrantContext, GrantHandler } from '../grant-handler';
 
@@ -62,6 +63,9 @@ export class RefreshTokenGrant implements GrantHandler<RefreshTokenRequest> {
       // The key's validity, capped at MAX_TOKEN_VALIDITY like every other grant's.
       lifetimeSeconds: lifetimeSeconds(undefined, client.validityTime, this.config.MAX_TOKEN_VALIDITY),
       refresh: client.grantTypes.includes('refresh_token') ? family : undefined,
+      // The family keeps what it was granted for and what it is bound to.
+      audience: row.audience === null ? undefined : row.audience.split(' '),
+      confirmation: confirmationOf(row).cnf,
     });
 
     const rotated = await this.database.transaction(async (manager) => {
