@@ -223,6 +223,25 @@ describe('resource indicators (RFC 8707)', () => {
     });
   });
 
+  it("refuses a token for resources at keymint's own APIs, whose Bearer tokens are for the consumer key", async () => {
+    const registry = new RegistryApi(cluster.url('application-registry'), cluster.admin);
+    const applicationId = await registry.createApplication('resources-portal-client', 'JWT');
+    const generated = await http(cluster.url('application-registry', `/api/am/devportal/v2/applications/${applicationId}/generate-keys`), {
+      method: 'POST',
+      headers: { Authorization: cluster.adminAuthorization(), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ keyType: 'PRODUCTION', scopes: ['apim:subscribe'], resources: [ORDERS] }),
+    });
+    const key = generated.json<{ consumerKey: string; consumerSecret: string }>();
+    const client = { applicationId, keyMappingId: '', consumerKey: key.consumerKey, authorization: basicAuth(key.consumerKey, key.consumerSecret) };
+    const applications = (accessToken: string) =>
+      http(cluster.url('application-registry', '/api/am/devportal/v2/applications'), { headers: { Authorization: `Bearer ${accessToken}` } });
+    const forTheKey = await issued(client, [...clientCredentials(), ['scope', 'apim:subscribe']]);
+    expect((await applications(forTheKey.access_token)).status).toBe(200);
+    const forOrders = await issued(client, [...clientCredentials(ORDERS), ['scope', 'apim:subscribe']]);
+    expect(forOrders.scope).toContain('apim:subscribe');
+    expect((await applications(forOrders.access_token)).status).toBe(401);
+  });
+
   describe('with WSO2 reuse of opaque client-credentials tokens', () => {
     it('hands the same token again for the same resources, and another token for other resources', async () => {
       const orders = await issued(opaqueClient, clientCredentials(ORDERS));

@@ -83,6 +83,7 @@ const resources = z
       allowed: { only: RESOURCE_URI, refused: (item) => resourceProblem(item, "'resources' item") ?? `'resources' item '${item}' is not valid.` },
     }),
   )
+  .meta({ uniqueItems: true })
   .describe(
     `The resources (RFC 8707) its tokens may be asked for with the token endpoint's resource parameter: at most ${MAX_RESOURCES_PER_KEY} distinct absolute URIs ` +
       `without a fragment, of at most ${MAX_RESOURCE_LENGTH} characters each, matched as exact strings; [] removes them.`,
