@@ -8,7 +8,7 @@ import { OAuth2Error } from './oauth2-error';
 export type OAuth2Parameters = Record<string, string | string[]>;
 
 /** RFC 8707 §2: `resource=a&resource=b`; every other parameter must be given once (RFC 6749 §3.1). */
-export const REPEATABLE_PARAMETER = 'resource';
+const REPEATABLE_PARAMETER = 'resource';
 
 /**
  * Step "parse body" + "reject duplicates": a form body (repeated names arrive
