@@ -20,6 +20,7 @@ export const ApplicationKeySchema = z
     validityTime: z.int().describe('Seconds: the lifetime of its access tokens.'),
     tokenEndpointAuthMethods: z.array(z.enum(TOKEN_ENDPOINT_AUTH_METHODS)).describe('How the client may authenticate.'),
     jwks: ClientJwksSchema.nullable().describe("The client's public keys for private_key_jwt."),
+    resources: z.array(z.string()).describe("The resources (RFC 8707) its tokens may be asked for with the token endpoint's resource parameter; []: none, its tokens' aud is the consumer key."),
   })
   .meta({ id: 'ApplicationKey' });
 export type ApplicationKeyView = z.infer<typeof ApplicationKeySchema>;
@@ -50,6 +51,7 @@ export function applicationKeyView(key: OAuthKeyEntity): ApplicationKeyView {
     validityTime: key.validityTime,
     tokenEndpointAuthMethods: key.tokenEndpointAuthMethods,
     jwks: jwksOf(key),
+    resources: key.resources,
   };
 }
 

@@ -62,6 +62,7 @@ export class KeysService {
       callbackUrl: input.callbackUrl,
       tokenEndpointAuthMethods: input.tokenEndpointAuthMethods ?? DEFAULT_TOKEN_ENDPOINT_AUTH_METHODS,
       jwks: input.jwks ? JSON.stringify(input.jwks) : null,
+      resources: input.resources,
       createdAt: now,
       updatedAt: now,
     };
@@ -111,6 +112,7 @@ export class KeysService {
         callbackUrl: input.callbackUrl ?? current.callbackUrl,
         tokenEndpointAuthMethods: input.tokenEndpointAuthMethods ?? current.tokenEndpointAuthMethods,
         jwks: input.jwks === undefined ? current.jwks : input.jwks && JSON.stringify(input.jwks),
+        resources: input.resources ?? current.resources,
         updatedAt: Date.now(),
       };
       assertKeysForAssertions(changed);
@@ -124,6 +126,7 @@ export class KeysService {
           callbackUrl: changed.callbackUrl,
           tokenEndpointAuthMethods: changed.tokenEndpointAuthMethods,
           jwks: changed.jwks,
+          resources: changed.resources,
           updatedAt: changed.updatedAt,
         },
       );
@@ -282,6 +285,7 @@ export class KeysService {
         tokenType: application.tokenType,
         tokenEndpointAuthMethods: key.tokenEndpointAuthMethods,
         jwks: jwksOf(key),
+        resources: key.resources,
       };
     });
   }

@@ -30,12 +30,21 @@ export interface ClientAssertion {
 
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
+/** A token request's parameters; a list is sent as the parameter repeated (RFC 8707's resource=a&resource=b). */
+export type TokenParameters = Record<string, string | string[]>;
+
+function formOf(parameters: TokenParameters): string {
+  const form = new URLSearchParams();
+  for (const [name, value] of Object.entries(parameters)) for (const item of Array.isArray(value) ? value : [value]) form.append(name, item);
+  return form.toString();
+}
+
 /** POSTs a form to the token endpoint; a refusal becomes "error: error_description". */
 export async function postTokenEndpoint(
   transport: HttpTransport,
   url: string,
   client: ClientCredentials | ClientAssertion,
-  parameters: Record<string, string>,
+  parameters: TokenParameters,
 ): Promise<TokenResponse> {
   const byAssertion = 'assertion' in client;
   const response = await transport.send({
@@ -46,7 +55,7 @@ export async function postTokenEndpoint(
       'Content-Type': 'application/x-www-form-urlencoded',
       ...(byAssertion ? {} : { Authorization: clientBasicAuthorization(client) }),
     },
-    body: new URLSearchParams(byAssertion ? { ...parameters, client_assertion_type: JWT_BEARER, client_assertion: client.assertion } : parameters).toString(),
+    body: formOf(byAssertion ? { ...parameters, client_assertion_type: JWT_BEARER, client_assertion: client.assertion } : parameters),
   });
   if (response.status >= 400) throw errorFromResponse(response);
   const body = parseJsonBody(response) as Partial<TokenResponse> | undefined;

@@ -4,7 +4,7 @@ import { ClientAuthenticator } from '../client-authentication/client-authenticat
 import { OAuth2HttpRequest } from '../client-authentication/oauth2-request';
 import { OAuth2Error } from '../oauth2/oauth2-error';
 import { TokenResponse } from '../oauth2/http-schemas';
-import { OAuth2Parameters, readParameters } from '../oauth2/request-parameters';
+import { OAuth2Parameters, readParameters, singleParameter } from '../oauth2/request-parameters';
 import { GRANT_HANDLERS, GrantContext, GrantHandler } from './grant-handler';
 
 /**
@@ -32,7 +32,7 @@ export class TokenEndpointService {
   /** The same steps after the client has been authenticated some other way (the registry's generate-token RPC). */
   grant(context: GrantContext<OAuth2Parameters>): Promise<TokenResponse> {
     const { client, parameters } = context;
-    const grantType = parameters.grant_type;
+    const grantType = singleParameter(parameters, 'grant_type');
     if (grantType === undefined || grantType === '') throw OAuth2Error.invalidRequest('grant_type is required.');
     const grant = this.grants.get(grantType);
     if (!grant) throw OAuth2Error.unsupportedGrantType();
