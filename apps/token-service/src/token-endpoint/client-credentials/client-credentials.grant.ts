@@ -30,10 +30,11 @@ export class ClientCredentialsGrant implements GrantHandler<ClientCredentialsReq
     @Inject(ReusableTokens) private readonly reusable: ReusableTokens,
   ) {}
 
-  async handle({ client, parameters, clientAuthMethod }: GrantContext<ClientCredentialsRequest>): Promise<TokenResponse> {
+  async handle({ client, parameters, clientAuthMethod, confirmation }: GrantContext<ClientCredentialsRequest>): Promise<TokenResponse> {
     const scopes = grantScopes(requestedScopes(parameters.scope), client.scopes, { kind: 'application' });
     const lifetime = lifetimeSeconds(parameters.validity_period, client.validityTime, this.config.MAX_TOKEN_VALIDITY);
-    const request: TokenRequest = { client, clientAuthMethod, grantType: this.grantType, scopes, lifetimeSeconds: lifetime };
+    // The binding is part of the request before its reuse key is: a token bound to one certificate is never handed to another.
+    const request: TokenRequest = { client, clientAuthMethod, grantType: this.grantType, scopes, lifetimeSeconds: lifetime, confirmation };
     if (client.tokenType !== 'OAUTH') return this.mintNew(request);
     const reuseKey = reuseKeyOf(client.consumerKey, scopes, request);
     if (this.config.TOKEN_RENEW_PER_REQUEST) return this.mintNew(request, reuseKey);

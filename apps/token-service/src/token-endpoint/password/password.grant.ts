@@ -28,7 +28,7 @@ export class PasswordGrant implements GrantHandler<PasswordRequest> {
     @Inject(RpcClient) private readonly rpc: RpcClient,
   ) {}
 
-  async handle({ client, parameters, address, clientAuthMethod }: GrantContext<PasswordRequest>): Promise<TokenResponse> {
+  async handle({ client, parameters, address, clientAuthMethod, confirmation }: GrantContext<PasswordRequest>): Promise<TokenResponse> {
     const { username, password } = parameters;
     const result = await this.authenticate(username, password, address);
     if (!result.authenticated) {
@@ -42,6 +42,7 @@ export class PasswordGrant implements GrantHandler<PasswordRequest> {
       scopes: grantScopes(requestedScopes(parameters.scope), client.scopes, { kind: 'user', roles: result.roles }),
       lifetimeSeconds: lifetimeSeconds(parameters.validity_period, client.validityTime, this.config.MAX_TOKEN_VALIDITY),
       refresh: client.grantTypes.includes('refresh_token') ? { familyId: timeOrderedUuid(), roles: result.roles } : undefined,
+      confirmation,
     });
     await this.writer.submit(minted);
     return minted.response;
