@@ -46,7 +46,7 @@ describe('RFC 4514 subject DNs', () => {
     ['CN', /needs "="/],
     ['CN=a,', /ends with ","/],
     ['CN=a,,O=b', /needs an attribute type/],
-    ['Nickname=a', /does not know \(Nickname\)/],
+    ['Nickname=a', /does not know \(Nickname;/],
     ['CN="quoted"', /unescaped "\\""/],
     ['CN=a;O=b', /unescaped ";"/],
     ['CN=a\\zz', /bad escape/],

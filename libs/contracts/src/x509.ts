@@ -105,7 +105,7 @@ function readAttributeType(reader: Reader): string {
     return match[1];
   }
   const oid = OID_BY_NAME.get(match[2].toLowerCase());
-  if (!oid) throw new DistinguishedNameError(`has an attribute type keymint does not know (${match[2]}): write its dotted OID instead`);
+  if (!oid) throw new DistinguishedNameError(`has an attribute type keymint does not know (${match[2]}; write its dotted OID instead)`);
   return oid;
 }
 
@@ -139,12 +139,12 @@ function readAttributeValue(reader: Reader): Omit<DnAttribute, 'type'> {
         bytes.push(parseInt(text.slice(reader.at + 1, reader.at + 3), 16));
         reader.at += 3;
       } else {
-        throw new DistinguishedNameError(`has a bad escape at position ${reader.at + 1}: use \\ before one of , + " \\ < > ; = # or a space, or two hex digits`);
+        throw new DistinguishedNameError(`has a bad escape at position ${reader.at + 1} (after \\ come one of , + " \\ < > ; = # and space, or two hex digits)`);
       }
       significant = bytes.length;
       continue;
     }
-    if (MUST_ESCAPE.has(char) || char === '\u0000') throw new DistinguishedNameError(`has an unescaped ${JSON.stringify(char)} at position ${reader.at + 1}: write it as \\${char === '\u0000' ? '00' : char}`);
+    if (MUST_ESCAPE.has(char) || char === '\u0000') throw new DistinguishedNameError(`has an unescaped ${JSON.stringify(char)} at position ${reader.at + 1} (write \\${char === '\u0000' ? '00' : char})`);
     // Whole code points: a character outside the BMP is two UTF-16 units.
     const codePoint = String.fromCodePoint(text.codePointAt(reader.at)!);
     bytes.push(...Buffer.from(codePoint, 'utf8'));

@@ -19,7 +19,8 @@ export const ApplicationKeySchema = z
     scopes: z.array(z.string()),
     validityTime: z.int().describe('Seconds: the lifetime of its access tokens.'),
     tokenEndpointAuthMethods: z.array(z.enum(TOKEN_ENDPOINT_AUTH_METHODS)).describe('How the client may authenticate.'),
-    jwks: ClientJwksSchema.nullable().describe("The client's public keys for private_key_jwt."),
+    jwks: ClientJwksSchema.nullable().describe("The client's public keys for private_key_jwt and its certificates for self_signed_tls_client_auth."),
+    tlsClientAuthSubjectDn: z.string().nullable().describe("The subject DN (RFC 4514) of the client's certificates for tls_client_auth."),
   })
   .meta({ id: 'ApplicationKey' });
 export type ApplicationKeyView = z.infer<typeof ApplicationKeySchema>;
@@ -50,6 +51,7 @@ export function applicationKeyView(key: OAuthKeyEntity): ApplicationKeyView {
     validityTime: key.validityTime,
     tokenEndpointAuthMethods: key.tokenEndpointAuthMethods,
     jwks: jwksOf(key),
+    tlsClientAuthSubjectDn: key.tlsClientAuthSubjectDn,
   };
 }
 
