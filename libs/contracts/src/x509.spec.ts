@@ -74,6 +74,7 @@ describe('RFC 4514 subject DNs', () => {
     expect(same('CN=a,O=b', 'O=b,CN=a')).toBe(false);
     expect(same('CN=a,O=b', 'CN=a,O=b,C=US')).toBe(false);
     expect(same('CN=a+O=b', 'CN=a,O=b')).toBe(false);
+    expect(same('CN=a+O=b', 'O=b,CN=a')).toBe(false);
     expect(same('CN=a', 'OU=a')).toBe(false);
     expect(same('CN=\\#abc', 'CN=#0c03616263')).toBe(false);
   });
