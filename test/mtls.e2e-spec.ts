@@ -225,6 +225,16 @@ describe('mutual TLS (RFC 8705)', () => {
     expect(await introspect(next, secretClient)).toMatchObject({ active: true, cnf: { 'x5t#S256': thumbprintOf(selfSigned) } });
   });
 
+  it("is no Bearer credential at keymint's own APIs, which check no certificate", async () => {
+    const basic = { Authorization: basicAuth(secretClient.consumerKey, secretClient.consumerSecret) };
+    const signIn = (certificate?: TestCertificate) =>
+      https(cluster, '/token', { grant_type: 'password', username: cluster.admin.username, password: cluster.admin.password }, { certificate, headers: basic });
+    const atRegistry = async (token: string) => (await http(cluster.url('application-registry', '/api/am/devportal/v2/applications'), { headers: { Authorization: `Bearer ${token}` } })).status;
+    // The key grants no apim:* scope: a bearer token is known (403), a bound one is no credential at all (401).
+    expect(await atRegistry((await signIn()).json<{ access_token: string }>().access_token)).toBe(403);
+    expect(await atRegistry((await signIn(selfSigned)).json<{ access_token: string }>().access_token)).toBe(401);
+  });
+
   it('authenticates /revoke and /introspect with mutual TLS', async () => {
     const token = (await https(cluster, '/token', grant(selfSignedClient), { certificate: selfSigned })).json<{ access_token: string }>().access_token;
     const introspected = await https(cluster, '/introspect', { client_id: selfSignedClient.consumerKey, token }, { certificate: selfSigned });
