@@ -272,6 +272,31 @@ describe('mutual TLS (RFC 8705)', () => {
     expect((await viaProxy({ [CERT_HEADER]: '' }, grant(selfSignedClient))).status).toBe(401);
   });
 
+  it('lets the analytics count tokens by mutual-TLS method and as certificate-bound', async () => {
+    const admin = { Authorization: cluster.adminAuthorization() };
+    const served = async (query: Record<string, string>) => {
+      const series = await http(cluster.url('analytics', `/api/analytics/v1/token-issuance?${new URLSearchParams({ granularity: 'day', ...query })}`), { headers: admin });
+      expect(series.status).toBe(200);
+      return series.json<{ list: Array<{ served: number }> }>().list.reduce((sum, point) => sum + point.served, 0);
+    };
+    const counts = async () => ({
+      tls: await served({ applicationId: pki.applicationId, clientAuthMethod: 'tls_client_auth' }),
+      tlsBound: await served({ applicationId: pki.applicationId, tokenBinding: 'mtls' }),
+      selfSigned: await served({ applicationId: selfSignedClient.applicationId, clientAuthMethod: 'self_signed_tls_client_auth' }),
+      secretBearer: await served({ applicationId: secretClient.applicationId, clientAuthMethod: 'client_secret_basic', tokenBinding: 'bearer' }),
+    });
+    const deadline = Date.now() + 15_000;
+    let seen = await counts();
+    while ((seen.tls < 2 || seen.tlsBound < 2 || seen.selfSigned === 0 || seen.secretBearer === 0) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      seen = await counts();
+    }
+    // The earlier tests: two tokens of the PKI client (both bound), several of the self-signed one, bearer ones of the secret client.
+    expect(seen).toEqual({ tls: 2, tlsBound: 2, selfSigned: expect.any(Number), secretBearer: expect.any(Number) });
+    expect(seen.selfSigned).toBeGreaterThan(0);
+    expect(seen.secretBearer).toBeGreaterThan(0);
+  });
+
   it('says so in its metadata', async () => {
     const metadata = (await http(cluster.url('token-service', '/.well-known/oauth-authorization-server'))).json<Record<string, unknown>>();
     expect(metadata).toMatchObject({
