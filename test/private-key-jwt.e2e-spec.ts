@@ -192,7 +192,7 @@ describe('private_key_jwt (RFC 7523)', () => {
   it('says so in its metadata', async () => {
     const metadata = (await http(cluster.url('token-service', '/.well-known/oauth-authorization-server'))).json();
     expect(metadata).toMatchObject({
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'tls_client_auth', 'self_signed_tls_client_auth'],
       token_endpoint_auth_signing_alg_values_supported: ['RS256', 'PS256', 'ES256', 'EdDSA'],
     });
   });

@@ -1,10 +1,12 @@
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
 import { signClientAssertion } from '../../apps/cli/src/http/client-assertion';
+import { makeCertificate } from '../support/certificates';
 import { startTestCluster, TestCluster } from '../support/cluster';
 
 /**
@@ -223,6 +225,8 @@ describe('Developer Portal and admin dashboard in the browser', () => {
     await refreshUntil(dashboard, dashboard.locator('#method-client_secret_basic'), '2');
     expect(await dashboard.locator('#method-client_secret_post').textContent()).toBe('1');
     expect(await dashboard.locator('#method-private_key_jwt').textContent()).toBe('0');
+    expect(await dashboard.locator('#method-tls_client_auth').textContent()).toBe('0');
+    expect(await dashboard.locator('#method-self_signed_tls_client_auth').textContent()).toBe('0');
     expect(await dashboard.locator('#method-unknown-tile').isHidden()).toBe(true);
     expect(await dashboard.locator('#binding-bearer').textContent()).toBe('3');
     expect(await dashboard.locator('#binding-dpop').textContent()).toBe('0');
@@ -441,6 +445,51 @@ describe('Developer Portal and admin dashboard in the browser', () => {
     await page.getByRole('button', { name: 'Open application Resource Client' }).click();
     await page.locator('#key-details').waitFor();
     expect(await page.getByLabel(/^Resources/).inputValue()).toBe(resources.join('\n'));
+    await context.close();
+    expect(pageProblems).toEqual([]);
+  });
+
+  it('lets a key authenticate with client certificates: a CA-issued one by its subject DN, a registered one by its public key', async () => {
+    const { context, page } = await openPage(cluster.url('application-registry', '/devportal'));
+    await newApplicationWithKeys(page, 'Certified Service');
+    const consumerKey = await page.locator('#consumer-key').inputValue();
+    expect(await page.locator('#subject-dn-field').isVisible()).toBe(false);
+
+    // A CA-issued certificate needs its subject DN: the form says so before anything is sent.
+    await page.getByLabel('Client certificate from a trusted CA (mutual TLS, tls_client_auth)').check();
+    await page.getByRole('button', { name: 'Update' }).click();
+    await waitForText(page.getByRole('alert'), "Fill in the subject DN of the client's certificates.");
+    await page.getByLabel('Certificate subject DN').fill('CN=certified-service,O=Example Corp,C=US');
+    const certificate = makeCertificate({ subject: 'CN=certified-service' });
+    await page.getByLabel('Registered client certificate (mutual TLS, self_signed_tls_client_auth)').check();
+    await page.getByLabel('Public keys').fill(JSON.stringify({ keys: [certificate.publicKey.export({ format: 'jwk' })] }));
+    await page.getByRole('button', { name: 'Update' }).click();
+    await waitForText(page.locator('#status'), 'keys updated');
+
+    // The registered certificate gets a token over mutual TLS, bound to it.
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: consumerKey }).toString();
+      const outgoing = httpsRequest(
+        { host: '127.0.0.1', port: cluster.httpsPort('token-service'), path: '/token', method: 'POST', rejectUnauthorized: false, agent: false, cert: certificate.pem, key: certificate.keyPem, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } },
+        (response) => {
+          let text = '';
+          response.on('data', (chunk) => (text += chunk));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
+        },
+      );
+      outgoing.on('error', reject);
+      outgoing.end(body);
+    });
+    expect(answer.status).toBe(200);
+    // Opened again, the form shows both methods ticked, the DN and the key.
+    await page.reload();
+    await page.locator('#sign-in-form').getByLabel('Username').fill(cluster.admin.username);
+    await page.locator('#sign-in-form').getByLabel('Password').fill(cluster.admin.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Open application Certified Service' }).click();
+    await page.locator('#subject-dn-field').waitFor();
+    expect(await page.getByLabel('Certificate subject DN').inputValue()).toBe('CN=certified-service,O=Example Corp,C=US');
+    expect(await page.getByLabel('Registered client certificate (mutual TLS, self_signed_tls_client_auth)').isChecked()).toBe(true);
     await context.close();
     expect(pageProblems).toEqual([]);
   });

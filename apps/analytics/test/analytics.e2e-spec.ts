@@ -77,6 +77,8 @@ const METHODS_OF_PHASE_ONE = {
   client_secret_basic: { minted: 7, served: 8 },
   client_secret_post: { minted: 5, served: 5 },
   private_key_jwt: { minted: 3, served: 4 },
+  tls_client_auth: { minted: 0, served: 0 },
+  self_signed_tls_client_auth: { minted: 0, served: 0 },
   unknown: { minted: 1, served: 1 },
 };
 const DPOP_THUMBPRINT = '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I';

@@ -272,6 +272,7 @@ describe('application registry (SQLite)', () => {
       tokenEndpointAuthMethods: ['client_secret_basic', 'client_secret_post'],
       jwks: null,
       resources: [],
+      tlsClientAuthSubjectDn: null,
     });
     expect(await client.rpc.request('registry.rpc.client.get.v1', { consumerKey: 'unknown-key' })).toBeNull();
     await expect(client.rpc.request('registry.rpc.client.get.v1', { consumerKey: 42 } as never)).rejects.toMatchObject({ code: 'invalid_request' });

@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:f
 import { join } from 'node:path';
 import { HttpRequest } from './http/http-transport';
 import { CredentialsStore, StoredCredentials } from './session/credentials-store';
+import { makeCertificate } from '../../../test/support/certificates';
 import { json, runFakeCli, temporaryConfigHome } from '../test/fake-cli';
 
 const REGISTRY = 'http://registry.test:9763';
@@ -50,7 +51,11 @@ describe('keymint CLI', () => {
       [['keys', 'generate', '--app', 'Shop', '--key-type', 'STAGING'], /--key-type <type>' argument 'STAGING' is invalid. expected one of PRODUCTION, SANDBOX/],
       [['keys', 'generate', '--app', 'Shop', '--validity', '0'], /expected a positive integer/],
       [['keys', 'update', '--app', 'Shop'], /^error: nothing to update: give --grant-types, --scopes, --validity, --callback-url or --resource\n$/],
-      [['token', '--key', 'k'], /give either --secret or --private-key/],
+      [['token', '--key', 'k'], /give --secret, --private-key, or --cert with --cert-key/],
+      [['token', '--key', 'k', '--secret', 's', '--private-key', 'p.pem'], /give either --secret or --private-key, not both/],
+      [['token', '--key', 'k', '--cert', 'c.pem'], /--cert and --cert-key go together/],
+      [['--token-url', TOKEN_URL, 'token', '--key', 'k', '--cert', 'c.pem', '--cert-key', 'k.pem'], /--cert needs an https:\/\/ token URL \(mutual TLS\)/],
+      [['--token-url', 'https://t.test/token', 'token', '--key', 'k', '--cert', '/nonexistent/c.pem', '--cert-key', 'k.pem'], /cannot read --cert file \/nonexistent\/c.pem: ENOENT/],
       [['token', '--key', 'k', '--secret', 's', '--grant-type', 'implicit'], /argument 'implicit' is invalid. expected one of client_credentials, password, refresh_token/],
       [['token', '--key', 'k', '--secret', 's', '--grant-type', 'refresh_token'], /needs --refresh-token/],
       [['token', '--key', 'k', '--secret', 's', '--validity-period', '1.5'], /expected a positive number of seconds, or -1/],
@@ -243,6 +248,30 @@ describe('keymint CLI', () => {
     const removed = await runFakeCli(['keys', 'update', '--app', APP_ID, '--resource', ''], { env: env(), routes });
     expect(removed.code).toBe(0);
     expect(JSON.parse(removed.transport.requests[1].body!)).toEqual({ resources: [] });
+  });
+
+  it('gets a token with a client certificate: client_id alone in the body, the certificate given to the TLS handshake; with a secret it only binds', async () => {
+    const client = makeCertificate({ subject: 'CN=cli client' });
+    const stranger = makeCertificate({ subject: 'CN=stranger' });
+    writeFileSync(join(configHome, 'client.pem'), client.pem);
+    writeFileSync(join(configHome, 'client-key.pem'), client.keyPem);
+    writeFileSync(join(configHome, 'stranger-key.pem'), stranger.keyPem);
+    const files = ['--cert', join(configHome, 'client.pem'), '--cert-key', join(configHome, 'client-key.pem')];
+    const answer = () => json(200, { access_token: 'at', token_type: 'Bearer', expires_in: 60, scope: 'default' });
+    const run = await runFakeCli(['--token-url', 'https://tokens.test:8243/token', 'token', '--key', 'k', ...files], { env: env(), routes: [answer] });
+    expect(run.code).toBe(0);
+    const [request] = run.transport.requests;
+    expect(form(request)).toEqual({ grant_type: 'client_credentials', client_id: 'k' });
+    expect(request.headers).not.toHaveProperty('Authorization');
+    expect(run.tls).toEqual([{ insecure: false, caFile: undefined, clientCertificate: { cert: client.pem, key: client.keyPem } }]);
+
+    const withSecret = await runFakeCli(['--token-url', 'https://tokens.test:8243/token', 'token', '--key', 'k', '--secret', 's', ...files], { env: env(), routes: [answer] });
+    expect(withSecret.transport.requests[0].headers.Authorization).toMatch(/^Basic /);
+    expect(withSecret.tls[0].clientCertificate).toEqual({ cert: client.pem, key: client.keyPem });
+
+    const mismatched = await runFakeCli(['--token-url', 'https://tokens.test:8243/token', 'token', '--key', 'k', ...files.slice(0, 3), join(configHome, 'stranger-key.pem')], { env: env() });
+    expect({ code: mismatched.code, sent: mismatched.transport.requests.length }).toEqual({ code: 2, sent: 0 });
+    expect(mismatched.stderr).toMatch(/stranger-key.pem is not the private key of the certificate in/);
   });
 
   it('reads the end user password of the password grant from stdin and never prints it', async () => {

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { CliEnv, DEFAULT_URLS } from './cli-env';
 import { RequestFailedError } from './errors';
 import { ApiClient, AuthProvider, ServiceName } from './http/api-client';
-import { HttpTransport, TlsOptions } from './http/http-transport';
+import { ClientCertificate, HttpTransport, TlsOptions } from './http/http-transport';
 import { SecretReader, Terminal } from './input/secrets';
 import { Output } from './output/output';
 import { BasicAuth, NoAuth, SessionAuth } from './session/auth-providers';
@@ -62,6 +62,11 @@ export class CommandContext {
   get transport(): HttpTransport {
     this.httpTransport ??= this.dependencies.createTransport({ insecure: this.options.insecure === true, caFile: this.options.ca });
     return this.httpTransport;
+  }
+
+  /** A transport that presents the client's certificate in every TLS handshake (mutual TLS); same trust as `transport`. */
+  transportWithCertificate(clientCertificate: ClientCertificate): HttpTransport {
+    return this.dependencies.createTransport({ insecure: this.options.insecure === true, caFile: this.options.ca, clientCertificate });
   }
 
   stored(): StoredCredentials | null {

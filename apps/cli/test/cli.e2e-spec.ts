@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RegistryApi } from '../../../bench/keymint-api';
+import { makeCertificate } from '../../../test/support/certificates';
 import { startTestCluster, TestCluster } from '../../../test/support/cluster';
 import { postgresTestDatabase } from '../../../test/support/postgres';
 
@@ -318,7 +319,29 @@ describe('keymint CLI against a real cluster', () => {
     const unknownKid = await keymint([...urlFlags, 'token', '--key', keys.consumerKey, '--private-key', keyFile, '--kid', 'cli-0'], { config: adminConfig });
     expect(unknownKid.stderr).toMatch(/^error: invalid_client: No registered key of the client has kid "cli-0"\.\n$/);
     const neither = await keymint([...urlFlags, 'token', '--key', keys.consumerKey], { config: adminConfig });
-    expect({ code: neither.code, stderr: neither.stderr }).toEqual({ code: 2, stderr: expect.stringContaining('give either --secret or --private-key') });
+    expect({ code: neither.code, stderr: neither.stderr }).toEqual({ code: 2, stderr: expect.stringContaining('give --secret, --private-key, or --cert with --cert-key') });
+  });
+
+  it('gets a token with a client certificate (self_signed_tls_client_auth), bound to that certificate', async () => {
+    const registry = new RegistryApi(cluster.url('application-registry'), cluster.admin);
+    const applicationId = await registry.createApplication('Certified Service', 'JWT');
+    const certificate = makeCertificate({ subject: 'CN=certified service' });
+    const keys = await registry.generateKeys(applicationId, ['client_credentials'], {
+      tokenEndpointAuthMethods: ['self_signed_tls_client_auth'],
+      jwks: { keys: [certificate.publicKey.export({ format: 'jwk' })] },
+    });
+    writeFileSync(join(home, 'client.pem'), certificate.pem);
+    writeFileSync(join(home, 'client-key.pem'), certificate.keyPem, { mode: 0o600 });
+    const httpsToken = ['--token-url', `https://127.0.0.1:${cluster.httpsPort('token-service')}/token`, '--insecure'];
+    const files = ['--cert', join(home, 'client.pem'), '--cert-key', join(home, 'client-key.pem')];
+
+    const token = parsed<{ access_token: string; token_type: string }>(await keymint(['--json', ...httpsToken, 'token', '--key', keys.consumerKey, ...files], { config: adminConfig }));
+    expect(token.token_type).toBe('Bearer');
+    const claims = JSON.parse(Buffer.from(token.access_token.split('.')[1], 'base64url').toString()) as { cnf: Record<string, string> };
+    expect(claims.cnf).toEqual({ 'x5t#S256': Buffer.from(certificate.certificate.fingerprint256.replace(/:/g, ''), 'hex').toString('base64url') });
+    // Without the certificate the key has no way in.
+    const without = await keymint([...httpsToken, 'token', '--key', keys.consumerKey, '--secret', keys.consumerSecret], { config: adminConfig });
+    expect(without.stderr).toMatch(/^error: invalid_client: This client may not authenticate with client_secret_basic\.\n$/);
   });
 
   it('gives a key its resources with --resource, and gets a token for one of them (RFC 8707)', async () => {

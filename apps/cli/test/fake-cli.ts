@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { runCli } from '../src/cli';
 import { CliEnv } from '../src/cli-env';
 import { CliDependencies } from '../src/context';
-import { HttpRequest, HttpResponse, HttpTransport } from '../src/http/http-transport';
+import { HttpRequest, HttpResponse, HttpTransport, TlsOptions } from '../src/http/http-transport';
 
 /** For unit tests only: a scripted HTTP server and captured stdout/stderr. */
 export type Route = (request: HttpRequest) => HttpResponse | undefined;
@@ -35,6 +35,8 @@ export interface FakeRun {
   stdout: string;
   stderr: string;
   transport: FakeTransport;
+  /** The TLS options of every transport the run asked for (a client certificate, --ca, --insecure). */
+  tls: TlsOptions[];
 }
 
 export interface FakeCliOptions {
@@ -50,6 +52,7 @@ export function temporaryConfigHome(): string {
 
 export async function runFakeCli(argv: string[], options: FakeCliOptions = {}): Promise<FakeRun> {
   const transport = new FakeTransport(options.routes ?? []);
+  const tls: TlsOptions[] = [];
   let stdout = '';
   let stderr = '';
   const ownConfigHome = options.env?.XDG_CONFIG_HOME === undefined ? temporaryConfigHome() : undefined;
@@ -64,11 +67,14 @@ export async function runFakeCli(argv: string[], options: FakeCliOptions = {}): 
     },
     stdout: (text) => (stdout += text),
     stderr: (text) => (stderr += text),
-    createTransport: () => transport,
+    createTransport: (options) => {
+      tls.push(options);
+      return transport;
+    },
     now: () => options.now ?? Date.parse('2026-11-25T12:00:00Z'),
   };
   const code = await runCli(argv, dependencies).finally(() => {
     if (ownConfigHome) rmSync(ownConfigHome, { recursive: true, force: true });
   });
-  return { code, stdout, stderr, transport };
+  return { code, stdout, stderr, transport, tls };
 }

@@ -8,4 +8,6 @@ launchService({
   module: (config) => TokenServiceModule.forRoot(config),
   errorStyle: 'oauth2',
   responseHeaders: TOKEN_SERVICE_RESPONSE_HEADERS,
+  // Mutual-TLS client authentication and certificate-bound tokens (RFC 8705).
+  requestClientCertificate: true,
 });

@@ -147,6 +147,19 @@ export const tokenServiceEnvShape = {
   CLIENT_CACHE_TTL: seconds(300),
   /** How often the consumer secrets' last use is reported to the registry (their lastUsedAt), in one batch. */
   SECRET_USE_REPORT_INTERVAL: seconds(60),
+  /**
+   * A PEM file of the certificate authorities whose client certificates tls_client_auth accepts (RFC 8705 §2.1):
+   * the CAs that issue them directly, intermediates included. Unset: no certificate passes tls_client_auth.
+   */
+  MTLS_TRUSTED_CA: optionalText,
+  /**
+   * The header a TLS-terminating proxy puts the client's certificate in (URL-encoded PEM, as nginx's
+   * $ssl_client_escaped_cert, or base64 DER), read only from a proxy TRUST_PROXY names. Unset: the certificate
+   * comes from the TLS connection only.
+   */
+  MTLS_CLIENT_CERT_HEADER: optionalText
+    .refine((value) => value === undefined || /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(value), 'must be an HTTP header name')
+    .transform((value) => value?.toLowerCase()),
 };
 
 export const applicationRegistryEnvShape = {

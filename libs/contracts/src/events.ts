@@ -19,8 +19,11 @@ export const GRANT_TYPES = ['client_credentials', 'password', 'refresh_token'] a
 export type GrantType = (typeof GRANT_TYPES)[number];
 export const KEY_TYPES = ['PRODUCTION', 'SANDBOX'] as const;
 export type KeyType = (typeof KEY_TYPES)[number];
-/** How a client may prove itself at the token, revocation and introspection endpoints (RFC 8414 names). */
-export const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
+/**
+ * How a client may prove itself at the token, revocation and introspection endpoints (RFC 8414 names; the last two
+ * are mutual TLS, RFC 8705 §2: a certificate a trusted CA issued for the key's subject DN, or one the key registered).
+ */
+export const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'tls_client_auth', 'self_signed_tls_client_auth'] as const;
 export type TokenEndpointAuthMethod = (typeof TOKEN_ENDPOINT_AUTH_METHODS)[number];
 export const TOKEN_FORMATS = ['JWT', 'OAUTH'] as const;
 export type TokenFormat = (typeof TOKEN_FORMATS)[number];

@@ -6,3 +6,4 @@ export * from './rpc';
 export * from './streams';
 export * from './bus-access';
 export * from './resource-indicators';
+export * from './x509';

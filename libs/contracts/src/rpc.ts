@@ -5,6 +5,7 @@
 import { z } from 'zod/v4';
 import { MESSAGE_FIELDS, TOKEN_ENDPOINT_AUTH_METHODS, TokenConfirmationSchema, TokenEndpointAuthMethod } from './events';
 import { list, number, oneOf, string, text } from './message-schema';
+import { MAX_DISTINGUISHED_NAME_LENGTH } from './x509';
 
 /**
  * Each request and response has one schema, in RPC_SCHEMAS; the types below are derived from it.
@@ -76,10 +77,18 @@ export const ClientRecordSchema = z.object({
   owner: string(),
   tokenType: MESSAGE_FIELDS.tokenType,
   tokenEndpointAuthMethods: list(oneOf(TOKEN_ENDPOINT_AUTH_METHODS), `must be a list of ${TOKEN_ENDPOINT_AUTH_METHODS.join(', ')}`),
-  /** The public keys its private_key_jwt assertions are signed with; null when it has none. */
+  /**
+   * The public keys its private_key_jwt assertions are signed with, and the certificates (or their keys) its
+   * self_signed_tls_client_auth presents; null when it has none.
+   */
   jwks: ClientJwksSchema.nullable(),
   /** The resources (RFC 8707 absolute URIs) its tokens may be asked for, as registered: a token's `aud`. */
   resources: MESSAGE_FIELDS.strings,
+  /**
+   * The subject DN (RFC 4514) of the certificates its tls_client_auth presents. Optional, so that a registry from
+   * before mutual TLS still answers records the token service takes: absent is null.
+   */
+  tlsClientAuthSubjectDn: text(MAX_DISTINGUISHED_NAME_LENGTH).nullable().optional(),
 });
 export type ClientRecord = z.infer<typeof ClientRecordSchema>;
 

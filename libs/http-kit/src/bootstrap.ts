@@ -30,6 +30,11 @@ export interface ServiceBootstrapOptions {
   errorStyle: ErrorStyle;
   /** Headers of the service's own on every response, errors included (besides NO_STORE_HEADERS and HSTS). */
   responseHeaders?: Record<string, string>;
+  /**
+   * The HTTPS listener asks every client for a certificate without requiring one (mutual TLS, RFC 8705): the
+   * service checks what it got, per client, since a self-signed certificate is legitimate for some clients.
+   */
+  requestClientCertificate?: boolean;
 }
 
 /**
@@ -90,7 +95,7 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
     },
     serverFactory: (handler: (request: IncomingMessage, response: ServerResponse) => void) => {
       if (config.HTTP_ENABLED) httpServer = createHttpServer(SERVER_TIMEOUTS, handler);
-      return createHttpsServer({ ...SERVER_TIMEOUTS, key: tls.key, cert: tls.cert }, handler);
+      return createHttpsServer({ ...SERVER_TIMEOUTS, key: tls.key, cert: tls.cert, ...(options.requestClientCertificate ? CLIENT_CERTIFICATE_REQUEST : {}) }, handler);
     },
   });
 
@@ -126,6 +131,14 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
   );
   return app;
 }
+
+/**
+ * Ask for a client certificate, never insist, and complete the handshake whatever is presented: a client without
+ * one (a bearer client) connects as before, and a certificate no CA of Node's vouches for (a self-signed one) is
+ * the service's to judge. No `ca` either: its names would be sent as the acceptable issuers, and some clients
+ * then withhold a self-signed certificate.
+ */
+const CLIENT_CERTIFICATE_REQUEST = { requestCert: true, rejectUnauthorized: false } as const;
 
 /**
  * Slow clients are cut off instead of holding sockets forever: the headers

@@ -13,3 +13,4 @@ export * from './page-assets';
 export * from './query-parameters';
 export * from './store-and-bus';
 export * from './tls';
+export * from './trusted-proxy';

@@ -2,7 +2,7 @@ import { DynamicModule } from '@nestjs/common';
 import { CommonConfig, loadConfig, ServiceConfig, ServiceName, serviceEnvShapes, SERVICE_PORT_VARIABLES } from '@keymint/config';
 import { bootstrapService, ServiceBootstrapOptions } from './bootstrap';
 
-export interface ServiceLaunch<Name extends ServiceName> extends Pick<ServiceBootstrapOptions, 'errorStyle' | 'responseHeaders'> {
+export interface ServiceLaunch<Name extends ServiceName> extends Pick<ServiceBootstrapOptions, 'errorStyle' | 'responseHeaders' | 'requestClientCertificate'> {
   name: Name;
   /** The service's root module for its configuration. */
   module: (config: ServiceConfig<Name>) => DynamicModule;

@@ -173,7 +173,7 @@ describe('what an event counts for', () => {
     [{ reused: 'no' }, 'reused'],
     [{ consumerKey: 7 }, 'consumerKey'],
     [{ clientAuthMethod: 'unknown' }, 'clientAuthMethod'],
-    [{ clientAuthMethod: 'tls_client_auth' }, 'clientAuthMethod'],
+    [{ clientAuthMethod: 'client_secret_jwt' }, 'clientAuthMethod'],
   ])('parks %p (field %s)', (overrides, field) => {
     expect(ingest('tokens.issued.v1', issued(overrides))).toEqual({ parked: expect.stringContaining(field) });
   });

@@ -143,7 +143,7 @@
     $('count-applications').textContent = String(summary.applications);
     // Tokens handed out (reused ones included), like the tiles above; `unknown` shows only when there are such tokens.
     const methods = summary.clientAuthMethods || {};
-    for (const method of ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'unknown']) {
+    for (const method of ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'tls_client_auth', 'self_signed_tls_client_auth', 'unknown']) {
       $('method-' + method).textContent = String((methods[method] && methods[method].served) || 0);
     }
     $('method-unknown-tile').hidden = !(methods.unknown && methods.unknown.served > 0);

@@ -19,8 +19,9 @@ export const ApplicationKeySchema = z
     scopes: z.array(z.string()),
     validityTime: z.int().describe('Seconds: the lifetime of its access tokens.'),
     tokenEndpointAuthMethods: z.array(z.enum(TOKEN_ENDPOINT_AUTH_METHODS)).describe('How the client may authenticate.'),
-    jwks: ClientJwksSchema.nullable().describe("The client's public keys for private_key_jwt."),
     resources: z.array(z.string()).describe("The resources (RFC 8707) its tokens may be asked for with the token endpoint's resource parameter; []: none, its tokens' aud is the consumer key."),
+    jwks: ClientJwksSchema.nullable().describe("The client's public keys for private_key_jwt and its certificates for self_signed_tls_client_auth."),
+    tlsClientAuthSubjectDn: z.string().nullable().describe("The subject DN (RFC 4514) of the client's certificates for tls_client_auth."),
   })
   .meta({ id: 'ApplicationKey' });
 export type ApplicationKeyView = z.infer<typeof ApplicationKeySchema>;
@@ -52,6 +53,7 @@ export function applicationKeyView(key: OAuthKeyEntity): ApplicationKeyView {
     tokenEndpointAuthMethods: key.tokenEndpointAuthMethods,
     jwks: jwksOf(key),
     resources: key.resources,
+    tlsClientAuthSubjectDn: key.tlsClientAuthSubjectDn,
   };
 }
 

@@ -63,10 +63,11 @@ export class KeysService {
       tokenEndpointAuthMethods: input.tokenEndpointAuthMethods ?? DEFAULT_TOKEN_ENDPOINT_AUTH_METHODS,
       jwks: input.jwks ? JSON.stringify(input.jwks) : null,
       resources: input.resources,
+      tlsClientAuthSubjectDn: input.tlsClientAuthSubjectDn ?? null,
       createdAt: now,
       updatedAt: now,
     };
-    assertKeysForAssertions(key);
+    assertCredentialsOfMethods(key);
     try {
       await this.database.transaction(async (manager) => {
         await this.assertScopesAllowed(manager, application.owner, input.scopes);
@@ -113,9 +114,10 @@ export class KeysService {
         tokenEndpointAuthMethods: input.tokenEndpointAuthMethods ?? current.tokenEndpointAuthMethods,
         jwks: input.jwks === undefined ? current.jwks : input.jwks && JSON.stringify(input.jwks),
         resources: input.resources ?? current.resources,
+        tlsClientAuthSubjectDn: input.tlsClientAuthSubjectDn === undefined ? current.tlsClientAuthSubjectDn : input.tlsClientAuthSubjectDn,
         updatedAt: Date.now(),
       };
-      assertKeysForAssertions(changed);
+      assertCredentialsOfMethods(changed);
       await manager.update(
         OAuthKeyEntity,
         { keyMappingId: current.keyMappingId },
@@ -127,6 +129,7 @@ export class KeysService {
           tokenEndpointAuthMethods: changed.tokenEndpointAuthMethods,
           jwks: changed.jwks,
           resources: changed.resources,
+          tlsClientAuthSubjectDn: changed.tlsClientAuthSubjectDn,
           updatedAt: changed.updatedAt,
         },
       );
@@ -223,7 +226,7 @@ export class KeysService {
     const key = await this.findKey(principal, applicationId, keyMappingId);
     // The key's own rule, as at the token endpoint: a key that allows no secret method refuses its secret here too.
     if (!key.tokenEndpointAuthMethods.some((method) => method === 'client_secret_basic' || method === 'client_secret_post')) {
-      throw RegistryError.badRequest('This key does not authenticate with a consumer secret (tokenEndpointAuthMethods): get its tokens at the token endpoint with a signed client assertion.');
+      throw RegistryError.badRequest('This key does not authenticate with a consumer secret (tokenEndpointAuthMethods): get its tokens at the token endpoint with its private key (a signed client assertion) or its client certificate.');
     }
     const secrets = await this.database.consistentRead((manager) => manager.findBy(ConsumerSecretEntity, { keyMappingId: key.keyMappingId }));
     const presented = secrets.map((secret) => ({ hash: secret.secretHash, expiresAt: secret.expiresAt }));
@@ -286,6 +289,7 @@ export class KeysService {
         tokenEndpointAuthMethods: key.tokenEndpointAuthMethods,
         jwks: jwksOf(key),
         resources: key.resources,
+        tlsClientAuthSubjectDn: key.tlsClientAuthSubjectDn,
       };
     });
   }
@@ -373,9 +377,17 @@ function duplicateKeyType(keyType: string) {
   return RegistryError.conflict(`This application already has a ${keyType} key; update or delete it instead.`);
 }
 
-/** A key that may authenticate with private_key_jwt needs a public key to check its assertions with. */
-function assertKeysForAssertions(key: OAuthKeyEntity): void {
-  if (key.tokenEndpointAuthMethods.includes('private_key_jwt') && key.jwks === null) {
-    throw RegistryError.badRequest("'jwks' is required when 'tokenEndpointAuthMethods' includes private_key_jwt.");
+/**
+ * A key's methods need what they check against: public keys for private_key_jwt (its assertions) and for
+ * self_signed_tls_client_auth (its certificates), a subject DN for tls_client_auth.
+ */
+function assertCredentialsOfMethods(key: OAuthKeyEntity): void {
+  for (const method of ['private_key_jwt', 'self_signed_tls_client_auth'] as const) {
+    if (key.tokenEndpointAuthMethods.includes(method) && key.jwks === null) {
+      throw RegistryError.badRequest(`'jwks' is required when 'tokenEndpointAuthMethods' includes ${method}.`);
+    }
+  }
+  if (key.tokenEndpointAuthMethods.includes('tls_client_auth') && key.tlsClientAuthSubjectDn === null) {
+    throw RegistryError.badRequest("'tlsClientAuthSubjectDn' is required when 'tokenEndpointAuthMethods' includes tls_client_auth.");
   }
 }

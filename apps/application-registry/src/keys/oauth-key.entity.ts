@@ -34,13 +34,19 @@ export class OAuthKeyEntity {
   @Column({ type: 'text', transformer: jsonText })
   tokenEndpointAuthMethods: TokenEndpointAuthMethod[];
 
-  /** The client's public keys for private_key_jwt as JSON text (a JWK Set, checked on the way in), or null. */
+  /**
+   * The client's public keys as JSON text (a JWK Set, checked on the way in), or null: they check its
+   * private_key_jwt assertions and name the certificates its self_signed_tls_client_auth presents.
+   */
   @Column({ type: 'text', nullable: true })
   jwks: string | null;
 
   /** The resources (RFC 8707 absolute URIs) its tokens may be asked for, exactly as registered (migration 1700000000004: none). */
   @Column({ type: 'text', transformer: jsonText })
   resources: string[];
+  /** The subject DN (RFC 4514, as registered) of its tls_client_auth certificates, or null (migration 1700000000006). */
+  @Column({ type: 'text', nullable: true })
+  tlsClientAuthSubjectDn: string | null;
 
   @Column({ type: 'bigint', transformer: bigintAsNumber })
   createdAt: number;

@@ -240,7 +240,8 @@
     const methods = key ? key.tokenEndpointAuthMethods || [] : ['client_secret_basic', 'client_secret_post'];
     for (const box of document.querySelectorAll('input[name="authMethod"]')) box.checked = methods.includes(box.value);
     $('key-jwks').value = key && key.jwks ? JSON.stringify(key.jwks, null, 2) : '';
-    showJwksField();
+    $('key-subject-dn').value = key && key.tlsClientAuthSubjectDn ? key.tlsClientAuthSubjectDn : '';
+    showCredentialFields();
     $('generate-keys').hidden = Boolean(key);
     $('update-keys').hidden = !key;
     $('regenerate-secret').hidden = !key;
@@ -383,25 +384,32 @@
       : 'The consumer secret is not known to this page any more: fill in the Base64 of key:secret, or regenerate the secret.';
   }
 
-  /** The JWK Set box shows while private_key_jwt is ticked. */
-  function showJwksField() {
-    $('jwks-field').hidden = !$('auth-private-key-jwt').checked;
+  /** The JWK Set box shows while a private key or a registered certificate is ticked, the subject DN while a CA-issued certificate is. */
+  function showCredentialFields() {
+    $('jwks-field').hidden = !$('auth-private-key-jwt').checked && !$('auth-self-signed-tls-client-auth').checked;
+    $('subject-dn-field').hidden = !$('auth-tls-client-auth').checked;
   }
 
-  /** The client authentication part of the key form: the methods, and the JWK Set when a private key is allowed. */
+  /**
+   * The client authentication part of the key form: the methods, the JWK Set when a private key or a registered
+   * certificate is allowed, the subject DN when a CA-issued certificate is (an emptied one: '' removes it).
+   */
   function authenticationValues() {
     const methods = [...document.querySelectorAll('input[name="authMethod"]:checked')].map((box) => box.value);
     if (methods.length === 0) throw new Error('Choose at least one way for the client to authenticate.');
     const values = { tokenEndpointAuthMethods: methods };
     const text = $('key-jwks').value.trim();
-    if (methods.includes('private_key_jwt')) {
-      if (!text) throw new Error('Paste the public keys (a JWK Set) the private key signs for.');
+    if (methods.includes('private_key_jwt') || methods.includes('self_signed_tls_client_auth')) {
+      if (!text) throw new Error('Paste the public keys (a JWK Set) the private key signs for, or of the registered certificates.');
       try {
         values.jwks = JSON.parse(text);
       } catch (error) {
         throw new Error('The public keys must be JSON: a JWK Set {"keys": [ ... ]}.');
       }
     }
+    const subjectDn = $('key-subject-dn').value.trim();
+    if (methods.includes('tls_client_auth') && !subjectDn) throw new Error("Fill in the subject DN of the client's certificates.");
+    values.tlsClientAuthSubjectDn = subjectDn;
     return values;
   }
 
@@ -431,6 +439,7 @@
         resources: values.resources,
       };
       if (values.jwks) body.jwks = values.jwks;
+      if (values.tlsClientAuthSubjectDn) body.tlsClientAuthSubjectDn = values.tlsClientAuthSubjectDn;
       if (values.callbackUrl) body.callbackUrl = values.callbackUrl;
       $('generate-keys').disabled = true;
       try {
@@ -458,6 +467,7 @@
         resources: values.resources,
       };
       if (values.jwks) body.jwks = values.jwks;
+      if (values.tlsClientAuthSubjectDn || key.tlsClientAuthSubjectDn) body.tlsClientAuthSubjectDn = values.tlsClientAuthSubjectDn;
       if (values.callbackUrl || key.callbackUrl) body.callbackUrl = values.callbackUrl;
       await api('PUT', '/applications/' + encodeURIComponent(session.current.applicationId) + '/oauth-keys/' + encodeURIComponent(key.keyMappingId), body);
       await openApplication(session.current.applicationId);
@@ -578,7 +588,7 @@
     $('update-keys').addEventListener('click', updateKeys);
     $('regenerate-secret').addEventListener('click', regenerateSecret);
     $('secret-form').addEventListener('submit', addSecret);
-    $('auth-private-key-jwt').addEventListener('change', showJwksField);
+    for (const id of ['auth-private-key-jwt', 'auth-tls-client-auth', 'auth-self-signed-tls-client-auth']) $(id).addEventListener('change', showCredentialFields);
     $('token-form').addEventListener('submit', generateToken);
     for (const button of document.querySelectorAll('button[data-copy]')) {
       button.addEventListener('click', () => copyFrom(button.dataset.copy, button));

@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { CliDependencies, CommandContext } from '../context';
 import { UsageError } from '../errors';
 import { readSigningKey, signClientAssertion } from '../http/client-assertion';
+import { readClientCertificate } from '../http/client-certificate';
 import { issuerOf, postTokenEndpoint, TokenParameters } from '../http/token-client';
 import { GRANT_TYPES } from '@keymint/contracts';
 import { listValue, oneOf, resourceValue } from '../options';
@@ -13,6 +14,8 @@ interface TokenOptions {
   secret?: string;
   privateKey?: string;
   kid?: string;
+  cert?: string;
+  certKey?: string;
   audience?: string;
   scope?: string[];
   resource?: string[];
@@ -35,14 +38,18 @@ export function registerTokenCommand(program: Command, dependencies: CliDependen
   program
     .command('token')
     .description(
-      'get an access token from the token endpoint; the client authenticates with its consumer secret, or with a private key ' +
-        '(private_key_jwt: the command signs a one-minute assertion for each request)',
+      'get an access token from the token endpoint; the client authenticates with its consumer secret, with a private key ' +
+        '(private_key_jwt: the command signs a one-minute assertion for each request), or with a TLS client certificate ' +
+        '(tls_client_auth or self_signed_tls_client_auth, whichever the key allows); a certificate given with either of the ' +
+        'others binds the token to it',
     )
     .requiredOption('--key <consumerKey>', 'consumer key')
     .option('--secret <consumerSecret>', 'consumer secret (client_secret_basic)')
     .option('--private-key <file>', 'PEM private key (RSA, EC P-256, Ed25519) whose public key the key registered (private_key_jwt)')
     .option('--kid <kid>', "with --private-key: the registered key's kid, named in the assertion's header")
     .option('--audience <aud>', "with --private-key: the assertion's aud (default: the issuer in the server's metadata)")
+    .option('--cert <file>', 'PEM client certificate presented in the TLS handshake (mutual TLS, RFC 8705); needs --cert-key and an https:// token URL')
+    .option('--cert-key <file>', "PEM private key of --cert's certificate")
     .addOption(new Option('--grant-type <grant>', 'OAuth 2.0 grant').choices(GRANT_TYPES).argParser(oneOf(GRANT_TYPES)).default('client_credentials'))
     .option('--scope <scopes>', 'requested scopes (space- or comma-separated, repeatable)', listValue)
     .option('--resource <uri>', "a resource (RFC 8707) the token is for, one of the key's resources: the token's aud (repeatable)", resourceValue)
@@ -67,22 +74,28 @@ export function registerTokenCommand(program: Command, dependencies: CliDependen
       } else if (options.refreshToken !== undefined) {
         throw new UsageError('--refresh-token goes with --grant-type refresh_token');
       }
-      if ((options.secret === undefined) === (options.privateKey === undefined)) {
-        throw new UsageError('give either --secret or --private-key');
+      if ((options.cert === undefined) !== (options.certKey === undefined)) throw new UsageError('--cert and --cert-key go together');
+      if (options.secret !== undefined && options.privateKey !== undefined) throw new UsageError('give either --secret or --private-key, not both');
+      if (options.secret === undefined && options.privateKey === undefined && options.cert === undefined) {
+        throw new UsageError('give --secret, --private-key, or --cert with --cert-key');
       }
       if (options.privateKey === undefined && (options.kid !== undefined || options.audience !== undefined)) {
         throw new UsageError('--kid and --audience go with --private-key');
       }
       const tokenUrl = context.urls().tokenUrl;
+      if (options.cert !== undefined && !tokenUrl.startsWith('https://')) throw new UsageError(`--cert needs an https:// token URL (mutual TLS), not ${tokenUrl}`);
+      const transport = options.cert === undefined ? context.transport : context.transportWithCertificate(readClientCertificate(options.cert, options.certKey!));
       let client: Parameters<typeof postTokenEndpoint>[2];
       if (options.privateKey !== undefined) {
         const signing = readSigningKey(options.privateKey);
-        const audience = options.audience ?? (await issuerOf(context.transport, tokenUrl));
+        const audience = options.audience ?? (await issuerOf(transport, tokenUrl));
         client = { consumerKey: options.key, assertion: signClientAssertion(options.key, signing, audience, options.kid) };
+      } else if (options.secret !== undefined) {
+        client = { consumerKey: options.key, consumerSecret: options.secret };
       } else {
-        client = { consumerKey: options.key, consumerSecret: options.secret! };
+        client = { consumerKey: options.key, byCertificate: true };
       }
-      const token = await postTokenEndpoint(context.transport, tokenUrl, client, parameters);
+      const token = await postTokenEndpoint(transport, tokenUrl, client, parameters);
       context.output.result(token, () =>
         renderFields([
           ['access_token', token.access_token],

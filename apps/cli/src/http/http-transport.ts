@@ -26,6 +26,13 @@ export interface TlsOptions {
   insecure: boolean;
   /** PEM file of the certificate authority (or the self-signed certificate) to trust. */
   caFile?: string;
+  /** The client's certificate and private key (PEM) presented in the TLS handshake: mutual TLS (RFC 8705). */
+  clientCertificate?: ClientCertificate;
+}
+
+export interface ClientCertificate {
+  cert: string;
+  key: string;
 }
 
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -49,7 +56,10 @@ export class NodeHttpTransport implements HttpTransport {
     const url = new URL(request.url);
     const secure = url.protocol === 'https:';
     const requestFunction = secure ? https.request : http.request;
-    const tlsOptions: https.RequestOptions = secure ? { rejectUnauthorized: !this.tls.insecure, ...(this.ca ? { ca: this.ca } : {}) } : {};
+    const client = this.tls.clientCertificate;
+    const tlsOptions: https.RequestOptions = secure
+      ? { rejectUnauthorized: !this.tls.insecure, ...(this.ca ? { ca: this.ca } : {}), ...(client ? { cert: client.cert, key: client.key } : {}) }
+      : {};
     const headers: Record<string, string> = { ...request.headers };
     if (request.body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(request.body));
 

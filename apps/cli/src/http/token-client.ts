@@ -28,6 +28,15 @@ export interface ClientAssertion {
   assertion: string;
 }
 
+/**
+ * A client that proves itself with the certificate its transport presents (tls_client_auth or
+ * self_signed_tls_client_auth, RFC 8705 §2): only client_id goes in the body.
+ */
+export interface ClientByCertificate {
+  consumerKey: string;
+  byCertificate: true;
+}
+
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
 /** A token request's parameters; a list is sent as the parameter repeated (RFC 8707's resource=a&resource=b). */
@@ -43,20 +52,15 @@ function formOf(parameters: TokenParameters): string {
 export async function postTokenEndpoint(
   transport: HttpTransport,
   url: string,
-  client: ClientCredentials | ClientAssertion,
+  client: ClientCredentials | ClientAssertion | ClientByCertificate,
   parameters: TokenParameters,
 ): Promise<TokenResponse> {
-  const byAssertion = 'assertion' in client;
-  const response = await transport.send({
-    method: 'POST',
-    url,
-    headers: {
-      Accept: 'application/json',
-      'Content-Type': 'application/x-www-form-urlencoded',
-      ...(byAssertion ? {} : { Authorization: clientBasicAuthorization(client) }),
-    },
-    body: formOf(byAssertion ? { ...parameters, client_assertion_type: JWT_BEARER, client_assertion: client.assertion } : parameters),
-  });
+  const headers: Record<string, string> = { Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded' };
+  let form = parameters;
+  if ('assertion' in client) form = { ...parameters, client_assertion_type: JWT_BEARER, client_assertion: client.assertion };
+  else if ('byCertificate' in client) form = { ...parameters, client_id: client.consumerKey };
+  else headers.Authorization = clientBasicAuthorization(client);
+  const response = await transport.send({ method: 'POST', url, headers, body: formOf(form) });
   if (response.status >= 400) throw errorFromResponse(response);
   const body = parseJsonBody(response) as Partial<TokenResponse> | undefined;
   if (!body || typeof body.access_token !== 'string') {

@@ -109,7 +109,7 @@ function fits(jwk: ClientJwks['keys'][number], alg: JwsAlgorithm): boolean {
 
 /** A JWK's key object, made once per JWK object (client records are cached, so are their keys). */
 const publicKeys = new WeakMap<object, KeyObject>();
-function publicKeyOf(jwk: JsonWebKey): KeyObject {
+export function publicKeyOf(jwk: JsonWebKey): KeyObject {
   let key = publicKeys.get(jwk);
   if (!key) {
     try {

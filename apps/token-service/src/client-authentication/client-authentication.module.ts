@@ -5,11 +5,14 @@ import { SignInLimiter, signInLimiterFor } from '@keymint/sign-in-limiter';
 import { AssertionReplays } from './assertion-replays';
 import { ClientAuthenticator } from './client-authenticator';
 import { ClientCache } from './client-cache';
+import { MutualTlsAuthenticator } from './mutual-tls';
+import { OAuth2RequestReader } from './oauth2-request';
 import { SecretUseReporter } from './secret-use-reporter';
 
 /**
- * Who is asking: client credentials (a secret or a signed assertion) checked against the registry's records
- * (cached), with the consumer keys' failure limiter and the used assertion ids.
+ * Who is asking: client credentials (a secret, a signed assertion or a client certificate) checked against the
+ * registry's records (cached), with the consumer keys' failure limiter, the used assertion ids and the CAs
+ * trusted for tls_client_auth; and the endpoints' requests read off HTTP, client certificate included.
  */
 @Module({
   providers: [
@@ -21,8 +24,10 @@ import { SecretUseReporter } from './secret-use-reporter';
     ClientCache,
     AssertionReplays,
     SecretUseReporter,
+    MutualTlsAuthenticator,
     ClientAuthenticator,
+    OAuth2RequestReader,
   ],
-  exports: [ClientAuthenticator],
+  exports: [ClientAuthenticator, OAuth2RequestReader],
 })
 export class ClientAuthenticationModule {}

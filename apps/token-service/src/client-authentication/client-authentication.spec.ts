@@ -7,6 +7,7 @@ import { Database } from '@keymint/persistence';
 import { AssertionReplays } from './assertion-replays';
 import { ClientAuthenticator } from './client-authenticator';
 import { ClientCache } from './client-cache';
+import { MutualTlsAuthenticator } from './mutual-tls';
 import { SecretUseReporter } from './secret-use-reporter';
 
 
@@ -126,6 +127,7 @@ describe('ClientAuthenticator with several secrets', () => {
       new SignInLimiter(2),
       new AssertionReplays({ postgres: false } as Database),
       { record: (secretId: string) => used.push(secretId) } as unknown as SecretUseReporter,
+      new MutualTlsAuthenticator({}),
     );
   const basic = (clientSecret: string) => ({ method: 'client_secret_basic' as const, clientId: 'key', clientSecret });
   const codeOf = (attempt: Promise<unknown>) => attempt.then(() => 'ok', (error: OAuth2Error) => error.code);

@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, TokenServiceConfig } from '@keymint/config';
 import { ClientRecord, matchingSecret, TokenEndpointAuthMethod } from '@keymint/contracts';
@@ -8,9 +9,16 @@ import { OAuth2Parameters } from '../oauth2/request-parameters';
 import { AssertionReplays } from './assertion-replays';
 import { verifyClientAssertion, VerifiedAssertion } from './client-assertion';
 import { ClientCache } from './client-cache';
+import { MutualTlsAuthenticator } from './mutual-tls';
 import { SecretUseReporter } from './secret-use-reporter';
 import { OAuth2HttpRequest, openRequest } from './oauth2-request';
 import { PresentedCredentials } from './presented-credentials';
+
+/** A client that has proved who it is, and how it did. */
+export interface AuthenticatedClient {
+  client: ClientRecord;
+  method: TokenEndpointAuthMethod;
+}
 
 /** A request whose client has proved who it is. */
 export interface AuthenticatedRequest {
@@ -18,9 +26,11 @@ export interface AuthenticatedRequest {
   parameters: OAuth2Parameters;
   address: string;
   clientAuthMethod: TokenEndpointAuthMethod;
+  /** The client certificate the request came with, if any: whatever the method, it binds the tokens (RFC 8705 §3). */
+  certificate?: X509Certificate;
 }
 
-/** Client authentication as one unit: open the request → rate limit → client lookup → method → secret or assertion check. */
+/** Client authentication as one unit: open the request → rate limit → client lookup → method → secret, assertion or certificate check. */
 @Injectable()
 export class ClientAuthenticator {
   /** What a client assertion's `aud` may name: the issuer, or the token endpoint (either path). */
@@ -32,6 +42,7 @@ export class ClientAuthenticator {
     @Inject(SignInLimiter) private readonly limiter: SignInLimiter,
     @Inject(AssertionReplays) private readonly replays: AssertionReplays,
     @Inject(SecretUseReporter) private readonly secretUse: SecretUseReporter,
+    @Inject(MutualTlsAuthenticator) private readonly mutualTls: MutualTlsAuthenticator,
   ) {
     const origin = new URL(config.ISSUER).origin;
     this.audiences = [...new Set([config.ISSUER, `${origin}/oauth2/token`, `${origin}/token`])];
@@ -39,9 +50,9 @@ export class ClientAuthenticator {
 
   /** The token and revocation endpoints' first steps. */
   async authenticateRequest(request: OAuth2HttpRequest): Promise<AuthenticatedRequest> {
-    const { parameters, credentials, address } = openRequest(request);
-    const client = await this.authenticate(credentials, address);
-    return { client, parameters, address, clientAuthMethod: credentials.method };
+    const { parameters, credentials, address, certificate } = openRequest(request);
+    const { client, method } = await this.authenticate(credentials, address);
+    return { client, parameters, address, clientAuthMethod: method, certificate };
   }
 
   /**
@@ -50,20 +61,23 @@ export class ClientAuthenticator {
    * after the other, so no more than the limit of them is ever checked. A failure past the limit (counted
    * by another replica meanwhile) answers 429 too. Every refusal, an assertion's replay included, counts.
    */
-  async authenticate(credentials: PresentedCredentials, address: string): Promise<ClientRecord> {
+  async authenticate(credentials: PresentedCredentials, address: string): Promise<AuthenticatedClient> {
     const { clientId } = credentials;
     this.refuseWhileBlocked(clientId, address);
     const client = await this.lookup(clientId);
     this.refuseWhileBlocked(clientId, address);
     let assertion: VerifiedAssertion | undefined;
+    let method: TokenEndpointAuthMethod | undefined;
     try {
       if (!client || client.keyState !== 'ACTIVE') throw OAuth2Error.invalidClient();
-      if (!client.tokenEndpointAuthMethods.includes(credentials.method)) {
-        throw OAuth2Error.invalidClient(`This client may not authenticate with ${credentials.method}.`);
+      // A certificate with client_id alone: tls_client_auth or self_signed_tls_client_auth, whichever of the key's accepts it.
+      method = credentials.method === 'mutual_tls' ? this.mutualTls.authenticate(client, credentials.certificate) : credentials.method;
+      if (!client.tokenEndpointAuthMethods.includes(method)) {
+        throw OAuth2Error.invalidClient(`This client may not authenticate with ${method}.`);
       }
       if (credentials.method === 'private_key_jwt') {
         assertion = verifyClientAssertion(credentials.assertion, client, this.audiences);
-      } else {
+      } else if (credentials.method !== 'mutual_tls') {
         // Any unexpired secret of the key; an expired one is refused, and counted, exactly as a wrong one.
         const secret = matchingSecret(credentials.clientSecret, client.secrets, Date.now());
         if (!secret) throw OAuth2Error.invalidClient();
@@ -75,7 +89,7 @@ export class ClientAuthenticator {
     if (assertion && !(await this.replays.firstUse(clientId, assertion.jti, assertion.expiresAt))) {
       throw await this.failed(OAuth2Error.invalidClient('client_assertion jti was already used: make a new assertion for every request.'), clientId, address);
     }
-    return client!;
+    return { client: client!, method: method! };
   }
 
   /** Counts a refusal; past the limit it becomes 429. */

@@ -1,5 +1,10 @@
+import { X509Certificate } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
+import { CONFIG, TokenServiceConfig } from '@keymint/config';
+import { trustedProxyCheck } from '@keymint/http-kit';
 import { OAuth2Parameters, parseParameters, rejectQueryCredentials } from '../oauth2/request-parameters';
+import { presentedCertificate, ProxiedCertificates } from './client-certificate';
 import { PresentedCredentials, presentedCredentials } from './presented-credentials';
 
 /** An HTTP request as the OAuth 2.0 endpoints (token, revoke, introspect) see it. */
@@ -8,10 +13,28 @@ export interface OAuth2HttpRequest {
   query: unknown;
   authorization: string | undefined;
   address: string;
+  /** The client's TLS certificate (RFC 8705), not yet checked: for mutual-TLS authentication and bound tokens. */
+  certificate?: X509Certificate;
 }
 
-export function fromFastify(request: FastifyRequest): OAuth2HttpRequest {
-  return { body: request.body, query: request.query, authorization: request.headers.authorization, address: request.ip };
+/** Reads the OAuth 2.0 endpoints' requests off Fastify, the client certificate included (presentedCertificate). */
+@Injectable()
+export class OAuth2RequestReader {
+  private readonly proxied: ProxiedCertificates;
+
+  constructor(@Inject(CONFIG) config: Pick<TokenServiceConfig, 'MTLS_CLIENT_CERT_HEADER' | 'TRUST_PROXY'>) {
+    this.proxied = { header: config.MTLS_CLIENT_CERT_HEADER, isTrustedProxy: trustedProxyCheck(config.TRUST_PROXY) };
+  }
+
+  read(request: FastifyRequest): OAuth2HttpRequest {
+    return {
+      body: request.body,
+      query: request.query,
+      authorization: request.headers.authorization,
+      address: request.ip,
+      certificate: presentedCertificate(request, this.proxied),
+    };
+  }
 }
 
 /** A request once opened: its parameters and the client credentials it presents, not yet checked. */
@@ -19,6 +42,7 @@ export interface OpenedRequest {
   parameters: OAuth2Parameters;
   credentials: PresentedCredentials;
   address: string;
+  certificate?: X509Certificate;
 }
 
 /**
@@ -29,5 +53,6 @@ export interface OpenedRequest {
 export function openRequest(request: OAuth2HttpRequest): OpenedRequest {
   const parameters = parseParameters(request.body);
   rejectQueryCredentials(request.query);
-  return { parameters, credentials: presentedCredentials(request.authorization, parameters), address: request.address };
+  const { address, certificate } = request;
+  return { parameters, credentials: presentedCredentials(request.authorization, parameters, certificate), address, certificate };
 }

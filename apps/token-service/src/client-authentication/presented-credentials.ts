@@ -1,11 +1,17 @@
+import { X509Certificate } from 'node:crypto';
 import { OAuth2Error } from '../oauth2/oauth2-error';
 import { OAuth2Parameters, singleParameter } from '../oauth2/request-parameters';
 import { assertionSubject, JWT_BEARER_ASSERTION_TYPE } from './client-assertion';
 
-/** A client's credentials as presented, before they are checked; `method` in RFC 8414's names (the keys' `tokenEndpointAuthMethods`). */
+/**
+ * A client's credentials as presented, before they are checked; `method` in RFC 8414's names (the keys'
+ * `tokenEndpointAuthMethods`), except `mutual_tls`: a client certificate and `client_id` alone, which is
+ * tls_client_auth or self_signed_tls_client_auth depending on what the key allows (decided once it is known).
+ */
 export type PresentedCredentials =
   | { method: 'client_secret_basic' | 'client_secret_post'; clientId: string; clientSecret: string }
-  | { method: 'private_key_jwt'; clientId: string; assertion: string };
+  | { method: 'private_key_jwt'; clientId: string; assertion: string }
+  | { method: 'mutual_tls'; clientId: string; certificate: X509Certificate };
 
 export type BasicParseResult =
   | { kind: 'absent' }
@@ -41,9 +47,11 @@ function formDecode(text: string): string | null {
 /**
  * Which credentials a request presents: a Basic header, client_id +
  * client_secret in the body, or a signed client assertion (RFC 7523 §2.2) —
- * exactly one of them, never a mismatching client_id; none at all is 401.
+ * exactly one of them, never a mismatching client_id — or else client_id with
+ * a client certificate (RFC 8705 §2); none at all is 401. With one of the
+ * first three, a certificate only binds the tokens (RFC 8705 §3).
  */
-export function presentedCredentials(authorization: string | undefined, parameters: OAuth2Parameters): PresentedCredentials {
+export function presentedCredentials(authorization: string | undefined, parameters: OAuth2Parameters, certificate?: X509Certificate): PresentedCredentials {
   const basic = parseBasicAuthorization(authorization);
   const bodyId = singleParameter(parameters, 'client_id');
   const bodySecret = singleParameter(parameters, 'client_secret');
@@ -71,6 +79,10 @@ export function presentedCredentials(authorization: string | undefined, paramete
   }
   if (bodyId !== undefined && bodySecret !== undefined && bodyId !== '') {
     return { clientId: bodyId, clientSecret: bodySecret, method: 'client_secret_post' };
+  }
+  if (bodyId !== undefined && bodyId !== '') {
+    if (certificate) return { clientId: bodyId, certificate, method: 'mutual_tls' };
+    throw OAuth2Error.invalidClient('client_id alone authenticates only with a client certificate (mutual TLS), and the request presented none.');
   }
   throw OAuth2Error.invalidClient('Client authentication is required.');
 }

@@ -29,6 +29,8 @@ export class DiscoveryController {
       revocation_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGORITHMS,
       introspection_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGORITHMS,
       scopes_supported: ['am_application_scope', 'default'],
+      // RFC 8705 §3.3. No mtls_endpoint_aliases (§5): mutual TLS is served on the endpoints above themselves.
+      tls_client_certificate_bound_access_tokens: true,
     };
   }
 

@@ -70,8 +70,8 @@ export class IntrospectionService {
   private async authenticateCaller({ credentials, address }: OpenedRequest): Promise<Introspector> {
     // Basic credentials are a consumer key's, or else an admin's; the other methods are a client's only.
     if (credentials.method !== 'client_secret_basic' || (await this.authenticator.lookup(credentials.clientId))) {
-      const authenticated = await this.authenticator.authenticate(credentials, address);
-      return { kind: 'client', consumerKey: authenticated.consumerKey };
+      const { client } = await this.authenticator.authenticate(credentials, address);
+      return { kind: 'client', consumerKey: client.consumerKey };
     }
     // Not a consumer key: an admin's Basic credentials (docs/token-api.md, "Introspection"), a user's
     // sign-in like any other, limited by the registry.

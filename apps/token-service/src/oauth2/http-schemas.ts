@@ -40,9 +40,12 @@ const resourceOfNewGrant = resource(
   "RFC 8707: an absolute URI, without fragment, among the key's resources (exact string match); the token's aud. Absent: aud is the consumer key.",
 );
 
-/** client_secret_post or private_key_jwt: the client's credentials in the body instead of Basic (never two methods). */
+/** client_secret_post, private_key_jwt or mutual TLS: the client's credentials in the body instead of Basic (never two methods). */
 const clientInBody = {
-  client_id: z.string().optional().describe('The consumer key (client_secret_post; with Basic or an assertion, if given, the same key).'),
+  client_id: z
+    .string()
+    .optional()
+    .describe('The consumer key (client_secret_post, and alone with a TLS client certificate: tls_client_auth, self_signed_tls_client_auth; with Basic or an assertion, if given, the same key).'),
   client_secret: z.string().optional().describe('The consumer secret (client_secret_post).'),
   client_assertion_type: z
     .literal('urn:ietf:params:oauth:client-assertion-type:jwt-bearer')
@@ -153,5 +156,6 @@ export const AuthorizationServerMetadataSchema = z
     revocation_endpoint_auth_signing_alg_values_supported: authSigningAlgorithms,
     introspection_endpoint_auth_signing_alg_values_supported: authSigningAlgorithms,
     scopes_supported: z.array(z.string()),
+    tls_client_certificate_bound_access_tokens: z.literal(true).describe('RFC 8705 §3.3: a client certificate presented at the token endpoint binds the tokens to it.'),
   })
   .meta({ id: 'AuthorizationServerMetadata' });

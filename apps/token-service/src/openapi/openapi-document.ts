@@ -31,7 +31,7 @@ const error = (description: string, codes: [string, ...string[]], headers: Recor
 });
 
 const CLIENT_ERRORS: Record<number, ResponseDoc> = {
-  401: error('Client authentication failed: no credentials, an unknown or revoked key, a wrong secret, a malformed Basic header.', ['invalid_client'], {
+  401: error('Client authentication failed: no credentials, an unknown or revoked key, a wrong secret, a malformed Basic header, a client certificate the key does not accept.', ['invalid_client'], {
     'WWW-Authenticate': { description: 'The challenge RFC 7235 requires.', schema: z.literal('Basic realm="keymint"') },
   }),
   429: error('Too many failed authentications for this key (or user) from this address.', ['too_many_requests'], {
@@ -42,13 +42,15 @@ const CLIENT_ERRORS: Record<number, ResponseDoc> = {
   }),
 };
 
-/** client_secret_basic, or none here when the credentials are in the body (client_secret_post). */
-const CLIENT_AUTHENTICATION: SecurityRequirement[] = [{ clientSecretBasic: [] }, {}];
+/** client_secret_basic, a client certificate (mutual TLS), or none here when the credentials are in the body (client_secret_post, private_key_jwt). */
+const CLIENT_AUTHENTICATION: SecurityRequirement[] = [{ clientSecretBasic: [] }, { mutualTls: [] }, {}];
 
 const TOKEN: OperationDoc = {
   summary: 'Issue an access token (client_credentials, password, refresh_token)',
   description:
-    "RFC 6749 §3.2 with WSO2's validity_period and RFC 8707's resource (repeatable: the token's aud). Client authentication: Basic, or client_id and client_secret in the body.",
+    "RFC 6749 §3.2 with WSO2's validity_period and RFC 8707's resource (repeatable: the token's aud). Client authentication: Basic, client_id and client_secret " +
+    'in the body, a signed client assertion, or client_id with a TLS client certificate (RFC 8705). A client certificate, whatever the method, binds the ' +
+    'tokens to it (cnf x5t#S256).',
   security: CLIENT_AUTHENTICATION,
   body: formOrJson(TokenRequestSchema),
   responses: {
@@ -76,7 +78,7 @@ const REVOKE: OperationDoc = {
 const INTROSPECT: OperationDoc = {
   summary: 'Introspect a token (RFC 7662)',
   description: 'A client sees its own tokens; an admin user (Basic) sees every token.',
-  security: [{ clientSecretBasic: [] }, { adminBasic: [] }, {}],
+  security: [{ clientSecretBasic: [] }, { adminBasic: [] }, { mutualTls: [] }, {}],
   body: formOrJson(IntrospectionRequestSchema),
   responses: {
     200: { description: 'RFC 7662 §2.2', body: IntrospectionResponseSchema, headers: NO_STORE },
@@ -105,5 +107,6 @@ export const TOKEN_SERVICE_DOCUMENT = buildOpenApiDocument({
   securitySchemes: {
     clientSecretBasic: { type: 'http', scheme: 'basic', description: 'Consumer key and secret, each form-urlencoded first (RFC 6749 Appendix B).' },
     adminBasic: { type: 'http', scheme: 'basic', description: "An admin user's username and password (introspection only)." },
+    mutualTls: { type: 'mutualTLS', description: 'A TLS client certificate with client_id in the body: tls_client_auth or self_signed_tls_client_auth (RFC 8705 §2).' },
   },
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod/v4';
-import { ClientRecord, GrantType, TokenEndpointAuthMethod } from '@keymint/contracts';
+import { ClientRecord, GrantType, TokenConfirmation, TokenEndpointAuthMethod } from '@keymint/contracts';
 import { TokenResponse } from '../oauth2/http-schemas';
 
 /** What a grant gets: an already authenticated client and its parameters, read with its schema. */
@@ -10,6 +10,12 @@ export interface GrantContext<P> {
   address: string;
   /** How the client proved itself: carried into the token's issued event. */
   clientAuthMethod: TokenEndpointAuthMethod;
+  /**
+   * What this request's tokens are bound to (RFC 7800 `cnf`; TokenEndpointService's `requestConfirmation`): the
+   * client certificate it came with (RFC 8705 §3). Absent: bearer tokens. A grant sets it on its TokenRequest
+   * before anything (the reuse key) is derived from that.
+   */
+  confirmation?: TokenConfirmation;
 }
 
 /**

@@ -6,6 +6,7 @@ import { Database } from '@keymint/persistence';
 import { AssertionReplays } from '../client-authentication/assertion-replays';
 import { ClientAuthenticator } from '../client-authentication/client-authenticator';
 import { ClientCache } from '../client-authentication/client-cache';
+import { MutualTlsAuthenticator } from '../client-authentication/mutual-tls';
 import { OAuth2Error } from '../oauth2/oauth2-error';
 import { GrantHandler } from './grant-handler';
 import { TokenEndpointService } from './token-endpoint.service';
@@ -33,7 +34,7 @@ function endpoint(handled: string[]): TokenEndpointService {
   // A single SQLite instance's: assertion ids in memory; secret uses reported nowhere.
   const replays = new AssertionReplays({ postgres: false } as Database);
   const secretUses = { record: () => undefined } as never;
-  const authenticator = new ClientAuthenticator({ ISSUER: 'https://localhost:8243/oauth2/token' }, clients, limiter, replays, secretUses);
+  const authenticator = new ClientAuthenticator({ ISSUER: 'https://localhost:8243/oauth2/token' }, clients, limiter, replays, secretUses, new MutualTlsAuthenticator({}));
   return new TokenEndpointService(authenticator, [grant('client_credentials'), grant('password'), grant('refresh_token')]);
 }
 

@@ -1,4 +1,4 @@
-import { createPublicKey, JsonWebKey } from 'node:crypto';
+import { createPublicKey, JsonWebKey, KeyObject, X509Certificate } from 'node:crypto';
 import { z } from 'zod/v4';
 import {
   ClientJwks,
@@ -9,6 +9,8 @@ import {
   MAX_RESOURCES_PER_KEY,
   RESOURCE_URI,
   resourceProblem,
+  MAX_DISTINGUISHED_NAME_LENGTH,
+  parseDistinguishedName,
   TOKEN_ENDPOINT_AUTH_METHODS,
 } from '@keymint/contracts';
 import { jsonField } from '@keymint/http-kit';
@@ -95,8 +97,14 @@ const JWK_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 const MAX_JWKS_KEYS = 10;
 const MIN_RSA_BITS = 2048;
+/** A JWK's `x5c`: its certificate and the chain above it, each base64 DER (RFC 7517 §4.7). */
+const MAX_X5C_CERTIFICATES = 5;
+const MAX_CERTIFICATE_CHARACTERS = 16_384;
 
-/** The client's public keys for private_key_jwt: a JWK Set; `{"keys": []}` removes them. */
+/**
+ * The client's public keys: a JWK Set; `{"keys": []}` removes them. They check its private_key_jwt assertions,
+ * and name its self_signed_tls_client_auth certificates (a JWK of the certificate's key, its `x5c[0]` the certificate).
+ */
 const jwks = z
   .unknown()
   .transform((value, context): ClientJwks | null => {
@@ -109,7 +117,10 @@ const jwks = z
     return keys.length === 0 ? null : { keys };
   })
   .meta({ type: 'object', properties: { keys: { type: 'array', items: { type: 'object' } } }, required: ['keys'] })
-  .describe(`A JWK Set of at most ${MAX_JWKS_KEYS} public keys (RSA of ${MIN_RSA_BITS} bits or more, EC P-256, OKP Ed25519/Ed448); {"keys": []} removes them.`);
+  .describe(
+    `A JWK Set of at most ${MAX_JWKS_KEYS} public keys (RSA of ${MIN_RSA_BITS} bits or more, EC P-256, OKP Ed25519/Ed448), for private_key_jwt and ` +
+      `self_signed_tls_client_auth (a key's x5c: its certificate first, base64 DER); {"keys": []} removes them.`,
+  );
 
 function jwksProblem(value: unknown): string | null {
   if (typeof value !== 'object' || value === null || !Array.isArray((value as { keys?: unknown }).keys)) {
@@ -135,15 +146,50 @@ function jwksProblem(value: unknown): string | null {
       if (kids.has(kid)) return `${name}.kid '${kid}' is used twice.`;
       kids.add(kid);
     }
+    let key: KeyObject;
     try {
-      const key = createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' });
-      if (member('kty') === 'RSA' && (key.asymmetricKeyDetails?.modulusLength ?? 0) < MIN_RSA_BITS) return `${name}: an RSA key must have at least ${MIN_RSA_BITS} bits.`;
+      key = createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' });
     } catch {
       return `${name} is not a valid public key.`;
     }
+    if (member('kty') === 'RSA' && (key.asymmetricKeyDetails?.modulusLength ?? 0) < MIN_RSA_BITS) return `${name}: an RSA key must have at least ${MIN_RSA_BITS} bits.`;
+    const problem = member('x5c') === undefined ? null : x5cProblem(name, member('x5c'), key);
+    if (problem) return problem;
   }
   return null;
 }
+
+/** RFC 7517 §4.7: base64 (not base64url) DER certificates, the first one certifying the JWK's own key. */
+function x5cProblem(name: string, x5c: unknown, key: KeyObject): string | null {
+  const wellFormed = (item: unknown) => typeof item === 'string' && item.length <= MAX_CERTIFICATE_CHARACTERS && /^[A-Za-z0-9+/]+={0,2}$/.test(item);
+  if (!Array.isArray(x5c) || x5c.length === 0 || x5c.length > MAX_X5C_CERTIFICATES || !x5c.every(wellFormed)) {
+    return `${name}.x5c must be a list of 1 to ${MAX_X5C_CERTIFICATES} certificates, each base64 (not base64url) DER.`;
+  }
+  let first: X509Certificate;
+  try {
+    first = new X509Certificate(Buffer.from(x5c[0] as string, 'base64'));
+  } catch {
+    return `${name}.x5c[0] is not an X.509 certificate.`;
+  }
+  return first.publicKey.equals(key) ? null : `${name}.x5c[0] certifies another key than the JWK's own.`;
+}
+
+/** RFC 8705 §2.1.2's tls_client_auth_subject_dn: an RFC 4514 string the token service can compare; '' removes it. */
+const tlsClientAuthSubjectDn = jsonField
+  .text('tlsClientAuthSubjectDn', { max: MAX_DISTINGUISHED_NAME_LENGTH })
+  .transform((text, context): string | null => {
+    const trimmed = text.trim();
+    if (trimmed === '') return null;
+    try {
+      parseDistinguishedName(trimmed);
+    } catch (error) {
+      const problem = (error as Error).message;
+      context.addIssue({ code: 'custom', message: `'tlsClientAuthSubjectDn' must be an RFC 4514 name such as CN=client-1,O=Example Corp,C=US; this one ${problem}.` });
+      return z.NEVER;
+    }
+    return trimmed;
+  })
+  .describe("The subject DN (RFC 4514, e.g. CN=client-1,O=Example Corp,C=US) of the client's certificates for tls_client_auth; '' removes it.");
 
 export const GenerateKeysInputSchema = jsonField
   .object({
@@ -155,6 +201,7 @@ export const GenerateKeysInputSchema = jsonField
     tokenEndpointAuthMethods: tokenEndpointAuthMethods.optional(),
     jwks: jwks.optional(),
     resources: resources.default([]),
+    tlsClientAuthSubjectDn: tlsClientAuthSubjectDn.optional(),
   })
   .transform(({ grantTypesToBeSupported, ...rest }) => ({ ...rest, grantTypes: grantTypesToBeSupported }))
   .meta({ id: 'ApplicationKeyGenerateRequest' });
@@ -180,6 +227,7 @@ export const UpdateKeyInputSchema = z
       tokenEndpointAuthMethods: tokenEndpointAuthMethods.optional(),
       jwks: jwks.optional(),
       resources: resources.optional(),
+      tlsClientAuthSubjectDn: tlsClientAuthSubjectDn.optional(),
     }),
   )
   .transform(({ supportedGrantTypes, grantTypesToBeSupported, ...rest }) => ({ ...rest, grantTypes: supportedGrantTypes ?? grantTypesToBeSupported }))

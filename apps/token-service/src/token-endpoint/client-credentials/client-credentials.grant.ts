@@ -31,11 +31,13 @@ export class ClientCredentialsGrant implements GrantHandler<ClientCredentialsReq
     @Inject(ReusableTokens) private readonly reusable: ReusableTokens,
   ) {}
 
-  async handle({ client, parameters, clientAuthMethod }: GrantContext<ClientCredentialsRequest>): Promise<TokenResponse> {
+  async handle({ client, parameters, clientAuthMethod, confirmation }: GrantContext<ClientCredentialsRequest>): Promise<TokenResponse> {
     const scopes = grantScopes(requestedScopes(parameters.scope), client.scopes, { kind: 'application' });
     const lifetime = lifetimeSeconds(parameters.validity_period, client.validityTime, this.config.MAX_TOKEN_VALIDITY);
     const audience = grantResources(requestedResources(parameters.resource), client);
-    const request: TokenRequest = { client, clientAuthMethod, grantType: this.grantType, scopes, lifetimeSeconds: lifetime, audience };
+    // The audience and binding are part of the request before its reuse key is: a token for one resource, or bound to one
+    // certificate, is never handed to a request for another.
+    const request: TokenRequest = { client, clientAuthMethod, grantType: this.grantType, scopes, lifetimeSeconds: lifetime, audience, confirmation };
     if (client.tokenType !== 'OAUTH') return this.mintNew(request);
     // The audience is part of the reuse key: a token is handed out again only to a request for the same resources.
     const reuseKey = reuseKeyOf(client.consumerKey, scopes, request);

@@ -29,7 +29,7 @@ export class PasswordGrant implements GrantHandler<PasswordRequest> {
     @Inject(RpcClient) private readonly rpc: RpcClient,
   ) {}
 
-  async handle({ client, parameters, address, clientAuthMethod }: GrantContext<PasswordRequest>): Promise<TokenResponse> {
+  async handle({ client, parameters, address, clientAuthMethod, confirmation }: GrantContext<PasswordRequest>): Promise<TokenResponse> {
     const { username, password } = parameters;
     // Checked before the user's password: a request the client may not make costs no sign-in attempt.
     const audience = grantResources(requestedResources(parameters.resource), client);
@@ -46,6 +46,7 @@ export class PasswordGrant implements GrantHandler<PasswordRequest> {
       lifetimeSeconds: lifetimeSeconds(parameters.validity_period, client.validityTime, this.config.MAX_TOKEN_VALIDITY),
       refresh: client.grantTypes.includes('refresh_token') ? { familyId: timeOrderedUuid(), roles: result.roles, audience } : undefined,
       audience,
+      confirmation,
     });
     await this.writer.submit(minted);
     return minted.response;

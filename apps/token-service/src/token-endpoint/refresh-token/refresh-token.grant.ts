@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, TokenServiceConfig } from '@keymint/config';
+import { TokenConfirmation } from '@keymint/contracts';
 import { Database } from '@keymint/persistence';
 import { RefreshFamily, TokenMinter } from '../../minting/token-minter';
 import { OAuth2Error } from '../../oauth2/oauth2-error';
@@ -36,10 +37,15 @@ export class RefreshTokenGrant implements GrantHandler<RefreshTokenRequest> {
     @Inject(TokenRevoker) private readonly revoker: TokenRevoker,
   ) {}
 
-  async handle({ client, parameters, clientAuthMethod }: GrantContext<RefreshTokenRequest>): Promise<TokenResponse> {
+  async handle({ client, parameters, clientAuthMethod, confirmation }: GrantContext<RefreshTokenRequest>): Promise<TokenResponse> {
     const requested = requestedScopes(parameters.scope);
     const row = await this.store.find(parameters.refresh_token);
     if (!row || row.kind !== 'refresh' || row.consumerKey !== client.consumerKey || !row.familyId) throw OAuth2Error.invalidGrant();
+    // A refresh token bound to a client certificate is taken with that certificate only (docs/decisions.md,
+    // "Certificate-bound refresh tokens"); refused before anything is rotated.
+    if (row.cnfX5t !== null && row.cnfX5t !== confirmation?.['x5t#S256']) {
+      throw OAuth2Error.invalidGrant('The refresh token is bound to a client certificate: present that certificate.');
+    }
     const familyId = row.familyId;
     const original = row.scopes.split(' ');
     // RFC 6749 §6: a narrower scope may be asked for, never a wider one.
@@ -70,8 +76,8 @@ export class RefreshTokenGrant implements GrantHandler<RefreshTokenRequest> {
       lifetimeSeconds: lifetimeSeconds(undefined, client.validityTime, this.config.MAX_TOKEN_VALIDITY),
       refresh: client.grantTypes.includes('refresh_token') ? family : undefined,
       audience: resources.access,
-      // The family keeps what it is bound to.
-      confirmation: confirmationOf(row).cnf,
+      // The family keeps what it is bound to; a certificate presented now binds it from here on.
+      confirmation: boundTo(confirmationOf(row).cnf, confirmation),
     });
 
     const rotated = await this.database.transaction(async (manager) => {
@@ -93,4 +99,9 @@ export class RefreshTokenGrant implements GrantHandler<RefreshTokenRequest> {
     if (!rotated) throw OAuth2Error.invalidGrant();
     return minted.response;
   }
+}
+
+/** The family's binding with the request's added (the same certificate, checked above, when the family had one); undefined when neither binds. */
+function boundTo(family: TokenConfirmation | undefined, request: TokenConfirmation | undefined): TokenConfirmation | undefined {
+  return family === undefined && request === undefined ? undefined : { ...family, ...request };
 }
