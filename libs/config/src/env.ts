@@ -147,6 +147,12 @@ export const tokenServiceEnvShape = {
   CLIENT_CACHE_TTL: seconds(300),
   /** How often the consumer secrets' last use is reported to the registry (their lastUsedAt), in one batch. */
   SECRET_USE_REPORT_INTERVAL: seconds(60),
+  /**
+   * RFC 9449 §8: every DPoP proof at the token endpoint must carry a nonce this service gave (`DPoP-Nonce`), so
+   * that a proof cannot be made ahead of time. The nonce is an HMAC of the current minute under a key derived from
+   * the token encryption key, which every replica has: valid on all of them, nothing stored (docs/token-api.md, "DPoP").
+   */
+  DPOP_NONCE_REQUIRED: boolean(false),
 };
 
 export const applicationRegistryEnvShape = {

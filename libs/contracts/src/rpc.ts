@@ -4,7 +4,7 @@
  */
 import { z } from 'zod/v4';
 import { MESSAGE_FIELDS, TOKEN_ENDPOINT_AUTH_METHODS, TokenConfirmationSchema, TokenEndpointAuthMethod } from './events';
-import { list, number, oneOf, string, text } from './message-schema';
+import { boolean, list, number, oneOf, string, text } from './message-schema';
 
 /**
  * Each request and response has one schema, in RPC_SCHEMAS; the types below are derived from it.
@@ -78,6 +78,8 @@ export const ClientRecordSchema = z.object({
   tokenEndpointAuthMethods: list(oneOf(TOKEN_ENDPOINT_AUTH_METHODS), `must be a list of ${TOKEN_ENDPOINT_AUTH_METHODS.join(', ')}`),
   /** The public keys its private_key_jwt assertions are signed with; null when it has none. */
   jwks: ClientJwksSchema.nullable(),
+  /** Every token request of this key must carry a DPoP proof (RFC 9449): its tokens are always bound to a key. */
+  requireDpop: boolean(),
 });
 export type ClientRecord = z.infer<typeof ClientRecordSchema>;
 

@@ -20,6 +20,7 @@ export const ApplicationKeySchema = z
     validityTime: z.int().describe('Seconds: the lifetime of its access tokens.'),
     tokenEndpointAuthMethods: z.array(z.enum(TOKEN_ENDPOINT_AUTH_METHODS)).describe('How the client may authenticate.'),
     jwks: ClientJwksSchema.nullable().describe("The client's public keys for private_key_jwt."),
+    requireDpop: z.boolean().describe('Every token request must carry a DPoP proof (RFC 9449): the key gets sender-constrained tokens only.'),
   })
   .meta({ id: 'ApplicationKey' });
 export type ApplicationKeyView = z.infer<typeof ApplicationKeySchema>;
@@ -50,6 +51,7 @@ export function applicationKeyView(key: OAuthKeyEntity): ApplicationKeyView {
     validityTime: key.validityTime,
     tokenEndpointAuthMethods: key.tokenEndpointAuthMethods,
     jwks: jwksOf(key),
+    requireDpop: key.requireDpop,
   };
 }
 

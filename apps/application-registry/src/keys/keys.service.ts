@@ -62,6 +62,7 @@ export class KeysService {
       callbackUrl: input.callbackUrl,
       tokenEndpointAuthMethods: input.tokenEndpointAuthMethods ?? DEFAULT_TOKEN_ENDPOINT_AUTH_METHODS,
       jwks: input.jwks ? JSON.stringify(input.jwks) : null,
+      requireDpop: input.requireDpop,
       createdAt: now,
       updatedAt: now,
     };
@@ -111,6 +112,7 @@ export class KeysService {
         callbackUrl: input.callbackUrl ?? current.callbackUrl,
         tokenEndpointAuthMethods: input.tokenEndpointAuthMethods ?? current.tokenEndpointAuthMethods,
         jwks: input.jwks === undefined ? current.jwks : input.jwks && JSON.stringify(input.jwks),
+        requireDpop: input.requireDpop ?? current.requireDpop,
         updatedAt: Date.now(),
       };
       assertKeysForAssertions(changed);
@@ -124,6 +126,7 @@ export class KeysService {
           callbackUrl: changed.callbackUrl,
           tokenEndpointAuthMethods: changed.tokenEndpointAuthMethods,
           jwks: changed.jwks,
+          requireDpop: changed.requireDpop,
           updatedAt: changed.updatedAt,
         },
       );
@@ -282,6 +285,7 @@ export class KeysService {
         tokenType: application.tokenType,
         tokenEndpointAuthMethods: key.tokenEndpointAuthMethods,
         jwks: jwksOf(key),
+        requireDpop: key.requireDpop,
       };
     });
   }

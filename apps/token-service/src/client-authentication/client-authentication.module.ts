@@ -2,14 +2,15 @@ import { Module } from '@nestjs/common';
 import { CONFIG, TokenServiceConfig } from '@keymint/config';
 import { Database } from '@keymint/persistence';
 import { SignInLimiter, signInLimiterFor } from '@keymint/sign-in-limiter';
-import { AssertionReplays } from './assertion-replays';
+import { JtiReplays } from '../oauth2/jti-replays';
 import { ClientAuthenticator } from './client-authenticator';
 import { ClientCache } from './client-cache';
 import { SecretUseReporter } from './secret-use-reporter';
 
 /**
  * Who is asking: client credentials (a secret or a signed assertion) checked against the registry's records
- * (cached), with the consumer keys' failure limiter and the used assertion ids.
+ * (cached), with the consumer keys' failure limiter and the used JWT ids (JtiReplays: client assertions', and
+ * exported for the DPoP proofs' at the token endpoint).
  */
 @Module({
   providers: [
@@ -19,10 +20,10 @@ import { SecretUseReporter } from './secret-use-reporter';
       inject: [CONFIG, Database],
     },
     ClientCache,
-    AssertionReplays,
+    JtiReplays,
     SecretUseReporter,
     ClientAuthenticator,
   ],
-  exports: [ClientAuthenticator],
+  exports: [ClientAuthenticator, JtiReplays],
 })
 export class ClientAuthenticationModule {}

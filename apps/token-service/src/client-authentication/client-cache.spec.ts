@@ -20,6 +20,7 @@ const record: ClientRecord = {
   tokenType: 'JWT',
   tokenEndpointAuthMethods: ['client_secret_basic', 'client_secret_post'],
   jwks: null,
+  requireDpop: false,
 };
 
 /** A cache asking a registry that answers `answer()`, through a real RpcClient (which checks the answer against its schema). */

@@ -2,6 +2,7 @@ import { Controller, Get, Inject } from '@nestjs/common';
 import { CONFIG, TokenServiceConfig } from '@keymint/config';
 import { GRANT_TYPES, TOKEN_ENDPOINT_AUTH_METHODS } from '@keymint/contracts';
 import { ASSERTION_ALGORITHMS } from '../client-authentication/client-assertion';
+import { DPOP_ALGORITHMS } from '../dpop/dpop-proof';
 import { JwtSigner } from '../minting/jwt-signer';
 
 /** RFC 8414 metadata and the JWKS; endpoints are derived from the issuer's origin. */
@@ -29,6 +30,8 @@ export class DiscoveryController {
       revocation_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGORITHMS,
       introspection_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGORITHMS,
       scopes_supported: ['am_application_scope', 'default'],
+      // RFC 9449 §5.1: the token endpoint takes DPoP proofs signed with these.
+      dpop_signing_alg_values_supported: DPOP_ALGORITHMS,
     };
   }
 

@@ -125,5 +125,6 @@ export const AuthorizationServerMetadataSchema = z
     revocation_endpoint_auth_signing_alg_values_supported: authSigningAlgorithms,
     introspection_endpoint_auth_signing_alg_values_supported: authSigningAlgorithms,
     scopes_supported: z.array(z.string()),
+    dpop_signing_alg_values_supported: z.array(z.enum(['RS256', 'PS256', 'ES256', 'EdDSA'])).describe('What DPoP proofs (RFC 9449) may be signed with.'),
   })
   .meta({ id: 'AuthorizationServerMetadata' });

@@ -45,20 +45,25 @@ const CLIENT_ERRORS: Record<number, ResponseDoc> = {
 /** client_secret_basic, or none here when the credentials are in the body (client_secret_post). */
 const CLIENT_AUTHENTICATION: SecurityRequirement[] = [{ clientSecretBasic: [] }, {}];
 
+/** RFC 9449 §8: the nonce the next DPoP proof must carry, when the server requires nonces (DPOP_NONCE_REQUIRED). */
+const DPOP_NONCE: Record<string, HeaderDoc> = {
+  'DPoP-Nonce': { description: 'With DPOP_NONCE_REQUIRED: the nonce for the next DPoP proof (RFC 9449 §8).', schema: z.string() },
+};
+
 const TOKEN: OperationDoc = {
   summary: 'Issue an access token (client_credentials, password, refresh_token)',
-  description: 'RFC 6749 §3.2 with WSO2\'s validity_period. Client authentication: Basic, or client_id and client_secret in the body.',
+  description:
+    "RFC 6749 §3.2 with WSO2's validity_period. Client authentication: Basic, or client_id and client_secret in the body. " +
+    'A `DPoP` header (RFC 9449 proof JWT) binds the tokens to its key: token_type DPoP, cnf.jkt.',
   security: CLIENT_AUTHENTICATION,
   body: formOrJson(TokenRequestSchema),
   responses: {
-    200: { description: 'RFC 6749 §5.1', body: TokenResponseSchema, headers: NO_STORE },
-    400: error('RFC 6749 §5.2: a malformed request, a bad scope, an unknown or disallowed grant, bad user credentials or refresh token.', [
-      'invalid_request',
-      'invalid_scope',
-      'unsupported_grant_type',
-      'unauthorized_client',
-      'invalid_grant',
-    ]),
+    200: { description: 'RFC 6749 §5.1', body: TokenResponseSchema, headers: { ...NO_STORE, ...DPOP_NONCE } },
+    400: error(
+      'RFC 6749 §5.2: a malformed request, a bad scope, an unknown or disallowed grant, bad user credentials or refresh token; RFC 9449: a bad or missing DPoP proof, or a nonce to use.',
+      ['invalid_request', 'invalid_scope', 'unsupported_grant_type', 'unauthorized_client', 'invalid_grant', 'invalid_dpop_proof', 'use_dpop_nonce'],
+      DPOP_NONCE,
+    ),
     ...CLIENT_ERRORS,
   },
 };

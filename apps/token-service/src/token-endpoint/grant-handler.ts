@@ -1,5 +1,5 @@
 import { z } from 'zod/v4';
-import { ClientRecord, GrantType, TokenEndpointAuthMethod } from '@keymint/contracts';
+import { ClientRecord, GrantType, TokenConfirmation, TokenEndpointAuthMethod } from '@keymint/contracts';
 import { TokenResponse } from '../oauth2/http-schemas';
 
 /** What a grant gets: an already authenticated client and its parameters, read with its schema. */
@@ -10,6 +10,13 @@ export interface GrantContext<P> {
   address: string;
   /** How the client proved itself: carried into the token's issued event. */
   clientAuthMethod: TokenEndpointAuthMethod;
+  /** The RFC 7638 thumbprint of the key a verified DPoP proof showed the client holds; absent without a proof. */
+  dpopJkt?: string;
+}
+
+/** What the request's proof binds new tokens to (`cnf`); undefined for bearer tokens. */
+export function proofConfirmation(context: Pick<GrantContext<unknown>, 'dpopJkt'>): TokenConfirmation | undefined {
+  return context.dpopJkt === undefined ? undefined : { jkt: context.dpopJkt };
 }
 
 /**

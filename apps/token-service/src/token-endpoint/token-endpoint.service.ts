@@ -2,16 +2,26 @@ import { Inject, Injectable } from '@nestjs/common';
 import { GrantType } from '@keymint/contracts';
 import { ClientAuthenticator } from '../client-authentication/client-authenticator';
 import { OAuth2HttpRequest } from '../client-authentication/oauth2-request';
+import { DpopProofs } from '../dpop/dpop-proofs';
+import { DpopRequest } from '../dpop/dpop-request';
 import { OAuth2Error } from '../oauth2/oauth2-error';
 import { TokenResponse } from '../oauth2/http-schemas';
 import { OAuth2Parameters, readParameters } from '../oauth2/request-parameters';
 import { GRANT_HANDLERS, GrantContext, GrantHandler } from './grant-handler';
 
+/** The token endpoint's answer: the token, and the DPoP nonce to use next (`DPoP-Nonce`) when the server requires one. */
+export interface TokenEndpointAnswer {
+  token: TokenResponse;
+  dpopNonce?: string;
+}
+
 /**
  * The token endpoint as small named steps (oidc-provider style): open the
- * request and authenticate the client (ClientAuthenticator) → grant type
- * known and allowed for the key → the grant's parameters read with its
- * schema → the grant (which decides, mints and writes the token with its event).
+ * request and authenticate the client (ClientAuthenticator) → the DPoP proof,
+ * when there is one (DpopProofs) → grant type known and allowed for the key →
+ * a proof when the key requires DPoP → the grant's parameters read with its
+ * schema → the grant (which decides, binds to the proof's key, mints and
+ * writes the token with its event).
  */
 @Injectable()
 export class TokenEndpointService {
@@ -19,17 +29,21 @@ export class TokenEndpointService {
 
   constructor(
     @Inject(ClientAuthenticator) private readonly authenticator: ClientAuthenticator,
+    @Inject(DpopProofs) private readonly dpopProofs: DpopProofs,
     @Inject(GRANT_HANDLERS) grants: GrantHandler[],
   ) {
     this.grants = new Map(grants.map((grant) => [grant.grantType, grant]));
   }
 
   /** POST /token. */
-  async exchange(request: OAuth2HttpRequest): Promise<TokenResponse> {
-    return this.grant(await this.authenticator.authenticateRequest(request));
+  async exchange(request: OAuth2HttpRequest, dpop: DpopRequest): Promise<TokenEndpointAnswer> {
+    const authenticated = await this.authenticator.authenticateRequest(request);
+    const dpopJkt = (await this.dpopProofs.verify(dpop)) ?? undefined;
+    const token = await this.grant({ ...authenticated, dpopJkt });
+    return { token, dpopNonce: dpopJkt === undefined ? undefined : this.dpopProofs.freshNonce() };
   }
 
-  /** The same steps after the client has been authenticated some other way (the registry's generate-token RPC). */
+  /** The same steps after the client has been authenticated some other way (the registry's generate-token RPC, which has no proof). */
   grant(context: GrantContext<OAuth2Parameters>): Promise<TokenResponse> {
     const { client, parameters } = context;
     const grantType = parameters.grant_type;
@@ -37,6 +51,9 @@ export class TokenEndpointService {
     const grant = this.grants.get(grantType);
     if (!grant) throw OAuth2Error.unsupportedGrantType();
     if (!client.grantTypes.includes(grantType as GrantType)) throw OAuth2Error.unauthorizedClient();
+    if (client.requireDpop && context.dpopJkt === undefined) {
+      throw OAuth2Error.invalidDpopProof('This client must send a DPoP proof with every token request (its key requires DPoP).');
+    }
     return grant.handle({ ...context, parameters: readParameters(grant.parameters, parameters) });
   }
 }

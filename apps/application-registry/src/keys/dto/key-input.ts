@@ -1,6 +1,6 @@
 import { createPublicKey, JsonWebKey } from 'node:crypto';
 import { z } from 'zod/v4';
-import { ClientJwks, GRANT_TYPES, IssueTokenResponse, KEY_TYPES, TOKEN_ENDPOINT_AUTH_METHODS } from '@keymint/contracts';
+import { ClientJwks, GRANT_TYPES, IssueTokenResponse, KEY_TYPES, privateJwkMember, TOKEN_ENDPOINT_AUTH_METHODS } from '@keymint/contracts';
 import { jsonField } from '@keymint/http-kit';
 import { SCOPE_TOKEN } from '../../scopes/scope-syntax';
 
@@ -55,8 +55,6 @@ const tokenEndpointAuthMethods = jsonField
 
 /** The algorithms a client's assertion may be signed with, hence the keys worth registering. */
 const JWK_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
-/** Members that only a private or symmetric JWK has: keymint takes public keys only. */
-const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 const MAX_JWKS_KEYS = 10;
 const MIN_RSA_BITS = 2048;
 
@@ -86,7 +84,7 @@ function jwksProblem(value: unknown): string | null {
     const name = `'jwks.keys[${index}]'`;
     if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) return `${name} must be a JWK object.`;
     const member = (key: string) => (jwk as Record<string, unknown>)[key];
-    const secret = PRIVATE_JWK_MEMBERS.find((key) => member(key) !== undefined);
+    const secret = privateJwkMember(jwk as Record<string, unknown>);
     if (secret) return `${name} holds private or symmetric key material ('${secret}'): register public keys only.`;
     if (!['RSA', 'EC', 'OKP'].includes(member('kty') as string)) return `${name}.kty must be RSA, EC or OKP.`;
     if (member('kty') === 'EC' && member('crv') !== 'P-256') return `${name}: an EC key must use crv P-256 (ES256).`;
@@ -109,6 +107,10 @@ function jwksProblem(value: unknown): string | null {
   return null;
 }
 
+const requireDpop = jsonField
+  .boolean('requireDpop')
+  .describe('true: the token endpoint refuses this key\'s token requests that carry no DPoP proof (RFC 9449), so all its tokens are bound to a key. Default false.');
+
 export const GenerateKeysInputSchema = jsonField
   .object({
     keyType: jsonField.oneOf('keyType', KEY_TYPES, `'keyType' is required: one of ${KEY_TYPES.join(', ')}.`),
@@ -118,6 +120,7 @@ export const GenerateKeysInputSchema = jsonField
     callbackUrl: callbackUrl.default(''),
     tokenEndpointAuthMethods: tokenEndpointAuthMethods.optional(),
     jwks: jwks.optional(),
+    requireDpop: requireDpop.default(false),
   })
   .transform(({ grantTypesToBeSupported, ...rest }) => ({ ...rest, grantTypes: grantTypesToBeSupported }))
   .meta({ id: 'ApplicationKeyGenerateRequest' });
@@ -142,6 +145,7 @@ export const UpdateKeyInputSchema = z
       callbackUrl: callbackUrl.optional(),
       tokenEndpointAuthMethods: tokenEndpointAuthMethods.optional(),
       jwks: jwks.optional(),
+      requireDpop: requireDpop.optional(),
     }),
   )
   .transform(({ supportedGrantTypes, grantTypesToBeSupported, ...rest }) => ({ ...rest, grantTypes: supportedGrantTypes ?? grantTypesToBeSupported }))

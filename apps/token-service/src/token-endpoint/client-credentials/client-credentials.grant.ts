@@ -6,7 +6,7 @@ import { grantScopes, requestedScopes } from '../../oauth2/scope';
 import { lifetimeSeconds } from '../../oauth2/validity';
 import { reuseKeyOf } from '../../token-storage/reuse-slot.entity';
 import { TokenWriter } from '../../token-storage/token-writer';
-import { GrantContext, GrantHandler } from '../grant-handler';
+import { GrantContext, GrantHandler, proofConfirmation } from '../grant-handler';
 import { ReusableTokens } from './reusable-tokens';
 
 /**
@@ -30,11 +30,13 @@ export class ClientCredentialsGrant implements GrantHandler<ClientCredentialsReq
     @Inject(ReusableTokens) private readonly reusable: ReusableTokens,
   ) {}
 
-  async handle({ client, parameters, clientAuthMethod }: GrantContext<ClientCredentialsRequest>): Promise<TokenResponse> {
+  async handle(context: GrantContext<ClientCredentialsRequest>): Promise<TokenResponse> {
+    const { client, parameters, clientAuthMethod } = context;
     const scopes = grantScopes(requestedScopes(parameters.scope), client.scopes, { kind: 'application' });
     const lifetime = lifetimeSeconds(parameters.validity_period, client.validityTime, this.config.MAX_TOKEN_VALIDITY);
-    const request: TokenRequest = { client, clientAuthMethod, grantType: this.grantType, scopes, lifetimeSeconds: lifetime };
+    const request: TokenRequest = { client, clientAuthMethod, grantType: this.grantType, scopes, lifetimeSeconds: lifetime, confirmation: proofConfirmation(context) };
     if (client.tokenType !== 'OAUTH') return this.mintNew(request);
+    // Built from the request's binding: a token is handed out again only to a request proving the same key (or none, for a bearer token).
     const reuseKey = reuseKeyOf(client.consumerKey, scopes, request);
     if (this.config.TOKEN_RENEW_PER_REQUEST) return this.mintNew(request, reuseKey);
     return this.reusable.issue(request, reuseKey);

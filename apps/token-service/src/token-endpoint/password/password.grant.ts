@@ -9,7 +9,7 @@ import { PasswordRequest, PasswordRequestSchema, TokenResponse } from '../../oau
 import { grantScopes, requestedScopes } from '../../oauth2/scope';
 import { lifetimeSeconds } from '../../oauth2/validity';
 import { TokenWriter } from '../../token-storage/token-writer';
-import { GrantContext, GrantHandler } from '../grant-handler';
+import { GrantContext, GrantHandler, proofConfirmation } from '../grant-handler';
 
 /**
  * RFC 6749 §4.3: the user is checked by the registry (user.authenticate RPC),
@@ -28,7 +28,8 @@ export class PasswordGrant implements GrantHandler<PasswordRequest> {
     @Inject(RpcClient) private readonly rpc: RpcClient,
   ) {}
 
-  async handle({ client, parameters, address, clientAuthMethod }: GrantContext<PasswordRequest>): Promise<TokenResponse> {
+  async handle(context: GrantContext<PasswordRequest>): Promise<TokenResponse> {
+    const { client, parameters, address, clientAuthMethod } = context;
     const { username, password } = parameters;
     const result = await this.authenticate(username, password, address);
     if (!result.authenticated) {
@@ -42,6 +43,8 @@ export class PasswordGrant implements GrantHandler<PasswordRequest> {
       scopes: grantScopes(requestedScopes(parameters.scope), client.scopes, { kind: 'user', roles: result.roles }),
       lifetimeSeconds: lifetimeSeconds(parameters.validity_period, client.validityTime, this.config.MAX_TOKEN_VALIDITY),
       refresh: client.grantTypes.includes('refresh_token') ? { familyId: timeOrderedUuid(), roles: result.roles } : undefined,
+      // The access token and the family's refresh tokens (RefreshTokenGrant keeps them bound).
+      confirmation: proofConfirmation(context),
     });
     await this.writer.submit(minted);
     return minted.response;

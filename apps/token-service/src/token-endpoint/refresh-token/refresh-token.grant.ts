@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, TokenServiceConfig } from '@keymint/config';
+import { TokenConfirmation } from '@keymint/contracts';
 import { Database } from '@keymint/persistence';
 import { RefreshFamily, TokenMinter } from '../../minting/token-minter';
 import { OAuth2Error } from '../../oauth2/oauth2-error';
@@ -8,7 +9,7 @@ import { grantScopes, requestedScopes } from '../../oauth2/scope';
 import { familyEnd, lifetimeSeconds } from '../../oauth2/validity';
 import { TokenRevoker } from '../../revocation/token-revoker';
 import { TokenStore } from '../../token-storage/token-store';
-import { confirmationOf } from '../../token-storage/token.entity';
+import { confirmationOf, TokenRecord } from '../../token-storage/token.entity';
 import { TokenWriter } from '../../token-storage/token-writer';
 import { GrantContext, GrantHandler } from '../grant-handler';
 
@@ -18,7 +19,9 @@ import { GrantContext, GrantHandler } from '../grant-handler';
  * The scopes are decided again from the key's current record, the family ends
  * REFRESH_TOKEN_MAX_LIFETIME after its password grant however often it is
  * rotated, and a user's password change, role removal or deletion has
- * revoked it (RegistryEventsConsumer).
+ * revoked it (RegistryEventsConsumer). A family bound to a DPoP key is
+ * refreshed only with a proof by that key (RFC 9449 §5); an unbound one is
+ * bound from the first refresh that carries a proof.
  */
 @Injectable()
 export class RefreshTokenGrant implements GrantHandler<RefreshTokenRequest> {
@@ -34,10 +37,12 @@ export class RefreshTokenGrant implements GrantHandler<RefreshTokenRequest> {
     @Inject(TokenRevoker) private readonly revoker: TokenRevoker,
   ) {}
 
-  async handle({ client, parameters, clientAuthMethod }: GrantContext<RefreshTokenRequest>): Promise<TokenResponse> {
+  async handle({ client, parameters, clientAuthMethod, dpopJkt }: GrantContext<RefreshTokenRequest>): Promise<TokenResponse> {
     const requested = requestedScopes(parameters.scope);
     const row = await this.store.find(parameters.refresh_token);
     if (!row || row.kind !== 'refresh' || row.consumerKey !== client.consumerKey || !row.familyId) throw OAuth2Error.invalidGrant();
+    // Before anything is rotated or revoked: without the key, a bound refresh token changes nothing.
+    const confirmation = refreshedConfirmation(row, dpopJkt);
     const familyId = row.familyId;
     const original = row.scopes.split(' ');
     // RFC 6749 §6: a narrower scope may be asked for, never a wider one.
@@ -65,7 +70,7 @@ export class RefreshTokenGrant implements GrantHandler<RefreshTokenRequest> {
       refresh: client.grantTypes.includes('refresh_token') ? family : undefined,
       // The family keeps what it was granted for and what it is bound to.
       audience: row.audience === null ? undefined : row.audience.split(' '),
-      confirmation: confirmationOf(row).cnf,
+      confirmation,
     });
 
     const rotated = await this.database.transaction(async (manager) => {
@@ -87,4 +92,22 @@ export class RefreshTokenGrant implements GrantHandler<RefreshTokenRequest> {
     if (!rotated) throw OAuth2Error.invalidGrant();
     return minted.response;
   }
+}
+
+/**
+ * What the refreshed tokens are bound to (RFC 9449 §5). A refresh token bound to a DPoP key is used with a
+ * proof by that key, or not at all (`invalid_grant`: the grant is not the proof's). A binding is never
+ * dropped nor moved to another key; an unbound refresh token refreshed with a proof gets it: the new access
+ * and refresh tokens are bound to that key from then on (a binding may be added, never taken away).
+ */
+function refreshedConfirmation(row: TokenRecord, dpopJkt: string | undefined): TokenConfirmation | undefined {
+  const bound = confirmationOf(row).cnf;
+  if (row.cnfJkt !== null && row.cnfJkt !== dpopJkt) {
+    throw OAuth2Error.invalidGrant(
+      dpopJkt === undefined
+        ? 'This refresh token is bound to a DPoP key: send a DPoP proof signed by that key.'
+        : 'This refresh token is bound to another DPoP key than the one of the proof.',
+    );
+  }
+  return dpopJkt === undefined ? bound : { ...bound, jkt: dpopJkt };
 }
