@@ -1,7 +1,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { CliDependencies, CommandContext } from '../context';
 import { UsageError } from '../errors';
-import { readSigningKey, signClientAssertion } from '../http/client-assertion';
+import { signClientAssertion } from '../http/client-assertion';
+import { readSigningKey } from '../http/jws-signing';
 import { issuerOf, postTokenEndpoint } from '../http/token-client';
 import { GRANT_TYPES } from '@keymint/contracts';
 import { listValue, oneOf } from '../options';
@@ -12,6 +13,7 @@ interface TokenOptions {
   key: string;
   secret?: string;
   privateKey?: string;
+  dpopKey?: string;
   kid?: string;
   audience?: string;
   scope?: string[];
@@ -35,13 +37,14 @@ export function registerTokenCommand(program: Command, dependencies: CliDependen
     .command('token')
     .description(
       'get an access token from the token endpoint; the client authenticates with its consumer secret, or with a private key ' +
-        '(private_key_jwt: the command signs a one-minute assertion for each request)',
+        '(private_key_jwt: the command signs a one-minute assertion for each request); with --dpop-key the tokens are bound to that key (DPoP)',
     )
     .requiredOption('--key <consumerKey>', 'consumer key')
     .option('--secret <consumerSecret>', 'consumer secret (client_secret_basic)')
     .option('--private-key <file>', 'PEM private key (RSA, EC P-256, Ed25519) whose public key the key registered (private_key_jwt)')
     .option('--kid <kid>', "with --private-key: the registered key's kid, named in the assertion's header")
     .option('--audience <aud>', "with --private-key: the assertion's aud (default: the issuer in the server's metadata)")
+    .option('--dpop-key <file>', 'PEM private key (RSA, EC P-256, Ed25519) to prove with DPoP (RFC 9449): the tokens are bound to it')
     .addOption(new Option('--grant-type <grant>', 'OAuth 2.0 grant').choices(GRANT_TYPES).argParser(oneOf(GRANT_TYPES)).default('client_credentials'))
     .option('--scope <scopes>', 'requested scopes (space- or comma-separated, repeatable)', listValue)
     .option('--validity-period <seconds>', 'token lifetime in seconds (-1: the key\'s default)', validityPeriod)
@@ -71,15 +74,17 @@ export function registerTokenCommand(program: Command, dependencies: CliDependen
         throw new UsageError('--kid and --audience go with --private-key');
       }
       const tokenUrl = context.urls().tokenUrl;
+      const dpopKey = options.dpopKey === undefined ? undefined : readSigningKey(options.dpopKey, '--dpop-key');
       let client: Parameters<typeof postTokenEndpoint>[2];
       if (options.privateKey !== undefined) {
         const signing = readSigningKey(options.privateKey);
         const audience = options.audience ?? (await issuerOf(context.transport, tokenUrl));
-        client = { consumerKey: options.key, assertion: signClientAssertion(options.key, signing, audience, options.kid) };
+        // A new assertion for each attempt: a retry with the server's DPoP nonce cannot use the first one again.
+        client = () => ({ consumerKey: options.key, assertion: signClientAssertion(options.key, signing, audience, options.kid) });
       } else {
         client = { consumerKey: options.key, consumerSecret: options.secret! };
       }
-      const token = await postTokenEndpoint(context.transport, tokenUrl, client, parameters);
+      const token = await postTokenEndpoint(context.transport, tokenUrl, client, parameters, dpopKey);
       context.output.result(token, () =>
         renderFields([
           ['access_token', token.access_token],

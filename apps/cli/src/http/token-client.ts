@@ -1,6 +1,8 @@
 import { RequestFailedError } from '../errors';
 import { errorFromResponse, parseJsonBody } from './api-client';
-import { HttpTransport } from './http-transport';
+import { signDpopProof } from './dpop-proof';
+import { HttpResponse, HttpTransport } from './http-transport';
+import { SigningKey } from './jws-signing';
 
 /** RFC 6749 §5.1 as the token service answers it (docs/token-api.md). */
 export interface TokenResponse {
@@ -30,30 +32,61 @@ export interface ClientAssertion {
 
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
-/** POSTs a form to the token endpoint; a refusal becomes "error: error_description". */
+/**
+ * POSTs a form to the token endpoint; a refusal becomes "error: error_description". `client` is asked for
+ * its credentials on each attempt (an assertion is single-use). With `dpopKey` every attempt carries a fresh
+ * DPoP proof (RFC 9449), and a `use_dpop_nonce` answer is tried once more with the nonce it gives (§8).
+ */
 export async function postTokenEndpoint(
   transport: HttpTransport,
   url: string,
-  client: ClientCredentials | ClientAssertion,
+  client: ClientCredentials | ClientAssertion | (() => ClientCredentials | ClientAssertion),
   parameters: Record<string, string>,
+  dpopKey?: SigningKey,
 ): Promise<TokenResponse> {
-  const byAssertion = 'assertion' in client;
-  const response = await transport.send({
-    method: 'POST',
-    url,
-    headers: {
-      Accept: 'application/json',
-      'Content-Type': 'application/x-www-form-urlencoded',
-      ...(byAssertion ? {} : { Authorization: clientBasicAuthorization(client) }),
-    },
-    body: new URLSearchParams(byAssertion ? { ...parameters, client_assertion_type: JWT_BEARER, client_assertion: client.assertion } : parameters).toString(),
-  });
+  const credentials = typeof client === 'function' ? client : () => client;
+  let response = await sendTokenRequest(transport, url, credentials(), parameters, dpopKey);
+  const nonce = dpopKey ? askedNonce(response) : undefined;
+  if (nonce !== undefined) response = await sendTokenRequest(transport, url, credentials(), parameters, dpopKey, nonce);
   if (response.status >= 400) throw errorFromResponse(response);
   const body = parseJsonBody(response) as Partial<TokenResponse> | undefined;
   if (!body || typeof body.access_token !== 'string') {
     throw new RequestFailedError(`the token endpoint answered ${response.status} without an access_token`, response.status);
   }
   return body as TokenResponse;
+}
+
+function sendTokenRequest(
+  transport: HttpTransport,
+  url: string,
+  client: ClientCredentials | ClientAssertion,
+  parameters: Record<string, string>,
+  dpopKey: SigningKey | undefined,
+  nonce?: string,
+): Promise<HttpResponse> {
+  const byAssertion = 'assertion' in client;
+  return transport.send({
+    method: 'POST',
+    url,
+    headers: {
+      Accept: 'application/json',
+      'Content-Type': 'application/x-www-form-urlencoded',
+      ...(byAssertion ? {} : { Authorization: clientBasicAuthorization(client) }),
+      ...(dpopKey ? { DPoP: signDpopProof(dpopKey, { method: 'POST', url }, nonce) } : {}),
+    },
+    body: new URLSearchParams(byAssertion ? { ...parameters, client_assertion_type: JWT_BEARER, client_assertion: client.assertion } : parameters).toString(),
+  });
+}
+
+/** The nonce of a `400 use_dpop_nonce` answer's `DPoP-Nonce` header (RFC 9449 §8), else undefined. */
+function askedNonce(response: HttpResponse): string | undefined {
+  const header = response.headers['dpop-nonce'];
+  if (response.status !== 400 || typeof header !== 'string') return undefined;
+  try {
+    return (JSON.parse(response.body) as { error?: unknown }).error === 'use_dpop_nonce' ? header : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** RFC 7009; best effort, the caller decides whether a failure matters. */
