@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RegistryApi } from '../../../bench/keymint-api';
 import { startTestCluster, TestCluster } from '../../../test/support/cluster';
+import { thumbprint } from '../../../test/support/dpop';
 import { postgresTestDatabase } from '../../../test/support/postgres';
 
 /**
@@ -319,6 +320,24 @@ describe('keymint CLI against a real cluster', () => {
     expect(unknownKid.stderr).toMatch(/^error: invalid_client: No registered key of the client has kid "cli-0"\.\n$/);
     const neither = await keymint([...urlFlags, 'token', '--key', keys.consumerKey], { config: adminConfig });
     expect({ code: neither.code, stderr: neither.stderr }).toEqual({ code: 2, stderr: expect.stringContaining('give either --secret or --private-key') });
+  });
+
+  it('gets DPoP-bound tokens with --dpop-key, which a key that requires DPoP insists on', async () => {
+    const registry = new RegistryApi(cluster.url('application-registry'), cluster.admin);
+    const applicationId = await registry.createApplication('Bound Service', 'JWT');
+    const keys = await registry.generateKeys(applicationId, ['client_credentials'], { requireDpop: true });
+    const keyFile = join(home, 'dpop-key.pem');
+    const dpopKey = generateKeyPairSync('ed25519').privateKey;
+    writeFileSync(keyFile, dpopKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+
+    const withoutProof = await keymint([...urlFlags, 'token', '--key', keys.consumerKey, '--secret', keys.consumerSecret], { config: adminConfig });
+    expect(withoutProof.stderr).toBe('error: invalid_dpop_proof: This client must send a DPoP proof with every token request (its key requires DPoP).\n');
+    const token = parsed<{ access_token: string; token_type: string }>(
+      await keymint(['--json', ...urlFlags, 'token', '--key', keys.consumerKey, '--secret', keys.consumerSecret, '--dpop-key', keyFile], { config: adminConfig }),
+    );
+    expect(token.token_type).toBe('DPoP');
+    const claims = JSON.parse(Buffer.from(token.access_token.split('.')[1], 'base64url').toString()) as { cnf: { jkt: string } };
+    expect(claims.cnf.jkt).toBe(thumbprint(dpopKey));
   });
 });
 
