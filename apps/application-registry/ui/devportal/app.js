@@ -239,6 +239,7 @@
     const methods = key ? key.tokenEndpointAuthMethods || [] : ['client_secret_basic', 'client_secret_post'];
     for (const box of document.querySelectorAll('input[name="authMethod"]')) box.checked = methods.includes(box.value);
     $('key-jwks').value = key && key.jwks ? JSON.stringify(key.jwks, null, 2) : '';
+    $('key-require-dpop').checked = Boolean(key && key.requireDpop);
     showJwksField();
     $('generate-keys').hidden = Boolean(key);
     $('update-keys').hidden = !key;
@@ -387,11 +388,11 @@
     $('jwks-field').hidden = !$('auth-private-key-jwt').checked;
   }
 
-  /** The client authentication part of the key form: the methods, and the JWK Set when a private key is allowed. */
+  /** The client authentication part of the key form: the methods, the JWK Set when a private key is allowed, and whether DPoP is required. */
   function authenticationValues() {
     const methods = [...document.querySelectorAll('input[name="authMethod"]:checked')].map((box) => box.value);
     if (methods.length === 0) throw new Error('Choose at least one way for the client to authenticate.');
-    const values = { tokenEndpointAuthMethods: methods };
+    const values = { tokenEndpointAuthMethods: methods, requireDpop: $('key-require-dpop').checked };
     const text = $('key-jwks').value.trim();
     if (methods.includes('private_key_jwt')) {
       if (!text) throw new Error('Paste the public keys (a JWK Set) the private key signs for.');
@@ -425,6 +426,7 @@
         scopes: values.scopes,
         validityTime: values.validityTime,
         tokenEndpointAuthMethods: values.tokenEndpointAuthMethods,
+        requireDpop: values.requireDpop,
       };
       if (values.jwks) body.jwks = values.jwks;
       if (values.callbackUrl) body.callbackUrl = values.callbackUrl;
@@ -451,6 +453,7 @@
         scopes: values.scopes,
         validityTime: values.validityTime,
         tokenEndpointAuthMethods: values.tokenEndpointAuthMethods,
+        requireDpop: values.requireDpop,
       };
       if (values.jwks) body.jwks = values.jwks;
       if (values.callbackUrl || key.callbackUrl) body.callbackUrl = values.callbackUrl;
