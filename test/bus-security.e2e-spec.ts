@@ -142,6 +142,7 @@ describe('the NATS bus, attacked', () => {
                 tokenType: 'OAUTH',
                 tokenEndpointAuthMethods: ['client_secret_basic'],
                 jwks: null,
+                resources: [],
               },
             }),
           );

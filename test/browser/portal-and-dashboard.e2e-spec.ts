@@ -403,6 +403,48 @@ describe('Developer Portal and admin dashboard in the browser', () => {
     expect(pageProblems).toEqual([]);
   });
 
+  it("lists a key's resources one per line, and its client gets a token for one of them (RFC 8707)", async () => {
+    const { context, page } = await openPage(cluster.url('application-registry', '/devportal'));
+    await newApplicationWithKeys(page, 'Resource Client');
+    const consumerKey = await page.locator('#consumer-key').inputValue();
+    const consumerSecret = await page.locator('#consumer-secret').inputValue();
+    expect(await page.getByLabel(/^Resources/).inputValue()).toBe('');
+    const resources = ['https://api.example.com/orders', 'urn:example:billing'];
+    await page.getByLabel(/^Resources/).fill(`${resources[0]}\n\n  ${resources[1]}  \n`);
+    await page.getByRole('button', { name: 'Update' }).click();
+    await waitForText(page.locator('#status'), 'keys updated');
+
+    const introspectedAudience = async (resource: string) => {
+      const authorization = `Basic ${Buffer.from(`${consumerKey}:${consumerSecret}`).toString('base64')}`;
+      const form = { Authorization: authorization, 'Content-Type': 'application/x-www-form-urlencoded' };
+      const issued = await fetch(cluster.url('token-service', '/token'), { method: 'POST', headers: form, body: new URLSearchParams({ grant_type: 'client_credentials', resource }) });
+      if (issued.status !== 200) return `status ${issued.status}`;
+      const { access_token } = (await issued.json()) as { access_token: string };
+      const introspected = await fetch(cluster.url('token-service', '/introspect'), { method: 'POST', headers: form, body: new URLSearchParams({ token: access_token }) });
+      return ((await introspected.json()) as { aud: string }).aud;
+    };
+    // The key's update reaches the token service's client cache through the registry's event.
+    const deadline = Date.now() + 5000;
+    let audience = await introspectedAudience(resources[1]);
+    while (audience !== resources[1] && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      audience = await introspectedAudience(resources[1]);
+    }
+    expect(audience).toBe(resources[1]);
+    expect(await introspectedAudience('https://attacker.example/')).toBe('status 400');
+
+    // Opened again, the form shows them, one per line.
+    await page.reload();
+    await page.locator('#sign-in-form').getByLabel('Username').fill(cluster.admin.username);
+    await page.locator('#sign-in-form').getByLabel('Password').fill(cluster.admin.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Open application Resource Client' }).click();
+    await page.locator('#key-details').waitFor();
+    expect(await page.getByLabel(/^Resources/).inputValue()).toBe(resources.join('\n'));
+    await context.close();
+    expect(pageProblems).toEqual([]);
+  });
+
   it('lets a key require DPoP: tick it, and the token endpoint refuses the key a request without a proof', async () => {
     const { context, page } = await openPage(cluster.url('application-registry', '/devportal'));
     await newApplicationWithKeys(page, 'Bound Service');

@@ -13,6 +13,7 @@ import { Initial1700000000000 } from './migrations/1700000000000-initial';
 import { SignInFailures1700000000001 } from './migrations/1700000000001-sign-in-failures';
 import { ConsumerSecrets1700000000002 } from './migrations/1700000000002-consumer-secrets';
 import { ClientAuthenticationMethods1700000000003 } from './migrations/1700000000003-client-authentication-methods';
+import { KeyResources1700000000004 } from './migrations/1700000000004-key-resources';
 import { RequireDpop1700000000005 } from './migrations/1700000000005-require-dpop';
 import { OpenApiController } from './openapi/openapi.controller';
 import { RpcModule } from './rpc/rpc.module';
@@ -36,7 +37,14 @@ export class ApplicationRegistryModule {
           store: {
             prefix: 'registry',
             entities: [...MESSAGING_ENTITIES, ...REGISTRY_ENTITIES],
-            migrations: [Initial1700000000000, SignInFailures1700000000001, ConsumerSecrets1700000000002, ClientAuthenticationMethods1700000000003, RequireDpop1700000000005],
+            migrations: [
+              Initial1700000000000,
+              SignInFailures1700000000001,
+              ConsumerSecrets1700000000002,
+              ClientAuthenticationMethods1700000000003,
+              KeyResources1700000000004,
+              RequireDpop1700000000005,
+            ],
           },
         }),
         AuthModule,

@@ -271,6 +271,7 @@ describe('application registry (SQLite)', () => {
       tokenType: 'OAUTH',
       tokenEndpointAuthMethods: ['client_secret_basic', 'client_secret_post'],
       jwks: null,
+      resources: [],
       requireDpop: false,
     });
     expect(await client.rpc.request('registry.rpc.client.get.v1', { consumerKey: 'unknown-key' })).toBeNull();
@@ -353,6 +354,51 @@ describe('application registry (SQLite)', () => {
     expect(removed.status).toBe(200);
     expect(await client.rpc.request('registry.rpc.client.get.v1', { consumerKey: sandbox.body.consumerKey })).toBeNull();
     expect((await client.call('GET', `${DEVPORTAL}/applications/${applicationId}`, { auth: alice })).status).toBe(404);
+  });
+
+  it('keeps the resources (RFC 8707) a key may ask for: shown, changed, carried to the token service, refused when malformed', async () => {
+    const app = await client.call('POST', `${DEVPORTAL}/applications`, { auth: alice, body: { name: 'Resources App', tokenType: 'JWT' } });
+    const keysPath = `${DEVPORTAL}/applications/${app.body.applicationId}`;
+    const orders = 'https://api.example.com/orders';
+    const generated = await client.call('POST', `${keysPath}/generate-keys`, { auth: alice, body: { keyType: 'PRODUCTION', resources: [orders] } });
+    expect(generated.status).toBe(200);
+    expect(generated.body.resources).toEqual([orders]);
+    expectDocumented(GeneratedApplicationKeySchema, generated.body);
+    const keyPath = `${keysPath}/oauth-keys/${generated.body.keyMappingId}`;
+    const byDefault = await client.call('POST', `${keysPath}/generate-keys`, { auth: alice, body: { keyType: 'SANDBOX' } });
+    expect(byDefault.body.resources).toEqual([]);
+
+    // A change of the list is a key update: the token service's client cache drops the key on the event.
+    const both = [orders, 'urn:example:billing'];
+    const { result: updated } = await client.expectOneEvent('registry.keys.updated.v1', () =>
+      client.call('PUT', keyPath, { auth: alice, body: { resources: both } }),
+    );
+    expect(updated.body.resources).toEqual(both);
+    expect((await client.call('GET', keyPath, { auth: alice })).body.resources).toEqual(both);
+    expect((await client.rpc.request('registry.rpc.client.get.v1', { consumerKey: generated.body.consumerKey }))?.resources).toEqual(both);
+    // Other changes keep it.
+    expect((await client.call('PUT', keyPath, { auth: alice, body: { validityTime: 60 } })).body.resources).toEqual(both);
+
+    const refusals: Array<[unknown, string]> = [
+      [['/orders'], "'resources' item '/orders' is not an absolute URI"],
+      [['https://api.example.com/orders#v2'], "'resources' item 'https://api.example.com/orders#v2' has a fragment"],
+      [[orders, orders], `'resources' lists '${orders}' more than once.`],
+      [Array.from({ length: 21 }, (_, index) => `${orders}/${index}`), "'resources' may hold at most 20 items."],
+      [[`${orders}/${'a'.repeat(2000)}`], "Each item of 'resources' must be 1 to 2000 characters long."],
+      ['https://api.example.com/orders', "'resources' must be an array of strings."],
+    ];
+    for (const [resources, description] of refusals) {
+      const refused = await client.call('PUT', keyPath, { auth: alice, body: { resources } });
+      expect({ status: refused.status, body: refused.body }).toEqual({ status: 400, body: { ...errorShape, code: 400, description: expect.stringContaining(description) } });
+      const refusedOnCreate = await client.call('POST', `${DEVPORTAL}/applications/${app.body.applicationId}/generate-keys`, {
+        auth: alice,
+        body: { keyType: 'SANDBOX', resources },
+      });
+      expect(refusedOnCreate.status).toBe(400);
+    }
+    // Nothing refused was stored.
+    expect((await client.call('GET', keyPath, { auth: alice })).body.resources).toEqual(both);
+    expect((await client.call('PUT', keyPath, { auth: alice, body: { resources: [] } })).body.resources).toEqual([]);
   });
 
   it('authenticates users over RPC without telling which part was wrong', async () => {

@@ -5,9 +5,10 @@ import { Initial1700000000000 } from '../src/migrations/1700000000000-initial';
 import { SignInFailures1700000000001 } from '../src/migrations/1700000000001-sign-in-failures';
 import { ConsumerSecrets1700000000002 } from '../src/migrations/1700000000002-consumer-secrets';
 import { ClientAuthenticationMethods1700000000003 } from '../src/migrations/1700000000003-client-authentication-methods';
+import { KeyResources1700000000004 } from '../src/migrations/1700000000004-key-resources';
 import { RequireDpop1700000000005 } from '../src/migrations/1700000000005-require-dpop';
 
-const BEFORE = [Initial1700000000000, SignInFailures1700000000001, ConsumerSecrets1700000000002, ClientAuthenticationMethods1700000000003];
+const BEFORE = [Initial1700000000000, SignInFailures1700000000001, ConsumerSecrets1700000000002, ClientAuthenticationMethods1700000000003, KeyResources1700000000004];
 const KEY_MAPPING_ID = '5b0a3c1e-2d4f-4a6b-8c9d-0e1f2a3b4c5d';
 
 /** The upgrade that adds `requireDpop`: no existing key requires DPoP, a key can be set to, and back down again. */

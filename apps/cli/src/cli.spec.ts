@@ -51,11 +51,13 @@ describe('keymint CLI', () => {
       [['keys', 'generate'], /required option '--app <app>' not specified/],
       [['keys', 'generate', '--app', 'Shop', '--key-type', 'STAGING'], /--key-type <type>' argument 'STAGING' is invalid. expected one of PRODUCTION, SANDBOX/],
       [['keys', 'generate', '--app', 'Shop', '--validity', '0'], /expected a positive integer/],
-      [['keys', 'update', '--app', 'Shop'], /^error: nothing to update: give --grant-types, --scopes, --validity or --callback-url\n$/],
+      [['keys', 'update', '--app', 'Shop'], /^error: nothing to update: give --grant-types, --scopes, --validity, --callback-url or --resource\n$/],
       [['token', '--key', 'k'], /give either --secret or --private-key/],
       [['token', '--key', 'k', '--secret', 's', '--grant-type', 'implicit'], /argument 'implicit' is invalid. expected one of client_credentials, password, refresh_token/],
       [['token', '--key', 'k', '--secret', 's', '--grant-type', 'refresh_token'], /needs --refresh-token/],
       [['token', '--key', 'k', '--secret', 's', '--validity-period', '1.5'], /expected a positive number of seconds, or -1/],
+      [['token', '--key', 'k', '--secret', 's', '--resource', '/orders'], /'--resource <uri>' argument '\/orders' is invalid. the resource '\/orders' is not an absolute URI/],
+      [['keys', 'update', '--app', 'Shop', '--resource', 'https://api.example.com/#x'], /the resource 'https:\/\/api\.example\.com\/#x' has a fragment/],
       [['--registry', 'ftp://x', 'apps', 'list'], /expected an http:\/\/ or https:\/\/ URL/],
       [['apps', 'create'], /missing required argument 'name'/],
       [['apps', 'get', 'a', 'b'], /too many arguments/],
@@ -219,6 +221,30 @@ describe('keymint CLI', () => {
     expect(form(request)).toEqual({ grant_type: 'client_credentials', scope: 'orders:read orders:write', validity_period: '600' });
     expect(run.stdout).toContain('access_token:  at\n');
     expect(run.stdout).toContain('scope:         am_application_scope orders:read\n');
+  });
+
+  it('sends each --resource as a resource parameter of its own (RFC 8707), and a key\'s --resource as its resources', async () => {
+    const answer = { access_token: 'at', token_type: 'Bearer', expires_in: 600, scope: 'default' };
+    const run = await runFakeCli(
+      ['--token-url', TOKEN_URL, 'token', '--key', 'k', '--secret', 's', '--resource', 'https://api.example.com/orders', '--resource', 'urn:example:billing'],
+      { env: env(), routes: [() => json(200, answer)] },
+    );
+    expect(run.code).toBe(0);
+    expect(run.transport.requests[0].body).toBe('grant_type=client_credentials&resource=https%3A%2F%2Fapi.example.com%2Forders&resource=urn%3Aexample%3Abilling');
+
+    store.write(storedLogin());
+    const key = { keyMappingId: 'km-1', consumerKey: 'ck', keyType: 'PRODUCTION', supportedGrantTypes: ['client_credentials'], resources: ['urn:example:old'] };
+    const routes = [
+      (request: HttpRequest) => (is('GET', `${REGISTRY}/api/am/devportal/v2/applications/${APP_ID}/oauth-keys`)(request) ? json(200, { count: 1, list: [key] }) : undefined),
+      (request: HttpRequest) => (is('PUT', `${REGISTRY}/api/am/devportal/v2/applications/${APP_ID}/oauth-keys/km-1`)(request) ? json(200, key) : undefined),
+    ];
+    const replaced = await runFakeCli(['keys', 'update', '--app', APP_ID, '--resource', 'https://api.example.com/orders', '--resource', 'urn:example:billing'], { env: env(), routes });
+    expect(replaced.code).toBe(0);
+    expect(JSON.parse(replaced.transport.requests[1].body!)).toEqual({ resources: ['https://api.example.com/orders', 'urn:example:billing'] });
+    expect(replaced.stdout).toContain('Resources:');
+    const removed = await runFakeCli(['keys', 'update', '--app', APP_ID, '--resource', ''], { env: env(), routes });
+    expect(removed.code).toBe(0);
+    expect(JSON.parse(removed.transport.requests[1].body!)).toEqual({ resources: [] });
   });
 
   it('reads the end user password of the password grant from stdin and never prints it', async () => {

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { KEY_TYPES, KeyType } from '@keymint/contracts';
+import { KEY_TYPES, KeyType, resourceProblem } from '@keymint/contracts';
 
 /** Option value parsers: a bad value is a usage error (exit 2) before anything is sent. */
 export function positiveInteger(value: string): number {
@@ -19,6 +19,16 @@ export function listValue(value: string, previous: string[] = []): string[] {
   return [...previous, ...value.split(/[\s,]+/).filter((item) => item !== '')];
 }
 
+/**
+ * `--resource URI`, repeatable: an RFC 8707 resource (an absolute URI without fragment), checked as the
+ * servers check it. `--resource ''` adds none, so that `keys update --resource ''` removes them all.
+ */
+export function resourceValue(value: string, previous: string[] = []): string[] {
+  if (value === '') return previous;
+  const problem = resourceProblem(value, 'the resource');
+  if (problem) throw new InvalidArgumentError(problem);
+  return [...previous, value];
+}
 
 /** Case-insensitive: `sandbox` is SANDBOX. */
 export function keyType(value: string): KeyType {

@@ -322,6 +322,41 @@ describe('keymint CLI against a real cluster', () => {
     expect({ code: neither.code, stderr: neither.stderr }).toEqual({ code: 2, stderr: expect.stringContaining('give either --secret or --private-key') });
   });
 
+  it('gives a key its resources with --resource, and gets a token for one of them (RFC 8707)', async () => {
+    const orders = 'https://api.example.com/orders';
+    const billing = 'urn:example:billing';
+    ok(await keymint(['apps', 'create', 'Resource Service', '--token-type', 'JWT'], { config: adminConfig }));
+    const keys = parsed<{ consumerKey: string; consumerSecret: string; resources: string[] }>(
+      await keymint(['--json', 'keys', 'generate', '--app', 'Resource Service', '--resource', orders, '--resource', billing], { config: adminConfig }),
+    );
+    expect(keys.resources).toEqual([orders, billing]);
+    const shown = ok(await keymint(['keys', 'show', '--app', 'Resource Service', '--key-type', 'PRODUCTION'], { config: adminConfig }));
+    expect(shown.stdout).toMatch(new RegExp(`^Resources: +${orders},${billing}$`, 'm'));
+
+    const audienceOf = (run: CliRun) => JSON.parse(Buffer.from(parsed<{ access_token: string }>(run).access_token.split('.')[1], 'base64url').toString()).aud;
+    const secret = ['token', '--key', keys.consumerKey, '--secret', keys.consumerSecret];
+    expect(audienceOf(await keymint(['--json', ...urlFlags, ...secret, '--resource', orders], { config: adminConfig }))).toBe(orders);
+    expect(audienceOf(await keymint(['--json', ...urlFlags, ...secret, '--resource', orders, '--resource', billing], { config: adminConfig }))).toEqual(
+      [orders, billing].sort(),
+    );
+    expect(audienceOf(await keymint(['--json', ...urlFlags, ...secret], { config: adminConfig }))).toBe(keys.consumerKey);
+
+    // Narrowed to one: the other is the server's refusal; a malformed one never leaves the CLI.
+    expect(parsed<{ resources: string[] }>(await keymint(['--json', 'keys', 'update', '--app', 'Resource Service', '--resource', orders], { config: adminConfig })).resources).toEqual([
+      orders,
+    ]);
+    const deadline = Date.now() + 10_000;
+    let refused = await keymint([...urlFlags, ...secret, '--resource', billing], { config: adminConfig });
+    while (refused.code === 0 && Date.now() < deadline) refused = await keymint([...urlFlags, ...secret, '--resource', billing], { config: adminConfig });
+    expect({ code: refused.code, stderr: refused.stderr }).toEqual({
+      code: 1,
+      stderr: `error: invalid_target: This client may not ask for the resource '${billing}' (it is not among its key's resources).\n`,
+    });
+    const malformed = await keymint([...urlFlags, ...secret, '--resource', 'orders'], { config: adminConfig });
+    expect({ code: malformed.code, stderr: malformed.stderr }).toEqual({ code: 2, stderr: expect.stringContaining("the resource 'orders' is not an absolute URI") });
+    expect(parsed<{ resources: string[] }>(await keymint(['--json', 'keys', 'update', '--app', 'Resource Service', '--resource', ''], { config: adminConfig })).resources).toEqual([]);
+  });
+
   it('gets DPoP-bound tokens with --dpop-key, which a key that requires DPoP insists on', async () => {
     const registry = new RegistryApi(cluster.url('application-registry'), cluster.admin);
     const applicationId = await registry.createApplication('Bound Service', 'JWT');

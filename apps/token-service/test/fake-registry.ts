@@ -63,6 +63,7 @@ export class FakeRegistry {
       tokenType: 'JWT',
       tokenEndpointAuthMethods: ['client_secret_basic', 'client_secret_post'],
       jwks: null,
+      resources: [],
       requireDpop: false,
       ...overrides,
     });

@@ -6,3 +6,4 @@ export { isUuid, problemOf } from './message-schema';
 export * from './rpc';
 export * from './streams';
 export * from './bus-access';
+export * from './resource-indicators';

@@ -25,6 +25,7 @@ const record: ClientRecord = {
   tokenType: 'OAUTH',
   tokenEndpointAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
   jwks: { keys: [{ kty: 'OKP', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo', kid: 'k1' }] },
+  resources: ['https://api.example.com/orders'],
   requireDpop: false,
 };
 
@@ -87,6 +88,8 @@ describe('RPC schemas', () => {
     expect(response(RPC_SUBJECTS.getClient, { ...record, keyType: 'production' })).toBe('keyType must be one of PRODUCTION, SANDBOX');
     expect(response(RPC_SUBJECTS.getClient, { ...record, tokenType: 'SAML' })).toBe('tokenType must be one of JWT, OAUTH');
     expect(response(RPC_SUBJECTS.getClient, { ...record, validityTime: '3600' })).toBe('validityTime must be a number');
+    // A registry from before resource indicators: upgrade the registries first (docs/operations.md).
+    expect(response(RPC_SUBJECTS.getClient, { ...record, resources: undefined })).toBe('resources must be a list of strings');
     // A registry older than requireDpop sends none: refused rather than taken for false (upgrade the registry first).
     expect(response(RPC_SUBJECTS.getClient, { ...record, requireDpop: undefined })).toBe('requireDpop must be a boolean');
     // The token service writes its events from the record: what they could not carry is refused here already.

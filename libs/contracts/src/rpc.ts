@@ -78,6 +78,8 @@ export const ClientRecordSchema = z.object({
   tokenEndpointAuthMethods: list(oneOf(TOKEN_ENDPOINT_AUTH_METHODS), `must be a list of ${TOKEN_ENDPOINT_AUTH_METHODS.join(', ')}`),
   /** The public keys its private_key_jwt assertions are signed with; null when it has none. */
   jwks: ClientJwksSchema.nullable(),
+  /** The resources (RFC 8707 absolute URIs) its tokens may be asked for, as registered: a token's `aud`. */
+  resources: MESSAGE_FIELDS.strings,
   /** Every token request of this key must carry a DPoP proof (RFC 9449): its tokens are always bound to a key. */
   requireDpop: boolean(),
 });

@@ -20,6 +20,7 @@ export const ApplicationKeySchema = z
     validityTime: z.int().describe('Seconds: the lifetime of its access tokens.'),
     tokenEndpointAuthMethods: z.array(z.enum(TOKEN_ENDPOINT_AUTH_METHODS)).describe('How the client may authenticate.'),
     jwks: ClientJwksSchema.nullable().describe("The client's public keys for private_key_jwt."),
+    resources: z.array(z.string()).describe("The resources (RFC 8707) its tokens may be asked for with the token endpoint's resource parameter; []: none, its tokens' aud is the consumer key."),
     requireDpop: z.boolean().describe('Every token request must carry a DPoP proof (RFC 9449): the key gets sender-constrained tokens only.'),
   })
   .meta({ id: 'ApplicationKey' });
@@ -51,6 +52,7 @@ export function applicationKeyView(key: OAuthKeyEntity): ApplicationKeyView {
     validityTime: key.validityTime,
     tokenEndpointAuthMethods: key.tokenEndpointAuthMethods,
     jwks: jwksOf(key),
+    resources: key.resources,
     requireDpop: key.requireDpop,
   };
 }

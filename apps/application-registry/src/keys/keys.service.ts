@@ -62,6 +62,7 @@ export class KeysService {
       callbackUrl: input.callbackUrl,
       tokenEndpointAuthMethods: input.tokenEndpointAuthMethods ?? DEFAULT_TOKEN_ENDPOINT_AUTH_METHODS,
       jwks: input.jwks ? JSON.stringify(input.jwks) : null,
+      resources: input.resources,
       requireDpop: input.requireDpop,
       createdAt: now,
       updatedAt: now,
@@ -112,6 +113,7 @@ export class KeysService {
         callbackUrl: input.callbackUrl ?? current.callbackUrl,
         tokenEndpointAuthMethods: input.tokenEndpointAuthMethods ?? current.tokenEndpointAuthMethods,
         jwks: input.jwks === undefined ? current.jwks : input.jwks && JSON.stringify(input.jwks),
+        resources: input.resources ?? current.resources,
         requireDpop: input.requireDpop ?? current.requireDpop,
         updatedAt: Date.now(),
       };
@@ -126,6 +128,7 @@ export class KeysService {
           callbackUrl: changed.callbackUrl,
           tokenEndpointAuthMethods: changed.tokenEndpointAuthMethods,
           jwks: changed.jwks,
+          resources: changed.resources,
           requireDpop: changed.requireDpop,
           updatedAt: changed.updatedAt,
         },
@@ -285,6 +288,7 @@ export class KeysService {
         tokenType: application.tokenType,
         tokenEndpointAuthMethods: key.tokenEndpointAuthMethods,
         jwks: jwksOf(key),
+        resources: key.resources,
         requireDpop: key.requireDpop,
       };
     });

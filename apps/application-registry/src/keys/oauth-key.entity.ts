@@ -38,6 +38,10 @@ export class OAuthKeyEntity {
   @Column({ type: 'text', nullable: true })
   jwks: string | null;
 
+  /** The resources (RFC 8707 absolute URIs) its tokens may be asked for, exactly as registered (migration 1700000000004: none). */
+  @Column({ type: 'text', transformer: jsonText })
+  resources: string[];
+
   /** Every token request must carry a DPoP proof (RFC 9449), so every token of the key is bound (migration 1700000000005: false for older keys). */
   @Column({ type: 'boolean', default: false })
   requireDpop: boolean;

@@ -236,6 +236,7 @@
     $('key-scopes').value = key ? (key.scopes || []).join(' ') : '';
     $('key-validity').value = key ? String(key.validityTime) : '3600';
     $('key-callback').value = key && key.callbackUrl ? key.callbackUrl : '';
+    $('key-resources').value = key ? (key.resources || []).join('\n') : '';
     const methods = key ? key.tokenEndpointAuthMethods || [] : ['client_secret_basic', 'client_secret_post'];
     for (const box of document.querySelectorAll('input[name="authMethod"]')) box.checked = methods.includes(box.value);
     $('key-jwks').value = key && key.jwks ? JSON.stringify(key.jwks, null, 2) : '';
@@ -411,7 +412,9 @@
     const validity = $('key-validity').value.trim();
     if (grantTypes.length === 0) throw new Error('Choose at least one grant type.');
     if (!/^[1-9][0-9]*$/.test(validity)) throw new Error('The token validity period must be a positive whole number of seconds.');
-    return { grantTypes, scopes, validityTime: Number(validity), callbackUrl: $('key-callback').value.trim(), ...authenticationValues() };
+    // One URI per line, blank lines ignored; the registry says what is wrong with one that is not a resource.
+    const resources = $('key-resources').value.split('\n').map((line) => line.trim()).filter(Boolean);
+    return { grantTypes, scopes, validityTime: Number(validity), callbackUrl: $('key-callback').value.trim(), resources, ...authenticationValues() };
   }
 
   async function generateKeys(event) {
@@ -426,6 +429,7 @@
         scopes: values.scopes,
         validityTime: values.validityTime,
         tokenEndpointAuthMethods: values.tokenEndpointAuthMethods,
+        resources: values.resources,
         requireDpop: values.requireDpop,
       };
       if (values.jwks) body.jwks = values.jwks;
@@ -453,6 +457,7 @@
         scopes: values.scopes,
         validityTime: values.validityTime,
         tokenEndpointAuthMethods: values.tokenEndpointAuthMethods,
+        resources: values.resources,
         requireDpop: values.requireDpop,
       };
       if (values.jwks) body.jwks = values.jwks;

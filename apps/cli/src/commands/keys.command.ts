@@ -3,7 +3,7 @@ import { CliDependencies, CommandContext } from '../context';
 import { UsageError } from '../errors';
 import { segment } from '../http/api-client';
 import { KeyType } from '@keymint/contracts';
-import { keyType, listValue, positiveInteger } from '../options';
+import { keyType, listValue, positiveInteger, resourceValue } from '../options';
 import { renderFields } from '../output/output';
 import { ApplicationKey, ConsumerSecretList, DEVPORTAL, GeneratedConsumerSecret, KeyList } from './registry-shapes';
 import { findKey, resolveApplicationId, resolveKey } from './resolve';
@@ -15,6 +15,7 @@ interface KeyOptions {
   scopes?: string[];
   validity?: number;
   callbackUrl?: string;
+  resource?: string[];
 }
 
 const SECRET_NOTE = 'Keep the consumer secret now: it is shown only once.\n';
@@ -24,13 +25,18 @@ function keyTypeOption(description: string, withDefault: boolean): Option {
   return withDefault ? option.default('PRODUCTION') : option;
 }
 
-/** --grant-types, --scopes, --validity, --callback-url: shared by generate and update. */
+/** --grant-types, --scopes, --validity, --callback-url, --resource: shared by generate and update. */
 function addKeySettings(command: Command): Command {
   return command
     .option('--grant-types <list>', 'client_credentials, password, refresh_token (comma-separated)', listValue)
     .option('--scopes <list>', 'scopes the key may be granted (comma-separated)', listValue)
     .option('--validity <seconds>', 'default access token lifetime', positiveInteger)
-    .option('--callback-url <url>', 'OAuth callback URL');
+    .option('--callback-url <url>', 'OAuth callback URL')
+    .option(
+      '--resource <uri>',
+      "a resource (RFC 8707: an absolute URI) the key's tokens may be asked for; repeat for several, all of them replace the key's list (--resource '' for none)",
+      resourceValue,
+    );
 }
 
 export function registerKeysCommands(program: Command, dependencies: CliDependencies): void {
@@ -54,6 +60,7 @@ export function registerKeysCommands(program: Command, dependencies: CliDependen
         scopes: options.scopes,
         validityTime: options.validity,
         callbackUrl: options.callbackUrl,
+        resources: options.resource,
       },
     });
     context.output.result(key, () => describeKey(key) + SECRET_NOTE);
@@ -93,7 +100,7 @@ export function registerKeysCommands(program: Command, dependencies: CliDependen
   addKeySettings(
     keys
       .command('update')
-      .description("change a key's grant types, scopes, validity or callback URL (only what is given)")
+      .description("change a key's grant types, scopes, validity, callback URL or resources (only what is given)")
       .requiredOption('--app <app>', 'application ID or name')
       .addOption(keyTypeOption('PRODUCTION or SANDBOX', true)),
   ).action(async (options: KeyOptions, command: Command) => {
@@ -102,9 +109,10 @@ export function registerKeysCommands(program: Command, dependencies: CliDependen
       scopes: options.scopes,
       validityTime: options.validity,
       callbackUrl: options.callbackUrl,
+      resources: options.resource,
     };
     if (Object.values(changes).every((value) => value === undefined)) {
-      throw new UsageError('nothing to update: give --grant-types, --scopes, --validity or --callback-url');
+      throw new UsageError('nothing to update: give --grant-types, --scopes, --validity, --callback-url or --resource');
     }
     const context = CommandContext.of(command, dependencies);
     const { path } = await resolveKey(context, options.app, options.keyType ?? 'PRODUCTION');
@@ -239,6 +247,7 @@ export function describeKey(key: ApplicationKey): string {
     ['Scopes', key.scopes],
     ['Validity (s)', key.validityTime],
     ['Callback URL', key.callbackUrl],
+    ['Resources', key.resources],
     ['State', key.keyState],
     ['Key mapping ID', key.keyMappingId],
   ]);

@@ -29,6 +29,8 @@ export interface ApplicationKey {
   scopes?: string[];
   validityTime?: number | string;
   callbackUrl?: string | null;
+  /** RFC 8707 resources its tokens may be asked for. */
+  resources?: string[];
 }
 
 export interface KeyList {

@@ -3,9 +3,9 @@ import { CliDependencies, CommandContext } from '../context';
 import { UsageError } from '../errors';
 import { signClientAssertion } from '../http/client-assertion';
 import { readSigningKey } from '../http/jws-signing';
-import { issuerOf, postTokenEndpoint } from '../http/token-client';
+import { issuerOf, postTokenEndpoint, TokenParameters } from '../http/token-client';
 import { GRANT_TYPES } from '@keymint/contracts';
-import { listValue, oneOf } from '../options';
+import { listValue, oneOf, resourceValue } from '../options';
 import { renderFields } from '../output/output';
 
 
@@ -17,6 +17,7 @@ interface TokenOptions {
   kid?: string;
   audience?: string;
   scope?: string[];
+  resource?: string[];
   validityPeriod?: number;
   grantType: (typeof GRANT_TYPES)[number];
   username?: string;
@@ -47,13 +48,15 @@ export function registerTokenCommand(program: Command, dependencies: CliDependen
     .option('--dpop-key <file>', 'PEM private key (RSA, EC P-256, Ed25519) to prove with DPoP (RFC 9449): the tokens are bound to it')
     .addOption(new Option('--grant-type <grant>', 'OAuth 2.0 grant').choices(GRANT_TYPES).argParser(oneOf(GRANT_TYPES)).default('client_credentials'))
     .option('--scope <scopes>', 'requested scopes (space- or comma-separated, repeatable)', listValue)
+    .option('--resource <uri>', "a resource (RFC 8707) the token is for, one of the key's resources: the token's aud (repeatable)", resourceValue)
     .option('--validity-period <seconds>', 'token lifetime in seconds (-1: the key\'s default)', validityPeriod)
     .option('--username <name>', 'the end user (password grant); the password is read with --password-stdin or prompted for')
     .option('--refresh-token <token>', 'the refresh token (refresh_token grant)')
     .action(async (options: TokenOptions, command: Command) => {
       const context = CommandContext.of(command, dependencies);
-      const parameters: Record<string, string> = { grant_type: options.grantType };
+      const parameters: TokenParameters = { grant_type: options.grantType };
       if (options.scope && options.scope.length > 0) parameters.scope = options.scope.join(' ');
+      if (options.resource && options.resource.length > 0) parameters.resource = options.resource;
       if (options.validityPeriod !== undefined) parameters.validity_period = String(options.validityPeriod);
       if (options.grantType === 'password') {
         parameters.username = options.username ?? (await context.secrets.text('username', '--username'));

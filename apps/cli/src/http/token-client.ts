@@ -32,6 +32,15 @@ export interface ClientAssertion {
 
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
+/** A token request's parameters; a list is sent as the parameter repeated (RFC 8707's resource=a&resource=b). */
+export type TokenParameters = Record<string, string | string[]>;
+
+function formOf(parameters: TokenParameters): string {
+  const form = new URLSearchParams();
+  for (const [name, value] of Object.entries(parameters)) for (const item of Array.isArray(value) ? value : [value]) form.append(name, item);
+  return form.toString();
+}
+
 /**
  * POSTs a form to the token endpoint; a refusal becomes "error: error_description". `client` is asked for
  * its credentials on each attempt (an assertion is single-use). With `dpopKey` every attempt carries a fresh
@@ -41,7 +50,7 @@ export async function postTokenEndpoint(
   transport: HttpTransport,
   url: string,
   client: ClientCredentials | ClientAssertion | (() => ClientCredentials | ClientAssertion),
-  parameters: Record<string, string>,
+  parameters: TokenParameters,
   dpopKey?: SigningKey,
 ): Promise<TokenResponse> {
   const credentials = typeof client === 'function' ? client : () => client;
@@ -60,7 +69,7 @@ function sendTokenRequest(
   transport: HttpTransport,
   url: string,
   client: ClientCredentials | ClientAssertion,
-  parameters: Record<string, string>,
+  parameters: TokenParameters,
   dpopKey: SigningKey | undefined,
   nonce?: string,
 ): Promise<HttpResponse> {
@@ -74,7 +83,7 @@ function sendTokenRequest(
       ...(byAssertion ? {} : { Authorization: clientBasicAuthorization(client) }),
       ...(dpopKey ? { DPoP: signDpopProof(dpopKey, { method: 'POST', url }, nonce) } : {}),
     },
-    body: new URLSearchParams(byAssertion ? { ...parameters, client_assertion_type: JWT_BEARER, client_assertion: client.assertion } : parameters).toString(),
+    body: formOf(byAssertion ? { ...parameters, client_assertion_type: JWT_BEARER, client_assertion: client.assertion } : parameters),
   });
 }
 

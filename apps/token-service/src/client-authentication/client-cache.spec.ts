@@ -20,6 +20,7 @@ const record: ClientRecord = {
   tokenType: 'JWT',
   tokenEndpointAuthMethods: ['client_secret_basic', 'client_secret_post'],
   jwks: null,
+  resources: [],
   requireDpop: false,
 };
 

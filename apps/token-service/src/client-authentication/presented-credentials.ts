@@ -1,5 +1,5 @@
 import { OAuth2Error } from '../oauth2/oauth2-error';
-import { OAuth2Parameters } from '../oauth2/request-parameters';
+import { OAuth2Parameters, singleParameter } from '../oauth2/request-parameters';
 import { assertionSubject, JWT_BEARER_ASSERTION_TYPE } from './client-assertion';
 
 /** A client's credentials as presented, before they are checked; `method` in RFC 8414's names (the keys' `tokenEndpointAuthMethods`). */
@@ -45,10 +45,10 @@ function formDecode(text: string): string | null {
  */
 export function presentedCredentials(authorization: string | undefined, parameters: OAuth2Parameters): PresentedCredentials {
   const basic = parseBasicAuthorization(authorization);
-  const bodyId = parameters.client_id;
-  const bodySecret = parameters.client_secret;
-  const assertion = parameters.client_assertion;
-  const assertionType = parameters.client_assertion_type;
+  const bodyId = singleParameter(parameters, 'client_id');
+  const bodySecret = singleParameter(parameters, 'client_secret');
+  const assertion = singleParameter(parameters, 'client_assertion');
+  const assertionType = singleParameter(parameters, 'client_assertion_type');
   if (basic.kind === 'malformed') throw OAuth2Error.invalidClient('The Basic authorization header is malformed.');
   const methods = [basic.kind === 'credentials', bodySecret !== undefined, assertion !== undefined || assertionType !== undefined];
   if (methods.filter(Boolean).length > 1) throw OAuth2Error.invalidRequest('Use one client authentication method, not several.');

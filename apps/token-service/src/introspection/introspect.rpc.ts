@@ -7,7 +7,7 @@ import { IntrospectionService } from './introspection.service';
  * tokens.rpc.introspect.v1: the registry's and analytics' Bearer tokens are
  * checked here, so it answers for access tokens only: a refresh token is
  * inactive as a Bearer credential (RFC 6749 §1.5: it is only ever sent to the
- * token endpoint).
+ * token endpoint), and so is a token whose audience is other resources (RFC 8707).
  */
 @Controller()
 export class IntrospectRpc {

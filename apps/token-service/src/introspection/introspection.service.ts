@@ -36,7 +36,10 @@ export class IntrospectionService {
     return result;
   }
 
-  /** `accessOnly`: a refresh token answers inactive (it is for the token endpoint, never a Bearer credential). */
+  /**
+   * `accessOnly` (keymint's own APIs, through the RPC): only a bearer access token for the consumer key is
+   * active; a refresh token, a bound token or one for resources (RFC 8707) answers inactive.
+   */
   async introspect(token: string, { accessOnly = false } = {}): Promise<IntrospectResponse> {
     const row = await this.store.find(token);
     const now = Date.now();
@@ -44,6 +47,8 @@ export class IntrospectionService {
     if (accessOnly && row.kind !== 'access') return INACTIVE;
     // keymint's own APIs (the RPC's callers) take bearer tokens only: they check no DPoP proof or client certificate.
     if (accessOnly && (row.cnfJkt !== null || row.cnfX5t !== null)) return INACTIVE;
+    // Nor tokens for resources (RFC 8707): their audience is those APIs, and keymint's own are none of them.
+    if (accessOnly && row.audience !== null) return INACTIVE;
     if (row.kind === 'access' && row.tokenType === 'JWT' && !this.signer.verify(token)) return INACTIVE;
     return {
       active: true,

@@ -23,7 +23,7 @@ export interface TokenRequest {
   lifetimeSeconds: number;
   /** A refresh token is added (password / refresh_token grants on keys that allow refresh_token). */
   refresh?: RefreshFamily;
-  /** The resources (RFC 8707) granted: the token's `aud`. Absent: the consumer key is. */
+  /** The resources (RFC 8707) granted: the access token's `aud` (a refresh token's: RefreshFamily.audience). Absent: the consumer key is. */
   audience?: string[];
   /** The key (DPoP) or certificate (mTLS) the access and refresh tokens are bound to. Absent: bearer tokens. */
   confirmation?: TokenConfirmation;
@@ -36,6 +36,11 @@ export interface RefreshFamily {
   issuedAt?: number;
   /** The user's roles at that grant (see TokenRecord.familyRoles). */
   roles: string[];
+  /**
+   * The resources (RFC 8707) the family is granted, which its refresh tokens carry even when a refresh
+   * narrowed its access token's (TokenRequest.audience). Absent: none, the consumer key.
+   */
+  audience?: string[];
 }
 
 /** How a client-credentials grant files the token for reuse or renewal (token-endpoint/client-credentials). */
@@ -80,6 +85,7 @@ export class TokenMinter {
       const refresh = tokenRow(request, refreshTokenId, tokenHash(refreshToken), 'refresh', issuedAt, refreshExpiry(issuedAt, familyIssuedAt, this.config));
       refresh.familyIssuedAt = familyIssuedAt;
       refresh.familyRoles = request.refresh.roles.join(' ');
+      refresh.audience = request.refresh.audience?.join(' ') ?? null;
       rows.push(refresh);
       response.refresh_token = refreshToken;
     }

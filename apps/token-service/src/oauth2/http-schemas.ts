@@ -1,5 +1,5 @@
 import { z } from 'zod/v4';
-import { GRANT_TYPES, RPC_SCHEMAS, TOKEN_ENDPOINT_AUTH_METHODS } from '@keymint/contracts';
+import { GRANT_TYPES, MAX_RESOURCE_LENGTH, RESOURCE_URI, resourceProblem, RPC_SCHEMAS, TOKEN_ENDPOINT_AUTH_METHODS } from '@keymint/contracts';
 
 /**
  * The Token API's requests and answers as schemas (docs/token-api.md): the
@@ -8,7 +8,8 @@ import { GRANT_TYPES, RPC_SCHEMAS, TOKEN_ENDPOINT_AUTH_METHODS } from '@keymint/
  * (`GET /oauth2/openapi.json`) is built from them. Bodies
  * are application/x-www-form-urlencoded or a JSON object; every value is a
  * string (a JSON number or boolean counts as its text, a null as absent) and
- * a parameter may be given once.
+ * a parameter may be given once, but `resource` (RFC 8707), which may be
+ * repeated (in JSON, an array).
  */
 
 /** Spaces and RFC 6749 §3.3 scope-token characters: `scope` is split on spaces and each token must be a scope-token. */
@@ -22,6 +23,23 @@ const validityPeriod = z
   .refine((text) => Number(text) !== 0, { abort: true })
   .describe("WSO2's lifetime in seconds: a positive integer, capped at MAX_TOKEN_VALIDITY; -1 (or absent): the key's validityTime.");
 
+/** RFC 8707 §2: the first value that is not an absolute URI without a fragment is refused with invalid_target, saying why. */
+function resource(description: string) {
+  return z
+    .array(z.string())
+    .superRefine((resources, context) => {
+      const problem = resources.map((value) => resourceProblem(value, 'resource')).find((found) => found !== null);
+      if (problem) context.addIssue({ code: 'custom', message: problem });
+    })
+    .meta({ items: { type: 'string', maxLength: MAX_RESOURCE_LENGTH, pattern: RESOURCE_URI.source } })
+    .optional()
+    .describe(`${description} Repeat the parameter for several (resource=a&resource=b; in JSON, a string or an array).`);
+}
+
+const resourceOfNewGrant = resource(
+  "RFC 8707: an absolute URI, without fragment, among the key's resources (exact string match); the token's aud. Absent: aud is the consumer key.",
+);
+
 /** client_secret_post or private_key_jwt: the client's credentials in the body instead of Basic (never two methods). */
 const clientInBody = {
   client_id: z.string().optional().describe('The consumer key (client_secret_post; with Basic or an assertion, if given, the same key).'),
@@ -34,7 +52,13 @@ const clientInBody = {
 };
 
 export const ClientCredentialsRequestSchema = z
-  .object({ grant_type: z.literal('client_credentials'), scope: scope.optional(), validity_period: validityPeriod.optional(), ...clientInBody })
+  .object({
+    grant_type: z.literal('client_credentials'),
+    scope: scope.optional(),
+    validity_period: validityPeriod.optional(),
+    resource: resourceOfNewGrant,
+    ...clientInBody,
+  })
   .meta({ id: 'ClientCredentialsRequest', description: 'RFC 6749 §4.4; the token always carries am_application_scope.' });
 
 export const PasswordRequestSchema = z
@@ -44,6 +68,7 @@ export const PasswordRequestSchema = z
     password: z.string(),
     scope: scope.optional(),
     validity_period: validityPeriod.optional(),
+    resource: resourceOfNewGrant,
     ...clientInBody,
   })
   .meta({ id: 'PasswordRequest', description: 'RFC 6749 §4.3; the user is checked by the registry.' });
@@ -53,6 +78,9 @@ export const RefreshTokenRequestSchema = z
     grant_type: z.literal('refresh_token'),
     refresh_token: z.string().min(1).describe('Rotates: the answer carries a new one; presenting a used one again revokes its family.'),
     scope: scope.optional().describe('May narrow the original scopes, never widen them.'),
+    resource: resource(
+      "RFC 8707 §2.2: may narrow the refresh token's resources for this access token, never widen them. Absent: all of them. The new refresh token keeps them all (less any the key no longer lists).",
+    ),
     ...clientInBody,
   })
   .meta({ id: 'RefreshTokenRequest', description: 'RFC 6749 §6; the new access token gets the key validityTime.' });

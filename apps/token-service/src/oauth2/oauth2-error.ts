@@ -7,6 +7,7 @@ export type OAuth2ErrorCode =
   | 'unauthorized_client'
   | 'unsupported_grant_type'
   | 'invalid_scope'
+  | 'invalid_target'
   | 'too_many_requests'
   | 'temporarily_unavailable'
   | 'invalid_dpop_proof'
@@ -54,6 +55,11 @@ export class OAuth2Error extends HttpErrorWithHeaders {
 
   static invalidScope(description = 'The requested scope is malformed.'): OAuth2Error {
     return new OAuth2Error('invalid_scope', description, 400);
+  }
+
+  /** RFC 8707 §2: a resource that is malformed, or that the client may not ask for. */
+  static invalidTarget(description: string): OAuth2Error {
+    return new OAuth2Error('invalid_target', description, 400);
   }
 
   /** RFC 9449 §5: the DPoP proof is missing where required, malformed, or does not fit this request. */

@@ -53,15 +53,15 @@ const DPOP_NONCE: Record<string, HeaderDoc> = {
 const TOKEN: OperationDoc = {
   summary: 'Issue an access token (client_credentials, password, refresh_token)',
   description:
-    "RFC 6749 §3.2 with WSO2's validity_period. Client authentication: Basic, or client_id and client_secret in the body. " +
+    "RFC 6749 §3.2 with WSO2's validity_period and RFC 8707's resource (repeatable: the token's aud). Client authentication: Basic, or client_id and client_secret in the body. " +
     'A `DPoP` header (RFC 9449 proof JWT) binds the tokens to its key: token_type DPoP, cnf.jkt.',
   security: CLIENT_AUTHENTICATION,
   body: formOrJson(TokenRequestSchema),
   responses: {
     200: { description: 'RFC 6749 §5.1', body: TokenResponseSchema, headers: { ...NO_STORE, ...DPOP_NONCE } },
     400: error(
-      'RFC 6749 §5.2: a malformed request, a bad scope, an unknown or disallowed grant, bad user credentials or refresh token; RFC 9449: a bad or missing DPoP proof, or a nonce to use.',
-      ['invalid_request', 'invalid_scope', 'unsupported_grant_type', 'unauthorized_client', 'invalid_grant', 'invalid_dpop_proof', 'use_dpop_nonce'],
+      'RFC 6749 §5.2: a malformed request, a bad scope, a malformed or disallowed resource (RFC 8707), an unknown or disallowed grant, bad user credentials or refresh token; RFC 9449: a bad or missing DPoP proof, or a nonce to use.',
+      ['invalid_request', 'invalid_scope', 'invalid_target', 'unsupported_grant_type', 'unauthorized_client', 'invalid_grant', 'invalid_dpop_proof', 'use_dpop_nonce'],
       DPOP_NONCE,
     ),
     ...CLIENT_ERRORS,

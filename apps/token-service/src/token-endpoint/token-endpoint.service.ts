@@ -6,7 +6,7 @@ import { DpopProofs } from '../dpop/dpop-proofs';
 import { DpopRequest } from '../dpop/dpop-request';
 import { OAuth2Error } from '../oauth2/oauth2-error';
 import { TokenResponse } from '../oauth2/http-schemas';
-import { OAuth2Parameters, readParameters } from '../oauth2/request-parameters';
+import { OAuth2Parameters, readParameters, singleParameter } from '../oauth2/request-parameters';
 import { GRANT_HANDLERS, GrantContext, GrantHandler } from './grant-handler';
 
 /** The token endpoint's answer: the token, and the DPoP nonce to use next (`DPoP-Nonce`) when the server requires one. */
@@ -46,7 +46,7 @@ export class TokenEndpointService {
   /** The same steps after the client has been authenticated some other way (the registry's generate-token RPC, which has no proof). */
   grant(context: GrantContext<OAuth2Parameters>): Promise<TokenResponse> {
     const { client, parameters } = context;
-    const grantType = parameters.grant_type;
+    const grantType = singleParameter(parameters, 'grant_type');
     if (grantType === undefined || grantType === '') throw OAuth2Error.invalidRequest('grant_type is required.');
     const grant = this.grants.get(grantType);
     if (!grant) throw OAuth2Error.unsupportedGrantType();

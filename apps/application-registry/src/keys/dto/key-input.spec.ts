@@ -14,6 +14,7 @@ describe('key input', () => {
       scopes: [],
       validityTime: 3600,
       callbackUrl: '',
+      resources: [],
       requireDpop: false,
     });
   });
@@ -43,6 +44,35 @@ describe('key input', () => {
     expect(descriptionOf(() => parseUpdateKeyInput({ supportedGrantTypes: [] }))).toContain("'supportedGrantTypes'");
     expect(descriptionOf(() => parseGenerateTokenInput({}))).toBe("'consumerSecret' is required.");
     expect(descriptionOf(() => parseGenerateTokenInput({ consumerSecret: 's', validityPeriod: 0 }))).toContain("'validityPeriod'");
+  });
+
+  it('takes resources as distinct absolute URIs without a fragment, kept as sent', () => {
+    const resources = ['https://api.example.com/orders', 'urn:example:billing', 'https://api.example.com/orders/'];
+    expect(parseGenerateKeysInput({ keyType: 'PRODUCTION', resources }).resources).toEqual(resources);
+    expect(parseUpdateKeyInput({ resources: [] }).resources).toEqual([]);
+    expect(parseUpdateKeyInput({}).resources).toBeUndefined();
+    const twenty = Array.from({ length: 20 }, (_, index) => `https://api.example.com/${index}`);
+    expect(parseUpdateKeyInput({ resources: twenty }).resources).toEqual(twenty);
+    expect(parseUpdateKeyInput({ resources: [`https://api.example.com/${'a'.repeat(1976)}`] }).resources).toHaveLength(1);
+  });
+
+  it.each<[string, unknown, string | RegExp]>([
+    ['a relative URI', ['/orders'], "'resources' item '/orders' is not an absolute URI (RFC 3986 section 4.3: a scheme such as https: first, then URI characters only, %-encoded otherwise)."],
+    ['a host without a scheme', ['api.example.com'], "'resources' item 'api.example.com' is not an absolute URI (RFC 3986 section 4.3: a scheme such as https: first, then URI characters only, %-encoded otherwise)."],
+    ['a fragment', ['https://api.example.com/#orders'], /'resources' item 'https:\/\/api\.example\.com\/#orders' has a fragment/],
+    ['a space', ['https://api.example.com/a b'], /is not an absolute URI/],
+    ['a non-ASCII character', ['https://api.example.com/é'], /'https:\/\/api\.example\.com\/\?' is not an absolute URI/],
+    ['an empty item', [''], "Each item of 'resources' must be 1 to 2000 characters long."],
+    ['a URI over 2000 characters', [`https://api.example.com/${'a'.repeat(1977)}`], "Each item of 'resources' must be 1 to 2000 characters long."],
+    ['21 resources', Array.from({ length: 21 }, (_, index) => `https://api.example.com/${index}`), "'resources' may hold at most 20 items."],
+    ['a repeated resource', ['https://a.example', 'https://b.example', 'https://a.example'], "'resources' lists 'https://a.example' more than once."],
+    ['a string', 'https://a.example', "'resources' must be an array of strings."],
+    ['a number item', [1], "'resources' must be an array of strings."],
+  ])('refuses %s in resources', (_name, resources, description) => {
+    for (const parse of [() => parseGenerateKeysInput({ keyType: 'SANDBOX', resources }), () => parseUpdateKeyInput({ resources })]) {
+      if (typeof description === 'string') expect(descriptionOf(parse)).toBe(description);
+      else expect(descriptionOf(parse)).toMatch(description);
+    }
   });
 
   it('keeps -1 as "the key\'s validityTime" for generate-token', () => {

@@ -1,6 +1,17 @@
 import { createPublicKey, JsonWebKey } from 'node:crypto';
 import { z } from 'zod/v4';
-import { ClientJwks, GRANT_TYPES, IssueTokenResponse, KEY_TYPES, privateJwkMember, TOKEN_ENDPOINT_AUTH_METHODS } from '@keymint/contracts';
+import {
+  ClientJwks,
+  GRANT_TYPES,
+  IssueTokenResponse,
+  KEY_TYPES,
+  MAX_RESOURCE_LENGTH,
+  MAX_RESOURCES_PER_KEY,
+  privateJwkMember,
+  RESOURCE_URI,
+  resourceProblem,
+  TOKEN_ENDPOINT_AUTH_METHODS,
+} from '@keymint/contracts';
 import { jsonField } from '@keymint/http-kit';
 import { SCOPE_TOKEN } from '../../scopes/scope-syntax';
 
@@ -52,6 +63,32 @@ const tokenEndpointAuthMethods = jsonField
   })
   .refine((methods) => methods.length > 0, { error: "'tokenEndpointAuthMethods' must name at least one method." })
   .describe('How the client may authenticate at the token, revocation and introspection endpoints.');
+
+/**
+ * The resources (RFC 8707) the key's tokens may be asked for: absolute URIs without a fragment, matched
+ * as exact strings at the token endpoint. A URI given twice is refused (unlike a scope, which is dropped):
+ * two entries that look alike are more likely a mistake than a wish, and the key shows what was sent.
+ */
+const resources = z
+  .preprocess(
+    (value, context) => {
+      if (!Array.isArray(value) || value.length > MAX_RESOURCES_PER_KEY) return value;
+      const repeated = value.find((item, index) => typeof item === 'string' && value.indexOf(item) !== index) as string | undefined;
+      if (repeated === undefined) return value;
+      context.issues.push({ code: 'custom', message: `'resources' lists '${repeated.slice(0, 100)}' more than once.`, input: value });
+      return z.NEVER;
+    },
+    jsonField.list('resources', {
+      maxItems: MAX_RESOURCES_PER_KEY,
+      maxLength: MAX_RESOURCE_LENGTH,
+      allowed: { only: RESOURCE_URI, refused: (item) => resourceProblem(item, "'resources' item") ?? `'resources' item '${item}' is not valid.` },
+    }),
+  )
+  .meta({ uniqueItems: true })
+  .describe(
+    `The resources (RFC 8707) its tokens may be asked for with the token endpoint's resource parameter: at most ${MAX_RESOURCES_PER_KEY} distinct absolute URIs ` +
+      `without a fragment, of at most ${MAX_RESOURCE_LENGTH} characters each, matched as exact strings; [] removes them.`,
+  );
 
 /** The algorithms a client's assertion may be signed with, hence the keys worth registering. */
 const JWK_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
@@ -120,6 +157,7 @@ export const GenerateKeysInputSchema = jsonField
     callbackUrl: callbackUrl.default(''),
     tokenEndpointAuthMethods: tokenEndpointAuthMethods.optional(),
     jwks: jwks.optional(),
+    resources: resources.default([]),
     requireDpop: requireDpop.default(false),
   })
   .transform(({ grantTypesToBeSupported, ...rest }) => ({ ...rest, grantTypes: grantTypesToBeSupported }))
@@ -145,6 +183,7 @@ export const UpdateKeyInputSchema = z
       callbackUrl: callbackUrl.optional(),
       tokenEndpointAuthMethods: tokenEndpointAuthMethods.optional(),
       jwks: jwks.optional(),
+      resources: resources.optional(),
       requireDpop: requireDpop.optional(),
     }),
   )

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, TokenServiceConfig } from '@keymint/config';
 import { TokenMinter, TokenRequest } from '../../minting/token-minter';
 import { ClientCredentialsRequest, ClientCredentialsRequestSchema, TokenResponse } from '../../oauth2/http-schemas';
+import { grantResources, requestedResources } from '../../oauth2/resources';
 import { grantScopes, requestedScopes } from '../../oauth2/scope';
 import { lifetimeSeconds } from '../../oauth2/validity';
 import { reuseKeyOf } from '../../token-storage/reuse-slot.entity';
@@ -10,8 +11,8 @@ import { GrantContext, GrantHandler, proofConfirmation } from '../grant-handler'
 import { ReusableTokens } from './reusable-tokens';
 
 /**
- * RFC 6749 §4.4 with WSO2's validity_period and am_application_scope, and
- * what the grant decides about issuing (docs/token-api.md, "Token reuse"):
+ * RFC 6749 §4.4 with WSO2's validity_period and am_application_scope, RFC 8707's
+ * resource (the token's audience), and what the grant decides about issuing (docs/token-api.md, "Token reuse"):
  * - a JWT is new on every request;
  * - an opaque token is handed out again while it is valid (WSO2 reuse: ReusableTokens);
  * - or, with TOKEN_RENEW_PER_REQUEST, each request gets a new one that revokes
@@ -34,9 +35,11 @@ export class ClientCredentialsGrant implements GrantHandler<ClientCredentialsReq
     const { client, parameters, clientAuthMethod } = context;
     const scopes = grantScopes(requestedScopes(parameters.scope), client.scopes, { kind: 'application' });
     const lifetime = lifetimeSeconds(parameters.validity_period, client.validityTime, this.config.MAX_TOKEN_VALIDITY);
-    const request: TokenRequest = { client, clientAuthMethod, grantType: this.grantType, scopes, lifetimeSeconds: lifetime, confirmation: proofConfirmation(context) };
+    const audience = grantResources(requestedResources(parameters.resource), client);
+    const request: TokenRequest = { client, clientAuthMethod, grantType: this.grantType, scopes, lifetimeSeconds: lifetime, audience, confirmation: proofConfirmation(context) };
     if (client.tokenType !== 'OAUTH') return this.mintNew(request);
-    // Built from the request's binding: a token is handed out again only to a request proving the same key (or none, for a bearer token).
+    // The audience and the binding are part of the reuse key: a token is handed out again only to a request for the same
+    // resources proving the same key (or none, for a bearer token).
     const reuseKey = reuseKeyOf(client.consumerKey, scopes, request);
     if (this.config.TOKEN_RENEW_PER_REQUEST) return this.mintNew(request, reuseKey);
     return this.reusable.issue(request, reuseKey);

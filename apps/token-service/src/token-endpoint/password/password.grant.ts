@@ -6,6 +6,7 @@ import { timeOrderedUuid } from '@keymint/persistence';
 import { TokenMinter } from '../../minting/token-minter';
 import { OAuth2Error } from '../../oauth2/oauth2-error';
 import { PasswordRequest, PasswordRequestSchema, TokenResponse } from '../../oauth2/http-schemas';
+import { grantResources, requestedResources } from '../../oauth2/resources';
 import { grantScopes, requestedScopes } from '../../oauth2/scope';
 import { lifetimeSeconds } from '../../oauth2/validity';
 import { TokenWriter } from '../../token-storage/token-writer';
@@ -31,6 +32,8 @@ export class PasswordGrant implements GrantHandler<PasswordRequest> {
   async handle(context: GrantContext<PasswordRequest>): Promise<TokenResponse> {
     const { client, parameters, address, clientAuthMethod } = context;
     const { username, password } = parameters;
+    // Checked before the user's password: a request the client may not make costs no sign-in attempt.
+    const audience = grantResources(requestedResources(parameters.resource), client);
     const result = await this.authenticate(username, password, address);
     if (!result.authenticated) {
       throw result.retryAfterSeconds ? OAuth2Error.tooManyRequests(result.retryAfterSeconds) : OAuth2Error.invalidGrant();
@@ -42,7 +45,8 @@ export class PasswordGrant implements GrantHandler<PasswordRequest> {
       username: result.username,
       scopes: grantScopes(requestedScopes(parameters.scope), client.scopes, { kind: 'user', roles: result.roles }),
       lifetimeSeconds: lifetimeSeconds(parameters.validity_period, client.validityTime, this.config.MAX_TOKEN_VALIDITY),
-      refresh: client.grantTypes.includes('refresh_token') ? { familyId: timeOrderedUuid(), roles: result.roles } : undefined,
+      refresh: client.grantTypes.includes('refresh_token') ? { familyId: timeOrderedUuid(), roles: result.roles, audience } : undefined,
+      audience,
       // The access token and the family's refresh tokens (RefreshTokenGrant keeps them bound).
       confirmation: proofConfirmation(context),
     });

@@ -5,6 +5,7 @@ import { Database } from '@keymint/persistence';
 import { RefreshFamily, TokenMinter } from '../../minting/token-minter';
 import { OAuth2Error } from '../../oauth2/oauth2-error';
 import { RefreshTokenRequest, RefreshTokenRequestSchema, TokenResponse } from '../../oauth2/http-schemas';
+import { refreshResources, requestedResources } from '../../oauth2/resources';
 import { grantScopes, requestedScopes } from '../../oauth2/scope';
 import { familyEnd, lifetimeSeconds } from '../../oauth2/validity';
 import { TokenRevoker } from '../../revocation/token-revoker';
@@ -16,7 +17,8 @@ import { GrantContext, GrantHandler } from '../grant-handler';
 /**
  * RFC 6749 §6 with rotation: the used refresh token is retired; presenting a
  * retired one again revokes its whole family (OAuth 2.0 Security BCP §4.14).
- * The scopes are decided again from the key's current record, the family ends
+ * The scopes and resources are decided again from the key's current record
+ * (a refresh may narrow both, never widen them), the family ends
  * REFRESH_TOKEN_MAX_LIFETIME after its password grant however often it is
  * rotated, and a user's password change, role removal or deletion has
  * revoked it (RegistryEventsConsumer). A family bound to a DPoP key is
@@ -47,6 +49,8 @@ export class RefreshTokenGrant implements GrantHandler<RefreshTokenRequest> {
     const original = row.scopes.split(' ');
     // RFC 6749 §6: a narrower scope may be asked for, never a wider one.
     if (requested.some((scope) => !original.includes(scope))) throw OAuth2Error.invalidScope('The requested scope exceeds the original grant.');
+    // RFC 8707 §2.2: likewise the resources, which are decided again from the key as it is now, like the scopes.
+    const resources = refreshResources(requestedResources(parameters.resource), row.audience === null ? undefined : row.audience.split(' '), client);
     // Migration 1700000000005 gave every refresh token its family's start; the fallback only keeps the type honest.
     const familyIssuedAt = row.familyIssuedAt ?? row.issuedAt;
     const family: RefreshFamily = {
@@ -55,6 +59,8 @@ export class RefreshTokenGrant implements GrantHandler<RefreshTokenRequest> {
       // The roles of the family's password grant: never more than the user holds now, since taking a role away
       // revokes the user's tokens (RegistryEventsConsumer). Unknown for a family from before: none.
       roles: row.familyRoles ? row.familyRoles.split(' ') : [],
+      // The new refresh token keeps the family's resources even when this access token is narrowed to fewer.
+      audience: resources.family,
     };
 
     // Minted (and signed, off the request thread) before the transaction; dropped if the refresh token turns out invalid.
@@ -68,8 +74,8 @@ export class RefreshTokenGrant implements GrantHandler<RefreshTokenRequest> {
       // The key's validity, capped at MAX_TOKEN_VALIDITY like every other grant's.
       lifetimeSeconds: lifetimeSeconds(undefined, client.validityTime, this.config.MAX_TOKEN_VALIDITY),
       refresh: client.grantTypes.includes('refresh_token') ? family : undefined,
-      // The family keeps what it was granted for and what it is bound to.
-      audience: row.audience === null ? undefined : row.audience.split(' '),
+      audience: resources.access,
+      // The family keeps what it is bound to (and gets bound by its first proof).
       confirmation,
     });
 
