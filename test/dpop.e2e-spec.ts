@@ -84,6 +84,14 @@ describe('DPoP (RFC 9449) at the token endpoint', () => {
     }
   });
 
+  it('binds a token for a resource (RFC 8707) too: its aud is the resource, its cnf the key', async () => {
+    const orders = 'https://api.example.com/orders';
+    const client = await dpopClient(cluster, 'dpop-resource', 'JWT', { resources: [orders] });
+    const issued = await postToken(tokenUrl, client.basic, { grant_type: 'client_credentials', resource: orders }, proof());
+    expect(issued.status).toBe(200);
+    expect(claimsOf(issued.json<TokenAnswer>().access_token)).toMatchObject({ aud: orders, cnf: { jkt: thumbprint(key) } });
+  });
+
   it('binds an opaque token too, and introspection says so; a plain bearer client sees no change', async () => {
     const client = await dpopClient(cluster, 'dpop-opaque', 'OAUTH');
     const bound = (await postToken(tokenUrl, client.basic, { grant_type: 'client_credentials' }, proof())).json<TokenAnswer>();
