@@ -34,8 +34,9 @@ export interface VerifiedDpopProof {
 }
 
 /**
- * RFC 9449 §4.3 for one DPoP header's value, in the RFC's order: a JWT with the required members, `typ`
- * dpop+jwt, an accepted asymmetric `alg`, a `jwk` that is a public key (never private members), the
+ * RFC 9449 §4.3 for one DPoP header's value, in the RFC's order but for the private-key check, which comes
+ * before the signature (the key is only read once it is known to be public): a JWT with the required members,
+ * `typ` dpop+jwt, an accepted asymmetric `alg`, a `jwk` that is a public key (never private members), the
  * signature by that key, `htm` and `htu` those of the request (`htu` without query and fragment), and `iat`
  * within DPOP_PROOF_MAX_AGE_SECONDS back and DPOP_PROOF_CLOCK_SKEW_SECONDS ahead. Each failure is
  * `invalid_dpop_proof` saying what was wrong. The nonce and the jti's single use are the caller's (they need
