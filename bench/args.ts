@@ -48,6 +48,10 @@ cc-opaque-renew-private-key-jwt is cc-opaque-renew by a key that authenticates w
 the benchmark signs a fresh ES256 assertion for every request (its signing is on the machine CPU too);
 no peer, judged on no target.
 
+cc-jwt-es256-dpop is cc-jwt-es256 with a fresh ES256 DPoP proof (RFC 9449) on every request, signed by
+the benchmark (on the machine CPU too): each token is bound to the benchmark's key; no peer, judged on
+no target.
+
 cc-opaque-renew-unpacked is cc-opaque-renew with EVENTS_PER_MESSAGE=1 (one token event per NATS
 message instead of the default packs of up to 100): shown beside cc-opaque-renew, and judged on
 no target.

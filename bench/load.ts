@@ -9,6 +9,13 @@ export interface LoadTarget {
   body: string;
   /** A body made anew for each request (a private_key_jwt assertion is single-use); its cost is the load generator's. */
   freshBody?: () => string;
+  /** Headers made anew for each request, added to `headers` (a DPoP proof is single-use); the load generator's cost too. */
+  freshHeaders?: () => Record<string, string>;
+}
+
+/** What one request sends: the target's fixed parts, with what is made anew for each request. */
+export function requestOf(target: LoadTarget): { headers: Record<string, string>; body: string } {
+  return { headers: { ...target.headers, ...target.freshHeaders?.() }, body: target.freshBody?.() ?? target.body };
 }
 
 export interface LoadSettings {
@@ -51,7 +58,7 @@ export async function runLoad(target: LoadTarget, settings: LoadSettings): Promi
       method: 'POST',
       headers: target.headers,
       body: target.body,
-      ...(target.freshBody ? { requests: [{ setupRequest: (request: object) => ({ ...request, body: target.freshBody!() }) }] } : {}),
+      ...(target.freshBody || target.freshHeaders ? { requests: [{ setupRequest: (request: object) => ({ ...request, ...requestOf(target) }) }] } : {}),
       connections: settings.connections,
       duration: settings.durationSeconds + DRAIN_BACKSTOP_SECONDS,
       // Checks every 100 ms whether all connections are drained, instead of every second.

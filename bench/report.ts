@@ -348,6 +348,8 @@ export function renderMarkdownReport(input: ReportInput): string {
     '- Peer: `bench/peer-oidc-provider.mjs` (oidc-provider 9, one client, client_credentials, in-memory adapter; JWT formats via resource indicators).',
     '- cc-opaque-renew-private-key-jwt: the cc-opaque-renew workload by a key that authenticates with `private_key_jwt` only: the ' +
       'benchmark signs a fresh ES256 assertion (new `jti`) for every request, which is on the machine CPU too. No peer; judged on no target.',
+    '- cc-jwt-es256-dpop: the cc-jwt-es256 workload, each request carrying a fresh DPoP proof (RFC 9449, ES256, new `jti`) signed by the ' +
+      'benchmark, which is on the machine CPU too; the token service verifies it, remembers its jti and binds the JWT to the key (`cnf.jkt`). No peer; judged on no target.',
     '- cc-opaque-renew-unpacked: the cc-opaque-renew workload with `EVENTS_PER_MESSAGE=1`, so every token event travels in a NATS message ' +
       'of its own instead of up to 100 of a group commit to a message, the default (docs/token-api.md, "Events"). The renew target is ' +
       "judged on cc-opaque-renew, the default; this run's ratio is shown beside it.",

@@ -11,9 +11,10 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { startTestCluster, TestCluster } from '../scripts/lib/cluster';
 import { BenchOptions, parseArguments, USAGE, UsageError } from './args';
 import { AnalyticsApi, basicAuthorization, Credentials, jwtAlgorithm, KeymintApiError, RegistryApi, request, tokenResponsesServed, truncate } from './keymint-api';
-import { LoadTarget, runLoad } from './load';
+import { LoadTarget, requestOf, runLoad } from './load';
 import { PeerProcess } from './peer';
 import { signClientAssertion } from '../apps/cli/src/http/client-assertion';
+import { signDpopProof } from '../apps/cli/src/http/dpop-proof';
 import { createTestDatabase } from '../scripts/lib/postgres';
 import { AnalyticsCheck, combineChecks, combineRounds, formatTextTable, LoadSummary, MachineInfo, renderMarkdownReport, renderSvgChart, ScenarioResult } from './report';
 import { preloadTokens } from './preload';
@@ -84,8 +85,8 @@ interface Workload {
 
 /** One request as the load will send it; returns the good answer's body. */
 async function probe(workload: Workload, what: string): Promise<Record<string, unknown>> {
-  const sent = workload.target.freshBody?.() ?? workload.target.body;
-  const answer = await request(workload.target.url, { method: 'POST', headers: workload.target.headers, body: sent }, what);
+  const sent = requestOf(workload.target);
+  const answer = await request(workload.target.url, { method: 'POST', headers: sent.headers, body: sent.body }, what);
   let body: unknown = null;
   try {
     body = JSON.parse(answer.text);
@@ -133,14 +134,21 @@ async function keymintWorkload(scenario: Scenario, keymint: KeymintTarget): Prom
     await keymint.registry.createUser(user.username, user.password);
     body = new URLSearchParams({ grant_type: 'password', username: user.username, password: user.password }).toString();
   }
-  // The probe proves the scenario measures what it says (e.g. an ES256 JWT, not an opaque token).
+  // The probe proves the scenario measures what it says (e.g. an ES256 JWT, not an opaque token; bound to a key with DPoP).
   const algorithm = expectedAlgorithm(scenario);
+  const tokenType = scenario.dpop ? 'DPoP' : 'Bearer';
   return {
-    target: { url: tokenUrl, headers, body },
-    check: (answer) => typeof answer.access_token === 'string' && answer.token_type === 'Bearer' && jwtAlgorithm(answer.access_token) === algorithm,
+    target: { url: tokenUrl, headers, body, ...(scenario.dpop ? { freshHeaders: dpopProofs(tokenUrl) } : {}) },
+    check: (answer) => typeof answer.access_token === 'string' && answer.token_type === tokenType && jwtAlgorithm(answer.access_token) === algorithm,
     countsTokens: true,
     client: { consumerKey: keys.consumerKey, applicationId },
   };
+}
+
+/** A fresh DPoP proof (RFC 9449) for each request, by one ES256 key, signed as `keymint token --dpop-key` signs it. */
+function dpopProofs(tokenUrl: string): () => Record<string, string> {
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  return () => ({ dpop: signDpopProof({ key: privateKey, alg: 'ES256' }, { method: 'POST', url: tokenUrl }) });
 }
 
 /** client_credentials by a key that authenticates with private_key_jwt only: a fresh ES256 assertion per request. */

@@ -1,6 +1,6 @@
 /** The benchmark's scenarios: what keymint is asked, under which env, against which peer format. */
 export type PeerFormat = 'opaque' | 'RS256' | 'ES256';
-export type ScenarioId = 'cc-opaque-renew' | 'cc-opaque-renew-unpacked' | 'cc-opaque-renew-private-key-jwt' | 'cc-opaque-reuse' | 'cc-jwt-rs256' | 'cc-jwt-es256' | 'password' | 'introspection' | 'cc-opaque-renew-1m';
+export type ScenarioId = 'cc-opaque-renew' | 'cc-opaque-renew-unpacked' | 'cc-opaque-renew-private-key-jwt' | 'cc-opaque-reuse' | 'cc-jwt-rs256' | 'cc-jwt-es256' | 'cc-jwt-es256-dpop' | 'password' | 'introspection' | 'cc-opaque-renew-1m';
 
 export interface Scenario {
   id: ScenarioId;
@@ -18,6 +18,8 @@ export interface Scenario {
   countsTokens: boolean;
   /** How the client authenticates (default: client_secret_basic). */
   clientAuthentication?: 'private_key_jwt';
+  /** Every request carries a fresh DPoP proof (RFC 9449), so each token is bound to the load generator's key. */
+  dpop?: true;
   /** Tokens written into the token store before the warm-up (the "flat with size" target); such a scenario gets a cluster of its own. */
   storedTokens?: number;
 }
@@ -30,6 +32,17 @@ const NEW_OPAQUE_TOKEN_PER_REQUEST: Scenario = {
   tokenType: 'OAUTH',
   env: { TOKEN_RENEW_PER_REQUEST: 'true' },
   peer: { format: 'opaque', endpoint: 'token' },
+  countsTokens: true,
+};
+
+const ES256_JWT: Scenario = {
+  id: 'cc-jwt-es256',
+  title: 'client_credentials, ES256 JWT',
+  endpoint: 'token',
+  grantType: 'client_credentials',
+  tokenType: 'JWT',
+  env: { JWT_ALG: 'ES256' },
+  peer: { format: 'ES256', endpoint: 'token' },
   countsTokens: true,
 };
 
@@ -70,15 +83,14 @@ export const SCENARIOS: readonly Scenario[] = [
     peer: { format: 'RS256', endpoint: 'token' },
     countsTokens: true,
   },
+  ES256_JWT,
   {
-    id: 'cc-jwt-es256',
-    title: 'client_credentials, ES256 JWT',
-    endpoint: 'token',
-    grantType: 'client_credentials',
-    tokenType: 'JWT',
-    env: { JWT_ALG: 'ES256' },
-    peer: { format: 'ES256', endpoint: 'token' },
-    countsTokens: true,
+    // The same workload, each request proving a DPoP key (a fresh ES256 proof signed by the load generator): what binding costs.
+    ...ES256_JWT,
+    id: 'cc-jwt-es256-dpop',
+    title: 'client_credentials, ES256 JWT bound with DPoP (ES256 proof per request)',
+    dpop: true,
+    peer: null,
   },
   {
     id: 'password',

@@ -494,6 +494,41 @@ describe('Developer Portal and admin dashboard in the browser', () => {
     expect(pageProblems).toEqual([]);
   });
 
+  it('lets a key require DPoP: tick it, and the token endpoint refuses the key a request without a proof', async () => {
+    const { context, page } = await openPage(cluster.url('application-registry', '/devportal'));
+    await newApplicationWithKeys(page, 'Bound Service');
+    const consumerKey = await page.locator('#consumer-key').inputValue();
+    const consumerSecret = await page.locator('#consumer-secret').inputValue();
+    expect(await page.getByLabel('Require DPoP').isChecked()).toBe(false);
+    await page.getByLabel('Require DPoP').check();
+    await page.getByRole('button', { name: 'Update' }).click();
+    await waitForText(page.locator('#status'), 'keys updated');
+
+    const tokenWithoutProof = () =>
+      fetch(cluster.url('token-service', '/token'), {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: `Basic ${Buffer.from(`${consumerKey}:${consumerSecret}`).toString('base64')}` },
+        body: 'grant_type=client_credentials',
+      });
+    const deadline = Date.now() + 5000;
+    let answer = await tokenWithoutProof();
+    while (answer.status === 200 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      answer = await tokenWithoutProof();
+    }
+    expect([answer.status, ((await answer.json()) as { error: string }).error]).toEqual([400, 'invalid_dpop_proof']);
+    // Opened again, the form shows the key requires DPoP.
+    await page.reload();
+    await page.locator('#sign-in-form').getByLabel('Username').fill(cluster.admin.username);
+    await page.locator('#sign-in-form').getByLabel('Password').fill(cluster.admin.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Open application Bound Service' }).click();
+    await page.locator('#key-details').waitFor();
+    expect(await page.getByLabel('Require DPoP').isChecked()).toBe(true);
+    await context.close();
+    expect(pageProblems).toEqual([]);
+  });
+
   it('tells whoever keeps guessing at the dashboard sign-in form to wait, once the sign-in limit is reached', async () => {
     const created = await fetch(cluster.url('application-registry', '/api/am/admin/v2/users'), {
       method: 'POST',

@@ -10,7 +10,8 @@ export interface HttpResult {
 /** A plain HTTP call that reports connection errors by code instead of throwing (fault tests count them). */
 export function http(
   url: string,
-  options: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number } = {},
+  /** A header given as a list is sent once per value (a repeated header field). */
+  options: { method?: string; headers?: Record<string, string | string[]>; body?: string; timeoutMs?: number } = {},
 ): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
     // An explicit length: Node sends DELETE bodies without one (and without chunking), which no server can frame.

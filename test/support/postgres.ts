@@ -21,7 +21,8 @@ export async function postgresTestDatabase(): Promise<{ url: string; drop: () =>
 /**
  * A store for a migration test run once per store (`describe.each(['SQLite', 'PostgreSQL'])`): a temporary
  * folder, and on PostgreSQL a fresh database (`skipped()` when none answers). `open` applies the migrations
- * given, so a test opens the store as an older release left it, writes rows, and opens it again newer.
+ * given, so a test opens the store as an older release left it, writes rows, and opens it again newer
+ * (with `entities`, to read them as the service does).
  */
 export function migrationTestStore(store: 'SQLite' | 'PostgreSQL', service: Parameters<typeof openDataSource>[0]['service']) {
   let dir = '';
@@ -40,6 +41,6 @@ export function migrationTestStore(store: 'SQLite' | 'PostgreSQL', service: Para
   });
   return {
     skipped: () => skip,
-    open: (migrations: Function[]) => openDataSource({ service, dataDir: dir, ...(database ? { dbUrl: database.url } : {}), entities: [], migrations }),
+    open: (migrations: Function[], entities: Function[] = []) => openDataSource({ service, dataDir: dir, ...(database ? { dbUrl: database.url } : {}), entities, migrations }),
   };
 }

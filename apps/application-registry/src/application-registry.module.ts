@@ -14,6 +14,7 @@ import { SignInFailures1700000000001 } from './migrations/1700000000001-sign-in-
 import { ConsumerSecrets1700000000002 } from './migrations/1700000000002-consumer-secrets';
 import { ClientAuthenticationMethods1700000000003 } from './migrations/1700000000003-client-authentication-methods';
 import { KeyResources1700000000004 } from './migrations/1700000000004-key-resources';
+import { RequireDpop1700000000005 } from './migrations/1700000000005-require-dpop';
 import { TlsClientAuthSubjectDn1700000000006 } from './migrations/1700000000006-tls-client-auth-subject-dn';
 import { OpenApiController } from './openapi/openapi.controller';
 import { RpcModule } from './rpc/rpc.module';
@@ -43,6 +44,7 @@ export class ApplicationRegistryModule {
               ConsumerSecrets1700000000002,
               ClientAuthenticationMethods1700000000003,
               KeyResources1700000000004,
+              RequireDpop1700000000005,
               TlsClientAuthSubjectDn1700000000006,
             ],
           },

@@ -273,6 +273,7 @@ describe('application registry (SQLite)', () => {
       jwks: null,
       resources: [],
       tlsClientAuthSubjectDn: null,
+      requireDpop: false,
     });
     expect(await client.rpc.request('registry.rpc.client.get.v1', { consumerKey: 'unknown-key' })).toBeNull();
     await expect(client.rpc.request('registry.rpc.client.get.v1', { consumerKey: 42 } as never)).rejects.toMatchObject({ code: 'invalid_request' });
@@ -291,6 +292,14 @@ describe('application registry (SQLite)', () => {
     );
     expect(updated.body).toMatchObject({ supportedGrantTypes: ['client_credentials', 'refresh_token'], validityTime: 600, callbackUrl: 'https://shop.example/cb', scopes: ['orders:read'] });
     expect(updatedEvent).toMatchObject({ grantTypes: ['client_credentials', 'refresh_token'], validityTime: 600 });
+    // requireDpop: shown, in the client record, and announced like any change of the key (the token service drops its cached record).
+    expect(updated.body.requireDpop).toBe(false);
+    const { result: dpopRequired } = await client.expectOneEvent('registry.keys.updated.v1', () =>
+      client.call('PUT', `${keysPath}/oauth-keys/${key.keyMappingId}`, { auth: alice, body: { requireDpop: true } }),
+    );
+    expect(dpopRequired.body).toMatchObject({ requireDpop: true, validityTime: 600 });
+    expect(await client.rpc.request('registry.rpc.client.get.v1', { consumerKey: key.consumerKey })).toMatchObject({ requireDpop: true });
+    expect((await client.call('GET', `${keysPath}/oauth-keys/${key.keyMappingId}`, { auth: alice })).body.requireDpop).toBe(true);
     // Changing a scope's bindings tells the token service about every key that allows it.
     await client.expectOneEvent('registry.keys.updated.v1', () =>
       client.call('PUT', `${ADMIN}/scopes/orders:read`, { auth: admin, body: { description: 'Read orders', bindings: ['admin', 'subscriber'] } }),

@@ -1,5 +1,7 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { verifyDpopProof } from '../../token-service/src/dpop/dpop-proof';
 import { HttpRequest } from './http/http-transport';
 import { CredentialsStore, StoredCredentials } from './session/credentials-store';
 import { makeCertificate } from '../../../test/support/certificates';
@@ -284,6 +286,34 @@ describe('keymint CLI', () => {
     expect(form(run.transport.requests[0])).toEqual({ grant_type: 'password', username: 'bob', password: 'b0b-Secret-pw' });
     expect(JSON.parse(run.stdout).refresh_token).toBe('rt');
     expect(run.stdout + run.stderr).not.toContain('b0b-Secret-pw');
+  });
+
+  it('proves a DPoP key with a fresh proof per request, and tries once more with the nonce the server asks for', async () => {
+    const dir = temporaryConfigHome();
+    const keyFile = join(dir, 'dpop.pem');
+    writeFileSync(keyFile, generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }));
+    const answers = [
+      { ...json(400, { error: 'use_dpop_nonce', error_description: 'nonce required' }), headers: { 'content-type': 'application/json', 'dpop-nonce': 'n-1' } },
+      json(200, { access_token: 'at', token_type: 'DPoP', expires_in: 60, scope: 'default' }),
+    ];
+    const run = await runFakeCli(['--token-url', TOKEN_URL, 'token', '--key', 'k', '--secret', 's', '--dpop-key', keyFile], { env: env(), routes: [() => answers.shift()] });
+    rmSync(dir, { recursive: true, force: true });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('token_type:    DPoP\n');
+    const proofs = run.transport.requests.map((request) => request.headers.DPoP);
+    expect(proofs).toHaveLength(2);
+    // The token service's own check: what it would accept from this URL, at this time.
+    const verified = proofs.map((proof) => verifyDpopProof(proof, { method: 'POST', targets: [TOKEN_URL] }));
+    expect(verified.map((proof) => proof.nonce)).toEqual([undefined, 'n-1']);
+    expect(verified[0].jti).not.toBe(verified[1].jti);
+    expect(verified[0].jkt).toBe(verified[1].jkt);
+  });
+
+  it('refuses a --dpop-key that is no private key it can sign with', async () => {
+    const run = await runFakeCli(['--token-url', TOKEN_URL, 'token', '--key', 'k', '--secret', 's', '--dpop-key', '/nonexistent/dpop.pem'], { env: env() });
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toMatch(/--dpop-key \/nonexistent\/dpop.pem: not a readable PEM private key/);
+    expect(run.transport.requests).toEqual([]);
   });
 
   it('prints the token endpoint error as "error: description" with exit 1', async () => {

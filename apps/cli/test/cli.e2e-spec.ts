@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { RegistryApi } from '../../../bench/keymint-api';
 import { makeCertificate } from '../../../test/support/certificates';
 import { startTestCluster, TestCluster } from '../../../test/support/cluster';
+import { thumbprint } from '../../../test/support/dpop';
 import { postgresTestDatabase } from '../../../test/support/postgres';
 
 /**
@@ -377,6 +378,24 @@ describe('keymint CLI against a real cluster', () => {
     const malformed = await keymint([...urlFlags, ...secret, '--resource', 'orders'], { config: adminConfig });
     expect({ code: malformed.code, stderr: malformed.stderr }).toEqual({ code: 2, stderr: expect.stringContaining("the resource 'orders' is not an absolute URI") });
     expect(parsed<{ resources: string[] }>(await keymint(['--json', 'keys', 'update', '--app', 'Resource Service', '--resource', ''], { config: adminConfig })).resources).toEqual([]);
+  });
+
+  it('gets DPoP-bound tokens with --dpop-key, which a key that requires DPoP insists on', async () => {
+    const registry = new RegistryApi(cluster.url('application-registry'), cluster.admin);
+    const applicationId = await registry.createApplication('Bound Service', 'JWT');
+    const keys = await registry.generateKeys(applicationId, ['client_credentials'], { requireDpop: true });
+    const keyFile = join(home, 'dpop-key.pem');
+    const dpopKey = generateKeyPairSync('ed25519').privateKey;
+    writeFileSync(keyFile, dpopKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+
+    const withoutProof = await keymint([...urlFlags, 'token', '--key', keys.consumerKey, '--secret', keys.consumerSecret], { config: adminConfig });
+    expect(withoutProof.stderr).toBe('error: invalid_dpop_proof: This client must send a DPoP proof with every token request (its key requires DPoP).\n');
+    const token = parsed<{ access_token: string; token_type: string }>(
+      await keymint(['--json', ...urlFlags, 'token', '--key', keys.consumerKey, '--secret', keys.consumerSecret, '--dpop-key', keyFile], { config: adminConfig }),
+    );
+    expect(token.token_type).toBe('DPoP');
+    const claims = JSON.parse(Buffer.from(token.access_token.split('.')[1], 'base64url').toString()) as { cnf: { jkt: string } };
+    expect(claims.cnf.jkt).toBe(thumbprint(dpopKey));
   });
 });
 

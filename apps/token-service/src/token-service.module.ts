@@ -12,7 +12,7 @@ import { TOKEN_STORE_ENTITIES, TOKEN_STORE_MIGRATIONS } from './token-storage/to
 
 /**
  * The token service, one module per feature (docs/development.md):
- * token-endpoint (the grants) · client-authentication · minting ·
+ * token-endpoint (the grants) · client-authentication · dpop · minting ·
  * token-storage · revocation · introspection · discovery · registry-events.
  */
 @Module({})

@@ -64,6 +64,7 @@ export class FakeRegistry {
       tokenEndpointAuthMethods: ['client_secret_basic', 'client_secret_post'],
       jwks: null,
       resources: [],
+      requireDpop: false,
       ...overrides,
     });
     return secret;

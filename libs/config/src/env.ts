@@ -160,6 +160,12 @@ export const tokenServiceEnvShape = {
   MTLS_CLIENT_CERT_HEADER: optionalText
     .refine((value) => value === undefined || /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(value), 'must be an HTTP header name')
     .transform((value) => value?.toLowerCase()),
+  /**
+   * RFC 9449 §8: every DPoP proof at the token endpoint must carry a nonce this service gave (`DPoP-Nonce`), so
+   * that a proof cannot be made ahead of time. The nonce is an HMAC of the current minute under a key derived from
+   * the token encryption key, which every replica has: valid on all of them, nothing stored (docs/token-api.md, "DPoP").
+   */
+  DPOP_NONCE_REQUIRED: boolean(false),
 };
 
 export const applicationRegistryEnvShape = {

@@ -26,6 +26,7 @@ const record: ClientRecord = {
   tokenEndpointAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
   jwks: { keys: [{ kty: 'OKP', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo', kid: 'k1' }] },
   resources: ['https://api.example.com/orders'],
+  requireDpop: false,
 };
 
 describe('RPC schemas', () => {
@@ -89,6 +90,8 @@ describe('RPC schemas', () => {
     expect(response(RPC_SUBJECTS.getClient, { ...record, validityTime: '3600' })).toBe('validityTime must be a number');
     // A registry from before resource indicators: upgrade the registries first (docs/operations.md).
     expect(response(RPC_SUBJECTS.getClient, { ...record, resources: undefined })).toBe('resources must be a list of strings');
+    // A registry older than requireDpop sends none: refused rather than taken for false (upgrade the registry first).
+    expect(response(RPC_SUBJECTS.getClient, { ...record, requireDpop: undefined })).toBe('requireDpop must be a boolean');
     // The token service writes its events from the record: what they could not carry is refused here already.
     expect(response(RPC_SUBJECTS.getClient, { ...record, applicationId: 'a'.repeat(101) })).toBe('applicationId must be a non-empty string of at most 100 characters');
     expect(response(RPC_SUBJECTS.getClient, { ...record, consumerKey: '' })).toBe('consumerKey must be a non-empty string of at most 255 characters');

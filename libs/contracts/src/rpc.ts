@@ -4,7 +4,7 @@
  */
 import { z } from 'zod/v4';
 import { MESSAGE_FIELDS, TOKEN_ENDPOINT_AUTH_METHODS, TokenConfirmationSchema, TokenEndpointAuthMethod } from './events';
-import { list, number, oneOf, string, text } from './message-schema';
+import { boolean, list, number, oneOf, string, text } from './message-schema';
 import { MAX_DISTINGUISHED_NAME_LENGTH } from './x509';
 
 /**
@@ -89,6 +89,8 @@ export const ClientRecordSchema = z.object({
    * before mutual TLS still answers records the token service takes: absent is null.
    */
   tlsClientAuthSubjectDn: text(MAX_DISTINGUISHED_NAME_LENGTH).nullable().optional(),
+  /** Every token request of this key must carry a DPoP proof (RFC 9449): its tokens are always bound to a key. */
+  requireDpop: boolean(),
 });
 export type ClientRecord = z.infer<typeof ClientRecordSchema>;
 

@@ -31,6 +31,7 @@ export const FIELD_TEXTS = {
   notObject: 'The request body must be a JSON object (Content-Type: application/json).',
   required: (name: string) => `'${name}' is required.`,
   notString: (name: string) => `'${name}' must be a string.`,
+  notBoolean: (name: string) => `'${name}' must be true or false.`,
   notList: (name: string) => `'${name}' must be an array of strings.`,
   tooManyItems: (name: string, max: number) => `'${name}' may hold at most ${max} items.`,
   itemLength: (name: string, max: number) => `Each item of '${name}' must be 1 to ${max} characters long.`,

@@ -114,6 +114,11 @@ export const jsonField = {
     return textOf(base, FIELD_TEXTS, name, rule);
   },
 
+  /** A JSON true or false (not its text); make it optional or give it a default. */
+  boolean(name: string): z.ZodBoolean {
+    return z.boolean({ error: FIELD_TEXTS.notBoolean(name) });
+  },
+
   /** One of `values`; `required` is the text when it is absent (else it must be optional or defaulted). */
   oneOf<const T extends readonly [string, ...string[]]>(name: string, values: T, required?: string) {
     const wrong = FIELD_TEXTS.oneOf(name, values);

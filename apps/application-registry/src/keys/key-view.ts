@@ -22,6 +22,7 @@ export const ApplicationKeySchema = z
     resources: z.array(z.string()).describe("The resources (RFC 8707) its tokens may be asked for with the token endpoint's resource parameter; []: none, its tokens' aud is the consumer key."),
     jwks: ClientJwksSchema.nullable().describe("The client's public keys for private_key_jwt and its certificates for self_signed_tls_client_auth."),
     tlsClientAuthSubjectDn: z.string().nullable().describe("The subject DN (RFC 4514) of the client's certificates for tls_client_auth."),
+    requireDpop: z.boolean().describe('Every token request must carry a DPoP proof (RFC 9449): the key gets sender-constrained tokens only.'),
   })
   .meta({ id: 'ApplicationKey' });
 export type ApplicationKeyView = z.infer<typeof ApplicationKeySchema>;
@@ -54,6 +55,7 @@ export function applicationKeyView(key: OAuthKeyEntity): ApplicationKeyView {
     jwks: jwksOf(key),
     resources: key.resources,
     tlsClientAuthSubjectDn: key.tlsClientAuthSubjectDn,
+    requireDpop: key.requireDpop,
   };
 }
 

@@ -64,6 +64,7 @@ export class KeysService {
       jwks: input.jwks ? JSON.stringify(input.jwks) : null,
       resources: input.resources,
       tlsClientAuthSubjectDn: input.tlsClientAuthSubjectDn ?? null,
+      requireDpop: input.requireDpop,
       createdAt: now,
       updatedAt: now,
     };
@@ -115,6 +116,7 @@ export class KeysService {
         jwks: input.jwks === undefined ? current.jwks : input.jwks && JSON.stringify(input.jwks),
         resources: input.resources ?? current.resources,
         tlsClientAuthSubjectDn: input.tlsClientAuthSubjectDn === undefined ? current.tlsClientAuthSubjectDn : input.tlsClientAuthSubjectDn,
+        requireDpop: input.requireDpop ?? current.requireDpop,
         updatedAt: Date.now(),
       };
       assertCredentialsOfMethods(changed);
@@ -130,6 +132,7 @@ export class KeysService {
           jwks: changed.jwks,
           resources: changed.resources,
           tlsClientAuthSubjectDn: changed.tlsClientAuthSubjectDn,
+          requireDpop: changed.requireDpop,
           updatedAt: changed.updatedAt,
         },
       );
@@ -290,6 +293,7 @@ export class KeysService {
         jwks: jwksOf(key),
         resources: key.resources,
         tlsClientAuthSubjectDn: key.tlsClientAuthSubjectDn,
+        requireDpop: key.requireDpop,
       };
     });
   }

@@ -48,6 +48,10 @@ export class OAuthKeyEntity {
   @Column({ type: 'text', nullable: true })
   tlsClientAuthSubjectDn: string | null;
 
+  /** Every token request must carry a DPoP proof (RFC 9449), so every token of the key is bound (migration 1700000000005: false for older keys). */
+  @Column({ type: 'boolean', default: false })
+  requireDpop: boolean;
+
   @Column({ type: 'bigint', transformer: bigintAsNumber })
   createdAt: number;
 

@@ -241,6 +241,7 @@
     for (const box of document.querySelectorAll('input[name="authMethod"]')) box.checked = methods.includes(box.value);
     $('key-jwks').value = key && key.jwks ? JSON.stringify(key.jwks, null, 2) : '';
     $('key-subject-dn').value = key && key.tlsClientAuthSubjectDn ? key.tlsClientAuthSubjectDn : '';
+    $('key-require-dpop').checked = Boolean(key && key.requireDpop);
     showCredentialFields();
     $('generate-keys').hidden = Boolean(key);
     $('update-keys').hidden = !key;
@@ -392,12 +393,13 @@
 
   /**
    * The client authentication part of the key form: the methods, the JWK Set when a private key or a registered
-   * certificate is allowed, the subject DN when a CA-issued certificate is (an emptied one: '' removes it).
+   * certificate is allowed, the subject DN when a CA-issued certificate is (an emptied one: '' removes it), and
+   * whether DPoP is required.
    */
   function authenticationValues() {
     const methods = [...document.querySelectorAll('input[name="authMethod"]:checked')].map((box) => box.value);
     if (methods.length === 0) throw new Error('Choose at least one way for the client to authenticate.');
-    const values = { tokenEndpointAuthMethods: methods };
+    const values = { tokenEndpointAuthMethods: methods, requireDpop: $('key-require-dpop').checked };
     const text = $('key-jwks').value.trim();
     if (methods.includes('private_key_jwt') || methods.includes('self_signed_tls_client_auth')) {
       if (!text) throw new Error('Paste the public keys (a JWK Set) the private key signs for, or of the registered certificates.');
@@ -437,6 +439,7 @@
         validityTime: values.validityTime,
         tokenEndpointAuthMethods: values.tokenEndpointAuthMethods,
         resources: values.resources,
+        requireDpop: values.requireDpop,
       };
       if (values.jwks) body.jwks = values.jwks;
       if (values.tlsClientAuthSubjectDn) body.tlsClientAuthSubjectDn = values.tlsClientAuthSubjectDn;
@@ -465,6 +468,7 @@
         validityTime: values.validityTime,
         tokenEndpointAuthMethods: values.tokenEndpointAuthMethods,
         resources: values.resources,
+        requireDpop: values.requireDpop,
       };
       if (values.jwks) body.jwks = values.jwks;
       if (values.tlsClientAuthSubjectDn || key.tlsClientAuthSubjectDn) body.tlsClientAuthSubjectDn = values.tlsClientAuthSubjectDn;

@@ -1,8 +1,9 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { CliDependencies, CommandContext } from '../context';
 import { UsageError } from '../errors';
-import { readSigningKey, signClientAssertion } from '../http/client-assertion';
+import { signClientAssertion } from '../http/client-assertion';
 import { readClientCertificate } from '../http/client-certificate';
+import { readSigningKey } from '../http/jws-signing';
 import { issuerOf, postTokenEndpoint, TokenParameters } from '../http/token-client';
 import { GRANT_TYPES } from '@keymint/contracts';
 import { listValue, oneOf, resourceValue } from '../options';
@@ -13,6 +14,7 @@ interface TokenOptions {
   key: string;
   secret?: string;
   privateKey?: string;
+  dpopKey?: string;
   kid?: string;
   cert?: string;
   certKey?: string;
@@ -41,7 +43,7 @@ export function registerTokenCommand(program: Command, dependencies: CliDependen
       'get an access token from the token endpoint; the client authenticates with its consumer secret, with a private key ' +
         '(private_key_jwt: the command signs a one-minute assertion for each request), or with a TLS client certificate ' +
         '(tls_client_auth or self_signed_tls_client_auth, whichever the key allows); a certificate given with either of the ' +
-        'others binds the token to it',
+        'others binds the token to it; with --dpop-key the tokens are bound to that key (DPoP)',
     )
     .requiredOption('--key <consumerKey>', 'consumer key')
     .option('--secret <consumerSecret>', 'consumer secret (client_secret_basic)')
@@ -50,6 +52,7 @@ export function registerTokenCommand(program: Command, dependencies: CliDependen
     .option('--audience <aud>', "with --private-key: the assertion's aud (default: the issuer in the server's metadata)")
     .option('--cert <file>', 'PEM client certificate presented in the TLS handshake (mutual TLS, RFC 8705); needs --cert-key and an https:// token URL')
     .option('--cert-key <file>', "PEM private key of --cert's certificate")
+    .option('--dpop-key <file>', 'PEM private key (RSA, EC P-256, Ed25519) to prove with DPoP (RFC 9449): the tokens are bound to it')
     .addOption(new Option('--grant-type <grant>', 'OAuth 2.0 grant').choices(GRANT_TYPES).argParser(oneOf(GRANT_TYPES)).default('client_credentials'))
     .option('--scope <scopes>', 'requested scopes (space- or comma-separated, repeatable)', listValue)
     .option('--resource <uri>', "a resource (RFC 8707) the token is for, one of the key's resources: the token's aud (repeatable)", resourceValue)
@@ -85,17 +88,19 @@ export function registerTokenCommand(program: Command, dependencies: CliDependen
       const tokenUrl = context.urls().tokenUrl;
       if (options.cert !== undefined && !tokenUrl.startsWith('https://')) throw new UsageError(`--cert needs an https:// token URL (mutual TLS), not ${tokenUrl}`);
       const transport = options.cert === undefined ? context.transport : context.transportWithCertificate(readClientCertificate(options.cert, options.certKey!));
+      const dpopKey = options.dpopKey === undefined ? undefined : readSigningKey(options.dpopKey, '--dpop-key');
       let client: Parameters<typeof postTokenEndpoint>[2];
       if (options.privateKey !== undefined) {
         const signing = readSigningKey(options.privateKey);
         const audience = options.audience ?? (await issuerOf(transport, tokenUrl));
-        client = { consumerKey: options.key, assertion: signClientAssertion(options.key, signing, audience, options.kid) };
+        // A new assertion for each attempt: a retry with the server's DPoP nonce cannot use the first one again.
+        client = () => ({ consumerKey: options.key, assertion: signClientAssertion(options.key, signing, audience, options.kid) });
       } else if (options.secret !== undefined) {
         client = { consumerKey: options.key, consumerSecret: options.secret };
       } else {
         client = { consumerKey: options.key, byCertificate: true };
       }
-      const token = await postTokenEndpoint(transport, tokenUrl, client, parameters);
+      const token = await postTokenEndpoint(transport, tokenUrl, client, parameters, dpopKey);
       context.output.result(token, () =>
         renderFields([
           ['access_token', token.access_token],

@@ -1,6 +1,8 @@
 import { RequestFailedError } from '../errors';
 import { errorFromResponse, parseJsonBody } from './api-client';
-import { HttpTransport } from './http-transport';
+import { signDpopProof } from './dpop-proof';
+import { HttpResponse, HttpTransport } from './http-transport';
+import { SigningKey } from './jws-signing';
 
 /** RFC 6749 §5.1 as the token service answers it (docs/token-api.md). */
 export interface TokenResponse {
@@ -37,6 +39,9 @@ export interface ClientByCertificate {
   byCertificate: true;
 }
 
+/** How a client proves itself at the token endpoint. */
+export type TokenClient = ClientCredentials | ClientAssertion | ClientByCertificate;
+
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
 /** A token request's parameters; a list is sent as the parameter repeated (RFC 8707's resource=a&resource=b). */
@@ -48,25 +53,56 @@ function formOf(parameters: TokenParameters): string {
   return form.toString();
 }
 
-/** POSTs a form to the token endpoint; a refusal becomes "error: error_description". */
+/**
+ * POSTs a form to the token endpoint; a refusal becomes "error: error_description". `client` is asked for
+ * its credentials on each attempt (an assertion is single-use). With `dpopKey` every attempt carries a fresh
+ * DPoP proof (RFC 9449), and a `use_dpop_nonce` answer is tried once more with the nonce it gives (§8).
+ */
 export async function postTokenEndpoint(
   transport: HttpTransport,
   url: string,
-  client: ClientCredentials | ClientAssertion | ClientByCertificate,
+  client: TokenClient | (() => TokenClient),
   parameters: TokenParameters,
+  dpopKey?: SigningKey,
 ): Promise<TokenResponse> {
-  const headers: Record<string, string> = { Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded' };
-  let form = parameters;
-  if ('assertion' in client) form = { ...parameters, client_assertion_type: JWT_BEARER, client_assertion: client.assertion };
-  else if ('byCertificate' in client) form = { ...parameters, client_id: client.consumerKey };
-  else headers.Authorization = clientBasicAuthorization(client);
-  const response = await transport.send({ method: 'POST', url, headers, body: formOf(form) });
+  const credentials = typeof client === 'function' ? client : () => client;
+  let response = await sendTokenRequest(transport, url, credentials(), parameters, dpopKey);
+  const nonce = dpopKey ? askedNonce(response) : undefined;
+  if (nonce !== undefined) response = await sendTokenRequest(transport, url, credentials(), parameters, dpopKey, nonce);
   if (response.status >= 400) throw errorFromResponse(response);
   const body = parseJsonBody(response) as Partial<TokenResponse> | undefined;
   if (!body || typeof body.access_token !== 'string') {
     throw new RequestFailedError(`the token endpoint answered ${response.status} without an access_token`, response.status);
   }
   return body as TokenResponse;
+}
+
+function sendTokenRequest(
+  transport: HttpTransport,
+  url: string,
+  client: TokenClient,
+  parameters: TokenParameters,
+  dpopKey: SigningKey | undefined,
+  nonce?: string,
+): Promise<HttpResponse> {
+  const headers: Record<string, string> = { Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded' };
+  let form = parameters;
+  if ('assertion' in client) form = { ...parameters, client_assertion_type: JWT_BEARER, client_assertion: client.assertion };
+  else if ('byCertificate' in client) form = { ...parameters, client_id: client.consumerKey };
+  else headers.Authorization = clientBasicAuthorization(client);
+  if (dpopKey) headers.DPoP = signDpopProof(dpopKey, { method: 'POST', url }, nonce);
+  return transport.send({ method: 'POST', url, headers, body: formOf(form) });
+}
+
+/** The nonce of a `400 use_dpop_nonce` answer's `DPoP-Nonce` header (RFC 9449 §8), else undefined. */
+function askedNonce(response: HttpResponse): string | undefined {
+  const header = response.headers['dpop-nonce'];
+  if (response.status !== 400 || typeof header !== 'string') return undefined;
+  try {
+    return (JSON.parse(response.body) as { error?: unknown }).error === 'use_dpop_nonce' ? header : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** RFC 7009; best effort, the caller decides whether a failure matters. */

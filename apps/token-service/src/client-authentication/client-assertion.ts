@@ -1,11 +1,11 @@
 import { createPublicKey, JsonWebKey, KeyObject } from 'node:crypto';
-import { JwsAlgorithm, verifyJws } from '../oauth2/jws';
+import { acceptedAlgorithm, CLIENT_SIGNING_ALGORITHMS, decodeJws, DecodedJws, JwsAlgorithm, jwkFitsAlgorithm, verifyJws } from '../oauth2/jws';
 import { OAuth2Error } from '../oauth2/oauth2-error';
 
 /** RFC 7523 §2.2: the only client_assertion_type keymint accepts. */
 export const JWT_BEARER_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 /** Asymmetric only: the server holds public keys, never a shared secret (no `none`, no HMAC). */
-export const ASSERTION_ALGORITHMS: readonly JwsAlgorithm[] = ['RS256', 'PS256', 'ES256', 'EdDSA'];
+export const ASSERTION_ALGORITHMS = CLIENT_SIGNING_ALGORITHMS;
 /** An assertion may be valid for at most this long from now: a captured one is worth little. */
 export const MAX_ASSERTION_LIFETIME_SECONDS = 300;
 /** Clocks of clients and servers differ a little: `exp`, `nbf` and `iat` are given this much room. */
@@ -21,13 +21,6 @@ export interface ClientJwks {
 export interface VerifiedAssertion {
   jti: string;
   expiresAt: number;
-}
-
-interface Decoded {
-  header: Record<string, unknown>;
-  payload: Record<string, unknown>;
-  signedPart: Buffer;
-  signature: Buffer;
 }
 
 /** The client an assertion names (its `sub`), read before anything is checked; null when it is no JWT. */
@@ -54,10 +47,8 @@ export function verifyClientAssertion(
   const decoded = decode(assertion);
   if (!decoded) throw refused('client_assertion is not a signed JWT (header.payload.signature, base64url JSON).');
   const { header, payload } = decoded;
-  const alg = header.alg;
-  if (typeof alg !== 'string' || !ASSERTION_ALGORITHMS.includes(alg as JwsAlgorithm)) {
-    throw refused(`client_assertion alg ${JSON.stringify(alg)} is not accepted: use one of ${ASSERTION_ALGORITHMS.join(', ')}.`);
-  }
+  const alg = acceptedAlgorithm(header.alg, ASSERTION_ALGORITHMS);
+  if (!alg) throw refused(`client_assertion alg ${JSON.stringify(header.alg)} is not accepted: use one of ${ASSERTION_ALGORITHMS.join(', ')}.`);
   if (payload.iss !== client.consumerKey || payload.sub !== client.consumerKey) {
     throw refused('client_assertion iss and sub must both be the client_id.');
   }
@@ -81,8 +72,8 @@ export function verifyClientAssertion(
     throw refused('client_assertion must have a jti (a unique id of at most 256 characters).');
   }
 
-  const keys = candidateKeys(client.jwks, alg as JwsAlgorithm, header.kid);
-  if (!keys.some((key) => verifyJws(alg as JwsAlgorithm, key, decoded.signedPart, decoded.signature))) {
+  const keys = candidateKeys(client.jwks, alg, header.kid);
+  if (!keys.some((key) => verifyJws(alg, key, decoded.signedPart, decoded.signature))) {
     throw refused('client_assertion signature does not match a registered key of the client.');
   }
   return { jti: payload.jti, expiresAt: (payload.exp + ASSERTION_CLOCK_SKEW_SECONDS) * 1000 };
@@ -94,17 +85,9 @@ function candidateKeys(jwks: ClientJwks | null, alg: JwsAlgorithm, kid: unknown)
   if (kid !== undefined && typeof kid !== 'string') throw refused('client_assertion kid must be a string.');
   const named = kid === undefined ? jwks.keys : jwks.keys.filter((jwk) => jwk.kid === kid);
   if (named.length === 0) throw refused(`No registered key of the client has kid ${JSON.stringify(kid)}.`);
-  const fitting = named.filter((jwk) => fits(jwk, alg));
+  const fitting = named.filter((jwk) => jwkFitsAlgorithm(jwk, alg));
   if (fitting.length === 0) throw refused(`No registered key of the client can verify ${alg}.`);
   return fitting.map(publicKeyOf);
-}
-
-function fits(jwk: ClientJwks['keys'][number], alg: JwsAlgorithm): boolean {
-  if (jwk.alg !== undefined && jwk.alg !== alg) return false;
-  if (jwk.use !== undefined && jwk.use !== 'sig') return false;
-  if (alg === 'RS256' || alg === 'PS256') return jwk.kty === 'RSA';
-  if (alg === 'ES256') return jwk.kty === 'EC' && jwk.crv === 'P-256';
-  return jwk.kty === 'OKP' && (jwk.crv === 'Ed25519' || jwk.crv === 'Ed448');
 }
 
 /** A JWK's key object, made once per JWK object (client records are cached, so are their keys). */
@@ -122,22 +105,8 @@ export function publicKeyOf(jwk: JsonWebKey): KeyObject {
   return key;
 }
 
-function decode(assertion: string): Decoded | null {
-  if (assertion.length === 0 || assertion.length > MAX_ASSERTION_LENGTH) return null;
-  const parts = assertion.split('.');
-  if (parts.length !== 3 || parts.some((part) => !/^[A-Za-z0-9_-]*$/.test(part))) return null;
-  try {
-    const header = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8')) as unknown;
-    const payload = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as unknown;
-    if (!isObject(header) || !isObject(payload)) return null;
-    return { header, payload, signedPart: Buffer.from(`${parts[0]}.${parts[1]}`), signature: Buffer.from(parts[2], 'base64url') };
-  } catch {
-    return null;
-  }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+function decode(assertion: string): DecodedJws | null {
+  return decodeJws(assertion, MAX_ASSERTION_LENGTH);
 }
 
 function refused(description: string): OAuth2Error {

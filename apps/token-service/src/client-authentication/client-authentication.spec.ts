@@ -4,7 +4,7 @@ import { parseBasicAuthorization, presentedCredentials } from './presented-crede
 import { ClientRecord, consumerSecretMatches, matchingSecret } from '@keymint/contracts';
 import { SignInLimiter } from '@keymint/sign-in-limiter';
 import { Database } from '@keymint/persistence';
-import { AssertionReplays } from './assertion-replays';
+import { JtiReplays } from '../oauth2/jti-replays';
 import { ClientAuthenticator } from './client-authenticator';
 import { ClientCache } from './client-cache';
 import { MutualTlsAuthenticator } from './mutual-tls';
@@ -125,7 +125,7 @@ describe('ClientAuthenticator with several secrets', () => {
       { ISSUER: 'https://localhost:8243/oauth2/token' },
       { get: async () => client } as unknown as ClientCache,
       new SignInLimiter(2),
-      new AssertionReplays({ postgres: false } as Database),
+      new JtiReplays({ postgres: false } as Database),
       { record: (secretId: string) => used.push(secretId) } as unknown as SecretUseReporter,
       new MutualTlsAuthenticator({}),
     );

@@ -6,7 +6,7 @@ import { RpcError } from '@keymint/messaging';
 import { SignInLimiter } from '@keymint/sign-in-limiter';
 import { OAuth2Error } from '../oauth2/oauth2-error';
 import { OAuth2Parameters } from '../oauth2/request-parameters';
-import { AssertionReplays } from './assertion-replays';
+import { JtiReplays } from '../oauth2/jti-replays';
 import { verifyClientAssertion, VerifiedAssertion } from './client-assertion';
 import { ClientCache } from './client-cache';
 import { MutualTlsAuthenticator } from './mutual-tls';
@@ -40,7 +40,7 @@ export class ClientAuthenticator {
     @Inject(CONFIG) config: Pick<TokenServiceConfig, 'ISSUER'>,
     @Inject(ClientCache) private readonly clients: ClientCache,
     @Inject(SignInLimiter) private readonly limiter: SignInLimiter,
-    @Inject(AssertionReplays) private readonly replays: AssertionReplays,
+    @Inject(JtiReplays) private readonly replays: JtiReplays,
     @Inject(SecretUseReporter) private readonly secretUse: SecretUseReporter,
     @Inject(MutualTlsAuthenticator) private readonly mutualTls: MutualTlsAuthenticator,
   ) {

@@ -21,6 +21,7 @@ const record: ClientRecord = {
   tokenEndpointAuthMethods: ['client_secret_basic', 'client_secret_post'],
   jwks: null,
   resources: [],
+  requireDpop: false,
 };
 
 /** A cache asking a registry that answers `answer()`, through a real RpcClient (which checks the answer against its schema). */

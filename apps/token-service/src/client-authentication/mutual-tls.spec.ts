@@ -6,9 +6,9 @@ import { ClientRecord, TokenEndpointAuthMethod } from '@keymint/contracts';
 import { Database } from '@keymint/persistence';
 import { SignInLimiter } from '@keymint/sign-in-limiter';
 import { CLIENT_AUTH, makeCertificate, SERVER_AUTH, TestCertificate } from '../../../../test/support/certificates';
+import { JtiReplays } from '../oauth2/jti-replays';
 import { OAuth2Error } from '../oauth2/oauth2-error';
 import { requestConfirmation } from '../token-endpoint/token-endpoint.service';
-import { AssertionReplays } from './assertion-replays';
 import { ClientAuthenticator } from './client-authenticator';
 import { ClientCache } from './client-cache';
 import { certificateThumbprint } from './client-certificate';
@@ -166,7 +166,7 @@ describe('mutual TLS in the request opening and client authentication', () => {
       { ISSUER: 'https://localhost:8243/oauth2/token' },
       { get: async () => record } as unknown as ClientCache,
       new SignInLimiter(2),
-      new AssertionReplays({ postgres: false } as Database),
+      new JtiReplays({ postgres: false } as Database),
       { record: () => undefined } as never,
       new MutualTlsAuthenticator({}),
     );

@@ -2,6 +2,7 @@ import { Controller, Get, Inject } from '@nestjs/common';
 import { CONFIG, TokenServiceConfig } from '@keymint/config';
 import { GRANT_TYPES, TOKEN_ENDPOINT_AUTH_METHODS } from '@keymint/contracts';
 import { ASSERTION_ALGORITHMS } from '../client-authentication/client-assertion';
+import { DPOP_ALGORITHMS } from '../dpop/dpop-proof';
 import { JwtSigner } from '../minting/jwt-signer';
 
 /** RFC 8414 metadata and the JWKS; endpoints are derived from the issuer's origin. */
@@ -31,6 +32,8 @@ export class DiscoveryController {
       scopes_supported: ['am_application_scope', 'default'],
       // RFC 8705 §3.3. No mtls_endpoint_aliases (§5): mutual TLS is served on the endpoints above themselves.
       tls_client_certificate_bound_access_tokens: true,
+      // RFC 9449 §5.1: the token endpoint takes DPoP proofs signed with these.
+      dpop_signing_alg_values_supported: DPOP_ALGORITHMS,
     };
   }
 

@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 import { bigintColumnType, createPrefixedTable, dropPrefixedTable } from '@keymint/persistence';
 
-/** The table of AssertionReplays (client-authentication/assertion-replays.ts). */
+/** The table of JtiReplays (oauth2/jti-replays.ts): the used ids of client assertions and, since, of DPoP proofs. */
 export const ASSERTION_JTIS_TABLE = 'client_assertion_jtis';
 
 /**

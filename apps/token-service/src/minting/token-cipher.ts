@@ -11,11 +11,8 @@ export class TokenCipher {
     if (key.length !== 32) throw new Error('TOKEN_ENCRYPTION_KEY must be 32 bytes (64 hex characters or base64)');
   }
 
-  /** TOKEN_ENCRYPTION_KEY when set, else a key generated once into DATA_DIR (mode 0600). */
   static fromConfig(configured: string | undefined, dataDir: string): TokenCipher {
-    const text = configured ?? readOrCreateSecretFile(join(dataDir, 'token-encryption.key'), () => randomBytes(32).toString('hex')).trim();
-    const key = /^[0-9a-f]{64}$/i.test(text) ? Buffer.from(text, 'hex') : Buffer.from(text, 'base64');
-    return new TokenCipher(key);
+    return new TokenCipher(tokenEncryptionKey(configured, dataDir));
   }
 
   encrypt(plaintext: string, associatedData: string): string {
@@ -39,4 +36,14 @@ export class TokenCipher {
       return null;
     }
   }
+}
+
+/**
+ * TOKEN_ENCRYPTION_KEY when set, else a key generated once into DATA_DIR (mode 0600). The secret every replica
+ * of the token service shares (the same variable, or the same DATA_DIR): the reuse cipher's key, and what the
+ * DPoP nonce key is derived from (dpop/dpop-nonces.ts).
+ */
+export function tokenEncryptionKey(configured: string | undefined, dataDir: string): Buffer {
+  const text = configured ?? readOrCreateSecretFile(join(dataDir, 'token-encryption.key'), () => randomBytes(32).toString('hex')).trim();
+  return /^[0-9a-f]{64}$/i.test(text) ? Buffer.from(text, 'hex') : Buffer.from(text, 'base64');
 }

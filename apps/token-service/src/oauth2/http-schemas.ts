@@ -157,5 +157,6 @@ export const AuthorizationServerMetadataSchema = z
     introspection_endpoint_auth_signing_alg_values_supported: authSigningAlgorithms,
     scopes_supported: z.array(z.string()),
     tls_client_certificate_bound_access_tokens: z.literal(true).describe('RFC 8705 §3.3: a client certificate presented at the token endpoint binds the tokens to it.'),
+    dpop_signing_alg_values_supported: z.array(z.enum(['RS256', 'PS256', 'ES256', 'EdDSA'])).describe('What DPoP proofs (RFC 9449) may be signed with.'),
   })
   .meta({ id: 'AuthorizationServerMetadata' });

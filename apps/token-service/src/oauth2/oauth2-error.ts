@@ -9,7 +9,9 @@ export type OAuth2ErrorCode =
   | 'invalid_scope'
   | 'invalid_target'
   | 'too_many_requests'
-  | 'temporarily_unavailable';
+  | 'temporarily_unavailable'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce';
 
 /**
  * RFC 6749 §5.2 errors as fixed templates (fosite style); the global oauth2
@@ -58,6 +60,16 @@ export class OAuth2Error extends HttpErrorWithHeaders {
   /** RFC 8707 §2: a resource that is malformed, or that the client may not ask for. */
   static invalidTarget(description: string): OAuth2Error {
     return new OAuth2Error('invalid_target', description, 400);
+  }
+
+  /** RFC 9449 §5: the DPoP proof is missing where required, malformed, or does not fit this request. */
+  static invalidDpopProof(description: string): OAuth2Error {
+    return new OAuth2Error('invalid_dpop_proof', description, 400);
+  }
+
+  /** RFC 9449 §8: the proof must carry the server's nonce, which `DPoP-Nonce` gives. */
+  static useDpopNonce(nonce: string, description = 'The authorization server requires a nonce in the DPoP proof: sign a new proof with the DPoP-Nonce given.'): OAuth2Error {
+    return new OAuth2Error('use_dpop_nonce', description, 400, { 'DPoP-Nonce': nonce });
   }
 
   static temporarilyUnavailable(description = 'A service keymint depends on is unavailable; try again later.'): OAuth2Error {

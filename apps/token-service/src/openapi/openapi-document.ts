@@ -45,19 +45,26 @@ const CLIENT_ERRORS: Record<number, ResponseDoc> = {
 /** client_secret_basic, a client certificate (mutual TLS), or none here when the credentials are in the body (client_secret_post, private_key_jwt). */
 const CLIENT_AUTHENTICATION: SecurityRequirement[] = [{ clientSecretBasic: [] }, { mutualTls: [] }, {}];
 
+/** RFC 9449 §8: the nonce the next DPoP proof must carry, when the server requires nonces (DPOP_NONCE_REQUIRED). */
+const DPOP_NONCE: Record<string, HeaderDoc> = {
+  'DPoP-Nonce': { description: 'With DPOP_NONCE_REQUIRED: the nonce for the next DPoP proof (RFC 9449 §8).', schema: z.string() },
+};
+
 const TOKEN: OperationDoc = {
   summary: 'Issue an access token (client_credentials, password, refresh_token)',
   description:
     "RFC 6749 §3.2 with WSO2's validity_period and RFC 8707's resource (repeatable: the token's aud). Client authentication: Basic, client_id and client_secret " +
     'in the body, a signed client assertion, or client_id with a TLS client certificate (RFC 8705). A client certificate, whatever the method, binds the ' +
-    'tokens to it (cnf x5t#S256).',
+    'tokens to it (cnf x5t#S256). ' +
+    'A `DPoP` header (RFC 9449 proof JWT) binds the tokens to its key: token_type DPoP, cnf.jkt.',
   security: CLIENT_AUTHENTICATION,
   body: formOrJson(TokenRequestSchema),
   responses: {
-    200: { description: 'RFC 6749 §5.1', body: TokenResponseSchema, headers: NO_STORE },
+    200: { description: 'RFC 6749 §5.1', body: TokenResponseSchema, headers: { ...NO_STORE, ...DPOP_NONCE } },
     400: error(
-      'RFC 6749 §5.2: a malformed request, a bad scope, a malformed or disallowed resource (RFC 8707), an unknown or disallowed grant, bad user credentials or refresh token.',
-      ['invalid_request', 'invalid_scope', 'invalid_target', 'unsupported_grant_type', 'unauthorized_client', 'invalid_grant'],
+      'RFC 6749 §5.2: a malformed request, a bad scope, a malformed or disallowed resource (RFC 8707), an unknown or disallowed grant, bad user credentials or refresh token; RFC 9449: a bad or missing DPoP proof, or a nonce to use.',
+      ['invalid_request', 'invalid_scope', 'invalid_target', 'unsupported_grant_type', 'unauthorized_client', 'invalid_grant', 'invalid_dpop_proof', 'use_dpop_nonce'],
+      DPOP_NONCE,
     ),
     ...CLIENT_ERRORS,
   },

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ClientAuthenticationModule } from '../client-authentication/client-authentication.module';
+import { DpopModule } from '../dpop/dpop.module';
 import { MintingModule } from '../minting/minting.module';
 import { RevocationModule } from '../revocation/revocation.module';
 import { TokenStorageModule } from '../token-storage/token-storage.module';
@@ -15,7 +16,7 @@ import { TokenController } from './token.controller';
 
 /** POST /token with its grants, each in its own folder with everything it decides. */
 @Module({
-  imports: [ClientAuthenticationModule, MintingModule, TokenStorageModule, RevocationModule],
+  imports: [ClientAuthenticationModule, DpopModule, MintingModule, TokenStorageModule, RevocationModule],
   controllers: [TokenController, GenerateTokenRpc],
   providers: [
     ReusableTokens,

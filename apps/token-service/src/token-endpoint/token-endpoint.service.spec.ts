@@ -1,12 +1,15 @@
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { z } from 'zod/v4';
 import { ClientRecord, GrantType } from '@keymint/contracts';
 import { SignInLimiter } from '@keymint/sign-in-limiter';
 import { Database } from '@keymint/persistence';
-import { AssertionReplays } from '../client-authentication/assertion-replays';
+import { JtiReplays } from '../oauth2/jti-replays';
 import { ClientAuthenticator } from '../client-authentication/client-authenticator';
 import { ClientCache } from '../client-authentication/client-cache';
 import { MutualTlsAuthenticator } from '../client-authentication/mutual-tls';
+import { DpopProofs } from '../dpop/dpop-proofs';
+import { dpopProof, thumbprint } from '../../../../test/support/dpop';
+import { DpopRequest, NO_DPOP } from '../dpop/dpop-request';
 import { OAuth2Error } from '../oauth2/oauth2-error';
 import { GrantHandler } from './grant-handler';
 import { TokenEndpointService } from './token-endpoint.service';
@@ -20,22 +23,25 @@ const client = {
 } as ClientRecord;
 const basic = `Basic ${Buffer.from('key:secret').toString('base64')}`;
 
-function endpoint(handled: string[]): TokenEndpointService {
-  const clients = { get: async (key: string) => (key === client.consumerKey ? client : null) } as unknown as ClientCache;
+/** `handled`: each grant that ran, with the DPoP key it was given (`grant jkt`). */
+function endpoint(handled: string[], record: ClientRecord = client): TokenEndpointService {
+  const clients = { get: async (key: string) => (key === record.consumerKey ? record : null) } as unknown as ClientCache;
   const limiter = new SignInLimiter(10);
   const grant = (grantType: GrantType): GrantHandler => ({
     grantType,
     parameters: z.object({ grant_type: z.literal(grantType) }),
-    handle: async () => {
-      handled.push(grantType);
+    handle: async ({ confirmation }) => {
+      handled.push(confirmation?.jkt === undefined ? grantType : `${grantType} ${confirmation.jkt}`);
       return { access_token: grantType, scope: 'default', token_type: 'Bearer', expires_in: 1 };
     },
   });
   // A single SQLite instance's: assertion ids in memory; secret uses reported nowhere.
-  const replays = new AssertionReplays({ postgres: false } as Database);
+  const replays = new JtiReplays({ postgres: false } as Database);
   const secretUses = { record: () => undefined } as never;
-  const authenticator = new ClientAuthenticator({ ISSUER: 'https://localhost:8243/oauth2/token' }, clients, limiter, replays, secretUses, new MutualTlsAuthenticator({}));
-  return new TokenEndpointService(authenticator, [grant('client_credentials'), grant('password'), grant('refresh_token')]);
+  const issuer = { ISSUER: 'https://localhost:8243/oauth2/token' };
+  const authenticator = new ClientAuthenticator(issuer, clients, limiter, replays, secretUses, new MutualTlsAuthenticator({}));
+  const dpopProofs = new DpopProofs(issuer, replays, null);
+  return new TokenEndpointService(authenticator, dpopProofs, [grant('client_credentials'), grant('password'), grant('refresh_token')]);
 }
 
 describe('TokenEndpointService', () => {
@@ -44,8 +50,8 @@ describe('TokenEndpointService', () => {
     ['grant_type=password&username=u&password=p', 'password'],
   ])('hands %s to its grant', async (body, grant) => {
     const handled: string[] = [];
-    const response = await endpoint(handled).exchange({ body: Object.fromEntries(new URLSearchParams(body)), query: {}, authorization: basic, address: '::1' });
-    expect(response.access_token).toBe(grant);
+    const { token } = await endpoint(handled).exchange({ body: Object.fromEntries(new URLSearchParams(body)), query: {}, authorization: basic, address: '::1' }, NO_DPOP);
+    expect(token.access_token).toBe(grant);
     expect(handled).toEqual([grant]);
   });
 
@@ -60,7 +66,7 @@ describe('TokenEndpointService', () => {
   ])('%p → %s, and no grant runs', async (body, authorization, code, status) => {
     const handled: string[] = [];
     const error = await endpoint(handled)
-      .exchange({ body, query: {}, authorization, address: '::1' })
+      .exchange({ body, query: {}, authorization, address: '::1' }, NO_DPOP)
       .catch((thrown: unknown) => thrown);
     expect(error).toBeInstanceOf(OAuth2Error);
     expect((error as OAuth2Error).code).toBe(code);
@@ -71,9 +77,46 @@ describe('TokenEndpointService', () => {
   it('refuses client credentials in the query string before looking at the client', async () => {
     const handled: string[] = [];
     const error = await endpoint(handled)
-      .exchange({ body: { grant_type: 'client_credentials' }, query: { client_secret: 'secret' }, authorization: basic, address: '::1' })
+      .exchange({ body: { grant_type: 'client_credentials' }, query: { client_secret: 'secret' }, authorization: basic, address: '::1' }, NO_DPOP)
       .catch((thrown: unknown) => thrown);
     expect((error as OAuth2Error).code).toBe('invalid_request');
     expect(handled).toEqual([]);
+  });
+
+  describe('with DPoP', () => {
+    const key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+    const request = { body: { grant_type: 'client_credentials' }, query: {}, authorization: basic, address: '::1' };
+    const withProof = (): DpopRequest => ({ proofs: [dpopProof(key, { htu: 'http://localhost:8280/token' })], method: 'POST', scheme: 'http', host: 'localhost:8280', path: '/token' });
+
+    it('hands the grant the thumbprint of the key the proof proves', async () => {
+      const handled: string[] = [];
+      await endpoint(handled).exchange(request, withProof());
+      expect(handled).toEqual([`client_credentials ${thumbprint(key)}`]);
+    });
+
+    it('refuses a key that requires DPoP a request without a proof, at the token endpoint and through generate-token, and runs no grant', async () => {
+      const handled: string[] = [];
+      const strict = endpoint(handled, { ...client, requireDpop: true });
+      for (const attempt of <Array<() => Promise<unknown>>>[
+        () => strict.exchange(request, NO_DPOP),
+        () => strict.grant({ client: { ...client, requireDpop: true }, parameters: { grant_type: 'client_credentials' }, address: 'registry', clientAuthMethod: 'client_secret_post' }),
+      ]) {
+        const error = (await Promise.resolve().then(attempt).catch((thrown: unknown) => thrown)) as OAuth2Error;
+        expect([error.code, error.getStatus(), error.description]).toEqual(['invalid_dpop_proof', 400, expect.stringMatching(/must send a DPoP proof/)]);
+      }
+      expect(handled).toEqual([]);
+      await strict.exchange(request, withProof());
+      expect(handled).toEqual([`client_credentials ${thumbprint(key)}`]);
+    });
+
+    it('authenticates the client before it looks at the proof: a bad client is 401 and its proof is not used up', async () => {
+      const handled: string[] = [];
+      const service = endpoint(handled);
+      const proof = withProof();
+      const error = (await service.exchange({ ...request, authorization: undefined }, proof).catch((thrown: unknown) => thrown)) as OAuth2Error;
+      expect(error.code).toBe('invalid_client');
+      await service.exchange(request, proof);
+      expect(handled).toEqual([`client_credentials ${thumbprint(key)}`]);
+    });
   });
 });

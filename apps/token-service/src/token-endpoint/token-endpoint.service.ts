@@ -3,17 +3,27 @@ import { GrantType, TokenConfirmation } from '@keymint/contracts';
 import { AuthenticatedRequest, ClientAuthenticator } from '../client-authentication/client-authenticator';
 import { certificateThumbprint } from '../client-authentication/client-certificate';
 import { OAuth2HttpRequest } from '../client-authentication/oauth2-request';
+import { DpopProofs } from '../dpop/dpop-proofs';
+import { DpopRequest } from '../dpop/dpop-request';
 import { OAuth2Error } from '../oauth2/oauth2-error';
 import { TokenResponse } from '../oauth2/http-schemas';
 import { OAuth2Parameters, readParameters, singleParameter } from '../oauth2/request-parameters';
 import { GRANT_HANDLERS, GrantContext, GrantHandler } from './grant-handler';
 
+/** The token endpoint's answer: the token, and the DPoP nonce to use next (`DPoP-Nonce`) when the server requires one. */
+export interface TokenEndpointAnswer {
+  token: TokenResponse;
+  dpopNonce?: string;
+}
+
 /**
  * The token endpoint as small named steps (oidc-provider style): open the
- * request and authenticate the client (ClientAuthenticator) → what its tokens
- * are bound to (requestConfirmation) → grant type known and allowed for the
- * key → the grant's parameters read with its schema → the grant (which
- * decides, mints and writes the token with its event).
+ * request and authenticate the client (ClientAuthenticator) → the DPoP proof,
+ * when there is one (DpopProofs) → what its tokens are bound to
+ * (requestConfirmation: the proof's key, the TLS client certificate) → grant
+ * type known and allowed for the key → a proof when the key requires DPoP →
+ * the grant's parameters read with its schema → the grant (which decides,
+ * mints and writes the token with its event).
  */
 @Injectable()
 export class TokenEndpointService {
@@ -21,18 +31,21 @@ export class TokenEndpointService {
 
   constructor(
     @Inject(ClientAuthenticator) private readonly authenticator: ClientAuthenticator,
+    @Inject(DpopProofs) private readonly dpopProofs: DpopProofs,
     @Inject(GRANT_HANDLERS) grants: GrantHandler[],
   ) {
     this.grants = new Map(grants.map((grant) => [grant.grantType, grant]));
   }
 
   /** POST /token. */
-  async exchange(request: OAuth2HttpRequest): Promise<TokenResponse> {
+  async exchange(request: OAuth2HttpRequest, dpop: DpopRequest): Promise<TokenEndpointAnswer> {
     const { certificate, ...authenticated } = await this.authenticator.authenticateRequest(request);
-    return this.grant({ ...authenticated, confirmation: requestConfirmation({ certificate }) });
+    const dpopJkt = (await this.dpopProofs.verify(dpop)) ?? undefined;
+    const token = await this.grant({ ...authenticated, confirmation: requestConfirmation({ certificate, dpopJkt }) });
+    return { token, dpopNonce: dpopJkt === undefined ? undefined : this.dpopProofs.freshNonce() };
   }
 
-  /** The same steps after the client has been authenticated some other way (the registry's generate-token RPC). */
+  /** The same steps after the client has been authenticated some other way (the registry's generate-token RPC, which has no proof). */
   grant(context: GrantContext<OAuth2Parameters>): Promise<TokenResponse> {
     const { client, parameters } = context;
     const grantType = singleParameter(parameters, 'grant_type');
@@ -40,15 +53,22 @@ export class TokenEndpointService {
     const grant = this.grants.get(grantType);
     if (!grant) throw OAuth2Error.unsupportedGrantType();
     if (!client.grantTypes.includes(grantType as GrantType)) throw OAuth2Error.unauthorizedClient();
+    if (client.requireDpop && context.confirmation?.jkt === undefined) {
+      throw OAuth2Error.invalidDpopProof('This client must send a DPoP proof with every token request (its key requires DPoP).');
+    }
     return grant.handle({ ...context, parameters: readParameters(grant.parameters, parameters) });
   }
 }
 
 /**
- * What the tokens issued to a request are bound to (RFC 7800 `cnf`), or undefined for bearer tokens: the
- * certificate of the request's TLS connection, whatever the client authenticated with (RFC 8705 §3; a client
- * that sends no certificate gets bearer tokens as before).
+ * What the tokens issued to a request are bound to (RFC 7800 `cnf`), or undefined for bearer tokens: the key of
+ * its verified DPoP proof (RFC 9449 §5) and the certificate of its TLS connection, whatever the client
+ * authenticated with (RFC 8705 §3). A client that sends neither gets bearer tokens as before.
  */
-export function requestConfirmation(request: Pick<AuthenticatedRequest, 'certificate'>): TokenConfirmation | undefined {
-  return request.certificate ? { 'x5t#S256': certificateThumbprint(request.certificate) } : undefined;
+export function requestConfirmation(request: Pick<AuthenticatedRequest, 'certificate'> & { dpopJkt?: string }): TokenConfirmation | undefined {
+  if (!request.certificate && request.dpopJkt === undefined) return undefined;
+  return {
+    ...(request.dpopJkt !== undefined ? { jkt: request.dpopJkt } : {}),
+    ...(request.certificate ? { 'x5t#S256': certificateThumbprint(request.certificate) } : {}),
+  };
 }

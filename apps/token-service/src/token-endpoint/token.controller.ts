@@ -1,6 +1,7 @@
-import { Controller, HttpCode, Inject, Post, Req } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
+import { Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { OAuth2RequestReader } from '../client-authentication/oauth2-request';
+import { dpopRequestOf } from '../dpop/dpop-request';
 import { TokenResponse } from '../oauth2/http-schemas';
 import { TokenEndpointService } from './token-endpoint.service';
 
@@ -14,7 +15,10 @@ export class TokenController {
 
   @Post(['token', 'oauth2/token'])
   @HttpCode(200)
-  token(@Req() request: FastifyRequest): Promise<TokenResponse> {
-    return this.endpoint.exchange(this.requests.read(request));
+  async token(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<TokenResponse> {
+    const { token, dpopNonce } = await this.endpoint.exchange(this.requests.read(request), dpopRequestOf(request));
+    // RFC 9449 §8.2: the nonce for the client's next proof.
+    if (dpopNonce !== undefined) void reply.header('DPoP-Nonce', dpopNonce);
+    return token;
   }
 }

@@ -16,7 +16,16 @@ describe('key input', () => {
       validityTime: 3600,
       callbackUrl: '',
       resources: [],
+      requireDpop: false,
     });
+  });
+
+  it('takes requireDpop as a JSON boolean, and keeps it on an update that leaves it out', () => {
+    expect(parseGenerateKeysInput({ keyType: 'PRODUCTION', requireDpop: true }).requireDpop).toBe(true);
+    expect(parseUpdateKeyInput({ requireDpop: false }).requireDpop).toBe(false);
+    expect(parseUpdateKeyInput({ validityTime: 60 }).requireDpop).toBeUndefined();
+    expect(descriptionOf(() => parseGenerateKeysInput({ keyType: 'PRODUCTION', requireDpop: 'true' }))).toBe("'requireDpop' must be true or false.");
+    expect(descriptionOf(() => parseUpdateKeyInput({ requireDpop: 1 }))).toBe("'requireDpop' must be true or false.");
   });
 
   it('accepts validityTime as a numeric string', () => {

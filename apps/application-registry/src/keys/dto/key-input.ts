@@ -7,6 +7,7 @@ import {
   KEY_TYPES,
   MAX_RESOURCE_LENGTH,
   MAX_RESOURCES_PER_KEY,
+  privateJwkMember,
   RESOURCE_URI,
   resourceProblem,
   MAX_DISTINGUISHED_NAME_LENGTH,
@@ -93,8 +94,6 @@ const resources = z
 
 /** The algorithms a client's assertion may be signed with, hence the keys worth registering. */
 const JWK_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
-/** Members that only a private or symmetric JWK has: keymint takes public keys only. */
-const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 const MAX_JWKS_KEYS = 10;
 const MIN_RSA_BITS = 2048;
 /** A JWK's `x5c`: its certificate and the chain above it, each base64 DER (RFC 7517 §4.7). */
@@ -133,7 +132,7 @@ function jwksProblem(value: unknown): string | null {
     const name = `'jwks.keys[${index}]'`;
     if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) return `${name} must be a JWK object.`;
     const member = (key: string) => (jwk as Record<string, unknown>)[key];
-    const secret = PRIVATE_JWK_MEMBERS.find((key) => member(key) !== undefined);
+    const secret = privateJwkMember(jwk as Record<string, unknown>);
     if (secret) return `${name} holds private or symmetric key material ('${secret}'): register public keys only.`;
     if (!['RSA', 'EC', 'OKP'].includes(member('kty') as string)) return `${name}.kty must be RSA, EC or OKP.`;
     if (member('kty') === 'EC' && member('crv') !== 'P-256') return `${name}: an EC key must use crv P-256 (ES256).`;
@@ -190,6 +189,9 @@ const tlsClientAuthSubjectDn = jsonField
     return trimmed;
   })
   .describe("The subject DN (RFC 4514, e.g. CN=client-1,O=Example Corp,C=US) of the client's certificates for tls_client_auth; '' removes it.");
+const requireDpop = jsonField
+  .boolean('requireDpop')
+  .describe('true: the token endpoint refuses this key\'s token requests that carry no DPoP proof (RFC 9449), so all its tokens are bound to a key. Default false.');
 
 export const GenerateKeysInputSchema = jsonField
   .object({
@@ -202,6 +204,7 @@ export const GenerateKeysInputSchema = jsonField
     jwks: jwks.optional(),
     resources: resources.default([]),
     tlsClientAuthSubjectDn: tlsClientAuthSubjectDn.optional(),
+    requireDpop: requireDpop.default(false),
   })
   .transform(({ grantTypesToBeSupported, ...rest }) => ({ ...rest, grantTypes: grantTypesToBeSupported }))
   .meta({ id: 'ApplicationKeyGenerateRequest' });
@@ -228,6 +231,7 @@ export const UpdateKeyInputSchema = z
       jwks: jwks.optional(),
       resources: resources.optional(),
       tlsClientAuthSubjectDn: tlsClientAuthSubjectDn.optional(),
+      requireDpop: requireDpop.optional(),
     }),
   )
   .transform(({ supportedGrantTypes, grantTypesToBeSupported, ...rest }) => ({ ...rest, grantTypes: supportedGrantTypes ?? grantTypesToBeSupported }))

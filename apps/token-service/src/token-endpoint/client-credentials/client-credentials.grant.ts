@@ -39,7 +39,8 @@ export class ClientCredentialsGrant implements GrantHandler<ClientCredentialsReq
     // certificate, is never handed to a request for another.
     const request: TokenRequest = { client, clientAuthMethod, grantType: this.grantType, scopes, lifetimeSeconds: lifetime, audience, confirmation };
     if (client.tokenType !== 'OAUTH') return this.mintNew(request);
-    // The audience is part of the reuse key: a token is handed out again only to a request for the same resources.
+    // The audience and the binding are part of the reuse key: a token is handed out again only to a request for the same
+    // resources proving the same key (or none, for a bearer token).
     const reuseKey = reuseKeyOf(client.consumerKey, scopes, request);
     if (this.config.TOKEN_RENEW_PER_REQUEST) return this.mintNew(request, reuseKey);
     return this.reusable.issue(request, reuseKey);

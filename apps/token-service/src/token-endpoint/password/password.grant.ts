@@ -46,6 +46,7 @@ export class PasswordGrant implements GrantHandler<PasswordRequest> {
       lifetimeSeconds: lifetimeSeconds(parameters.validity_period, client.validityTime, this.config.MAX_TOKEN_VALIDITY),
       refresh: client.grantTypes.includes('refresh_token') ? { familyId: timeOrderedUuid(), roles: result.roles, audience } : undefined,
       audience,
+      // The access token and the family's refresh tokens (RefreshTokenGrant keeps them bound).
       confirmation,
     });
     await this.writer.submit(minted);

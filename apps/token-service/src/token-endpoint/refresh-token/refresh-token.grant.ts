@@ -10,7 +10,7 @@ import { grantScopes, requestedScopes } from '../../oauth2/scope';
 import { familyEnd, lifetimeSeconds } from '../../oauth2/validity';
 import { TokenRevoker } from '../../revocation/token-revoker';
 import { TokenStore } from '../../token-storage/token-store';
-import { confirmationOf } from '../../token-storage/token.entity';
+import { confirmationOf, TokenRecord } from '../../token-storage/token.entity';
 import { TokenWriter } from '../../token-storage/token-writer';
 import { GrantContext, GrantHandler } from '../grant-handler';
 
@@ -21,7 +21,9 @@ import { GrantContext, GrantHandler } from '../grant-handler';
  * (a refresh may narrow both, never widen them), the family ends
  * REFRESH_TOKEN_MAX_LIFETIME after its password grant however often it is
  * rotated, and a user's password change, role removal or deletion has
- * revoked it (RegistryEventsConsumer).
+ * revoked it (RegistryEventsConsumer). A family bound to a DPoP key is
+ * refreshed only with a proof by that key (RFC 9449 §5); an unbound one is
+ * bound from the first refresh that carries a proof.
  */
 @Injectable()
 export class RefreshTokenGrant implements GrantHandler<RefreshTokenRequest> {
@@ -37,15 +39,12 @@ export class RefreshTokenGrant implements GrantHandler<RefreshTokenRequest> {
     @Inject(TokenRevoker) private readonly revoker: TokenRevoker,
   ) {}
 
-  async handle({ client, parameters, clientAuthMethod, confirmation }: GrantContext<RefreshTokenRequest>): Promise<TokenResponse> {
+  async handle({ client, parameters, clientAuthMethod, confirmation: presented }: GrantContext<RefreshTokenRequest>): Promise<TokenResponse> {
     const requested = requestedScopes(parameters.scope);
     const row = await this.store.find(parameters.refresh_token);
     if (!row || row.kind !== 'refresh' || row.consumerKey !== client.consumerKey || !row.familyId) throw OAuth2Error.invalidGrant();
-    // A refresh token bound to a client certificate is taken with that certificate only (docs/decisions.md,
-    // "Certificate-bound refresh tokens"); refused before anything is rotated.
-    if (row.cnfX5t !== null && row.cnfX5t !== confirmation?.['x5t#S256']) {
-      throw OAuth2Error.invalidGrant('The refresh token is bound to a client certificate: present that certificate.');
-    }
+    // Before anything is rotated or revoked: without the key or certificate, a bound refresh token changes nothing.
+    const confirmation = refreshedConfirmation(row, presented);
     const familyId = row.familyId;
     const original = row.scopes.split(' ');
     // RFC 6749 §6: a narrower scope may be asked for, never a wider one.
@@ -76,8 +75,8 @@ export class RefreshTokenGrant implements GrantHandler<RefreshTokenRequest> {
       lifetimeSeconds: lifetimeSeconds(undefined, client.validityTime, this.config.MAX_TOKEN_VALIDITY),
       refresh: client.grantTypes.includes('refresh_token') ? family : undefined,
       audience: resources.access,
-      // The family keeps what it is bound to; a certificate presented now binds it from here on.
-      confirmation: boundTo(confirmationOf(row).cnf, confirmation),
+      // The family keeps what it is bound to (and gets bound by its first proof or certificate).
+      confirmation,
     });
 
     const rotated = await this.database.transaction(async (manager) => {
@@ -101,7 +100,24 @@ export class RefreshTokenGrant implements GrantHandler<RefreshTokenRequest> {
   }
 }
 
-/** The family's binding with the request's added (the same certificate, checked above, when the family had one); undefined when neither binds. */
-function boundTo(family: TokenConfirmation | undefined, request: TokenConfirmation | undefined): TokenConfirmation | undefined {
-  return family === undefined && request === undefined ? undefined : { ...family, ...request };
+/**
+ * What the refreshed tokens are bound to (RFC 9449 §5, RFC 8705 §3; docs/decisions.md). A refresh token bound
+ * to a DPoP key is used with a proof by that key, one bound to a client certificate with that certificate, or
+ * not at all (`invalid_grant`: the grant is not the requester's). A binding is never dropped nor moved; an
+ * unbound refresh token refreshed with a proof or a certificate gets it: the new access and refresh tokens are
+ * bound from then on (a binding may be added, never taken away).
+ */
+function refreshedConfirmation(row: TokenRecord, presented: TokenConfirmation | undefined): TokenConfirmation | undefined {
+  if (row.cnfJkt !== null && row.cnfJkt !== presented?.jkt) {
+    throw OAuth2Error.invalidGrant(
+      presented?.jkt === undefined
+        ? 'This refresh token is bound to a DPoP key: send a DPoP proof signed by that key.'
+        : 'This refresh token is bound to another DPoP key than the one of the proof.',
+    );
+  }
+  if (row.cnfX5t !== null && row.cnfX5t !== presented?.['x5t#S256']) {
+    throw OAuth2Error.invalidGrant('The refresh token is bound to a client certificate: present that certificate.');
+  }
+  const bound = confirmationOf(row).cnf;
+  return bound === undefined && presented === undefined ? undefined : { ...bound, ...presented };
 }

@@ -4,20 +4,22 @@ import { Database, tableName } from '@keymint/persistence';
 import { ASSERTION_JTIS_TABLE } from '../migrations/1700000000006-client-assertion-jtis';
 
 const SWEEP_MS = 60_000;
-/** Bounded memory on one instance: past this many remembered assertions the oldest are dropped. */
+/** Bounded memory on one instance: past this many remembered ids the oldest are dropped. */
 const MAX_REMEMBERED = 200_000;
 
 /**
- * RFC 7523 §3: a client assertion's `jti` is accepted once while the assertion
- * is valid. On PostgreSQL the ids live in the token service's table
+ * Single-use JWTs: a client assertion's `jti` (RFC 7523 §3) and a DPoP proof's
+ * `jti` (RFC 9449 §11.1) are each accepted once while the JWT is acceptable.
+ * On PostgreSQL the ids live in the token service's table
  * `client_assertion_jtis`, where every replica meets them (one atomic insert:
- * of two replicas given the same assertion at once, exactly one succeeds); a
- * single SQLite instance keeps them in memory. Keyed by a hash of client and
- * jti; a row goes once its assertion has expired.
+ * of two replicas given the same JWT at once, exactly one succeeds); a single
+ * SQLite instance keeps them in memory. Keyed by a hash of the id's owner (a
+ * client's consumer key, or a DPoP key's thumbprint under `dpop-jkt:`) and the
+ * jti; a row goes once its JWT can no longer be accepted.
  */
 @Injectable()
-export class AssertionReplays implements OnModuleDestroy {
-  private readonly logger = new Logger('AssertionReplays');
+export class JtiReplays implements OnModuleDestroy {
+  private readonly logger = new Logger('JtiReplays');
   private readonly remembered = new Map<string, number>();
   private readonly table: string | null;
   private readonly sweeper: NodeJS.Timeout;
@@ -28,9 +30,9 @@ export class AssertionReplays implements OnModuleDestroy {
     this.sweeper.unref();
   }
 
-  /** True the first time this client presents this jti before `expiresAt` (epoch ms); false for a replay. */
-  async firstUse(clientId: string, jti: string, expiresAt: number, now = Date.now()): Promise<boolean> {
-    const key = hash('sha256', `${clientId}\u0000${jti}`, 'hex');
+  /** True the first time `owner` presents this jti before `expiresAt` (epoch ms); false for a replay. */
+  async firstUse(owner: string, jti: string, expiresAt: number, now = Date.now()): Promise<boolean> {
+    const key = hash('sha256', `${owner}\u0000${jti}`, 'hex');
     if (this.table) {
       // Inserted, or an expired id taken again: a row comes back. A live id: none.
       const rows: unknown[] = await this.database.dataSource.query(
@@ -58,7 +60,7 @@ export class AssertionReplays implements OnModuleDestroy {
     try {
       await this.database.dataSource.query(`DELETE FROM ${this.table} WHERE "expiresAt" <= $1`, [now]);
     } catch (error) {
-      this.logger.warn(`could not delete expired client assertion ids: ${(error as Error).message}`);
+      this.logger.warn(`could not delete expired JWT ids: ${(error as Error).message}`);
     }
   }
 }
