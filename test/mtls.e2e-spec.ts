@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RegistryApi } from '../bench/keymint-api';
@@ -24,29 +23,11 @@ const otherSelfSigned = makeCertificate({ subject: 'CN=self-signed billing' });
 
 /** An HTTPS request to the token service, presenting `certificate` in the TLS handshake (mutual TLS) when given. */
 function https(cluster: TestCluster, path: string, body: Record<string, string>, options: { certificate?: TestCertificate; headers?: Record<string, string> } = {}): Promise<HttpResult> {
-  const payload = new URLSearchParams(body).toString();
-  return new Promise((resolve, reject) => {
-    const outgoing = httpsRequest(
-      {
-        host: '127.0.0.1',
-        port: cluster.httpsPort('token-service'),
-        path,
-        method: 'POST',
-        headers: { ...FORM, 'Content-Length': String(Buffer.byteLength(payload)), ...options.headers },
-        // The cluster's self-signed server certificate; a fresh connection per request (no TLS session of another certificate).
-        rejectUnauthorized: false,
-        agent: false,
-        ...(options.certificate ? { cert: options.certificate.pem, key: options.certificate.keyPem } : {}),
-      },
-      (response) => {
-        let text = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk) => (text += chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: text, json: <T>() => JSON.parse(text) as T }));
-      },
-    );
-    outgoing.on('error', reject);
-    outgoing.end(payload);
+  return http(`https://127.0.0.1:${cluster.httpsPort('token-service')}${path}`, {
+    method: 'POST',
+    headers: { ...FORM, ...options.headers },
+    body: new URLSearchParams(body).toString(),
+    certificate: options.certificate,
   });
 }
 

@@ -1,4 +1,5 @@
 import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 
 export interface HttpResult {
   status: number;
@@ -7,16 +8,23 @@ export interface HttpResult {
   json<T = Record<string, unknown>>(): T;
 }
 
-/** A plain HTTP call that reports connection errors by code instead of throwing (fault tests count them). */
+/**
+ * An HTTP call that reports connection errors by code instead of throwing (fault tests count them). An https URL
+ * is called on a fresh connection trusting the test server's self-signed certificate, presenting `certificate`
+ * (mutual TLS) when given.
+ */
 export function http(
   url: string,
   /** A header given as a list is sent once per value (a repeated header field). */
-  options: { method?: string; headers?: Record<string, string | string[]>; body?: string; timeoutMs?: number } = {},
+  options: { method?: string; headers?: Record<string, string | string[]>; body?: string; timeoutMs?: number; certificate?: { pem: string; keyPem: string } } = {},
 ): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
     // An explicit length: Node sends DELETE bodies without one (and without chunking), which no server can frame.
     const headers = options.body === undefined ? options.headers : { ...options.headers, 'Content-Length': String(Buffer.byteLength(options.body)) };
-    const request = httpRequest(url, { method: options.method ?? 'GET', headers, timeout: options.timeoutMs ?? 10_000 }, (response) => {
+    const common = { method: options.method ?? 'GET', headers, timeout: options.timeoutMs ?? 10_000 };
+    const tls = { rejectUnauthorized: false, agent: false, ...(options.certificate ? { cert: options.certificate.pem, key: options.certificate.keyPem } : {}) };
+    const send = url.startsWith('https:') ? (done: Parameters<typeof httpsRequest>[2]) => httpsRequest(url, { ...common, ...tls }, done) : (done: Parameters<typeof httpRequest>[2]) => httpRequest(url, common, done);
+    const request = send((response) => {
       let body = '';
       response.setEncoding('utf8');
       response.on('data', (chunk) => (body += chunk));
