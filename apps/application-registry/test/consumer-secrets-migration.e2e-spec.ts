@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { consumerSecretMatches } from '@keymint/contracts';
 import { migrationTestStore } from '../../../test/support/postgres';
+import { insertKeyRow, KEY_ROW_MAPPING_ID } from './key-rows';
 import { Initial1700000000000 } from '../src/migrations/1700000000000-initial';
 import { SignInFailures1700000000001 } from '../src/migrations/1700000000001-sign-in-failures';
 import { ConsumerSecrets1700000000002 } from '../src/migrations/1700000000002-consumer-secrets';
 
-const KEY_MAPPING_ID = '5b0a3c1e-2d4f-4a6b-8c9d-0e1f2a3b4c5d';
 const SECRET = 'the-secret-an-existing-client-keeps-using';
 
 /**
@@ -21,37 +21,20 @@ describe.each(['SQLite', 'PostgreSQL'] as const)('the consumer-secrets migration
   it("moves each key's secret into its first secret row, and back", async () => {
     if (skipped()) return;
     const before = await open([Initial1700000000000, SignInFailures1700000000001]);
-    await before
-      .createQueryBuilder()
-      .insert()
-      .into('registry_oauth_keys')
-      .values({
-        keyMappingId: KEY_MAPPING_ID,
-        applicationId: '3f0c6f8e-8a4b-4c1e-9f54-2f7f7a0f2a11',
-        keyType: 'PRODUCTION',
-        consumerKey: 'Xk3v9QmT2wLp8RzN4bYc6hJd1fGs',
-        consumerSecretHash: createHash('sha256').update(SECRET).digest('hex'),
-        grantTypes: '["client_credentials"]',
-        scopes: '[]',
-        validityTime: 3600,
-        callbackUrl: '',
-        createdAt: 1_700_000_000_000,
-        updatedAt: 1_700_000_000_000,
-      })
-      .execute();
+    await insertKeyRow(before, { consumerSecretHash: createHash('sha256').update(SECRET).digest('hex') });
     await before.destroy();
 
     const after = await open([Initial1700000000000, SignInFailures1700000000001, ConsumerSecrets1700000000002]);
     try {
       const rows: Array<Record<string, unknown>> = await after.createQueryBuilder().select('*').from('registry_oauth_key_secrets', 's').getRawMany();
       expect(rows).toHaveLength(1);
-      expect(rows[0]).toMatchObject({ keyMappingId: KEY_MAPPING_ID, description: '', expiresAt: null, lastUsedAt: null });
+      expect(rows[0]).toMatchObject({ keyMappingId: KEY_ROW_MAPPING_ID, description: '', expiresAt: null, lastUsedAt: null });
       expect(Number(rows[0].createdAt)).toBe(1_700_000_000_000);
       expect(consumerSecretMatches(SECRET, rows[0].secretHash as string)).toBe(true);
       // One place for a secret: the key's own column is gone, its other columns and its row stay.
       expect(await columnsOf(after, 'registry_oauth_keys')).not.toContain('consumerSecretHash');
       const keys: Array<Record<string, unknown>> = await after.createQueryBuilder().select('*').from('registry_oauth_keys', 'k').getRawMany();
-      expect(keys).toEqual([expect.objectContaining({ keyMappingId: KEY_MAPPING_ID, consumerKey: 'Xk3v9QmT2wLp8RzN4bYc6hJd1fGs' })]);
+      expect(keys).toEqual([expect.objectContaining({ keyMappingId: KEY_ROW_MAPPING_ID, consumerKey: 'Xk3v9QmT2wLp8RzN4bYc6hJd1fGs' })]);
       // SQLite drops a column by copying the table: the unique indexes must come along.
       const indices = (await after.createQueryRunner().getTable('registry_oauth_keys'))!.indices;
       expect(indices.filter((index) => index.isUnique).map((index) => index.columnNames.join(',')).sort()).toEqual(['applicationId,keyType', 'consumerKey']);

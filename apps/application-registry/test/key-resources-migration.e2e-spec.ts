@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { migrationTestStore } from '../../../test/support/postgres';
+import { insertKeyRow } from './key-rows';
 import { Initial1700000000000 } from '../src/migrations/1700000000000-initial';
 import { SignInFailures1700000000001 } from '../src/migrations/1700000000001-sign-in-failures';
 import { ConsumerSecrets1700000000002 } from '../src/migrations/1700000000002-consumer-secrets';
@@ -7,7 +8,6 @@ import { ClientAuthenticationMethods1700000000003 } from '../src/migrations/1700
 import { KeyResources1700000000004 } from '../src/migrations/1700000000004-key-resources';
 
 const BEFORE = [Initial1700000000000, SignInFailures1700000000001, ConsumerSecrets1700000000002, ClientAuthenticationMethods1700000000003];
-const APPLICATION_ID = '3f0c6f8e-8a4b-4c1e-9f54-2f7f7a0f2a11';
 
 /**
  * The upgrade that gives keys their resources (RFC 8707): every existing key lists none, so its tokens keep
@@ -15,37 +15,23 @@ const APPLICATION_ID = '3f0c6f8e-8a4b-4c1e-9f54-2f7f7a0f2a11';
  */
 describe.each(['SQLite', 'PostgreSQL'] as const)('the key-resources migration (%s)', (store) => {
   const { open, skipped } = migrationTestStore(store, 'registry');
-  const key = (keyMappingId: string, keyType: string) => ({
-    keyMappingId,
-    applicationId: APPLICATION_ID,
-    keyType,
-    consumerKey: `key-${keyType}`,
-    grantTypes: '["client_credentials"]',
-    scopes: '[]',
-    validityTime: 3600,
-    callbackUrl: '',
-    createdAt: 1_700_000_000_000,
-    updatedAt: 1_700_000_000_000,
-  });
+  /** The PRODUCTION key of the older release, or its SANDBOX sibling. */
+  const key = (keyType: 'PRODUCTION' | 'SANDBOX') =>
+    keyType === 'PRODUCTION' ? { consumerKey: 'key-PRODUCTION' } : { keyMappingId: '6c1b4d2f-3e5a-4b7c-9d0e-1f2a3b4c5d6e', keyType, consumerKey: 'key-SANDBOX' };
   const keys = async (dataSource: DataSource) =>
     (await dataSource.createQueryBuilder().select('*').from('registry_oauth_keys', 'k').orderBy('"keyType"').getRawMany()) as Array<Record<string, unknown>>;
 
   it('gives every existing key no resources, keeps the ones written later, and drops the column on the way down', async () => {
     if (skipped()) return;
     const before = await open(BEFORE);
-    await before.createQueryBuilder().insert().into('registry_oauth_keys').values(key('5b0a3c1e-2d4f-4a6b-8c9d-0e1f2a3b4c5d', 'PRODUCTION')).execute();
+    await insertKeyRow(before, key('PRODUCTION'));
     await before.destroy();
 
     const after = await open([...BEFORE, KeyResources1700000000004]);
     try {
       expect((await keys(after)).map((row) => [row.consumerKey, row.resources])).toEqual([['key-PRODUCTION', '[]']]);
       const resources = JSON.stringify(['https://api.example.com/orders', 'urn:example:billing']);
-      await after
-        .createQueryBuilder()
-        .insert()
-        .into('registry_oauth_keys')
-        .values({ ...key('6c1b4d2f-3e5a-4b7c-9d0e-1f2a3b4c5d6e', 'SANDBOX'), resources })
-        .execute();
+      await insertKeyRow(after, { ...key('SANDBOX'), resources });
       expect((await keys(after)).map((row) => [row.consumerKey, row.resources])).toEqual([
         ['key-PRODUCTION', '[]'],
         ['key-SANDBOX', resources],

@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { migrationTestStore } from '../../../test/support/postgres';
+import { insertKeyRow, KEY_ROW_MAPPING_ID } from './key-rows';
 import { OAuthKeyEntity } from '../src/keys/oauth-key.entity';
 import { Initial1700000000000 } from '../src/migrations/1700000000000-initial';
 import { SignInFailures1700000000001 } from '../src/migrations/1700000000001-sign-in-failures';
@@ -9,7 +10,6 @@ import { KeyResources1700000000004 } from '../src/migrations/1700000000004-key-r
 import { RequireDpop1700000000005 } from '../src/migrations/1700000000005-require-dpop';
 
 const BEFORE = [Initial1700000000000, SignInFailures1700000000001, ConsumerSecrets1700000000002, ClientAuthenticationMethods1700000000003, KeyResources1700000000004];
-const KEY_MAPPING_ID = '5b0a3c1e-2d4f-4a6b-8c9d-0e1f2a3b4c5d';
 
 /** The upgrade that adds `requireDpop`: no existing key requires DPoP, a key can be set to, and back down again. */
 describe.each(['SQLite', 'PostgreSQL'] as const)('the requireDpop migration (%s)', (store) => {
@@ -19,32 +19,16 @@ describe.each(['SQLite', 'PostgreSQL'] as const)('the requireDpop migration (%s)
   it('leaves every existing key without the requirement, reads it back as a boolean, and drops it again', async () => {
     if (skipped()) return;
     const before = await open(BEFORE);
-    await before
-      .createQueryBuilder()
-      .insert()
-      .into('registry_oauth_keys')
-      .values({
-        keyMappingId: KEY_MAPPING_ID,
-        applicationId: '3f0c6f8e-8a4b-4c1e-9f54-2f7f7a0f2a11',
-        keyType: 'PRODUCTION',
-        consumerKey: 'Xk3v9QmT2wLp8RzN4bYc6hJd1fGs',
-        grantTypes: '["client_credentials"]',
-        scopes: '[]',
-        validityTime: 3600,
-        callbackUrl: '',
-        createdAt: 1_700_000_000_000,
-        updatedAt: 1_700_000_000_000,
-      })
-      .execute();
+    await insertKeyRow(before);
     await before.destroy();
 
     const after = await open([...BEFORE, RequireDpop1700000000005], [OAuthKeyEntity]);
     try {
       // Through the entity, as the registry reads it: a boolean on both stores (SQLite keeps 0/1).
       const keys = after.getRepository(OAuthKeyEntity);
-      expect((await keys.findOneByOrFail({ keyMappingId: KEY_MAPPING_ID })).requireDpop).toBe(false);
-      await keys.update({ keyMappingId: KEY_MAPPING_ID }, { requireDpop: true });
-      expect((await keys.findOneByOrFail({ keyMappingId: KEY_MAPPING_ID })).requireDpop).toBe(true);
+      expect((await keys.findOneByOrFail({ keyMappingId: KEY_ROW_MAPPING_ID })).requireDpop).toBe(false);
+      await keys.update({ keyMappingId: KEY_ROW_MAPPING_ID }, { requireDpop: true });
+      expect((await keys.findOneByOrFail({ keyMappingId: KEY_ROW_MAPPING_ID })).requireDpop).toBe(true);
 
       await after.undoLastMigration({ transaction: 'each' });
       expect(await columnsOf(after)).not.toContain('requireDpop');

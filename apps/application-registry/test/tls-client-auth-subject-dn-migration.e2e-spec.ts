@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { migrationTestStore } from '../../../test/support/postgres';
+import { insertKeyRow, KEY_ROW_MAPPING_ID } from './key-rows';
 import { Initial1700000000000 } from '../src/migrations/1700000000000-initial';
 import { SignInFailures1700000000001 } from '../src/migrations/1700000000001-sign-in-failures';
 import { ConsumerSecrets1700000000002 } from '../src/migrations/1700000000002-consumer-secrets';
@@ -7,7 +8,6 @@ import { ClientAuthenticationMethods1700000000003 } from '../src/migrations/1700
 import { TlsClientAuthSubjectDn1700000000006 } from '../src/migrations/1700000000006-tls-client-auth-subject-dn';
 
 const BEFORE = [Initial1700000000000, SignInFailures1700000000001, ConsumerSecrets1700000000002, ClientAuthenticationMethods1700000000003];
-const KEY_MAPPING_ID = '5b0a3c1e-2d4f-4a6b-8c9d-0e1f2a3b4c5d';
 
 /** The upgrade that gives keys a subject DN for tls_client_auth: every existing key has none and keeps its methods; and back down. */
 describe.each(['SQLite', 'PostgreSQL'] as const)('the tls_client_auth subject DN migration (%s)', (store) => {
@@ -18,31 +18,13 @@ describe.each(['SQLite', 'PostgreSQL'] as const)('the tls_client_auth subject DN
   it('adds an empty tlsClientAuthSubjectDn to every key, and takes it away again', async () => {
     if (skipped()) return;
     const before = await open(BEFORE);
-    await before
-      .createQueryBuilder()
-      .insert()
-      .into('registry_oauth_keys')
-      .values({
-        keyMappingId: KEY_MAPPING_ID,
-        applicationId: '3f0c6f8e-8a4b-4c1e-9f54-2f7f7a0f2a11',
-        keyType: 'PRODUCTION',
-        consumerKey: 'Xk3v9QmT2wLp8RzN4bYc6hJd1fGs',
-        grantTypes: '["client_credentials"]',
-        scopes: '[]',
-        validityTime: 3600,
-        callbackUrl: '',
-        tokenEndpointAuthMethods: '["private_key_jwt"]',
-        jwks: '{"keys":[]}',
-        createdAt: 1_700_000_000_000,
-        updatedAt: 1_700_000_000_000,
-      })
-      .execute();
+    await insertKeyRow(before, { tokenEndpointAuthMethods: '["private_key_jwt"]', jwks: '{"keys":[]}' });
     await before.destroy();
 
     const after = await open([...BEFORE, TlsClientAuthSubjectDn1700000000006]);
     try {
       expect(await keys(after)).toEqual([
-        expect.objectContaining({ keyMappingId: KEY_MAPPING_ID, tokenEndpointAuthMethods: '["private_key_jwt"]', tlsClientAuthSubjectDn: null }),
+        expect.objectContaining({ keyMappingId: KEY_ROW_MAPPING_ID, tokenEndpointAuthMethods: '["private_key_jwt"]', tlsClientAuthSubjectDn: null }),
       ]);
       await after.createQueryBuilder().update('registry_oauth_keys').set({ tlsClientAuthSubjectDn: 'CN=client-1,O=Example' }).execute();
       expect((await keys(after))[0].tlsClientAuthSubjectDn).toBe('CN=client-1,O=Example');
@@ -50,7 +32,7 @@ describe.each(['SQLite', 'PostgreSQL'] as const)('the tls_client_auth subject DN
       await after.undoLastMigration({ transaction: 'each' });
       const [restored] = await keys(after);
       expect(Object.keys(restored)).not.toContain('tlsClientAuthSubjectDn');
-      expect(restored).toMatchObject({ keyMappingId: KEY_MAPPING_ID, tokenEndpointAuthMethods: '["private_key_jwt"]' });
+      expect(restored).toMatchObject({ keyMappingId: KEY_ROW_MAPPING_ID, tokenEndpointAuthMethods: '["private_key_jwt"]' });
     } finally {
       await after.destroy();
     }
