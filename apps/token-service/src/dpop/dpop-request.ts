@@ -19,8 +19,9 @@ export const NO_DPOP: DpopRequest = { proofs: [], method: 'POST', scheme: 'https
 
 export function dpopRequestOf(request: FastifyRequest): DpopRequest {
   return {
-    // Each field separately: Node would join repeated ones with commas into one string.
-    proofs: request.raw.headersDistinct.dpop ?? [],
+    // Each field separately: Node would join repeated ones with commas into one string (headersDistinct, only
+    // read when there is a DPoP header: it copies every header of the request).
+    proofs: request.headers.dpop === undefined ? [] : (request.raw.headersDistinct.dpop ?? []),
     method: request.method,
     scheme: (request.raw.socket as TLSSocket).encrypted ? 'https' : 'http',
     host: request.headers.host,

@@ -39,9 +39,11 @@ export class TokenEndpointService {
 
   /** POST /token. */
   async exchange(request: OAuth2HttpRequest, dpop: DpopRequest): Promise<TokenEndpointAnswer> {
-    const { certificate, ...authenticated } = await this.authenticator.authenticateRequest(request);
-    const dpopJkt = (await this.dpopProofs.verify(dpop)) ?? undefined;
-    const token = await this.grant({ ...authenticated, confirmation: requestConfirmation({ certificate, dpopJkt }) });
+    const authenticated = await this.authenticator.authenticateRequest(request);
+    // A bearer request (no proof, no certificate) skips the binding step's work: the token path's common case.
+    const dpopJkt = dpop.proofs.length === 0 ? undefined : ((await this.dpopProofs.verify(dpop)) ?? undefined);
+    const { client, parameters, address, clientAuthMethod, certificate } = authenticated;
+    const token = await this.grant({ client, parameters, address, clientAuthMethod, confirmation: requestConfirmation({ certificate, dpopJkt }) });
     return { token, dpopNonce: dpopJkt === undefined ? undefined : this.dpopProofs.freshNonce() };
   }
 

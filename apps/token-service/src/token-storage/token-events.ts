@@ -25,7 +25,8 @@ export function issuedEvent(access: TokenRecord, reused: boolean, clientAuthMeth
     expiresAt: new Date(access.expiresAt).toISOString(),
     reused,
     clientAuthMethod,
-    ...confirmationOf(access),
+    // Only for a bound token (every token before binding existed was a bearer one, without cnf).
+    cnf: access.cnfJkt === null && access.cnfX5t === null ? undefined : confirmationOf(access).cnf,
   });
 }
 
