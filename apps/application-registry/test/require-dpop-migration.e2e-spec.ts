@@ -24,11 +24,14 @@ describe.each(['SQLite', 'PostgreSQL'] as const)('the requireDpop migration (%s)
 
     const after = await open([...BEFORE, RequireDpop1700000000005], [OAuthKeyEntity]);
     try {
-      // Through the entity, as the registry reads it: a boolean on both stores (SQLite keeps 0/1).
+      // Through the entity, as the registry reads it: a boolean on both stores (SQLite keeps 0/1). Its columns of
+      // later migrations are not there yet, so only this one is read.
       const keys = after.getRepository(OAuthKeyEntity);
-      expect((await keys.findOneByOrFail({ keyMappingId: KEY_ROW_MAPPING_ID })).requireDpop).toBe(false);
+      const requireDpop = async () =>
+        (await keys.findOneOrFail({ where: { keyMappingId: KEY_ROW_MAPPING_ID }, select: { keyMappingId: true, requireDpop: true } })).requireDpop;
+      expect(await requireDpop()).toBe(false);
       await keys.update({ keyMappingId: KEY_ROW_MAPPING_ID }, { requireDpop: true });
-      expect((await keys.findOneByOrFail({ keyMappingId: KEY_ROW_MAPPING_ID })).requireDpop).toBe(true);
+      expect(await requireDpop()).toBe(true);
 
       await after.undoLastMigration({ transaction: 'each' });
       expect(await columnsOf(after)).not.toContain('requireDpop');
