@@ -13,6 +13,8 @@ const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const ed = generateKeyPairSync('ed25519');
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const smallRsa = generateKeyPairSync('rsa', { modulusLength: 1024 });
+/** An odd number of 8200 bits: a modulus no real key of the allowed sizes has (no factoring needed to refuse it). */
+const hugeModulus = Buffer.concat([Buffer.from([0x80]), Buffer.alloc(1023, 0x5a), Buffer.from([0x01])]).toString('base64url');
 
 /** A proof for TOKEN_URI at NOW, by the EC key unless told otherwise. */
 function proof(options: { alg?: string; key?: KeyObject; header?: Record<string, unknown>; claims?: Record<string, unknown>; signature?: Buffer } = {}): string {
@@ -80,7 +82,10 @@ describe('verifyDpopProof (RFC 9449 §4.3)', () => {
     ['a jwk for another alg', () => proof({ header: { jwk: { ...publicJwk(ec.privateKey), alg: 'ES384' } } }), /not a key for ES256/],
     ['a jwk without y', () => proof({ header: { jwk: { ...publicJwk(ec.privateKey), y: undefined } } }), /lacks a member/],
     ['a jwk off the curve', () => proof({ header: { jwk: { ...publicJwk(ec.privateKey), y: publicJwk(ec.privateKey).x } } }), /not a valid public key/],
-    ['an RSA key of 1024 bits', () => proof({ alg: 'RS256', key: smallRsa.privateKey }), /RSA key of fewer than 2048 bits/],
+    ['an RSA key of 1024 bits', () => proof({ alg: 'RS256', key: smallRsa.privateKey }), /RSA key of 2048 to 4096 bits/],
+    // Both make one signature check cost milliseconds on the request thread (a client's denial of service).
+    ['an RSA key of 8200 bits', () => proof({ alg: 'RS256', key: rsa.privateKey, header: { jwk: { kty: 'RSA', e: 'AQAB', n: hugeModulus } } }), /RSA key of 2048 to 4096 bits/],
+    ['an RSA public exponent of 33 bits', () => proof({ alg: 'RS256', key: rsa.privateKey, header: { jwk: { ...publicJwk(rsa.privateKey), e: Buffer.from([2, 0, 0, 0, 1]).toString('base64url') } } }), /public exponent over 32 bits/],
     ['a signature by another key', () => proof({ header: { jwk: publicJwk(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey) } }), /signature does not verify/],
     ['a forged signature', () => proof({ signature: Buffer.alloc(64, 7) }), /signature does not verify/],
     ['htm GET', () => proof({ claims: { htm: 'GET' } }), /htm must be POST/],

@@ -15,6 +15,13 @@ export const DPOP_PROOF_CLOCK_SKEW_SECONDS = 10;
 const MAX_PROOF_LENGTH = 8192;
 const MAX_JTI_LENGTH = 256;
 const MIN_RSA_BITS = 2048;
+/**
+ * The most an RSA proof key may have: checking a signature costs with the modulus and the public exponent, which
+ * the client chooses. OpenSSL takes exponents as large as the modulus, which makes one check cost about as
+ * much as a private-key operation (milliseconds on the request thread); real keys use 65537.
+ */
+const MAX_RSA_BITS = 4096;
+const MAX_RSA_PUBLIC_EXPONENT = 2n ** 32n;
 
 /** What a proof is checked against: the request's method and the URIs it may have been sent to (normalized by `normalizedHtu`). */
 export interface ProofExpectation {
@@ -56,6 +63,8 @@ export function verifyDpopProof(proof: string, expected: ProofExpectation, now =
   if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) throw refused('The DPoP proof jwk must be a JSON Web Key object.');
   const { key, jkt } = publicKeyOf(jwk as Record<string, unknown>, alg);
   if (!verifyJws(alg, key, decoded.signedPart, decoded.signature)) throw refused('The DPoP proof signature does not verify with its jwk.');
+  // Kept only once it has signed a proof: keys that sign nothing cannot push real clients' keys out.
+  rememberKey(jkt, key);
 
   if (payload.htm !== expected.method) throw refused(`The DPoP proof htm must be ${expected.method}, the method of this request.`);
   const htu = typeof payload.htu === 'string' ? normalizedHtu(payload.htu) : null;
@@ -115,12 +124,20 @@ function publicKeyOf(jwk: Record<string, unknown>, alg: (typeof DPOP_ALGORITHMS)
   } catch {
     throw refused('The DPoP proof jwk is not a valid public key.');
   }
-  if (jwk.kty === 'RSA' && (key.asymmetricKeyDetails?.modulusLength ?? 0) < MIN_RSA_BITS) {
-    throw refused(`The DPoP proof jwk is an RSA key of fewer than ${MIN_RSA_BITS} bits.`);
+  if (jwk.kty === 'RSA') {
+    const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+    if (bits < MIN_RSA_BITS || bits > MAX_RSA_BITS) throw refused(`The DPoP proof jwk must be an RSA key of ${MIN_RSA_BITS} to ${MAX_RSA_BITS} bits.`);
+    if ((key.asymmetricKeyDetails?.publicExponent ?? MAX_RSA_PUBLIC_EXPONENT) >= MAX_RSA_PUBLIC_EXPONENT) {
+      throw refused('The DPoP proof jwk has an RSA public exponent over 32 bits (use 65537).');
+    }
   }
+  return { key, jkt };
+}
+
+function rememberKey(jkt: string, key: KeyObject): void {
+  if (recentKeys.has(jkt)) return;
   if (recentKeys.size >= RECENT_KEYS_MAX) recentKeys.delete(recentKeys.keys().next().value!);
   recentKeys.set(jkt, key);
-  return { key, jkt };
 }
 
 function refused(description: string): OAuth2Error {

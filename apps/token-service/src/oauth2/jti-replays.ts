@@ -2,9 +2,14 @@ import { hash } from 'node:crypto';
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { Database, tableName } from '@keymint/persistence';
 import { ASSERTION_JTIS_TABLE } from '../migrations/1700000000006-client-assertion-jtis';
+import { OAuth2Error } from './oauth2-error';
 
 const SWEEP_MS = 60_000;
-/** Bounded memory on one instance: past this many remembered ids the oldest are dropped. */
+/**
+ * Bounded memory on one instance. An id that could still be replayed is never forgotten to make room: past
+ * this many live ids, new single-use JWTs are refused as `temporarily_unavailable` until some expire (at most
+ * the JWTs' 60 s to 5 min; ~3,300 a second sustained on one SQLite instance would get there).
+ */
 const MAX_REMEMBERED = 200_000;
 
 /**
@@ -23,6 +28,7 @@ export class JtiReplays implements OnModuleDestroy {
   private readonly remembered = new Map<string, number>();
   private readonly table: string | null;
   private readonly sweeper: NodeJS.Timeout;
+  private lastFullSweep = 0;
 
   constructor(@Inject(Database) private readonly database: Database) {
     this.table = database.postgres ? `"${tableName(database.dataSource, ASSERTION_JTIS_TABLE)}"` : null;
@@ -45,9 +51,22 @@ export class JtiReplays implements OnModuleDestroy {
     }
     const known = this.remembered.get(key);
     if (known !== undefined && known > now) return false;
-    if (this.remembered.size >= MAX_REMEMBERED) this.remembered.delete(this.remembered.keys().next().value as string);
+    if (this.remembered.size >= MAX_REMEMBERED && known === undefined) {
+      // At most one sweep a second while full: each reads every id.
+      if (now - this.lastFullSweep >= 1000) {
+        this.lastFullSweep = now;
+        this.forgetExpired(now);
+      }
+      if (this.remembered.size >= MAX_REMEMBERED) {
+        throw OAuth2Error.temporarilyUnavailable('Too many single-use JWTs (client assertions, DPoP proofs) are live on this instance; try again shortly.');
+      }
+    }
     this.remembered.set(key, expiresAt);
     return true;
+  }
+
+  private forgetExpired(now: number): void {
+    for (const [key, expiresAt] of this.remembered) if (expiresAt <= now) this.remembered.delete(key);
   }
 
   onModuleDestroy(): void {
@@ -55,7 +74,7 @@ export class JtiReplays implements OnModuleDestroy {
   }
 
   private async sweep(now: number): Promise<void> {
-    for (const [key, expiresAt] of this.remembered) if (expiresAt <= now) this.remembered.delete(key);
+    this.forgetExpired(now);
     if (!this.table) return;
     try {
       await this.database.dataSource.query(`DELETE FROM ${this.table} WHERE "expiresAt" <= $1`, [now]);

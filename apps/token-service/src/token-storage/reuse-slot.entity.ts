@@ -16,9 +16,21 @@ export interface ReuseBinding {
  */
 export function reuseKeyOf(consumerKey: string, scopes: readonly string[], binding: ReuseBinding = {}): string {
   const base = `${consumerKey}\n${scopes.join(' ')}`;
-  if (binding.audience === undefined && binding.confirmation === undefined) return base;
-  const bound = JSON.stringify([binding.audience ?? [], binding.confirmation?.jkt ?? '', binding.confirmation?.['x5t#S256'] ?? '']);
-  return `${base}\n${createHash('sha256').update(bound).digest('base64url')}`;
+  const bound =
+    binding.audience === undefined && binding.confirmation === undefined
+      ? ''
+      : `\n${sha256(JSON.stringify([binding.audience ?? [], binding.confirmation?.jkt ?? '', binding.confirmation?.['x5t#S256'] ?? '']))}`;
+  if (base.length + bound.length <= MAX_REUSE_KEY_LENGTH) return base + bound;
+  // Long scope sets: their SHA-256 instead, still after the consumer key. The leading space keeps it apart from
+  // any scope list, which never starts with one (RFC 6749 scope-tokens hold no space).
+  return `${consumerKey}\n ${sha256(scopes.join(' '))}${bound}`;
+}
+
+/** The reuse key's column (and token rows' `reuseKey`) holds this much; a consumer key has at most 255 characters. */
+const MAX_REUSE_KEY_LENGTH = 500;
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('base64url');
 }
 
 /**

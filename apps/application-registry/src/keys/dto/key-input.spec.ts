@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { parseRequest } from '@keymint/http-kit';
 import { makeCertificate } from '../../../../../test/support/certificates';
 import { descriptionOf } from '../../../test/bad-request';
@@ -18,6 +19,16 @@ describe('key input', () => {
       resources: [],
       requireDpop: false,
     });
+  });
+
+  it('refuses RSA public keys whose every signature check would cost milliseconds: over 4096 bits, or an exponent over 32 bits', () => {
+    const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const jwk = publicKey.export({ format: 'jwk' });
+    const refused = (key: Record<string, unknown>) => descriptionOf(() => parseUpdateKeyInput({ jwks: { keys: [key] } }));
+    const hugeModulus = Buffer.concat([Buffer.from([0x80]), Buffer.alloc(1023, 0x5a), Buffer.from([0x01])]).toString('base64url');
+    expect(refused({ kty: 'RSA', e: 'AQAB', n: hugeModulus })).toMatch(/at most 4096 bits/);
+    expect(refused({ ...jwk, e: Buffer.from([2, 0, 0, 0, 1]).toString('base64url') })).toMatch(/exponent must fit in 32 bits/);
+    expect(parseUpdateKeyInput({ jwks: { keys: [jwk] } }).jwks).toEqual({ keys: [jwk] });
   });
 
   it('takes requireDpop as a JSON boolean, and keeps it on an update that leaves it out', () => {

@@ -96,6 +96,7 @@ const resources = z
 const JWK_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
 const MAX_JWKS_KEYS = 10;
 const MIN_RSA_BITS = 2048;
+const MAX_RSA_BITS = 4096;
 /** A JWK's `x5c`: its certificate and the chain above it, each base64 DER (RFC 7517 §4.7). */
 const MAX_X5C_CERTIFICATES = 5;
 const MAX_CERTIFICATE_CHARACTERS = 16_384;
@@ -152,6 +153,10 @@ function jwksProblem(value: unknown): string | null {
       return `${name} is not a valid public key.`;
     }
     if (member('kty') === 'RSA' && (key.asymmetricKeyDetails?.modulusLength ?? 0) < MIN_RSA_BITS) return `${name}: an RSA key must have at least ${MIN_RSA_BITS} bits.`;
+    // The token service checks assertions with this key on its request thread: a huge modulus or exponent would
+    // make each check cost milliseconds (real keys: at most 4096 bits, exponent 65537).
+    if (member('kty') === 'RSA' && (key.asymmetricKeyDetails?.modulusLength ?? 0) > MAX_RSA_BITS) return `${name}: an RSA key may have at most ${MAX_RSA_BITS} bits.`;
+    if (member('kty') === 'RSA' && (key.asymmetricKeyDetails?.publicExponent ?? 0n) >= 2n ** 32n) return `${name}: an RSA public exponent must fit in 32 bits (use 65537).`;
     const problem = member('x5c') === undefined ? null : x5cProblem(name, member('x5c'), key);
     if (problem) return problem;
   }
