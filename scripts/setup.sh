@@ -13,7 +13,7 @@ fi
 
 # A fresh clone: install the dependencies first (npm ci keeps package-lock.json as it is).
 if [ ! -d node_modules ] || [ ! -f node_modules/.package-lock.json ]; then
-  echo "setup: installing npm dependencies (npm ci; sqlite3 compiles, about a minute)"
+  echo "setup: installing npm dependencies (npm ci, about a minute; better-sqlite3 compiles only where no prebuilt binary can be downloaded)"
   npm ci
 fi
 

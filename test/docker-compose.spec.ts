@@ -199,4 +199,16 @@ describe('Dockerfile', () => {
     expect(packageJson.scripts.build).toContain('tsconfig.build.json');
     for (const file of ['tsconfig.base.json', 'tsconfig.build.json']) expect(dockerfile).toContain(file);
   });
+
+  it("keeps a local data/ folder (signing and TLS keys, SQLite files, NATS credentials) out of the build context, and nothing it copies", () => {
+    const ignored = readFileSync(join(root, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line !== '' && !line.startsWith('#'));
+    for (const secretFolder of ['data/', 'node_modules/', '.git/', '.env']) expect(ignored).toContain(secretFolder);
+    const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((match) => match[1].split(/\s+/));
+    expect(copied).toEqual(expect.arrayContaining(['package.json', 'apps', 'libs', 'scripts']));
+    const ignores = (path: string) => ignored.some((pattern) => path === pattern.replace(/\/$/, '') || path.startsWith(pattern));
+    expect(copied.filter(ignores)).toEqual([]);
+  });
 });

@@ -17,3 +17,14 @@ describe('README', () => {
     expect(readme).toContain('npm test');
   });
 });
+
+describe('LICENSE', () => {
+  it('is the Apache License 2.0 the README and package.json name', () => {
+    const license = readFileSync(join(__dirname, '..', 'LICENSE'), 'utf8');
+    const packageJson = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { license: string };
+    expect(packageJson.license).toBe('Apache-2.0');
+    expect(readFileSync(join(__dirname, '..', 'README.md'), 'utf8')).toMatch(/## License\s+Apache-2.0/);
+    expect(license).toContain('Apache License\n                           Version 2.0, January 2004');
+    expect(license).toContain('END OF TERMS AND CONDITIONS');
+  });
+});
