@@ -94,6 +94,16 @@ describe('Developer Portal and admin dashboard in the browser', () => {
     return { status: response.status, headers: response.headers, body: await response.text() };
   }
 
+  it('leads the addresses people type for the portal (the registry root, a trailing slash) to it', async () => {
+    for (const path of ['/', '/devportal/']) {
+      const answer = await fetch(cluster.url('application-registry', path), { redirect: 'manual' });
+      expect({ path, status: answer.status, location: answer.headers.get('location') }).toEqual({ path, status: 302, location: '/devportal' });
+    }
+    const { page } = await openPage(cluster.url('application-registry', '/devportal/'));
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/devportal');
+  });
+
   it('serves both pages and their assets without credentials, under a strict CSP and without inline scripts', async () => {
     for (const [service, path, type] of [
       ['application-registry', '/devportal', 'text/html'],
