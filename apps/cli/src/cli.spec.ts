@@ -339,6 +339,11 @@ describe('keymint CLI', () => {
     store.write(storedLogin());
     const fromLogin = await runFakeCli(['token', '--key', 'k', '--secret', 's'], { env: env(), routes: [answer] });
     expect(fromLogin.transport.requests[0].url).toBe(TOKEN_URL);
+    // A token service's base URL, as a newcomer types it: its token endpoint.
+    const base = await runFakeCli(['--token-url', 'http://localhost:8280', 'token', '--key', 'k', '--secret', 's'], { env: env(), routes: [answer] });
+    expect(base.transport.requests[0].url).toBe('http://localhost:8280/token');
+    const slash = await runFakeCli(['--token-url', 'http://localhost:8280/', 'token', '--key', 'k', '--secret', 's'], { env: env(), routes: [answer] });
+    expect(slash.transport.requests[0].url).toBe('http://localhost:8280/token');
   });
 
   it('refreshes an expired login with the refresh token, saves the rotated tokens and uses the new one', async () => {

@@ -22,7 +22,7 @@ export function buildProgram(dependencies: CliDependencies): Command {
     .configureOutput({ writeOut: (text) => dependencies.stdout(text), writeErr: (text) => dependencies.stderr(text) })
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
     .option('--registry <url>', 'application registry (env KEYMINT_REGISTRY_URL; default https://localhost:9443)', urlValue)
-    .option('--token-url <url>', 'token endpoint (env KEYMINT_TOKEN_URL; default https://localhost:8243/token)', urlValue)
+    .option('--token-url <url>', 'token endpoint, or the token service\'s base URL (/token is added) (env KEYMINT_TOKEN_URL; default https://localhost:8243/token)', urlValue)
     .option('--analytics <url>', 'analytics service (env KEYMINT_ANALYTICS_URL; default https://localhost:9643)', urlValue)
     .option('--json', 'print the server\'s JSON answer instead of a table')
     .option('--insecure', 'accept any TLS certificate (self-signed development clusters)')

@@ -81,7 +81,7 @@ export class CommandContext {
       trimSlash(flag ?? variable ?? this.storedIfNeeded()?.[key] ?? DEFAULT_URLS[key]);
     return {
       registry: pick(this.options.registry, env.KEYMINT_REGISTRY_URL, 'registry'),
-      tokenUrl: pick(this.options.tokenUrl, env.KEYMINT_TOKEN_URL, 'tokenUrl'),
+      tokenUrl: tokenEndpointOf(pick(this.options.tokenUrl, env.KEYMINT_TOKEN_URL, 'tokenUrl')),
       analytics: pick(this.options.analytics, env.KEYMINT_ANALYTICS_URL, 'analytics'),
     };
   }
@@ -153,6 +153,15 @@ class NotLoggedInThere extends NoAuth {
 
 export function trimSlash(url: string): string {
   return url.replace(/\/+$/, '');
+}
+
+/** A token service's base URL (`http://localhost:8280`) means its token endpoint there; a URL with a path is taken as given. */
+export function tokenEndpointOf(url: string): string {
+  try {
+    return new URL(url).pathname === '/' ? `${url}/token` : url;
+  } catch {
+    return url;
+  }
 }
 
 function sameOrigin(left: string, right: string): boolean {
