@@ -133,11 +133,14 @@ describe('application registry (SQLite)', () => {
     // Subscribers and end users may not change roles, their own included.
     expect((await client.call('PUT', `${ADMIN}/users/bob/roles`, { auth: bob, body: { roles: ['admin'] } })).status).toBe(403);
 
+    // Every user path takes the userId the create answer gave as well as the name.
+    expect((await client.call('GET', `${ADMIN}/users/${created.body.userId}`, { auth: admin })).body).toMatchObject({ username: 'carol.q' });
     const { result: deleted } = await client.expectOneEvent('registry.user.deleted.v1', () =>
-      client.call('DELETE', `${ADMIN}/users/carol.q`, { auth: admin }),
+      client.call('DELETE', `${ADMIN}/users/${created.body.userId.toUpperCase()}`, { auth: admin }),
     );
     expect(deleted.status).toBe(200);
     expect((await client.call('GET', `${ADMIN}/users/carol.q`, { auth: admin })).status).toBe(404);
+    expect((await client.call('GET', `${ADMIN}/users/${created.body.userId}`, { auth: admin })).status).toBe(404);
     const lastAdmin = await client.call('DELETE', `${ADMIN}/users/admin`, { auth: admin });
     expect(lastAdmin.status).toBe(409);
     // Nor can the last admin lose the role (carol.q, an admin a moment ago, is gone).

@@ -13,6 +13,9 @@ const NOT_DOCUMENTED = [
   'GET /api/am/devportal/v2/openapi.json',
   'GET /api/am/admin/v2/openapi.json',
   'GET /devportal',
+  // The addresses people type for the portal: redirects to it.
+  'GET /',
+  'GET /devportal/',
   'GET /devportal/app.js',
   'GET /devportal/style.css',
 ];

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import type { UserV1 } from '@keymint/contracts';
+import { isUuid, type UserV1 } from '@keymint/contracts';
 import { publishInTransaction } from '@keymint/messaging';
 import { Database } from '@keymint/persistence';
 import { ApplicationsService } from '../applications/applications.service';
@@ -156,11 +156,17 @@ export class UsersService {
     return this.database.consistentRead((manager) => manager.count(UserEntity));
   }
 
-  private async find(username: string): Promise<UserEntity> {
-    const canonical = canonicalUsername(username);
-    if (!USERNAME_PATTERN.test(canonical)) throw notFound(username);
-    const user = await this.database.consistentRead((manager) => manager.findOneBy(UserEntity, { username: canonical }));
-    if (!user) throw notFound(username);
+  /**
+   * A user by name (any case), or by the `userId` the create answer gave: the path of every user resource takes
+   * either. A name is looked up first, so a user whose name happens to look like another's id is found by name.
+   */
+  private async find(usernameOrId: string): Promise<UserEntity> {
+    const canonical = canonicalUsername(usernameOrId);
+    const user = await this.database.consistentRead(async (manager) => {
+      const byName = USERNAME_PATTERN.test(canonical) ? await manager.findOneBy(UserEntity, { username: canonical }) : null;
+      return byName ?? (isUuid(usernameOrId) ? await manager.findOneBy(UserEntity, { userId: usernameOrId.toLowerCase() }) : null);
+    });
+    if (!user) throw notFound(usernameOrId);
     return user;
   }
 }
