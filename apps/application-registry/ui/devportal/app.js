@@ -426,24 +426,30 @@
     return { grantTypes, scopes, validityTime: Number(validity), callbackUrl: $('key-callback').value.trim(), resources, ...authenticationValues() };
   }
 
+  /**
+   * The settings generate-keys and the update send alike (each names the grant types its own way). The optional
+   * text fields go when filled in, or, on an update, when the key had one (an emptied field removes it).
+   */
+  function keySettings(values, key) {
+    const settings = {
+      scopes: values.scopes,
+      validityTime: values.validityTime,
+      tokenEndpointAuthMethods: values.tokenEndpointAuthMethods,
+      resources: values.resources,
+      requireDpop: values.requireDpop,
+    };
+    if (values.jwks) settings.jwks = values.jwks;
+    for (const name of ['tlsClientAuthSubjectDn', 'callbackUrl']) if (values[name] || (key && key[name])) settings[name] = values[name];
+    return settings;
+  }
+
   async function generateKeys(event) {
     event.preventDefault();
     if (currentKey()) return updateKeys();
     await attempt(async () => {
       const values = keyFormValues();
       const applicationId = session.current.applicationId;
-      const body = {
-        keyType: session.keyType,
-        grantTypesToBeSupported: values.grantTypes,
-        scopes: values.scopes,
-        validityTime: values.validityTime,
-        tokenEndpointAuthMethods: values.tokenEndpointAuthMethods,
-        resources: values.resources,
-        requireDpop: values.requireDpop,
-      };
-      if (values.jwks) body.jwks = values.jwks;
-      if (values.tlsClientAuthSubjectDn) body.tlsClientAuthSubjectDn = values.tlsClientAuthSubjectDn;
-      if (values.callbackUrl) body.callbackUrl = values.callbackUrl;
+      const body = { keyType: session.keyType, grantTypesToBeSupported: values.grantTypes, ...keySettings(values, null) };
       $('generate-keys').disabled = true;
       try {
         const generated = await api('POST', '/applications/' + encodeURIComponent(applicationId) + '/generate-keys', body);
@@ -462,17 +468,7 @@
     await attempt(async () => {
       const key = currentKey();
       const values = keyFormValues();
-      const body = {
-        supportedGrantTypes: values.grantTypes,
-        scopes: values.scopes,
-        validityTime: values.validityTime,
-        tokenEndpointAuthMethods: values.tokenEndpointAuthMethods,
-        resources: values.resources,
-        requireDpop: values.requireDpop,
-      };
-      if (values.jwks) body.jwks = values.jwks;
-      if (values.tlsClientAuthSubjectDn || key.tlsClientAuthSubjectDn) body.tlsClientAuthSubjectDn = values.tlsClientAuthSubjectDn;
-      if (values.callbackUrl || key.callbackUrl) body.callbackUrl = values.callbackUrl;
+      const body = { supportedGrantTypes: values.grantTypes, ...keySettings(values, key) };
       await api('PUT', '/applications/' + encodeURIComponent(session.current.applicationId) + '/oauth-keys/' + encodeURIComponent(key.keyMappingId), body);
       await openApplication(session.current.applicationId);
       say(label(session.keyType) + ' keys updated.');

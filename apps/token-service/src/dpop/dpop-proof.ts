@@ -1,5 +1,5 @@
 import { createPublicKey, JsonWebKey, KeyObject } from 'node:crypto';
-import { privateJwkMember } from '@keymint/contracts';
+import { MAX_RSA_PUBLIC_EXPONENT, privateJwkMember, RSA_KEY_BITS } from '@keymint/contracts';
 import { acceptedAlgorithm, CLIENT_SIGNING_ALGORITHMS, decodeJws, jwkFitsAlgorithm, jwkThumbprint, verifyJws } from '../oauth2/jws';
 import { OAuth2Error } from '../oauth2/oauth2-error';
 
@@ -14,14 +14,7 @@ export const DPOP_PROOF_CLOCK_SKEW_SECONDS = 10;
 /** Room for an RSA key of 4096 bits in the header, and then some. */
 const MAX_PROOF_LENGTH = 8192;
 const MAX_JTI_LENGTH = 256;
-const MIN_RSA_BITS = 2048;
-/**
- * The most an RSA proof key may have: checking a signature costs with the modulus and the public exponent, which
- * the client chooses. OpenSSL takes exponents as large as the modulus, which makes one check cost about as
- * much as a private-key operation (milliseconds on the request thread); real keys use 65537.
- */
-const MAX_RSA_BITS = 4096;
-const MAX_RSA_PUBLIC_EXPONENT = 2n ** 32n;
+
 
 /** What a proof is checked against: the request's method and the URIs it may have been sent to (normalized by `normalizedHtu`). */
 export interface ProofExpectation {
@@ -126,7 +119,7 @@ function publicKeyOf(jwk: Record<string, unknown>, alg: (typeof DPOP_ALGORITHMS)
   }
   if (jwk.kty === 'RSA') {
     const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
-    if (bits < MIN_RSA_BITS || bits > MAX_RSA_BITS) throw refused(`The DPoP proof jwk must be an RSA key of ${MIN_RSA_BITS} to ${MAX_RSA_BITS} bits.`);
+    if (bits < RSA_KEY_BITS.min || bits > RSA_KEY_BITS.max) throw refused(`The DPoP proof jwk must be an RSA key of ${RSA_KEY_BITS.min} to ${RSA_KEY_BITS.max} bits.`);
     if ((key.asymmetricKeyDetails?.publicExponent ?? MAX_RSA_PUBLIC_EXPONENT) >= MAX_RSA_PUBLIC_EXPONENT) {
       throw refused('The DPoP proof jwk has an RSA public exponent over 32 bits (use 65537).');
     }

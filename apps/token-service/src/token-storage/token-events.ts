@@ -26,7 +26,7 @@ export function issuedEvent(access: TokenRecord, reused: boolean, clientAuthMeth
     reused,
     clientAuthMethod,
     // Only for a bound token (every token before binding existed was a bearer one, without cnf).
-    cnf: access.cnfJkt === null && access.cnfX5t === null ? undefined : confirmationOf(access).cnf,
+    cnf: confirmationOf(access).cnf,
   });
 }
 

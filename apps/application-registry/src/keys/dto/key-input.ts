@@ -7,7 +7,9 @@ import {
   KEY_TYPES,
   MAX_RESOURCE_LENGTH,
   MAX_RESOURCES_PER_KEY,
+  MAX_RSA_PUBLIC_EXPONENT,
   privateJwkMember,
+  RSA_KEY_BITS,
   RESOURCE_URI,
   resourceProblem,
   MAX_DISTINGUISHED_NAME_LENGTH,
@@ -95,8 +97,6 @@ const resources = z
 /** The algorithms a client's assertion may be signed with, hence the keys worth registering. */
 const JWK_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
 const MAX_JWKS_KEYS = 10;
-const MIN_RSA_BITS = 2048;
-const MAX_RSA_BITS = 4096;
 /** A JWK's `x5c`: its certificate and the chain above it, each base64 DER (RFC 7517 §4.7). */
 const MAX_X5C_CERTIFICATES = 5;
 const MAX_CERTIFICATE_CHARACTERS = 16_384;
@@ -118,7 +118,7 @@ const jwks = z
   })
   .meta({ type: 'object', properties: { keys: { type: 'array', items: { type: 'object' } } }, required: ['keys'] })
   .describe(
-    `A JWK Set of at most ${MAX_JWKS_KEYS} public keys (RSA of ${MIN_RSA_BITS} bits or more, EC P-256, OKP Ed25519/Ed448), for private_key_jwt and ` +
+    `A JWK Set of at most ${MAX_JWKS_KEYS} public keys (RSA of ${RSA_KEY_BITS.min} to ${RSA_KEY_BITS.max} bits, EC P-256, OKP Ed25519/Ed448), for private_key_jwt and ` +
       `self_signed_tls_client_auth (a key's x5c: its certificate first, base64 DER); {"keys": []} removes them.`,
   );
 
@@ -152,11 +152,13 @@ function jwksProblem(value: unknown): string | null {
     } catch {
       return `${name} is not a valid public key.`;
     }
-    if (member('kty') === 'RSA' && (key.asymmetricKeyDetails?.modulusLength ?? 0) < MIN_RSA_BITS) return `${name}: an RSA key must have at least ${MIN_RSA_BITS} bits.`;
-    // The token service checks assertions with this key on its request thread: a huge modulus or exponent would
-    // make each check cost milliseconds (real keys: at most 4096 bits, exponent 65537).
-    if (member('kty') === 'RSA' && (key.asymmetricKeyDetails?.modulusLength ?? 0) > MAX_RSA_BITS) return `${name}: an RSA key may have at most ${MAX_RSA_BITS} bits.`;
-    if (member('kty') === 'RSA' && (key.asymmetricKeyDetails?.publicExponent ?? 0n) >= 2n ** 32n) return `${name}: an RSA public exponent must fit in 32 bits (use 65537).`;
+    if (member('kty') === 'RSA') {
+      // The token service checks assertions with this key on its request thread (RSA_KEY_BITS says why the bounds).
+      const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+      if (bits < RSA_KEY_BITS.min) return `${name}: an RSA key must have at least ${RSA_KEY_BITS.min} bits.`;
+      if (bits > RSA_KEY_BITS.max) return `${name}: an RSA key may have at most ${RSA_KEY_BITS.max} bits.`;
+      if ((key.asymmetricKeyDetails?.publicExponent ?? 0n) >= MAX_RSA_PUBLIC_EXPONENT) return `${name}: an RSA public exponent must fit in 32 bits (use 65537).`;
+    }
     const problem = member('x5c') === undefined ? null : x5cProblem(name, member('x5c'), key);
     if (problem) return problem;
   }
