@@ -10,3 +10,4 @@ export * from './serial-queue';
 export * from './sql-params';
 export * from './time-ordered-uuid';
 export * from './transformers';
+export * from './database-unavailable';
