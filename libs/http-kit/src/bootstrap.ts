@@ -72,7 +72,7 @@ export function createJsonLogger(name: string, level: CommonConfig['LOG_LEVEL'])
  * Starts one keymint service as a hybrid Nest app: HTTPS and HTTP listeners on
  * one Fastify instance, plus the NATS microservice for its RPC handlers.
  * SIGTERM/SIGINT stop accepting, finish in-flight requests, drain NATS and
- * close the database.
+ * close the database (stopOnSignals).
  */
 export async function bootstrapService(options: ServiceBootstrapOptions): Promise<INestApplication> {
   const { config } = options;
@@ -82,7 +82,9 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
   let httpServer: HttpServer | undefined;
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
-    return503OnClosing: true,
+    // While stopping, a request that arrives on an open keep-alive connection is served (with Connection: close),
+    // not refused: everything it needs stays open until the HTTP servers have closed (stopOnSignals).
+    return503OnClosing: false,
     // request.ip is the client behind the proxies TRUST_PROXY names (X-Forwarded-For), else the TCP peer.
     trustProxy: config.TRUST_PROXY,
     // URLs the router rejects before any handler (bad percent-encoding, over-long path parameter) get the service's error shape too.
@@ -112,7 +114,7 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
     },
     { inheritAppConfig: true },
   );
-  app.enableShutdownHooks();
+  stopOnSignals(app, fastify, logger);
   fastify.addHook('onClose', async () => {
     if (!httpServer) return;
     await new Promise<void>((resolve) => {
@@ -130,6 +132,32 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
       (httpServer ? `, plain http on ${config.HTTP_BIND_HOST}:${options.http.port}` : ' (plain HTTP disabled)'),
   );
   return app;
+}
+
+/**
+ * SIGTERM and SIGINT: first the HTTP servers stop taking connections and finish the requests they have (idle
+ * keep-alive connections close; a request on a busy one is answered with Connection: close), then Nest's
+ * shutdown hooks stop the consumers, publish the outbox, drain NATS and close the database, then the process
+ * ends by the signal. Nest's own shutdown hooks close the HTTP server last, so requests kept arriving while
+ * NATS was already closed. A second signal while stopping is ignored.
+ */
+function stopOnSignals(app: INestApplication, fastify: FastifyInstance, logger: ConsoleLogger): void {
+  const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
+  let stopping = false;
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${signal}: finishing the requests in flight, then stopping`);
+    try {
+      await fastify.close();
+      await app.close();
+    } catch (error) {
+      logger.error(`stopping failed: ${(error as Error).message}`);
+    }
+    for (const name of signals) process.removeAllListeners(name);
+    process.kill(process.pid, signal);
+  };
+  for (const signal of signals) process.on(signal, () => void stop(signal));
 }
 
 /**
