@@ -21,11 +21,14 @@ export interface ScaleOutCluster {
 }
 
 export interface ScaleOutOptions {
-  /** Processes of each service (default 2). */
+  /** Processes of each service (default SCALE_OUT_LAYOUT's). */
   replicas?: number;
   natsNodes?: number;
   env?: Record<string, string>;
 }
+
+/** The layout as tested, and as docker-compose.yml's scale-out profile runs it (test/docker-compose.spec.ts). */
+export const SCALE_OUT_LAYOUT = { natsNodes: 3, replicasPerService: 2 } as const;
 
 /** Null when no PostgreSQL can be had (no binaries, nothing on PG_URL or 127.0.0.1:5432). */
 export async function startScaleOutCluster(options: ScaleOutOptions = {}): Promise<ScaleOutCluster | null> {
@@ -36,10 +39,10 @@ export async function startScaleOutCluster(options: ScaleOutOptions = {}): Promi
   let cluster: TestCluster | undefined;
   try {
     database = await createTestDatabase(adminUrl, 'keymint_scale_out');
-    cluster = await startTestCluster({ dbUrl: database.url, natsNodes: options.natsNodes ?? 3, env: options.env });
+    cluster = await startTestCluster({ dbUrl: database.url, natsNodes: options.natsNodes ?? SCALE_OUT_LAYOUT.natsNodes, env: options.env });
     const replicas = Object.fromEntries(SERVICE_NAMES.map((name) => [name, [cluster!.service(name)]])) as Record<ServiceName, ServiceProcess[]>;
     // One at a time: the first process of each service has applied the migrations; the others start on them.
-    for (let round = 1; round < (options.replicas ?? 2); round++) {
+    for (let round = 1; round < (options.replicas ?? SCALE_OUT_LAYOUT.replicasPerService); round++) {
       for (const name of SERVICE_NAMES) replicas[name].push(await cluster.addReplica(name));
     }
     const started = { cluster, database };
