@@ -74,7 +74,7 @@ describe('scale-out under faults: three NATS nodes, PostgreSQL, two replicas of 
           failures.push({ phase, failure: describeFailure(answer) });
           await pause(50);
         }
-        await pause(5);
+        await pause(10);
       }
     };
     load = Promise.all(Array.from({ length: TOKEN_CLIENTS }, client));
@@ -173,7 +173,7 @@ describe('scale-out under faults: three NATS nodes, PostgreSQL, two replicas of 
   }, 120_000);
 
   it.each(['token-service', 'analytics', 'application-registry'] as ServiceName[])(
-    'loses no request when a %s replica is killed -9 and started again',
+    'loses no request when one %s replica is killed -9 and started again',
     async (name) => {
       if (skipped()) return;
       const mark = failures.length;
@@ -281,7 +281,7 @@ describe('scale-out under faults: three NATS nodes, PostgreSQL, two replicas of 
         if (answer.response?.json<{ active: boolean }>().active !== true) inactive += 1;
       }
     };
-    await Promise.all(Array.from({ length: 8 }, introspector));
+    await Promise.all(Array.from({ length: 12 }, introspector));
 
     const issued = (await tokenStreamMessages(cluster)).filter((message) => message.subject === 'tokens.issued.v1');
     const eventIds = issued.flatMap((message) => message.events.map((event) => event.eventId));

@@ -41,9 +41,10 @@ export async function startScaleOutCluster(options: ScaleOutOptions = {}): Promi
     database = await createTestDatabase(adminUrl, 'keymint_scale_out');
     cluster = await startTestCluster({ dbUrl: database.url, natsNodes: options.natsNodes ?? SCALE_OUT_LAYOUT.natsNodes, env: options.env });
     const replicas = Object.fromEntries(SERVICE_NAMES.map((name) => [name, [cluster!.service(name)]])) as Record<ServiceName, ServiceProcess[]>;
-    // One at a time: the first process of each service has applied the migrations; the others start on them.
+    // After the first process of each service, which has applied the migrations: the others start on them.
     for (let round = 1; round < (options.replicas ?? SCALE_OUT_LAYOUT.replicasPerService); round++) {
-      for (const name of SERVICE_NAMES) replicas[name].push(await cluster.addReplica(name));
+      const added = await Promise.all(SERVICE_NAMES.map((name) => cluster!.addReplica(name)));
+      added.forEach((replica) => replicas[replica.name].push(replica));
     }
     const started = { cluster, database };
     return {

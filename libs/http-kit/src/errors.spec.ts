@@ -47,7 +47,7 @@ describe('error filter on HTTP requests', () => {
     expect(httpReply(shutdown)).toEqual({
       status: 503,
       body: { error: 'temporarily_unavailable', error_description: 'The database cannot be reached right now; try again shortly.' },
-      headers: { 'Retry-After': '1' },
+      headers: { 'Retry-After': '5' },
     });
   });
 

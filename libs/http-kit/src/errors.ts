@@ -60,8 +60,11 @@ export function errorBody(style: ErrorStyle, status: number, description: string
   return { code: status, message: REASONS[status] ?? (status >= 500 ? 'Internal Server Error' : 'Error'), description };
 }
 
-/** How long a client should wait before it asks again while the database cannot be reached. */
-export const DATABASE_RETRY_AFTER_SECONDS = 1;
+/**
+ * How long a client should wait before it asks the same replica again while the database cannot be reached (a
+ * crashed PostgreSQL is back in seconds); the same as the token API's other 503s.
+ */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 /**
  * Turns anything thrown into the documented JSON: a database that cannot be reached right now (down,
