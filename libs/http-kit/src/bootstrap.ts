@@ -1,4 +1,5 @@
 import { createServer as createHttpServer, IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
+import { Server as NetServer } from 'node:net';
 import { createServer as createHttpsServer } from 'node:https';
 import { ConsoleLogger, INestApplication, LogLevel, Type, DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -103,7 +104,8 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
 
   const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, { logger, abortOnError: false, bodyParser: false });
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
-  configureFastify(fastify, options, new RequestLog(options.name, enabledLevels(config.LOG_LEVEL).includes('log')));
+  const drain = { draining: false };
+  configureFastify(fastify, options, new RequestLog(options.name, enabledLevels(config.LOG_LEVEL).includes('log')), drain);
   app.useGlobalFilters(createErrorFilter(options.errorStyle));
   app.connectMicroservice<MicroserviceOptions>(
     {
@@ -114,7 +116,7 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
     },
     { inheritAppConfig: true },
   );
-  stopOnSignals(app, fastify, logger);
+  stopOnSignals(app, fastify, () => [fastify.server, ...(httpServer ? [httpServer] : [])], drain, logger);
   fastify.addHook('onClose', async () => {
     if (!httpServer) return;
     await new Promise<void>((resolve) => {
@@ -135,13 +137,17 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
 }
 
 /**
- * SIGTERM and SIGINT: first the HTTP servers stop taking connections and finish the requests they have (idle
- * keep-alive connections close; a request on a busy one is answered with Connection: close), then Nest's
- * shutdown hooks stop the consumers, publish the outbox, drain NATS and close the database, then the process
- * ends by the signal. Nest's own shutdown hooks close the HTTP server last, so requests kept arriving while
- * NATS was already closed. A second signal while stopping is ignored.
+ * SIGTERM and SIGINT: first the HTTP servers stop taking connections and let the ones they have finish (drain),
+ * then Nest's shutdown hooks stop the consumers, publish the outbox, drain NATS and close the database, then the
+ * process ends by the signal. A second signal while stopping is ignored.
+ *
+ * Nest's own shutdown hooks close the HTTP server last: for a moment a stopping service accepted requests with
+ * NATS closed. And closing a server at once closes its idle keep-alive connections, on which a busy client may be
+ * sending its next request that very moment (a reset it cannot tell from a lost request). So while draining,
+ * every answer carries `Connection: close` and the client opens its next connection elsewhere; what is still
+ * open after DRAIN_MS (clients that send nothing) is closed then.
  */
-function stopOnSignals(app: INestApplication, fastify: FastifyInstance, logger: ConsoleLogger): void {
+function stopOnSignals(app: INestApplication, fastify: FastifyInstance, servers: () => NetServer[], drain: { draining: boolean }, logger: ConsoleLogger): void {
   const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
@@ -149,6 +155,10 @@ function stopOnSignals(app: INestApplication, fastify: FastifyInstance, logger: 
     stopping = true;
     logger.log(`${signal}: finishing the requests in flight, then stopping`);
     try {
+      drain.draining = true;
+      // net.Server's own close: stop listening, without closing the idle connections as http.Server's does.
+      for (const server of servers()) NetServer.prototype.close.call(server);
+      await waitForNoConnections(servers(), DRAIN_MS);
       await fastify.close();
       await app.close();
     } catch (error) {
@@ -158,6 +168,19 @@ function stopOnSignals(app: INestApplication, fastify: FastifyInstance, logger: 
     process.kill(process.pid, signal);
   };
   for (const signal of signals) process.on(signal, () => void stop(signal));
+}
+
+/** How long a stopping service waits for its clients to close their connections (each after one more answer). */
+const DRAIN_MS = 1000;
+
+async function waitForNoConnections(servers: NetServer[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const open = (server: NetServer) => new Promise<number>((resolve) => server.getConnections((error, count) => resolve(error ? 0 : count)));
+  while (Date.now() < deadline) {
+    const counts = await Promise.all(servers.map(open));
+    if (counts.every((count) => count === 0)) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 /**
@@ -180,7 +203,7 @@ export const SERVER_TIMEOUTS = {
   connectionsCheckingInterval: 1_000,
 } as const;
 
-function configureFastify(fastify: FastifyInstance, options: ServiceBootstrapOptions, requestLog: RequestLog): void {
+function configureFastify(fastify: FastifyInstance, options: ServiceBootstrapOptions, requestLog: RequestLog, drain: { draining: boolean }): void {
   collectDefaultMetrics();
 
   fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
@@ -192,6 +215,8 @@ function configureFastify(fastify: FastifyInstance, options: ServiceBootstrapOpt
   const startTimes = new WeakMap<FastifyRequest, bigint>();
   fastify.addHook('onRequest', async (request, reply) => {
     startTimes.set(request, process.hrtime.bigint());
+    // Stopping: the client's next request goes over a new connection, to another replica (stopOnSignals).
+    if (drain.draining) reply.header('Connection', 'close');
     reply.headers(NO_STORE_HEADERS);
     if (options.responseHeaders) reply.headers(options.responseHeaders);
     if ((request.raw.socket as { encrypted?: boolean }).encrypted) reply.header('Strict-Transport-Security', HSTS);
