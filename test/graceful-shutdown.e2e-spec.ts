@@ -1,3 +1,4 @@
+import { waitFor } from '../scripts/lib/ports';
 import { startTestCluster, TestCluster } from './support/cluster';
 import { http } from './support/http';
 import { clientCredentialsApplication } from './support/registry';
@@ -39,14 +40,14 @@ describe('graceful shutdown under load', () => {
       }
     };
     const load = Promise.all(Array.from({ length: 8 }, client));
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await waitFor(async () => (seen['HTTP 200'] ?? 0) >= 100, 30_000, 'a hundred tokens', 50);
     await cluster.service('token-service').stop('SIGTERM');
     await new Promise((resolve) => setTimeout(resolve, 300));
     running = false;
     await load;
 
     console.log(`during SIGTERM: ${JSON.stringify(seen)}`);
-    expect(seen['HTTP 200']).toBeGreaterThan(50);
+    expect(seen['HTTP 200']).toBeGreaterThan(100);
     expect(seen.ECONNREFUSED).toBeGreaterThan(0);
     expect(Object.keys(seen).sort()).toEqual(['ECONNREFUSED', 'HTTP 200']);
   });

@@ -59,6 +59,8 @@ describe('scale-out under faults: three NATS nodes, PostgreSQL, two replicas of 
     const tokenClient = new ReplicaClient(urlsOf('token-service'));
     const client = async () => {
       while (running) {
+        // A request belongs to the phase it was sent in.
+        const sentIn = phase;
         const answer = await tokenClient.request('/token', {
           method: 'POST',
           headers: { Authorization: authorization, 'Content-Type': 'application/x-www-form-urlencoded' },
@@ -66,12 +68,12 @@ describe('scale-out under faults: three NATS nodes, PostgreSQL, two replicas of 
         });
         if (answer.retried) {
           const reason = answer.retried.replace(/^(HTTP \d+).*/, '$1');
-          retries[phase] = { ...retries[phase], [reason]: (retries[phase]?.[reason] ?? 0) + 1 };
+          retries[sentIn] = { ...retries[sentIn], [reason]: (retries[sentIn]?.[reason] ?? 0) + 1 };
         }
-        if (phase === 'postgres down') outageAnswers.push({ status: answer.response?.status ?? 0, ms: answer.ms, body: answer.response?.body ?? answer.error! });
+        if (sentIn === 'postgres down') outageAnswers.push({ status: answer.response?.status ?? 0, ms: answer.ms, body: answer.response?.body ?? answer.error! });
         if (answer.response?.status === 200) tokens.push(answer.response.json<{ access_token: string }>().access_token);
         else {
-          failures.push({ phase, failure: describeFailure(answer) });
+          failures.push({ phase: sentIn, failure: describeFailure(answer) });
           await pause(50);
         }
         await pause(10);
@@ -253,6 +255,8 @@ describe('scale-out under faults: three NATS nodes, PostgreSQL, two replicas of 
     }
     const mark = failures.length;
     phase = 'postgres down';
+    // The requests in flight when it crashes were all sent in this phase.
+    await pause(500);
     await postgres.stop('immediate');
     await pause(3000);
     phase = 'postgres starting';
