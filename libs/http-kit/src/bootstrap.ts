@@ -138,7 +138,8 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
  * SIGTERM, SIGINT and the other signals Nest's shutdown hooks handle: readiness turns DOWN at once, so that a load
  * balancer polling /health/ready stops sending requests; SHUTDOWN_DELAY seconds later (0 by default) the service
  * stops accepting, finishes in-flight requests, drains NATS and closes the database (Nest's shutdown hooks), then
- * ends by the signal it got. A second signal while stopping changes nothing.
+ * raises the signal again without its handlers, as Nest's own handling does. A second signal while stopping changes
+ * nothing.
  */
 function stopOnSignals(app: INestApplication, lifecycle: ServiceLifecycle, delaySeconds: number, logger: ConsoleLogger): void {
   const signals = Object.values(ShutdownSignal) as NodeJS.Signals[];

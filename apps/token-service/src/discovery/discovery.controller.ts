@@ -5,14 +5,14 @@ import { ASSERTION_ALGORITHMS } from '../client-authentication/client-assertion'
 import { DPOP_ALGORITHMS } from '../dpop/dpop-proof';
 import { JwtSigner } from '../minting/jwt-signer';
 
-export const METADATA_PREFIX = '/.well-known/oauth-authorization-server';
+const METADATA_PREFIX = '/.well-known/oauth-authorization-server';
 
 /**
  * Where RFC 8414 §3.1 puts the metadata of `issuer`: the well-known prefix, then the issuer's path without its
  * terminating "/" (https://localhost:8243/oauth2/token → /.well-known/oauth-authorization-server/oauth2/token;
  * an issuer without a path → the prefix alone).
  */
-export function metadataPath(issuer: string): string {
+function metadataPath(issuer: string): string {
   return `${METADATA_PREFIX}${new URL(issuer).pathname.replace(/\/+$/, '')}`;
 }
 
