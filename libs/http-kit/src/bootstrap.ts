@@ -1,7 +1,7 @@
 import { createServer as createHttpServer, IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import { Server as NetServer } from 'node:net';
 import { createServer as createHttpsServer } from 'node:https';
-import { ConsoleLogger, INestApplication, LogLevel, Type, DynamicModule } from '@nestjs/common';
+import { ConsoleLogger, DynamicModule, INestApplication, LogLevel, ShutdownSignal, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MicroserviceOptions } from '@nestjs/microservices';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -11,6 +11,7 @@ import type { CommonConfig, ServiceName } from '@keymint/config';
 import { CallerOnlyNatsServer, natsAccessFromConfig, natsConnectionOptions } from '@keymint/messaging';
 import { BODY_LIMIT_BYTES, createErrorFilter, errorBody, ErrorStyle } from './errors';
 import { parseFormBody } from './form-body';
+import { ServiceLifecycle } from './observability.controller';
 import { RequestLog } from './request-log';
 import { loadTlsMaterial } from './tls';
 
@@ -72,8 +73,7 @@ export function createJsonLogger(name: string, level: CommonConfig['LOG_LEVEL'])
 /**
  * Starts one keymint service as a hybrid Nest app: HTTPS and HTTP listeners on
  * one Fastify instance, plus the NATS microservice for its RPC handlers.
- * SIGTERM/SIGINT stop accepting, finish in-flight requests, drain NATS and
- * close the database (stopOnSignals).
+ * Shutdown: stopOnSignals.
  */
 export async function bootstrapService(options: ServiceBootstrapOptions): Promise<INestApplication> {
   const { config } = options;
@@ -116,7 +116,8 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
     },
     { inheritAppConfig: true },
   );
-  stopOnSignals(app, fastify, () => [fastify.server, ...(httpServer ? [httpServer] : [])], drain, logger);
+  const lifecycle = app.get(ServiceLifecycle);
+  stopOnSignals(app, lifecycle, config.SHUTDOWN_DELAY, logger, { fastify, servers: () => [fastify.server, ...(httpServer ? [httpServer] : [])], drain });
   fastify.addHook('onClose', async () => {
     if (!httpServer) return;
     await new Promise<void>((resolve) => {
@@ -129,6 +130,7 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
   await app.startAllMicroservices();
   await listen(() => app.listen({ port: options.https.port, host: config.BIND_HOST }), options.https);
   if (httpServer) await listen(() => listenOn(httpServer!, options.http.port, config.HTTP_BIND_HOST), options.http);
+  lifecycle.markStarted();
   logger.log(
     `${options.name} ready: https on ${config.BIND_HOST}:${options.https.port}` +
       (httpServer ? `, plain http on ${config.HTTP_BIND_HOST}:${options.http.port}` : ' (plain HTTP disabled)'),
@@ -137,37 +139,49 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
 }
 
 /**
- * SIGTERM and SIGINT: first the HTTP servers stop taking connections and let the ones they have finish (drain),
- * then Nest's shutdown hooks stop the consumers, publish the outbox, drain NATS and close the database, then the
- * process ends by the signal. A second signal while stopping is ignored.
+ * SIGTERM, SIGINT and the other signals Nest's shutdown hooks handle: readiness turns DOWN at once, so that a load
+ * balancer polling /health/ready stops sending requests; SHUTDOWN_DELAY seconds later (0 by default) the service
+ * drains its HTTP servers: they stop taking connections, every answer carries `Connection: close` (the client's
+ * next request goes over a new connection, elsewhere), and the connections still open after DRAIN_MS (clients that
+ * send nothing) are closed. Then Nest's shutdown hooks stop the consumers, publish the outbox, drain NATS and close
+ * the database, and the signal is raised again without its handlers, as Nest's own handling does. A second signal
+ * while stopping changes nothing.
  *
- * Nest's own shutdown hooks close the HTTP server last: for a moment a stopping service accepted requests with
- * NATS closed. And closing a server at once closes its idle keep-alive connections, on which a busy client may be
- * sending its next request that very moment (a reset it cannot tell from a lost request). So while draining,
- * every answer carries `Connection: close` and the client opens its next connection elsewhere; what is still
- * open after DRAIN_MS (clients that send nothing) is closed then.
+ * The HTTP servers close first: Nest's own close runs the hooks before it closes the HTTP server, so for a moment
+ * a stopping service accepted requests with NATS closed (clients saw fastify's 503). And closing a server at once
+ * closes its idle keep-alive connections, on which a busy client may be sending its next request that very moment
+ * (a reset it cannot tell from a lost request).
  */
-function stopOnSignals(app: INestApplication, fastify: FastifyInstance, servers: () => NetServer[], drain: { draining: boolean }, logger: ConsoleLogger): void {
-  const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
-  let stopping = false;
+function stopOnSignals(
+  app: INestApplication,
+  lifecycle: ServiceLifecycle,
+  delaySeconds: number,
+  logger: ConsoleLogger,
+  http: { fastify: FastifyInstance; servers: () => NetServer[]; drain: { draining: boolean } },
+): void {
+  const signals = Object.values(ShutdownSignal) as NodeJS.Signals[];
   const stop = async (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    logger.log(`${signal}: finishing the requests in flight, then stopping`);
+    if (lifecycle.stopping) return;
+    lifecycle.beginShutdown();
     try {
-      drain.draining = true;
+      if (delaySeconds > 0) {
+        logger.log(`${signal}: readiness is DOWN; stopping in ${delaySeconds} s (SHUTDOWN_DELAY)`);
+        await new Promise((resolve) => setTimeout(resolve, delaySeconds * 1000));
+      }
+      http.drain.draining = true;
       // net.Server's own close: stop listening, without closing the idle connections as http.Server's does.
-      for (const server of servers()) NetServer.prototype.close.call(server);
-      await waitForNoConnections(servers(), DRAIN_MS);
-      await fastify.close();
+      for (const server of http.servers()) NetServer.prototype.close.call(server);
+      await waitForNoConnections(http.servers(), DRAIN_MS);
+      await http.fastify.close();
       await app.close();
     } catch (error) {
-      logger.error(`stopping failed: ${(error as Error).message}`);
+      logger.error(`shutdown failed: ${(error as Error).message}`);
+      process.exit(1);
     }
-    for (const name of signals) process.removeAllListeners(name);
+    for (const each of signals) process.removeListener(each, stop);
     process.kill(process.pid, signal);
   };
-  for (const signal of signals) process.on(signal, () => void stop(signal));
+  for (const signal of signals) process.on(signal, stop);
 }
 
 /** How long a stopping service waits for its clients to close their connections (each after one more answer). */
