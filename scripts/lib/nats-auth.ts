@@ -142,7 +142,7 @@ export function clusterConfig(settings: { listen: string; password: string; rout
 export async function authenticatedNatsCluster(
   dataDir: string,
   options: { nodes: number; freePort: () => Promise<number> },
-): Promise<{ servers: NatsServerProcess[]; credentials: BusCredentials; routePassword: string }> {
+): Promise<{ servers: NatsServerProcess[]; credentials: BusCredentials }> {
   const credentials = ensureBusCredentials(credentialsDirOf(dataDir));
   writeNatsServerConfig(join(dataDir, 'nats-server.conf'), credentials);
   const routePassword = ensureRoutePassword(join(dataDir, 'nats-route-password'));
@@ -161,5 +161,5 @@ export async function authenticatedNatsCluster(
       logFile: join(dataDir, `${node.name}.log`),
     });
   });
-  return { servers, credentials, routePassword };
+  return { servers, credentials };
 }
