@@ -87,16 +87,14 @@ export class PostgresInstance {
     this.dataDir = join(this.dir, 'data');
   }
 
-  /** Initialises and starts a server; null when no PostgreSQL binaries are installed. */
+  /** Initialises and starts a server; null when no PostgreSQL binaries are installed (or, as root, no `postgres` user to run them as). */
   static async create(port: number): Promise<PostgresInstance | null> {
     const binaries = findPostgresBinaries();
     if (!binaries) return null;
+    const owner = runsAsRoot() ? postgresUser() : undefined;
+    if (owner === null) return null;
     const instance = new PostgresInstance(binaries, port);
-    if (runsAsRoot()) {
-      const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
-      const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
-      chownSync(instance.dir, uid, gid);
-    }
+    if (owner) chownSync(instance.dir, owner.uid, owner.gid);
     await instance.run('initdb', ['-D', instance.dataDir, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8']);
     await instance.start();
     return instance;
@@ -134,6 +132,16 @@ export class PostgresInstance {
     const command = join(this.binaries, binary);
     const [file, fileArgs] = runsAsRoot() ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
     await promisify(execFile)(file, fileArgs, { cwd: this.dir, timeout: 90_000 });
+  }
+}
+
+/** The `postgres` user's ids, or null when there is no such user (as root, nothing to run the server as). */
+function postgresUser(): { uid: number; gid: number } | null {
+  try {
+    const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+    return { uid: id('-u'), gid: id('-g') };
+  } catch {
+    return null;
   }
 }
 
