@@ -1,5 +1,10 @@
-import { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import { EntityTarget, ObjectLiteral } from 'typeorm';
+import { isPostgres } from './data-source';
 import { quotedTable, SqlParams } from './sql-params';
+import { Statements } from './statements';
+
+/** Where plain SQL runs: an EntityManager, or a transaction's `Statements`. */
+export type SqlRunner = Pick<Statements, 'connection'> & { query(sql: string, parameters?: unknown[]): Promise<unknown> };
 
 /** Most rows per INSERT statement: well under SQLite's 32,766 bound parameters for any keymint table. */
 const MAX_ROWS_PER_STATEMENT = 128;
@@ -22,7 +27,7 @@ function statementRows(remaining: number): number {
  * `table` and `columns` must already be quoted; `suffix` is e.g. an
  * `ON CONFLICT … DO …` clause.
  */
-export async function insertValues(manager: EntityManager, table: string, columns: readonly string[], rows: readonly unknown[][], suffix = ''): Promise<void> {
+export async function insertValues(manager: SqlRunner, table: string, columns: readonly string[], rows: readonly unknown[][], suffix = ''): Promise<void> {
   const prefix = `INSERT INTO ${table} (${columns.join(', ')}) VALUES `;
   for (let start = 0; start < rows.length; ) {
     const chunk = rows.slice(start, start + statementRows(rows.length - start));
@@ -38,8 +43,11 @@ export async function insertValues(manager: EntityManager, table: string, column
  * entity bookkeeping (measured: ~40% less time per group commit on the token
  * path). Column names and value transformers still come from the entity's
  * metadata, so the rows are stored exactly as `manager.insert` would store them.
+ * On PostgreSQL it is one statement whatever the number of rows, each column an
+ * array parameter (`unnest`): one text per table, prepared once per connection
+ * in a pipelined transaction, instead of a statement per power of two.
  */
-export async function insertRows<T extends ObjectLiteral>(manager: EntityManager, target: EntityTarget<T>, rows: Array<Partial<T>>): Promise<void> {
+export async function insertRows<T extends ObjectLiteral>(manager: SqlRunner, target: EntityTarget<T>, rows: Array<Partial<T>>): Promise<void> {
   if (rows.length === 0) return;
   const metadata = manager.connection.getMetadata(target);
   const driver = manager.connection.driver;
@@ -51,5 +59,10 @@ export async function insertRows<T extends ObjectLiteral>(manager: EntityManager
       return column.transformer && !Array.isArray(column.transformer) ? column.transformer.to(raw) : raw;
     }),
   );
-  await insertValues(manager, quotedTable(manager.connection, target), columns.map((column) => driver.escape(column.databaseName)), values);
+  const table = quotedTable(manager.connection, target);
+  const names = columns.map((column) => driver.escape(column.databaseName));
+  if (!isPostgres(manager.connection)) return insertValues(manager, table, names, values);
+  const params = new SqlParams(manager.connection);
+  const arrays = columns.map((column, index) => `${params.add(values.map((row) => row[index] ?? null))}::${driver.normalizeType(column)}[]`);
+  await manager.query(`INSERT INTO ${table} (${names.join(', ')}) SELECT * FROM unnest(${arrays.join(', ')})`, params.values);
 }
