@@ -25,17 +25,20 @@ function statementRows(remaining: number): number {
  * `INSERT INTO table (columns) VALUES (…), (…) [suffix]` for rows given as
  * value lists in column order, in as few statements as the sizes above allow.
  * `table` and `columns` must already be quoted; `suffix` is e.g. an
- * `ON CONFLICT … DO …` clause.
+ * `ON CONFLICT … DO …` clause, with a `RETURNING` clause whose rows this returns.
  */
-export async function insertValues(manager: SqlRunner, table: string, columns: readonly string[], rows: readonly unknown[][], suffix = ''): Promise<void> {
+export async function insertValues(manager: SqlRunner, table: string, columns: readonly string[], rows: readonly unknown[][], suffix = ''): Promise<Array<Record<string, unknown>>> {
   const prefix = `INSERT INTO ${table} (${columns.join(', ')}) VALUES `;
+  const returned: Array<Record<string, unknown>> = [];
   for (let start = 0; start < rows.length; ) {
     const chunk = rows.slice(start, start + statementRows(rows.length - start));
     start += chunk.length;
     const params = new SqlParams(manager.connection);
     const tuples = chunk.map((values) => `(${params.list(values.map((value) => (value === undefined ? null : value)))})`);
-    await manager.query(`${prefix}${tuples.join(', ')}${suffix ? ` ${suffix}` : ''}`, params.values);
+    const result = await manager.query(`${prefix}${tuples.join(', ')}${suffix ? ` ${suffix}` : ''}`, params.values);
+    if (Array.isArray(result)) returned.push(...(result as Array<Record<string, unknown>>));
   }
+  return returned;
 }
 
 /**
@@ -46,9 +49,15 @@ export async function insertValues(manager: SqlRunner, table: string, columns: r
  * On PostgreSQL it is one statement whatever the number of rows, each column an
  * array parameter (`unnest`): one text per table, prepared once per connection
  * in a pipelined transaction, instead of a statement per power of two.
+ * `suffix` as for `insertValues` (`ON CONFLICT …`, `RETURNING …`, whose rows it returns).
  */
-export async function insertRows<T extends ObjectLiteral>(manager: SqlRunner, target: EntityTarget<T>, rows: Array<Partial<T>>): Promise<void> {
-  if (rows.length === 0) return;
+export async function insertRows<T extends ObjectLiteral>(
+  manager: SqlRunner,
+  target: EntityTarget<T>,
+  rows: Array<Partial<T>>,
+  suffix = '',
+): Promise<Array<Record<string, unknown>>> {
+  if (rows.length === 0) return [];
   const metadata = manager.connection.getMetadata(target);
   const driver = manager.connection.driver;
   // Generated keys (autoincrement ids) are left to the database.
@@ -61,8 +70,9 @@ export async function insertRows<T extends ObjectLiteral>(manager: SqlRunner, ta
   );
   const table = quotedTable(manager.connection, target);
   const names = columns.map((column) => driver.escape(column.databaseName));
-  if (!isPostgres(manager.connection)) return insertValues(manager, table, names, values);
+  if (!isPostgres(manager.connection)) return insertValues(manager, table, names, values, suffix);
   const params = new SqlParams(manager.connection);
   const arrays = columns.map((column, index) => `${params.add(values.map((row) => row[index] ?? null))}::${driver.normalizeType(column)}[]`);
-  await manager.query(`INSERT INTO ${table} (${names.join(', ')}) SELECT * FROM unnest(${arrays.join(', ')})`, params.values);
+  const result = await manager.query(`INSERT INTO ${table} (${names.join(', ')}) SELECT * FROM unnest(${arrays.join(', ')})${suffix ? ` ${suffix}` : ''}`, params.values);
+  return Array.isArray(result) ? (result as Array<Record<string, unknown>>) : [];
 }

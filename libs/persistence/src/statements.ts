@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import type { Pool, PoolClient, QueryResult } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 
@@ -97,7 +98,18 @@ export class PostgresPipeline {
     let commit: Promise<QueryResult>;
     try {
       const client = await this.connection();
+      const socket = (client as unknown as { connection: { stream: Writable } }).connection.stream;
+      let corked = false;
       const send = (sql: string, parameters?: readonly unknown[]): Promise<QueryResult> => {
+        // The statements given in one go leave in one write to the socket, not one system call each.
+        if (!corked) {
+          corked = true;
+          socket.cork();
+          process.nextTick(() => {
+            corked = false;
+            socket.uncork();
+          });
+        }
         const result = parameters === undefined ? client.query(sql) : client.query({ name: statementName(sql), text: sql, values: parameters as unknown[] });
         // Every answer is awaited below; this keeps a failure nobody awaits yet from being reported as unhandled.
         result.catch(() => undefined);
