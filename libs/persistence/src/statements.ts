@@ -16,6 +16,15 @@ export interface Statements {
   query<Row = Record<string, unknown>>(sql: string, parameters?: readonly unknown[]): Promise<Row[]>;
 }
 
+/**
+ * Waits for every one of statements sent together, then throws the first failure if any: a
+ * failure never leaves the others' answers unawaited (an unhandled rejection ends the process).
+ */
+export async function allAnswered(pending: ReadonlyArray<Promise<unknown>>): Promise<void> {
+  const failed = (await Promise.allSettled(pending)).find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
 /** Statements run one after another on a TypeORM transaction's manager (SQLite, and the transactions that are not pipelined). */
 export function statementsIn(manager: EntityManager): Statements {
   const queryRunner = manager.queryRunner;
@@ -128,9 +137,7 @@ export class PostgresPipeline {
     } finally {
       sentInFull();
     }
-    const results = await Promise.allSettled(sent);
-    const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-    if (failed) throw failed.reason;
+    await allAnswered(sent);
     // A COMMIT of a failed transaction answers ROLLBACK instead of an error.
     if ((await commit).command !== 'COMMIT') throw new Error('the transaction was rolled back');
   }

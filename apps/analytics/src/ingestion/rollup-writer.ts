@@ -1,5 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { ReceivedEvent } from '@keymint/contracts';
+import { allAnswered } from '@keymint/persistence';
 import { ISSUANCE_TABLES, TABLES, USER_ACTIVITY_TABLES } from '../storage/analytics.entities';
 import { upsertRows } from '../storage/sql';
 import { RESOLUTIONS } from '../time-buckets/time-buckets';
@@ -84,7 +85,5 @@ export async function writeDeltas(manager: EntityManager, deltas: BatchDeltas): 
       `DO UPDATE SET "name" = COALESCE(excluded."name", ${existing}."name"), "owner" = COALESCE(excluded."owner", ${existing}."owner"), ` +
       `"deletedAt" = excluded."deletedAt", "lastEventAt" = excluded."lastEventAt" WHERE excluded."lastEventAt" >= ${existing}."lastEventAt"`,
   ));
-  // Every answer is in before the transaction ends, also when one of them failed.
-  const failed = (await Promise.allSettled(upserts)).find((result): result is PromiseRejectedResult => result.status === 'rejected');
-  if (failed) throw failed.reason;
+  await allAnswered(upserts);
 }

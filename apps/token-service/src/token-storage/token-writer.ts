@@ -3,7 +3,7 @@ import { EntityManager, IsNull } from 'typeorm';
 import { CONFIG, TokenServiceConfig } from '@keymint/config';
 import { TokenRevocationReason } from '@keymint/contracts';
 import { appendToOutbox, OutboxRow } from '@keymint/messaging';
-import { BatchWriter, Database, inListChunks, insertRows, quotedTable, SqlParams, SqlRunner, Statements } from '@keymint/persistence';
+import { allAnswered, BatchWriter, Database, inListChunks, insertRows, quotedTable, SqlParams, SqlRunner, Statements } from '@keymint/persistence';
 import { keyRevokedEvent, revokedEvents } from './token-events';
 import { TokenRecord } from './token.entity';
 
@@ -49,10 +49,11 @@ export class TokenWriter {
     // The revocation is sent first: after the INSERT it would revoke this batch's own live tokens too.
     const superseding = this.supersede(statements, writes);
     const inserted = insertRows(statements, TokenRecord, writes.flatMap((write) => write.rows));
-    const superseded = await superseding;
     // In the order of what happened: stored tokens superseded, these tokens issued, those of them superseded in turn.
-    const appended = this.appendEvents(statements, [...superseded.stored, ...writes.flatMap((write) => write.events), ...superseded.inBatch]);
-    await Promise.all([inserted, appended]);
+    const appended = superseding.then((superseded) =>
+      this.appendEvents(statements, [...superseded.stored, ...writes.flatMap((write) => write.events), ...superseded.inBatch]),
+    );
+    await allAnswered([superseding, inserted, appended]);
   }
 
   /** Revokes rows (tokens.revoked.v1 for each access token among them). */
