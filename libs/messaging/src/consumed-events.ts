@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { ReceivedEvent, StreamDefinition } from '@keymint/contracts';
-import { Database, deleteRows, insertRows, selectRows } from '@keymint/persistence';
+import { Database, deleteRows, insertRows, selectRows, statementsIn } from '@keymint/persistence';
 import { ConsumedEvent } from './messaging.entities';
 import { NatsClient } from './nats-client';
 
@@ -44,7 +44,7 @@ export class ConsumedEvents {
     for (const event of events) if (!firsts.has(event.event.eventId)) firsts.set(event.event.eventId, event);
     const now = Date.now();
     const rows = [...firsts.keys()].map((eventId) => ({ eventId, consumer: this.durable, consumedAt: now }));
-    const written = await insertRows(manager, ConsumedEvent, rows, 'ON CONFLICT ("eventId") DO NOTHING RETURNING "eventId"');
+    const written = await insertRows(statementsIn(manager), ConsumedEvent, rows, 'ON CONFLICT ("eventId") DO NOTHING RETURNING "eventId"');
     const fresh = new Set(written.map((row) => row.eventId));
     return [...firsts.values()].filter((event) => fresh.has(event.event.eventId));
   }

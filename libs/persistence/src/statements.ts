@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import type { Pool, PoolClient, QueryResult } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
+import { isPostgres } from './data-source';
 
 /**
  * Plain SQL statements of one transaction. `query` sends a statement at once
@@ -25,10 +26,22 @@ export async function allAnswered(pending: ReadonlyArray<Promise<unknown>>): Pro
   if (failed) throw failed.reason;
 }
 
-/** Statements run one after another on a TypeORM transaction's manager (SQLite, and the transactions that are not pipelined). */
+/**
+ * The statements of a TypeORM transaction (`Database.transaction`), for code
+ * written with `Statements`. On PostgreSQL they are pipelined on the
+ * transaction's own connection like `pipelinedTransaction`'s (TypeORM still
+ * sends BEGIN and COMMIT): await any TypeORM call on the manager before giving
+ * statements here, or it could reach the connection after them. On SQLite they
+ * run one after another.
+ */
 export function statementsIn(manager: EntityManager): Statements {
   const queryRunner = manager.queryRunner;
   if (!queryRunner) throw new Error('statementsIn needs the manager of a transaction');
+  const client = isPostgres(manager.connection) ? (queryRunner as unknown as { databaseConnection?: PoolClient }).databaseConnection : undefined;
+  if (client) {
+    const send = pipelinedSender(client);
+    return { connection: manager.connection, query: async <Row>(sql: string, parameters: readonly unknown[] = []) => (await send(sql, parameters)).rows as Row[] };
+  }
   let tail: Promise<unknown> = Promise.resolve();
   return {
     connection: manager.connection,
@@ -57,6 +70,31 @@ function statementName(sql: string): string | undefined {
     statementNames.set(sql, name);
   }
   return name;
+}
+
+/**
+ * Sends statements on a connection in `pipeline` mode without waiting for
+ * answers: those with parameters as named statements, and those given in one
+ * turn of the event loop in one write to the socket, not one system call each.
+ * The caller awaits every answer (`allAnswered`); a failure nobody awaits yet
+ * is not reported as unhandled meanwhile.
+ */
+function pipelinedSender(client: PoolClient): (sql: string, parameters?: readonly unknown[]) => Promise<QueryResult> {
+  const socket = (client as unknown as { connection: { stream: Writable } }).connection.stream;
+  let corked = false;
+  return (sql, parameters) => {
+    if (!corked) {
+      corked = true;
+      socket.cork();
+      process.nextTick(() => {
+        corked = false;
+        socket.uncork();
+      });
+    }
+    const result = parameters === undefined ? client.query(sql) : client.query({ name: statementName(sql), text: sql, values: parameters as unknown[] });
+    result.catch(() => undefined);
+    return result;
+  };
 }
 
 /**
@@ -106,22 +144,9 @@ export class PostgresPipeline {
     const sent: Array<Promise<QueryResult>> = [];
     let commit: Promise<QueryResult>;
     try {
-      const client = await this.connection();
-      const socket = (client as unknown as { connection: { stream: Writable } }).connection.stream;
-      let corked = false;
+      const sendOn = pipelinedSender(await this.connection());
       const send = (sql: string, parameters?: readonly unknown[]): Promise<QueryResult> => {
-        // The statements given in one go leave in one write to the socket, not one system call each.
-        if (!corked) {
-          corked = true;
-          socket.cork();
-          process.nextTick(() => {
-            corked = false;
-            socket.uncork();
-          });
-        }
-        const result = parameters === undefined ? client.query(sql) : client.query({ name: statementName(sql), text: sql, values: parameters as unknown[] });
-        // Every answer is awaited below; this keeps a failure nobody awaits yet from being reported as unhandled.
-        result.catch(() => undefined);
+        const result = sendOn(sql, parameters);
         sent.push(result);
         return result;
       };

@@ -1,6 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { ReceivedEvent } from '@keymint/contracts';
-import { allAnswered } from '@keymint/persistence';
+import { allAnswered, Statements, statementsIn } from '@keymint/persistence';
 import { ISSUANCE_TABLES, TABLES, USER_ACTIVITY_TABLES } from '../storage/analytics.entities';
 import { upsertRows } from '../storage/sql';
 import { RESOLUTIONS } from '../time-buckets/time-buckets';
@@ -20,14 +20,14 @@ export async function applyEvents(manager: EntityManager, events: ReceivedEvent[
     if (counted.kind === 'issuance') issuances.push(counted.issuance);
     else if (counted.kind === 'application') changes.push(counted.change);
   }
-  await writeDeltas(manager, aggregate(issuances, changes));
+  await writeDeltas(statementsIn(manager), aggregate(issuances, changes));
 }
 
 /**
- * The upserts go out together: none needs another's answer, so on PostgreSQL (whose connections pipeline)
- * they cost one round trip instead of one each; a connection runs them in the order given.
+ * The upserts go out together (`Statements`): none needs another's answer, so on PostgreSQL they cost one
+ * round trip instead of one each, as prepared statements; a connection runs them in the order given.
  */
-export async function writeDeltas(manager: EntityManager, deltas: BatchDeltas): Promise<void> {
+export async function writeDeltas(manager: Statements, deltas: BatchDeltas): Promise<void> {
   const upserts: Array<Promise<void>> = [];
   for (const resolution of RESOLUTIONS) {
     upserts.push(upsertRows(
