@@ -1,10 +1,7 @@
 import { EntityTarget, ObjectLiteral } from 'typeorm';
 import { isPostgres } from './data-source';
 import { quotedTable, SqlParams } from './sql-params';
-import { Statements } from './statements';
-
-/** Where plain SQL runs: an EntityManager, or a transaction's `Statements`. */
-export type SqlRunner = Pick<Statements, 'connection'> & { query(sql: string, parameters?: unknown[]): Promise<unknown> };
+import { SqlRunner } from './statements';
 
 /** Most rows per INSERT statement: well under SQLite's 32,766 bound parameters for any keymint table. */
 const MAX_ROWS_PER_STATEMENT = 128;

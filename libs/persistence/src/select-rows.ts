@@ -1,5 +1,5 @@
 import { EntityTarget, ObjectLiteral } from 'typeorm';
-import type { SqlRunner } from './insert-rows';
+import type { SqlRunner } from './statements';
 import { quotedTable, SqlParams } from './sql-params';
 
 /**

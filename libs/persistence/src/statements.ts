@@ -17,6 +17,9 @@ export interface Statements {
   query<Row = Record<string, unknown>>(sql: string, parameters?: readonly unknown[]): Promise<Row[]>;
 }
 
+/** Where plain SQL runs (`insertRows`, `selectRows`): an EntityManager, or a transaction's `Statements`. */
+export type SqlRunner = Pick<Statements, 'connection'> & { query(sql: string, parameters?: unknown[]): Promise<unknown> };
+
 /**
  * Waits for every one of statements sent together, then throws the first failure if any: a
  * failure never leaves the others' answers unawaited (an unhandled rejection ends the process).
