@@ -41,7 +41,8 @@ Options:
                         started cluster gets a fresh database there, dropped after (default SQLite)
   --replicas <n>        with --postgres: after each scenario's rounds, run it again with n token-service
                         replicas on the same database, the connections dealt round robin over them, and
-                        report req/s for 1 and n (default 1: no such run)
+                        report req/s for 1 and n (default 1: no such run; not for cc-opaque-renew-1m
+                        nor cc-jwt-es256-dpop)
   --out <file>          report file (default docs/benchmarks.md, with --postgres docs/benchmarks-postgres.md;
                         the SVG goes beside it)
   --no-write            print the table only, write no report

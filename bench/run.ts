@@ -353,13 +353,15 @@ function roundLabel(round: number, context: RunContext): string {
  * --replicas N: after the scenario's own rounds (one token service), N-1 more token-service processes
  * join the same cluster (same PostgreSQL database, NATS and keys) and the workload runs again with its
  * connections dealt round robin over the N, rounds and warm-up as set. Analytics must count exactly
- * every 200 of all N. The extra replicas stop after the scenario.
+ * every 200 of all N. The extra replicas stop after the scenario. Not for a preloaded store (a cluster of
+ * its own) nor for DPoP (each proof is signed for one URL).
  */
 async function measureReplicas(scenario: Scenario, side: KeymintSide, context: RunContext): Promise<ScenarioResult['replicas']> {
   const { options } = context;
   const keymint = side.keymint;
   const cluster = keymint.cluster;
-  if (!cluster || scenario.storedTokens) return undefined;
+  // A DPoP proof names the one URL it is sent to (htu): the load signs them for the first replica's.
+  if (!cluster || scenario.storedTokens || scenario.dpop) return undefined;
   const replicas: ServiceProcess[] = [];
   try {
     log(`${scenario.id}: starting ${options.replicas - 1} more token-service replica(s)`);
