@@ -134,10 +134,10 @@ describe('ClientAuthenticator with several secrets', () => {
 
   it('counts an expired secret against the failure limit exactly as a wrong one, and reports only the secret that authenticated', async () => {
     const subject = authenticator();
-    expect(await codeOf(subject.authenticate(basic('live-secret'), '192.0.2.1'))).toBe('ok');
+    expect(await codeOf(subject.authenticate(basic('live-secret'), '192.0.2.1', 'token'))).toBe('ok');
     expect(used).toEqual(['live']);
     const codes = [];
-    for (let attempt = 0; attempt < 3; attempt += 1) codes.push(await codeOf(subject.authenticate(basic('expired-secret'), '192.0.2.1')));
+    for (let attempt = 0; attempt < 3; attempt += 1) codes.push(await codeOf(subject.authenticate(basic('expired-secret'), '192.0.2.1', 'token')));
     expect(codes).toEqual(['invalid_client', 'invalid_client', 'too_many_requests']);
     expect(used).toEqual(['live']);
   });

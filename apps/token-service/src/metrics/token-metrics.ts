@@ -1,0 +1,95 @@
+import { GRANT_TYPES, GrantType, TOKEN_ENDPOINT_AUTH_METHODS, TokenFormat } from '@keymint/contracts';
+import { HotCounter } from '@keymint/http-kit';
+
+/**
+ * The token service's domain metrics (docs/operations.md, "Metrics"). Every label takes its values from a fixed
+ * list: a consumer key, user name or token in a label would make a series per client (an unbounded number for
+ * Prometheus to keep) and would hand them to whoever reads /metrics.
+ */
+
+/** The stored formats (OAUTH, JWT) as metric label values. */
+export const TOKEN_TYPE_LABELS = ['opaque', 'jwt'] as const;
+/** What an access token is bound to: nothing (bearer), a DPoP key, a client certificate, or both. */
+export const TOKEN_BINDINGS = ['bearer', 'dpop', 'mtls', 'dpop_mtls'] as const;
+
+export const tokensIssued = new HotCounter({
+  name: 'keymint_tokens_issued_total',
+  help: 'Access tokens handed out (POST /token and the registry\'s generate-token), by grant type, format, whether an earlier token was handed out again (WSO2 reuse) and what the token is bound to',
+  labels: { grant_type: GRANT_TYPES, token_type: TOKEN_TYPE_LABELS, reused: ['true', 'false'], binding: TOKEN_BINDINGS },
+});
+
+/** An access token as stored: what the labels of keymint_tokens_issued_total are read from. */
+export interface IssuedAccessToken {
+  grantType: GrantType;
+  tokenType: TokenFormat;
+  cnfJkt: string | null;
+  cnfX5t: string | null;
+}
+
+export function countIssued(access: IssuedAccessToken, reused: boolean): void {
+  tokensIssued
+    .labels({
+      grant_type: access.grantType,
+      token_type: access.tokenType === 'JWT' ? 'jwt' : 'opaque',
+      reused: reused ? 'true' : 'false',
+      binding: bindingOf(access),
+    })
+    .inc();
+}
+
+function bindingOf({ cnfJkt, cnfX5t }: IssuedAccessToken): (typeof TOKEN_BINDINGS)[number] {
+  if (cnfJkt !== null) return cnfX5t !== null ? 'dpop_mtls' : 'dpop';
+  return cnfX5t !== null ? 'mtls' : 'bearer';
+}
+
+/**
+ * Why a client's credentials were refused (every refusal the consumer keys' failure limit counts):
+ * - unknown_client: no such consumer key; inactive_client: the key is not ACTIVE (blocked, revoked);
+ * - method_not_allowed: the key does not allow the method the request used;
+ * - bad_secret: no secret of the key matches; expired_secret: it matches one that has expired;
+ * - bad_assertion: a private_key_jwt assertion that does not verify; replayed_assertion: its jti was used before;
+ * - bad_certificate: a client certificate the key's mutual-TLS method does not accept.
+ */
+export const CLIENT_AUTHENTICATION_FAILURE_REASONS = [
+  'unknown_client',
+  'inactive_client',
+  'method_not_allowed',
+  'bad_secret',
+  'expired_secret',
+  'bad_assertion',
+  'replayed_assertion',
+  'bad_certificate',
+] as const;
+export type ClientAuthenticationFailureReason = (typeof CLIENT_AUTHENTICATION_FAILURE_REASONS)[number];
+/** The method a request authenticated with; `mutual_tls`: a certificate whose method (tls_client_auth or self-signed) was not decided. */
+export const CLIENT_AUTHENTICATION_METHODS = [...TOKEN_ENDPOINT_AUTH_METHODS, 'mutual_tls'] as const;
+export type ClientAuthenticationMethod = (typeof CLIENT_AUTHENTICATION_METHODS)[number];
+
+export const clientAuthenticationFailures = new HotCounter({
+  name: 'keymint_client_authentication_failures_total',
+  help: 'Client credentials refused at the token, revocation and introspection endpoints, by reason and by authentication method',
+  labels: { reason: CLIENT_AUTHENTICATION_FAILURE_REASONS, method: CLIENT_AUTHENTICATION_METHODS },
+});
+
+/**
+ * hit: answered from memory; miss: the registry was asked (one question serves concurrent requests for a key);
+ * stale: of the misses, those the registry did not answer, where the expired record was served. Hit ratio:
+ * hit / (hit + miss).
+ */
+export const clientCacheLookups = new HotCounter({
+  name: 'keymint_client_cache_lookups_total',
+  help: 'Client records looked up in the token service\'s client cache: hit (from memory), miss (asked the registry), stale (of the misses: the registry did not answer and the expired record was served)',
+  labels: { result: ['hit', 'miss', 'stale'] },
+});
+
+export const introspections = new HotCounter({
+  name: 'keymint_introspections_total',
+  help: 'Tokens introspected, by where the question came from (http: RFC 7662 POST /introspect; rpc: the registry and analytics checking a Bearer token) and by the answer',
+  labels: { source: ['http', 'rpc'], result: ['active', 'inactive'] },
+});
+
+export const revocations = new HotCounter({
+  name: 'keymint_revocations_total',
+  help: 'RFC 7009 revocation requests of authenticated clients, by result (revoked, already_revoked, unknown_token, not_owner: the token is another client\'s)',
+  labels: { result: ['revoked', 'already_revoked', 'unknown_token', 'not_owner'] },
+});
