@@ -44,7 +44,7 @@ function bindingOf({ cnfJkt, cnfX5t }: IssuedAccessToken): (typeof TOKEN_BINDING
 
 /**
  * Why a client's credentials were refused (every refusal the consumer keys' failure limit counts):
- * - unknown_client: no such consumer key; inactive_client: the key is not ACTIVE (blocked, revoked);
+ * - unknown_client: no such consumer key; inactive_client: the key is not ACTIVE (revoked);
  * - method_not_allowed: the key does not allow the method the request used;
  * - bad_secret: no secret of the key matches; expired_secret: it matches one that has expired;
  * - bad_assertion: a private_key_jwt assertion that does not verify; replayed_assertion: its jti was used before;
