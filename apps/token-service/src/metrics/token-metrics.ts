@@ -1,5 +1,6 @@
 import { GRANT_TYPES, GrantType, TOKEN_ENDPOINT_AUTH_METHODS, TokenFormat } from '@keymint/contracts';
 import { HotCounter } from '@keymint/http-kit';
+import { Histogram } from 'prom-client';
 
 /**
  * The token service's domain metrics (docs/operations.md, "Metrics"). Every label takes its values from a fixed
@@ -35,6 +36,20 @@ export function countIssued(access: IssuedAccessToken, reused: boolean): void {
       binding: bindingOf(access),
     })
     .inc();
+}
+
+const tokenRequestDuration = new Histogram({
+  name: 'keymint_token_request_duration_seconds',
+  help: 'Time from a POST /token request read to its token issued (client authentication, the grant, the write), by grant type; answers that issue a token only',
+  labelNames: ['grant_type'],
+  buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+});
+// Exposed from the start, like the counters. (A series taken with labels() is no cheaper in prom-client 15: it hashes the labels on each observe all the same.)
+for (const grantType of GRANT_TYPES) tokenRequestDuration.zero({ grant_type: grantType });
+
+/** A token request that issued a token, from `started` (process.hrtime.bigint()) until now. */
+export function observeTokenRequest(grantType: GrantType, started: bigint): void {
+  tokenRequestDuration.observe({ grant_type: grantType }, Number(process.hrtime.bigint() - started) / 1e9);
 }
 
 function bindingOf({ cnfJkt, cnfX5t }: IssuedAccessToken): (typeof TOKEN_BINDINGS)[number] {
