@@ -1,5 +1,5 @@
-import { GRANT_TYPES, GrantType, TOKEN_ENDPOINT_AUTH_METHODS, TokenFormat } from '@keymint/contracts';
-import { HotCounter } from '@keymint/http-kit';
+import { GRANT_TYPES, GrantType, TOKEN_ENDPOINT_AUTH_METHODS, TOKEN_FORMATS, TokenFormat } from '@keymint/contracts';
+import { CountedSeries, HotCounter } from '@keymint/http-kit';
 import { Histogram } from 'prom-client';
 
 /**
@@ -27,15 +27,27 @@ export interface IssuedAccessToken {
   cnfX5t: string | null;
 }
 
+type TokenBinding = (typeof TOKEN_BINDINGS)[number];
+/**
+ * Every series of keymint_tokens_issued_total, bound at start: [grant type][stored format][reused][binding]. Four
+ * property reads per token instead of building the key of a label set (a few hundred ns measured).
+ */
+const ISSUED = {} as Record<GrantType, Record<TokenFormat, Record<'true' | 'false', Record<TokenBinding, CountedSeries>>>>;
+for (const grantType of GRANT_TYPES) {
+  ISSUED[grantType] = {} as (typeof ISSUED)[GrantType];
+  for (const format of TOKEN_FORMATS) {
+    ISSUED[grantType][format] = { true: {}, false: {} } as (typeof ISSUED)[GrantType][TokenFormat];
+    for (const reused of ['true', 'false'] as const) {
+      for (const binding of TOKEN_BINDINGS) {
+        const token_type = format === 'JWT' ? 'jwt' : 'opaque';
+        ISSUED[grantType][format][reused][binding] = tokensIssued.labels({ grant_type: grantType, token_type, reused, binding });
+      }
+    }
+  }
+}
+
 export function countIssued(access: IssuedAccessToken, reused: boolean): void {
-  tokensIssued
-    .labels({
-      grant_type: access.grantType,
-      token_type: access.tokenType === 'JWT' ? 'jwt' : 'opaque',
-      reused: reused ? 'true' : 'false',
-      binding: bindingOf(access),
-    })
-    .inc();
+  ISSUED[access.grantType][access.tokenType][reused ? 'true' : 'false'][bindingOf(access)].inc();
 }
 
 const tokenRequestDuration = new Histogram({
@@ -52,7 +64,7 @@ export function observeTokenRequest(grantType: GrantType, started: bigint): void
   tokenRequestDuration.observe({ grant_type: grantType }, Number(process.hrtime.bigint() - started) / 1e9);
 }
 
-function bindingOf({ cnfJkt, cnfX5t }: IssuedAccessToken): (typeof TOKEN_BINDINGS)[number] {
+function bindingOf({ cnfJkt, cnfX5t }: IssuedAccessToken): TokenBinding {
   if (cnfJkt !== null) return cnfX5t !== null ? 'dpop_mtls' : 'dpop';
   return cnfX5t !== null ? 'mtls' : 'bearer';
 }
