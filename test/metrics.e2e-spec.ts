@@ -163,6 +163,32 @@ describe('metrics and the Grafana dashboard', () => {
     expect(sumOf(analytics, 'keymint_consumer_lag', { consumer: 'analytics-tokens' })).toBe(0);
   });
 
+  it('shows events waiting in the outbox, and the age of the oldest growing, while NATS is away; none once it is back', async () => {
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    await cluster.nats.stop('SIGKILL');
+    try {
+      // The token service issues without NATS; the token's event waits in its outbox.
+      expect((await tokenRequest(jwtClient)).status).toBe(200);
+      await sleep(1500);
+      const waiting = await scrape('token-service');
+      expect(sumOf(waiting, 'keymint_outbox_backlog')).toBeGreaterThanOrEqual(1);
+      const age = sumOf(waiting, 'keymint_outbox_oldest_age_seconds');
+      expect(age).toBeGreaterThanOrEqual(1);
+      await sleep(1000);
+      expect(sumOf(await scrape('token-service'), 'keymint_outbox_oldest_age_seconds')).toBeGreaterThanOrEqual(age + 0.9);
+    } finally {
+      await cluster.nats.start();
+    }
+    const deadline = Date.now() + 30_000;
+    let published = await scrape('token-service');
+    while (sumOf(published, 'keymint_outbox_oldest_age_seconds') > 0 && Date.now() < deadline) {
+      await sleep(250);
+      published = await scrape('token-service');
+    }
+    expect(sumOf(published, 'keymint_outbox_backlog')).toBe(0);
+    expect(sumOf(published, 'keymint_outbox_oldest_age_seconds')).toBe(0);
+  });
+
   it('has a dashboard whose every query reads metrics the services expose, through a Prometheus data source chosen on import', async () => {
     const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as { templating: { list: Array<{ name: string; type: string; query: string }> }; panels: Panel[] };
     expect(dashboard.templating.list).toContainEqual(expect.objectContaining({ name: 'datasource', type: 'datasource', query: 'prometheus' }));
