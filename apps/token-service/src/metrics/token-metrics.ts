@@ -9,14 +9,14 @@ import { Histogram } from 'prom-client';
  */
 
 /** The stored formats (OAUTH, JWT) as metric label values. */
-export const TOKEN_TYPE_LABELS = ['opaque', 'jwt'] as const;
+const TOKEN_TYPE_LABEL = { OAUTH: 'opaque', JWT: 'jwt' } as const satisfies Record<TokenFormat, string>;
 /** What an access token is bound to: nothing (bearer), a DPoP key, a client certificate, or both. */
 export const TOKEN_BINDINGS = ['bearer', 'dpop', 'mtls', 'dpop_mtls'] as const;
 
 export const tokensIssued = new HotCounter({
   name: 'keymint_tokens_issued_total',
   help: 'Access tokens handed out (POST /token and the registry\'s generate-token), by grant type, format, whether an earlier token was handed out again (WSO2 reuse) and what the token is bound to',
-  labels: { grant_type: GRANT_TYPES, token_type: TOKEN_TYPE_LABELS, reused: ['true', 'false'], binding: TOKEN_BINDINGS },
+  labels: { grant_type: GRANT_TYPES, token_type: Object.values(TOKEN_TYPE_LABEL), reused: ['true', 'false'], binding: TOKEN_BINDINGS },
 });
 
 /** An access token as stored: what the labels of keymint_tokens_issued_total are read from. */
@@ -39,8 +39,7 @@ for (const grantType of GRANT_TYPES) {
     ISSUED[grantType][format] = { true: {}, false: {} } as (typeof ISSUED)[GrantType][TokenFormat];
     for (const reused of ['true', 'false'] as const) {
       for (const binding of TOKEN_BINDINGS) {
-        const token_type = format === 'JWT' ? 'jwt' : 'opaque';
-        ISSUED[grantType][format][reused][binding] = tokensIssued.labels({ grant_type: grantType, token_type, reused, binding });
+        ISSUED[grantType][format][reused][binding] = tokensIssued.labels({ grant_type: grantType, token_type: TOKEN_TYPE_LABEL[format], reused, binding });
       }
     }
   }
