@@ -161,6 +161,10 @@ describe('metrics and the Grafana dashboard', () => {
     expect(sumOf(token, 'keymint_outbox_backlog')).toBe(0);
     expect(sumOf(token, 'keymint_outbox_oldest_age_seconds')).toBe(0);
     expect(sumOf(analytics, 'keymint_consumer_lag', { consumer: 'analytics-tokens' })).toBe(0);
+    // Every durable consumer's lag, each asked of JetStream by the service that consumes (its bus user may).
+    const consumers = (samples: Sample[]) => samples.filter((sample) => sample.name === 'keymint_consumer_lag').map((sample) => sample.labels.consumer).sort();
+    expect(consumers(token)).toEqual(['token-service-registry']);
+    expect(consumers(analytics)).toEqual(['analytics-registry', 'analytics-tokens']);
   });
 
   it('shows events waiting in the outbox, and the age of the oldest growing, while NATS is away; none once it is back', async () => {
