@@ -98,6 +98,11 @@ export const commonEnvShape = {
   TRUST_PROXY: trustProxy,
   /** Failed sign-ins per minute per (consumer key or user, client address) before 429 (docs/security.md). */
   AUTH_FAILURE_LIMIT: z.coerce.number().int().min(1).default(10),
+  /**
+   * Seconds between a SIGTERM and the listeners closing, while /health/ready already answers 503: time for a load
+   * balancer to stop sending requests (docs/operations.md, "Probes"). 0: close at once.
+   */
+  SHUTDOWN_DELAY: z.coerce.number().int().min(0).max(300).default(0),
   LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
   RPC_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(3000),
   /** JetStream replicas of the TOKENS and REGISTRY streams: 1 on one server, 3 on a three-node cluster. */

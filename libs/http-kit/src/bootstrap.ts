@@ -1,15 +1,16 @@
 import { createServer as createHttpServer, IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { ConsoleLogger, INestApplication, LogLevel, Type, DynamicModule } from '@nestjs/common';
+import { ConsoleLogger, DynamicModule, INestApplication, LogLevel, ShutdownSignal, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MicroserviceOptions } from '@nestjs/microservices';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { collectDefaultMetrics, Counter, Histogram } from 'prom-client';
+import { collectDefaultMetrics, Counter, Histogram, register } from 'prom-client';
 import type { CommonConfig, ServiceName } from '@keymint/config';
 import { CallerOnlyNatsServer, natsAccessFromConfig, natsConnectionOptions } from '@keymint/messaging';
 import { BODY_LIMIT_BYTES, createErrorFilter, errorBody, ErrorStyle } from './errors';
 import { parseFormBody } from './form-body';
+import { ServiceLifecycle } from './observability.controller';
 import { RequestLog } from './request-log';
 import { loadTlsMaterial } from './tls';
 
@@ -71,8 +72,7 @@ export function createJsonLogger(name: string, level: CommonConfig['LOG_LEVEL'])
 /**
  * Starts one keymint service as a hybrid Nest app: HTTPS and HTTP listeners on
  * one Fastify instance, plus the NATS microservice for its RPC handlers.
- * SIGTERM/SIGINT stop accepting, finish in-flight requests, drain NATS and
- * close the database.
+ * Shutdown: stopOnSignals.
  */
 export async function bootstrapService(options: ServiceBootstrapOptions): Promise<INestApplication> {
   const { config } = options;
@@ -112,7 +112,8 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
     },
     { inheritAppConfig: true },
   );
-  app.enableShutdownHooks();
+  const lifecycle = app.get(ServiceLifecycle);
+  stopOnSignals(app, lifecycle, config.SHUTDOWN_DELAY, logger);
   fastify.addHook('onClose', async () => {
     if (!httpServer) return;
     await new Promise<void>((resolve) => {
@@ -125,11 +126,40 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
   await app.startAllMicroservices();
   await listen(() => app.listen({ port: options.https.port, host: config.BIND_HOST }), options.https);
   if (httpServer) await listen(() => listenOn(httpServer!, options.http.port, config.HTTP_BIND_HOST), options.http);
+  lifecycle.markStarted();
   logger.log(
     `${options.name} ready: https on ${config.BIND_HOST}:${options.https.port}` +
       (httpServer ? `, plain http on ${config.HTTP_BIND_HOST}:${options.http.port}` : ' (plain HTTP disabled)'),
   );
   return app;
+}
+
+/**
+ * SIGTERM, SIGINT and the other signals Nest's shutdown hooks handle: readiness turns DOWN at once, so that a load
+ * balancer polling /health/ready stops sending requests; SHUTDOWN_DELAY seconds later (0 by default) the service
+ * stops accepting, finishes in-flight requests, drains NATS and closes the database (Nest's shutdown hooks), then
+ * raises the signal again without its handlers, as Nest's own handling does. A second signal while stopping changes
+ * nothing.
+ */
+function stopOnSignals(app: INestApplication, lifecycle: ServiceLifecycle, delaySeconds: number, logger: ConsoleLogger): void {
+  const signals = Object.values(ShutdownSignal) as NodeJS.Signals[];
+  const stop = async (signal: NodeJS.Signals) => {
+    if (lifecycle.stopping) return;
+    lifecycle.beginShutdown();
+    try {
+      if (delaySeconds > 0) {
+        logger.log(`${signal}: readiness is DOWN; stopping in ${delaySeconds} s (SHUTDOWN_DELAY)`);
+        await new Promise((resolve) => setTimeout(resolve, delaySeconds * 1000));
+      }
+      await app.close();
+    } catch (error) {
+      logger.error(`shutdown failed: ${(error as Error).message}`);
+      process.exit(1);
+    }
+    for (const each of signals) process.removeListener(each, stop);
+    process.kill(process.pid, signal);
+  };
+  for (const signal of signals) process.on(signal, stop);
 }
 
 /**
@@ -154,6 +184,8 @@ export const SERVER_TIMEOUTS = {
 
 function configureFastify(fastify: FastifyInstance, options: ServiceBootstrapOptions, requestLog: RequestLog): void {
   collectDefaultMetrics();
+  // Every series names its service, whatever job name the Prometheus that scrapes it gives (the dashboard groups by it).
+  register.setDefaultLabels({ service: options.name });
 
   fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
     done(null, parseFormBody(body as string));

@@ -9,10 +9,25 @@ import { decodeEvents, DecodedEvent, isEventProblem } from './event-codec';
 import { isNotFound, NatsClient } from './nats-client';
 import { ParkedEvent } from './messaging.entities';
 
-const consumerLag = new Gauge({
+/** The consumers of this process that run, whose lag each scrape asks JetStream for. */
+const runningConsumers = new Set<DurableConsumer>();
+/** A scrape waits at most this long for JetStream; a consumer it does not hear of keeps its last value. */
+const LAG_QUERY_TIMEOUT_MS = 1000;
+
+new Gauge({
   name: 'keymint_consumer_lag',
-  help: 'Messages in the stream not yet delivered to this durable consumer',
+  help: 'Messages in the stream not yet delivered to this durable consumer, asked of JetStream at the scrape',
   labelNames: ['consumer'],
+  async collect() {
+    // Asked at the scrape rather than after each applied batch: a consumer that cannot apply (its store down, say)
+    // shows a lag that grows, instead of the value of its last good batch.
+    await Promise.all(
+      [...runningConsumers].map(async (consumer) => {
+        const pending = await consumer.undeliveredMessages();
+        if (pending !== undefined) this.set({ consumer: consumer.durable }, pending);
+      }),
+    );
+  },
 });
 
 /**
@@ -71,15 +86,37 @@ export class DurableConsumer {
     this.consumed = new ConsumedEvents(nats, database, options.stream, options.durable, this.logger);
   }
 
+  get durable(): string {
+    return this.options.durable;
+  }
+
   start(): void {
     if (this.running) return;
     this.running = true;
+    runningConsumers.add(this);
     this.loop = this.run();
   }
 
   async stop(): Promise<void> {
     this.running = false;
+    runningConsumers.delete(this);
     await this.loop;
+  }
+
+  /** JetStream's count of this consumer's undelivered messages; undefined while NATS is away or does not answer in time. */
+  async undeliveredMessages(): Promise<number | undefined> {
+    if (!this.nats.isConnected) return undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), LAG_QUERY_TIMEOUT_MS)));
+    const asked = this.nats
+      .manager()
+      .then((manager) => manager.consumers.info(this.options.stream.name, this.options.durable))
+      .then((info) => info.num_pending, () => undefined);
+    try {
+      return await Promise.race([asked, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private async ensureConsumer(): Promise<void> {
@@ -123,7 +160,6 @@ export class DurableConsumer {
             if (messages.getPending() > 1) continue;
           }
           await this.applyBatch(batch);
-          consumerLag.set({ consumer: this.options.durable }, message.info.pending);
           batch = [];
           gathered = false;
         }

@@ -33,7 +33,18 @@ const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 const outboxBacklog = new Gauge({
   name: 'keymint_outbox_backlog',
-  help: 'Outbox rows (events, or packs of events) written and not yet acknowledged by JetStream',
+  help: 'Outbox rows (events, or packs of events) written and not yet acknowledged by JetStream, as the relay last read them (at most one batch: 1000)',
+});
+
+/** When the oldest row the relay last read was written (epoch ms); null when it found the outbox empty. */
+let oldestUnpublishedAt: number | null = null;
+new Gauge({
+  name: 'keymint_outbox_oldest_age_seconds',
+  help: 'Age of the oldest outbox row not yet acknowledged by JetStream, at the time of the scrape (0 when the relay last found the outbox empty)',
+  collect() {
+    // Aged at the scrape, not at the relay's last cycle: a relay stuck on a publish shows an age that keeps growing.
+    this.set(oldestUnpublishedAt === null ? 0 : Math.max(0, Date.now() - oldestUnpublishedAt) / 1000);
+  },
 });
 
 /**
@@ -73,7 +84,7 @@ export class OutboxRelay {
     // Plain SQL with one of a few texts (`anyOf`): TypeORM's delete wrote the ids into the text (a new statement each cycle).
     const table = quotedTable(database.dataSource, OutboxEntry);
     this.deleteSql = `DELETE FROM ${table} WHERE ${database.dataSource.driver.escape('id')}`;
-    this.selectSql = `SELECT ${(['id', 'eventId', 'subject', 'body'] as const).map(column).join(', ')} FROM ${table} ORDER BY ${database.dataSource.driver.escape('id')}`;
+    this.selectSql = `SELECT ${(['id', 'eventId', 'subject', 'body', 'createdAt'] as const).map(column).join(', ')} FROM ${table} ORDER BY ${database.dataSource.driver.escape('id')}`;
   }
 
   private readonly selectSql: string;
@@ -139,9 +150,11 @@ export class OutboxRelay {
   private async publishBatch(): Promise<{ published: number; full: boolean }> {
     // Plain rows, not entities: this runs after every commit and entity hydration was a measurable share of it.
     const rows = await this.database.consistentRead(
-      (manager) => manager.query(`${this.selectSql} LIMIT ${this.batchSize}`) as Promise<Array<Pick<OutboxEntry, 'id' | 'eventId' | 'subject' | 'body'>>>,
+      (manager) => manager.query(`${this.selectSql} LIMIT ${this.batchSize}`) as Promise<Array<Pick<OutboxEntry, 'id' | 'eventId' | 'subject' | 'body' | 'createdAt'>>>,
     );
     outboxBacklog.set(rows.length);
+    // A bigint: a string from PostgreSQL.
+    oldestUnpublishedAt = rows.length === 0 ? null : Number(rows[0].createdAt);
     if (rows.length === 0) return { published: 0, full: false };
     const fetched = rows.length;
     const full = cutAtChars(rows, MAX_BATCH_CHARS) || fetched === this.batchSize;
