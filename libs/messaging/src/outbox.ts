@@ -1,6 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { EventMap, EventSubject } from '@keymint/contracts';
-import { insertRows } from '@keymint/persistence';
+import { insertRows, SqlRunner } from '@keymint/persistence';
 import { encodeEvent, OutboxRow, packEvents } from './event-codec';
 import { OutboxEntry } from './messaging.entities';
 
@@ -21,6 +21,6 @@ export async function publishInTransaction<S extends EventSubject>(manager: Enti
  * one multi-row insert, packed `eventsPerMessage` to a message
  * (EVENTS_PER_MESSAGE, `packEvents`). Rows are written in the order given.
  */
-export async function appendToOutbox(manager: EntityManager, rows: OutboxRow[], eventsPerMessage = 1): Promise<void> {
+export async function appendToOutbox(manager: SqlRunner, rows: OutboxRow[], eventsPerMessage = 1): Promise<void> {
   await insertRows(manager, OutboxEntry, packEvents(rows, eventsPerMessage));
 }

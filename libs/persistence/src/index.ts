@@ -8,5 +8,6 @@ export * from './persistence.module';
 export * from './select-rows';
 export * from './serial-queue';
 export * from './sql-params';
+export * from './statements';
 export * from './time-ordered-uuid';
 export * from './transformers';

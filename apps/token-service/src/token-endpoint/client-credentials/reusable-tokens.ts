@@ -2,7 +2,7 @@ import { hash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { ClientRecord } from '@keymint/contracts';
-import { Database } from '@keymint/persistence';
+import { Database, statementsIn } from '@keymint/persistence';
 import { TokenMinter, TokenRequest } from '../../minting/token-minter';
 import { OAuth2Error } from '../../oauth2/oauth2-error';
 import { TokenRevoker } from '../../revocation/token-revoker';
@@ -109,12 +109,12 @@ export class ReusableTokens {
       const accessToken = access ? this.minter.reveal(access) : null;
       if (access && accessToken && access.revokedAt === null && access.expiresAt - now > REUSE_MARGIN_MS) {
         const token = { access, accessToken, secretHash };
-        await this.writer.writeInTransaction(manager, [{ rows: [], events: [issuedEvent(access, true, request.clientAuthMethod)] }]);
+        await this.writer.writeInTransaction(statementsIn(manager), [{ rows: [], events: [issuedEvent(access, true, request.clientAuthMethod)] }]);
         return { token, issued: reusedToken(token, now) };
       }
     }
     const minted = await this.minter.mint(request, { reuseKey, keepToken: true });
-    await this.writer.writeInTransaction(manager, [minted]);
+    await this.writer.writeInTransaction(statementsIn(manager), [minted]);
     if (slot) {
       const updated = await manager.update(ReuseSlot, { reuseKey, tokenId: slot.tokenId }, { tokenId: minted.access.id, secretHash });
       if ((updated.affected ?? 0) !== 1) throw new LostReuseRace();

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, TokenServiceConfig } from '@keymint/config';
 import { TokenConfirmation } from '@keymint/contracts';
-import { Database } from '@keymint/persistence';
+import { Database, statementsIn } from '@keymint/persistence';
 import { RefreshFamily, TokenMinter } from '../../minting/token-minter';
 import { OAuth2Error } from '../../oauth2/oauth2-error';
 import { RefreshTokenRequest, RefreshTokenRequestSchema } from '../../oauth2/http-schemas';
@@ -92,7 +92,7 @@ export class RefreshTokenGrant implements GrantHandler<RefreshTokenRequest> {
         await this.revoker.revokeFamilyInTransaction(manager, familyId);
         return false;
       }
-      await this.writer.writeInTransaction(manager, [minted]);
+      await this.writer.writeInTransaction(statementsIn(manager), [minted]);
       return true;
     });
     if (!rotated) throw OAuth2Error.invalidGrant();
