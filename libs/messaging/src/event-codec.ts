@@ -48,7 +48,10 @@ export const MAX_PACK_BYTES = 256 * 1024;
  * one stays a plain event.
  */
 export function packEvents(entries: OutboxRow[], perMessage: number, now = Date.now()): OutboxRow[] {
-  if (perMessage <= 1 || entries.length <= 1) return entries.map(withHeaders);
+  if (perMessage <= 1 || entries.length <= 1) {
+    for (const entry of entries) withHeaders(entry);
+    return entries;
+  }
   const bySubject = new Map<string, OutboxRow[]>();
   for (const entry of entries) {
     const group = bySubject.get(entry.subject!);
@@ -82,9 +85,10 @@ export function packEvents(entries: OutboxRow[], perMessage: number, now = Date.
   return packed;
 }
 
-/** A row of one event with the headers its origin gives it. */
+/** A row of one event, given the headers its origin gives it (in place: this runs for every token). */
 export function withHeaders(row: OutboxRow): OutboxRow {
-  return { eventId: row.eventId, subject: row.subject, body: row.body, createdAt: row.createdAt, headers: outboxHeadersOf([row.origin]) };
+  row.headers = outboxHeadersOf([row.origin]);
+  return row;
 }
 
 /** Why a message, or one event of it, is not an event; `body` is that event's own JSON when the message carried several. */
