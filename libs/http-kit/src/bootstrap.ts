@@ -25,6 +25,8 @@ import {
   startSpan,
   startTracing,
   stopTracing,
+  traceIdsOf,
+  tracingIsOn,
 } from '@keymint/telemetry';
 import { BODY_LIMIT_BYTES, createErrorFilter, errorBody, ErrorStyle } from './errors';
 import { parseFormBody } from './form-body';
@@ -188,15 +190,9 @@ function configureFastify(fastify: FastifyInstance, options: ServiceBootstrapOpt
   fastify.addHook('onRequest', async (request, reply) => {
     // The caller's X-Request-Id when it is a sound one (bounded, no line breaks or spaces), else a new one.
     const requestId = requestIdOf(request.headers['x-request-id']);
-    const state: RequestState = { started: process.hrtime.bigint(), context: { requestId } };
-    const route = request.routeOptions?.url;
-    state.span = startSpan(`${request.method} ${route ?? 'unmatched'}`, {
-      kind: SpanKind.SERVER,
-      parent: contextFromTraceHeaders(singleHeader(request.headers.traceparent), singleHeader(request.headers.tracestate)),
-      attributes: { 'http.request.method': request.method, 'url.path': request.url.split('?')[0], ...(route ? { 'http.route': route } : {}) },
-    });
-    if (state.span) state.context = { requestId, trace: contextOf(state.span) };
-    requests.set(request, state);
+    // Off, tracing costs this check only.
+    const span = tracingIsOn() ? requestSpan(request) : undefined;
+    requests.set(request, { started: process.hrtime.bigint(), context: span ? { requestId, trace: contextOf(span) } : { requestId }, span });
     reply.header(REQUEST_ID_HEADER, requestId);
     reply.headers(NO_STORE_HEADERS);
     if (options.responseHeaders) reply.headers(options.responseHeaders);
@@ -223,6 +219,7 @@ function configureFastify(fastify: FastifyInstance, options: ServiceBootstrapOpt
     loggers.access.info(
       {
         requestId: state?.context.requestId,
+        ...(state?.context.trace ? traceIdsOf(state.context.trace) : undefined),
         method: request.method,
         path: request.url.split('?')[0],
         status: reply.statusCode,
@@ -231,6 +228,16 @@ function configureFastify(fastify: FastifyInstance, options: ServiceBootstrapOpt
       },
       'request',
     );
+  });
+}
+
+/** The span of an HTTP request, in the trace its caller's `traceparent` names if any. */
+function requestSpan(request: FastifyRequest): Span | undefined {
+  const route = request.routeOptions?.url;
+  return startSpan(`${request.method} ${route ?? 'unmatched'}`, {
+    kind: SpanKind.SERVER,
+    parent: contextFromTraceHeaders(singleHeader(request.headers.traceparent), singleHeader(request.headers.tracestate)),
+    attributes: { 'http.request.method': request.method, 'url.path': request.url.split('?')[0], ...(route ? { 'http.route': route } : {}) },
   });
 }
 

@@ -4,7 +4,7 @@ import { Gauge } from 'prom-client';
 import { EntityManager } from 'typeorm';
 import { EventSubject, isEventSubject, ReceivedEvent, StreamDefinition } from '@keymint/contracts';
 import { Database } from '@keymint/persistence';
-import { Context, endSpan, runInRequest, SpanKind, startSpan, tracingIsOn } from '@keymint/telemetry';
+import { Context, endSpan, runInRequest, SpanKind, startSpan, traceIdsOf, tracingIsOn } from '@keymint/telemetry';
 import { ConsumedEvents } from './consumed-events';
 import { eventOrigins } from './context-headers';
 import { decodeEvents, DecodedEvent, isEventProblem } from './event-codec';
@@ -255,7 +255,8 @@ export class DurableConsumer {
     for (const item of items) {
       if (isEventProblem(item.parsed)) continue;
       const { subject, event } = item.parsed;
-      this.logger.debug({ msg: 'event applied', subject, eventId: event.eventId, requestId: item.origin.requestId });
+      const trace = item.origin.trace ? traceIdsOf(item.origin.trace) : undefined;
+      this.logger.debug({ msg: 'event applied', subject, eventId: event.eventId, requestId: item.origin.requestId, ...trace });
       if (!tracing || !item.origin.trace) continue;
       const span = startSpan(`process ${subject}`, {
         kind: SpanKind.CONSUMER,
