@@ -127,10 +127,16 @@ describe('logs', () => {
   });
 
   it('are one readable line each with LOG_FORMAT=pretty', async () => {
-    await cluster.addReplica('analytics', { LOG_FORMAT: 'pretty', LOG_LEVEL: 'info' });
-    const lines = readFileSync(join(cluster.dataDir, 'logs', 'analytics-replica-1.log'), 'utf8').trim().split('\n');
-    expect(lines.filter((line) => line.startsWith('{'))).toEqual([]);
-    expect(lines).toContainEqual(expect.stringMatching(/^\d\d:\d\d:\d\d\.\d{3} INFO  analytics analytics ready: https on /));
-    expect(lines).toContainEqual(expect.stringMatching(/^\d\d:\d\d:\d\d\.\d{3} INFO  analytics request requestId=\S+ method=GET path=\/health status=200 /));
+    const replica = await cluster.addReplica('analytics', { LOG_FORMAT: 'pretty', LOG_LEVEL: 'info' });
+    expect((await http(`${replica.baseUrl}/api/analytics/v1/summary`, { headers: { 'X-Request-Id': 'pretty-1' } })).status).toBe(401);
+    const lines = () => readFileSync(join(cluster.dataDir, 'logs', 'analytics-replica-1.log'), 'utf8').trim().split('\n');
+    await waitFor(async () => lines().some((line) => line.includes('requestId=pretty-1')), 5000, 'the request line');
+    expect(lines().filter((line) => line.startsWith('{'))).toEqual([]);
+    expect(lines()).toContainEqual(expect.stringMatching(/^\d\d:\d\d:\d\d\.\d{3} INFO  analytics analytics ready: https on /));
+    expect(lines()).toContainEqual(
+      expect.stringMatching(/^\d\d:\d\d:\d\d\.\d{3} INFO  analytics request requestId=pretty-1 method=GET path=\/api\/analytics\/v1\/summary status=401 ms=\S+ remote=127\.0\.0\.1$/),
+    );
+    // The launcher's and the orchestrator's probes are not in an info log.
+    expect(lines().filter((line) => line.includes('path=/health'))).toEqual([]);
   });
 });

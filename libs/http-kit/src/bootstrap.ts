@@ -215,8 +215,9 @@ function configureFastify(fastify: FastifyInstance, options: ServiceBootstrapOpt
       state.span.setAttribute('http.response.status_code', reply.statusCode);
       endSpan(state.span, reply.statusCode >= 500 ? `HTTP ${reply.statusCode}` : undefined);
     }
-    // Path only: query strings may carry credentials that must never reach a log.
-    loggers.access.info(
+    // Path only: query strings may carry credentials that must never reach a log. Probes and scrapes, which come
+    // every few seconds from the launcher, an orchestrator or Prometheus, at debug.
+    loggers.access[route.startsWith('/health') || route === '/metrics' ? 'debug' : 'info'](
       {
         requestId: state?.context.requestId,
         ...(state?.context.trace ? traceIdsOf(state.context.trace) : undefined),
