@@ -23,6 +23,8 @@ const ENDPOINTS: Endpoint[] = [
     (path) => ({ service: 'token-service', method: 'POST', path }) as Endpoint,
   ),
   { service: 'token-service', method: 'GET', path: '/.well-known/oauth-authorization-server' },
+  { service: 'token-service', method: 'GET', path: '/.well-known/oauth-authorization-server/{x}' },
+  { service: 'token-service', method: 'GET', path: '/.well-known/openid-configuration/{x}' },
   { service: 'token-service', method: 'GET', path: '/oauth2/jwks' },
   { service: 'application-registry', method: 'POST', path: '/api/am/admin/v2/users' },
   { service: 'application-registry', method: 'GET', path: '/api/am/admin/v2/users/{x}' },

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { ServiceName, SERVICE_NAMES, serviceEnvShapes } from '@keymint/config';
+import { ObservabilityController, routesOf } from '@keymint/http-kit';
 import { seedFileOf } from '../scripts/lib/nats-auth';
 import { SERVICE_CATALOG } from '../scripts/lib/services';
 
@@ -19,8 +20,10 @@ const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { 
       environment?: Record<string, string>;
       ports?: string[];
       volumes?: Array<string | { type: string; source: string; target: string; read_only?: boolean; volume?: { subpath?: string } }>;
-      depends_on?: Record<string, unknown>;
-      healthcheck?: { test: string[] };
+      depends_on?: Record<string, { condition?: string }>;
+      healthcheck?: { test: string[]; interval?: string; timeout?: string; retries?: number; start_period?: string };
+      configs?: Array<{ source: string; target: string }>;
+      restart?: string;
       image?: string;
       command?: string[];
       profiles?: string[];
@@ -28,6 +31,7 @@ const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { 
     }
   >;
   volumes: Record<string, unknown>;
+  configs?: Record<string, { content?: string }>;
 };
 const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
 
@@ -53,12 +57,16 @@ describe('docker-compose.yml', () => {
     for (const [name, node] of natsNodes) {
       expect({ name, ports: node.ports }).toEqual({ name, ports: undefined });
       const command = node.command!;
+      // The configuration it runs is the generated one, included from a file that adds only the monitoring endpoint.
       const config = command[command.indexOf('-c') + 1];
-      expect(config).toBe(name === 'nats' ? '/etc/nats/nats-server.conf' : '/etc/nats/cluster.conf');
+      expect(config).toBe(name === 'nats' ? '/etc/nats-compose/nats-server.conf' : '/etc/nats-compose/cluster.conf');
+      const included = natsConfigOf(node, config).match(/^include (\S+)$/m)![1];
+      expect(join('/etc/nats-compose', included)).toBe(name === 'nats' ? '/etc/nats/nats-server.conf' : '/etc/nats/cluster.conf');
       expect(mountOf(node, '/etc/nats')).toEqual({ source: 'nats-auth', subpath: 'server', readOnly: true });
       expect(node.depends_on).toHaveProperty('nats-credentials', { condition: 'service_completed_successfully' });
-      // No monitoring endpoint: it is not authenticated.
+      // The monitoring endpoint is not authenticated: on the container's loopback only, for the health check.
       expect(command).not.toContain('-m');
+      expect(natsConfigOf(node, config).match(/^(http|http_port|monitor_port|https?_host)\b.*$/gm)).toEqual(['http: "127.0.0.1:8222"']);
     }
   });
 
@@ -128,7 +136,7 @@ describe('docker-compose.yml', () => {
       // Plain HTTP keeps its loopback default: nothing in the compose file opens it.
       expect(environment).not.toHaveProperty('HTTP_BIND_HOST');
       expect(shape.HTTP_BIND_HOST.parse(undefined)).toBe('127.0.0.1');
-      expect(service.healthcheck?.test.join(' ')).toContain(`http://127.0.0.1:${httpDefault}/health`);
+      expect(service.healthcheck?.test.join(' ')).toContain(`http://127.0.0.1:${httpDefault}/health/ready`);
     });
 
     it('talks to the compose NATS and keeps its data in a named volume at DATA_DIR', () => {
@@ -138,6 +146,61 @@ describe('docker-compose.yml', () => {
       expect(dataVolume).toBeDefined();
       expect(compose.volumes).toHaveProperty(dataVolume!.split(':')[0]);
     });
+  });
+});
+
+/** The content of the compose config mounted at `target` in `service`. */
+function natsConfigOf(service: ComposeService, target: string): string {
+  const mounted = (service.configs ?? []).find((config) => config.target === target);
+  const content = mounted && compose.configs?.[mounted.source]?.content;
+  if (!content) throw new Error(`no config with content is mounted at ${target}`);
+  return content;
+}
+
+describe('docker-compose.yml health checks and start order', () => {
+  const services = Object.entries(compose.services);
+  const keymintServices = services.filter(([, service]) => service.build?.args?.APP && service.command === undefined);
+  const probePaths = routesOf([ObservabilityController]).flatMap((route) => route.paths);
+
+  it('starts a service only once what it needs is healthy (or, for the one-shot credentials step, has finished)', () => {
+    const dependencies = services.flatMap(([name, service]) => Object.entries(service.depends_on ?? {}).map(([dependency, { condition }]) => ({ name, dependency, condition })));
+    expect(dependencies.length).toBeGreaterThan(10);
+    for (const { name, dependency, condition } of dependencies) {
+      const oneShot = compose.services[dependency].restart === 'no';
+      expect({ name, dependency, condition }).toEqual({ name, dependency, condition: oneShot ? 'service_completed_successfully' : 'service_healthy' });
+      if (!oneShot) expect({ dependency, healthcheck: Boolean(compose.services[dependency].healthcheck) }).toEqual({ dependency, healthcheck: true });
+    }
+  });
+
+  it('checks every keymint service, replicas included, with GET /health/ready on its own plain-HTTP port', () => {
+    expect(keymintServices).toHaveLength(6);
+    expect(probePaths).toEqual(expect.arrayContaining(['/health/ready', '/health/live', '/health/started']));
+    for (const [name, service] of keymintServices) {
+      const app = service.build!.args!.APP as ServiceName;
+      const shape = serviceEnvShapes[app] as Record<string, { parse(value: unknown): unknown }>;
+      const httpPort = service.environment?.[SERVICE_CATALOG[app].httpPortVariable] ?? String(shape[SERVICE_CATALOG[app].httpPortVariable].parse(undefined));
+      const test = service.healthcheck?.test ?? [];
+      const url = test.join(' ').match(/http:\/\/127\.0\.0\.1:(\d+)(\/[\w/]*)/);
+      expect({ name, port: url?.[1], path: url?.[2] }).toEqual({ name, port: httpPort, path: '/health/ready' });
+      expect(probePaths).toContain(url![2]);
+      // The image has node and nothing like curl: the check is a fetch that exits 0 only on a 2xx answer.
+      expect(test.slice(0, 3)).toEqual(['CMD', 'node', '-e']);
+      expect(test[3]).toContain('process.exit(r.ok ? 0 : 1)');
+      expect(service.healthcheck?.start_period).toBeDefined();
+    }
+  });
+
+  it("checks every NATS node with its /healthz (JetStream included), on an image that has wget (the scratch variant has no shell and no wget)", () => {
+    const natsNodes = services.filter(([, service]) => service.image?.startsWith('nats:'));
+    for (const [name, node] of natsNodes) {
+      expect({ name, image: node.image }).toEqual({ name, image: expect.stringMatching(/^nats:[\d.]+-alpine$/) });
+      expect(node.healthcheck?.test).toEqual(['CMD', 'wget', '-q', '-O', '/dev/null', 'http://127.0.0.1:8222/healthz']);
+    }
+  });
+
+  it('checks PostgreSQL with pg_isready over TCP, as its user and database', () => {
+    const postgres = compose.services.postgres;
+    expect(postgres.healthcheck?.test).toEqual(['CMD', 'pg_isready', '-h', '127.0.0.1', '-U', postgres.environment!.POSTGRES_USER, '-d', postgres.environment!.POSTGRES_DB]);
   });
 });
 
@@ -157,7 +220,8 @@ describe('docker-compose.yml scale-out profile', () => {
       const command = node.command!.join(' ');
       expect(command).toContain('-js');
       expect(command).toContain(`--server_name ${name}`);
-      expect(command).toContain('-c /etc/nats/cluster.conf');
+      // The generated cluster.conf, included by the file that adds the monitoring endpoint (checked above).
+      expect(command).toContain('-c /etc/nats-compose/cluster.conf');
     }
   });
 

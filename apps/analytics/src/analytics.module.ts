@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AnalyticsConfig, CONFIG } from '@keymint/config';
 import { MESSAGING_ENTITIES } from '@keymint/messaging';
-import { ObservabilityController, storeAndBusModules } from '@keymint/http-kit';
+import { ObservabilityModule, storeAndBusModules } from '@keymint/http-kit';
 import { DashboardUiModule } from './dashboard-ui/dashboard-ui.module';
 import { IngestionModule } from './ingestion/ingestion.module';
 import { StatisticsModule } from './statistics/statistics.module';
@@ -21,8 +21,8 @@ export class AnalyticsModule {
         IngestionModule,
         StatisticsModule,
         DashboardUiModule,
+        ObservabilityModule,
       ],
-      controllers: [ObservabilityController],
       providers: [{ provide: CONFIG, useValue: config }],
     };
   }

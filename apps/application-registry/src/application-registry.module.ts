@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ApplicationRegistryConfig, CONFIG } from '@keymint/config';
 import { MESSAGING_ENTITIES } from '@keymint/messaging';
-import { ObservabilityController, storeAndBusModules } from '@keymint/http-kit';
+import { ObservabilityModule, storeAndBusModules } from '@keymint/http-kit';
 import { ApplicationEntity } from './applications/application.entity';
 import { ApplicationsModule } from './applications/applications.module';
 import { AuthModule } from './auth/auth.module';
@@ -58,8 +58,9 @@ export class ApplicationRegistryModule {
         KeysModule,
         RpcModule,
         DevportalUiModule,
+        ObservabilityModule,
       ],
-      controllers: [ObservabilityController, OpenApiController],
+      controllers: [OpenApiController],
       providers: [{ provide: CONFIG, useValue: config }],
       exports: [CONFIG],
     };

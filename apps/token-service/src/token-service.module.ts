@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TokenServiceConfig, CONFIG } from '@keymint/config';
-import { ObservabilityController, storeAndBusModules } from '@keymint/http-kit';
+import { ObservabilityModule, storeAndBusModules } from '@keymint/http-kit';
 import { DiscoveryModule } from './discovery/discovery.module';
 import { IntrospectionModule } from './introspection/introspection.module';
 import { PostOnlyController } from './oauth2/post-only.controller';
@@ -34,9 +34,10 @@ export class TokenServiceModule {
         IntrospectionModule,
         DiscoveryModule,
         RegistryEventsModule,
+        ObservabilityModule,
       ],
       // The OpenAPI document describes every feature's routes, so it sits above them all.
-      controllers: [ObservabilityController, PostOnlyController, OpenApiController],
+      controllers: [PostOnlyController, OpenApiController],
       providers: [{ provide: CONFIG, useValue: config }],
       exports: [CONFIG],
     };

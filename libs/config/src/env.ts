@@ -98,6 +98,11 @@ export const commonEnvShape = {
   TRUST_PROXY: trustProxy,
   /** Failed sign-ins per minute per (consumer key or user, client address) before 429 (docs/security.md). */
   AUTH_FAILURE_LIMIT: z.coerce.number().int().min(1).default(10),
+  /**
+   * Seconds between a SIGTERM and the listeners closing, while /health/ready already answers 503: time for a load
+   * balancer to stop sending requests (docs/operations.md, "Probes"). 0: close at once.
+   */
+  SHUTDOWN_DELAY: z.coerce.number().int().min(0).max(300).default(0),
   /** pino's level names; Nest's `log` and `verbose`, this variable's values before, still mean `info` and `trace`. */
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'log', 'verbose'])

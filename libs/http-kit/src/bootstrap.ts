@@ -1,6 +1,6 @@
 import { createServer as createHttpServer, IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { INestApplication, Type, DynamicModule } from '@nestjs/common';
+import { DynamicModule, INestApplication, LoggerService, ShutdownSignal, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MicroserviceOptions } from '@nestjs/microservices';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -30,6 +30,7 @@ import {
 } from '@keymint/telemetry';
 import { BODY_LIMIT_BYTES, createErrorFilter, errorBody, ErrorStyle } from './errors';
 import { parseFormBody } from './form-body';
+import { ServiceLifecycle } from './observability.controller';
 import { loadTlsMaterial } from './tls';
 
 
@@ -85,8 +86,7 @@ export function serviceLoggers(name: string, config: Pick<CommonConfig, 'LOG_LEV
 /**
  * Starts one keymint service as a hybrid Nest app: HTTPS and HTTP listeners on
  * one Fastify instance, plus the NATS microservice for its RPC handlers.
- * SIGTERM/SIGINT stop accepting, finish in-flight requests, drain NATS and
- * close the database.
+ * Shutdown: stopOnSignals.
  */
 export async function bootstrapService(options: ServiceBootstrapOptions): Promise<INestApplication> {
   const { config } = options;
@@ -128,7 +128,8 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
     },
     { inheritAppConfig: true },
   );
-  app.enableShutdownHooks();
+  const lifecycle = app.get(ServiceLifecycle);
+  stopOnSignals(app, lifecycle, config.SHUTDOWN_DELAY, logger);
   // Spans still buffered go out before the process ends.
   fastify.addHook('onClose', () => stopTracing());
   fastify.addHook('onClose', async () => {
@@ -143,11 +144,40 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
   await app.startAllMicroservices();
   await listen(() => app.listen({ port: options.https.port, host: config.BIND_HOST }), options.https);
   if (httpServer) await listen(() => listenOn(httpServer!, options.http.port, config.HTTP_BIND_HOST), options.http);
+  lifecycle.markStarted();
   loggers.app.info(
     `${options.name} ready: https on ${config.BIND_HOST}:${options.https.port}` +
       (httpServer ? `, plain http on ${config.HTTP_BIND_HOST}:${options.http.port}` : ' (plain HTTP disabled)'),
   );
   return app;
+}
+
+/**
+ * SIGTERM, SIGINT and the other signals Nest's shutdown hooks handle: readiness turns DOWN at once, so that a load
+ * balancer polling /health/ready stops sending requests; SHUTDOWN_DELAY seconds later (0 by default) the service
+ * stops accepting, finishes in-flight requests, drains NATS and closes the database (Nest's shutdown hooks), then
+ * raises the signal again without its handlers, as Nest's own handling does. A second signal while stopping changes
+ * nothing.
+ */
+function stopOnSignals(app: INestApplication, lifecycle: ServiceLifecycle, delaySeconds: number, logger: LoggerService): void {
+  const signals = Object.values(ShutdownSignal) as NodeJS.Signals[];
+  const stop = async (signal: NodeJS.Signals) => {
+    if (lifecycle.stopping) return;
+    lifecycle.beginShutdown();
+    try {
+      if (delaySeconds > 0) {
+        logger.log(`${signal}: readiness is DOWN; stopping in ${delaySeconds} s (SHUTDOWN_DELAY)`);
+        await new Promise((resolve) => setTimeout(resolve, delaySeconds * 1000));
+      }
+      await app.close();
+    } catch (error) {
+      logger.error(`shutdown failed: ${(error as Error).message}`);
+      process.exit(1);
+    }
+    for (const each of signals) process.removeListener(each, stop);
+    process.kill(process.pid, signal);
+  };
+  for (const signal of signals) process.on(signal, stop);
 }
 
 /**

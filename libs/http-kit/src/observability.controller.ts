@@ -1,24 +1,95 @@
-import { Controller, Get, Header, HttpCode, Inject, Res } from '@nestjs/common';
+import { Controller, Get, Header, HttpCode, Inject, Injectable, Module, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { register } from 'prom-client';
 import { Database } from '@keymint/persistence';
 import { NatsClient } from '@keymint/messaging';
 
-/** GET /health and GET /metrics, the same on every service. */
+/** The answer of the probes, in the shape of MicroProfile Health (Keycloak's /health/*, Quarkus). */
+export type ProbeStatus = 'UP' | 'DOWN';
+export interface ProbeAnswer {
+  status: ProbeStatus;
+  checks: Array<{ name: string; status: ProbeStatus }>;
+}
+
+/** A database that does not answer within this is down for readiness: a probe must answer before its own timeout. */
+export const DATABASE_CHECK_TIMEOUT_MS = 2000;
+
+/**
+ * Where the service is in its life, for the probes: started once the store is migrated, the bus connected and
+ * every listener up (bootstrapService); stopping from the first SIGTERM/SIGINT, so that readiness turns DOWN
+ * before the listeners close.
+ */
+@Injectable()
+export class ServiceLifecycle {
+  private startedAt?: Date;
+  private stoppingAt?: Date;
+
+  get started(): boolean {
+    return this.startedAt !== undefined;
+  }
+
+  get stopping(): boolean {
+    return this.stoppingAt !== undefined;
+  }
+
+  markStarted(): void {
+    this.startedAt ??= new Date();
+  }
+
+  beginShutdown(): void {
+    this.stoppingAt ??= new Date();
+  }
+}
+
+/**
+ * GET /health/live, /health/ready, /health/started (docs/operations.md, "Probes"), the older GET /health, and
+ * GET /metrics: the same on every service.
+ */
 @Controller()
 export class ObservabilityController {
   constructor(
     @Inject(Database) private readonly database: Database,
     @Inject(NatsClient) private readonly nats: NatsClient,
+    @Inject(ServiceLifecycle) private readonly lifecycle: ServiceLifecycle,
   ) {}
 
+  /** Both dependencies, as before the probes existed: 503 whenever NATS or the database is down. */
   @Get('health')
   async health(@Res({ passthrough: true }) reply: FastifyReply): Promise<{ status: string; nats: string; db: string }> {
     const nats = this.nats.isConnected ? 'up' : 'down';
-    const db = (await this.database.ping()) ? 'up' : 'down';
+    const db = (await this.databaseAnswers()) ? 'up' : 'down';
     const healthy = nats === 'up' && db === 'up';
     void reply.status(healthy ? 200 : 503);
     return { status: healthy ? 'ok' : 'unavailable', nats, db };
+  }
+
+  /**
+   * The process serves: answering at all is the check. It depends on nothing outside the process, so a NATS or
+   * database outage never gets a healthy service restarted; a wedged event loop does not answer in time.
+   */
+  @Get('health/live')
+  live(): ProbeAnswer {
+    return { status: 'UP', checks: [] };
+  }
+
+  /**
+   * The service can do its job: started, not shutting down, and its database answers. NATS is not part of it:
+   * every service keeps its main job while the bus is away (the token service issues from its store and client
+   * cache, its events wait in the outbox; the registry and analytics answer from their stores).
+   */
+  @Get('health/ready')
+  async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<ProbeAnswer> {
+    return answer(reply, [
+      { name: 'start-up', status: up(this.lifecycle.started) },
+      { name: 'database', status: up(await this.databaseAnswers()) },
+      { name: 'accepting-requests', status: up(!this.lifecycle.stopping) },
+    ]);
+  }
+
+  /** Start-up finished: migrations applied, the bus connected, its consumers and every listener up. */
+  @Get('health/started')
+  started(@Res({ passthrough: true }) reply: FastifyReply): ProbeAnswer {
+    return answer(reply, [{ name: 'start-up', status: up(this.lifecycle.started) }]);
   }
 
   @Get('metrics')
@@ -27,4 +98,35 @@ export class ObservabilityController {
   metrics(): Promise<string> {
     return register.metrics();
   }
+
+  private async databaseAnswers(): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), DATABASE_CHECK_TIMEOUT_MS);
+    });
+    try {
+      return await Promise.race([this.database.ping(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
 }
+
+function up(condition: boolean): ProbeStatus {
+  return condition ? 'UP' : 'DOWN';
+}
+
+/** UP (200) when every check is UP, else DOWN (503). */
+function answer(reply: FastifyReply, checks: ProbeAnswer['checks']): ProbeAnswer {
+  const status = up(checks.every((check) => check.status === 'UP'));
+  void reply.status(status === 'UP' ? 200 : 503);
+  return { status, checks };
+}
+
+/** The probes and metrics of a service, and the lifecycle they read; every service's root module imports it. */
+@Module({
+  controllers: [ObservabilityController],
+  providers: [ServiceLifecycle],
+  exports: [ServiceLifecycle],
+})
+export class ObservabilityModule {}

@@ -54,3 +54,6 @@ export function documentedRoutes(document: unknown): string[] {
     .flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${base}${path === '/' && base ? '' : path}`))
     .sort();
 }
+
+/** The probes and metrics every service mounts (ObservabilityModule): outside every API document. */
+export const OBSERVABILITY_ROUTES = ['GET /health', 'GET /health/live', 'GET /health/ready', 'GET /health/started', 'GET /metrics'];

@@ -1,12 +1,11 @@
 import { analyticsEnvShape, loadConfig } from '@keymint/config';
-import { controllersOf, documentedRoutes, mountedRoutes } from '../../../../libs/http-kit/test/routes';
+import { controllersOf, documentedRoutes, mountedRoutes, OBSERVABILITY_ROUTES } from '../../../../libs/http-kit/test/routes';
 import { AnalyticsModule } from '../analytics.module';
 import { ANALYTICS_DOCUMENT } from './openapi.controller';
 
-/** Routes outside the statistics API: liveness and metrics, the document itself, the dashboard page. */
+/** Routes outside the statistics API: the probes and metrics, the document itself, the dashboard page. */
 const NOT_DOCUMENTED = [
-  'GET /health',
-  'GET /metrics',
+  ...OBSERVABILITY_ROUTES,
   'GET /api/analytics/v1/openapi.json',
   'GET /',
   'GET /dashboard/app.js',

@@ -1,15 +1,14 @@
 import { loadConfig, applicationRegistryEnvShape } from '@keymint/config';
-import { controllersOf, documentedRoutes, mountedRoutes } from '../../../../libs/http-kit/test/routes';
+import { controllersOf, documentedRoutes, mountedRoutes, OBSERVABILITY_ROUTES } from '../../../../libs/http-kit/test/routes';
 import { ApplicationRegistryModule } from '../application-registry.module';
 import { ADMIN_DOCUMENT, DEVPORTAL_DOCUMENT } from './openapi.controller';
 
 /**
  * Routes that are not part of the two APIs, and so in neither document:
- * liveness and metrics, the documents themselves, and the Developer Portal page.
+ * the probes and metrics, the documents themselves, and the Developer Portal page.
  */
 const NOT_DOCUMENTED = [
-  'GET /health',
-  'GET /metrics',
+  ...OBSERVABILITY_ROUTES,
   'GET /api/am/devportal/v2/openapi.json',
   'GET /api/am/admin/v2/openapi.json',
   'GET /devportal',

@@ -1,20 +1,40 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Get, Inject, NotFoundException, Param } from '@nestjs/common';
 import { CONFIG, TokenServiceConfig } from '@keymint/config';
 import { GRANT_TYPES, TOKEN_ENDPOINT_AUTH_METHODS } from '@keymint/contracts';
 import { ASSERTION_ALGORITHMS } from '../client-authentication/client-assertion';
 import { DPOP_ALGORITHMS } from '../dpop/dpop-proof';
 import { JwtSigner } from '../minting/jwt-signer';
 
-/** RFC 8414 metadata and the JWKS; endpoints are derived from the issuer's origin. */
+const METADATA_PREFIX = '/.well-known/oauth-authorization-server';
+
+/**
+ * Where RFC 8414 §3.1 puts the metadata of `issuer`: the well-known prefix, then the issuer's path without its
+ * terminating "/" (https://localhost:8243/oauth2/token → /.well-known/oauth-authorization-server/oauth2/token;
+ * an issuer without a path → the prefix alone).
+ */
+function metadataPath(issuer: string): string {
+  return `${METADATA_PREFIX}${new URL(issuer).pathname.replace(/\/+$/, '')}`;
+}
+
+/**
+ * RFC 8414 metadata and the JWKS; endpoints are derived from the issuer's origin. The metadata is served where
+ * RFC 8414 puts it for ISSUER, and at the prefix alone (where keymint served it first). keymint is no OpenID
+ * Provider: /.well-known/openid-configuration answers 404 with where to look instead (docs/decisions.md).
+ */
 @Controller()
 export class DiscoveryController {
   private readonly metadata: Record<string, unknown>;
+  /** ISSUER's metadata path, without the prefix: '/oauth2/token' by default, '' for an issuer without a path. */
+  private readonly issuerPath: string;
+  private readonly metadataUrl: string;
 
   constructor(
     @Inject(CONFIG) config: TokenServiceConfig,
     @Inject(JwtSigner) private readonly signer: JwtSigner,
   ) {
     const origin = new URL(config.ISSUER).origin;
+    this.issuerPath = metadataPath(config.ISSUER).slice(METADATA_PREFIX.length);
+    this.metadataUrl = `${origin}${metadataPath(config.ISSUER)}`;
     this.metadata = {
       issuer: config.ISSUER,
       token_endpoint: `${origin}/oauth2/token`,
@@ -40,6 +60,21 @@ export class DiscoveryController {
   @Get('.well-known/oauth-authorization-server')
   discovery(): Record<string, unknown> {
     return this.metadata;
+  }
+
+  /** RFC 8414 §3.1 for an issuer with a path; any other path names no issuer of this server. */
+  @Get('.well-known/oauth-authorization-server/*')
+  discoveryForIssuerPath(@Param('*') path: string): Record<string, unknown> {
+    if (`/${path}` === this.issuerPath) return this.metadata;
+    throw new NotFoundException(`This server's only issuer is ${String(this.metadata.issuer)}; its metadata is at ${this.metadataUrl}.`);
+  }
+
+  /** OpenID Connect Discovery, at its own path and at the RFC 8414 form of it: keymint is no OpenID Provider. */
+  @Get(['.well-known/openid-configuration', '.well-known/openid-configuration/*'])
+  openIdConfiguration(): never {
+    throw new NotFoundException(
+      `keymint is an OAuth 2.0 authorization server, not an OpenID Provider (no ID tokens, no userinfo): its authorization server metadata (RFC 8414) is at ${this.metadataUrl}.`,
+    );
   }
 
   @Get(['jwks', 'oauth2/jwks'])

@@ -108,7 +108,13 @@ export const TOKEN_SERVICE_DOCUMENT = buildOpenApiDocument({
     [DiscoveryController.prototype.jwks, { ...PUBLIC, summary: 'The public keys of the JWT signatures', responses: { 200: { description: 'RFC 7517', body: JwksSchema, headers: NO_STORE } } }],
     [
       DiscoveryController.prototype.discovery,
-      { ...PUBLIC, summary: 'Authorization server metadata (RFC 8414)', responses: { 200: { description: 'The metadata', body: AuthorizationServerMetadataSchema, headers: NO_STORE } } },
+      {
+        ...PUBLIC,
+        summary: 'Authorization server metadata (RFC 8414)',
+        description:
+          "Also at /.well-known/oauth-authorization-server followed by the issuer's path (RFC 8414 §3.1): /.well-known/oauth-authorization-server/oauth2/token with the default issuer. /.well-known/openid-configuration answers 404: keymint is no OpenID Provider.",
+        responses: { 200: { description: 'The metadata', body: AuthorizationServerMetadataSchema, headers: NO_STORE } },
+      },
     ],
   ]),
   securitySchemes: {

@@ -1,11 +1,19 @@
 import { CONFIG, loadConfig, tokenServiceEnvShape } from '@keymint/config';
-import { controllersOf, documentedRoutes, mountedRoutes } from '../../../../libs/http-kit/test/routes';
+import { controllersOf, documentedRoutes, mountedRoutes, OBSERVABILITY_ROUTES } from '../../../../libs/http-kit/test/routes';
 import { TokenResponse, TokenResponseSchema } from '../oauth2/http-schemas';
 import { TokenServiceModule } from '../token-service.module';
 import { TOKEN_SERVICE_DOCUMENT } from './openapi-document';
 
-/** Routes outside the Token API: liveness and metrics, the document itself. */
-const NOT_DOCUMENTED = ['GET /health', 'GET /metrics', 'GET /oauth2/openapi.json'];
+/** Routes outside the Token API: the probes and metrics, the document itself. */
+const NOT_DOCUMENTED = [
+  ...OBSERVABILITY_ROUTES,
+  'GET /oauth2/openapi.json',
+  // The metadata at the issuer's path (RFC 8414 §3.1), which depends on ISSUER: in the description of the metadata operation.
+  'GET /.well-known/oauth-authorization-server/*',
+  // 404s that say where the metadata is (keymint is no OpenID Provider).
+  'GET /.well-known/openid-configuration',
+  'GET /.well-known/openid-configuration/*',
+];
 /** The 405 answers to other methods on the POST-only endpoints (docs/token-api.md, "Errors"). */
 const POST_ONLY_PATHS = ['/token', '/oauth2/token', '/revoke', '/oauth2/revoke', '/introspect', '/oauth2/introspect'];
 const METHOD_NOT_ALLOWED = ['GET', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'].flatMap((method) => POST_ONLY_PATHS.map((path) => `${method} ${path}`));
