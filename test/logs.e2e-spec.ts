@@ -20,7 +20,8 @@ describe('logs', () => {
   let registry: RegistryApi;
 
   beforeAll(async () => {
-    cluster = await startTestCluster({ env: { LOG_LEVEL: 'trace' } });
+    // A generous RPC timeout: a password sign-in asks the registry, whose hashing is slow on a busy test machine.
+    cluster = await startTestCluster({ env: { LOG_LEVEL: 'trace', RPC_TIMEOUT_MS: '15000' } });
     registry = new RegistryApi(cluster.url('application-registry'), cluster.admin);
   });
   afterAll(() => cluster?.stop());

@@ -61,22 +61,27 @@ export function currentEventOrigin(): EventOrigin | undefined {
   return request.trace ? { requestId: request.requestId, ...traceHeadersOf(request.trace) } : { requestId: request.requestId };
 }
 
-const ORIGIN_HEADERS = [
-  [REQUEST_ID_HEADER, 'requestId'],
-  [TRACEPARENT_HEADER, 'traceparent'],
-  [TRACESTATE_HEADER, 'tracestate'],
-] as const;
-
 /**
  * The headers of a message carrying events of these origins, in event order, as the outbox stores them (JSON:
- * header name → one value per event); null when no event has any.
+ * header name → one value per event); null when no event has any. One pass: this runs for every outbox row.
  */
 export function outboxHeadersOf(origins: ReadonlyArray<EventOrigin | undefined>): string | null {
-  const headers: Record<string, string[]> = {};
-  for (const [header, field] of ORIGIN_HEADERS) {
-    if (origins.some((origin) => origin?.[field])) headers[header] = origins.map((origin) => origin?.[field] ?? '');
+  let requestIds: string[] | undefined;
+  let traceparents: string[] | undefined;
+  let tracestates: string[] | undefined;
+  for (let index = 0; index < origins.length; index++) {
+    const origin = origins[index];
+    if (!origin) continue;
+    if (origin.requestId) (requestIds ??= new Array<string>(origins.length).fill(''))[index] = origin.requestId;
+    if (origin.traceparent) (traceparents ??= new Array<string>(origins.length).fill(''))[index] = origin.traceparent;
+    if (origin.tracestate) (tracestates ??= new Array<string>(origins.length).fill(''))[index] = origin.tracestate;
   }
-  return REQUEST_ID_HEADER in headers || TRACEPARENT_HEADER in headers ? JSON.stringify(headers) : null;
+  if (!requestIds && !traceparents) return null;
+  const headers: Record<string, string[]> = {};
+  if (requestIds) headers[REQUEST_ID_HEADER] = requestIds;
+  if (traceparents) headers[TRACEPARENT_HEADER] = traceparents;
+  if (tracestates) headers[TRACESTATE_HEADER] = tracestates;
+  return JSON.stringify(headers);
 }
 
 /** Adds the stored headers of an outbox row (outboxHeadersOf) to a message's headers. */
