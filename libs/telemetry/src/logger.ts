@@ -158,7 +158,6 @@ export function prettyLine(colors: boolean): (json: string) => string {
 }
 
 function safe(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
