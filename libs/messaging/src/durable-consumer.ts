@@ -170,9 +170,10 @@ export class DurableConsumer {
     const startedAt = Date.now();
     try {
       const parkedLines: ParkedLine[] = [];
+      let fresh: ReceivedEvent[] = [];
       await this.database.transaction(async (manager) => {
         parkedLines.length = 0;
-        const fresh = await this.consumed.recordNew(manager, validEvents(parsed));
+        fresh = await this.consumed.recordNew(manager, validEvents(parsed));
         for (const item of parsed) {
           if (isEventProblem(item.parsed)) parkedLines.push(await this.park(manager, item, item.parsed.problem, item.parsed.body));
         }
@@ -180,7 +181,7 @@ export class DurableConsumer {
       });
       // Logged after the commit: a batch that is rolled back and retried one by one logs each parked event once.
       for (const line of parkedLines) this.logger.warn(line);
-      this.applied(parsed, startedAt);
+      this.applied(parsed, fresh, startedAt);
     } catch (error) {
       if (!(await this.database.ping())) {
         // The store is down, not the events: hand them back for redelivery instead of parking them.
@@ -204,11 +205,12 @@ export class DurableConsumer {
         }
         const startedOne = Date.now();
         try {
+          let fresh: ReceivedEvent[] = [];
           await this.database.transaction(async (manager) => {
-            const fresh = await this.consumed.recordNew(manager, validEvents([item]));
+            fresh = await this.consumed.recordNew(manager, validEvents([item]));
             if (fresh.length > 0) await this.inOrigin([item], () => this.handler(manager, fresh));
           });
-          this.applied([item], startedOne);
+          this.applied([item], fresh, startedOne);
         } catch (handlerError) {
           this.logger.warn(
             await this.database.transaction((manager) =>
@@ -247,13 +249,16 @@ export class DurableConsumer {
   }
 
   /**
-   * After the commit: each applied event at `debug` with the request that wrote it and, while tracing is on, a
-   * span in that request's trace (its parent is the context the event's message carries) over the apply.
+   * After the commit: each event applied (`fresh`; a redelivered one was skipped) at `debug` with the request that
+   * wrote it and, while tracing is on, a span in that request's trace (its parent is the context the event's
+   * message carries) over the apply.
    */
-  private applied(items: FetchedEvent[], startedAt: number): void {
+  private applied(items: FetchedEvent[], fresh: ReceivedEvent[], startedAt: number): void {
+    if (fresh.length === 0) return;
+    const applied = new Set(fresh);
     const tracing = tracingIsOn();
     for (const item of items) {
-      if (isEventProblem(item.parsed)) continue;
+      if (isEventProblem(item.parsed) || !applied.has(item.parsed)) continue;
       const { subject, event } = item.parsed;
       const trace = item.origin.trace ? traceIdsOf(item.origin.trace) : undefined;
       this.logger.debug({ msg: 'event applied', subject, eventId: event.eventId, requestId: item.origin.requestId, ...trace });
