@@ -95,7 +95,8 @@ export function createErrorFilter(style: ErrorStyle): ExceptionFilter {
           : `The request could not be parsed: ${(exception as Error).message}`;
       return { status: frameworkStatus, body: errorBody(style, frameworkStatus, description) };
     }
-    logger.error(`unexpected error: ${(exception as Error)?.stack ?? String(exception)}`);
+    // The error as an object (type, message, stack, its own fields): the logger redacts what a store error carries.
+    logger.error({ msg: 'unexpected error', err: exception });
     return { status: HttpStatus.INTERNAL_SERVER_ERROR, body: errorBody(style, 500, 'The server could not handle the request.') };
   }
 
@@ -106,7 +107,7 @@ export function createErrorFilter(style: ErrorStyle): ExceptionFilter {
 function rpcErrorBody(exception: unknown): { code: string; message: string } {
   const error = exception instanceof RpcException ? exception.getError() : exception;
   if (!(error instanceof Error) && isRpcErrorBody(error)) return { code: error.code, message: error.message };
-  new Logger('ErrorFilter').error(`unexpected RPC error: ${(exception as Error)?.stack ?? String(exception)}`);
+  new Logger('ErrorFilter').error({ msg: 'unexpected RPC error', err: exception });
   return { code: 'internal', message: 'The service could not handle the request.' };
 }
 

@@ -1,6 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { Gauge } from 'prom-client';
 import { Database, quotedTable, SqlParams } from '@keymint/persistence';
+import { endSpan, linkTo, Span, SpanKind, startSpan, tracingIsOn } from '@keymint/telemetry';
+import { storedTraceContexts } from './context-headers';
 import { JetStreamPublisher } from './jetstream-publisher';
 import { NatsClient } from './nats-client';
 import { OutboxEntry } from './messaging.entities';
@@ -84,7 +86,7 @@ export class OutboxRelay {
     // Plain SQL with one of a few texts (`anyOf`): TypeORM's delete wrote the ids into the text (a new statement each cycle).
     const table = quotedTable(database.dataSource, OutboxEntry);
     this.deleteSql = `DELETE FROM ${table} WHERE ${database.dataSource.driver.escape('id')}`;
-    this.selectSql = `SELECT ${(['id', 'eventId', 'subject', 'body', 'createdAt'] as const).map(column).join(', ')} FROM ${table} ORDER BY ${database.dataSource.driver.escape('id')}`;
+    this.selectSql = `SELECT ${(['id', 'eventId', 'subject', 'body', 'headers', 'createdAt'] as const).map(column).join(', ')} FROM ${table} ORDER BY ${database.dataSource.driver.escape('id')}`;
   }
 
   private readonly selectSql: string;
@@ -150,7 +152,7 @@ export class OutboxRelay {
   private async publishBatch(): Promise<{ published: number; full: boolean }> {
     // Plain rows, not entities: this runs after every commit and entity hydration was a measurable share of it.
     const rows = await this.database.consistentRead(
-      (manager) => manager.query(`${this.selectSql} LIMIT ${this.batchSize}`) as Promise<Array<Pick<OutboxEntry, 'id' | 'eventId' | 'subject' | 'body' | 'createdAt'>>>,
+      (manager) => manager.query(`${this.selectSql} LIMIT ${this.batchSize}`) as Promise<Array<Pick<OutboxEntry, 'id' | 'eventId' | 'subject' | 'body' | 'headers' | 'createdAt'>>>,
     );
     outboxBacklog.set(rows.length);
     // A bigint: a string from PostgreSQL.
@@ -158,11 +160,18 @@ export class OutboxRelay {
     if (rows.length === 0) return { published: 0, full: false };
     const fetched = rows.length;
     const full = cutAtChars(rows, MAX_BATCH_CHARS) || fetched === this.batchSize;
+    const spans = tracingIsOn() ? rows.map(publishSpan) : [];
     // Pipelined: all publishes go out in order on one connection, then we wait for the acks.
-    await this.publisher.publishAll(
-      rows.map((row) => ({ subject: row.subject, data: row.body, msgId: row.eventId })),
-      PUBLISH_TIMEOUT_MS,
-    );
+    try {
+      await this.publisher.publishAll(
+        rows.map((row) => ({ subject: row.subject, data: row.body, msgId: row.eventId, headers: row.headers })),
+        PUBLISH_TIMEOUT_MS,
+      );
+    } catch (error) {
+      for (const span of spans) endSpan(span, error);
+      throw error;
+    }
+    for (const span of spans) endSpan(span);
     const params = new SqlParams(this.database.dataSource);
     const ids = params.anyOf(rows.map((row) => row.id));
     // On PostgreSQL BEGIN, DELETE and COMMIT go out together: one round trip.
@@ -183,6 +192,25 @@ export class OutboxRelay {
       if (this.dirty) done();
     });
   }
+}
+
+/**
+ * The span of one message's publish, in the trace of the request that wrote its (first) event, linked to those of
+ * the other events of a pack; none for a message whose events were written outside any traced request.
+ */
+function publishSpan(row: { subject: string; headers: string | null }): Span | undefined {
+  const [first, ...others] = storedTraceContexts(row.headers);
+  const links = others.flatMap((context) => {
+    const link = context && linkTo(context);
+    return link ? [link] : [];
+  });
+  if (!first && links.length === 0) return undefined;
+  return startSpan(`publish ${row.subject}`, {
+    kind: SpanKind.PRODUCER,
+    parent: first,
+    links,
+    attributes: { 'messaging.system': 'nats', 'messaging.operation.type': 'send', 'messaging.destination.name': row.subject },
+  });
 }
 
 /** Drops the rows after the first that would take the bodies past `maxChars` (the first always stays); true if any were dropped. */

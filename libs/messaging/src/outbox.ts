@@ -1,7 +1,7 @@
 import { EntityManager } from 'typeorm';
 import { EventMap, EventSubject } from '@keymint/contracts';
 import { insertRows, SqlRunner } from '@keymint/persistence';
-import { encodeEvent, OutboxRow, packEvents } from './event-codec';
+import { encodeEvent, OutboxRow, packEvents, withHeaders } from './event-codec';
 import { OutboxEntry } from './messaging.entities';
 
 /**
@@ -11,7 +11,7 @@ import { OutboxEntry } from './messaging.entities';
  * (rolling the change back with it). Returns the row written.
  */
 export async function publishInTransaction<S extends EventSubject>(manager: EntityManager, subject: S, payload: EventMap[S]): Promise<OutboxRow> {
-  const row = encodeEvent(subject, payload);
+  const row = withHeaders(encodeEvent(subject, payload));
   await manager.insert(OutboxEntry, row);
   return row;
 }
