@@ -13,6 +13,7 @@ describe('parseArguments', () => {
       scenarios: SCENARIOS.map((scenario) => scenario.id),
       external: undefined,
       postgresUrl: undefined,
+      replicas: 1,
       docsPath: 'docs/benchmarks.md',
     });
   });
@@ -70,11 +71,20 @@ describe('parseArguments', () => {
     );
   });
 
+  it('writes a PostgreSQL run to its own report, and takes --replicas with --postgres only', () => {
+    const postgres = ['--postgres', 'postgres://postgres@127.0.0.1:5432/postgres'];
+    expect(parseArguments(postgres).docsPath).toBe('docs/benchmarks-postgres.md');
+    expect(parseArguments([...postgres, '--out', 'x.md']).docsPath).toBe('x.md');
+    expect(parseArguments([...postgres, '--replicas', '2']).replicas).toBe(2);
+    expect(() => parseArguments(['--replicas', '2'])).toThrow('--replicas needs --postgres');
+    expect(() => parseArguments([...postgres, '--replicas', '0'])).toThrow('--replicas must be at least 1');
+  });
+
   it('answers --help and --no-write, and documents every flag it accepts', () => {
     expect(parseArguments(['--help']).help).toBe(true);
     expect(parseArguments(['-h']).help).toBe(true);
     expect(parseArguments(['--no-write']).docsPath).toBeNull();
-    for (const flag of ['--duration', '--warmup', '--connections', '--rounds', '--scenarios', '--token-url', '--registry-url', '--analytics-url', '--admin', '--postgres', '--out', '--no-write']) {
+    for (const flag of ['--duration', '--warmup', '--connections', '--rounds', '--scenarios', '--token-url', '--registry-url', '--analytics-url', '--admin', '--postgres', '--replicas', '--out', '--no-write']) {
       expect(USAGE).toContain(flag);
     }
   });

@@ -14,6 +14,8 @@ export interface BenchOptions {
   external?: { tokenUrl: string; registryUrl: string; analyticsUrl?: string; admin: { username: string; password: string } };
   /** A PostgreSQL server (admin URL) where each started cluster gets a fresh database; SQLite when absent. */
   postgresUrl?: string;
+  /** Token-service replicas measured after each scenario's own rounds (PostgreSQL only); 1: none. */
+  replicas: number;
   /** Where the report goes; null with --no-write. */
   docsPath: string | null;
 }
@@ -37,7 +39,12 @@ Options:
   --admin <user:pass>   admin credentials of that running cluster
   --postgres <url>      PostgreSQL admin URL (e.g. postgres://postgres@127.0.0.1:5432/postgres): each
                         started cluster gets a fresh database there, dropped after (default SQLite)
-  --out <file>          report file (default docs/benchmarks.md; the SVG goes beside it)
+  --replicas <n>        with --postgres: after each scenario's rounds, run it again with n token-service
+                        replicas on the same database, the connections dealt round robin over them, and
+                        report req/s for 1 and n (default 1: no such run; not for cc-opaque-renew-1m
+                        nor cc-jwt-es256-dpop)
+  --out <file>          report file (default docs/benchmarks.md, with --postgres docs/benchmarks-postgres.md;
+                        the SVG goes beside it)
   --no-write            print the table only, write no report
   --help                this text
 
@@ -72,6 +79,7 @@ const VALUE_FLAGS = new Set([
   '--analytics-url',
   '--admin',
   '--postgres',
+  '--replicas',
   '--out',
 ]);
 
@@ -117,6 +125,9 @@ export function parseArguments(argv: readonly string[]): BenchOptions {
     if (external) throw new UsageError('--postgres applies to started clusters, not to --token-url');
     if (!/^postgres(ql)?:\/\//.test(postgresUrl)) throw new UsageError(`--postgres must be a postgres:// URL, got '${postgresUrl}'`);
   }
+  const replicas = positiveInteger('--replicas', values.get('--replicas'), 1);
+  // Replicas share one store: a SQLite file belongs to one process.
+  if (replicas > 1 && postgresUrl === undefined) throw new UsageError('--replicas needs --postgres (token-service replicas share one PostgreSQL database)');
 
   return {
     help: switches.has('--help'),
@@ -127,7 +138,8 @@ export function parseArguments(argv: readonly string[]): BenchOptions {
     scenarios: scenarioList(values.get('--scenarios')),
     external,
     postgresUrl,
-    docsPath: switches.has('--no-write') ? null : (values.get('--out') ?? 'docs/benchmarks.md'),
+    replicas,
+    docsPath: switches.has('--no-write') ? null : (values.get('--out') ?? (postgresUrl ? 'docs/benchmarks-postgres.md' : 'docs/benchmarks.md')),
   };
 }
 

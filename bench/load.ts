@@ -95,3 +95,31 @@ export async function runLoad(target: LoadTarget, settings: LoadSettings): Promi
     machineCpuUsPerAnswer: cpuPerAnswerUs(cpuBefore, cpuAfter, answered),
   };
 }
+
+/**
+ * The same load spread over several servers (token-service replicas): the connections are dealt out
+ * round robin, as a client's connection pool does over a list of addresses, and all run at once.
+ * req/s and answers are summed, p50 is the slowest server's and p99 the worst; machine CPU is read
+ * once around the whole run.
+ */
+export async function runSpreadLoad(targets: readonly LoadTarget[], settings: LoadSettings): Promise<LoadSummary> {
+  if (targets.length === 1) return runLoad(targets[0], settings);
+  const cpuBefore = readMachineCpu();
+  const shares = targets.map((_, index) => Math.floor(settings.connections / targets.length) + (index < settings.connections % targets.length ? 1 : 0));
+  const parts = await Promise.all(targets.map((target, index) => runLoad(target, { ...settings, connections: Math.max(1, shares[index]) })));
+  const cpuAfter = readMachineCpu();
+  const statusCounts: Record<string, number> = {};
+  for (const part of parts) for (const [code, count] of Object.entries(part.statusCounts)) statusCounts[code] = (statusCounts[code] ?? 0) + count;
+  const answered = Object.values(statusCounts).reduce((sum, count) => sum + count, 0);
+  return {
+    requestsPerSecond: parts.reduce((sum, part) => sum + part.requestsPerSecond, 0),
+    p50Ms: Math.max(...parts.map((part) => part.p50Ms)),
+    p99Ms: Math.max(...parts.map((part) => part.p99Ms)),
+    ok: parts.reduce((sum, part) => sum + part.ok, 0),
+    non2xx: parts.reduce((sum, part) => sum + part.non2xx, 0),
+    errors: parts.reduce((sum, part) => sum + part.errors, 0),
+    lastResponseAt: Math.max(...parts.map((part) => part.lastResponseAt)),
+    statusCounts,
+    machineCpuUsPerAnswer: cpuPerAnswerUs(cpuBefore, cpuAfter, answered),
+  };
+}

@@ -1,4 +1,4 @@
-import { checkTargets, combineChecks, combineRounds, formatMarkdownTable, formatTextTable, LoadSummary, niceCeiling, renderMarkdownReport, renderSvgChart, ScenarioResult } from './report';
+import { checkPostgresTargets, checkTargets, combineChecks, combineRounds, formatMarkdownTable, formatReplicaTextTable, formatTextTable, LoadSummary, niceCeiling, renderMarkdownReport, renderSvgChart, replicaRows, ScenarioResult } from './report';
 
 const load = (requestsPerSecond: number, p50Ms: number, p99Ms: number, extra: Partial<LoadSummary> = {}): LoadSummary => ({
   requestsPerSecond,
@@ -107,6 +107,7 @@ describe('renderMarkdownReport', () => {
       svgFileName: 'benchmarks.svg',
       problems: ['introspection: keymint not measured: HTTP 404'],
       notes: ['token-service RSS after 10 tokens: 150 MiB.'],
+      store: 'SQLite',
     });
     expect(markdown).toContain(formatMarkdownTable(results));
     expect(markdown).toContain('![keymint vs oidc-provider, req/s per scenario](benchmarks.svg)');
@@ -145,12 +146,58 @@ describe('renderMarkdownReport', () => {
       svgFileName: 'b.svg',
       problems: [],
       notes: [],
+      store: 'SQLite',
     });
     const roundsSection = markdown.split('req/s of each measured round, in the order run:')[1].split('\n## ')[0];
     expect(roundsSection).toContain('| cc-opaque-renew | 15,000, 16,000 | 10,000, 9,000 |');
     expect(roundsSection).toContain('| cc-opaque-renew-1m | 14,000, 14,500; empty store: 15,000, 15,500 | - |');
     // A scenario measured once has no row there.
     expect(roundsSection).not.toContain('password');
+  });
+});
+
+describe('a PostgreSQL run with --replicas', () => {
+  const base = {
+    machine: { cpuModel: 'cpu', cpuCount: 2, memoryGiB: 1, nodeVersion: 'v20', os: 'Linux' },
+    command: 'npm run bench -- --postgres postgres://x/y --replicas 2',
+    durationSeconds: 10,
+    warmupSeconds: 3,
+    connections: 50,
+    rounds: 1,
+    startedAt: new Date('2026-12-07T13:00:00Z'),
+    target: 'clusters (PostgreSQL)',
+    svgFileName: 'b.svg',
+    problems: [],
+    notes: [],
+    store: 'PostgreSQL' as const,
+  };
+  const renew: ScenarioResult = {
+    ...results[0],
+    keymint: load(6000, 5, 18, { machineCpuUsPerAnswer: 250 }),
+    peer: load(3800, 8, 20),
+    replicas: { count: 2, summary: load(6300, 6, 19, { machineCpuUsPerAnswer: 240 }), analytics: { lagMs: 300, expected: 10, counted: 10, exact: true } },
+  };
+
+  it('shows req/s for 1 and n token replicas side by side, with the count check of the n', () => {
+    expect(replicaRows([renew])).toEqual([['cc-opaque-renew', '2', '6,000', '6,300', '1.05x', '18/19', '250/240', 'yes']]);
+    expect(replicaRows([results[1]])).toEqual([]);
+    expect(formatReplicaTextTable([renew])).toContain('1.05x');
+    expect(formatReplicaTextTable([results[1]])).toBe('');
+    const markdown = renderMarkdownReport({ ...base, results: [renew] });
+    expect(markdown).toContain('| cc-opaque-renew | 2 | 6,000 | 6,300 | 1.05x | 18/19 | 250/240 | yes |');
+    expect(markdown).toContain('# Benchmarks: keymint vs panva oidc-provider, on PostgreSQL');
+    expect(markdown).toContain('[benchmarks.md](benchmarks.md)');
+  });
+
+  it("judges issue 24's targets on PostgreSQL only", () => {
+    expect(checkPostgresTargets([renew])).toEqual([
+      { target: 'new opaque token per request: at least 1.5x the peer', met: true, measured: '1.58x' },
+      { target: 'opaque token reuse: at least 1.5x the peer', met: null, measured: 'not measured' },
+      { target: 'ES256 JWT: at least 1.5x the peer', met: null, measured: 'not measured' },
+      { target: 'new opaque token per request: p99 under 20 ms', met: true, measured: '18 ms' },
+    ]);
+    expect(renderMarkdownReport({ ...base, results: [renew] })).toContain('## Targets of issue 24 (PostgreSQL)');
+    expect(renderMarkdownReport({ ...base, store: 'SQLite', results: [renew] })).not.toContain('issue 24');
   });
 });
 

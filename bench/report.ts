@@ -51,6 +51,8 @@ export interface ScenarioResult {
    * scenario's cluster minutes away: on this machine the rate drifts by ±20% within minutes.
    */
   emptyStore?: LoadSummary;
+  /** --replicas N: the same workload with N token-service replicas, connections dealt round robin over them. */
+  replicas?: { count: number; summary: LoadSummary; analytics: AnalyticsCheck | null };
 }
 
 function median(values: readonly number[]): number {
@@ -157,6 +159,58 @@ export function formatTextTable(results: readonly ScenarioResult[]): string {
       .trimEnd();
   const separator = widths.map((width) => '-'.repeat(width)).join('  ');
   return [line(rows[0]), separator, ...rows.slice(1).map(line)].join('\n');
+}
+
+const REPLICA_HEADERS = ['scenario', 'token replicas', 'req/s, 1 replica', 'req/s, n replicas', 'n/1', 'p99 ms, 1/n', 'machine CPU µs/answer, 1/n', 'count exact?'] as const;
+
+/** --replicas: each scenario's req/s with one token service and with n, side by side. */
+export function replicaRows(results: readonly ScenarioResult[]): string[][] {
+  return results.flatMap((result) => {
+    const scaled = result.replicas;
+    const single = result.keymint;
+    if (!scaled || !single) return [];
+    return [
+      [
+        result.id,
+        String(scaled.count),
+        formatRate(single.requestsPerSecond),
+        formatRate(scaled.summary.requestsPerSecond),
+        single.requestsPerSecond > 0 ? `${(scaled.summary.requestsPerSecond / single.requestsPerSecond).toFixed(2)}x` : '-',
+        `${formatMs(single.p99Ms)}/${formatMs(scaled.summary.p99Ms)}`,
+        `${formatCpu(single)}/${formatCpu(scaled.summary)}`,
+        formatExact(scaled.analytics),
+      ],
+    ];
+  });
+}
+
+/** The --replicas table for the terminal, or '' when there is none. */
+export function formatReplicaTextTable(results: readonly ScenarioResult[]): string {
+  const rows = replicaRows(results);
+  if (rows.length === 0) return '';
+  const all = [Array.from(REPLICA_HEADERS), ...rows];
+  const widths = REPLICA_HEADERS.map((_, column) => Math.max(...all.map((row) => row[column].length)));
+  const line = (row: string[]) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join('  ').trimEnd();
+  return [line(all[0]), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.map(line)].join('\n');
+}
+
+function replicaSection(results: readonly ScenarioResult[]): string[] {
+  const rows = replicaRows(results);
+  if (rows.length === 0) return [];
+  return [
+    '## Token-service replicas',
+    '',
+    `| ${REPLICA_HEADERS.join(' | ')} |`,
+    `| ${REPLICA_HEADERS.map((_, column) => (column === 0 ? '---' : '---:')).join(' | ')} |`,
+    ...rows.map((row) => `| ${row.join(' | ')} |`),
+    '',
+    "After each scenario's own rounds (one token service, the table above), n-1 more token-service processes join the same cluster " +
+      '(same database, NATS and signing keys) and the workload runs again, with the same warm-up and rounds, its connections dealt round robin ' +
+      'over the n (each replica gets its share of the connections, as a client pool does over a list of addresses). count exact?: analytics ' +
+      'counted exactly the 200s of all n. Every process shares this machine, so n replicas cannot add cores: what to look for here is that ' +
+      'throughput does not fall and counts stay exact (docs/performance.md says what a larger machine should show).',
+    '',
+  ];
 }
 
 export function formatMarkdownTable(results: readonly ScenarioResult[]): string {
@@ -322,24 +376,57 @@ export interface ReportInput {
   problems: readonly string[];
   /** Observations that are not failures (memory, env caveats). */
   notes: readonly string[];
+  /** The store of the started clusters: a PostgreSQL run has a report of its own, with issue 24's targets. */
+  store: 'SQLite' | 'PostgreSQL';
+}
+
+/** Issue 24's targets, for a run on PostgreSQL: renew, reuse and ES256 at 1.5x the peer, renew's p99 under 20 ms. */
+export function checkPostgresTargets(results: readonly ScenarioResult[]): TargetCheck[] {
+  const byId = new Map(results.map((result) => [result.id, result]));
+  const ratio = (id: string) => {
+    const result = byId.get(id);
+    return result?.keymint && result.peer && result.peer.requestsPerSecond > 0 ? result.keymint.requestsPerSecond / result.peer.requestsPerSecond : null;
+  };
+  const checks: TargetCheck[] = [
+    { id: 'cc-opaque-renew', target: 'new opaque token per request: at least 1.5x the peer' },
+    { id: 'cc-opaque-reuse', target: 'opaque token reuse: at least 1.5x the peer' },
+    { id: 'cc-jwt-es256', target: 'ES256 JWT: at least 1.5x the peer' },
+  ].map(({ id, target }) => {
+    const measured = ratio(id);
+    return measured === null ? { target, met: null, measured: 'not measured' } : { target, met: measured >= 1.5, measured: `${measured.toFixed(2)}x` };
+  });
+  const renew = byId.get('cc-opaque-renew')?.keymint;
+  checks.push(
+    renew
+      ? { target: 'new opaque token per request: p99 under 20 ms', met: renew.p99Ms < 20, measured: `${formatMs(renew.p99Ms)} ms` }
+      : { target: 'new opaque token per request: p99 under 20 ms', met: null, measured: 'not measured' },
+  );
+  return checks;
 }
 
 export function renderMarkdownReport(input: ReportInput): string {
   const { machine } = input;
+  const postgres = input.store === 'PostgreSQL';
+  const targetRows = (checks: TargetCheck[]) => checks.map((check) => `| ${check.target} | ${check.met === null ? '-' : check.met ? 'yes' : 'no'} | ${check.measured} |`);
   const lines = [
-    '# Benchmarks: keymint vs panva oidc-provider',
+    `# Benchmarks: keymint vs panva oidc-provider${postgres ? ', on PostgreSQL' : ''}`,
     '',
-    `Generated by \`npm run bench\` on ${input.startedAt.toISOString()}. Do not edit by hand: rerun the benchmark.`,
+    `Generated by \`npm run bench${postgres ? ' -- --postgres …' : ''}\` on ${input.startedAt.toISOString()}. Do not edit by hand: rerun the benchmark.`,
+    postgres
+      ? 'The same scenarios with every service on one PostgreSQL database instead of SQLite files; the SQLite run is in [benchmarks.md](benchmarks.md).'
+      : 'The same scenarios on PostgreSQL (`--postgres`): [benchmarks-postgres.md](benchmarks-postgres.md).',
     '',
     formatMarkdownTable(input.results),
     '',
     `![keymint vs oidc-provider, req/s per scenario](${input.svgFileName})`,
     '',
+    ...replicaSection(input.results),
+    ...(postgres ? ['## Targets of issue 24 (PostgreSQL)', '', '| target | met? | this run |', '| --- | --- | --- |', ...targetRows(checkPostgresTargets(input.results)), ''] : []),
     '## Targets of issue 6',
     '',
     '| target | met? | this run |',
     '| --- | --- | --- |',
-    ...checkTargets(input.results).map((check) => `| ${check.target} | ${check.met === null ? '-' : check.met ? 'yes' : 'no'} | ${check.measured} |`),
+    ...targetRows(checkTargets(input.results)),
     '',
     '## How it was measured',
     '',

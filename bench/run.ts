@@ -9,14 +9,15 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { arch, cpus, release, totalmem, type as osType } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { startTestCluster, TestCluster } from '../scripts/lib/cluster';
+import type { ServiceProcess } from '../scripts/lib/services';
 import { BenchOptions, parseArguments, USAGE, UsageError } from './args';
 import { AnalyticsApi, basicAuthorization, Credentials, jwtAlgorithm, KeymintApiError, RegistryApi, request, tokenResponsesServed, truncate } from './keymint-api';
-import { LoadTarget, requestOf, runLoad } from './load';
+import { LoadTarget, requestOf, runLoad, runSpreadLoad } from './load';
 import { PeerProcess } from './peer';
 import { signClientAssertion } from '../apps/cli/src/http/client-assertion';
 import { signDpopProof } from '../apps/cli/src/http/dpop-proof';
 import { createTestDatabase } from '../scripts/lib/postgres';
-import { AnalyticsCheck, combineChecks, combineRounds, formatTextTable, LoadSummary, MachineInfo, renderMarkdownReport, renderSvgChart, ScenarioResult } from './report';
+import { AnalyticsCheck, combineChecks, combineRounds, formatReplicaTextTable, formatTextTable, LoadSummary, MachineInfo, renderMarkdownReport, renderSvgChart, ScenarioResult } from './report';
 import { preloadTokens } from './preload';
 import { executionGroups, PeerFormat, Scenario, scenarioClusterKey, SCENARIOS } from './scenarios';
 
@@ -31,6 +32,8 @@ interface KeymintTarget {
   analytics: AnalyticsApi | null;
   /** Token service 200s and analytics' served count when this target was set up (zero on a fresh cluster). */
   countBaseline: { server: number; analytics: number };
+  /** --replicas: the base URLs of the token-service replicas started beside the first while they run. */
+  extraTokenUrls: string[];
   /** The env this target runs with (started clusters only). */
   env: Record<string, string>;
   cluster?: TestCluster;
@@ -218,10 +221,11 @@ async function measure(workload: Workload, options: BenchOptions, label: string)
 
 /** The token service's own count of 200s once it stops moving (requests cut off at the end of a run finish within ms). */
 async function settledServerCount(keymint: KeymintTarget): Promise<number> {
-  let previous = await tokenResponsesServed(keymint.tokenUrl);
+  const served = async () => (await Promise.all([keymint.tokenUrl, ...keymint.extraTokenUrls].map(tokenResponsesServed))).reduce((sum, count) => sum + count, 0);
+  let previous = await served();
   for (let attempt = 0; attempt < 50; attempt++) {
     await sleep(100);
-    const current = await tokenResponsesServed(keymint.tokenUrl);
+    const current = await served();
     if (current === previous) return current;
     previous = current;
   }
@@ -345,6 +349,57 @@ function roundLabel(round: number, context: RunContext): string {
   return context.options.rounds > 1 ? ` (round ${round}/${context.options.rounds})` : '';
 }
 
+/**
+ * --replicas N: after the scenario's own rounds (one token service), N-1 more token-service processes
+ * join the same cluster (same PostgreSQL database, NATS and keys) and the workload runs again with its
+ * connections dealt round robin over the N, rounds and warm-up as set. Analytics must count exactly
+ * every 200 of all N. The extra replicas stop after the scenario. Not for a preloaded store (a cluster of
+ * its own) nor for DPoP (each proof is signed for one URL).
+ */
+async function measureReplicas(scenario: Scenario, side: KeymintSide, context: RunContext): Promise<ScenarioResult['replicas']> {
+  const { options } = context;
+  const keymint = side.keymint;
+  const cluster = keymint.cluster;
+  // A DPoP proof names the one URL it is sent to (htu): the load signs them for the first replica's.
+  if (!cluster || scenario.storedTokens || scenario.dpop) return undefined;
+  const replicas: ServiceProcess[] = [];
+  try {
+    log(`${scenario.id}: starting ${options.replicas - 1} more token-service replica(s)`);
+    for (let count = 1; count < options.replicas; count++) replicas.push(await cluster.addReplica('token-service', keymint.env));
+    keymint.extraTokenUrls = replicas.map((replica) => replica.baseUrl);
+    const targets = [keymint.tokenUrl, ...keymint.extraTokenUrls].map((url) => ({ ...side.workload.target, url: side.workload.target.url.replace(keymint.tokenUrl, url) }));
+    const rounds: LoadSummary[] = [];
+    const checks: AnalyticsCheck[] = [];
+    for (let round = 1; round <= options.rounds; round++) {
+      const label = `${scenario.id} keymint, ${options.replicas} token replicas${roundLabel(round, context)}`;
+      if (options.warmupSeconds > 0) {
+        log(`${label}: warm-up ${options.warmupSeconds} s`);
+        await runSpreadLoad(targets, { connections: options.connections, durationSeconds: options.warmupSeconds });
+      }
+      log(`${label}: measuring ${options.durationSeconds} s at ${options.connections} connections`);
+      const measured = await runSpreadLoad(targets, { connections: options.connections, durationSeconds: options.durationSeconds });
+      log(`${label}: ${Math.round(measured.requestsPerSecond)} req/s, p50 ${measured.p50Ms} ms, p99 ${measured.p99Ms} ms, non-2xx ${measured.non2xx}, errors ${measured.errors}`);
+      rounds.push(measured);
+      const statuses = describeStatuses(measured);
+      if (statuses) context.problems.push(`${scenario.id}: ${options.replicas} token replicas answered ${statuses} during a measured run.`);
+      if (keymint.analytics && side.workload.countsTokens) {
+        const check = await waitForCount(keymint, keymint.analytics, context.startedAt, measured.lastResponseAt || Date.now());
+        checks.push(check);
+        if (!check.exact) context.problems.push(`${scenario.id}: with ${options.replicas} token replicas analytics counted ${check.counted} tokens served, the token services answered ${check.expected} 200s.`);
+      }
+    }
+    return { count: options.replicas, summary: combineRounds(rounds), analytics: combineChecks(checks) };
+  } finally {
+    // The replicas' 200s stay in analytics' totals: later scenarios on this cluster expect them.
+    if (keymint.extraTokenUrls.length > 0) {
+      const served = await Promise.all(keymint.extraTokenUrls.map((url) => tokenResponsesServed(url).catch(() => 0)));
+      keymint.countBaseline.server -= served.reduce((sum, count) => sum + count, 0);
+    }
+    keymint.extraTokenUrls = [];
+    await Promise.all(replicas.map((replica) => replica.stop()));
+  }
+}
+
 /** Fills the scenario's token store before its warm-up (the store of a cluster the benchmark started). */
 async function preload(count: number, workload: Workload, answer: Record<string, unknown>, keymint: KeymintTarget, context: RunContext): Promise<void> {
   if (!keymint.cluster || !workload.client) throw new Error('it writes into the token store, so it needs a cluster started by the benchmark (not --token-url)');
@@ -396,6 +451,13 @@ async function runScenario(scenario: Scenario, keymint: KeymintTarget | { failur
           peerWork = null;
         }
       }
+    }
+  }
+  if (keymintSide && keymintSide.rounds.length > 0 && context.options.replicas > 1) {
+    try {
+      result.replicas = await measureReplicas(scenario, keymintSide, context);
+    } catch (error) {
+      context.problems.push(`${scenario.id}: ${context.options.replicas} token-service replicas not measured: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
   // A side that failed part-way is reported as failed, not as the median of the rounds it managed.
@@ -454,6 +516,7 @@ async function startKeymint(scenario: Scenario, context: RunContext, description
       analytics,
       env,
       countBaseline: await countBaseline(external.tokenUrl, analytics, context.startedAt),
+      extraTokenUrls: [],
     };
   }
   log(`starting a keymint cluster (${description}${options.postgresUrl ? ', PostgreSQL' : ', SQLite'})`);
@@ -471,6 +534,7 @@ async function startKeymint(scenario: Scenario, context: RunContext, description
     analytics: new AnalyticsApi(cluster.url('analytics'), cluster.admin),
     env,
     countBaseline: { server: 0, analytics: 0 },
+    extraTokenUrls: [],
     cluster,
     dropDatabase: database?.drop,
   };
@@ -579,6 +643,8 @@ async function main(): Promise<number> {
 
   const ordered = selected.map((scenario) => results.get(scenario.id)).filter((result): result is ScenarioResult => result !== undefined);
   process.stdout.write(`\n${formatTextTable(ordered)}\n`);
+  const replicaTable = formatReplicaTextTable(ordered);
+  if (replicaTable) process.stdout.write(`\n${replicaTable}\n`);
   for (const note of context.notes) process.stdout.write(`note: ${note}\n`);
   for (const problem of context.problems) process.stdout.write(`problem: ${problem}\n`);
 
@@ -602,6 +668,7 @@ async function main(): Promise<number> {
         svgFileName: basename(svgPath),
         problems: context.problems,
         notes: context.notes,
+        store: options.postgresUrl ? 'PostgreSQL' : 'SQLite',
       }),
     );
     log(`wrote ${markdownPath} and ${svgPath}`);

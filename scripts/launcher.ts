@@ -15,6 +15,7 @@ import {
   serviceEnvShapes,
   ServiceName,
 } from '@keymint/config';
+import { createLoggers, logFormatOf } from '@keymint/telemetry';
 import { authenticatedNatsServer, credentialsDirOf, seedFileOf } from './lib/nats-auth';
 import { NatsServerProcess } from './lib/nats-server';
 import { freePort, isListening } from './lib/ports';
@@ -45,14 +46,19 @@ Environment (all optional):
   NATS_PORT         port of the embedded nats-server (default 4222; a free port if taken)
   NATS_SERVER_BIN   path of nats-server (default: PATH, then /usr/sbin)
   ADMIN_USERNAME / ADMIN_PASSWORD   first admin user (default: admin with a generated password)
+  LOG_LEVEL         fatal, error, warn, info (default), debug or trace
+  LOG_FORMAT        pretty (one readable line per entry) or json; default: pretty on a
+                    terminal, JSON otherwise (each service and the launcher alike)
+  OTEL_EXPORTER_OTLP_ENDPOINT   send OpenTelemetry traces there (OTLP/HTTP); unset: no tracing
   BIND_HOST / HTTP_BIND_HOST        where HTTPS (default 0.0.0.0) and plain HTTP (default
                     127.0.0.1: this machine only) listen
   Service ports, TLS, DB_URL and the rest: see README.md ("Configuration").
 `;
 
-function log(message: string): void {
+/** The launcher's own lines: text for a person at a terminal, JSON lines beside the services' anywhere else (LOG_FORMAT). */
+let log = (message: string): void => {
   process.stdout.write(`[keymint] ${message}\n`);
-}
+};
 
 /** Restarts a process that died, waiting longer after each quick failure. */
 class Supervisor {
@@ -94,6 +100,10 @@ async function main(): Promise<void> {
     return;
   }
   const config = loadConfig(launcherEnvShape);
+  if (logFormatOf(config.LOG_FORMAT, process.stdout.isTTY === true) === 'json') {
+    const { app } = createLoggers({ service: 'launcher', level: 'info', format: 'json' });
+    log = (message) => app.info(message);
+  }
   const dataDir = resolve(config.DATA_DIR);
   // Only the start that creates the admin shows its password: later starts must not put it in every terminal log.
   const adminCreatedByThisStart = !existsSync(join(dataDir, ADMIN_CREDENTIALS_FILE));

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { GrantType } from '@keymint/contracts';
 import { loadConfig } from '@keymint/config';
 import { MESSAGING_ENTITIES } from '@keymint/messaging';
-import { Database, openDataSource } from '@keymint/persistence';
+import { Database, openDataSource, statementsIn } from '@keymint/persistence';
 import { z } from 'zod';
 import { BatchDeltas, RollupDelta, UserActivityDelta } from '../src/ingestion/aggregate';
 import { writeDeltas } from '../src/ingestion/rollup-writer';
@@ -66,7 +66,7 @@ async function main(): Promise<void> {
     }
     deltas.applicationsSeen = apps;
     rows += deltas.rollups.day.length + deltas.rollups.hour.length + deltas.rollups.minute.length + deltas.userActivity.day.length * 3 + deltas.users.length;
-    await database.transaction((manager) => writeDeltas(manager, deltas));
+    await database.transaction((manager) => writeDeltas(statementsIn(manager), deltas));
   }
   console.log(`loaded ${rows} rollup rows (${apps.length} applications, ${settings.BENCH_USERS} users each) in ${Date.now() - started} ms`);
 

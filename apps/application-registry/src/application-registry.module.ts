@@ -16,6 +16,7 @@ import { ClientAuthenticationMethods1700000000003 } from './migrations/170000000
 import { KeyResources1700000000004 } from './migrations/1700000000004-key-resources';
 import { RequireDpop1700000000005 } from './migrations/1700000000005-require-dpop';
 import { TlsClientAuthSubjectDn1700000000006 } from './migrations/1700000000006-tls-client-auth-subject-dn';
+import { OutboxHeaders1700000000007 } from './migrations/1700000000007-outbox-headers';
 import { OpenApiController } from './openapi/openapi.controller';
 import { RpcModule } from './rpc/rpc.module';
 import { ScopeEntity } from './scopes/scope.entity';
@@ -46,6 +47,7 @@ export class ApplicationRegistryModule {
               KeyResources1700000000004,
               RequireDpop1700000000005,
               TlsClientAuthSubjectDn1700000000006,
+              OutboxHeaders1700000000007,
             ],
           },
         }),

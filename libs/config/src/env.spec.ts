@@ -27,6 +27,20 @@ describe('loadConfig', () => {
     expect(() => loadConfig(tokenServiceEnvShape, { MAX_TOKEN_VALIDITY: '3155760001' })).toThrow(/MAX_TOKEN_VALIDITY="3155760001".*100 years/);
   });
 
+  it("takes pino's level names, and Nest's older ones for what they meant; tracing only with an http(s) endpoint", () => {
+    const analytics = serviceEnvShapes.analytics;
+    expect(loadConfig(analytics, {}).LOG_LEVEL).toBe('info');
+    expect(loadConfig(analytics, { LOG_LEVEL: 'log' }).LOG_LEVEL).toBe('info');
+    expect(loadConfig(analytics, { LOG_LEVEL: 'verbose' }).LOG_LEVEL).toBe('trace');
+    expect(loadConfig(analytics, { LOG_LEVEL: 'warn' }).LOG_LEVEL).toBe('warn');
+    expect(() => loadConfig(analytics, { LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL="loud"/);
+    expect(loadConfig(analytics, {}).LOG_FORMAT).toBeUndefined();
+    expect(() => loadConfig(analytics, { LOG_FORMAT: 'xml' })).toThrow(/LOG_FORMAT="xml"/);
+    expect(loadConfig(analytics, { OTEL_EXPORTER_OTLP_ENDPOINT: '' }).OTEL_EXPORTER_OTLP_ENDPOINT).toBeUndefined();
+    expect(loadConfig(analytics, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }).OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://collector:4318');
+    expect(() => loadConfig(analytics, { OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4317' })).toThrow(/OTEL_EXPORTER_OTLP_ENDPOINT/);
+  });
+
   it('rejects a DB_URL that is not PostgreSQL and treats an empty one as unset', () => {
     expect(() => loadConfig(serviceEnvShapes.analytics, { DB_URL: 'mysql://x' })).toThrow(/DB_URL/);
     expect(loadConfig(serviceEnvShapes.analytics, { DB_URL: '' }).DB_URL).toBeUndefined();

@@ -103,7 +103,20 @@ export const commonEnvShape = {
    * balancer to stop sending requests (docs/operations.md, "Probes"). 0: close at once.
    */
   SHUTDOWN_DELAY: z.coerce.number().int().min(0).max(300).default(0),
-  LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
+  /** pino's level names; Nest's `log` and `verbose`, this variable's values before, still mean `info` and `trace`. */
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'log', 'verbose'])
+    .default('info')
+    .transform((level) => (level === 'log' ? 'info' : level === 'verbose' ? 'trace' : level)),
+  /** `json` or `pretty` (one readable line); unset: pretty on a terminal, JSON anywhere else. */
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  /**
+   * Where traces go (OpenTelemetry, OTLP over HTTP): set, every service exports its spans there
+   * (`<endpoint>/v1/traces`); unset, tracing is off. The exporter reads the other OTEL_* variables itself.
+   */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalText.refine((value) => value === undefined || /^https?:\/\//.test(value), {
+    message: 'must be an http:// or https:// URL (leave it unset to turn tracing off)',
+  }),
   RPC_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(3000),
   /** JetStream replicas of the TOKENS and REGISTRY streams: 1 on one server, 3 on a three-node cluster. */
   NATS_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
@@ -244,5 +257,7 @@ export const launcherEnvShape = {
   NATS_PORT: port(4222),
   NATS_SERVER_BIN: optionalText,
   ADMIN_PASSWORD: optionalText,
+  /** The launcher's own lines: `[keymint] …` text on a terminal, JSON lines like the services' elsewhere. */
+  LOG_FORMAT: commonEnvShape.LOG_FORMAT,
 };
 export type LauncherConfig = z.infer<z.ZodObject<typeof launcherEnvShape>>;

@@ -9,6 +9,7 @@ import {
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { errorBody, HttpErrorWithHeaders } from './errors';
+import { countRateLimited } from './metrics';
 
 /** Who is calling a REST API. */
 export interface Principal {
@@ -41,8 +42,9 @@ export function unauthorized(description = 'Valid credentials are required: HTTP
   return new HttpErrorWithHeaders(errorBody('wso2', 401, description), 401, { 'WWW-Authenticate': WWW_AUTHENTICATE });
 }
 
-/** 429: too many failed sign-ins of this user from this address; the credentials were not checked. */
+/** 429: too many failed sign-ins of this user from this address; the credentials were not checked. Counted (keymint_rate_limited_total). */
 export function tooManySignIns(retryAfterSeconds: number): HttpErrorWithHeaders {
+  countRateLimited('rest_api', 'user');
   const seconds = String(Math.max(1, Math.ceil(retryAfterSeconds)));
   return new HttpErrorWithHeaders(
     errorBody('wso2', 429, `Too many failed sign-ins from this address; try again in ${seconds} seconds.`),

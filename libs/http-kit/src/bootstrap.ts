@@ -1,18 +1,37 @@
 import { createServer as createHttpServer, IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import { Server as NetServer } from 'node:net';
 import { createServer as createHttpsServer } from 'node:https';
-import { ConsoleLogger, DynamicModule, INestApplication, LogLevel, ShutdownSignal, Type } from '@nestjs/common';
+import { DynamicModule, INestApplication, LoggerService, ShutdownSignal, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MicroserviceOptions } from '@nestjs/microservices';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { collectDefaultMetrics, Counter, Histogram } from 'prom-client';
+import { collectDefaultMetrics, Counter, Histogram, register } from 'prom-client';
 import type { CommonConfig, ServiceName } from '@keymint/config';
 import { CallerOnlyNatsServer, natsAccessFromConfig, natsConnectionOptions } from '@keymint/messaging';
+import {
+  contextFromTraceHeaders,
+  contextOf,
+  createLoggers,
+  endSpan,
+  logFormatOf,
+  NestLogger,
+  REQUEST_ID_HEADER,
+  RequestContext,
+  requestIdOf,
+  runInRequest,
+  ServiceLoggers,
+  Span,
+  SpanKind,
+  startSpan,
+  startTracing,
+  stopTracing,
+  traceIdsOf,
+  tracingIsOn,
+} from '@keymint/telemetry';
 import { BODY_LIMIT_BYTES, createErrorFilter, errorBody, ErrorStyle } from './errors';
 import { parseFormBody } from './form-body';
 import { ServiceLifecycle } from './observability.controller';
-import { RequestLog } from './request-log';
 import { loadTlsMaterial } from './tls';
 
 
@@ -48,8 +67,6 @@ const NO_STORE_HEADERS: Record<string, string> = { 'Cache-Control': 'no-store', 
 /** On every HTTPS answer: a browser that has seen one never talks to the service in clear text again (RFC 6797). */
 const HSTS = 'max-age=31536000; includeSubDomains';
 
-const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
-
 const requestsTotal = new Counter({
   name: 'http_requests_total',
   help: 'HTTP requests by route, method and status',
@@ -62,12 +79,9 @@ const requestDuration = new Histogram({
   buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
 });
 
-function enabledLevels(level: CommonConfig['LOG_LEVEL']): LogLevel[] {
-  return LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level) + 1);
-}
-
-export function createJsonLogger(name: string, level: CommonConfig['LOG_LEVEL']): ConsoleLogger {
-  return new ConsoleLogger(name, { json: true, logLevels: enabledLevels(level) });
+/** The service's loggers as its configuration says (LOG_LEVEL, LOG_FORMAT; readable on a terminal). */
+export function serviceLoggers(name: string, config: Pick<CommonConfig, 'LOG_LEVEL' | 'LOG_FORMAT'>): ServiceLoggers {
+  return createLoggers({ service: name, level: config.LOG_LEVEL, format: logFormatOf(config.LOG_FORMAT, process.stdout.isTTY === true) });
 }
 
 /**
@@ -77,7 +91,9 @@ export function createJsonLogger(name: string, level: CommonConfig['LOG_LEVEL'])
  */
 export async function bootstrapService(options: ServiceBootstrapOptions): Promise<INestApplication> {
   const { config } = options;
-  const logger = createJsonLogger(options.name, config.LOG_LEVEL);
+  const loggers = serviceLoggers(options.name, config);
+  const logger = new NestLogger(loggers.app);
+  startTracing(options.name, config.OTEL_EXPORTER_OTLP_ENDPOINT);
   const tls = loadTlsMaterial(config);
 
   let httpServer: HttpServer | undefined;
@@ -105,7 +121,7 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
   const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, { logger, abortOnError: false, bodyParser: false });
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
   const drain = { draining: false };
-  configureFastify(fastify, options, new RequestLog(options.name, enabledLevels(config.LOG_LEVEL).includes('log')), drain);
+  configureFastify(fastify, options, loggers, drain);
   app.useGlobalFilters(createErrorFilter(options.errorStyle));
   app.connectMicroservice<MicroserviceOptions>(
     {
@@ -118,6 +134,8 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
   );
   const lifecycle = app.get(ServiceLifecycle);
   stopOnSignals(app, lifecycle, config.SHUTDOWN_DELAY, logger, { fastify, servers: () => [fastify.server, ...(httpServer ? [httpServer] : [])], drain });
+  // Spans still buffered go out before the process ends.
+  fastify.addHook('onClose', () => stopTracing());
   fastify.addHook('onClose', async () => {
     if (!httpServer) return;
     await new Promise<void>((resolve) => {
@@ -131,7 +149,7 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
   await listen(() => app.listen({ port: options.https.port, host: config.BIND_HOST }), options.https);
   if (httpServer) await listen(() => listenOn(httpServer!, options.http.port, config.HTTP_BIND_HOST), options.http);
   lifecycle.markStarted();
-  logger.log(
+  loggers.app.info(
     `${options.name} ready: https on ${config.BIND_HOST}:${options.https.port}` +
       (httpServer ? `, plain http on ${config.HTTP_BIND_HOST}:${options.http.port}` : ' (plain HTTP disabled)'),
   );
@@ -156,7 +174,7 @@ function stopOnSignals(
   app: INestApplication,
   lifecycle: ServiceLifecycle,
   delaySeconds: number,
-  logger: ConsoleLogger,
+  logger: LoggerService,
   http: { fastify: FastifyInstance; servers: () => NetServer[]; drain: { draining: boolean } },
 ): void {
   const signals = Object.values(ShutdownSignal) as NodeJS.Signals[];
@@ -217,8 +235,17 @@ export const SERVER_TIMEOUTS = {
   connectionsCheckingInterval: 1_000,
 } as const;
 
-function configureFastify(fastify: FastifyInstance, options: ServiceBootstrapOptions, requestLog: RequestLog, drain: { draining: boolean }): void {
+/** What the hooks keep about a request between its arrival and its answer. */
+interface RequestState {
+  started: bigint;
+  context: RequestContext;
+  span?: Span;
+}
+
+function configureFastify(fastify: FastifyInstance, options: ServiceBootstrapOptions, loggers: ServiceLoggers, drain: { draining: boolean }): void {
   collectDefaultMetrics();
+  // Every series names its service, whatever job name the Prometheus that scrapes it gives (the dashboard groups by it).
+  register.setDefaultLabels({ service: options.name });
 
   fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
     done(null, parseFormBody(body as string));
@@ -226,32 +253,66 @@ function configureFastify(fastify: FastifyInstance, options: ServiceBootstrapOpt
   // Other media types reach the handlers as text, so each endpoint answers them with its own documented error.
   fastify.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
-  const startTimes = new WeakMap<FastifyRequest, bigint>();
+  const requests = new WeakMap<FastifyRequest, RequestState>();
   fastify.addHook('onRequest', async (request, reply) => {
-    startTimes.set(request, process.hrtime.bigint());
+    // The caller's X-Request-Id when it is a sound one (bounded, no line breaks or spaces), else a new one.
+    const requestId = requestIdOf(request.headers['x-request-id']);
+    // Off, tracing costs this check only.
+    const span = tracingIsOn() ? requestSpan(request) : undefined;
+    requests.set(request, { started: process.hrtime.bigint(), context: span ? { requestId, trace: contextOf(span) } : { requestId }, span });
+    reply.header(REQUEST_ID_HEADER, requestId);
     // Stopping: the client's next request goes over a new connection, to another replica (stopOnSignals).
     if (drain.draining) reply.header('Connection', 'close');
     reply.headers(NO_STORE_HEADERS);
     if (options.responseHeaders) reply.headers(options.responseHeaders);
     if ((request.raw.socket as { encrypted?: boolean }).encrypted) reply.header('Strict-Transport-Security', HSTS);
   });
+  // The handler (after the body is read) runs inside the request's context: its log lines, RPCs and events carry it.
+  fastify.addHook('preHandler', (request, _reply, done) => {
+    const state = requests.get(request);
+    if (state) runInRequest(state.context, done);
+    else done();
+  });
   fastify.addHook('onResponse', async (request, reply) => {
-    const started = startTimes.get(request) ?? process.hrtime.bigint();
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const state = requests.get(request);
+    const seconds = Number(process.hrtime.bigint() - (state?.started ?? process.hrtime.bigint())) / 1e9;
     const route = request.routeOptions?.url ?? 'unmatched';
     const labels = { route, method: request.method, status: String(reply.statusCode) };
     requestsTotal.inc(labels);
     requestDuration.observe(labels, seconds);
-    // Path only: query strings may carry credentials that must never reach a log.
-    requestLog.write({
-      msg: 'request',
+    if (state?.span) {
+      state.span.setAttribute('http.response.status_code', reply.statusCode);
+      endSpan(state.span, reply.statusCode >= 500 ? `HTTP ${reply.statusCode}` : undefined);
+    }
+    // Path only: query strings may carry credentials that must never reach a log. Probes and scrapes, which come
+    // every few seconds from the launcher, an orchestrator or Prometheus, at debug.
+    const line: Record<string, unknown> = {
+      requestId: state?.context.requestId,
       method: request.method,
       path: request.url.split('?')[0],
       status: reply.statusCode,
       ms: Math.round(seconds * 1e6) / 1e3,
       remote: request.ip,
-    });
+    };
+    // Not a spread into the literal above: that builds the object field by field on every request.
+    if (state?.context.trace) Object.assign(line, traceIdsOf(state.context.trace));
+    loggers.access[route.startsWith('/health') || route === '/metrics' ? 'debug' : 'info'](line, 'request');
   });
+}
+
+/** The span of an HTTP request, in the trace its caller's `traceparent` names if any. */
+function requestSpan(request: FastifyRequest): Span | undefined {
+  const route = request.routeOptions?.url;
+  return startSpan(`${request.method} ${route ?? 'unmatched'}`, {
+    kind: SpanKind.SERVER,
+    parent: contextFromTraceHeaders(singleHeader(request.headers.traceparent), singleHeader(request.headers.tracestate)),
+    attributes: { 'http.request.method': request.method, 'url.path': request.url.split('?')[0], ...(route ? { 'http.route': route } : {}) },
+  });
+}
+
+/** A header's value when it was sent once (Node joins repeated headers it does not know, and gives arrays for a few). */
+function singleHeader(value: string | string[] | undefined): string | undefined {
+  return typeof value === 'string' ? value : undefined;
 }
 
 async function listen(start: () => Promise<unknown>, setting: PortSetting): Promise<void> {

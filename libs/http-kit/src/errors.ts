@@ -107,14 +107,15 @@ export function createErrorFilter(style: ErrorStyle): ExceptionFilter {
       return { status: frameworkStatus, body: errorBody(style, frameworkStatus, description) };
     }
     if (isDatabaseUnavailable(exception)) {
-      logger.warn(`database unavailable: ${(exception as Error).message}`);
+      logger.warn({ msg: 'database unavailable', err: exception });
       return {
         status: HttpStatus.SERVICE_UNAVAILABLE,
         body: errorBody(style, 503, 'The database cannot be reached right now; try again shortly.'),
         headers: { 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) },
       };
     }
-    logger.error(`unexpected error: ${(exception as Error)?.stack ?? String(exception)}`);
+    // The error as an object (type, message, stack, its own fields): the logger redacts what a store error carries.
+    logger.error({ msg: 'unexpected error', err: exception });
     return { status: HttpStatus.INTERNAL_SERVER_ERROR, body: errorBody(style, 500, 'The server could not handle the request.') };
   }
 
@@ -127,7 +128,7 @@ function rpcErrorBody(exception: unknown): { code: string; message: string } {
   if (!(error instanceof Error) && isRpcErrorBody(error)) return { code: error.code, message: error.message };
   // The caller answers its own client 503 (as for a peer that does not answer), not 500.
   if (isDatabaseUnavailable(error)) return { code: 'unavailable', message: 'The database cannot be reached right now.' };
-  new Logger('ErrorFilter').error(`unexpected RPC error: ${(exception as Error)?.stack ?? String(exception)}`);
+  new Logger('ErrorFilter').error({ msg: 'unexpected RPC error', err: exception });
   return { code: 'internal', message: 'The service could not handle the request.' };
 }
 

@@ -7,6 +7,7 @@ export * from './fields';
 export * from './form-body';
 export * from './json-schema';
 export * from './launch-service';
+export * from './metrics';
 export * from './observability.controller';
 export * from './openapi';
 export * from './page-assets';

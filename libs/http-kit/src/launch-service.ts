@@ -1,6 +1,6 @@
 import { DynamicModule } from '@nestjs/common';
 import { CommonConfig, loadConfig, ServiceConfig, ServiceName, serviceEnvShapes, SERVICE_PORT_VARIABLES } from '@keymint/config';
-import { bootstrapService, ServiceBootstrapOptions } from './bootstrap';
+import { bootstrapService, ServiceBootstrapOptions, serviceLoggers } from './bootstrap';
 
 export interface ServiceLaunch<Name extends ServiceName> extends Pick<ServiceBootstrapOptions, 'errorStyle' | 'responseHeaders' | 'requestClientCertificate'> {
   name: Name;
@@ -14,7 +14,7 @@ export interface ServiceLaunch<Name extends ServiceName> extends Pick<ServiceBoo
  */
 export function launchService<Name extends ServiceName>(launch: ServiceLaunch<Name>): void {
   const { name, module, ...options } = launch;
-  runService(async () => {
+  runService(name, async () => {
     const config = loadConfig(serviceEnvShapes[name]) as ServiceConfig<Name>;
     // Every service's schema extends the common one (libs/config).
     const common = config as CommonConfig & Record<string, unknown>;
@@ -24,10 +24,10 @@ export function launchService<Name extends ServiceName>(launch: ServiceLaunch<Na
   });
 }
 
-/** A failed start prints one clear line and exits 1. */
-export function runService(start: () => Promise<unknown>): void {
+/** A failed start writes one clear fatal line and exits 1 (its configuration may be what failed: default log settings). */
+export function runService(name: ServiceName, start: () => Promise<unknown>): void {
   start().catch((error: Error) => {
-    process.stderr.write(`${JSON.stringify({ level: 'fatal', message: error.message })}\n`);
+    serviceLoggers(name, { LOG_LEVEL: 'info', LOG_FORMAT: undefined }).app.fatal(error.message);
     process.exit(1);
   });
 }

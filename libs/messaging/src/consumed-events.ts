@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { ReceivedEvent, StreamDefinition } from '@keymint/contracts';
-import { Database, deleteRows, inListChunks, insertRows, selectRows } from '@keymint/persistence';
+import { Database, deleteRows, insertRows, selectRows, statementsIn } from '@keymint/persistence';
 import { ConsumedEvent } from './messaging.entities';
 import { NatsClient } from './nats-client';
 
@@ -33,24 +33,20 @@ export class ConsumedEvents {
     private readonly logger: Logger,
   ) {}
 
-  /** Records the events' ids and returns those not applied before, in order, each once. */
+  /**
+   * Records the events' ids and returns those not applied before, in order, each once: one INSERT that skips
+   * the ids already recorded and returns those it wrote. (An id another replica is recording at the same
+   * moment waits for that transaction and is skipped once it commits.)
+   */
   async recordNew(manager: EntityManager, events: ReceivedEvent[]): Promise<ReceivedEvent[]> {
     if (events.length === 0) return [];
-    const ids = [...new Set(events.map((event) => event.event.eventId))];
-    const seen = new Set<string>();
-    // IN lists of a few sizes: one compiled statement per size instead of one per batch length.
-    for (const chunk of inListChunks(ids)) {
-      for (const row of await selectRows(manager, ConsumedEvent, (params) => `"eventId" IN (${params.inList(chunk)})`)) seen.add(row.eventId);
-    }
-    const fresh: ReceivedEvent[] = [];
-    for (const event of events) {
-      if (seen.has(event.event.eventId)) continue;
-      seen.add(event.event.eventId);
-      fresh.push(event);
-    }
+    const firsts = new Map<string, ReceivedEvent>();
+    for (const event of events) if (!firsts.has(event.event.eventId)) firsts.set(event.event.eventId, event);
     const now = Date.now();
-    await insertRows(manager, ConsumedEvent, fresh.map((event) => ({ eventId: event.event.eventId, consumer: this.durable, consumedAt: now })));
-    return fresh;
+    const rows = [...firsts.keys()].map((eventId) => ({ eventId, consumer: this.durable, consumedAt: now }));
+    const written = await insertRows(statementsIn(manager), ConsumedEvent, rows, 'ON CONFLICT ("eventId") DO NOTHING RETURNING "eventId"');
+    const fresh = new Set(written.map((row) => row.eventId));
+    return [...firsts.values()].filter((event) => fresh.has(event.event.eventId));
   }
 
   /** Housekeeping when it is due: a failure is logged and tried again later, and never holds up consuming. */

@@ -4,15 +4,32 @@ import { Gauge } from 'prom-client';
 import { EntityManager } from 'typeorm';
 import { EventSubject, isEventSubject, ReceivedEvent, StreamDefinition } from '@keymint/contracts';
 import { Database } from '@keymint/persistence';
+import { Context, endSpan, runInRequest, SpanKind, startSpan, traceIdsOf, tracingIsOn } from '@keymint/telemetry';
 import { ConsumedEvents } from './consumed-events';
+import { eventOrigins } from './context-headers';
 import { decodeEvents, DecodedEvent, isEventProblem } from './event-codec';
 import { isNotFound, NatsClient } from './nats-client';
 import { ParkedEvent } from './messaging.entities';
 
-const consumerLag = new Gauge({
+/** The consumers of this process that run, whose lag each scrape asks JetStream for. */
+const runningConsumers = new Set<DurableConsumer>();
+/** A scrape waits at most this long for JetStream; a consumer it does not hear of keeps its last value. */
+const LAG_QUERY_TIMEOUT_MS = 1000;
+
+new Gauge({
   name: 'keymint_consumer_lag',
-  help: 'Messages in the stream not yet delivered to this durable consumer',
+  help: 'Messages in the stream not yet delivered to this durable consumer, asked of JetStream at the scrape',
   labelNames: ['consumer'],
+  async collect() {
+    // Asked at the scrape rather than after each applied batch: a consumer that cannot apply (its store down, say)
+    // shows a lag that grows, instead of the value of its last good batch.
+    await Promise.all(
+      [...runningConsumers].map(async (consumer) => {
+        const pending = await consumer.undeliveredMessages();
+        if (pending !== undefined) this.set({ consumer: consumer.durable }, pending);
+      }),
+    );
+  },
 });
 
 /**
@@ -27,6 +44,13 @@ const ACK_WAIT_MS = 30_000;
 const GATHER_BELOW = 100;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** One event of a fetched message, decoded, with the request it came from (its message's headers). */
+interface FetchedEvent {
+  message: JsMsg;
+  parsed: DecodedEvent;
+  origin: { requestId?: string; trace?: Context };
+}
 
 /** Applies events inside the consumer's transaction; throw to reject the batch (it is retried event by event). */
 export type EventHandler = (manager: EntityManager, events: ReceivedEvent[]) => Promise<void>;
@@ -71,15 +95,37 @@ export class DurableConsumer {
     this.consumed = new ConsumedEvents(nats, database, options.stream, options.durable, this.logger);
   }
 
+  get durable(): string {
+    return this.options.durable;
+  }
+
   start(): void {
     if (this.running) return;
     this.running = true;
+    runningConsumers.add(this);
     this.loop = this.run();
   }
 
   async stop(): Promise<void> {
     this.running = false;
+    runningConsumers.delete(this);
     await this.loop;
+  }
+
+  /** JetStream's count of this consumer's undelivered messages; undefined while NATS is away or does not answer in time. */
+  async undeliveredMessages(): Promise<number | undefined> {
+    if (!this.nats.isConnected) return undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), LAG_QUERY_TIMEOUT_MS)));
+    const asked = this.nats
+      .manager()
+      .then((manager) => manager.consumers.info(this.options.stream.name, this.options.durable))
+      .then((info) => info.num_pending, () => undefined);
+    try {
+      return await Promise.race([asked, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private async ensureConsumer(): Promise<void> {
@@ -123,7 +169,6 @@ export class DurableConsumer {
             if (messages.getPending() > 1) continue;
           }
           await this.applyBatch(batch);
-          consumerLag.set({ consumer: this.options.durable }, message.info.pending);
           batch = [];
           gathered = false;
         }
@@ -147,25 +192,32 @@ export class DurableConsumer {
 
   private async applyBatch(batch: JsMsg[]): Promise<void> {
     const applies = this.options.applies;
-    const parsed = batch
+    const parsed: FetchedEvent[] = batch
       .filter((message) => !applies || !isEventSubject(message.subject) || applies(message.subject))
-      .flatMap((message) => decodeEvents(message).map((event) => ({ message, parsed: event })));
+      .flatMap((message) => {
+        const events = decodeEvents(message);
+        const origins = eventOrigins(message.headers, events.length);
+        return events.map((event, index) => ({ message, parsed: event, origin: origins[index] }));
+      });
     if (parsed.length === 0) {
       for (const message of batch) message.ack();
       return;
     }
+    const startedAt = Date.now();
     try {
-      const parkedLines: string[] = [];
+      const parkedLines: ParkedLine[] = [];
+      let fresh: ReceivedEvent[] = [];
       await this.database.transaction(async (manager) => {
         parkedLines.length = 0;
-        const fresh = await this.consumed.recordNew(manager, validEvents(parsed));
+        fresh = await this.consumed.recordNew(manager, validEvents(parsed));
         for (const item of parsed) {
-          if (isEventProblem(item.parsed)) parkedLines.push(await this.park(manager, item.message, item.parsed.problem, item.parsed.body));
+          if (isEventProblem(item.parsed)) parkedLines.push(await this.park(manager, item, item.parsed.problem, item.parsed.body));
         }
-        if (fresh.length > 0) await this.handler(manager, fresh);
+        if (fresh.length > 0) await this.inOrigin(parsed, () => this.handler(manager, fresh));
       });
       // Logged after the commit: a batch that is rolled back and retried one by one logs each parked event once.
       for (const line of parkedLines) this.logger.warn(line);
+      this.applied(parsed, fresh, startedAt);
     } catch (error) {
       if (!(await this.database.ping())) {
         // The store is down, not the events: hand them back for redelivery instead of parking them.
@@ -184,19 +236,22 @@ export class DurableConsumer {
         }
         const event = item.parsed;
         if (isEventProblem(event)) {
-          this.logger.warn(await this.database.transaction((manager) => this.park(manager, item.message, event.problem, event.body)));
+          this.logger.warn(await this.database.transaction((manager) => this.park(manager, item, event.problem, event.body)));
           continue;
         }
+        const startedOne = Date.now();
         try {
+          let fresh: ReceivedEvent[] = [];
           await this.database.transaction(async (manager) => {
-            const fresh = await this.consumed.recordNew(manager, validEvents([item]));
-            if (fresh.length > 0) await this.handler(manager, fresh);
+            fresh = await this.consumed.recordNew(manager, validEvents([item]));
+            if (fresh.length > 0) await this.inOrigin([item], () => this.handler(manager, fresh));
           });
+          this.applied([item], fresh, startedOne);
         } catch (handlerError) {
           this.logger.warn(
             await this.database.transaction((manager) =>
               // The event itself, not the whole message: a message may carry many events (EVENTS_PER_MESSAGE).
-              this.park(manager, item.message, `handler failed: ${(handlerError as Error).message}`, JSON.stringify(event.event)),
+              this.park(manager, item, `handler failed: ${(handlerError as Error).message}`, JSON.stringify(event.event)),
             ),
           );
         }
@@ -206,7 +261,8 @@ export class DurableConsumer {
   }
 
   /** Stores the message (or the one event of it given) with the reason; returns the log line for the caller to write once committed. */
-  private async park(manager: EntityManager, message: JsMsg, reason: string, body = Buffer.from(message.data).toString('utf8')): Promise<string> {
+  private async park(manager: EntityManager, item: FetchedEvent, reason: string, body = Buffer.from(item.message.data).toString('utf8')): Promise<ParkedLine> {
+    const { message } = item;
     await manager.insert(ParkedEvent, {
       consumer: this.options.durable,
       subject: message.subject,
@@ -214,8 +270,56 @@ export class DurableConsumer {
       reason,
       parkedAt: Date.now(),
     });
-    return `parked message ${message.seq} on ${message.subject}: ${reason}`;
+    return { msg: `parked message ${message.seq} on ${message.subject}: ${reason}`, requestId: item.origin.requestId };
   }
+
+  /**
+   * Runs the handler in the request of the event it applies when it applies one (a registry change, mostly): what
+   * it logs and the events it writes (a revocation) carry that request on. A batch of many has no one request.
+   */
+  private inOrigin<T>(items: FetchedEvent[], work: () => Promise<T>): Promise<T> {
+    const valid = items.filter((item) => !isEventProblem(item.parsed));
+    const origin = valid.length === 1 ? valid[0].origin : undefined;
+    if (!origin?.requestId) return work();
+    return runInRequest({ requestId: origin.requestId, trace: origin.trace }, work);
+  }
+
+  /**
+   * After the commit: each event applied (`fresh`; a redelivered one was skipped) at `debug` with the request that
+   * wrote it and, while tracing is on, a span in that request's trace (its parent is the context the event's
+   * message carries) over the apply.
+   */
+  private applied(items: FetchedEvent[], fresh: ReceivedEvent[], startedAt: number): void {
+    if (fresh.length === 0) return;
+    const applied = new Set(fresh);
+    const tracing = tracingIsOn();
+    for (const item of items) {
+      if (isEventProblem(item.parsed) || !applied.has(item.parsed)) continue;
+      const { subject, event } = item.parsed;
+      const trace = item.origin.trace ? traceIdsOf(item.origin.trace) : undefined;
+      this.logger.debug({ msg: 'event applied', subject, eventId: event.eventId, requestId: item.origin.requestId, ...trace });
+      if (!tracing || !item.origin.trace) continue;
+      const span = startSpan(`process ${subject}`, {
+        kind: SpanKind.CONSUMER,
+        parent: item.origin.trace,
+        startTime: startedAt,
+        attributes: {
+          'messaging.system': 'nats',
+          'messaging.operation.type': 'process',
+          'messaging.destination.name': subject,
+          'messaging.consumer.group.name': this.options.durable,
+          'messaging.message.id': event.eventId,
+        },
+      });
+      endSpan(span);
+    }
+  }
+}
+
+/** A parked event's warning: its text and the request that wrote the event. */
+interface ParkedLine {
+  msg: string;
+  requestId?: string;
 }
 
 function validEvents(items: Array<{ parsed: DecodedEvent }>): ReceivedEvent[] {

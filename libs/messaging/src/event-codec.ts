@@ -1,5 +1,6 @@
 import { EVENT_SCHEMAS, EventMap, EventMessage, EventMetaSchema, EventSubject, isEventSubject, problemOf, ReceivedEvent } from '@keymint/contracts';
 import { timeOrderedUuid } from '@keymint/persistence';
+import { currentEventOrigin, EventOrigin, outboxHeadersOf } from './context-headers';
 import type { OutboxEntry } from './messaging.entities';
 
 /**
@@ -9,8 +10,11 @@ import type { OutboxEntry } from './messaging.entities';
  * @keymint/contracts).
  */
 
-/** An outbox row as the codec makes it: what the relay publishes, `body` being the message. */
-export type OutboxRow = Pick<OutboxEntry, 'eventId' | 'subject' | 'body' | 'createdAt'>;
+/**
+ * An outbox row as the codec makes it: what the relay publishes, `body` being the message and `headers` its
+ * NATS headers (set by packEvents); `origin`, for an event, the request that wrote it (context-headers.ts).
+ */
+export type OutboxRow = Pick<OutboxEntry, 'eventId' | 'subject' | 'body' | 'createdAt'> & { headers?: string | null; origin?: EventOrigin };
 
 /**
  * An event, ready to insert in the caller's transaction. The payload is checked
@@ -26,7 +30,7 @@ export function encodeEvent<S extends EventSubject>(subject: S, payload: EventMa
   // Object.assign, not a spread: ~2.5x faster for these ten-field payloads (measured), and this runs for every token.
   // The payload as given, not the schema's copy of it: the body is exactly what the producer wrote.
   const message = Object.assign({}, payload, { eventId, occurredAt: now.toISOString() });
-  return { eventId, subject, body: JSON.stringify(message), createdAt: now.getTime() };
+  return { eventId, subject, body: JSON.stringify(message), createdAt: now.getTime(), origin: currentEventOrigin() };
 }
 
 /**
@@ -44,7 +48,10 @@ export const MAX_PACK_BYTES = 256 * 1024;
  * one stays a plain event.
  */
 export function packEvents(entries: OutboxRow[], perMessage: number, now = Date.now()): OutboxRow[] {
-  if (perMessage <= 1 || entries.length <= 1) return entries;
+  if (perMessage <= 1 || entries.length <= 1) {
+    for (const entry of entries) withHeaders(entry);
+    return entries;
+  }
   const bySubject = new Map<string, OutboxRow[]>();
   for (const entry of entries) {
     const group = bySubject.get(entry.subject!);
@@ -53,8 +60,11 @@ export function packEvents(entries: OutboxRow[], perMessage: number, now = Date.
   }
   const packed: OutboxRow[] = [];
   const flush = (subject: string, pack: OutboxRow[]) => {
-    if (pack.length === 1) packed.push(pack[0]);
-    else if (pack.length > 1) packed.push({ eventId: timeOrderedUuid(now), subject, body: `[${pack.map((entry) => entry.body).join(',')}]`, createdAt: now });
+    if (pack.length === 1) packed.push(withHeaders(pack[0]));
+    else if (pack.length > 1) {
+      const body = `[${pack.map((entry) => entry.body).join(',')}]`;
+      packed.push({ eventId: timeOrderedUuid(now), subject, body, createdAt: now, headers: outboxHeadersOf(pack.map((entry) => entry.origin)) });
+    }
   };
   for (const [subject, group] of bySubject) {
     let pack: OutboxRow[] = [];
@@ -73,6 +83,12 @@ export function packEvents(entries: OutboxRow[], perMessage: number, now = Date.
     flush(subject, pack);
   }
   return packed;
+}
+
+/** A row of one event, given the headers its origin gives it (in place: this runs for every token). */
+export function withHeaders(row: OutboxRow): OutboxRow {
+  row.headers = outboxHeadersOf([row.origin]);
+  return row;
 }
 
 /** Why a message, or one event of it, is not an event; `body` is that event's own JSON when the message carried several. */

@@ -11,3 +11,4 @@ export * from './relay-publisher-thread';
 export * from './rpc';
 export * from './nats-connection-options';
 export * from './rpc-server';
+export * from './context-headers';

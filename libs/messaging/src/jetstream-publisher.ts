@@ -1,4 +1,5 @@
 import { createInbox, headers, Msg, NatsConnection, Payload } from 'nats';
+import { appendOutboxHeaders } from './context-headers';
 
 /** One event to store in JetStream: `msgId` becomes `Nats-Msg-Id`, so a republished event is dropped as a duplicate. */
 export interface StreamMessage {
@@ -6,6 +7,8 @@ export interface StreamMessage {
   /** A string is sent as UTF-8. */
   data: Payload;
   msgId: string;
+  /** Further headers as the outbox stores them (request ids, trace contexts: context-headers.ts). */
+  headers?: string | null;
 }
 
 /**
@@ -82,6 +85,7 @@ export class JetStreamPublisher {
           this.waiting.set(reply, onAck);
           const messageHeaders = headers();
           messageHeaders.set('Nats-Msg-Id', message.msgId);
+          appendOutboxHeaders(messageHeaders, message.headers);
           this.connection.publish(message.subject, message.data, { headers: messageHeaders, reply });
         }
       } catch (error) {

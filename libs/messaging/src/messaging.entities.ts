@@ -20,6 +20,10 @@ export class OutboxEntry {
 
   @Column({ type: 'bigint', transformer: bigintAsNumber })
   createdAt: number;
+
+  /** The message's NATS headers besides Nats-Msg-Id, as JSON (header → one value per event): request ids and trace contexts (context-headers.ts). */
+  @Column({ type: 'text', nullable: true })
+  headers: string | null;
 }
 
 /** Every event a consumer has applied; a redelivered eventId is acked and skipped. */

@@ -1,5 +1,5 @@
 import { QueryRunner } from 'typeorm';
-import { bigintColumnType, createPrefixedTable, dropPrefixedTable } from '@keymint/persistence';
+import { bigintColumnType, createPrefixedTable, dropPrefixedTable, tableName } from '@keymint/persistence';
 
 /** Tables of libs/messaging; each service's first migration calls this. */
 export async function createMessagingTables(queryRunner: QueryRunner): Promise<void> {
@@ -42,4 +42,17 @@ export async function createMessagingTables(queryRunner: QueryRunner): Promise<v
 
 export async function dropMessagingTables(queryRunner: QueryRunner): Promise<void> {
   for (const name of ['parked_events', 'consumed_events', 'outbox']) await dropPrefixedTable(queryRunner, name);
+}
+
+/**
+ * The outbox keeps, beside each message, the NATS headers it is published with: the request ids and W3C trace
+ * contexts of its events (context-headers.ts). Null for rows written before, which go out without them. Plain
+ * ALTER TABLE, on SQLite too: TypeORM's addColumn would copy the whole table there.
+ */
+export async function addOutboxHeaders(queryRunner: QueryRunner): Promise<void> {
+  await queryRunner.query(`ALTER TABLE "${tableName(queryRunner.connection, 'outbox')}" ADD COLUMN "headers" text NULL`);
+}
+
+export async function dropOutboxHeaders(queryRunner: QueryRunner): Promise<void> {
+  await queryRunner.query(`ALTER TABLE "${tableName(queryRunner.connection, 'outbox')}" DROP COLUMN "headers"`);
 }

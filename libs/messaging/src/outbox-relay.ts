@@ -1,6 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { Gauge } from 'prom-client';
 import { Database, quotedTable, SqlParams } from '@keymint/persistence';
+import { endSpan, linkTo, Span, SpanKind, startSpan, tracingIsOn } from '@keymint/telemetry';
+import { storedTraceContexts } from './context-headers';
 import { JetStreamPublisher } from './jetstream-publisher';
 import { NatsClient } from './nats-client';
 import { OutboxEntry } from './messaging.entities';
@@ -33,7 +35,18 @@ const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 const outboxBacklog = new Gauge({
   name: 'keymint_outbox_backlog',
-  help: 'Outbox rows (events, or packs of events) written and not yet acknowledged by JetStream',
+  help: 'Outbox rows (events, or packs of events) written and not yet acknowledged by JetStream, as the relay last read them (at most one batch: 1000)',
+});
+
+/** When the oldest row the relay last read was written (epoch ms); null when it found the outbox empty. */
+let oldestUnpublishedAt: number | null = null;
+new Gauge({
+  name: 'keymint_outbox_oldest_age_seconds',
+  help: 'Age of the oldest outbox row not yet acknowledged by JetStream, at the time of the scrape (0 when the relay last found the outbox empty)',
+  collect() {
+    // Aged at the scrape, not at the relay's last cycle: a relay stuck on a publish shows an age that keeps growing.
+    this.set(oldestUnpublishedAt === null ? 0 : Math.max(0, Date.now() - oldestUnpublishedAt) / 1000);
+  },
 });
 
 /**
@@ -70,10 +83,10 @@ export class OutboxRelay {
       const databaseName = metadata.findColumnWithPropertyName(name)!.databaseName;
       return `${database.dataSource.driver.escape(databaseName)} AS ${database.dataSource.driver.escape(name)}`;
     };
-    // Plain SQL with an IN list of a few sizes: TypeORM's delete wrote the ids into the text (a new statement each cycle).
+    // Plain SQL with one of a few texts (`anyOf`): TypeORM's delete wrote the ids into the text (a new statement each cycle).
     const table = quotedTable(database.dataSource, OutboxEntry);
-    this.deleteSql = `DELETE FROM ${table} WHERE ${database.dataSource.driver.escape('id')} IN`;
-    this.selectSql = `SELECT ${(['id', 'eventId', 'subject', 'body'] as const).map(column).join(', ')} FROM ${table} ORDER BY ${database.dataSource.driver.escape('id')}`;
+    this.deleteSql = `DELETE FROM ${table} WHERE ${database.dataSource.driver.escape('id')}`;
+    this.selectSql = `SELECT ${(['id', 'eventId', 'subject', 'body', 'headers', 'createdAt'] as const).map(column).join(', ')} FROM ${table} ORDER BY ${database.dataSource.driver.escape('id')}`;
   }
 
   private readonly selectSql: string;
@@ -139,20 +152,30 @@ export class OutboxRelay {
   private async publishBatch(): Promise<{ published: number; full: boolean }> {
     // Plain rows, not entities: this runs after every commit and entity hydration was a measurable share of it.
     const rows = await this.database.consistentRead(
-      (manager) => manager.query(`${this.selectSql} LIMIT ${this.batchSize}`) as Promise<Array<Pick<OutboxEntry, 'id' | 'eventId' | 'subject' | 'body'>>>,
+      (manager) => manager.query(`${this.selectSql} LIMIT ${this.batchSize}`) as Promise<Array<Pick<OutboxEntry, 'id' | 'eventId' | 'subject' | 'body' | 'headers' | 'createdAt'>>>,
     );
     outboxBacklog.set(rows.length);
+    // A bigint: a string from PostgreSQL.
+    oldestUnpublishedAt = rows.length === 0 ? null : Number(rows[0].createdAt);
     if (rows.length === 0) return { published: 0, full: false };
     const fetched = rows.length;
     const full = cutAtChars(rows, MAX_BATCH_CHARS) || fetched === this.batchSize;
+    const spans = tracingIsOn() ? rows.map(publishSpan) : [];
     // Pipelined: all publishes go out in order on one connection, then we wait for the acks.
-    await this.publisher.publishAll(
-      rows.map((row) => ({ subject: row.subject, data: row.body, msgId: row.eventId })),
-      PUBLISH_TIMEOUT_MS,
-    );
+    try {
+      await this.publisher.publishAll(
+        rows.map((row) => ({ subject: row.subject, data: row.body, msgId: row.eventId, headers: row.headers })),
+        PUBLISH_TIMEOUT_MS,
+      );
+    } catch (error) {
+      for (const span of spans) endSpan(span, error);
+      throw error;
+    }
+    for (const span of spans) endSpan(span);
     const params = new SqlParams(this.database.dataSource);
-    const inList = params.inList(rows.map((row) => row.id));
-    await this.database.transaction((manager) => manager.query(`${this.deleteSql} (${inList})`, params.values));
+    const ids = params.anyOf(rows.map((row) => row.id));
+    // On PostgreSQL BEGIN, DELETE and COMMIT go out together: one round trip.
+    await this.database.pipelinedTransaction(async (statements) => void (await statements.query(`${this.deleteSql} ${ids}`, params.values)));
     return { published: rows.length, full };
   }
 
@@ -169,6 +192,25 @@ export class OutboxRelay {
       if (this.dirty) done();
     });
   }
+}
+
+/**
+ * The span of one message's publish, in the trace of the request that wrote its (first) event, linked to those of
+ * the other events of a pack; none for a message whose events were written outside any traced request.
+ */
+function publishSpan(row: { subject: string; headers: string | null }): Span | undefined {
+  const [first, ...others] = storedTraceContexts(row.headers);
+  const links = others.flatMap((context) => {
+    const link = context && linkTo(context);
+    return link ? [link] : [];
+  });
+  if (!first && links.length === 0) return undefined;
+  return startSpan(`publish ${row.subject}`, {
+    kind: SpanKind.PRODUCER,
+    parent: first,
+    links,
+    attributes: { 'messaging.system': 'nats', 'messaging.operation.type': 'send', 'messaging.destination.name': row.subject },
+  });
 }
 
 /** Drops the rows after the first that would take the bodies past `maxChars` (the first always stays); true if any were dropped. */

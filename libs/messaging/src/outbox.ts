@@ -1,7 +1,7 @@
 import { EntityManager } from 'typeorm';
 import { EventMap, EventSubject } from '@keymint/contracts';
-import { insertRows } from '@keymint/persistence';
-import { encodeEvent, OutboxRow, packEvents } from './event-codec';
+import { insertRows, SqlRunner } from '@keymint/persistence';
+import { encodeEvent, OutboxRow, packEvents, withHeaders } from './event-codec';
 import { OutboxEntry } from './messaging.entities';
 
 /**
@@ -11,7 +11,7 @@ import { OutboxEntry } from './messaging.entities';
  * (rolling the change back with it). Returns the row written.
  */
 export async function publishInTransaction<S extends EventSubject>(manager: EntityManager, subject: S, payload: EventMap[S]): Promise<OutboxRow> {
-  const row = encodeEvent(subject, payload);
+  const row = withHeaders(encodeEvent(subject, payload));
   await manager.insert(OutboxEntry, row);
   return row;
 }
@@ -21,6 +21,6 @@ export async function publishInTransaction<S extends EventSubject>(manager: Enti
  * one multi-row insert, packed `eventsPerMessage` to a message
  * (EVENTS_PER_MESSAGE, `packEvents`). Rows are written in the order given.
  */
-export async function appendToOutbox(manager: EntityManager, rows: OutboxRow[], eventsPerMessage = 1): Promise<void> {
+export async function appendToOutbox(manager: SqlRunner, rows: OutboxRow[], eventsPerMessage = 1): Promise<void> {
   await insertRows(manager, OutboxEntry, packEvents(rows, eventsPerMessage));
 }

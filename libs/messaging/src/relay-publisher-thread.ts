@@ -13,12 +13,13 @@ export interface PublishingThreadSettings {
   connectionName: string;
 }
 
-/** One batch on its way to the thread: three arrays of strings, which cost less to copy across than objects. */
+/** One batch on its way to the thread: arrays of strings, which cost less to copy across than objects. */
 export interface PublishBatch {
   id: number;
   subjects: string[];
   bodies: string[];
   msgIds: string[];
+  headers: Array<string | null>;
   timeoutMs: number;
 }
 
@@ -77,6 +78,7 @@ export class RelayPublisherThread {
       subjects: messages.map((message) => message.subject),
       bodies: messages.map((message) => message.data),
       msgIds: messages.map((message) => message.msgId),
+      headers: messages.map((message) => message.headers ?? null),
     });
     // The thread gives up on missing acks after timeoutMs; the second more also covers a thread that does not answer
     // at all (still connecting, say). A late answer is ignored: the relay publishes the batch again.

@@ -21,7 +21,7 @@ parentPort!.on('message', (batch: PublishBatch) => {
 
 async function publish(batch: PublishBatch): Promise<PublishAnswer> {
   try {
-    const messages = batch.subjects.map((subject, index) => ({ subject, data: batch.bodies[index], msgId: batch.msgIds[index] }));
+    const messages = batch.subjects.map((subject, index) => ({ subject, data: batch.bodies[index], msgId: batch.msgIds[index], headers: batch.headers[index] }));
     await (await publisher).publishAll(messages, batch.timeoutMs);
     return { id: batch.id };
   } catch (error) {

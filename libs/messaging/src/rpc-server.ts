@@ -3,6 +3,8 @@ import { MessageHandler, ServerNats } from '@nestjs/microservices';
 import type { Msg } from 'nats';
 import { throwError } from 'rxjs';
 import { callersOf, inboxPrefix, isRpcSubject, problemOf, RPC_SCHEMAS, RpcErrorBody } from '@keymint/contracts';
+import { contextOf, endSpan, runInRequest, SpanKind, startSpan } from '@keymint/telemetry';
+import { contextFromHeaders } from './context-headers';
 
 /**
  * Nest's NATS transport, answering only into the inbox of a service allowed
@@ -18,14 +20,26 @@ import { callersOf, inboxPrefix, isRpcSubject, problemOf, RPC_SCHEMAS, RpcErrorB
  * `invalid_request` error naming the field, so handlers get typed payloads.
  */
 export class CallerOnlyNatsServer extends ServerNats {
-  private readonly guardLogger = new Logger('RpcServer');
+  private readonly rpcLogger = new Logger('RpcServer');
 
   override async handleMessage(channel: string, natsMsg: Msg): Promise<unknown> {
     if (natsMsg.reply !== undefined && natsMsg.reply !== '' && !isCallerInbox(channel, natsMsg.reply)) {
-      this.guardLogger.warn(`ignored a ${channel} request whose reply subject is no caller's inbox: ${natsMsg.reply.slice(0, 120)}`);
+      this.rpcLogger.warn(`ignored a ${channel} request whose reply subject is no caller's inbox: ${natsMsg.reply.slice(0, 120)}`);
       return undefined;
     }
-    return super.handleMessage(channel, natsMsg);
+    // The handler runs in the caller's request (its request id, a span under the caller's): its log lines and what it
+    // asks or writes carry it on. A request without a sound X-Request-Id gets a new one.
+    const caller = contextFromHeaders(natsMsg.headers);
+    const span = startSpan(channel, { kind: SpanKind.SERVER, parent: caller.trace, attributes: { 'messaging.system': 'nats', 'rpc.method': channel } });
+    const started = process.hrtime.bigint();
+    return runInRequest({ requestId: caller.requestId, trace: span ? contextOf(span, caller.trace) : undefined }, async () => {
+      try {
+        return await super.handleMessage(channel, natsMsg);
+      } finally {
+        endSpan(span);
+        this.rpcLogger.log({ msg: 'rpc', subject: channel, ms: Math.round(Number(process.hrtime.bigint() - started) / 1e3) / 1e3 });
+      }
+    });
   }
 
   /** Where Nest registers each `@MessagePattern`: the handler is wrapped in its subject's request check. */

@@ -1,6 +1,8 @@
-import { ClientNats, RpcException } from '@nestjs/microservices';
+import { ClientNats, NatsRecordBuilder, RpcException } from '@nestjs/microservices';
 import { firstValueFrom, timeout, TimeoutError } from 'rxjs';
 import { isRpcErrorBody, problemOf, RPC_SCHEMAS, RpcErrorBody, RpcErrorCode, RpcRequest, RpcResponse, RpcSubject } from '@keymint/contracts';
+import { contextOf, currentRequest, endSpan, SpanKind, startSpan } from '@keymint/telemetry';
+import { contextHeaders } from './context-headers';
 
 /** A failed RPC as the caller sees it: a code it can switch on and a message safe to show. */
 export class RpcError extends Error {
@@ -43,12 +45,19 @@ export class RpcClient {
   ) {}
 
   async request<S extends RpcSubject>(subject: S, payload: RpcRequest<S>, timeoutMs = this.timeoutMs): Promise<RpcResponse<S>> {
+    // The request id and trace of the work that asks travel in the request's headers (docs/operations.md, "Logs").
+    const request = currentRequest();
+    const span = startSpan(subject, { kind: SpanKind.CLIENT, parent: request?.trace, attributes: { 'messaging.system': 'nats', 'rpc.method': subject } });
+    const record = new NatsRecordBuilder(payload).setHeaders(contextHeaders(request?.requestId, span ? contextOf(span, request?.trace) : undefined)).build();
     let answer: unknown;
     try {
-      answer = await firstValueFrom(this.client.send<unknown, RpcRequest<S>>(subject, payload).pipe(timeout(timeoutMs)));
+      answer = await firstValueFrom(this.client.send<unknown, unknown>(subject, record).pipe(timeout(timeoutMs)));
     } catch (error) {
-      throw toRpcError(error, subject);
+      const failure = toRpcError(error, subject);
+      endSpan(span, failure);
+      throw failure;
     }
+    endSpan(span);
     const checked = RPC_SCHEMAS[subject].response.safeParse(answer);
     if (!checked.success) throw new MalformedResponseError(subject, problemOf(checked.error));
     // The answer as it came (the schemas only check): a field the schema does not name is kept.

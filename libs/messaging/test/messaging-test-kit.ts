@@ -2,15 +2,16 @@ import { join } from 'node:path';
 import { MigrationInterface, QueryRunner } from 'typeorm';
 import { Database, DataSourceSettings, openDataSource } from '@keymint/persistence';
 import { STREAMS } from '@keymint/contracts';
-import { createMessagingTables, MESSAGING_ENTITIES, NatsAccess, NatsClient } from '@keymint/messaging';
+import { addOutboxHeaders, createMessagingTables, MESSAGING_ENTITIES, NatsAccess, NatsClient } from '@keymint/messaging';
 import { NatsServerProcess } from '../../../scripts/lib/nats-server';
 import { freePort } from '../../../scripts/lib/ports';
 
 /** The messaging tables as a migration, for stores the tests open with nothing else in them. */
 export class MessagingTables1700000000000 implements MigrationInterface {
   name = 'MessagingTables1700000000000';
-  up(queryRunner: QueryRunner) {
-    return createMessagingTables(queryRunner);
+  async up(queryRunner: QueryRunner) {
+    await createMessagingTables(queryRunner);
+    await addOutboxHeaders(queryRunner);
   }
   async down() {}
 }

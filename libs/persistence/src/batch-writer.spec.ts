@@ -40,9 +40,9 @@ describe('Database and BatchWriter on SQLite', () => {
 
   it('groups concurrent submissions into few transactions and settles each', async () => {
     let transactions = 0;
-    const writer = new BatchWriter<number>(database, async (manager, values) => {
+    const writer = new BatchWriter<number>(database, async (statements, values) => {
       transactions += 1;
-      for (const value of values) await manager.query('INSERT INTO token_items (value) VALUES (?)', [value]);
+      for (const value of values) await statements.query('INSERT INTO token_items (value) VALUES (?)', [value]);
     });
     await Promise.all(Array.from({ length: 500 }, (_, index) => writer.submit(index)));
     expect(await database.manager.query('SELECT COUNT(*) AS n FROM token_items')).toEqual([{ n: 500 }]);
@@ -50,8 +50,8 @@ describe('Database and BatchWriter on SQLite', () => {
   });
 
   it('rejects every submission of a failed batch and keeps none of it', async () => {
-    const writer = new BatchWriter<number>(database, async (manager, values) => {
-      for (const value of values) await manager.query('INSERT INTO token_items (value) VALUES (?)', [value]);
+    const writer = new BatchWriter<number>(database, async (statements, values) => {
+      for (const value of values) await statements.query('INSERT INTO token_items (value) VALUES (?)', [value]);
     });
     const results = await Promise.allSettled([writer.submit(1), writer.submit(1)]);
     expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected']);

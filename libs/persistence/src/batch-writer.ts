@@ -1,10 +1,12 @@
-import { EntityManager } from 'typeorm';
 import { Database } from './database';
+import { Statements } from './statements';
 
 /**
  * Group commit: items submitted while a transaction is running are written
  * together in the next one. Each caller's promise settles when its own item is
- * durable. This is what makes many small writes per second cheap on SQLite.
+ * durable. This is what makes many small writes per second cheap on SQLite,
+ * and, with the batch's statements pipelined (`pipelinedTransaction`), on
+ * PostgreSQL.
  */
 export class BatchWriter<Item> {
   private pending: Array<{ item: Item; resolve: () => void; reject: (error: unknown) => void }> = [];
@@ -12,7 +14,7 @@ export class BatchWriter<Item> {
 
   constructor(
     private readonly database: Database,
-    private readonly writeBatch: (manager: EntityManager, items: Item[]) => Promise<void>,
+    private readonly writeBatch: (statements: Statements, items: Item[]) => Promise<void>,
     private readonly maxBatch = 1000,
   ) {}
 
@@ -29,12 +31,16 @@ export class BatchWriter<Item> {
     await new Promise<void>((resolve) => setImmediate(resolve));
     while (this.pending.length > 0) {
       const batch = this.pending.splice(0, this.maxBatch);
-      try {
-        await this.database.transaction((manager) => this.writeBatch(manager, batch.map((entry) => entry.item)));
-        for (const entry of batch) entry.resolve();
-      } catch (error) {
-        for (const entry of batch) entry.reject(error);
-      }
+      this.database.pipelinedTransaction((statements) => this.writeBatch(statements, batch.map((entry) => entry.item))).then(
+        () => {
+          for (const entry of batch) entry.resolve();
+        },
+        (error: unknown) => {
+          for (const entry of batch) entry.reject(error);
+        },
+      );
+      // The next batch gathers while this one is written: on PostgreSQL until it has been sent, on SQLite until it is committed.
+      await this.database.pipelineReady();
     }
     this.flushing = false;
   }

@@ -29,7 +29,8 @@ export function buildDataSourceOptions(settings: DataSourceSettings): DataSource
     logging: false as const,
   };
   if (settings.dbUrl) {
-    return { ...common, type: 'postgres', url: settings.dbUrl, poolSize: 20 };
+    // `pipeline`: a connection sends a statement without waiting for the answer to the one before (Database.pipelinedTransaction).
+    return { ...common, type: 'postgres', url: settings.dbUrl, poolSize: 20, extra: { pipeline: true } };
   }
   const dir = resolve(settings.dataDir);
   // A DATA_DIR made here is the owner's alone; one that exists keeps the modes its owner chose.

@@ -1,6 +1,7 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { isPostgres } from './data-source';
 import { SerialQueue } from './serial-queue';
+import { PostgresPipeline, Statements, statementsIn } from './statements';
 import { WalCheckpointer } from './wal-checkpointer';
 
 /**
@@ -13,10 +14,12 @@ export class Database {
   private readonly afterCommitListeners: Array<() => void> = [];
   readonly postgres: boolean;
   private readonly checkpointer?: WalCheckpointer;
+  private readonly pipeline?: PostgresPipeline;
 
   constructor(readonly dataSource: DataSource) {
     this.postgres = isPostgres(dataSource);
-    if (!this.postgres) this.checkpointer = new WalCheckpointer(dataSource);
+    if (this.postgres) this.pipeline = new PostgresPipeline(dataSource);
+    else this.checkpointer = new WalCheckpointer(dataSource);
   }
 
   get manager(): EntityManager {
@@ -30,6 +33,30 @@ export class Database {
     this.checkpointer?.afterCommit(this.queue);
     for (const listener of this.afterCommitListeners) listener();
     return result;
+  }
+
+  /**
+   * A write transaction of plain SQL (`Statements`). On PostgreSQL it is
+   * pipelined (`PostgresPipeline`): statements that do not wait for each
+   * other's answers cost one round trip together, BEGIN and COMMIT included,
+   * and these transactions run one after another in the order begun, each
+   * seeing the ones before it committed. On SQLite it is a `transaction`
+   * whose statements run in turn.
+   */
+  async pipelinedTransaction(work: (statements: Statements) => Promise<void>): Promise<void> {
+    if (!this.pipeline) return this.transaction((manager) => work(statementsIn(manager)));
+    await this.pipeline.transaction(work);
+    for (const listener of this.afterCommitListeners) listener();
+  }
+
+  /**
+   * Resolves when a pipelined transaction begun now would go out at once: on
+   * PostgreSQL once those begun before have been sent (not answered), on
+   * SQLite once they have committed. A group commit gathers its next batch
+   * until then.
+   */
+  pipelineReady(): Promise<void> {
+    return this.pipeline ? this.pipeline.allSent() : this.queue.run(async () => undefined);
   }
 
   /** Reads that must not see another transaction's uncommitted rows on SQLite's shared connection. */
@@ -53,6 +80,7 @@ export class Database {
 
   async close(): Promise<void> {
     await this.checkpointer?.stop();
+    await this.pipeline?.close();
     if (this.dataSource.isInitialized) await this.queue.run(() => this.dataSource.destroy());
   }
 }

@@ -8,6 +8,7 @@ export * from './persistence.module';
 export * from './select-rows';
 export * from './serial-queue';
 export * from './sql-params';
+export * from './statements';
 export * from './time-ordered-uuid';
 export * from './transformers';
 export * from './database-unavailable';

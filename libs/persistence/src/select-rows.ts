@@ -1,4 +1,5 @@
-import { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import { EntityTarget, ObjectLiteral } from 'typeorm';
+import type { SqlRunner } from './statements';
 import { quotedTable, SqlParams } from './sql-params';
 
 /**
@@ -10,7 +11,7 @@ import { quotedTable, SqlParams } from './sql-params';
  * it quotes column names itself (`"tokenHash" = ${params.add(hash)}`).
  */
 export async function selectRows<T extends ObjectLiteral>(
-  manager: EntityManager,
+  manager: SqlRunner,
   target: EntityTarget<T>,
   where: (params: SqlParams) => string,
   limit?: number,

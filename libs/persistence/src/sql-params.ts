@@ -30,6 +30,15 @@ export class SqlParams {
   }
 
   /**
+   * "is one of `values`": `= ANY($n)` with the values as one array parameter on
+   * PostgreSQL (one statement text whatever their number, so it can be a
+   * prepared statement), `IN (…)` as `inList` makes it on SQLite. Never empty.
+   */
+  anyOf(values: readonly unknown[]): string {
+    return this.postgres ? `= ANY(${this.add(values)})` : `IN (${this.inList(values)})`;
+  }
+
+  /**
    * An `IN (…)` list padded to a power-of-two length with its last value, so a
    * statement has one of a few texts and the driver's statement cache keeps it
    * compiled (a text per list length meant compiling on almost every call).

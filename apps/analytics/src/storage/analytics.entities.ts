@@ -2,6 +2,7 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { bigintAsNumber } from '@keymint/persistence';
 import { Initial1700000000000 } from '../migrations/1700000000000-initial';
 import { IssuanceByClientAndBinding1700000000001 } from '../migrations/1700000000001-issuance-by-client-and-binding';
+import { OutboxHeaders1700000000002 } from '../migrations/1700000000002-outbox-headers';
 
 /** The key every rollup row starts with: one application in one time bucket. */
 abstract class ApplicationBucket {
@@ -127,7 +128,7 @@ export const ANALYTICS_ENTITIES = [
 ];
 
 /** The schema's history, oldest first: what opening the store applies. */
-export const ANALYTICS_MIGRATIONS = [Initial1700000000000, IssuanceByClientAndBinding1700000000001];
+export const ANALYTICS_MIGRATIONS = [Initial1700000000000, IssuanceByClientAndBinding1700000000001, OutboxHeaders1700000000002];
 
 /** Table names without the service prefix (the data source adds `analytics_`). */
 export const TABLES = {

@@ -1,8 +1,7 @@
-import { EntityManager } from 'typeorm';
-import { insertValues, tableName } from '@keymint/persistence';
+import { insertValues, SqlRunner, tableName } from '@keymint/persistence';
 
 /** The prefixed, quoted table name (`"analytics_issuance_minute"`). */
-export function table(manager: EntityManager, name: string): string {
+export function table(manager: Pick<SqlRunner, 'connection'>, name: string): string {
   return `"${tableName(manager.connection, name)}"`;
 }
 
@@ -14,7 +13,7 @@ export const quote = (column: string): string => `"${column}"`;
  * PostgreSQL).
  */
 export async function upsertRows<Row>(
-  manager: EntityManager,
+  manager: SqlRunner,
   name: string,
   columns: readonly (keyof Row & string)[],
   keyColumns: readonly (keyof Row & string)[],

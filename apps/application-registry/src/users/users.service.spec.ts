@@ -8,6 +8,7 @@ import { ApplicationEntity } from '../applications/application.entity';
 import type { ApplicationsService } from '../applications/applications.service';
 import { OAuthKeyEntity } from '../keys/oauth-key.entity';
 import { Initial1700000000000 } from '../migrations/1700000000000-initial';
+import { OutboxHeaders1700000000007 } from '../migrations/1700000000007-outbox-headers';
 import { ScopeEntity } from '../scopes/scope.entity';
 import { SignInLimiter } from '@keymint/sign-in-limiter';
 import { needsRehash, verifyPassword } from './password-hasher';
@@ -32,7 +33,7 @@ describe('UsersService password storage', () => {
       service: 'registry',
       dataDir: dir,
       entities: [...MESSAGING_ENTITIES, UserEntity, ScopeEntity, ApplicationEntity, OAuthKeyEntity],
-      migrations: [Initial1700000000000],
+      migrations: [Initial1700000000000, OutboxHeaders1700000000007],
     });
     database = new Database(dataSource);
   });

@@ -9,6 +9,8 @@ import { ClientAuthenticator } from './client-authenticator';
 import { ClientCache } from './client-cache';
 import { MutualTlsAuthenticator } from './mutual-tls';
 import { SecretUseReporter } from './secret-use-reporter';
+import { rateLimited } from '@keymint/http-kit';
+import { ClientAuthenticationFailureReason, clientAuthenticationFailures, ClientAuthenticationMethod } from '../metrics/token-metrics';
 
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
@@ -134,11 +136,76 @@ describe('ClientAuthenticator with several secrets', () => {
 
   it('counts an expired secret against the failure limit exactly as a wrong one, and reports only the secret that authenticated', async () => {
     const subject = authenticator();
-    expect(await codeOf(subject.authenticate(basic('live-secret'), '192.0.2.1'))).toBe('ok');
+    expect(await codeOf(subject.authenticate(basic('live-secret'), '192.0.2.1', 'token'))).toBe('ok');
     expect(used).toEqual(['live']);
     const codes = [];
-    for (let attempt = 0; attempt < 3; attempt += 1) codes.push(await codeOf(subject.authenticate(basic('expired-secret'), '192.0.2.1')));
+    for (let attempt = 0; attempt < 3; attempt += 1) codes.push(await codeOf(subject.authenticate(basic('expired-secret'), '192.0.2.1', 'token')));
     expect(codes).toEqual(['invalid_client', 'invalid_client', 'too_many_requests']);
     expect(used).toEqual(['live']);
+  });
+});
+
+describe('ClientAuthenticator failure metrics', () => {
+  const sha = (secret: string) => createHash('sha256').update(secret).digest('hex');
+  const record = (overrides: Partial<ClientRecord> = {}) =>
+    ({
+      consumerKey: 'key',
+      keyState: 'ACTIVE',
+      tokenEndpointAuthMethods: ['client_secret_basic', 'private_key_jwt'],
+      secrets: [
+        { secretId: 'live', hash: sha('live-secret'), expiresAt: null },
+        { secretId: 'expired', hash: sha('expired-secret'), expiresAt: Date.now() - 1 },
+      ],
+      jwks: null,
+      ...overrides,
+    }) as ClientRecord;
+  const authenticator = (client: ClientRecord | null, limit = 10) =>
+    new ClientAuthenticator(
+      { ISSUER: 'https://localhost:8243/oauth2/token' },
+      { get: async () => client } as unknown as ClientCache,
+      new SignInLimiter(limit),
+      new JtiReplays({ postgres: false } as Database),
+      { record: () => undefined } as unknown as SecretUseReporter,
+      new MutualTlsAuthenticator({}),
+    );
+  const basic = (clientSecret: string) => ({ method: 'client_secret_basic' as const, clientId: 'key', clientSecret });
+  const post = (clientSecret: string) => ({ method: 'client_secret_post' as const, clientId: 'key', clientSecret });
+  const assertion = { method: 'private_key_jwt' as const, clientId: 'key', assertion: 'not.a.jwt' };
+  const failures = (reason: ClientAuthenticationFailureReason, method: ClientAuthenticationMethod) => clientAuthenticationFailures.labels({ reason, method }).value;
+
+  it.each<[string, ClientRecord | null, Parameters<ClientAuthenticator['authenticate']>[0], ClientAuthenticationFailureReason, ClientAuthenticationMethod]>([
+    ['an unknown key', null, basic('live-secret'), 'unknown_client', 'client_secret_basic'],
+    ['a revoked key', record({ keyState: 'REVOKED' }), basic('live-secret'), 'inactive_client', 'client_secret_basic'],
+    ['a method the key does not allow', record(), post('live-secret'), 'method_not_allowed', 'client_secret_post'],
+    ['a wrong secret', record(), basic('wrong'), 'bad_secret', 'client_secret_basic'],
+    ['an expired secret', record(), basic('expired-secret'), 'expired_secret', 'client_secret_basic'],
+    ['an assertion that is no JWT', record(), assertion, 'bad_assertion', 'private_key_jwt'],
+    ['a certificate for a key without mutual TLS', record(), { method: 'mutual_tls', clientId: 'key', certificate: {} as never }, 'method_not_allowed', 'mutual_tls'],
+  ])('counts %s under its reason and method, once', async (_case, client, credentials, reason, method) => {
+    const before = failures(reason, method);
+    const error = await authenticator(client).authenticate(credentials, '192.0.2.1', 'token').catch((thrown: unknown) => thrown);
+    expect((error as OAuth2Error).code).toBe('invalid_client');
+    expect(failures(reason, method)).toBe(before + 1);
+  });
+
+  it('counts no failure for credentials that authenticate', async () => {
+    const total = () => (['bad_secret', 'expired_secret', 'unknown_client'] as const).reduce((sum, reason) => sum + failures(reason, 'client_secret_basic'), 0);
+    const before = total();
+    await authenticator(record()).authenticate(basic('live-secret'), '192.0.2.1', 'token');
+    expect(total()).toBe(before);
+  });
+
+  it('counts a 429 under its endpoint and the client limit, whether it comes with a failure or refuses without a check', async () => {
+    const limited = () => rateLimited.labels({ endpoint: 'revoke', limiter: 'client' }).value;
+    const before = limited();
+    const wrongBefore = failures('bad_secret', 'client_secret_basic');
+    const subject = authenticator(record(), 1);
+    const codes = [];
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      codes.push(await subject.authenticate(basic('wrong'), '192.0.2.9', 'revoke').then(() => 'ok', (error: OAuth2Error) => error.code));
+    }
+    expect(codes).toEqual(['invalid_client', 'too_many_requests', 'too_many_requests']);
+    expect(limited()).toBe(before + 2);
+    expect(failures('bad_secret', 'client_secret_basic')).toBe(wrongBefore + 1);
   });
 });

@@ -2,14 +2,16 @@ import { X509Certificate } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, TokenServiceConfig } from '@keymint/config';
 import { ClientRecord, matchingSecret, TokenEndpointAuthMethod } from '@keymint/contracts';
+import { countRateLimited } from '@keymint/http-kit';
 import { RpcError } from '@keymint/messaging';
 import { SignInLimiter } from '@keymint/sign-in-limiter';
+import { ClientAuthenticationFailureReason, clientAuthenticationFailures } from '../metrics/token-metrics';
 import { OAuth2Error } from '../oauth2/oauth2-error';
 import { OAuth2Parameters } from '../oauth2/request-parameters';
 import { JtiReplays } from '../oauth2/jti-replays';
 import { verifyClientAssertion, VerifiedAssertion } from './client-assertion';
 import { ClientCache } from './client-cache';
-import { MutualTlsAuthenticator } from './mutual-tls';
+import { MUTUAL_TLS_METHODS, MutualTlsAuthenticator } from './mutual-tls';
 import { SecretUseReporter } from './secret-use-reporter';
 import { OAuth2HttpRequest, openRequest } from './oauth2-request';
 import { PresentedCredentials } from './presented-credentials';
@@ -30,6 +32,9 @@ export interface AuthenticatedRequest {
   certificate?: X509Certificate;
 }
 
+/** The endpoints that authenticate clients (the label of their 429s in keymint_rate_limited_total). */
+export type ClientAuthenticatingEndpoint = 'token' | 'revoke' | 'introspect';
+
 /** Client authentication as one unit: open the request → rate limit → client lookup → method → secret, assertion or certificate check. */
 @Injectable()
 export class ClientAuthenticator {
@@ -49,9 +54,9 @@ export class ClientAuthenticator {
   }
 
   /** The token and revocation endpoints' first steps. */
-  async authenticateRequest(request: OAuth2HttpRequest): Promise<AuthenticatedRequest> {
+  async authenticateRequest(request: OAuth2HttpRequest, endpoint: ClientAuthenticatingEndpoint): Promise<AuthenticatedRequest> {
     const { parameters, credentials, address, certificate } = openRequest(request);
-    const { client, method } = await this.authenticate(credentials, address);
+    const { client, method } = await this.authenticate(credentials, address, endpoint);
     return { client, parameters, address, clientAuthMethod: method, certificate };
   }
 
@@ -60,48 +65,77 @@ export class ClientAuthenticator {
    * assertion is counted with no wait between: requests of a concurrent burst are checked and counted one
    * after the other, so no more than the limit of them is ever checked. A failure past the limit (counted
    * by another replica meanwhile) answers 429 too. Every refusal, an assertion's replay included, counts.
+   * `endpoint` names where a 429 was answered, for the metrics.
    */
-  async authenticate(credentials: PresentedCredentials, address: string): Promise<AuthenticatedClient> {
+  async authenticate(credentials: PresentedCredentials, address: string, endpoint: ClientAuthenticatingEndpoint): Promise<AuthenticatedClient> {
     const { clientId } = credentials;
-    this.refuseWhileBlocked(clientId, address);
+    this.refuseWhileBlocked(clientId, address, endpoint);
     const client = await this.lookup(clientId);
-    this.refuseWhileBlocked(clientId, address);
+    this.refuseWhileBlocked(clientId, address, endpoint);
     let assertion: VerifiedAssertion | undefined;
     let method: TokenEndpointAuthMethod | undefined;
+    // The check under way, which is the reason when it throws (keymint_client_authentication_failures_total).
+    let check: ClientAuthenticationFailureReason = 'unknown_client';
     try {
-      if (!client || client.keyState !== 'ACTIVE') throw OAuth2Error.invalidClient();
-      // A certificate with client_id alone: tls_client_auth or self_signed_tls_client_auth, whichever of the key's accepts it.
-      method = credentials.method === 'mutual_tls' ? this.mutualTls.authenticate(client, credentials.certificate) : credentials.method;
+      if (!client) throw OAuth2Error.invalidClient();
+      check = 'inactive_client';
+      if (client.keyState !== 'ACTIVE') throw OAuth2Error.invalidClient();
+      if (credentials.method === 'mutual_tls') {
+        // A certificate with client_id alone: tls_client_auth or self_signed_tls_client_auth, whichever of the key's accepts it.
+        check = MUTUAL_TLS_METHODS.some((allowed) => client.tokenEndpointAuthMethods.includes(allowed)) ? 'bad_certificate' : 'method_not_allowed';
+        method = this.mutualTls.authenticate(client, credentials.certificate);
+      } else {
+        method = credentials.method;
+      }
+      check = 'method_not_allowed';
       if (!client.tokenEndpointAuthMethods.includes(method)) {
         throw OAuth2Error.invalidClient(`This client may not authenticate with ${method}.`);
       }
       if (credentials.method === 'private_key_jwt') {
+        check = 'bad_assertion';
         assertion = verifyClientAssertion(credentials.assertion, client, this.audiences);
       } else if (credentials.method !== 'mutual_tls') {
         // Any unexpired secret of the key; an expired one is refused, and counted, exactly as a wrong one.
         const secret = matchingSecret(credentials.clientSecret, client.secrets, Date.now());
-        if (!secret) throw OAuth2Error.invalidClient();
+        if (!secret) {
+          // Told apart for the metrics only, once the refusal is decided: the client's answer is the same.
+          check = matchingSecret(credentials.clientSecret, client.secrets, -Infinity) ? 'expired_secret' : 'bad_secret';
+          throw OAuth2Error.invalidClient();
+        }
         this.secretUse.record(secret.secretId);
       }
     } catch (error) {
-      throw await this.failed(error, clientId, address);
+      throw await this.failed(error, credentials, method, check, address, endpoint);
     }
     if (assertion && !(await this.replays.firstUse(clientId, assertion.jti, assertion.expiresAt))) {
-      throw await this.failed(OAuth2Error.invalidClient('client_assertion jti was already used: make a new assertion for every request.'), clientId, address);
+      const replayed = OAuth2Error.invalidClient('client_assertion jti was already used: make a new assertion for every request.');
+      throw await this.failed(replayed, credentials, method, 'replayed_assertion', address, endpoint);
     }
     return { client: client!, method: method! };
   }
 
-  /** Counts a refusal; past the limit it becomes 429. */
-  private async failed(error: unknown, clientId: string, address: string): Promise<unknown> {
+  /** Counts a refusal (the limit's count and the metrics); past the limit it becomes 429. */
+  private async failed(
+    error: unknown,
+    credentials: PresentedCredentials,
+    method: TokenEndpointAuthMethod | undefined,
+    reason: ClientAuthenticationFailureReason,
+    address: string,
+    endpoint: ClientAuthenticatingEndpoint,
+  ): Promise<unknown> {
     if (!(error instanceof OAuth2Error)) return error;
-    const waitSeconds = await this.limiter.recordFailure(clientId, address);
-    return waitSeconds > 0 ? OAuth2Error.tooManyRequests(waitSeconds) : error;
+    clientAuthenticationFailures.labels({ reason, method: method ?? credentials.method }).inc();
+    const waitSeconds = await this.limiter.recordFailure(credentials.clientId, address);
+    if (waitSeconds <= 0) return error;
+    countRateLimited(endpoint, 'client');
+    return OAuth2Error.tooManyRequests(waitSeconds);
   }
 
-  private refuseWhileBlocked(consumerKey: string, address: string): void {
+  private refuseWhileBlocked(consumerKey: string, address: string, endpoint: ClientAuthenticatingEndpoint): void {
     const waitSeconds = this.limiter.waitSeconds(consumerKey, address);
-    if (waitSeconds > 0) throw OAuth2Error.tooManyRequests(waitSeconds);
+    if (waitSeconds <= 0) return;
+    countRateLimited(endpoint, 'client');
+    throw OAuth2Error.tooManyRequests(waitSeconds);
   }
 
   /** The client without checking a secret (for callers that proved something else, e.g. an admin). */

@@ -3,8 +3,13 @@ import { Subscription } from 'nats';
 import { CONFIG, TokenServiceConfig } from '@keymint/config';
 import { ClientRecord, RPC_SUBJECTS } from '@keymint/contracts';
 import { decodeEvents, isEventProblem, MalformedResponseError, NatsClient, RpcClient } from '@keymint/messaging';
+import { clientCacheLookups } from '../metrics/token-metrics';
 
 const NEGATIVE_TTL_MS = 30_000;
+// Bound once: a hit is on every token request.
+const HITS = clientCacheLookups.labels({ result: 'hit' });
+const MISSES = clientCacheLookups.labels({ result: 'miss' });
+const STALE_SERVED = clientCacheLookups.labels({ result: 'stale' });
 const MAX_ENTRIES = 200_000;
 
 interface CacheEntry {
@@ -70,7 +75,10 @@ export class ClientCache implements OnApplicationBootstrap, OnModuleDestroy {
   async get(consumerKey: string): Promise<ClientRecord | null> {
     const entry = this.entries.get(consumerKey);
     const now = Date.now();
-    if (entry && entry.expiresAt > now) return entry.record;
+    if (entry && entry.expiresAt > now) {
+      HITS.inc();
+      return entry.record;
+    }
     let pending = this.inFlight.get(consumerKey);
     if (!pending) {
       pending = this.load(consumerKey, entry).finally(() => this.inFlight.delete(consumerKey));
@@ -85,6 +93,7 @@ export class ClientCache implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async load(consumerKey: string, stale: CacheEntry | undefined): Promise<ClientRecord | null> {
     let answer: ClientRecord | null;
+    MISSES.inc();
     try {
       // RpcClient checks the answer against the client record schema (RPC_SCHEMAS).
       answer = await this.rpc.request(RPC_SUBJECTS.getClient, { consumerKey });
@@ -98,6 +107,7 @@ export class ClientCache implements OnApplicationBootstrap, OnModuleDestroy {
         // The registry is down or slow: keep issuing for a client we already know.
         this.logger.warn(`client lookup failed, serving the cached client: ${(error as Error).message}`);
         stale.expiresAt = Date.now() + Math.min(this.ttlMs, NEGATIVE_TTL_MS);
+        STALE_SERVED.inc();
         return stale.record;
       } else {
         throw error;

@@ -1,6 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { IntrospectRequest, IntrospectResponse, RPC_SUBJECTS } from '@keymint/contracts';
+import { introspections } from '../metrics/token-metrics';
 import { IntrospectionService } from './introspection.service';
 
 /**
@@ -14,8 +15,10 @@ export class IntrospectRpc {
   constructor(@Inject(IntrospectionService) private readonly introspection: IntrospectionService) {}
 
   @MessagePattern(RPC_SUBJECTS.introspect)
-  introspect(@Payload() { token }: IntrospectRequest): Promise<IntrospectResponse> {
+  async introspect(@Payload() { token }: IntrospectRequest): Promise<IntrospectResponse> {
     // The transport has checked the payload against its schema (libs/contracts) before this runs.
-    return this.introspection.introspect(token, { accessOnly: true });
+    const result = await this.introspection.introspect(token, { accessOnly: true });
+    introspections.labels({ source: 'rpc', result: result.active ? 'active' : 'inactive' }).inc();
+    return result;
   }
 }

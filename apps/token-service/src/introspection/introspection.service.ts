@@ -1,9 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, TokenServiceConfig } from '@keymint/config';
 import { IntrospectResponse, RPC_SUBJECTS } from '@keymint/contracts';
+import { countRateLimited } from '@keymint/http-kit';
 import { RpcClient, RpcError } from '@keymint/messaging';
 import { ClientAuthenticator } from '../client-authentication/client-authenticator';
 import { OAuth2HttpRequest, OpenedRequest, openRequest } from '../client-authentication/oauth2-request';
+import { introspections } from '../metrics/token-metrics';
 import { JwtSigner } from '../minting/jwt-signer';
 import { IntrospectionRequestSchema } from '../oauth2/http-schemas';
 import { OAuth2Error } from '../oauth2/oauth2-error';
@@ -31,8 +33,9 @@ export class IntrospectionService {
     const opened = openRequest(request);
     const caller = await this.authenticateCaller(opened);
     const { token } = readParameters(IntrospectionRequestSchema, opened.parameters);
-    const result = await this.introspect(token);
-    if (result.active && caller.kind === 'client' && result.client_id !== caller.consumerKey) return INACTIVE;
+    const found = await this.introspect(token);
+    const result = found.active && caller.kind === 'client' && found.client_id !== caller.consumerKey ? INACTIVE : found;
+    introspections.labels({ source: 'http', result: result.active ? 'active' : 'inactive' }).inc();
     return result;
   }
 
@@ -70,7 +73,7 @@ export class IntrospectionService {
   private async authenticateCaller({ credentials, address }: OpenedRequest): Promise<Introspector> {
     // Basic credentials are a consumer key's, or else an admin's; the other methods are a client's only.
     if (credentials.method !== 'client_secret_basic' || (await this.authenticator.lookup(credentials.clientId))) {
-      const { client } = await this.authenticator.authenticate(credentials, address);
+      const { client } = await this.authenticator.authenticate(credentials, address, 'introspect');
       return { kind: 'client', consumerKey: client.consumerKey };
     }
     // Not a consumer key: an admin's Basic credentials (docs/token-api.md, "Introspection"), a user's
@@ -82,7 +85,10 @@ export class IntrospectionService {
         throw error;
       });
     if (user.authenticated && user.roles.includes('admin')) return { kind: 'admin' };
-    if (!user.authenticated && user.retryAfterSeconds) throw OAuth2Error.tooManyRequests(user.retryAfterSeconds);
+    if (!user.authenticated && user.retryAfterSeconds) {
+      countRateLimited('introspect', 'user');
+      throw OAuth2Error.tooManyRequests(user.retryAfterSeconds);
+    }
     throw OAuth2Error.invalidClient();
   }
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ClientAuthenticator } from '../client-authentication/client-authenticator';
 import { OAuth2HttpRequest } from '../client-authentication/oauth2-request';
 import { RevocationRequestSchema } from '../oauth2/http-schemas';
+import { revocations } from '../metrics/token-metrics';
 import { OAuth2Error } from '../oauth2/oauth2-error';
 import { readParameters } from '../oauth2/request-parameters';
 import { TokenStore } from '../token-storage/token-store';
@@ -17,11 +18,22 @@ export class RevocationService {
   ) {}
 
   async revokeRequest(request: OAuth2HttpRequest): Promise<void> {
-    const { client, parameters } = await this.authenticator.authenticateRequest(request);
+    const { client, parameters } = await this.authenticator.authenticateRequest(request, 'revoke');
     const { token } = readParameters(RevocationRequestSchema, parameters);
     const row = await this.store.find(token);
-    if (!row) return;
-    if (row.consumerKey !== client.consumerKey) throw OAuth2Error.invalidRequest('The token was not issued to this client.');
-    if (row.revokedAt === null) await this.revoker.revokeToken(row, 'revoked_by_client');
+    if (!row) {
+      revocations.labels({ result: 'unknown_token' }).inc();
+      return;
+    }
+    if (row.consumerKey !== client.consumerKey) {
+      revocations.labels({ result: 'not_owner' }).inc();
+      throw OAuth2Error.invalidRequest('The token was not issued to this client.');
+    }
+    if (row.revokedAt !== null) {
+      revocations.labels({ result: 'already_revoked' }).inc();
+      return;
+    }
+    await this.revoker.revokeToken(row, 'revoked_by_client');
+    revocations.labels({ result: 'revoked' }).inc();
   }
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod/v4';
 import { ClientRecord, GrantType, TokenConfirmation, TokenEndpointAuthMethod } from '@keymint/contracts';
 import { TokenResponse } from '../oauth2/http-schemas';
+import { TokenRecord } from '../token-storage/token.entity';
 
 /** What a grant gets: an already authenticated client and its parameters, read with its schema. */
 export interface GrantContext<P> {
@@ -18,6 +19,14 @@ export interface GrantContext<P> {
   confirmation?: TokenConfirmation;
 }
 
+/** What a grant hands out: the answer, and the access token's row it describes (the token endpoint counts it). */
+export interface IssuedToken {
+  response: TokenResponse;
+  access: TokenRecord;
+  /** An earlier token handed out again (WSO2 reuse) rather than a new one. */
+  reused: boolean;
+}
+
 /**
  * One grant type (fosite style): it declares its parameters (a schema of
  * oauth2/http-schemas.ts, which the OpenAPI document shows too), decides what
@@ -27,7 +36,7 @@ export interface GrantContext<P> {
 export interface GrantHandler<P = unknown> {
   readonly grantType: GrantType;
   readonly parameters: z.ZodType<P>;
-  handle(context: GrantContext<P>): Promise<TokenResponse>;
+  handle(context: GrantContext<P>): Promise<IssuedToken>;
 }
 
 export const GRANT_HANDLERS = Symbol('GRANT_HANDLERS');

@@ -11,6 +11,7 @@ import { DpopProofs } from '../dpop/dpop-proofs';
 import { dpopProof, thumbprint } from '../../../../test/support/dpop';
 import { DpopRequest, NO_DPOP } from '../dpop/dpop-request';
 import { OAuth2Error } from '../oauth2/oauth2-error';
+import { TokenRecord } from '../token-storage/token.entity';
 import { GrantHandler } from './grant-handler';
 import { TokenEndpointService } from './token-endpoint.service';
 
@@ -32,7 +33,8 @@ function endpoint(handled: string[], record: ClientRecord = client): TokenEndpoi
     parameters: z.object({ grant_type: z.literal(grantType) }),
     handle: async ({ confirmation }) => {
       handled.push(confirmation?.jkt === undefined ? grantType : `${grantType} ${confirmation.jkt}`);
-      return { access_token: grantType, scope: 'default', token_type: 'Bearer', expires_in: 1 };
+      const access = { grantType, tokenType: 'OAUTH', cnfJkt: confirmation?.jkt ?? null, cnfX5t: null } as TokenRecord;
+      return { response: { access_token: grantType, scope: 'default', token_type: 'Bearer', expires_in: 1 }, access, reused: false };
     },
   });
   // A single SQLite instance's: assertion ids in memory; secret uses reported nowhere.

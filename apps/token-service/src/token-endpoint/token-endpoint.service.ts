@@ -7,8 +7,9 @@ import { DpopProofs } from '../dpop/dpop-proofs';
 import { DpopRequest } from '../dpop/dpop-request';
 import { OAuth2Error } from '../oauth2/oauth2-error';
 import { TokenResponse } from '../oauth2/http-schemas';
+import { countIssued, observeTokenRequest } from '../metrics/token-metrics';
 import { OAuth2Parameters, readParameters, singleParameter } from '../oauth2/request-parameters';
-import { GRANT_HANDLERS, GrantContext, GrantHandler } from './grant-handler';
+import { GRANT_HANDLERS, GrantContext, GrantHandler, IssuedToken } from './grant-handler';
 
 /** The token endpoint's answer: the token, and the DPoP nonce to use next (`DPoP-Nonce`) when the server requires one. */
 export interface TokenEndpointAnswer {
@@ -39,16 +40,22 @@ export class TokenEndpointService {
 
   /** POST /token. */
   async exchange(request: OAuth2HttpRequest, dpop: DpopRequest): Promise<TokenEndpointAnswer> {
-    const authenticated = await this.authenticator.authenticateRequest(request);
+    const started = process.hrtime.bigint();
+    const authenticated = await this.authenticator.authenticateRequest(request, 'token');
     // A bearer request (no proof, no certificate) skips the binding step's work: the token path's common case.
     const dpopJkt = dpop.proofs.length === 0 ? undefined : ((await this.dpopProofs.verify(dpop)) ?? undefined);
     const { client, parameters, address, clientAuthMethod, certificate } = authenticated;
-    const token = await this.grant({ client, parameters, address, clientAuthMethod, confirmation: requestConfirmation({ certificate, dpopJkt }) });
-    return { token, dpopNonce: dpopJkt === undefined ? undefined : this.dpopProofs.freshNonce() };
+    const issued = await this.issue({ client, parameters, address, clientAuthMethod, confirmation: requestConfirmation({ certificate, dpopJkt }) });
+    observeTokenRequest(issued.access.grantType, started);
+    return { token: issued.response, dpopNonce: dpopJkt === undefined ? undefined : this.dpopProofs.freshNonce() };
   }
 
   /** The same steps after the client has been authenticated some other way (the registry's generate-token RPC, which has no proof). */
-  grant(context: GrantContext<OAuth2Parameters>): Promise<TokenResponse> {
+  async grant(context: GrantContext<OAuth2Parameters>): Promise<TokenResponse> {
+    return (await this.issue(context)).response;
+  }
+
+  private async issue(context: GrantContext<OAuth2Parameters>): Promise<IssuedToken> {
     const { client, parameters } = context;
     const grantType = singleParameter(parameters, 'grant_type');
     if (grantType === undefined || grantType === '') throw OAuth2Error.invalidRequest('grant_type is required.');
@@ -58,7 +65,10 @@ export class TokenEndpointService {
     if (client.requireDpop && context.confirmation?.jkt === undefined) {
       throw OAuth2Error.invalidDpopProof('This client must send a DPoP proof with every token request (its key requires DPoP).');
     }
-    return grant.handle({ ...context, parameters: readParameters(grant.parameters, parameters) });
+    const issued = await grant.handle({ ...context, parameters: readParameters(grant.parameters, parameters) });
+    // Counted once it is written and about to be answered (keymint_tokens_issued_total).
+    countIssued(issued.access, issued.reused);
+    return issued;
   }
 }
 

@@ -31,7 +31,7 @@ export function issuedEvent(access: TokenRecord, reused: boolean, clientAuthMeth
 }
 
 /** One tokens.revoked.v1 per access token among the rows (refresh tokens have no events). */
-export function revokedEvents(rows: TokenRecord[], reason: TokenRevocationReason): OutboxRow[] {
+export function revokedEvents(rows: Array<Pick<TokenRecord, 'id' | 'kind' | 'applicationId' | 'consumerKey'>>, reason: TokenRevocationReason): OutboxRow[] {
   return rows
     .filter((row) => row.kind === 'access')
     .map((row) => encodeEvent('tokens.revoked.v1', { tokenId: row.id, applicationId: row.applicationId, consumerKey: row.consumerKey, reason }));

@@ -7,6 +7,7 @@ import { SignInFailures1700000000004 } from '../migrations/1700000000004-sign-in
 import { TokensFollowTheUser1700000000005 } from '../migrations/1700000000005-tokens-follow-the-user';
 import { ClientAssertionJtis1700000000006 } from '../migrations/1700000000006-client-assertion-jtis';
 import { TokenBinding1700000000007 } from '../migrations/1700000000007-token-binding';
+import { OutboxHeaders1700000000008 } from '../migrations/1700000000008-outbox-headers';
 import { ReuseSlot } from './reuse-slot.entity';
 import { LegacyTokenHash, TokenRecord } from './token.entity';
 
@@ -21,4 +22,5 @@ export const TOKEN_STORE_MIGRATIONS = [
   TokensFollowTheUser1700000000005,
   ClientAssertionJtis1700000000006,
   TokenBinding1700000000007,
+  OutboxHeaders1700000000008,
 ];

@@ -3,7 +3,7 @@ import { EntityManager, IsNull } from 'typeorm';
 import { CONFIG, TokenServiceConfig } from '@keymint/config';
 import { TokenRevocationReason } from '@keymint/contracts';
 import { appendToOutbox, OutboxRow } from '@keymint/messaging';
-import { BatchWriter, Database, inListChunks, insertRows, quotedTable, selectRows, SqlParams } from '@keymint/persistence';
+import { allAnswered, BatchWriter, Database, inListChunks, insertRows, quotedTable, SqlParams, SqlRunner, Statements } from '@keymint/persistence';
 import { keyRevokedEvent, revokedEvents } from './token-events';
 import { TokenRecord } from './token.entity';
 
@@ -24,7 +24,11 @@ export interface TokenWrite {
  * same transaction, packed EVENTS_PER_MESSAGE to a message. Responses that
  * need nothing else share one transaction (group commit, `submit`); the
  * reuse claim and refresh rotation, which must check the store first, write
- * the same way inside their own transaction (`writeInTransaction`).
+ * the same way inside their own transaction (`writeInTransaction`, with
+ * `statementsIn(manager)`). A group commit's statements are sent without
+ * waiting for one another: on PostgreSQL the whole transaction is one round
+ * trip, two when it renews (the revoked rows come back before their events
+ * are written).
  */
 @Injectable()
 export class TokenWriter {
@@ -32,7 +36,7 @@ export class TokenWriter {
   private readonly eventsPerMessage: number;
 
   constructor(@Inject(Database) database: Database, @Inject(CONFIG) config: TokenServiceConfig) {
-    this.batches = new BatchWriter<TokenWrite>(database, (manager, writes) => this.writeInTransaction(manager, writes), 500);
+    this.batches = new BatchWriter<TokenWrite>(database, (statements, writes) => this.writeInTransaction(statements, writes), 500);
     this.eventsPerMessage = config.EVENTS_PER_MESSAGE;
   }
 
@@ -41,11 +45,15 @@ export class TokenWriter {
     return this.batches.submit(write);
   }
 
-  async writeInTransaction(manager: EntityManager, writes: TokenWrite[]): Promise<void> {
-    const superseded = await this.supersede(manager, writes);
-    await insertRows(manager, TokenRecord, writes.flatMap((write) => write.rows));
+  async writeInTransaction(statements: Statements, writes: TokenWrite[]): Promise<void> {
+    // The revocation is sent first: after the INSERT it would revoke this batch's own live tokens too.
+    const superseding = this.supersede(statements, writes);
+    const inserted = insertRows(statements, TokenRecord, writes.flatMap((write) => write.rows));
     // In the order of what happened: stored tokens superseded, these tokens issued, those of them superseded in turn.
-    await this.appendEvents(manager, [...superseded.stored, ...writes.flatMap((write) => write.events), ...superseded.inBatch]);
+    const appended = superseding.then((superseded) =>
+      this.appendEvents(statements, [...superseded.stored, ...writes.flatMap((write) => write.events), ...superseded.inBatch]),
+    );
+    await allAnswered([superseding, inserted, appended]);
   }
 
   /** Revokes rows (tokens.revoked.v1 for each access token among them). */
@@ -71,7 +79,7 @@ export class TokenWriter {
     await manager.update(TokenRecord, { id: tokenId }, { reuseKey: null, encryptedToken: null });
   }
 
-  private async appendEvents(manager: EntityManager, events: OutboxRow[]): Promise<void> {
+  private async appendEvents(manager: SqlRunner, events: OutboxRow[]): Promise<void> {
     await appendToOutbox(manager, events, this.eventsPerMessage);
   }
 
@@ -79,19 +87,24 @@ export class TokenWriter {
    * TOKEN_RENEW_PER_REQUEST: each new token revokes the earlier ones of its
    * key and scope set. For a whole batch that is, per reuse key: every token
    * already stored, and every token of the batch but the last. Done with one
-   * query per batch, as if the requests had been written one after another.
+   * statement per batch (an UPDATE that returns the rows it revoked), as if the
+   * requests had been written one after another. The statement is sent before
+   * this returns its promise.
    */
-  private async supersede(manager: EntityManager, writes: TokenWrite[]): Promise<{ stored: OutboxRow[]; inBatch: OutboxRow[] }> {
+  private async supersede(statements: Statements, writes: TokenWrite[]): Promise<{ stored: OutboxRow[]; inBatch: OutboxRow[] }> {
     const latest = new Map<string, TokenWrite>();
     for (const write of writes) if (write.supersedes) latest.set(write.supersedes, write);
     if (latest.size === 0) return { stored: [], inBatch: [] };
-    const stored: TokenRecord[] = [];
-    for (const keys of inListChunks([...latest.keys()])) {
-      // Both terms name the partial reuse-key index's condition, so the lookup uses it.
-      stored.push(...(await selectRows(manager, TokenRecord, (params) => `"reuseKey" IN (${params.inList(keys)}) AND "revokedAt" IS NULL`)));
-    }
-    await markRevoked(manager, stored, 'renewed');
     const now = Date.now();
+    const params = new SqlParams(statements.connection);
+    // One statement whatever the number of keys (a batch has at most 500). Both terms of the partial
+    // reuse-key index's condition, so the lookup uses it.
+    const revoking = statements.query<Pick<TokenRecord, 'id' | 'kind' | 'applicationId' | 'consumerKey'>>(
+      `UPDATE ${quotedTable(statements.connection, TokenRecord)} SET "revokedAt" = ${params.add(now)}, "revokeReason" = ${params.add('renewed')}, "encryptedToken" = NULL ` +
+        `WHERE "reuseKey" ${params.anyOf([...latest.keys()])} AND "reuseKey" IS NOT NULL AND "revokedAt" IS NULL ` +
+        `RETURNING "id", "kind", "applicationId", "consumerKey"`,
+      params.values,
+    );
     const superseded: TokenRecord[] = [];
     for (const write of writes) {
       if (!write.supersedes || latest.get(write.supersedes) === write) continue;
@@ -101,7 +114,8 @@ export class TokenWriter {
         superseded.push(row);
       }
     }
-    return { stored: revokedEvents(stored, 'renewed'), inBatch: revokedEvents(superseded, 'renewed') };
+    const inBatch = revokedEvents(superseded, 'renewed');
+    return { stored: revokedEvents(await revoking, 'renewed'), inBatch };
   }
 }
 

@@ -1,13 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, TokenServiceConfig } from '@keymint/config';
 import { TokenMinter, TokenRequest } from '../../minting/token-minter';
-import { ClientCredentialsRequest, ClientCredentialsRequestSchema, TokenResponse } from '../../oauth2/http-schemas';
+import { ClientCredentialsRequest, ClientCredentialsRequestSchema } from '../../oauth2/http-schemas';
 import { grantResources, requestedResources } from '../../oauth2/resources';
 import { grantScopes, requestedScopes } from '../../oauth2/scope';
 import { lifetimeSeconds } from '../../oauth2/validity';
 import { reuseKeyOf } from '../../token-storage/reuse-slot.entity';
 import { TokenWriter } from '../../token-storage/token-writer';
-import { GrantContext, GrantHandler } from '../grant-handler';
+import { GrantContext, GrantHandler, IssuedToken } from '../grant-handler';
 import { ReusableTokens } from './reusable-tokens';
 
 /**
@@ -31,7 +31,7 @@ export class ClientCredentialsGrant implements GrantHandler<ClientCredentialsReq
     @Inject(ReusableTokens) private readonly reusable: ReusableTokens,
   ) {}
 
-  async handle({ client, parameters, clientAuthMethod, confirmation }: GrantContext<ClientCredentialsRequest>): Promise<TokenResponse> {
+  async handle({ client, parameters, clientAuthMethod, confirmation }: GrantContext<ClientCredentialsRequest>): Promise<IssuedToken> {
     const scopes = grantScopes(requestedScopes(parameters.scope), client.scopes, { kind: 'application' });
     const lifetime = lifetimeSeconds(parameters.validity_period, client.validityTime, this.config.MAX_TOKEN_VALIDITY);
     const audience = grantResources(requestedResources(parameters.resource), client);
@@ -47,9 +47,9 @@ export class ClientCredentialsGrant implements GrantHandler<ClientCredentialsReq
   }
 
   /** A new token, group-committed; with a reuse key it supersedes that key's live tokens (renewal). */
-  private async mintNew(request: TokenRequest, renewedReuseKey?: string): Promise<TokenResponse> {
+  private async mintNew(request: TokenRequest, renewedReuseKey?: string): Promise<IssuedToken> {
     const minted = await this.minter.mint(request, renewedReuseKey === undefined ? undefined : { reuseKey: renewedReuseKey, keepToken: false });
     await this.writer.submit({ rows: minted.rows, events: minted.events, supersedes: renewedReuseKey });
-    return minted.response;
+    return { response: minted.response, access: minted.access, reused: false };
   }
 }

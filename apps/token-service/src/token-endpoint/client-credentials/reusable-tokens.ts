@@ -2,15 +2,15 @@ import { hash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { ClientRecord } from '@keymint/contracts';
-import { Database } from '@keymint/persistence';
+import { Database, statementsIn } from '@keymint/persistence';
 import { TokenMinter, TokenRequest } from '../../minting/token-minter';
 import { OAuth2Error } from '../../oauth2/oauth2-error';
-import { TokenResponse } from '../../oauth2/http-schemas';
 import { TokenRevoker } from '../../revocation/token-revoker';
 import { issuedEvent } from '../../token-storage/token-events';
 import { ReuseSlot, reuseKeyOf } from '../../token-storage/reuse-slot.entity';
 import { TokenRecord, tokenTypeOf } from '../../token-storage/token.entity';
 import { TokenWriter } from '../../token-storage/token-writer';
+import { IssuedToken } from '../grant-handler';
 
 /** A token this replica may hand out again: its row and the token itself. */
 interface ReusableToken {
@@ -40,7 +40,7 @@ const REUSE_MARGIN_MS = 1000;
 @Injectable()
 export class ReusableTokens {
   private readonly known = new Map<string, ReusableToken>();
-  private readonly inFlight = new Map<string, Promise<TokenResponse>>();
+  private readonly inFlight = new Map<string, Promise<IssuedToken>>();
 
   constructor(
     @Inject(Database) private readonly database: Database,
@@ -51,7 +51,7 @@ export class ReusableTokens {
     revoker.onRevoked((revoked) => ('consumerKey' in revoked ? this.forgetConsumerKey(revoked.consumerKey) : this.forgetTokens(revoked.tokenIds)));
   }
 
-  issue(request: TokenRequest, reuseKey: string): Promise<TokenResponse> {
+  issue(request: TokenRequest, reuseKey: string): Promise<IssuedToken> {
     const pending = this.inFlight.get(reuseKey);
     if (pending) {
       const retry = () => this.reuseOrMint(request, reuseKey);
@@ -78,12 +78,12 @@ export class ReusableTokens {
     this.known.clear();
   }
 
-  private async reuseOrMint(request: TokenRequest, reuseKey: string): Promise<TokenResponse> {
+  private async reuseOrMint(request: TokenRequest, reuseKey: string): Promise<IssuedToken> {
     const now = Date.now();
     const known = this.known.get(reuseKey);
     if (known && known.access.expiresAt - now > REUSE_MARGIN_MS && known.secretHash === secretsFingerprint(request.client)) {
       await this.writer.submit({ rows: [], events: [issuedEvent(known.access, true, request.clientAuthMethod)] });
-      return reusedResponse(known, now);
+      return reusedToken(known, now);
     }
     this.known.delete(reuseKey);
     // Not known here: the database decides, so replicas agree on one token.
@@ -91,7 +91,7 @@ export class ReusableTokens {
       try {
         const claimed = await this.database.transaction((manager) => this.claim(manager, request, reuseKey));
         this.known.set(reuseKey, claimed.token);
-        return claimed.response;
+        return claimed.issued;
       } catch (error) {
         if (!(error instanceof LostReuseRace)) throw error;
       }
@@ -100,7 +100,7 @@ export class ReusableTokens {
   }
 
   /** Hands out the slot's token again when it is still good, else mints one and takes the slot; throws LostReuseRace when another replica took it first. */
-  private async claim(manager: EntityManager, request: TokenRequest, reuseKey: string): Promise<{ token: ReusableToken; response: TokenResponse }> {
+  private async claim(manager: EntityManager, request: TokenRequest, reuseKey: string): Promise<{ token: ReusableToken; issued: IssuedToken }> {
     const now = Date.now();
     const secretHash = secretsFingerprint(request.client);
     const slot = await manager.findOne(ReuseSlot, { where: { reuseKey } });
@@ -109,12 +109,12 @@ export class ReusableTokens {
       const accessToken = access ? this.minter.reveal(access) : null;
       if (access && accessToken && access.revokedAt === null && access.expiresAt - now > REUSE_MARGIN_MS) {
         const token = { access, accessToken, secretHash };
-        await this.writer.writeInTransaction(manager, [{ rows: [], events: [issuedEvent(access, true, request.clientAuthMethod)] }]);
-        return { token, response: reusedResponse(token, now) };
+        await this.writer.writeInTransaction(statementsIn(manager), [{ rows: [], events: [issuedEvent(access, true, request.clientAuthMethod)] }]);
+        return { token, issued: reusedToken(token, now) };
       }
     }
     const minted = await this.minter.mint(request, { reuseKey, keepToken: true });
-    await this.writer.writeInTransaction(manager, [minted]);
+    await this.writer.writeInTransaction(statementsIn(manager), [minted]);
     if (slot) {
       const updated = await manager.update(ReuseSlot, { reuseKey, tokenId: slot.tokenId }, { tokenId: minted.access.id, secretHash });
       if ((updated.affected ?? 0) !== 1) throw new LostReuseRace();
@@ -124,17 +124,21 @@ export class ReusableTokens {
       const taken = await manager.findOne(ReuseSlot, { where: { reuseKey } });
       if (taken?.tokenId !== minted.access.id) throw new LostReuseRace();
     }
-    return { token: { access: minted.access, accessToken: minted.response.access_token, secretHash }, response: minted.response };
+    return {
+      token: { access: minted.access, accessToken: minted.response.access_token, secretHash },
+      issued: { response: minted.response, access: minted.access, reused: false },
+    };
   }
 }
 
-function reusedResponse(token: ReusableToken, now: number): TokenResponse {
-  return {
+function reusedToken(token: ReusableToken, now: number): IssuedToken {
+  const response = {
     access_token: token.accessToken,
     scope: token.access.scopes,
     token_type: tokenTypeOf(token.access),
     expires_in: Math.floor((token.access.expiresAt - now) / 1000),
   };
+  return { response, access: token.access, reused: true };
 }
 
 /**

@@ -1,16 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, TokenServiceConfig } from '@keymint/config';
 import { RPC_SUBJECTS } from '@keymint/contracts';
+import { countRateLimited } from '@keymint/http-kit';
 import { RpcClient, RpcError } from '@keymint/messaging';
 import { timeOrderedUuid } from '@keymint/persistence';
 import { TokenMinter } from '../../minting/token-minter';
 import { OAuth2Error } from '../../oauth2/oauth2-error';
-import { PasswordRequest, PasswordRequestSchema, TokenResponse } from '../../oauth2/http-schemas';
+import { PasswordRequest, PasswordRequestSchema } from '../../oauth2/http-schemas';
 import { grantResources, requestedResources } from '../../oauth2/resources';
 import { grantScopes, requestedScopes } from '../../oauth2/scope';
 import { lifetimeSeconds } from '../../oauth2/validity';
 import { TokenWriter } from '../../token-storage/token-writer';
-import { GrantContext, GrantHandler } from '../grant-handler';
+import { GrantContext, GrantHandler, IssuedToken } from '../grant-handler';
 
 /**
  * RFC 6749 §4.3: the user is checked by the registry (user.authenticate RPC),
@@ -29,13 +30,15 @@ export class PasswordGrant implements GrantHandler<PasswordRequest> {
     @Inject(RpcClient) private readonly rpc: RpcClient,
   ) {}
 
-  async handle({ client, parameters, address, clientAuthMethod, confirmation }: GrantContext<PasswordRequest>): Promise<TokenResponse> {
+  async handle({ client, parameters, address, clientAuthMethod, confirmation }: GrantContext<PasswordRequest>): Promise<IssuedToken> {
     const { username, password } = parameters;
     // Checked before the user's password: a request the client may not make costs no sign-in attempt.
     const audience = grantResources(requestedResources(parameters.resource), client);
     const result = await this.authenticate(username, password, address);
     if (!result.authenticated) {
-      throw result.retryAfterSeconds ? OAuth2Error.tooManyRequests(result.retryAfterSeconds) : OAuth2Error.invalidGrant();
+      if (!result.retryAfterSeconds) throw OAuth2Error.invalidGrant();
+      countRateLimited('token', 'user');
+      throw OAuth2Error.tooManyRequests(result.retryAfterSeconds);
     }
     const minted = await this.minter.mint({
       client,
@@ -50,7 +53,7 @@ export class PasswordGrant implements GrantHandler<PasswordRequest> {
       confirmation,
     });
     await this.writer.submit(minted);
-    return minted.response;
+    return { response: minted.response, access: minted.access, reused: false };
   }
 
   private async authenticate(username: string, password: string, clientAddress: string) {

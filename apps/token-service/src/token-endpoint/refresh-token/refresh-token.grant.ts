@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, TokenServiceConfig } from '@keymint/config';
 import { TokenConfirmation } from '@keymint/contracts';
-import { Database } from '@keymint/persistence';
+import { Database, statementsIn } from '@keymint/persistence';
 import { RefreshFamily, TokenMinter } from '../../minting/token-minter';
 import { OAuth2Error } from '../../oauth2/oauth2-error';
-import { RefreshTokenRequest, RefreshTokenRequestSchema, TokenResponse } from '../../oauth2/http-schemas';
+import { RefreshTokenRequest, RefreshTokenRequestSchema } from '../../oauth2/http-schemas';
 import { refreshResources, requestedResources } from '../../oauth2/resources';
 import { grantScopes, requestedScopes } from '../../oauth2/scope';
 import { familyEnd, lifetimeSeconds } from '../../oauth2/validity';
@@ -12,7 +12,7 @@ import { TokenRevoker } from '../../revocation/token-revoker';
 import { TokenStore } from '../../token-storage/token-store';
 import { confirmationOf, TokenRecord } from '../../token-storage/token.entity';
 import { TokenWriter } from '../../token-storage/token-writer';
-import { GrantContext, GrantHandler } from '../grant-handler';
+import { GrantContext, GrantHandler, IssuedToken } from '../grant-handler';
 
 /**
  * RFC 6749 §6 with rotation: the used refresh token is retired; presenting a
@@ -39,7 +39,7 @@ export class RefreshTokenGrant implements GrantHandler<RefreshTokenRequest> {
     @Inject(TokenRevoker) private readonly revoker: TokenRevoker,
   ) {}
 
-  async handle({ client, parameters, clientAuthMethod, confirmation: presented }: GrantContext<RefreshTokenRequest>): Promise<TokenResponse> {
+  async handle({ client, parameters, clientAuthMethod, confirmation: presented }: GrantContext<RefreshTokenRequest>): Promise<IssuedToken> {
     const requested = requestedScopes(parameters.scope);
     const row = await this.store.find(parameters.refresh_token);
     if (!row || row.kind !== 'refresh' || row.consumerKey !== client.consumerKey || !row.familyId) throw OAuth2Error.invalidGrant();
@@ -92,11 +92,11 @@ export class RefreshTokenGrant implements GrantHandler<RefreshTokenRequest> {
         await this.revoker.revokeFamilyInTransaction(manager, familyId);
         return false;
       }
-      await this.writer.writeInTransaction(manager, [minted]);
+      await this.writer.writeInTransaction(statementsIn(manager), [minted]);
       return true;
     });
     if (!rotated) throw OAuth2Error.invalidGrant();
-    return minted.response;
+    return { response: minted.response, access: minted.access, reused: false };
   }
 }
 

@@ -1,0 +1,190 @@
+import type { Writable } from 'node:stream';
+import type { Pool, PoolClient, QueryResult } from 'pg';
+import { DataSource, EntityManager } from 'typeorm';
+import { isPostgres } from './data-source';
+
+/**
+ * Plain SQL statements of one transaction. `query` sends a statement at once
+ * and resolves with its rows; statements run in the order they were given,
+ * whether or not the caller waited for the answers of those before. On
+ * PostgreSQL (`pipelinedTransaction`) that is what pipelining means: a
+ * transaction whose statements do not need each other's answers is one round
+ * trip to the server, BEGIN and COMMIT included. Everything that takes an
+ * EntityManager for plain SQL (`insertRows`, `selectRows`) takes these too.
+ */
+export interface Statements {
+  readonly connection: DataSource;
+  query<Row = Record<string, unknown>>(sql: string, parameters?: readonly unknown[]): Promise<Row[]>;
+}
+
+/** Where plain SQL runs (`insertRows`, `selectRows`): an EntityManager, or a transaction's `Statements`. */
+export type SqlRunner = Pick<Statements, 'connection'> & { query(sql: string, parameters?: unknown[]): Promise<unknown> };
+
+/**
+ * Waits for every one of statements sent together, then throws the first failure if any: a
+ * failure never leaves the others' answers unawaited (an unhandled rejection ends the process).
+ */
+export async function allAnswered(pending: ReadonlyArray<Promise<unknown>>): Promise<void> {
+  const failed = (await Promise.allSettled(pending)).find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+/**
+ * The statements of a TypeORM transaction (`Database.transaction`), for code
+ * written with `Statements`. On PostgreSQL they are pipelined on the
+ * transaction's own connection like `pipelinedTransaction`'s (TypeORM still
+ * sends BEGIN and COMMIT): await any TypeORM call on the manager before giving
+ * statements here, or it could reach the connection after them. On SQLite they
+ * run one after another.
+ */
+export function statementsIn(manager: EntityManager): Statements {
+  const queryRunner = manager.queryRunner;
+  if (!queryRunner) throw new Error('statementsIn needs the manager of a transaction');
+  const client = isPostgres(manager.connection) ? (queryRunner as unknown as { databaseConnection?: PoolClient }).databaseConnection : undefined;
+  if (client) {
+    const send = pipelinedSender(client);
+    return { connection: manager.connection, query: async <Row>(sql: string, parameters: readonly unknown[] = []) => (await send(sql, parameters)).rows as Row[] };
+  }
+  let tail: Promise<unknown> = Promise.resolve();
+  return {
+    connection: manager.connection,
+    query<Row>(sql: string, parameters: readonly unknown[] = []): Promise<Row[]> {
+      const run = async () => ((await queryRunner.query(sql, parameters as unknown[], true)).records ?? []) as Row[];
+      const result = tail.then(run, run);
+      tail = result.catch(() => undefined);
+      return result;
+    },
+  };
+}
+
+/**
+ * Statement texts that have a name (a server-side prepared statement): those
+ * of the hot paths, one text per table or operation. A named statement is
+ * parsed once per connection; later runs send only its parameters. Bounded,
+ * so that a text built per call could never fill the server's memory.
+ */
+const statementNames = new Map<string, string>();
+const MAX_NAMED_STATEMENTS = 200;
+
+function statementName(sql: string): string | undefined {
+  let name = statementNames.get(sql);
+  if (name === undefined && statementNames.size < MAX_NAMED_STATEMENTS) {
+    name = `keymint_${statementNames.size + 1}`;
+    statementNames.set(sql, name);
+  }
+  return name;
+}
+
+/**
+ * Sends statements on a connection in `pipeline` mode without waiting for
+ * answers: those with parameters as named statements, and those given in one
+ * turn of the event loop in one write to the socket, not one system call each.
+ * The caller awaits every answer (`allAnswered`); a failure nobody awaits yet
+ * is not reported as unhandled meanwhile.
+ */
+function pipelinedSender(client: PoolClient): (sql: string, parameters?: readonly unknown[]) => Promise<QueryResult> {
+  const socket = (client as unknown as { connection: { stream: Writable } }).connection.stream;
+  let corked = false;
+  return (sql, parameters) => {
+    if (!corked) {
+      corked = true;
+      socket.cork();
+      process.nextTick(() => {
+        corked = false;
+        socket.uncork();
+      });
+    }
+    const result = parameters === undefined ? client.query(sql) : client.query({ name: statementName(sql), text: sql, values: parameters as unknown[] });
+    result.catch(() => undefined);
+    return result;
+  };
+}
+
+/**
+ * Write transactions on PostgreSQL, pipelined on one connection that the store
+ * keeps for them (node-postgres's `pipeline` mode). A transaction's BEGIN goes
+ * out with its first statement and its COMMIT right after its last one is
+ * given, without waiting for the answers in between; and the next transaction
+ * goes out as soon as the one before has been sent, not answered. One
+ * connection runs statements strictly in the order received, so each
+ * transaction still sees every earlier one committed (a renewal revokes the
+ * token the batch before it wrote) without a round trip's wait for that. If a
+ * statement fails, PostgreSQL turns that transaction's COMMIT into a rollback
+ * and its promise rejects; the transactions after it are not affected.
+ */
+export class PostgresPipeline {
+  private client?: PoolClient;
+  private broken = false;
+  private sending: Promise<void> = Promise.resolve();
+  private last: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Resolves once every transaction begun so far has been sent in full (a batch writer gathers the next batch meanwhile). */
+  allSent(): Promise<void> {
+    return this.sending;
+  }
+
+  transaction(work: (statements: Statements) => Promise<void>): Promise<void> {
+    const previous = this.sending;
+    let sentInFull!: () => void;
+    this.sending = new Promise<void>((resolve) => (sentInFull = resolve));
+    const result = this.run(previous, work, sentInFull);
+    this.last = result.catch(() => undefined);
+    return result;
+  }
+
+  /** Waits for the transactions under way and gives the connection back (before the pool is closed). */
+  async close(): Promise<void> {
+    await this.sending;
+    await this.last;
+    this.client?.release();
+    this.client = undefined;
+  }
+
+  private async run(previous: Promise<void>, work: (statements: Statements) => Promise<void>, sentInFull: () => void): Promise<void> {
+    await previous;
+    const sent: Array<Promise<QueryResult>> = [];
+    let commit: Promise<QueryResult>;
+    try {
+      const sendOn = pipelinedSender(await this.connection());
+      const send = (sql: string, parameters?: readonly unknown[]): Promise<QueryResult> => {
+        const result = sendOn(sql, parameters);
+        sent.push(result);
+        return result;
+      };
+      void send('BEGIN');
+      try {
+        await work({ connection: this.dataSource, query: async <Row>(sql: string, parameters: readonly unknown[] = []) => (await send(sql, parameters)).rows as Row[] });
+      } catch (error) {
+        // Sent before the next transaction's BEGIN, so that one starts clean.
+        void send('ROLLBACK');
+        throw error;
+      }
+      commit = send('COMMIT');
+    } finally {
+      sentInFull();
+    }
+    await allAnswered(sent);
+    // A COMMIT of a failed transaction answers ROLLBACK instead of an error.
+    if ((await commit).command !== 'COMMIT') throw new Error('the transaction was rolled back');
+  }
+
+  /** The kept connection; a new one after the last was lost (PostgreSQL restarted, the network broke). */
+  private async connection(): Promise<PoolClient> {
+    if (this.client && this.broken) {
+      this.client.release(new Error('connection lost'));
+      this.client = undefined;
+    }
+    if (!this.client) {
+      const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
+      const client = await pool.connect();
+      this.broken = false;
+      const lost = () => (this.broken = true);
+      client.on('error', lost);
+      client.on('end', lost);
+      this.client = client;
+    }
+    return this.client;
+  }
+}
