@@ -4,11 +4,10 @@
  * the services start, and an operator prints the configuration to paste into
  * their own nats-server (docs/operations.md).
  */
-import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BUS_USERS, BusUser } from '@keymint/contracts';
-import { authorizationConfig, ensureBusCredentials, nkeyVariableOf, writeNatsServerConfig } from './lib/nats-auth';
+import { authorizationConfig, clusterConfig, ensureBusCredentials, ensureRoutePassword, nkeyVariableOf, writeNatsServerConfig } from './lib/nats-auth';
 
 const HELP = `Usage: node dist/scripts/nats-credentials.js <dir> [--cluster <node,node,...>]
        node dist/scripts/nats-credentials.js --print-config
@@ -46,26 +45,13 @@ function main(argv: string[]): void {
   const serverDir = join(dir, 'server');
   mkdirSync(serverDir, { recursive: true, mode: 0o700 });
   writeNatsServerConfig(join(serverDir, 'nats-server.conf'), credentials);
-  if (nodes.length > 0) writeFileSync(join(serverDir, 'cluster.conf'), clusterConfig(serverDir, nodes), { mode: 0o600 });
+  if (nodes.length > 0) {
+    // The users' configuration plus routes to every node, which accept only routes that know the password.
+    const password = ensureRoutePassword(join(serverDir, 'route-password'));
+    const cluster = clusterConfig({ listen: '0.0.0.0:6222', password, routes: nodes.map((node) => `${node}:6222`) });
+    writeFileSync(join(serverDir, 'cluster.conf'), `include ./nats-server.conf\n${cluster}`, { mode: 0o600 });
+  }
   process.stdout.write(`keymint NATS users and configuration in ${dir}\n`);
-}
-
-/** The users' configuration plus a cluster block: routes to every node, which accept only routes that know the password. */
-function clusterConfig(serverDir: string, nodes: string[]): string {
-  const passwordFile = join(serverDir, 'route-password');
-  if (!existsSync(passwordFile)) writeFileSync(passwordFile, randomBytes(24).toString('base64url'), { mode: 0o600 });
-  chmodSync(passwordFile, 0o600);
-  const password = readFileSync(passwordFile, 'utf8').trim();
-  return [
-    'include ./nats-server.conf',
-    'cluster {',
-    '  name: keymint',
-    '  listen: 0.0.0.0:6222',
-    `  authorization { user: route, password: ${JSON.stringify(password)} }`,
-    `  routes: [${nodes.map((node) => JSON.stringify(`nats-route://route:${password}@${node}:6222`)).join(', ')}]`,
-    '}',
-    '',
-  ].join('\n');
 }
 
 try {

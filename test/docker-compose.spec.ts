@@ -4,6 +4,7 @@ import { parse } from 'yaml';
 import { ServiceName, SERVICE_NAMES, serviceEnvShapes } from '@keymint/config';
 import { ObservabilityController, routesOf } from '@keymint/http-kit';
 import { seedFileOf } from '../scripts/lib/nats-auth';
+import { SCALE_OUT_LAYOUT } from '../scripts/lib/scale-out';
 import { SERVICE_CATALOG } from '../scripts/lib/services';
 
 /**
@@ -243,10 +244,15 @@ describe('docker-compose.yml scale-out profile', () => {
     expect(service.environment ?? {}).not.toHaveProperty('HTTP_BIND_HOST');
   });
 
-  it('runs two token-service and two analytics replicas', () => {
-    const replicas = (app: string) => keymint.find(([, service]) => service.build!.args!.APP === app)![1].deploy?.replicas;
-    expect(replicas('token-service')).toBe(2);
-    expect(replicas('analytics')).toBe(2);
+  it('is the layout the fault runs test: as many NATS nodes, and as many replicas of every service', () => {
+    expect(natsNodes).toHaveLength(SCALE_OUT_LAYOUT.natsNodes);
+    for (const name of SERVICE_NAMES) {
+      const [, service] = keymint.find(([, candidate]) => candidate.build!.args!.APP === name)!;
+      expect({ name, replicas: service.deploy?.replicas }).toEqual({ name, replicas: SCALE_OUT_LAYOUT.replicasPerService });
+      // One published HTTPS port per replica.
+      const [first, last] = service.ports![0].split(':')[0].split('-').map(Number);
+      expect({ name, ports: last - first + 1 }).toEqual({ name, ports: SCALE_OUT_LAYOUT.replicasPerService });
+    }
   });
 });
 

@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ServiceName } from '@keymint/config';
 import { BusUser } from '@keymint/contracts';
-import type { NatsAccess } from '@keymint/messaging';
-import { authenticatedNatsServer, BusCredentials } from './nats-auth';
+import { connect } from 'nats';
+import { NatsAccess, natsConnectionOptions } from '@keymint/messaging';
+import { authenticatedNatsCluster, authenticatedNatsServer, BusCredentials } from './nats-auth';
 import { NatsServerProcess } from './nats-server';
 import { createTestDatabase, postgresAdminUrl } from './postgres';
-import { freePort } from './ports';
+import { freePort, waitFor } from './ports';
 import { SERVICE_CATALOG, ServiceProcess } from './services';
 
 /**
@@ -18,8 +19,10 @@ import { SERVICE_CATALOG, ServiceProcess } from './services';
  * Run `npm run build` first (`npm test` does). Used by the e2e tests and the benchmark.
  */
 export interface TestCluster {
-  /** Admits only keymint's bus users, each with its role's permissions (nats-auth.ts), as `npm start`'s does. */
+  /** Admits only keymint's bus users, each with its role's permissions (nats-auth.ts), as `npm start`'s does. The first node of a NATS cluster. */
   nats: NatsServerProcess;
+  /** Every NATS node: `nats` alone, or the nodes of the cluster (`natsNodes`), named nats-1, nats-2, … */
+  natsNodes: NatsServerProcess[];
   /** Every bus user's NKEY seed file and public key. */
   natsCredentials: BusCredentials;
   /** How to connect as a bus user (a test playing that service, or the reader). */
@@ -44,6 +47,11 @@ export interface TestClusterOptions {
   services?: ServiceName[];
   env?: Record<string, string>;
   dbUrl?: string;
+  /**
+   * A NATS cluster of this many nodes (authenticated routes) instead of one server: every service is given all
+   * their URLs in NATS_URL and NATS_STREAM_REPLICAS = the number of nodes (unless `env` says otherwise).
+   */
+  natsNodes?: number;
 }
 
 /**
@@ -62,9 +70,17 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
   const dbUrl = options.dbUrl ?? ownDatabase?.url;
   const serviceNames = options.services ?? (['application-registry', 'token-service', 'analytics'] as ServiceName[]);
   const dataDir = mkdtempSync(join(tmpdir(), 'keymint-e2e-'));
-  const { server: nats, credentials: natsCredentials } = authenticatedNatsServer(dataDir, { port: await freePort(), logFile: join(dataDir, 'nats.log') });
-  await nats.start();
-  const natsAccess = (user: BusUser): NatsAccess => ({ url: nats.url, user, nkeySeedFile: natsCredentials[user].seedFile });
+  const { natsNodes, natsCredentials } = await natsServersFor(dataDir, options.natsNodes ?? 1);
+  const nats = natsNodes[0];
+  const natsUrl = natsNodes.map((node) => node.url).join(',');
+  const natsAccess = (user: BusUser): NatsAccess => ({ url: natsUrl, user, nkeySeedFile: natsCredentials[user].seedFile });
+  try {
+    await Promise.all(natsNodes.map((node) => node.start()));
+    if (natsNodes.length > 1) await waitForJetStream(natsAccess('reader'));
+  } catch (error) {
+    await Promise.all(natsNodes.map((node) => node.stop()));
+    throw error;
+  }
   // Each service connects as its own bus user.
   const serviceEnv = (name: ServiceName): NodeJS.ProcessEnv => ({ ...env, NATS_NKEY_SEED_FILE: natsCredentials[name].seedFile });
 
@@ -80,7 +96,8 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     DATA_DIR: dataDir,
-    NATS_URL: nats.url,
+    NATS_URL: natsUrl,
+    ...(natsNodes.length > 1 ? { NATS_STREAM_REPLICAS: String(natsNodes.length) } : {}),
     BIND_HOST: '127.0.0.1',
     ADMIN_USERNAME: admin.username,
     ADMIN_PASSWORD: admin.password,
@@ -97,6 +114,7 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
   }
   const cluster: TestCluster = {
     nats,
+    natsNodes,
     natsCredentials,
     natsAccess,
     services,
@@ -132,7 +150,7 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
     stop: async () => {
       const all = [...Object.values(services), ...replicas] as ServiceProcess[];
       await Promise.all(all.map((service) => service.stop()));
-      await nats.stop();
+      await Promise.all(natsNodes.map((node) => node.stop()));
       await ownDatabase?.drop();
       if (!process.env.KEEP_TEST_DATA) rmSync(dataDir, { recursive: true, force: true });
     },
@@ -145,4 +163,38 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
     throw error;
   }
   return cluster;
+}
+
+async function natsServersFor(dataDir: string, nodes: number): Promise<{ natsNodes: NatsServerProcess[]; natsCredentials: BusCredentials }> {
+  if (nodes === 1) {
+    const { server, credentials } = authenticatedNatsServer(dataDir, { port: await freePort(), logFile: join(dataDir, 'nats.log') });
+    return { natsNodes: [server], natsCredentials: credentials };
+  }
+  const { servers, credentials } = await authenticatedNatsCluster(dataDir, { nodes, freePort });
+  return { natsNodes: servers, natsCredentials: credentials };
+}
+
+/**
+ * Until the cluster's nodes have found each other and elected a JetStream leader, JetStream answers "temporarily
+ * unavailable", and a service that creates its streams then would stop.
+ */
+export async function waitForJetStream(access: NatsAccess, timeoutMs = 30_000): Promise<void> {
+  const connection = await connect({ ...natsConnectionOptions(access, 'cluster-readiness'), waitOnFirstConnect: false, maxReconnectAttempts: -1 });
+  try {
+    await waitFor(
+      async () => {
+        try {
+          await (await connection.jetstreamManager({ timeout: 2000 })).getAccountInfo();
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      timeoutMs,
+      'a JetStream leader in the NATS cluster',
+      200,
+    );
+  } finally {
+    await connection.close();
+  }
 }

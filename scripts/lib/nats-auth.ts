@@ -9,6 +9,7 @@
  * client proves itself by signing the server's challenge, so the secret
  * never crosses the connection, even without TLS.
  */
+import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { nkeys } from 'nats';
@@ -102,4 +103,63 @@ export function authenticatedNatsServer(
   const configFile = join(dataDir, 'nats-server.conf');
   writeNatsServerConfig(configFile, credentials);
   return { server: new NatsServerProcess({ storeDir: join(dataDir, 'nats'), ...options, configFile }), credentials };
+}
+
+/**
+ * The password the nodes of a NATS cluster give each other on their routes, generated once into `file` (0600).
+ * Routes carry every message of the cluster: a server that joins as a route without it is refused.
+ */
+export function ensureRoutePassword(file: string): string {
+  if (!existsSync(file)) writeFileSync(file, randomBytes(24).toString('base64url'), { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return readFileSync(file, 'utf8').trim();
+}
+
+/**
+ * The `cluster` block of a node's configuration: it listens for routes on `listen` (host:port), accepts only
+ * routes that know the password, and opens its own to every node of `routes` (host:port, itself included: a
+ * node recognises and skips its own address) with it.
+ */
+export function clusterConfig(settings: { listen: string; password: string; routes: string[] }): string {
+  const { listen, password, routes } = settings;
+  return [
+    'cluster {',
+    '  name: keymint',
+    `  listen: ${listen}`,
+    `  authorization { user: route, password: ${JSON.stringify(password)} }`,
+    `  routes: [${routes.map((route) => JSON.stringify(`nats-route://route:${password}@${route}`)).join(', ')}]`,
+    '}',
+    '',
+  ].join('\n');
+}
+
+/**
+ * `nodes` nats-servers for a keymint DATA_DIR forming one JetStream cluster, each on its own client port, route
+ * port and store (`DATA_DIR/nats-<n>`), named `nats-<n>`, admitting only keymint's bus users (as
+ * `authenticatedNatsServer`), with routes that authenticate with a password generated into
+ * `DATA_DIR/nats-route-password`. Start them all; JetStream answers once they have elected a leader.
+ */
+export async function authenticatedNatsCluster(
+  dataDir: string,
+  options: { nodes: number; freePort: () => Promise<number> },
+): Promise<{ servers: NatsServerProcess[]; credentials: BusCredentials }> {
+  const credentials = ensureBusCredentials(credentialsDirOf(dataDir));
+  writeNatsServerConfig(join(dataDir, 'nats-server.conf'), credentials);
+  const routePassword = ensureRoutePassword(join(dataDir, 'nats-route-password'));
+  const nodes: Array<{ name: string; port: number; routePort: number }> = [];
+  for (let index = 1; index <= options.nodes; index++) nodes.push({ name: `nats-${index}`, port: await options.freePort(), routePort: await options.freePort() });
+  const routes = nodes.map((node) => `127.0.0.1:${node.routePort}`);
+  const servers = nodes.map((node) => {
+    const configFile = join(dataDir, `${node.name}.conf`);
+    writeFileSync(configFile, `include ./nats-server.conf\n${clusterConfig({ listen: `127.0.0.1:${node.routePort}`, password: routePassword, routes })}`, { mode: 0o600 });
+    return new NatsServerProcess({
+      port: node.port,
+      storeDir: join(dataDir, node.name),
+      serverName: node.name,
+      routePort: node.routePort,
+      configFile,
+      logFile: join(dataDir, `${node.name}.log`),
+    });
+  });
+  return { servers, credentials };
 }

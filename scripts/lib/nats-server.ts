@@ -34,6 +34,10 @@ export interface NatsServerOptions {
   logFile?: string;
   /** A configuration file (users and permissions: nats-auth.ts); without one the server admits anyone. */
   configFile?: string;
+  /** The port its configuration's cluster block listens on for routes (a node of a cluster). */
+  routePort?: number;
+  /** The server's name (its name in a cluster: JetStream reports stream leaders by it). */
+  serverName?: string;
   /** Added to the server's environment (variables its configuration refers to). */
   env?: NodeJS.ProcessEnv;
 }
@@ -53,6 +57,7 @@ export class NatsServerProcess {
     if (!this.binary) throw new Error(NATS_SERVER_MISSING);
     mkdirSync(this.options.storeDir, { recursive: true });
     const args = ['-js', '-a', this.options.host ?? '127.0.0.1', '-p', String(this.options.port), '-sd', this.options.storeDir];
+    if (this.options.serverName) args.push('-n', this.options.serverName);
     if (this.options.configFile) args.push('-c', this.options.configFile);
     if (this.options.logFile) args.push('-l', this.options.logFile);
     this.child = spawn(this.binary, args, { stdio: this.options.logFile ? 'ignore' : 'inherit', env: { ...process.env, ...this.options.env } });

@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { ServiceName, SERVICE_PORT_VARIABLES } from '@keymint/config';
@@ -88,12 +88,22 @@ export class ServiceProcess {
     const child = this.child;
     await waitFor(
       async () => {
-        if (!child || child.exitCode !== null) throw new Error(`${this.name} exited with code ${child?.exitCode} before it was healthy`);
+        if (!child || child.exitCode !== null) throw new Error(`${this.name} exited with code ${child?.exitCode} before it was healthy${this.lastLogLines()}`);
         return (await healthStatus(this.options.httpPort)) === 200;
       },
       timeoutMs,
       `${this.name} /health`,
     );
+  }
+
+  /** The end of the service's log file, to say why it stopped (the test cluster's folder is gone after the run). */
+  private lastLogLines(lines = 5): string {
+    if (!this.options.logFile) return '';
+    try {
+      return `; its log ends:\n${readFileSync(this.options.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n')}`;
+    } catch {
+      return '';
+    }
   }
 
   async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 15000): Promise<void> {

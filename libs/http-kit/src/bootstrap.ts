@@ -1,4 +1,5 @@
 import { createServer as createHttpServer, IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
+import { Server as NetServer } from 'node:net';
 import { createServer as createHttpsServer } from 'node:https';
 import { DynamicModule, INestApplication, LoggerService, ShutdownSignal, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -98,7 +99,9 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
   let httpServer: HttpServer | undefined;
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
-    return503OnClosing: true,
+    // While stopping, a request that arrives on an open keep-alive connection is served (with Connection: close),
+    // not refused: everything it needs stays open until the HTTP servers have closed (stopOnSignals).
+    return503OnClosing: false,
     // request.ip is the client behind the proxies TRUST_PROXY names (X-Forwarded-For), else the TCP peer.
     trustProxy: config.TRUST_PROXY,
     // URLs the router rejects before any handler (bad percent-encoding, over-long path parameter) get the service's error shape too.
@@ -117,7 +120,8 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
 
   const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, { logger, abortOnError: false, bodyParser: false });
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
-  configureFastify(fastify, options, loggers);
+  const drain = { draining: false };
+  configureFastify(fastify, options, loggers, drain);
   app.useGlobalFilters(createErrorFilter(options.errorStyle));
   app.connectMicroservice<MicroserviceOptions>(
     {
@@ -129,7 +133,7 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
     { inheritAppConfig: true },
   );
   const lifecycle = app.get(ServiceLifecycle);
-  stopOnSignals(app, lifecycle, config.SHUTDOWN_DELAY, logger);
+  stopOnSignals(app, lifecycle, config.SHUTDOWN_DELAY, logger, { fastify, servers: () => [fastify.server, ...(httpServer ? [httpServer] : [])], drain });
   // Spans still buffered go out before the process ends.
   fastify.addHook('onClose', () => stopTracing());
   fastify.addHook('onClose', async () => {
@@ -155,11 +159,24 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
 /**
  * SIGTERM, SIGINT and the other signals Nest's shutdown hooks handle: readiness turns DOWN at once, so that a load
  * balancer polling /health/ready stops sending requests; SHUTDOWN_DELAY seconds later (0 by default) the service
- * stops accepting, finishes in-flight requests, drains NATS and closes the database (Nest's shutdown hooks), then
- * raises the signal again without its handlers, as Nest's own handling does. A second signal while stopping changes
- * nothing.
+ * drains its HTTP servers: they stop taking connections, every answer carries `Connection: close` (the client's
+ * next request goes over a new connection, elsewhere), and the connections still open after DRAIN_MS (clients that
+ * send nothing) are closed. Then Nest's shutdown hooks stop the consumers, publish the outbox, drain NATS and close
+ * the database, and the signal is raised again without its handlers, as Nest's own handling does. A second signal
+ * while stopping changes nothing.
+ *
+ * The HTTP servers close first: Nest's own close runs the hooks before it closes the HTTP server, so for a moment
+ * a stopping service accepted requests with NATS closed (clients saw fastify's 503). And closing a server at once
+ * closes its idle keep-alive connections, on which a busy client may be sending its next request that very moment
+ * (a reset it cannot tell from a lost request).
  */
-function stopOnSignals(app: INestApplication, lifecycle: ServiceLifecycle, delaySeconds: number, logger: LoggerService): void {
+function stopOnSignals(
+  app: INestApplication,
+  lifecycle: ServiceLifecycle,
+  delaySeconds: number,
+  logger: LoggerService,
+  http: { fastify: FastifyInstance; servers: () => NetServer[]; drain: { draining: boolean } },
+): void {
   const signals = Object.values(ShutdownSignal) as NodeJS.Signals[];
   const stop = async (signal: NodeJS.Signals) => {
     if (lifecycle.stopping) return;
@@ -169,6 +186,11 @@ function stopOnSignals(app: INestApplication, lifecycle: ServiceLifecycle, delay
         logger.log(`${signal}: readiness is DOWN; stopping in ${delaySeconds} s (SHUTDOWN_DELAY)`);
         await new Promise((resolve) => setTimeout(resolve, delaySeconds * 1000));
       }
+      http.drain.draining = true;
+      // net.Server's own close: stop listening, without closing the idle connections as http.Server's does.
+      for (const server of http.servers()) NetServer.prototype.close.call(server);
+      await waitForNoConnections(http.servers(), DRAIN_MS);
+      await http.fastify.close();
       await app.close();
     } catch (error) {
       logger.error(`shutdown failed: ${(error as Error).message}`);
@@ -178,6 +200,19 @@ function stopOnSignals(app: INestApplication, lifecycle: ServiceLifecycle, delay
     process.kill(process.pid, signal);
   };
   for (const signal of signals) process.on(signal, stop);
+}
+
+/** How long a stopping service waits for its clients to close their connections (each after one more answer). */
+const DRAIN_MS = 1000;
+
+async function waitForNoConnections(servers: NetServer[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const open = (server: NetServer) => new Promise<number>((resolve) => server.getConnections((error, count) => resolve(error ? 0 : count)));
+  while (Date.now() < deadline) {
+    const counts = await Promise.all(servers.map(open));
+    if (counts.every((count) => count === 0)) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 /**
@@ -207,7 +242,7 @@ interface RequestState {
   span?: Span;
 }
 
-function configureFastify(fastify: FastifyInstance, options: ServiceBootstrapOptions, loggers: ServiceLoggers): void {
+function configureFastify(fastify: FastifyInstance, options: ServiceBootstrapOptions, loggers: ServiceLoggers, drain: { draining: boolean }): void {
   collectDefaultMetrics();
   // Every series names its service, whatever job name the Prometheus that scrapes it gives (the dashboard groups by it).
   register.setDefaultLabels({ service: options.name });
@@ -226,6 +261,8 @@ function configureFastify(fastify: FastifyInstance, options: ServiceBootstrapOpt
     const span = tracingIsOn() ? requestSpan(request) : undefined;
     requests.set(request, { started: process.hrtime.bigint(), context: span ? { requestId, trace: contextOf(span) } : { requestId }, span });
     reply.header(REQUEST_ID_HEADER, requestId);
+    // Stopping: the client's next request goes over a new connection, to another replica (stopOnSignals).
+    if (drain.draining) reply.header('Connection', 'close');
     reply.headers(NO_STORE_HEADERS);
     if (options.responseHeaders) reply.headers(options.responseHeaders);
     if ((request.raw.socket as { encrypted?: boolean }).encrypted) reply.header('Strict-Transport-Security', HSTS);

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { RpcException } from '@nestjs/microservices';
 import { isRpcErrorBody } from '@keymint/contracts';
+import { isDatabaseUnavailable } from '@keymint/persistence';
 import type { FastifyReply } from 'fastify';
 import { Observable, throwError } from 'rxjs';
 
@@ -59,7 +60,17 @@ export function errorBody(style: ErrorStyle, status: number, description: string
   return { code: status, message: REASONS[status] ?? (status >= 500 ? 'Internal Server Error' : 'Error'), description };
 }
 
-/** Turns anything thrown into the documented JSON; unexpected errors become a 500 with no internals. */
+/**
+ * How long a client should wait before it asks the same replica again while the database cannot be reached (a
+ * crashed PostgreSQL is back in seconds); the same as the token API's other 503s.
+ */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * Turns anything thrown into the documented JSON: a database that cannot be reached right now (down,
+ * restarting) is a 503 with Retry-After, and `unavailable` over RPC; other unexpected errors become a 500 with
+ * no internals.
+ */
 export function createErrorFilter(style: ErrorStyle): ExceptionFilter {
   const logger = new Logger('ErrorFilter');
   // A body already in the service's style passes through untouched.
@@ -95,6 +106,14 @@ export function createErrorFilter(style: ErrorStyle): ExceptionFilter {
           : `The request could not be parsed: ${(exception as Error).message}`;
       return { status: frameworkStatus, body: errorBody(style, frameworkStatus, description) };
     }
+    if (isDatabaseUnavailable(exception)) {
+      logger.warn({ msg: 'database unavailable', err: exception });
+      return {
+        status: HttpStatus.SERVICE_UNAVAILABLE,
+        body: errorBody(style, 503, 'The database cannot be reached right now; try again shortly.'),
+        headers: { 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) },
+      };
+    }
     // The error as an object (type, message, stack, its own fields): the logger redacts what a store error carries.
     logger.error({ msg: 'unexpected error', err: exception });
     return { status: HttpStatus.INTERNAL_SERVER_ERROR, body: errorBody(style, 500, 'The server could not handle the request.') };
@@ -107,6 +126,8 @@ export function createErrorFilter(style: ErrorStyle): ExceptionFilter {
 function rpcErrorBody(exception: unknown): { code: string; message: string } {
   const error = exception instanceof RpcException ? exception.getError() : exception;
   if (!(error instanceof Error) && isRpcErrorBody(error)) return { code: error.code, message: error.message };
+  // The caller answers its own client 503 (as for a peer that does not answer), not 500.
+  if (isDatabaseUnavailable(error)) return { code: 'unavailable', message: 'The database cannot be reached right now.' };
   new Logger('ErrorFilter').error({ msg: 'unexpected RPC error', err: exception });
   return { code: 'internal', message: 'The service could not handle the request.' };
 }

@@ -14,6 +14,8 @@ describe('NATS access from the environment', () => {
   it("connects with the user's own inbox prefix, and stops with the variable's name when a key file is missing", () => {
     const options = natsConnectionOptions({ url: 'nats://a:4222,nats://b:4222', user: 'analytics', username: 'analytics', password: 'p' }, 'test');
     expect(options).toMatchObject({ servers: ['nats://a:4222', 'nats://b:4222'], inboxPrefix: '_INBOX.analytics' });
+    const spaced = natsConnectionOptions({ url: 'nats://a:4222, nats://b:4222 ,nats://c:4222', user: 'analytics' }, 'test');
+    expect(spaced.servers).toEqual(['nats://a:4222', 'nats://b:4222', 'nats://c:4222']);
     expect(() => natsConnectionOptions({ url: 'nats://a:4222', user: 'analytics', nkeySeedFile: '/nowhere/analytics.nk' }, 'test')).toThrow(
       'NATS_NKEY_SEED_FILE=/nowhere/analytics.nk: cannot read it (ENOENT)',
     );

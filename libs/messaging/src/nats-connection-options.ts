@@ -59,7 +59,12 @@ export function natsAccessFromConfig(config: CommonConfig, user: BusUser): NatsA
  */
 export function natsConnectionOptions(access: NatsAccess, name: string): ConnectionOptions {
   return {
-    servers: access.url.split(','),
+    // NATS_URL lists a cluster's nodes, comma-separated (spaces after the commas allowed): the client picks one and
+    // moves to another when it goes away.
+    servers: access.url
+      .split(',')
+      .map((url) => url.trim())
+      .filter(Boolean),
     name,
     inboxPrefix: inboxPrefix(access.user),
     authenticator: authenticatorOf(access),

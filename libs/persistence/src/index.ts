@@ -11,3 +11,4 @@ export * from './sql-params';
 export * from './statements';
 export * from './time-ordered-uuid';
 export * from './transformers';
+export * from './database-unavailable';

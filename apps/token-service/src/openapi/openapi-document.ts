@@ -37,7 +37,7 @@ const CLIENT_ERRORS: Record<number, ResponseDoc> = {
   429: error('Too many failed authentications for this key (or user) from this address.', ['too_many_requests'], {
     'Retry-After': { description: 'Seconds until the block ends.', schema: z.string().regex(/^\d+$/) },
   }),
-  503: error('The registry cannot be asked about an uncached client (or the user directory is down, or busy with too many password checks).', ['temporarily_unavailable'], {
+  503: error('The registry cannot be asked about an uncached client (or the user directory is down, or busy with too many password checks), or the token store cannot be reached right now.', ['temporarily_unavailable'], {
     'Retry-After': { description: 'Seconds to wait.', schema: z.literal('5') },
   }),
 };
