@@ -26,10 +26,21 @@ export async function freePort(): Promise<number> {
   const end = ephemeralRangeStart();
   for (let attempt = 0; attempt < 100; attempt++) {
     const port = LOWEST_PORT + Math.floor(Math.random() * (end - LOWEST_PORT));
-    if (await canListen(port)) return port;
+    if (handedOut.has(port)) continue;
+    if (await canListen(port)) {
+      handedOut.add(port);
+      return port;
+    }
   }
   throw new Error(`no free port found between ${LOWEST_PORT} and ${end - 1}`);
 }
+
+/**
+ * Ports this process has handed out: a cluster takes a score of them before any is bound (every service's, every
+ * NATS node's), so a second random pick of the same still-free port would give two listeners one port (about a 1%
+ * chance per scale-out cluster). A port is never handed out twice by one process.
+ */
+const handedOut = new Set<number>();
 
 function canListen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
