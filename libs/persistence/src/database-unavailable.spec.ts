@@ -20,6 +20,7 @@ describe('isDatabaseUnavailable', () => {
     ['a unique violation', new QueryFailedError('INSERT', [], withCode('23505', 'duplicate key value'))],
     ['a syntax error', withCode('42601')],
     ['a plain error', new Error('something else')],
+    ['input that repeats a lost-connection text', withCode('22P02', 'invalid input syntax for type bigint: "Connection terminated"')],
     ['nothing', undefined],
     ['a string', 'ECONNREFUSED'],
   ])('is false for %s', (_what, error) => {

@@ -8,7 +8,9 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   for (let current = error, depth = 0; current && typeof current === 'object' && depth < 4; depth++) {
     const { code, message } = current as { code?: unknown; message?: unknown };
     if (typeof code === 'string' && (UNREACHABLE_CODES.has(code) || code.startsWith('08'))) return true;
-    if (typeof message === 'string' && LOST_CONNECTION_MESSAGES.some((text) => message.includes(text))) return true;
+    // Only an error without a code of its own: PostgreSQL repeats input in some messages (`invalid input syntax for
+    // type bigint: "Connection terminated"`), which must stay the error it is.
+    if (code === undefined && typeof message === 'string' && LOST_CONNECTION_MESSAGES.some((text) => message.includes(text))) return true;
     current = (current as { driverError?: unknown }).driverError ?? (current as { cause?: unknown }).cause;
   }
   return false;

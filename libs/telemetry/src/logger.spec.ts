@@ -51,9 +51,16 @@ describe('logs', () => {
   });
 
   it('never write a secret of a logged request or store error', () => {
-    const secrets = ['Basic c2VjcmV0OnNlY3JldA==', 'the-client-secret', 'the-user-password', 'eyJhbGciOiJFUzI1NiJ9.assertion', 'the-refresh-token', 'the-access-token', 'sid=cookie'];
+    const secrets = ['Basic c2VjcmV0OnNlY3JldA==', 'the-client-secret', 'the-user-password', 'eyJhbGciOiJFUzI1NiJ9.assertion', 'the-refresh-token', 'the-access-token', 'sid=cookie', 'the-refused-row'];
     const { loggers, lines } = capture();
-    const storeError = Object.assign(new Error('duplicate key'), { parameters: ['the-client-secret'], query: 'INSERT … the-access-token' });
+    const storeError = Object.assign(new Error('duplicate key'), {
+      parameters: ['the-client-secret'],
+      query: 'INSERT … the-access-token',
+      // What PostgreSQL's errors carry besides the message: the refused row.
+      detail: 'Failing row contains (the-refused-row)',
+      where: 'the-refused-row',
+      code: '23505',
+    });
     new NestLogger(loggers.app).error(
       {
         msg: 'unexpected error',
@@ -72,6 +79,7 @@ describe('logs', () => {
     expect(text).toContain('"grant_type":"password"');
     expect(text).toContain('"authorization":"[Redacted]"');
     expect(text).toContain('duplicate key');
+    expect(text).toContain('"code":"23505"');
   });
 
   it('are JSON off a terminal and readable on one, unless LOG_FORMAT says', () => {

@@ -79,6 +79,7 @@ export function createLoggers(settings: LoggerSettings): ServiceLoggers {
     {
       ...common,
       redact: { paths: [...REDACTED_PATHS], censor: '[Redacted]' },
+      serializers: { err: loggedError },
       // Every line written while a request is handled names it (and its trace, when tracing is on).
       mixin: () => {
         const request = currentRequest();
@@ -89,6 +90,24 @@ export function createLoggers(settings: LoggerSettings): ServiceLoggers {
     output,
   );
   return { app, access: pino(common, output) };
+}
+
+/**
+ * What a logged error keeps: its type, message, code and stack (and its cause's, the same way). Not its other
+ * fields: a store driver's error copies the row it refused into them (PostgreSQL's `detail`: "Key (username)=(…)",
+ * "Failing row contains (…)"; `where`, `internalQuery`), which no redaction path can know in advance.
+ */
+export function loggedError(error: unknown, depth = 0): unknown {
+  if (!(error instanceof Error)) return error;
+  const { code } = error as { code?: unknown };
+  const cause = (error as { cause?: unknown }).cause;
+  return {
+    type: error.constructor?.name ?? 'Error',
+    message: error.message,
+    ...(typeof code === 'string' || typeof code === 'number' ? { code } : {}),
+    stack: error.stack,
+    ...(cause instanceof Error && depth < 3 ? { cause: loggedError(cause, depth + 1) } : {}),
+  };
 }
 
 /**
