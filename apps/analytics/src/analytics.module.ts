@@ -21,7 +21,7 @@ export class AnalyticsModule {
         IngestionModule,
         StatisticsModule,
         DashboardUiModule,
-        ObservabilityModule,
+        ObservabilityModule.forService(config),
       ],
       providers: [{ provide: CONFIG, useValue: config }],
     };

@@ -58,7 +58,7 @@ export class ApplicationRegistryModule {
         KeysModule,
         RpcModule,
         DevportalUiModule,
-        ObservabilityModule,
+        ObservabilityModule.forService(config),
       ],
       controllers: [OpenApiController],
       providers: [{ provide: CONFIG, useValue: config }],

@@ -34,7 +34,7 @@ export class TokenServiceModule {
         IntrospectionModule,
         DiscoveryModule,
         RegistryEventsModule,
-        ObservabilityModule,
+        ObservabilityModule.forService(config),
       ],
       // The OpenAPI document describes every feature's routes, so it sits above them all.
       controllers: [PostOnlyController, OpenApiController],

@@ -103,6 +103,12 @@ export const commonEnvShape = {
    * balancer to stop sending requests (docs/operations.md, "Probes"). 0: close at once.
    */
   SHUTDOWN_DELAY: z.coerce.number().int().min(0).max(300).default(0),
+  /**
+   * The bearer token Prometheus sends for GET /metrics on the HTTPS port (at least 32 characters). Unset: /metrics
+   * answers on the plain-HTTP port only (loopback by default), never on HTTPS: the counters by failure reason would
+   * tell anyone which consumer keys exist (docs/operations.md, "Who may read /metrics").
+   */
+  METRICS_TOKEN: z.string().min(32).optional(),
   /** pino's level names; Nest's `log` and `verbose`, this variable's values before, still mean `info` and `trace`. */
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'log', 'verbose'])

@@ -1,3 +1,4 @@
+import type { CommonConfig } from '@keymint/config';
 import type { FastifyReply } from 'fastify';
 import type { NatsClient } from '@keymint/messaging';
 import type { Database } from '@keymint/persistence';
@@ -22,7 +23,7 @@ describe('ObservabilityController readiness', () => {
     const database = { ping: () => new Promise<boolean>(() => undefined) } as unknown as Database;
     const lifecycle = new ServiceLifecycle();
     lifecycle.markStarted();
-    const controller = new ObservabilityController(database, { isConnected: true } as NatsClient, lifecycle);
+    const controller = new ObservabilityController(database, { isConnected: true } as NatsClient, lifecycle, {} as CommonConfig);
     const reply = recordingReply();
     const answer = controller.ready(reply);
     await jest.advanceTimersByTimeAsync(DATABASE_CHECK_TIMEOUT_MS);
@@ -40,7 +41,7 @@ describe('ObservabilityController readiness', () => {
   it('is DOWN before start-up finished and from the first shutdown signal on; liveness stays UP throughout', async () => {
     const database = { ping: async () => true } as unknown as Database;
     const lifecycle = new ServiceLifecycle();
-    const controller = new ObservabilityController(database, { isConnected: false } as NatsClient, lifecycle);
+    const controller = new ObservabilityController(database, { isConnected: false } as NatsClient, lifecycle, {} as CommonConfig);
     const statusOf = async () => {
       const reply = recordingReply();
       const answer = await controller.ready(reply);

@@ -1,5 +1,7 @@
-import { Controller, Get, Header, HttpCode, Inject, Injectable, Module, Res } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import { timingSafeEqual } from 'node:crypto';
+import { Controller, DynamicModule, Get, HttpCode, Inject, Injectable, Module, NotFoundException, Req, Res, UnauthorizedException } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CommonConfig, CONFIG } from '@keymint/config';
 import { register } from 'prom-client';
 import { Database } from '@keymint/persistence';
 import { NatsClient } from '@keymint/messaging';
@@ -51,6 +53,7 @@ export class ObservabilityController {
     @Inject(Database) private readonly database: Database,
     @Inject(NatsClient) private readonly nats: NatsClient,
     @Inject(ServiceLifecycle) private readonly lifecycle: ServiceLifecycle,
+    @Inject(CONFIG) private readonly config: CommonConfig,
   ) {}
 
   /** Both dependencies, as before the probes existed: 503 whenever NATS or the database is down. */
@@ -92,11 +95,28 @@ export class ObservabilityController {
     return answer(reply, [{ name: 'start-up', status: up(this.lifecycle.started) }]);
   }
 
+  /**
+   * Prometheus' text. On the plain-HTTP port (loopback by default) to anyone who reaches it; on HTTPS only with
+   * `Authorization: Bearer <METRICS_TOKEN>`, and not at all without METRICS_TOKEN (404, as if absent): what the
+   * counters tell (failures by reason: which consumer keys exist, which are inactive) is for operators.
+   */
   @Get('metrics')
   @HttpCode(200)
-  @Header('Content-Type', register.contentType)
-  metrics(): Promise<string> {
+  metrics(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
+    if ((request.raw.socket as { encrypted?: boolean }).encrypted) this.requireMetricsToken(request.headers.authorization);
+    // Set here, not by a decorator: a refusal's JSON error must not be sent as Prometheus' text.
+    void reply.header('Content-Type', register.contentType);
     return register.metrics();
+  }
+
+  private requireMetricsToken(authorization: string | undefined): void {
+    const expected = this.config.METRICS_TOKEN;
+    if (!expected) throw new NotFoundException('Cannot GET /metrics');
+    const given = Buffer.from(/^Bearer (.+)$/.exec(authorization ?? '')?.[1] ?? '');
+    const wanted = Buffer.from(expected);
+    if (given.length !== wanted.length || !timingSafeEqual(given, wanted)) {
+      throw new UnauthorizedException('GET /metrics on the HTTPS port needs Authorization: Bearer <METRICS_TOKEN>.');
+    }
   }
 
   private async databaseAnswers(): Promise<boolean> {
@@ -124,9 +144,14 @@ function answer(reply: FastifyReply, checks: ProbeAnswer['checks']): ProbeAnswer
 }
 
 /** The probes and metrics of a service, and the lifecycle they read; every service's root module imports it. */
-@Module({
-  controllers: [ObservabilityController],
-  providers: [ServiceLifecycle],
-  exports: [ServiceLifecycle],
-})
-export class ObservabilityModule {}
+@Module({})
+export class ObservabilityModule {
+  static forService(config: CommonConfig): DynamicModule {
+    return {
+      module: ObservabilityModule,
+      controllers: [ObservabilityController],
+      providers: [ServiceLifecycle, { provide: CONFIG, useValue: config }],
+      exports: [ServiceLifecycle],
+    };
+  }
+}
