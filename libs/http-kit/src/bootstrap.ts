@@ -190,6 +190,11 @@ function stopOnSignals(
       // net.Server's own close: stop listening, without closing the idle connections as http.Server's does.
       for (const server of http.servers()) NetServer.prototype.close.call(server);
       await waitForNoConnections(http.servers(), DRAIN_MS);
+      // Idle ones are closed now; one still busy after BUSY_DRAIN_MS (a client that does not read its answer) is cut,
+      // or it would keep the service from stopping and its outbox from being published.
+      for (const server of http.servers()) (server as HttpServer).closeIdleConnections?.();
+      await waitForNoConnections(http.servers(), BUSY_DRAIN_MS);
+      for (const server of http.servers()) (server as HttpServer).closeAllConnections?.();
       await http.fastify.close();
       await app.close();
     } catch (error) {
@@ -204,6 +209,8 @@ function stopOnSignals(
 
 /** How long a stopping service waits for its clients to close their connections (each after one more answer). */
 const DRAIN_MS = 1000;
+/** How long a stopping service then waits for answers still being sent before it cuts their connections. */
+const BUSY_DRAIN_MS = 5000;
 
 async function waitForNoConnections(servers: NetServer[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -124,8 +124,9 @@ export class ClientAuthenticator {
     endpoint: ClientAuthenticatingEndpoint,
   ): Promise<unknown> {
     if (!(error instanceof OAuth2Error)) return error;
-    clientAuthenticationFailures.labels({ reason, method: method ?? credentials.method }).inc();
+    // The limit first: nothing about the metric may keep a failure from being counted against the key.
     const waitSeconds = await this.limiter.recordFailure(credentials.clientId, address);
+    clientAuthenticationFailures.labels({ reason, method: method ?? credentials.method }).inc();
     if (waitSeconds <= 0) return error;
     countRateLimited(endpoint, 'client');
     return OAuth2Error.tooManyRequests(waitSeconds);
