@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { Controller, DynamicModule, Get, HttpCode, Inject, Injectable, Module, NotFoundException, Req, Res, UnauthorizedException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CommonConfig, CONFIG } from '@keymint/config';
+import { recentAnswer } from '@keymint/telemetry';
 import { register } from 'prom-client';
 import { Database } from '@keymint/persistence';
 import { NatsClient } from '@keymint/messaging';
@@ -15,6 +16,8 @@ export interface ProbeAnswer {
 
 /** A database that does not answer within this is down for readiness: a probe must answer before its own timeout. */
 export const DATABASE_CHECK_TIMEOUT_MS = 2000;
+/** How long one database check answers every probe: a second, well under any probe period. */
+const DATABASE_CHECK_REUSE_MS = 1000;
 
 /**
  * Where the service is in its life, for the probes: started once the store is migrated, the bus connected and
@@ -119,7 +122,10 @@ export class ObservabilityController {
     }
   }
 
-  private async databaseAnswers(): Promise<boolean> {
+  /** Probes are unauthenticated: a flood of them shares one ping a second (`recentAnswer`). */
+  private readonly databaseAnswers = recentAnswer(() => this.pingDatabase(), DATABASE_CHECK_REUSE_MS);
+
+  private async pingDatabase(): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<boolean>((resolve) => {
       timer = setTimeout(() => resolve(false), DATABASE_CHECK_TIMEOUT_MS);

@@ -4,7 +4,7 @@ import { Gauge } from 'prom-client';
 import { EntityManager } from 'typeorm';
 import { EventSubject, isEventSubject, ReceivedEvent, StreamDefinition } from '@keymint/contracts';
 import { Database } from '@keymint/persistence';
-import { Context, endSpan, runInRequest, SpanKind, startSpan, traceIdsOf, tracingIsOn } from '@keymint/telemetry';
+import { Context, endSpan, recentAnswer, runInRequest, SpanKind, startSpan, traceIdsOf, tracingIsOn } from '@keymint/telemetry';
 import { ConsumedEvents } from './consumed-events';
 import { eventOrigins } from './context-headers';
 import { decodeEvents, DecodedEvent, isEventProblem } from './event-codec';
@@ -23,14 +23,16 @@ new Gauge({
   async collect() {
     // Asked at the scrape rather than after each applied batch: a consumer that cannot apply (its store down, say)
     // shows a lag that grows, instead of the value of its last good batch.
-    await Promise.all(
-      [...runningConsumers].map(async (consumer) => {
-        const pending = await consumer.undeliveredMessages();
-        if (pending !== undefined) this.set({ consumer: consumer.durable }, pending);
-      }),
-    );
+    for (const [consumer, pending] of await consumerLags()) this.set({ consumer }, pending);
   },
 });
+
+/** Scrapes are unauthenticated: however many come, JetStream is asked once per LAG_REUSE_MS (`recentAnswer`). */
+const LAG_REUSE_MS = 5000;
+const consumerLags = recentAnswer(async () => {
+  const lags = await Promise.all([...runningConsumers].map(async (consumer) => [consumer.durable, await consumer.undeliveredMessages()] as const));
+  return lags.filter((lag): lag is readonly [string, number] => lag[1] !== undefined);
+}, LAG_REUSE_MS);
 
 /**
  * When a small batch is ready and nothing more is queued, wait this long once
