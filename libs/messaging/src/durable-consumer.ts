@@ -27,12 +27,12 @@ new Gauge({
   },
 });
 
-/** Scrapes are unauthenticated: however many come, JetStream is asked once per LAG_REUSE_MS (`recentAnswer`). */
+/** Scrapes are unauthenticated: however many come, JetStream is asked of each consumer once per LAG_REUSE_MS. */
 const LAG_REUSE_MS = 5000;
-const consumerLags = recentAnswer(async () => {
-  const lags = await Promise.all([...runningConsumers].map(async (consumer) => [consumer.durable, await consumer.undeliveredMessages()] as const));
+async function consumerLags(): Promise<Array<readonly [string, number]>> {
+  const lags = await Promise.all([...runningConsumers].map(async (consumer) => [consumer.durable, await consumer.recentLag()] as const));
   return lags.filter((lag): lag is readonly [string, number] => lag[1] !== undefined);
-}, LAG_REUSE_MS);
+}
 
 /**
  * When a small batch is ready and nothing more is queued, wait this long once
@@ -115,6 +115,12 @@ export class DurableConsumer {
   }
 
   /** JetStream's count of this consumer's undelivered messages; undefined while NATS is away or does not answer in time. */
+  /**
+   * `undeliveredMessages`, shared by the scrapes of LAG_REUSE_MS (`recentAnswer`). Per consumer, so one that starts
+   * after a scrape is asked at the next (a cached list of the consumers running then would leave it out).
+   */
+  readonly recentLag = recentAnswer(() => this.undeliveredMessages(), LAG_REUSE_MS);
+
   async undeliveredMessages(): Promise<number | undefined> {
     if (!this.nats.isConnected) return undefined;
     let timer: NodeJS.Timeout | undefined;
