@@ -14,6 +14,7 @@ import {
   SERVICE_NAMES,
   serviceEnvShapes,
   ServiceName,
+  withoutUrlCredentials,
 } from '@keymint/config';
 import { createLoggers, logFormatOf } from '@keymint/telemetry';
 import { authenticatedNatsServer, credentialsDirOf, seedFileOf } from './lib/nats-auth';
@@ -124,7 +125,7 @@ async function main(): Promise<void> {
   const supervisor = new Supervisor();
   let nats: NatsServerProcess | undefined;
   if (config.NATS_URL) {
-    log(`using NATS at ${config.NATS_URL.replace(/\/\/[^@/]*@/g, '//***@')}`);
+    log(`using NATS at ${withoutUrlCredentials(config.NATS_URL)}`);
   } else {
     let port = config.NATS_PORT;
     if (await isListening(port)) {

@@ -41,6 +41,21 @@ describe('loadConfig', () => {
     expect(() => loadConfig(analytics, { OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4317' })).toThrow(/OTEL_EXPORTER_OTLP_ENDPOINT/);
   });
 
+  it('never shows a secret in a start-up error: secret variables are hidden, URL credentials masked', () => {
+    const error = (env: NodeJS.ProcessEnv) => {
+      try {
+        loadConfig(tokenServiceEnvShape, env);
+      } catch (thrown) {
+        return (thrown as Error).message;
+      }
+      throw new Error('the configuration was accepted');
+    };
+    const message = error({ DB_URL: 'mysql://keymint:s3cret-db@db/keymint', METRICS_TOKEN: 'short-but-secret', NATS_URL: '' });
+    expect(message).toMatch(/DB_URL="mysql:\/\/\*\*\*@db\/keymint"/);
+    expect(message).toMatch(/METRICS_TOKEN=\(hidden, 16 characters\)/);
+    expect(message).not.toMatch(/s3cret-db|short-but-secret/);
+  });
+
   it('rejects a DB_URL that is not PostgreSQL and treats an empty one as unset', () => {
     expect(() => loadConfig(serviceEnvShapes.analytics, { DB_URL: 'mysql://x' })).toThrow(/DB_URL/);
     expect(loadConfig(serviceEnvShapes.analytics, { DB_URL: '' }).DB_URL).toBeUndefined();

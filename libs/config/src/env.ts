@@ -241,9 +241,26 @@ export function loadConfig<Shape extends z.ZodRawShape>(
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
     const name = String(issue.path[0]);
-    return `${name}=${JSON.stringify(env[name] ?? '')}: ${issue.message}`;
+    return `${name}=${shownValue(name, env[name] ?? '')}: ${issue.message}`;
   });
   throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+}
+
+/**
+ * Variables whose whole value is a secret: a start-up error names them but never shows their value (the error
+ * goes to the log, where it would outlive the fix).
+ */
+const SECRET_VARIABLES = new Set(['ADMIN_PASSWORD', 'METRICS_TOKEN', 'NATS_PASSWORD', 'TOKEN_ENCRYPTION_KEY', 'TLS_KEY', 'NATS_TLS_KEY', 'NATS_CREDS', 'NATS_NKEY_SEED_FILE']);
+
+/** A bad value as a start-up error shows it: quoted, a secret variable's hidden, and any URL's credentials masked. */
+function shownValue(name: string, value: string): string {
+  if (SECRET_VARIABLES.has(name)) return value === '' ? '""' : `(hidden, ${value.length} characters)`;
+  return JSON.stringify(withoutUrlCredentials(value));
+}
+
+/** Text with the user and password (or token) of every URL in it masked (`nats://***@host`), for logs and errors. */
+export function withoutUrlCredentials(text: string): string {
+  return text.replace(/\/\/[^@/\s]*@/g, '//***@');
 }
 
 /** The process environment, for the few places (launcher, tests) that pass it on to children. */
