@@ -1,7 +1,9 @@
 import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDataSource } from './data-source';
+import { createServer, Socket } from 'node:net';
+import { isDatabaseUnavailable } from './database-unavailable';
+import { openDataSource, POSTGRES_CONNECT_TIMEOUT_MS } from './data-source';
 
 const modeOf = (path: string) => statSync(path).mode & 0o777;
 
@@ -32,4 +34,32 @@ describe('the SQLite store files', () => {
     expect(modeOf(database)).toBe(0o600);
     await dataSource.destroy();
   });
+});
+
+// A database host that takes the connection and then says nothing (a half-dead host, a firewall that drops
+// packets): opening the store, and so any request needing a new connection, must fail as "unavailable" in
+// bounded time rather than wait forever.
+describe('a PostgreSQL server that never answers', () => {
+  it('is given up on after the connect timeout, as an unavailable database', async () => {
+    const held: Socket[] = [];
+    const silent = createServer((socket) => held.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as { port: number };
+    const started = Date.now();
+    const opening = openDataSource({ service: 'token', dataDir: '', dbUrl: `postgres://keymint@127.0.0.1:${port}/keymint`, entities: [], migrations: [] });
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      opening.then(
+        () => 'opened',
+        (error: unknown) => error,
+      ),
+      new Promise((resolve) => (timer = setTimeout(() => resolve('still waiting'), POSTGRES_CONNECT_TIMEOUT_MS + 4000))),
+    ]);
+    clearTimeout(timer);
+    expect(outcome).toBeInstanceOf(Error);
+    expect(isDatabaseUnavailable(outcome)).toBe(true);
+    expect(Date.now() - started).toBeLessThan(POSTGRES_CONNECT_TIMEOUT_MS + 2000);
+    for (const socket of held) socket.destroy();
+    silent.close();
+  }, 15000);
 });

@@ -14,6 +14,9 @@ export interface DataSourceSettings {
   migrations: MixedList<Function | string>;
 }
 
+/** How long a new PostgreSQL connection, or a free one from the pool, may take. */
+export const POSTGRES_CONNECT_TIMEOUT_MS = 3000;
+
 export function isPostgres(dataSource: DataSource): boolean {
   return dataSource.options.type === 'postgres';
 }
@@ -29,8 +32,20 @@ export function buildDataSourceOptions(settings: DataSourceSettings): DataSource
     logging: false as const,
   };
   if (settings.dbUrl) {
-    // `pipeline`: a connection sends a statement without waiting for the answer to the one before (Database.pipelinedTransaction).
-    return { ...common, type: 'postgres', url: settings.dbUrl, poolSize: 20, extra: { pipeline: true } };
+    return {
+      ...common,
+      type: 'postgres',
+      url: settings.dbUrl,
+      poolSize: 20,
+      // A server that drops packets instead of refusing them would otherwise hold every request that needs a new
+      // connection (or waits for a free one) forever; after this the request is a 503 like any unreachable database.
+      connectTimeoutMS: POSTGRES_CONNECT_TIMEOUT_MS,
+      // Names the service in pg_stat_activity.
+      applicationName: `keymint-${settings.service}`,
+      // `pipeline`: a connection sends a statement without waiting for the answer to the one before
+      // (Database.pipelinedTransaction). `keepAlive`: a connection to a host that vanished is found dead.
+      extra: { pipeline: true, keepAlive: true },
+    };
   }
   const dir = resolve(settings.dataDir);
   // A DATA_DIR made here is the owner's alone; one that exists keeps the modes its owner chose.
