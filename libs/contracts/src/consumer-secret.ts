@@ -1,4 +1,5 @@
-import { hash, timingSafeEqual } from 'node:crypto';
+import { hash } from 'node:crypto';
+import { sameSecretBytes } from './constant-time';
 
 /**
  * How a consumer secret is stored (`secrets[].hash` of a ClientRecord): hex
@@ -14,7 +15,7 @@ export function hashConsumerSecret(secret: string): string {
 export function consumerSecretMatches(secret: string, storedHash: string): boolean {
   const expected = Buffer.from(storedHash, 'hex');
   const actual = hash('sha256', secret, 'buffer');
-  return expected.length === actual.length && timingSafeEqual(actual, expected);
+  return sameSecretBytes(actual, expected);
 }
 
 /**

@@ -1,4 +1,5 @@
 export * from './analytics-api';
+export * from './constant-time';
 export * from './consumer-secret';
 export * from './events';
 export * from './jwk';

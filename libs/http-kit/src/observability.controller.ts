@@ -1,6 +1,6 @@
-import { timingSafeEqual } from 'node:crypto';
 import { Controller, DynamicModule, Get, HttpCode, Inject, Injectable, Module, NotFoundException, Req, Res, UnauthorizedException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { sameSecretBytes } from '@keymint/contracts';
 import { CommonConfig, CONFIG } from '@keymint/config';
 import { recentAnswer } from '@keymint/telemetry';
 import { register } from 'prom-client';
@@ -117,7 +117,7 @@ export class ObservabilityController {
     if (!expected) throw new NotFoundException('Cannot GET /metrics');
     const given = Buffer.from(/^Bearer (.+)$/.exec(authorization ?? '')?.[1] ?? '');
     const wanted = Buffer.from(expected);
-    if (given.length !== wanted.length || !timingSafeEqual(given, wanted)) {
+    if (!sameSecretBytes(given, wanted)) {
       throw new UnauthorizedException('GET /metrics on the HTTPS port needs Authorization: Bearer <METRICS_TOKEN>.');
     }
   }

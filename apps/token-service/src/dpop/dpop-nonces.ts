@@ -1,4 +1,5 @@
-import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { createHmac, hkdfSync } from 'node:crypto';
+import { sameSecretBytes } from '@keymint/contracts';
 
 /** A nonce names one minute: it is accepted during that minute and the next (60 to 120 s after it is given). */
 export const DPOP_NONCE_STEP_SECONDS = 60;
@@ -33,7 +34,7 @@ export class DpopNonces {
     for (const candidate of [step - 1, step, step + 1]) {
       const expected = Buffer.from(this.nonceOf(candidate));
       // Every candidate compared, each in constant time.
-      if (expected.length === presented.length && timingSafeEqual(expected, presented)) fresh = true;
+      if (sameSecretBytes(presented, expected)) fresh = true;
     }
     return fresh;
   }

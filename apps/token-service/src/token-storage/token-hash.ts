@@ -1,5 +1,5 @@
-import { hash, randomFillSync, timingSafeEqual } from 'node:crypto';
-import { isUuid } from '@keymint/contracts';
+import { hash, randomFillSync } from 'node:crypto';
+import { isUuid, sameSecretBytes } from '@keymint/contracts';
 
 /** What is stored instead of a token: its SHA-256, never the token itself. */
 export function tokenHash(token: string): string {
@@ -11,7 +11,7 @@ export function tokenHash(token: string): string {
 export function sameTokenHash(presentedHash: string, storedHash: string): boolean {
   const stored = Buffer.from(storedHash, 'hex');
   const presented = Buffer.from(presentedHash, 'hex');
-  return stored.length === 32 && presented.length === 32 && timingSafeEqual(stored, presented);
+  return stored.length === 32 && sameSecretBytes(presented, stored);
 }
 
 const ID_BYTES = 16;
