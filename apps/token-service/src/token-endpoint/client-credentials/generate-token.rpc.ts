@@ -23,7 +23,7 @@ export class GenerateTokenRpc {
   ) {}
 
   @MessagePattern(RPC_SUBJECTS.issueToken)
-  async issue(@Payload() { consumerKey, validityPeriod, scopes }: IssueTokenRequest, @CallerRequestContext() origin: RequestContext): Promise<IssueTokenResponse> {
+  async issue(@Payload() { consumerKey, validityPeriod, scopes }: IssueTokenRequest, @CallerRequestContext() origin: RequestContext | undefined): Promise<IssueTokenResponse> {
     try {
       // The token's event carries the registry's request (origin).
       const client = await this.authenticator.lookup(consumerKey, origin);
