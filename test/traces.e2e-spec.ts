@@ -1,6 +1,7 @@
 import { createServer, Server } from 'node:http';
 import { freePort, waitFor } from '../scripts/lib/ports';
 import { RegistryApi } from '../bench/keymint-api';
+import { asyncHookProbeEnv, asyncHookReports } from './support/async-hooks';
 import { startTestCluster, TestCluster } from './support/cluster';
 import { basicAuth, http } from './support/http';
 
@@ -76,7 +77,8 @@ describe('traces', () => {
     const port = await freePort();
     receiver = await startReceiver(port, spans);
     // OTEL_BSP_SCHEDULE_DELAY: the exporter's batches leave every 200 ms instead of every 5 s.
-    cluster = await startTestCluster({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_BSP_SCHEDULE_DELAY: '200' } });
+    // Every service reports any async hook enabled in it (the last test).
+    cluster = await startTestCluster({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_BSP_SCHEDULE_DELAY: '200', ...asyncHookProbeEnv() } });
     const registry = new RegistryApi(cluster.url('application-registry'), cluster.admin);
     const keys = await registry.generateKeys(await registry.createApplication('traced', 'OAUTH'), ['client_credentials']);
     authorization = basicAuth(keys.consumerKey, keys.consumerSecret);
@@ -125,5 +127,14 @@ describe('traces', () => {
     expect(answer.status).toBe(200);
     await waitFor(async () => find(traceId, 'analytics', 'process tokens.issued.v1', SPAN_KIND.consumer) !== undefined, 20_000, 'the apply span in the caller\'s trace');
     expect(find(traceId, 'token-service', 'POST /token', SPAN_KIND.server)).toMatchObject({ parentSpanId });
+  });
+
+  it('need no context manager: with tracing on too, no service enables an async hook', () => {
+    // Every span is given its parent (libs/telemetry, tracing.ts); OpenTelemetry's context manager, which would keep
+    // the current span in an AsyncLocalStorage, is never installed.
+    const reports = asyncHookReports(cluster.dataDir);
+    const services = Object.keys(reports).filter((file) => /^(token-service|application-registry|analytics)/.test(file));
+    expect(services).toEqual(expect.arrayContaining(['token-service.log', 'application-registry.log', 'analytics.log']));
+    for (const file of services) expect({ file, ...reports[file] }).toEqual({ file, installed: true, enabled: [] });
   });
 });

@@ -107,7 +107,7 @@ describe.each([['SQLite'], ['PostgreSQL']])('tokens of a user in the store, on %
     );
     await database!.transaction((manager) => manager.clear(OutboxEntry));
 
-    await database!.transaction((manager) => revoker.revokeUserInTransaction(manager, 'bob', 'password_changed'));
+    await database!.transaction((manager) => revoker.revokeUserInTransaction(manager, 'bob', 'password_changed', undefined));
 
     const rows = await rowsById();
     expect(Object.fromEntries(['bob-a1', 'bob-r1', 'bob-a2', 'bob-a3', 'carol-a1', 'cc-a1'].map((id) => [id, rows[id].revokeReason]))).toEqual({

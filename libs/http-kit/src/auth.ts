@@ -7,9 +7,11 @@ import {
   createParamDecorator,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import type { RequestContext } from '@keymint/telemetry';
 import type { FastifyRequest } from 'fastify';
 import { errorBody, HttpErrorWithHeaders } from './errors';
 import { countRateLimited } from './metrics';
+import { requestContextOf } from './request-context';
 
 /** Who is calling a REST API. */
 export interface Principal {
@@ -20,11 +22,14 @@ export interface Principal {
   via: 'basic' | 'bearer';
 }
 
-/** How a service checks credentials (the registry locally, the others over RPC). */
+/**
+ * How a service checks credentials (the registry locally, the others over RPC), for the request `origin` (the RPCs
+ * that check them, and what is logged, carry it).
+ */
 export interface Authenticator {
   /** `clientAddress`: where the request came from (failed sign-ins are limited per user and address). */
-  basic(username: string, password: string, clientAddress: string): Promise<Principal | null>;
-  bearer(token: string): Promise<Principal | null>;
+  basic(username: string, password: string, clientAddress: string, origin?: RequestContext): Promise<Principal | null>;
+  bearer(token: string, origin?: RequestContext): Promise<Principal | null>;
 }
 export const AUTHENTICATOR = Symbol('AUTHENTICATOR');
 
@@ -96,8 +101,8 @@ export class AccessGuard implements CanActivate {
     if (!credentials) throw unauthorized();
     const principal =
       credentials.scheme === 'basic'
-        ? await this.authenticator.basic(credentials.username, credentials.password, request.ip)
-        : await this.authenticator.bearer(credentials.token);
+        ? await this.authenticator.basic(credentials.username, credentials.password, request.ip, requestContextOf(request))
+        : await this.authenticator.bearer(credentials.token, requestContextOf(request));
     if (!principal) throw unauthorized('The credentials are not valid.');
     if (!hasAccess(principal, level)) throw forbidden();
     request.principal = principal;

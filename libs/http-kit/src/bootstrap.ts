@@ -19,7 +19,6 @@ import {
   REQUEST_ID_HEADER,
   RequestContext,
   requestIdOf,
-  runInRequest,
   ServiceLoggers,
   Span,
   SpanKind,
@@ -32,6 +31,7 @@ import {
 import { BODY_LIMIT_BYTES, createErrorFilter, errorBody, ErrorStyle } from './errors';
 import { parseFormBody } from './form-body';
 import { ServiceLifecycle } from './observability.controller';
+import { attachRequestContext } from './request-context';
 import { loadTlsMaterial } from './tls';
 
 
@@ -266,19 +266,16 @@ function configureFastify(fastify: FastifyInstance, options: ServiceBootstrapOpt
     const requestId = requestIdOf(request.headers['x-request-id']);
     // Off, tracing costs this check only.
     const span = tracingIsOn() ? requestSpan(request) : undefined;
-    requests.set(request, { started: process.hrtime.bigint(), context: span ? { requestId, trace: contextOf(span) } : { requestId }, span });
+    const context: RequestContext = span ? { requestId, trace: contextOf(span) } : { requestId };
+    requests.set(request, { started: process.hrtime.bigint(), context, span });
+    // What handles the request takes it from there (`@CurrentRequestContext()`, `requestContextOf`) and passes it on.
+    attachRequestContext(request, context);
     reply.header(REQUEST_ID_HEADER, requestId);
     // Stopping: the client's next request goes over a new connection, to another replica (stopOnSignals).
     if (drain.draining) reply.header('Connection', 'close');
     reply.headers(NO_STORE_HEADERS);
     if (options.responseHeaders) reply.headers(options.responseHeaders);
     if ((request.raw.socket as { encrypted?: boolean }).encrypted) reply.header('Strict-Transport-Security', HSTS);
-  });
-  // The handler (after the body is read) runs inside the request's context: its log lines, RPCs and events carry it.
-  fastify.addHook('preHandler', (request, _reply, done) => {
-    const state = requests.get(request);
-    if (state) runInRequest(state.context, done);
-    else done();
   });
   fastify.addHook('onResponse', async (request, reply) => {
     const state = requests.get(request);

@@ -4,7 +4,7 @@ import { rpcFailure } from '@keymint/messaging';
 import { createErrorFilter } from './errors';
 
 function rpcHost(): ArgumentsHost {
-  return { getType: () => 'rpc' } as unknown as ArgumentsHost;
+  return { getType: () => 'rpc', switchToRpc: () => ({ getContext: () => undefined }) } as unknown as ArgumentsHost;
 }
 
 async function rpcReply(exception: unknown): Promise<unknown> {
@@ -37,7 +37,7 @@ describe('error filter on HTTP requests', () => {
       headers: (headers: Record<string, string>) => Object.assign(reply.headers, headers),
       status: (status: number) => ((reply.status = status), { send: (body: unknown) => (reply.body = body) }),
     };
-    const host = { getType: () => 'http', switchToHttp: () => ({ getResponse: () => fastifyReply }) } as unknown as ArgumentsHost;
+    const host = { getType: () => 'http', switchToHttp: () => ({ getResponse: () => fastifyReply, getRequest: () => ({ headers: {} }) }) } as unknown as ArgumentsHost;
     createErrorFilter('oauth2').catch(exception, host);
     return reply;
   }

@@ -1,9 +1,12 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { RpcException } from '@nestjs/microservices';
 import { isRpcErrorBody } from '@keymint/contracts';
+import { RpcCall } from '@keymint/messaging';
 import { isDatabaseUnavailable } from '@keymint/persistence';
-import type { FastifyReply } from 'fastify';
+import { logFieldsOf, RequestContext } from '@keymint/telemetry';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Observable, throwError } from 'rxjs';
+import { requestContextOf } from './request-context';
 
 /** Bodies larger than this get 413 (docs/token-api.md, "Errors"). */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -80,16 +83,19 @@ export function createErrorFilter(style: ErrorStyle): ExceptionFilter {
   class StyledErrorFilter implements ExceptionFilter {
     catch(exception: unknown, host: ArgumentsHost): void | Observable<never> {
       // RPC handlers (inherited by the NATS microservice): rethrowing here would leave the caller waiting for its timeout.
-      if (host.getType() === 'rpc') return throwError(() => rpcErrorBody(exception));
+      if (host.getType() === 'rpc') {
+        return throwError(() => rpcErrorBody(exception, () => callerOf(host)));
+      }
       if (host.getType() !== 'http') throw exception;
       const reply = host.switchToHttp().getResponse<FastifyReply>();
-      const { status, body, headers } = describe(exception);
+      const { status, body, headers } = describe(exception, () => requestContextOf(host.switchToHttp().getRequest<FastifyRequest>()));
       if (headers) reply.headers(headers);
       void reply.status(status).send(body);
     }
   }
 
-  function describe(exception: unknown): { status: number; body: unknown; headers?: Record<string, string> } {
+  /** `request`: the failed request, which the lines logged here name. */
+  function describe(exception: unknown, request: () => RequestContext): { status: number; body: unknown; headers?: Record<string, string> } {
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const response = exception.getResponse();
@@ -107,7 +113,7 @@ export function createErrorFilter(style: ErrorStyle): ExceptionFilter {
       return { status: frameworkStatus, body: errorBody(style, frameworkStatus, description) };
     }
     if (isDatabaseUnavailable(exception)) {
-      logger.warn({ msg: 'database unavailable', err: exception });
+      logger.warn({ msg: 'database unavailable', err: exception, ...logFieldsOf(request()) });
       return {
         status: HttpStatus.SERVICE_UNAVAILABLE,
         body: errorBody(style, 503, 'The database cannot be reached right now; try again shortly.'),
@@ -115,7 +121,7 @@ export function createErrorFilter(style: ErrorStyle): ExceptionFilter {
       };
     }
     // The error as an object (type, message, stack, its own fields): the logger redacts what a store error carries.
-    logger.error({ msg: 'unexpected error', err: exception });
+    logger.error({ msg: 'unexpected error', err: exception, ...logFieldsOf(request()) });
     return { status: HttpStatus.INTERNAL_SERVER_ERROR, body: errorBody(style, 500, 'The server could not handle the request.') };
   }
 
@@ -123,13 +129,19 @@ export function createErrorFilter(style: ErrorStyle): ExceptionFilter {
 }
 
 /** What an RPC caller receives: the body of `rpcFailure(…)` (or a plain `{code, message}`), else a generic `internal`. */
-function rpcErrorBody(exception: unknown): { code: string; message: string } {
+function rpcErrorBody(exception: unknown, caller: () => RequestContext | undefined): { code: string; message: string } {
   const error = exception instanceof RpcException ? exception.getError() : exception;
   if (!(error instanceof Error) && isRpcErrorBody(error)) return { code: error.code, message: error.message };
   // The caller answers its own client 503 (as for a peer that does not answer), not 500.
   if (isDatabaseUnavailable(error)) return { code: 'unavailable', message: 'The database cannot be reached right now.' };
-  new Logger('ErrorFilter').error({ msg: 'unexpected RPC error', err: exception });
+  new Logger('ErrorFilter').error({ msg: 'unexpected RPC error', err: exception, ...logFieldsOf(caller()) });
   return { code: 'internal', message: 'The service could not handle the request.' };
+}
+
+/** The caller's request of a failed RPC handler (RpcCall). */
+function callerOf(host: ArgumentsHost): RequestContext | undefined {
+  const call = host.switchToRpc().getContext<unknown>();
+  return call instanceof RpcCall ? call.origin : undefined;
 }
 
 function describeHttpException(exception: HttpException): string {

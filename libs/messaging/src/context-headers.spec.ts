@@ -1,5 +1,4 @@
 import { headers as natsHeaders, MsgHdrs } from 'nats';
-import { runInRequest } from '@keymint/telemetry';
 import { SAMPLE_PAYLOADS } from '../../contracts/test/event-samples';
 import { appendOutboxHeaders, contextFromHeaders, eventOrigins, outboxHeadersOf } from './context-headers';
 import { encodeEvent, packEvents } from './event-codec';
@@ -13,12 +12,13 @@ function messageHeaders(stored: string | null | undefined): MsgHdrs {
 }
 
 describe('request ids and trace context in NATS headers', () => {
-  const issued = (tokenId: string) => encodeEvent('tokens.issued.v1', { ...SAMPLE_PAYLOADS['tokens.issued.v1'], tokenId });
+  const issued = (tokenId: string, requestId?: string) =>
+    encodeEvent('tokens.issued.v1', { ...SAMPLE_PAYLOADS['tokens.issued.v1'], tokenId }, requestId === undefined ? undefined : { requestId });
 
   it('an event carries the request that wrote it; a pack carries one value per event, in order, and nothing in the events', () => {
-    const a = runInRequest({ requestId: 'req-a' }, () => issued('a'));
+    const a = issued('a', 'req-a');
     const outside = issued('b');
-    const c = runInRequest({ requestId: 'req-c' }, () => issued('c'));
+    const c = issued('c', 'req-c');
     const [pack] = packEvents([a, outside, c], 100);
     expect(JSON.parse(pack.body)).toEqual([a, outside, c].map((row) => JSON.parse(row.body)));
     expect(pack.body).not.toContain('req-');
@@ -27,7 +27,7 @@ describe('request ids and trace context in NATS headers', () => {
     expect(received.values('X-Request-Id')).toEqual(['req-a', '', 'req-c']);
     expect(eventOrigins(received, 3).map((origin) => origin.requestId)).toEqual(['req-a', undefined, 'req-c']);
     // A lone event: the header once, as over HTTP.
-    const [single] = packEvents([runInRequest({ requestId: 'req-d' }, () => issued('d'))], 100);
+    const [single] = packEvents([issued('d', 'req-d')], 100);
     expect(messageHeaders(single.headers).values('X-Request-Id')).toEqual(['req-d']);
     // Events written outside any request: no headers at all.
     expect(packEvents([issued('e'), issued('f')], 100)[0].headers).toBeNull();

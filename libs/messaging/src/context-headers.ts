@@ -3,8 +3,8 @@ import {
   acceptableRequestId,
   Context,
   contextFromTraceHeaders,
-  currentRequest,
   REQUEST_ID_HEADER,
+  RequestContext,
   requestIdOf,
   traceHeadersOf,
 } from '@keymint/telemetry';
@@ -54,11 +54,11 @@ export interface EventOrigin {
   tracestate?: string;
 }
 
-/** The origin of an event written now: the current request's, or undefined outside any. */
-export function currentEventOrigin(): EventOrigin | undefined {
-  const request = currentRequest();
+/** The origin of an event written for `request`; undefined for one written outside any (a timer's, a batch's). */
+export function eventOriginOf(request: RequestContext | undefined): EventOrigin | undefined {
   if (!request) return undefined;
-  return request.trace ? { requestId: request.requestId, ...traceHeadersOf(request.trace) } : { requestId: request.requestId };
+  // Without a trace the request itself is the origin ({ requestId }): nothing is made for each event.
+  return request.trace ? { requestId: request.requestId, ...traceHeadersOf(request.trace) } : request;
 }
 
 /**

@@ -4,7 +4,7 @@ import { Gauge } from 'prom-client';
 import { EntityManager } from 'typeorm';
 import { EventSubject, isEventSubject, ReceivedEvent, StreamDefinition } from '@keymint/contracts';
 import { Database } from '@keymint/persistence';
-import { Context, endSpan, recentAnswer, runInRequest, SpanKind, startSpan, traceIdsOf, tracingIsOn } from '@keymint/telemetry';
+import { Context, endSpan, recentAnswer, RequestContext, SpanKind, startSpan, traceIdsOf, tracingIsOn } from '@keymint/telemetry';
 import { ConsumedEvents } from './consumed-events';
 import { eventOrigins } from './context-headers';
 import { decodeEvents, DecodedEvent, isEventProblem } from './event-codec';
@@ -54,8 +54,15 @@ interface FetchedEvent {
   origin: { requestId?: string; trace?: Context };
 }
 
+/**
+ * An event as a consumer's handler gets it, with `origin`: the request that wrote it (its message's headers), to
+ * pass to what the handler writes or logs for it (a revocation's event carries it on); absent when the event
+ * names none.
+ */
+export type EventToApply = ReceivedEvent & { readonly origin?: RequestContext };
+
 /** Applies events inside the consumer's transaction; throw to reject the batch (it is retried event by event). */
-export type EventHandler = (manager: EntityManager, events: ReceivedEvent[]) => Promise<void>;
+export type EventHandler = (manager: EntityManager, events: EventToApply[]) => Promise<void>;
 
 export interface DurableConsumerOptions {
   stream: StreamDefinition;
@@ -205,7 +212,12 @@ export class DurableConsumer {
       .flatMap((message) => {
         const events = decodeEvents(message);
         const origins = eventOrigins(message.headers, events.length);
-        return events.map((event, index) => ({ message, parsed: event, origin: origins[index] }));
+        return events.map((event, index) => {
+          const origin = origins[index];
+          // The handler gets each event with its request (EventToApply).
+          if (origin.requestId && !isEventProblem(event)) (event as { origin?: RequestContext }).origin = { requestId: origin.requestId, trace: origin.trace };
+          return { message, parsed: event, origin };
+        });
       });
     if (parsed.length === 0) {
       for (const message of batch) message.ack();
@@ -221,7 +233,7 @@ export class DurableConsumer {
         for (const item of parsed) {
           if (isEventProblem(item.parsed)) parkedLines.push(await this.park(manager, item, item.parsed.problem, item.parsed.body));
         }
-        if (fresh.length > 0) await this.inOrigin(parsed, () => this.handler(manager, fresh));
+        if (fresh.length > 0) await this.handler(manager, fresh);
       });
       // Logged after the commit: a batch that is rolled back and retried one by one logs each parked event once.
       for (const line of parkedLines) this.logger.warn(line);
@@ -252,7 +264,7 @@ export class DurableConsumer {
           let fresh: ReceivedEvent[] = [];
           await this.database.transaction(async (manager) => {
             fresh = await this.consumed.recordNew(manager, validEvents([item]));
-            if (fresh.length > 0) await this.inOrigin([item], () => this.handler(manager, fresh));
+            if (fresh.length > 0) await this.handler(manager, fresh);
           });
           this.applied([item], fresh, startedOne);
         } catch (handlerError) {
@@ -279,17 +291,6 @@ export class DurableConsumer {
       parkedAt: Date.now(),
     });
     return { msg: `parked message ${message.seq} on ${message.subject}: ${reason}`, requestId: item.origin.requestId };
-  }
-
-  /**
-   * Runs the handler in the request of the event it applies when it applies one (a registry change, mostly): what
-   * it logs and the events it writes (a revocation) carry that request on. A batch of many has no one request.
-   */
-  private inOrigin<T>(items: FetchedEvent[], work: () => Promise<T>): Promise<T> {
-    const valid = items.filter((item) => !isEventProblem(item.parsed));
-    const origin = valid.length === 1 ? valid[0].origin : undefined;
-    if (!origin?.requestId) return work();
-    return runInRequest({ requestId: origin.requestId, trace: origin.trace }, work);
   }
 
   /**

@@ -1,6 +1,7 @@
 import { EVENT_SCHEMAS, EventMap, EventMessage, EventMetaSchema, EventSubject, isEventSubject, problemOf, ReceivedEvent } from '@keymint/contracts';
 import { timeOrderedUuid } from '@keymint/persistence';
-import { currentEventOrigin, EventOrigin, outboxHeadersOf } from './context-headers';
+import type { RequestContext } from '@keymint/telemetry';
+import { EventOrigin, eventOriginOf, outboxHeadersOf } from './context-headers';
 import type { OutboxEntry } from './messaging.entities';
 
 /**
@@ -21,16 +22,17 @@ export type OutboxRow = Pick<OutboxEntry, 'eventId' | 'subject' | 'body' | 'crea
  * against its subject's schema first: a producer's bug throws here, before
  * anything is written. Event ids are time-ordered UUIDs: every consumer records
  * each id it applied, and ordered ids append to that index instead of dirtying
- * a random page of it.
+ * a random page of it. `origin`: the request the event is written for (its id and trace go with the event, in
+ * its message's headers); none for an event the service writes on its own.
  */
-export function encodeEvent<S extends EventSubject>(subject: S, payload: EventMap[S], now = new Date()): OutboxRow {
+export function encodeEvent<S extends EventSubject>(subject: S, payload: EventMap[S], origin?: RequestContext, now = new Date()): OutboxRow {
   const checked = EVENT_SCHEMAS[subject].safeParse(payload);
   if (!checked.success) throw new Error(`refusing to publish a ${subject} whose ${problemOf(checked.error)}`);
   const eventId = timeOrderedUuid(now.getTime());
   // Object.assign, not a spread: ~2.5x faster for these ten-field payloads (measured), and this runs for every token.
   // The payload as given, not the schema's copy of it: the body is exactly what the producer wrote.
   const message = Object.assign({}, payload, { eventId, occurredAt: now.toISOString() });
-  return { eventId, subject, body: JSON.stringify(message), createdAt: now.getTime(), origin: currentEventOrigin() };
+  return { eventId, subject, body: JSON.stringify(message), createdAt: now.getTime(), origin: eventOriginOf(origin) };
 }
 
 /**

@@ -26,13 +26,13 @@ describe('the outbox', () => {
   const issued = (tokenId: string) => encodeEvent('tokens.issued.v1', { ...SAMPLE_PAYLOADS['tokens.issued.v1'], tokenId });
 
   it("publishInTransaction writes the encoded event in the caller's transaction, and nothing when the payload is refused", async () => {
-    const row = await database.transaction((manager) => publishInTransaction(manager, 'registry.user.created.v1', { username: 'alice', roles: [] }));
+    const row = await database.transaction((manager) => publishInTransaction(manager, 'registry.user.created.v1', { username: 'alice', roles: [] }, undefined));
     expect(await stored()).toEqual([{ id: expect.any(Number), ...row }]);
     expect(JSON.parse(row.body)).toEqual({ username: 'alice', roles: [], eventId: row.eventId, occurredAt: expect.any(String) });
 
     const failed = database.transaction(async (manager) => {
-      await publishInTransaction(manager, 'registry.user.updated.v1', { username: 'bob', roles: [] });
-      await publishInTransaction(manager, 'registry.user.deleted.v1', { username: '', roles: [] });
+      await publishInTransaction(manager, 'registry.user.updated.v1', { username: 'bob', roles: [] }, undefined);
+      await publishInTransaction(manager, 'registry.user.deleted.v1', { username: '', roles: [] }, undefined);
     });
     await expect(failed).rejects.toThrow('refusing to publish a registry.user.deleted.v1 whose username must be a non-empty string of at most 255 characters');
     expect(await stored()).toHaveLength(1);

@@ -1,6 +1,7 @@
 import { EntityManager } from 'typeorm';
 import { EventMap, EventSubject } from '@keymint/contracts';
 import { insertRows, SqlRunner } from '@keymint/persistence';
+import type { RequestContext } from '@keymint/telemetry';
 import { encodeEvent, OutboxRow, packEvents, withHeaders } from './event-codec';
 import { OutboxEntry } from './messaging.entities';
 
@@ -8,10 +9,15 @@ import { OutboxEntry } from './messaging.entities';
  * Records an event in the same transaction as the state change it describes;
  * the relay publishes it after the commit. Publishing a payload that does not
  * match its subject does not compile, and one that fails its schema throws
- * (rolling the change back with it). Returns the row written.
+ * (rolling the change back with it). `origin`: the request it is written for (encodeEvent). Returns the row written.
  */
-export async function publishInTransaction<S extends EventSubject>(manager: EntityManager, subject: S, payload: EventMap[S]): Promise<OutboxRow> {
-  const row = withHeaders(encodeEvent(subject, payload));
+export async function publishInTransaction<S extends EventSubject>(
+  manager: EntityManager,
+  subject: S,
+  payload: EventMap[S],
+  origin: RequestContext | undefined,
+): Promise<OutboxRow> {
+  const row = withHeaders(encodeEvent(subject, payload, origin));
   await manager.insert(OutboxEntry, row);
   return row;
 }

@@ -1,7 +1,7 @@
 import { ClientNats, NatsRecordBuilder, RpcException } from '@nestjs/microservices';
 import { firstValueFrom, timeout, TimeoutError } from 'rxjs';
 import { isRpcErrorBody, problemOf, RPC_SCHEMAS, RpcErrorBody, RpcErrorCode, RpcRequest, RpcResponse, RpcSubject } from '@keymint/contracts';
-import { contextOf, currentRequest, endSpan, SpanKind, startSpan } from '@keymint/telemetry';
+import { contextOf, endSpan, RequestContext, SpanKind, startSpan } from '@keymint/telemetry';
 import { contextHeaders } from './context-headers';
 
 /** A failed RPC as the caller sees it: a code it can switch on and a message safe to show. */
@@ -44,9 +44,12 @@ export class RpcClient {
     private readonly timeoutMs: number,
   ) {}
 
-  async request<S extends RpcSubject>(subject: S, payload: RpcRequest<S>, timeoutMs = this.timeoutMs): Promise<RpcResponse<S>> {
-    // The request id and trace of the work that asks travel in the request's headers (docs/operations.md, "Logs").
-    const request = currentRequest();
+  /**
+   * `origin`: the request this call is made for, whose id and trace travel in the call's headers (docs/operations.md,
+   * "Logs"); none for work of the service's own (a timer's), which the other side gives an id of its own.
+   */
+  async request<S extends RpcSubject>(subject: S, payload: RpcRequest<S>, origin?: RequestContext, timeoutMs = this.timeoutMs): Promise<RpcResponse<S>> {
+    const request = origin;
     const span = startSpan(subject, { kind: SpanKind.CLIENT, parent: request?.trace, attributes: { 'messaging.system': 'nats', 'rpc.method': subject } });
     const record = new NatsRecordBuilder(payload).setHeaders(contextHeaders(request?.requestId, span ? contextOf(span, request?.trace) : undefined)).build();
     let answer: unknown;

@@ -61,7 +61,7 @@ async function runScenario(dbUrls: { producer?: string; consumer?: string }, dir
             issuedAt: new Date().toISOString(),
             expiresAt: new Date(Date.now() + 3600_000).toISOString(),
             reused: false,
-          });
+          }, undefined);
           written.push(message.eventId);
         }
       });

@@ -1,6 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { createLoggers, logFormatOf, NestLogger, prettyLine, TurnBatchedOutput } from './logger';
-import { runInRequest } from './request-context';
+import { createLoggers, logFieldsOf, logFormatOf, NestLogger, prettyLine, TurnBatchedOutput } from './logger';
 
 /** The loggers of a service whose lines land in `lines` (one JSON object each). */
 function capture(level: 'info' | 'debug' | 'trace' = 'info') {
@@ -42,10 +41,10 @@ describe('logs', () => {
     expect(entries().map((entry) => entry.msg)).toEqual(['ready']);
   });
 
-  it('name the request in every line written while it is handled', () => {
+  it('name the request a line is written for', () => {
     const { loggers, entries } = capture();
     const nest = new NestLogger(loggers.app);
-    runInRequest({ requestId: 'req-42' }, () => nest.warn('a client record was malformed', 'ClientCache'));
+    nest.warn({ msg: 'a client record was malformed', ...logFieldsOf({ requestId: 'req-42' }) }, 'ClientCache');
     nest.log('not in a request');
     expect(entries().map((entry) => entry.requestId)).toEqual(['req-42', undefined]);
   });

@@ -1,6 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import pino, { Logger } from 'pino';
-import { currentRequest } from './request-context';
+import type { RequestContext } from './request-context';
 import { traceIdsOf } from './tracing';
 
 /** pino's level names, the ones log tools expect (Nest's `log` is `info`, its `verbose` is `trace`). */
@@ -64,7 +64,7 @@ export interface LineOutput {
 /** The service's loggers: `app` for everything (Nest's logger, errors), `access` for the one line per HTTP request. */
 export interface ServiceLoggers {
   app: Logger;
-  /** Without redaction (the access log writes fixed fields only) and without the request lookup: it is on every request. */
+  /** Without redaction (the access log writes fixed fields only): it is on every request. */
   access: Logger;
 }
 
@@ -80,16 +80,20 @@ export function createLoggers(settings: LoggerSettings): ServiceLoggers {
       ...common,
       redact: { paths: [...REDACTED_PATHS], censor: '[Redacted]' },
       serializers: { err: loggedError },
-      // Every line written while a request is handled names it (and its trace, when tracing is on).
-      mixin: () => {
-        const request = currentRequest();
-        if (!request) return {};
-        return request.trace ? { requestId: request.requestId, ...traceIdsOf(request.trace) } : { requestId: request.requestId };
-      },
     },
     output,
   );
   return { app, access: pino(common, output) };
+}
+
+/**
+ * The fields that name the request a line is written for: its `requestId` and, while tracing is on, its `traceId`
+ * and `spanId`. Spread into a logged object (`logger.warn({ msg, ...logFieldsOf(request) })`); nothing when there
+ * is no request.
+ */
+export function logFieldsOf(request: RequestContext | undefined): { requestId?: string; traceId?: string; spanId?: string } {
+  if (!request) return {};
+  return request.trace ? { requestId: request.requestId, ...traceIdsOf(request.trace) } : { requestId: request.requestId };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { acceptableRequestId, currentRequest, MAX_REQUEST_ID_LENGTH, requestIdOf, runInRequest } from './request-context';
+import { acceptableRequestId, MAX_REQUEST_ID_LENGTH, requestIdOf } from './request-context';
 
 describe('request ids', () => {
   it('takes what proxies and load balancers send', () => {
@@ -25,21 +25,5 @@ describe('request ids', () => {
       expect(acceptableRequestId(attack)).toBeUndefined();
       expect(requestIdOf(attack)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     }
-  });
-
-  it('follow the work they name across awaits, and only it', async () => {
-    const seen: Array<string | undefined> = [];
-    await Promise.all([
-      runInRequest({ requestId: 'a' }, async () => {
-        await new Promise((resolve) => setTimeout(resolve, 5));
-        seen.push(currentRequest()?.requestId);
-      }),
-      runInRequest({ requestId: 'b' }, async () => {
-        await Promise.resolve();
-        seen.push(currentRequest()?.requestId);
-      }),
-    ]);
-    expect(seen.sort()).toEqual(['a', 'b']);
-    expect(currentRequest()).toBeUndefined();
   });
 });

@@ -1,30 +1,20 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { Context } from '@opentelemetry/api';
 
 /**
- * What travels with one piece of work through the process (an HTTP request,
- * an RPC it causes, an event it writes): its request id and, when tracing is
- * on, the OpenTelemetry context of its current span. Log lines written inside
- * it carry the request id; RPCs and events written inside it carry both in
- * their NATS headers.
+ * What travels with one piece of work (an HTTP request, an RPC it causes, an
+ * event it writes): its request id and, when tracing is on, the OpenTelemetry
+ * context of its current span. It is passed by hand, as an argument or a field
+ * of what the work carries anyway (the token request, an event's origin), never
+ * kept in an AsyncLocalStorage: on Node 20 one entered AsyncLocalStorage runs a
+ * promise hook for every promise of the process (docs/performance.md). The RPCs
+ * and events given it carry both in their NATS headers; log lines given it
+ * (`logFieldsOf`) carry the request id.
  */
 export interface RequestContext {
   readonly requestId: string;
   /** The current span's context; undefined while tracing is off. */
   readonly trace?: Context;
-}
-
-const storage = new AsyncLocalStorage<RequestContext>();
-
-/** The context of the work this code runs for, if any. */
-export function currentRequest(): RequestContext | undefined {
-  return storage.getStore();
-}
-
-/** Runs `work` (and everything it starts, synchronously or not) inside `context`. */
-export function runInRequest<T>(context: RequestContext, work: () => T): T {
-  return storage.run(context, work);
 }
 
 /** The header that names a request, over HTTP and in NATS headers. */

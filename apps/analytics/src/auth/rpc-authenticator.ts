@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { RPC_SUBJECTS } from '@keymint/contracts';
 import { Authenticator, errorBody, HttpErrorWithHeaders, Principal, tooManySignIns } from '@keymint/http-kit';
 import { RpcClient, RpcError } from '@keymint/messaging';
+import { logFieldsOf, RequestContext } from '@keymint/telemetry';
 
 /** The RPC calls the authenticator needs (narrow, so tests can fake it). */
 export type AuthRpc = Pick<RpcClient, 'request'>;
@@ -33,13 +34,13 @@ export class RpcAuthenticator implements Authenticator {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async basic(username: string, password: string, clientAddress: string): Promise<Principal | null> {
+  async basic(username: string, password: string, clientAddress: string, origin?: RequestContext): Promise<Principal | null> {
     const key = hash('sha256', `${username}:${password}`, 'hex');
     const cached = this.basicCache.get(key);
     if (cached && cached.expiresAt > this.now()) return cached.principal;
     this.basicCache.delete(key);
     // The registry counts failures per user and address, for every service's sign-ins together.
-    const result = await this.call(() => this.rpc.request(RPC_SUBJECTS.authenticateUser, { username, password, clientAddress }));
+    const result = await this.call(() => this.rpc.request(RPC_SUBJECTS.authenticateUser, { username, password, clientAddress }, origin), origin);
     if (result && !result.authenticated && result.retryAfterSeconds) throw tooManySignIns(result.retryAfterSeconds);
     if (!result || !result.authenticated) return null;
     const principal: Principal = { username: result.username, roles: result.roles, scopes: [], via: 'basic' };
@@ -48,8 +49,8 @@ export class RpcAuthenticator implements Authenticator {
     return principal;
   }
 
-  async bearer(token: string): Promise<Principal | null> {
-    const result = await this.call(() => this.rpc.request(RPC_SUBJECTS.introspect, { token }));
+  async bearer(token: string, origin?: RequestContext): Promise<Principal | null> {
+    const result = await this.call(() => this.rpc.request(RPC_SUBJECTS.introspect, { token }, origin), origin);
     if (!result || !result.active) return null;
     return {
       username: result.username ?? result.sub,
@@ -60,12 +61,12 @@ export class RpcAuthenticator implements Authenticator {
   }
 
   /** An RPC answer, null when the peer rejects the request itself, 503 when it cannot be reached. */
-  private async call<T>(request: () => Promise<T>): Promise<T | null> {
+  private async call<T>(request: () => Promise<T>, origin: RequestContext | undefined): Promise<T | null> {
     try {
       return await request();
     } catch (error) {
       if (error instanceof RpcError && (error.code === 'invalid_request' || error.code === 'not_found')) return null;
-      this.logger.warn(`credential check failed: ${(error as Error).message}`);
+      this.logger.warn({ msg: `credential check failed: ${(error as Error).message}`, ...logFieldsOf(origin) });
       throw unavailable();
     }
   }

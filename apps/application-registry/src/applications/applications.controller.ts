@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { AccessGuard, ApiDoc, CurrentPrincipal, parseRequest, Principal, RequireAccess, wso2Error } from '@keymint/http-kit';
+import { AccessGuard, ApiDoc, CurrentPrincipal, parseRequest, Principal, RequireAccess, wso2Error, CurrentRequestContext } from '@keymint/http-kit';
+import type { RequestContext } from '@keymint/telemetry';
 import { ApplicationInputSchema } from './dto/application.dto';
 import { DevportalListQuerySchema } from './dto/list-applications.query';
 import { ApplicationList, ApplicationListSchema, ApplicationSchema, ApplicationView } from './application-view';
@@ -32,11 +33,12 @@ export class ApplicationsController {
   @Post()
   @HttpCode(201)
   async create(
+    @CurrentRequestContext() origin: RequestContext,
     @CurrentPrincipal() principal: Principal,
     @Body() body: unknown,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ApplicationView> {
-    const application = await this.applications.create(principal, parseRequest(ApplicationInputSchema, body));
+    const application = await this.applications.create(principal, parseRequest(ApplicationInputSchema, body), origin);
     void reply.header('Location', `${BASE_PATH}/${application.applicationId}`);
     return application;
   }
@@ -54,17 +56,18 @@ export class ApplicationsController {
   })
   @Put(':applicationId')
   update(
+    @CurrentRequestContext() origin: RequestContext,
     @CurrentPrincipal() principal: Principal,
     @Param('applicationId') applicationId: string,
     @Body() body: unknown,
   ): Promise<ApplicationView> {
-    return this.applications.update(principal, applicationId, parseRequest(ApplicationInputSchema, body));
+    return this.applications.update(principal, applicationId, parseRequest(ApplicationInputSchema, body), origin);
   }
 
   @ApiDoc({ summary: 'Delete an application and its keys', responses: { 200: { description: 'Deleted (empty body)' }, 404: UNKNOWN } })
   @Delete(':applicationId')
   @HttpCode(200)
-  async remove(@CurrentPrincipal() principal: Principal, @Param('applicationId') applicationId: string): Promise<void> {
-    await this.applications.remove(principal, applicationId);
+  async remove(@CurrentRequestContext() origin: RequestContext, @CurrentPrincipal() principal: Principal, @Param('applicationId') applicationId: string): Promise<void> {
+    await this.applications.remove(principal, applicationId, origin);
   }
 }

@@ -5,6 +5,7 @@ import { isUuid, type ApplicationV1 } from '@keymint/contracts';
 import type { Principal } from '@keymint/http-kit';
 import { publishInTransaction } from '@keymint/messaging';
 import { Database } from '@keymint/persistence';
+import type { RequestContext } from '@keymint/telemetry';
 import { isUniqueViolation, RegistryError } from '../common/http-errors';
 import { isAdministrator } from '../common/principal';
 import { containsPattern, pagination } from '../common/list-query';
@@ -22,7 +23,7 @@ const APPROVED = 'APPROVED';
 export class ApplicationsService {
   constructor(@Inject(Database) private readonly database: Database) {}
 
-  async create(principal: Principal, input: ApplicationInput): Promise<ApplicationView> {
+  async create(principal: Principal, input: ApplicationInput, origin?: RequestContext): Promise<ApplicationView> {
     const now = Date.now();
     const application: ApplicationEntity = {
       applicationId: randomUUID(),
@@ -41,7 +42,7 @@ export class ApplicationsService {
       await this.database.transaction(async (manager) => {
         await this.assertNameFree(manager, application.owner, application.nameKey);
         await manager.insert(ApplicationEntity, application);
-        await publishInTransaction(manager, 'registry.application.created.v1', applicationEvent(application));
+        await publishInTransaction(manager, 'registry.application.created.v1', applicationEvent(application), origin);
       });
     } catch (error) {
       throw isUniqueViolation(error) ? duplicateName(input.name) : error;
@@ -85,7 +86,7 @@ export class ApplicationsService {
     return applicationView(application, keys);
   }
 
-  async update(principal: Principal, applicationId: string, input: ApplicationInput): Promise<ApplicationView> {
+  async update(principal: Principal, applicationId: string, input: ApplicationInput, origin?: RequestContext): Promise<ApplicationView> {
     const visible = await this.findVisible(principal, applicationId);
     try {
       const [application, keys] = await this.database.transaction(async (manager) => {
@@ -107,7 +108,7 @@ export class ApplicationsService {
             updatedAt: changed.updatedAt,
           },
         );
-        await publishInTransaction(manager, 'registry.application.updated.v1', applicationEvent(changed));
+        await publishInTransaction(manager, 'registry.application.updated.v1', applicationEvent(changed), origin);
         const keys = await manager.find(OAuthKeyEntity, { where: { applicationId: current.applicationId }, order: { keyType: 'ASC' } });
         return [changed, keys] as const;
       });
@@ -117,19 +118,19 @@ export class ApplicationsService {
     }
   }
 
-  async remove(principal: Principal, applicationId: string): Promise<void> {
+  async remove(principal: Principal, applicationId: string, origin?: RequestContext): Promise<void> {
     const application = await this.findVisible(principal, applicationId);
     await this.database.transaction(async (manager) => {
       const current = await manager.findOneBy(ApplicationEntity, { applicationId: application.applicationId });
       if (!current) throw notFound(applicationId);
-      await this.removeInTransaction(manager, current);
+      await this.removeInTransaction(manager, current, origin);
     });
   }
 
   /** Deletes every application of an owner (the owner is being deleted), in the caller's transaction. */
-  async removeAllOwnedBy(manager: EntityManager, owner: string): Promise<number> {
+  async removeAllOwnedBy(manager: EntityManager, owner: string, origin?: RequestContext): Promise<number> {
     const applications = await manager.findBy(ApplicationEntity, { owner });
-    for (const application of applications) await this.removeInTransaction(manager, application);
+    for (const application of applications) await this.removeInTransaction(manager, application, origin);
     return applications.length;
   }
 
@@ -147,12 +148,12 @@ export class ApplicationsService {
   }
 
   // The token service revokes by applicationId on this event, so the keys go without events of their own.
-  private async removeInTransaction(manager: EntityManager, application: ApplicationEntity): Promise<void> {
+  private async removeInTransaction(manager: EntityManager, application: ApplicationEntity, origin: RequestContext | undefined): Promise<void> {
     const keys = await manager.findBy(OAuthKeyEntity, { applicationId: application.applicationId });
     if (keys.length > 0) await manager.delete(ConsumerSecretEntity, { keyMappingId: In(keys.map((key) => key.keyMappingId)) });
     await manager.delete(OAuthKeyEntity, { applicationId: application.applicationId });
     await manager.delete(ApplicationEntity, { applicationId: application.applicationId });
-    await publishInTransaction(manager, 'registry.application.deleted.v1', applicationEvent(application));
+    await publishInTransaction(manager, 'registry.application.deleted.v1', applicationEvent(application), origin);
   }
 
   private async assertNameFree(manager: EntityManager, owner: string, nameKey: string): Promise<void> {

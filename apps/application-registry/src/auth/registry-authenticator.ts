@@ -2,6 +2,7 @@ import { hash } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { errorBody, HttpErrorWithHeaders, Authenticator, Principal, tooManySignIns } from '@keymint/http-kit';
 import { RpcClient, RpcError } from '@keymint/messaging';
+import { logFieldsOf, RequestContext } from '@keymint/telemetry';
 import { KeysService } from '../keys/keys.service';
 import { UserSignIn } from '../users/user-sign-in';
 import { UsersService } from '../users/users.service';
@@ -34,7 +35,7 @@ export class RegistryAuthenticator implements Authenticator {
     return result.outcome === 'signed-in' ? { username: result.user.username, roles: result.user.roles, scopes: [], via: 'basic' } : null;
   }
 
-  async bearer(token: string): Promise<Principal | null> {
+  async bearer(token: string, origin?: RequestContext): Promise<Principal | null> {
     if (token.length > 8192) return null;
     const id = hash('sha256', token, 'hex');
     const cached = this.bearerCache.get(id);
@@ -43,12 +44,12 @@ export class RegistryAuthenticator implements Authenticator {
 
     let introspection;
     try {
-      introspection = await this.rpc.request('tokens.rpc.introspect.v1', { token });
+      introspection = await this.rpc.request('tokens.rpc.introspect.v1', { token }, origin);
     } catch (error) {
       if (error instanceof RpcError && (error.code === 'timeout' || error.code === 'unavailable')) {
         throw new HttpErrorWithHeaders(errorBody('wso2', 503, 'Bearer tokens cannot be checked right now (token service unreachable); use Basic auth or retry.'), 503, {});
       }
-      this.logger.warn(`introspection failed: ${error instanceof RpcError ? error.code : 'unexpected error'}`);
+      this.logger.warn({ msg: `introspection failed: ${error instanceof RpcError ? error.code : 'unexpected error'}`, ...logFieldsOf(origin) });
       return null;
     }
     if (!introspection.active) return null;

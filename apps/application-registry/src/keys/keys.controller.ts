@@ -1,7 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { IssueTokenResponse } from '@keymint/contracts';
-import { ACCESS_GUARD_SECURITY, AccessGuard, ApiDoc, CurrentPrincipal, parseRequest, Principal, RequireAccess, wso2Error } from '@keymint/http-kit';
+import { ACCESS_GUARD_SECURITY, AccessGuard, ApiDoc, CurrentPrincipal, parseRequest, Principal, RequireAccess, wso2Error, CurrentRequestContext } from '@keymint/http-kit';
+import type { RequestContext } from '@keymint/telemetry';
 import { GenerateKeysInputSchema, GenerateSecretInputSchema, GenerateTokenInputSchema, RevokeSecretInputSchema, TokenSchema, UpdateKeyInputSchema } from './dto/key-input';
 import {
   ApplicationKeyListSchema,
@@ -41,11 +42,12 @@ export class KeysController {
   @Post('generate-keys')
   @HttpCode(200)
   generate(
+    @CurrentRequestContext() origin: RequestContext,
     @CurrentPrincipal() principal: Principal,
     @Param('applicationId') applicationId: string,
     @Body() body: unknown,
   ): Promise<GeneratedKeyView> {
-    return this.keys.generate(principal, applicationId, parseRequest(GenerateKeysInputSchema, body));
+    return this.keys.generate(principal, applicationId, parseRequest(GenerateKeysInputSchema, body), origin);
   }
 
   @ApiDoc({ summary: "The application's keys (without secrets)", responses: { 200: { description: 'Keys', body: ApplicationKeyListSchema }, 404: UNKNOWN_APPLICATION } })
@@ -71,23 +73,25 @@ export class KeysController {
   })
   @Put('oauth-keys/:keyMappingId')
   update(
+    @CurrentRequestContext() origin: RequestContext,
     @CurrentPrincipal() principal: Principal,
     @Param('applicationId') applicationId: string,
     @Param('keyMappingId') keyMappingId: string,
     @Body() body: unknown,
   ): Promise<ApplicationKeyView> {
-    return this.keys.update(principal, applicationId, keyMappingId, parseRequest(UpdateKeyInputSchema, body));
+    return this.keys.update(principal, applicationId, keyMappingId, parseRequest(UpdateKeyInputSchema, body), origin);
   }
 
   @ApiDoc({ summary: 'Delete the key (its tokens are revoked)', responses: { 200: { description: 'Deleted (empty body)' }, 404: UNKNOWN_KEY } })
   @Delete('oauth-keys/:keyMappingId')
   @HttpCode(200)
   async remove(
+    @CurrentRequestContext() origin: RequestContext,
     @CurrentPrincipal() principal: Principal,
     @Param('applicationId') applicationId: string,
     @Param('keyMappingId') keyMappingId: string,
   ): Promise<void> {
-    await this.keys.remove(principal, applicationId, keyMappingId);
+    await this.keys.remove(principal, applicationId, keyMappingId, origin);
   }
 
   @ApiDoc({
@@ -97,11 +101,12 @@ export class KeysController {
   @Post('oauth-keys/:keyMappingId/regenerate-secret')
   @HttpCode(200)
   regenerateSecret(
+    @CurrentRequestContext() origin: RequestContext,
     @CurrentPrincipal() principal: Principal,
     @Param('applicationId') applicationId: string,
     @Param('keyMappingId') keyMappingId: string,
   ): Promise<{ consumerKey: string; consumerSecret: string }> {
-    return this.keys.regenerateSecret(principal, applicationId, keyMappingId);
+    return this.keys.regenerateSecret(principal, applicationId, keyMappingId, origin);
   }
 
   @ApiDoc({
@@ -120,13 +125,14 @@ export class KeysController {
   @Post('oauth-keys/:keyMappingId/generate-secret')
   @HttpCode(201)
   async generateSecret(
+    @CurrentRequestContext() origin: RequestContext,
     @CurrentPrincipal() principal: Principal,
     @Param('applicationId') applicationId: string,
     @Param('keyMappingId') keyMappingId: string,
     @Body() body: unknown,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<GeneratedConsumerSecretView> {
-    const secret = await this.keys.generateSecret(principal, applicationId, keyMappingId, parseRequest(GenerateSecretInputSchema, body));
+    const secret = await this.keys.generateSecret(principal, applicationId, keyMappingId, parseRequest(GenerateSecretInputSchema, body), origin);
     // Both ids were found (they are UUIDs), so they are safe in a path as they are.
     void reply.header('Location', `/api/am/devportal/v2/applications/${applicationId.toLowerCase()}/oauth-keys/${keyMappingId.toLowerCase()}/secrets/${secret.secretId}`);
     return secret;
@@ -157,12 +163,13 @@ export class KeysController {
   @Post('oauth-keys/:keyMappingId/revoke-secret')
   @HttpCode(204)
   async revokeSecret(
+    @CurrentRequestContext() origin: RequestContext,
     @CurrentPrincipal() principal: Principal,
     @Param('applicationId') applicationId: string,
     @Param('keyMappingId') keyMappingId: string,
     @Body() body: unknown,
   ): Promise<void> {
-    await this.keys.revokeSecret(principal, applicationId, keyMappingId, parseRequest(RevokeSecretInputSchema, body).secretId);
+    await this.keys.revokeSecret(principal, applicationId, keyMappingId, parseRequest(RevokeSecretInputSchema, body).secretId, origin);
   }
 
   @ApiDoc({
@@ -179,11 +186,12 @@ export class KeysController {
   @Post('oauth-keys/:keyMappingId/generate-token')
   @HttpCode(200)
   generateToken(
+    @CurrentRequestContext() origin: RequestContext,
     @CurrentPrincipal() principal: Principal,
     @Param('applicationId') applicationId: string,
     @Param('keyMappingId') keyMappingId: string,
     @Body() body: unknown,
   ): Promise<IssueTokenResponse> {
-    return this.keys.generateToken(principal, applicationId, keyMappingId, parseRequest(GenerateTokenInputSchema, body));
+    return this.keys.generateToken(principal, applicationId, keyMappingId, parseRequest(GenerateTokenInputSchema, body), origin);
   }
 }

@@ -15,6 +15,7 @@ import {
 import type { Principal } from '@keymint/http-kit';
 import { publishInTransaction, RpcClient, RpcError } from '@keymint/messaging';
 import { Database } from '@keymint/persistence';
+import { logFieldsOf, RequestContext } from '@keymint/telemetry';
 import { ApplicationEntity } from '../applications/application.entity';
 import { ApplicationsService } from '../applications/applications.service';
 import { isUniqueViolation, RegistryError } from '../common/http-errors';
@@ -47,7 +48,7 @@ export class KeysService {
     @Inject(RpcClient) private readonly rpc: RpcClient,
   ) {}
 
-  async generate(principal: Principal, applicationId: string, input: GenerateKeysInput): Promise<GeneratedKeyView> {
+  async generate(principal: Principal, applicationId: string, input: GenerateKeysInput, origin?: RequestContext): Promise<GeneratedKeyView> {
     const application = await this.applications.findVisible(principal, applicationId);
     const consumerSecret = newConsumerSecret();
     const now = Date.now();
@@ -80,7 +81,7 @@ export class KeysService {
         }
         await manager.insert(OAuthKeyEntity, key);
         await manager.insert(ConsumerSecretEntity, newSecretRow(key.keyMappingId, consumerSecret, now, { description: '' }));
-        await publishInTransaction(manager, 'registry.keys.generated.v1', keysEvent(key));
+        await publishInTransaction(manager, 'registry.keys.generated.v1', keysEvent(key), origin);
       });
     } catch (error) {
       throw isUniqueViolation(error) ? duplicateKeyType(input.keyType) : error;
@@ -100,7 +101,7 @@ export class KeysService {
     return applicationKeyView(await this.findKey(principal, applicationId, keyMappingId));
   }
 
-  async update(principal: Principal, applicationId: string, keyMappingId: string, input: UpdateKeyInput): Promise<ApplicationKeyView> {
+  async update(principal: Principal, applicationId: string, keyMappingId: string, input: UpdateKeyInput, origin?: RequestContext): Promise<ApplicationKeyView> {
     const { application, key: found } = await this.findApplicationKey(principal, applicationId, keyMappingId);
     const updated = await this.database.transaction(async (manager) => {
       const current = await manager.findOneBy(OAuthKeyEntity, { keyMappingId: found.keyMappingId });
@@ -136,14 +137,14 @@ export class KeysService {
           updatedAt: changed.updatedAt,
         },
       );
-      await publishInTransaction(manager, 'registry.keys.updated.v1', keysEvent(changed));
+      await publishInTransaction(manager, 'registry.keys.updated.v1', keysEvent(changed), origin);
       return changed;
     });
     return applicationKeyView(updated);
   }
 
   /** WSO2's meaning: one new secret, every other one gone at once; the token service revokes the key's tokens on the event. */
-  async regenerateSecret(principal: Principal, applicationId: string, keyMappingId: string): Promise<{ consumerKey: string; consumerSecret: string }> {
+  async regenerateSecret(principal: Principal, applicationId: string, keyMappingId: string, origin?: RequestContext): Promise<{ consumerKey: string; consumerSecret: string }> {
     const found = await this.findKey(principal, applicationId, keyMappingId);
     const consumerSecret = newConsumerSecret();
     await this.database.transaction(async (manager) => {
@@ -153,19 +154,19 @@ export class KeysService {
       await manager.delete(ConsumerSecretEntity, { keyMappingId: current.keyMappingId });
       await manager.insert(ConsumerSecretEntity, newSecretRow(current.keyMappingId, consumerSecret, now, { description: '' }));
       await manager.update(OAuthKeyEntity, { keyMappingId: current.keyMappingId }, { updatedAt: now });
-      await publishInTransaction(manager, 'registry.keys.secret-regenerated.v1', keyRefEvent(current));
+      await publishInTransaction(manager, 'registry.keys.secret-regenerated.v1', keyRefEvent(current), origin);
     });
     return { consumerKey: found.consumerKey, consumerSecret };
   }
 
-  async remove(principal: Principal, applicationId: string, keyMappingId: string): Promise<void> {
+  async remove(principal: Principal, applicationId: string, keyMappingId: string, origin?: RequestContext): Promise<void> {
     const found = await this.findKey(principal, applicationId, keyMappingId);
     await this.database.transaction(async (manager) => {
       const current = await manager.findOneBy(OAuthKeyEntity, { keyMappingId: found.keyMappingId });
       if (!current) throw keyNotFound(keyMappingId);
       await manager.delete(ConsumerSecretEntity, { keyMappingId: current.keyMappingId });
       await manager.delete(OAuthKeyEntity, { keyMappingId: current.keyMappingId });
-      await publishInTransaction(manager, 'registry.keys.revoked.v1', keyRefEvent(current));
+      await publishInTransaction(manager, 'registry.keys.revoked.v1', keyRefEvent(current), origin);
     });
   }
 
@@ -173,7 +174,7 @@ export class KeysService {
    * Another secret for the key (rotation without downtime): the others keep working. At most
    * MAX_SECRETS_PER_KEY unrevoked ones, expired ones counted until they are revoked.
    */
-  async generateSecret(principal: Principal, applicationId: string, keyMappingId: string, input: GenerateSecretInput): Promise<GeneratedConsumerSecretView> {
+  async generateSecret(principal: Principal, applicationId: string, keyMappingId: string, input: GenerateSecretInput, origin?: RequestContext): Promise<GeneratedConsumerSecretView> {
     const found = await this.findKey(principal, applicationId, keyMappingId);
     const consumerSecret = newConsumerSecret();
     const now = Date.now();
@@ -186,7 +187,7 @@ export class KeysService {
         );
       }
       await manager.insert(ConsumerSecretEntity, row);
-      await publishInTransaction(manager, 'registry.keys.secret-added.v1', keySecretEvent(current, row.secretId));
+      await publishInTransaction(manager, 'registry.keys.secret-added.v1', keySecretEvent(current, row.secretId), origin);
     });
     const { lastUsedAt: _unused, status: _status, ...view } = consumerSecretInfoView(row, now);
     return { ...view, consumerSecret };
@@ -206,7 +207,7 @@ export class KeysService {
    * event); tokens obtained with it stay valid (docs/decisions.md). The key's last active secret is not
    * revoked: that is regenerate-secret's job.
    */
-  async revokeSecret(principal: Principal, applicationId: string, keyMappingId: string, secretId: string): Promise<void> {
+  async revokeSecret(principal: Principal, applicationId: string, keyMappingId: string, secretId: string, origin?: RequestContext): Promise<void> {
     const found = await this.findKey(principal, applicationId, keyMappingId);
     const unknown = () => RegistryError.notFound(`Secret ${secretId.slice(0, 64)} was not found for this key.`);
     if (!isUuid(secretId)) throw unknown();
@@ -220,12 +221,12 @@ export class KeysService {
         throw RegistryError.conflict('This is the key\'s last active secret and a key must keep one; use regenerate-secret to replace it.');
       }
       await manager.delete(ConsumerSecretEntity, { secretId: secret.secretId });
-      await publishInTransaction(manager, 'registry.keys.secret-revoked.v1', keySecretEvent(current, secret.secretId));
+      await publishInTransaction(manager, 'registry.keys.secret-revoked.v1', keySecretEvent(current, secret.secretId), origin);
     });
   }
 
   /** Asks the token service for a client-credentials token after checking the secret here (a wrong one never leaves the registry). */
-  async generateToken(principal: Principal, applicationId: string, keyMappingId: string, input: GenerateTokenInput): Promise<IssueTokenResponse> {
+  async generateToken(principal: Principal, applicationId: string, keyMappingId: string, input: GenerateTokenInput, origin?: RequestContext): Promise<IssueTokenResponse> {
     const key = await this.findKey(principal, applicationId, keyMappingId);
     // The key's own rule, as at the token endpoint: a key that allows no secret method refuses its secret here too.
     if (!key.tokenEndpointAuthMethods.some((method) => method === 'client_secret_basic' || method === 'client_secret_post')) {
@@ -242,9 +243,9 @@ export class KeysService {
         consumerKey: key.consumerKey,
         ...(input.validityPeriod !== undefined ? { validityPeriod: input.validityPeriod } : {}),
         ...(input.scopes !== undefined ? { scopes: input.scopes } : {}),
-      });
+      }, origin);
     } catch (error) {
-      if (error instanceof RpcError) throw this.tokenServiceError(error);
+      if (error instanceof RpcError) throw this.tokenServiceError(error, origin);
       throw error;
     }
   }
@@ -336,7 +337,7 @@ export class KeysService {
     }
   }
 
-  private tokenServiceError(error: RpcError) {
+  private tokenServiceError(error: RpcError, origin: RequestContext | undefined) {
     const clientErrors: RpcErrorCode[] = ['invalid_request', 'invalid_scope', 'unauthorized_client'];
     if (clientErrors.includes(error.code)) return RegistryError.badRequest(`The token service refused the request (${error.code}): ${error.message}`);
     if (error.code === 'invalid_client') return RegistryError.invalidClientSecret('The token service did not accept the consumer key and secret.');
@@ -344,7 +345,7 @@ export class KeysService {
     if (error.code === 'timeout' || error.code === 'unavailable') {
       return RegistryError.unavailable('The token service is not reachable right now; retry later.');
     }
-    this.logger.warn(`${RPC_SUBJECTS.issueToken} failed: ${error.code}`);
+    this.logger.warn({ msg: `${RPC_SUBJECTS.issueToken} failed: ${error.code}`, ...logFieldsOf(origin) });
     return RegistryError.badGateway('The token service could not issue a token.');
   }
 }

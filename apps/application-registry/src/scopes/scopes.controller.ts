@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Put, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { AccessGuard, ApiDoc, parseRequest, RequireAccess, wso2Error } from '@keymint/http-kit';
+import { AccessGuard, ApiDoc, parseRequest, RequireAccess, wso2Error, CurrentRequestContext } from '@keymint/http-kit';
+import type { RequestContext } from '@keymint/telemetry';
 import { ScopeInputSchema, ScopeListSchema, ScopeSchema, scopeInputSchema, ScopeView } from './dto/scope.dto';
 import { ScopesService } from './scopes.service';
 import { JsonContentGuard } from '../common/json-content.guard';
@@ -35,8 +36,8 @@ export class ScopesController {
   })
   /** Creates (201 + Location) or replaces (200) the scope. */
   @Put(':name')
-  async put(@Param('name') name: string, @Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply): Promise<ScopeView> {
-    const { created, scope } = await this.scopes.put(name, parseRequest(scopeInputSchema(name), body));
+  async put(@CurrentRequestContext() origin: RequestContext, @Param('name') name: string, @Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply): Promise<ScopeView> {
+    const { created, scope } = await this.scopes.put(name, parseRequest(scopeInputSchema(name), body), origin);
     if (created) void reply.status(201).header('Location', `/api/am/admin/v2/scopes/${encodeURIComponent(name)}`);
     return scope;
   }

@@ -3,6 +3,7 @@ import { EntityManager, In } from 'typeorm';
 import type { ScopeDefinition } from '@keymint/contracts';
 import { publishInTransaction } from '@keymint/messaging';
 import { Database } from '@keymint/persistence';
+import type { RequestContext } from '@keymint/telemetry';
 import { isUniqueViolation, RegistryError } from '../common/http-errors';
 import { keysEvent } from '../keys/key-events';
 import { OAuthKeyEntity } from '../keys/oauth-key.entity';
@@ -46,7 +47,7 @@ export class ScopesService {
    * Creates or replaces a scope. Keys that allow it get `registry.keys.updated.v1`
    * so the token service's client cache picks up the new bindings.
    */
-  async put(name: string, input: ScopeInput): Promise<{ created: boolean; scope: ScopeView }> {
+  async put(name: string, input: ScopeInput, origin?: RequestContext): Promise<{ created: boolean; scope: ScopeView }> {
     assertScopeName(name);
     const scope: ScopeEntity = { name, description: input.description, bindings: input.bindings, updatedAt: Date.now() };
     try {
@@ -58,7 +59,7 @@ export class ScopesService {
         }
         await manager.update(ScopeEntity, { name }, { description: scope.description, bindings: scope.bindings, updatedAt: scope.updatedAt });
         for (const key of await keysUsingScope(manager, name)) {
-          await publishInTransaction(manager, 'registry.keys.updated.v1', keysEvent(key));
+          await publishInTransaction(manager, 'registry.keys.updated.v1', keysEvent(key), origin);
         }
         return false;
       });

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { AccessGuard, ApiDoc, parseRequest, RequireAccess, wso2Error } from '@keymint/http-kit';
+import { AccessGuard, ApiDoc, parseRequest, RequireAccess, wso2Error, CurrentRequestContext } from '@keymint/http-kit';
+import type { RequestContext } from '@keymint/telemetry';
 import { CreateUserInputSchema, PasswordChangeSchema, RolesChangeSchema, UserListSchema, UserSchema, UserView } from './dto/user.dto';
 import { UsersService } from './users.service';
 import { JsonContentGuard } from '../common/json-content.guard';
@@ -24,8 +25,8 @@ export class UsersController {
   })
   @Post()
   @HttpCode(201)
-  async create(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply): Promise<UserView> {
-    const user = await this.users.create(parseRequest(CreateUserInputSchema, body));
+  async create(@CurrentRequestContext() origin: RequestContext, @Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply): Promise<UserView> {
+    const user = await this.users.create(parseRequest(CreateUserInputSchema, body), origin);
     void reply.header('Location', `${BASE_PATH}/${encodeURIComponent(user.username)}`);
     return user;
   }
@@ -49,8 +50,8 @@ export class UsersController {
     responses: { 200: { description: 'The user', body: UserSchema }, 404: UNKNOWN },
   })
   @Put(':username/password')
-  changePassword(@Param('username') username: string, @Body() body: unknown): Promise<UserView> {
-    return this.users.changePassword(username, parseRequest(PasswordChangeSchema, body).password);
+  changePassword(@CurrentRequestContext() origin: RequestContext, @Param('username') username: string, @Body() body: unknown): Promise<UserView> {
+    return this.users.changePassword(username, parseRequest(PasswordChangeSchema, body).password, origin);
   }
 
   @ApiDoc({
@@ -60,8 +61,8 @@ export class UsersController {
     responses: { 200: { description: 'The user', body: UserSchema }, 404: UNKNOWN, 409: wso2Error('Taking admin from the last admin') },
   })
   @Put(':username/roles')
-  changeRoles(@Param('username') username: string, @Body() body: unknown): Promise<UserView> {
-    return this.users.changeRoles(username, parseRequest(RolesChangeSchema, body).roles);
+  changeRoles(@CurrentRequestContext() origin: RequestContext, @Param('username') username: string, @Body() body: unknown): Promise<UserView> {
+    return this.users.changeRoles(username, parseRequest(RolesChangeSchema, body).roles, origin);
   }
 
   @ApiDoc({
@@ -71,7 +72,7 @@ export class UsersController {
   })
   @Delete(':username')
   @HttpCode(200)
-  async remove(@Param('username') username: string): Promise<void> {
-    await this.users.remove(username);
+  async remove(@CurrentRequestContext() origin: RequestContext, @Param('username') username: string): Promise<void> {
+    await this.users.remove(username, origin);
   }
 }

@@ -4,6 +4,7 @@ import { EntityManager } from 'typeorm';
 import { isUuid, type UserV1 } from '@keymint/contracts';
 import { publishInTransaction } from '@keymint/messaging';
 import { Database } from '@keymint/persistence';
+import type { RequestContext } from '@keymint/telemetry';
 import { ApplicationsService } from '../applications/applications.service';
 import { isUniqueViolation, RegistryError } from '../common/http-errors';
 import { CredentialCache } from './credential-cache';
@@ -27,7 +28,7 @@ export class UsersService {
     @Inject(ApplicationsService) private readonly applications: ApplicationsService,
   ) {}
 
-  async create(input: CreateUserInput): Promise<UserView> {
+  async create(input: CreateUserInput, origin?: RequestContext): Promise<UserView> {
     const now = Date.now();
     const user: UserEntity = {
       userId: randomUUID(),
@@ -38,7 +39,7 @@ export class UsersService {
       updatedAt: now,
     };
     try {
-      await this.database.transaction((manager) => this.insert(manager, user));
+      await this.database.transaction((manager) => this.insert(manager, user, origin));
     } catch (error) {
       throw isUniqueViolation(error) ? duplicateUser(input.username) : error;
     }
@@ -46,10 +47,10 @@ export class UsersService {
   }
 
   /** Inserts a user and its event in the caller's transaction (also used by the admin bootstrap). */
-  async insert(manager: EntityManager, user: UserEntity): Promise<void> {
+  async insert(manager: EntityManager, user: UserEntity, origin?: RequestContext): Promise<void> {
     if (await manager.existsBy(UserEntity, { username: user.username })) throw duplicateUser(user.username);
     await manager.insert(UserEntity, user);
-    await publishInTransaction(manager, 'registry.user.created.v1', userEvent(user));
+    await publishInTransaction(manager, 'registry.user.created.v1', userEvent(user), origin);
   }
 
   async list(): Promise<{ count: number; list: UserView[] }> {
@@ -61,13 +62,13 @@ export class UsersService {
     return userView(await this.find(username));
   }
 
-  async changePassword(username: string, password: string): Promise<UserView> {
+  async changePassword(username: string, password: string, origin?: RequestContext): Promise<UserView> {
     const found = await this.find(username);
     const passwordHash = await hashPassword(password);
     await this.database.transaction(async (manager) => {
       const result = await manager.update(UserEntity, { userId: found.userId }, { passwordHash, updatedAt: Date.now() });
       if (!result.affected) throw notFound(username);
-      await publishInTransaction(manager, 'registry.user.updated.v1', userEvent(found));
+      await publishInTransaction(manager, 'registry.user.updated.v1', userEvent(found), origin);
     });
     this.cache.forget(found.username);
     return userView(found);
@@ -78,7 +79,7 @@ export class UsersService {
    * service can tell a role taken away (it revokes the user's tokens) from one given. Like deletion, taking
    * `admin` from the last admin is refused: nobody could manage the registry.
    */
-  async changeRoles(username: string, roles: Role[]): Promise<UserView> {
+  async changeRoles(username: string, roles: Role[], origin?: RequestContext): Promise<UserView> {
     const found = await this.find(username);
     const changed = await this.database.transaction(async (manager) => {
       // Read again inside the transaction: the event must say what the roles were just before this change.
@@ -87,7 +88,7 @@ export class UsersService {
       if (current.roles.includes('admin') && !roles.includes('admin')) await assertAnotherAdmin(manager, current, 'lose the admin role');
       const updated: UserEntity = { ...current, roles, updatedAt: Date.now() };
       await manager.update(UserEntity, { userId: current.userId }, { roles: updated.roles, updatedAt: updated.updatedAt });
-      await publishInTransaction(manager, 'registry.user.roles-changed.v1', { ...userEvent(updated), previousRoles: current.roles });
+      await publishInTransaction(manager, 'registry.user.roles-changed.v1', { ...userEvent(updated), previousRoles: current.roles }, origin);
       return updated;
     });
     // Cached sign-ins carry the roles: the next one must see the new ones.
@@ -99,14 +100,14 @@ export class UsersService {
    * Deletes a user and the applications it owns (each with its own
    * `registry.application.deleted.v1`). The last admin cannot be deleted: nobody could manage the registry.
    */
-  async remove(username: string): Promise<void> {
+  async remove(username: string, origin?: RequestContext): Promise<void> {
     const found = await this.find(username);
     await this.database.transaction(async (manager) => {
       if (found.roles.includes('admin')) await assertAnotherAdmin(manager, found, 'be deleted');
       const result = await manager.delete(UserEntity, { userId: found.userId });
       if (!result.affected) throw notFound(username);
-      await this.applications.removeAllOwnedBy(manager, found.username);
-      await publishInTransaction(manager, 'registry.user.deleted.v1', userEvent(found));
+      await this.applications.removeAllOwnedBy(manager, found.username, origin);
+      await publishInTransaction(manager, 'registry.user.deleted.v1', userEvent(found), origin);
     });
     this.cache.forget(found.username);
   }

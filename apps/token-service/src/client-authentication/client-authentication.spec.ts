@@ -136,10 +136,10 @@ describe('ClientAuthenticator with several secrets', () => {
 
   it('counts an expired secret against the failure limit exactly as a wrong one, and reports only the secret that authenticated', async () => {
     const subject = authenticator();
-    expect(await codeOf(subject.authenticate(basic('live-secret'), '192.0.2.1', 'token'))).toBe('ok');
+    expect(await codeOf(subject.authenticate(basic('live-secret'), '192.0.2.1', 'token', undefined))).toBe('ok');
     expect(used).toEqual(['live']);
     const codes = [];
-    for (let attempt = 0; attempt < 3; attempt += 1) codes.push(await codeOf(subject.authenticate(basic('expired-secret'), '192.0.2.1', 'token')));
+    for (let attempt = 0; attempt < 3; attempt += 1) codes.push(await codeOf(subject.authenticate(basic('expired-secret'), '192.0.2.1', 'token', undefined)));
     expect(codes).toEqual(['invalid_client', 'invalid_client', 'too_many_requests']);
     expect(used).toEqual(['live']);
   });
@@ -183,7 +183,7 @@ describe('ClientAuthenticator failure metrics', () => {
     ['a certificate for a key without mutual TLS', record(), { method: 'mutual_tls', clientId: 'key', certificate: {} as never }, 'method_not_allowed', 'mutual_tls'],
   ])('counts %s under its reason and method, once', async (_case, client, credentials, reason, method) => {
     const before = failures(reason, method);
-    const error = await authenticator(client).authenticate(credentials, '192.0.2.1', 'token').catch((thrown: unknown) => thrown);
+    const error = await authenticator(client).authenticate(credentials, '192.0.2.1', 'token', undefined).catch((thrown: unknown) => thrown);
     expect((error as OAuth2Error).code).toBe('invalid_client');
     expect(failures(reason, method)).toBe(before + 1);
   });
@@ -191,7 +191,7 @@ describe('ClientAuthenticator failure metrics', () => {
   it('counts no failure for credentials that authenticate', async () => {
     const total = () => (['bad_secret', 'expired_secret', 'unknown_client'] as const).reduce((sum, reason) => sum + failures(reason, 'client_secret_basic'), 0);
     const before = total();
-    await authenticator(record()).authenticate(basic('live-secret'), '192.0.2.1', 'token');
+    await authenticator(record()).authenticate(basic('live-secret'), '192.0.2.1', 'token', undefined);
     expect(total()).toBe(before);
   });
 
@@ -202,7 +202,7 @@ describe('ClientAuthenticator failure metrics', () => {
     const subject = authenticator(record(), 1);
     const codes = [];
     for (let attempt = 0; attempt < 3; attempt += 1) {
-      codes.push(await subject.authenticate(basic('wrong'), '192.0.2.9', 'revoke').then(() => 'ok', (error: OAuth2Error) => error.code));
+      codes.push(await subject.authenticate(basic('wrong'), '192.0.2.9', 'revoke', undefined).then(() => 'ok', (error: OAuth2Error) => error.code));
     }
     expect(codes).toEqual(['invalid_client', 'too_many_requests', 'too_many_requests']);
     expect(limited()).toBe(before + 2);

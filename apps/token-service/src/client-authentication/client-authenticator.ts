@@ -5,6 +5,7 @@ import { ClientRecord, matchingSecret, TokenEndpointAuthMethod } from '@keymint/
 import { countRateLimited } from '@keymint/http-kit';
 import { RpcError } from '@keymint/messaging';
 import { SignInLimiter } from '@keymint/sign-in-limiter';
+import type { RequestContext } from '@keymint/telemetry';
 import { ClientAuthenticationFailureReason, clientAuthenticationFailures } from '../metrics/token-metrics';
 import { OAuth2Error } from '../oauth2/oauth2-error';
 import { OAuth2Parameters } from '../oauth2/request-parameters';
@@ -30,6 +31,8 @@ export interface AuthenticatedRequest {
   clientAuthMethod: TokenEndpointAuthMethod;
   /** The client certificate the request came with, if any: whatever the method, it binds the tokens (RFC 8705 §3). */
   certificate?: X509Certificate;
+  /** The request's id and trace (OAuth2HttpRequest.origin). */
+  origin: RequestContext;
 }
 
 /** The endpoints that authenticate clients (the label of their 429s in keymint_rate_limited_total). */
@@ -55,9 +58,9 @@ export class ClientAuthenticator {
 
   /** The token and revocation endpoints' first steps. */
   async authenticateRequest(request: OAuth2HttpRequest, endpoint: ClientAuthenticatingEndpoint): Promise<AuthenticatedRequest> {
-    const { parameters, credentials, address, certificate } = openRequest(request);
-    const { client, method } = await this.authenticate(credentials, address, endpoint);
-    return { client, parameters, address, clientAuthMethod: method, certificate };
+    const { parameters, credentials, address, certificate, origin } = openRequest(request);
+    const { client, method } = await this.authenticate(credentials, address, endpoint, origin);
+    return { client, parameters, address, clientAuthMethod: method, certificate, origin };
   }
 
   /**
@@ -65,12 +68,17 @@ export class ClientAuthenticator {
    * assertion is counted with no wait between: requests of a concurrent burst are checked and counted one
    * after the other, so no more than the limit of them is ever checked. A failure past the limit (counted
    * by another replica meanwhile) answers 429 too. Every refusal, an assertion's replay included, counts.
-   * `endpoint` names where a 429 was answered, for the metrics.
+   * `endpoint` names where a 429 was answered, for the metrics; `origin` is the request's (a lookup's RPC carries it).
    */
-  async authenticate(credentials: PresentedCredentials, address: string, endpoint: ClientAuthenticatingEndpoint): Promise<AuthenticatedClient> {
+  async authenticate(
+    credentials: PresentedCredentials,
+    address: string,
+    endpoint: ClientAuthenticatingEndpoint,
+    origin: RequestContext | undefined,
+  ): Promise<AuthenticatedClient> {
     const { clientId } = credentials;
     this.refuseWhileBlocked(clientId, address, endpoint);
-    const client = await this.lookup(clientId);
+    const client = await this.lookup(clientId, origin);
     this.refuseWhileBlocked(clientId, address, endpoint);
     let assertion: VerifiedAssertion | undefined;
     let method: TokenEndpointAuthMethod | undefined;
@@ -139,10 +147,10 @@ export class ClientAuthenticator {
     throw OAuth2Error.tooManyRequests(waitSeconds);
   }
 
-  /** The client without checking a secret (for callers that proved something else, e.g. an admin). */
-  async lookup(consumerKey: string): Promise<ClientRecord | null> {
+  /** The client without checking a secret (for callers that proved something else, e.g. an admin), for the request `origin`. */
+  async lookup(consumerKey: string, origin: RequestContext | undefined): Promise<ClientRecord | null> {
     try {
-      return await this.clients.get(consumerKey);
+      return await this.clients.get(consumerKey, origin);
     } catch (error) {
       if (error instanceof RpcError) {
         throw OAuth2Error.temporarilyUnavailable('The client registry is unavailable; try again later.');

@@ -3,6 +3,7 @@ import { Subscription } from 'nats';
 import { CONFIG, TokenServiceConfig } from '@keymint/config';
 import { ClientRecord, RPC_SUBJECTS } from '@keymint/contracts';
 import { decodeEvents, isEventProblem, MalformedResponseError, NatsClient, RpcClient } from '@keymint/messaging';
+import { logFieldsOf, RequestContext } from '@keymint/telemetry';
 import { clientCacheLookups } from '../metrics/token-metrics';
 
 const NEGATIVE_TTL_MS = 30_000;
@@ -72,7 +73,11 @@ export class ClientCache implements OnApplicationBootstrap, OnModuleDestroy {
     this.subscriptions = [];
   }
 
-  async get(consumerKey: string): Promise<ClientRecord | null> {
+  /**
+   * The key's record, for the request `origin`: a lookup's RPC, and what it logs, carry it (the first request's,
+   * for the requests of a burst that wait for the same lookup).
+   */
+  async get(consumerKey: string, origin?: RequestContext): Promise<ClientRecord | null> {
     const entry = this.entries.get(consumerKey);
     const now = Date.now();
     if (entry && entry.expiresAt > now) {
@@ -81,7 +86,7 @@ export class ClientCache implements OnApplicationBootstrap, OnModuleDestroy {
     }
     let pending = this.inFlight.get(consumerKey);
     if (!pending) {
-      pending = this.load(consumerKey, entry).finally(() => this.inFlight.delete(consumerKey));
+      pending = this.load(consumerKey, entry, origin).finally(() => this.inFlight.delete(consumerKey));
       this.inFlight.set(consumerKey, pending);
     }
     return pending;
@@ -91,21 +96,21 @@ export class ClientCache implements OnApplicationBootstrap, OnModuleDestroy {
     this.entries.delete(consumerKey);
   }
 
-  private async load(consumerKey: string, stale: CacheEntry | undefined): Promise<ClientRecord | null> {
+  private async load(consumerKey: string, stale: CacheEntry | undefined, origin: RequestContext | undefined): Promise<ClientRecord | null> {
     let answer: ClientRecord | null;
     MISSES.inc();
     try {
       // RpcClient checks the answer against the client record schema (RPC_SCHEMAS).
-      answer = await this.rpc.request(RPC_SUBJECTS.getClient, { consumerKey });
+      answer = await this.rpc.request(RPC_SUBJECTS.getClient, { consumerKey }, origin);
       if (answer && answer.consumerKey !== consumerKey) throw new MalformedResponseError(RPC_SUBJECTS.getClient, `a record for another key (${answer.consumerKey})`);
     } catch (error) {
       // The registry is another team's service: a record that would break the token path is refused, not trusted.
       if (error instanceof MalformedResponseError) {
-        this.logger.warn(`the registry answered a malformed client record; treating the key as unknown: ${error.message}`);
+        this.logger.warn({ msg: `the registry answered a malformed client record; treating the key as unknown: ${error.message}`, ...logFieldsOf(origin) });
         answer = null;
       } else if (stale) {
         // The registry is down or slow: keep issuing for a client we already know.
-        this.logger.warn(`client lookup failed, serving the cached client: ${(error as Error).message}`);
+        this.logger.warn({ msg: `client lookup failed, serving the cached client: ${(error as Error).message}`, ...logFieldsOf(origin) });
         stale.expiresAt = Date.now() + Math.min(this.ttlMs, NEGATIVE_TTL_MS);
         STALE_SERVED.inc();
         return stale.record;

@@ -172,7 +172,7 @@ describe('mutual TLS in the request opening and client authentication', () => {
     );
     const codes = [];
     for (let attempt = 0; attempt < 3; attempt += 1) {
-      codes.push(await authenticator.authenticate({ method: 'mutual_tls', clientId: 'key', certificate: selfSigned.certificate }, '192.0.2.1', 'token').then(() => 'ok', (error: OAuth2Error) => error.code));
+      codes.push(await authenticator.authenticate({ method: 'mutual_tls', clientId: 'key', certificate: selfSigned.certificate }, '192.0.2.1', 'token', undefined).then(() => 'ok', (error: OAuth2Error) => error.code));
     }
     expect(codes).toEqual(['invalid_client', 'invalid_client', 'too_many_requests']);
   });

@@ -2,7 +2,8 @@ import { X509Certificate } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { CONFIG, TokenServiceConfig } from '@keymint/config';
-import { trustedProxyCheck } from '@keymint/http-kit';
+import { requestContextOf, trustedProxyCheck } from '@keymint/http-kit';
+import type { RequestContext } from '@keymint/telemetry';
 import { OAuth2Parameters, parseParameters, rejectQueryCredentials } from '../oauth2/request-parameters';
 import { presentedCertificate, ProxiedCertificates } from './client-certificate';
 import { PresentedCredentials, presentedCredentials } from './presented-credentials';
@@ -15,6 +16,8 @@ export interface OAuth2HttpRequest {
   address: string;
   /** The client's TLS certificate (RFC 8705), not yet checked: for mutual-TLS authentication and bound tokens. */
   certificate?: X509Certificate;
+  /** The request's id and trace: what its RPCs, events and log lines carry. */
+  origin: RequestContext;
 }
 
 /** Reads the OAuth 2.0 endpoints' requests off Fastify, the client certificate included (presentedCertificate). */
@@ -33,6 +36,7 @@ export class OAuth2RequestReader {
       authorization: request.headers.authorization,
       address: request.ip,
       certificate: presentedCertificate(request, this.proxied),
+      origin: requestContextOf(request),
     };
   }
 }
@@ -43,6 +47,7 @@ export interface OpenedRequest {
   credentials: PresentedCredentials;
   address: string;
   certificate?: X509Certificate;
+  origin: RequestContext;
 }
 
 /**
@@ -53,6 +58,6 @@ export interface OpenedRequest {
 export function openRequest(request: OAuth2HttpRequest): OpenedRequest {
   const parameters = parseParameters(request.body);
   rejectQueryCredentials(request.query);
-  const { address, certificate } = request;
-  return { parameters, credentials: presentedCredentials(request.authorization, parameters, certificate), address, certificate };
+  const { address, certificate, origin } = request;
+  return { parameters, credentials: presentedCredentials(request.authorization, parameters, certificate), address, certificate, origin };
 }

@@ -70,16 +70,16 @@ export class IntrospectionService {
     };
   }
 
-  private async authenticateCaller({ credentials, address }: OpenedRequest): Promise<Introspector> {
+  private async authenticateCaller({ credentials, address, origin }: OpenedRequest): Promise<Introspector> {
     // Basic credentials are a consumer key's, or else an admin's; the other methods are a client's only.
-    if (credentials.method !== 'client_secret_basic' || (await this.authenticator.lookup(credentials.clientId))) {
-      const { client } = await this.authenticator.authenticate(credentials, address, 'introspect');
+    if (credentials.method !== 'client_secret_basic' || (await this.authenticator.lookup(credentials.clientId, origin))) {
+      const { client } = await this.authenticator.authenticate(credentials, address, 'introspect', origin);
       return { kind: 'client', consumerKey: client.consumerKey };
     }
     // Not a consumer key: an admin's Basic credentials (docs/token-api.md, "Introspection"), a user's
     // sign-in like any other, limited by the registry.
     const user = await this.rpc
-      .request(RPC_SUBJECTS.authenticateUser, { username: credentials.clientId, password: credentials.clientSecret, clientAddress: address })
+      .request(RPC_SUBJECTS.authenticateUser, { username: credentials.clientId, password: credentials.clientSecret, clientAddress: address }, origin)
       .catch((error: unknown) => {
         if (error instanceof RpcError) throw OAuth2Error.temporarilyUnavailable();
         throw error;

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, TokenServiceConfig } from '@keymint/config';
 import { ClientRecord, GrantType, TokenConfirmation, TokenEndpointAuthMethod } from '@keymint/contracts';
 import { timeOrderedUuid } from '@keymint/persistence';
+import type { RequestContext } from '@keymint/telemetry';
 import { TokenResponse } from '../oauth2/http-schemas';
 import { refreshExpiry } from '../oauth2/validity';
 import { OutboxRow } from '@keymint/messaging';
@@ -27,6 +28,8 @@ export interface TokenRequest {
   audience?: string[];
   /** The key (DPoP) or certificate (mTLS) the access and refresh tokens are bound to. Absent: bearer tokens. */
   confirmation?: TokenConfirmation;
+  /** The request the token is for: its id and trace go with the token's events. */
+  origin?: RequestContext;
 }
 
 /** The refresh-token family a new refresh token belongs to. */
@@ -89,7 +92,7 @@ export class TokenMinter {
       rows.push(refresh);
       response.refresh_token = refreshToken;
     }
-    return { access, rows, events: [issuedEvent(access, false, request.clientAuthMethod)], response };
+    return { access, rows, events: [issuedEvent(access, false, request.clientAuthMethod, request.origin)], response };
   }
 
   /** The access token a reusable row holds (encrypted at rest), or null when it holds none that checks out. */

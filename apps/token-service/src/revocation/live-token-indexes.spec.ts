@@ -67,10 +67,10 @@ describe('live-token indexes (consumer key, application, refresh family, user)',
       tokenRecord({ id: 'd2', consumerKey: 'key-f', applicationId: 'app-f', grantType: 'password', username: 'dora' }),
     ]);
     await recording(async (manager) => {
-      await revoker.revokeConsumerKeyInTransaction(manager, 'key-a', 'app-a', 'secret_regenerated');
-      await revoker.revokeApplicationInTransaction(manager, 'app-b', 'application_deleted');
-      await revoker.revokeFamilyInTransaction(manager, 'family-1');
-      await revoker.revokeUserInTransaction(manager, 'dora', 'user_deleted');
+      await revoker.revokeConsumerKeyInTransaction(manager, 'key-a', 'app-a', 'secret_regenerated', undefined);
+      await revoker.revokeApplicationInTransaction(manager, 'app-b', 'application_deleted', undefined);
+      await revoker.revokeFamilyInTransaction(manager, 'family-1', undefined);
+      await revoker.revokeUserInTransaction(manager, 'dora', 'user_deleted', undefined);
     });
     expect(await reasons()).toEqual({
       a1: 'secret_regenerated',

@@ -18,7 +18,7 @@ export class RevocationService {
   ) {}
 
   async revokeRequest(request: OAuth2HttpRequest): Promise<void> {
-    const { client, parameters } = await this.authenticator.authenticateRequest(request, 'revoke');
+    const { client, parameters, origin } = await this.authenticator.authenticateRequest(request, 'revoke');
     const { token } = readParameters(RevocationRequestSchema, parameters);
     const row = await this.store.find(token);
     if (!row) {
@@ -33,7 +33,7 @@ export class RevocationService {
       revocations.labels({ result: 'already_revoked' }).inc();
       return;
     }
-    await this.revoker.revokeToken(row, 'revoked_by_client');
+    await this.revoker.revokeToken(row, 'revoked_by_client', origin);
     revocations.labels({ result: 'revoked' }).inc();
   }
 }

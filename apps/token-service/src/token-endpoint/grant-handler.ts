@@ -1,5 +1,6 @@
 import { z } from 'zod/v4';
 import { ClientRecord, GrantType, TokenConfirmation, TokenEndpointAuthMethod } from '@keymint/contracts';
+import type { RequestContext } from '@keymint/telemetry';
 import { TokenResponse } from '../oauth2/http-schemas';
 import { TokenRecord } from '../token-storage/token.entity';
 
@@ -17,6 +18,8 @@ export interface GrantContext<P> {
    * before anything (the reuse key) is derived from that.
    */
   confirmation?: TokenConfirmation;
+  /** The request's id and trace (its RPCs and events carry them); the registry's request for generate-token. */
+  origin: RequestContext | undefined;
 }
 
 /** What a grant hands out: the answer, and the access token's row it describes (the token endpoint counts it). */

@@ -52,7 +52,7 @@ describe('TokenEndpointService', () => {
     ['grant_type=password&username=u&password=p', 'password'],
   ])('hands %s to its grant', async (body, grant) => {
     const handled: string[] = [];
-    const { token } = await endpoint(handled).exchange({ body: Object.fromEntries(new URLSearchParams(body)), query: {}, authorization: basic, address: '::1' }, NO_DPOP);
+    const { token } = await endpoint(handled).exchange({ body: Object.fromEntries(new URLSearchParams(body)), query: {}, authorization: basic, address: '::1', origin: { requestId: 'r-1' } }, NO_DPOP);
     expect(token.access_token).toBe(grant);
     expect(handled).toEqual([grant]);
   });
@@ -68,7 +68,7 @@ describe('TokenEndpointService', () => {
   ])('%p → %s, and no grant runs', async (body, authorization, code, status) => {
     const handled: string[] = [];
     const error = await endpoint(handled)
-      .exchange({ body, query: {}, authorization, address: '::1' }, NO_DPOP)
+      .exchange({ body, query: {}, authorization, address: '::1', origin: { requestId: 'r-1' } }, NO_DPOP)
       .catch((thrown: unknown) => thrown);
     expect(error).toBeInstanceOf(OAuth2Error);
     expect((error as OAuth2Error).code).toBe(code);
@@ -79,7 +79,7 @@ describe('TokenEndpointService', () => {
   it('refuses client credentials in the query string before looking at the client', async () => {
     const handled: string[] = [];
     const error = await endpoint(handled)
-      .exchange({ body: { grant_type: 'client_credentials' }, query: { client_secret: 'secret' }, authorization: basic, address: '::1' }, NO_DPOP)
+      .exchange({ body: { grant_type: 'client_credentials' }, query: { client_secret: 'secret' }, authorization: basic, address: '::1', origin: { requestId: 'r-1' } }, NO_DPOP)
       .catch((thrown: unknown) => thrown);
     expect((error as OAuth2Error).code).toBe('invalid_request');
     expect(handled).toEqual([]);
@@ -87,7 +87,7 @@ describe('TokenEndpointService', () => {
 
   describe('with DPoP', () => {
     const key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
-    const request = { body: { grant_type: 'client_credentials' }, query: {}, authorization: basic, address: '::1' };
+    const request = { body: { grant_type: 'client_credentials' }, query: {}, authorization: basic, address: '::1', origin: { requestId: 'r-1' } };
     const withProof = (): DpopRequest => ({ proofs: [dpopProof(key, { htu: 'http://localhost:8280/token' })], method: 'POST', scheme: 'http', host: 'localhost:8280', path: '/token' });
 
     it('hands the grant the thumbprint of the key the proof proves', async () => {
@@ -101,7 +101,7 @@ describe('TokenEndpointService', () => {
       const strict = endpoint(handled, { ...client, requireDpop: true });
       for (const attempt of <Array<() => Promise<unknown>>>[
         () => strict.exchange(request, NO_DPOP),
-        () => strict.grant({ client: { ...client, requireDpop: true }, parameters: { grant_type: 'client_credentials' }, address: 'registry', clientAuthMethod: 'client_secret_post' }),
+        () => strict.grant({ client: { ...client, requireDpop: true }, parameters: { grant_type: 'client_credentials' }, address: 'registry', clientAuthMethod: 'client_secret_post', origin: undefined }),
       ]) {
         const error = (await Promise.resolve().then(attempt).catch((thrown: unknown) => thrown)) as OAuth2Error;
         expect([error.code, error.getStatus(), error.description]).toEqual(['invalid_dpop_proof', 400, expect.stringMatching(/must send a DPoP proof/)]);

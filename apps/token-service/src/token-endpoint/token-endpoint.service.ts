@@ -44,8 +44,8 @@ export class TokenEndpointService {
     const authenticated = await this.authenticator.authenticateRequest(request, 'token');
     // A bearer request (no proof, no certificate) skips the binding step's work: the token path's common case.
     const dpopJkt = dpop.proofs.length === 0 ? undefined : ((await this.dpopProofs.verify(dpop)) ?? undefined);
-    const { client, parameters, address, clientAuthMethod, certificate } = authenticated;
-    const issued = await this.issue({ client, parameters, address, clientAuthMethod, confirmation: requestConfirmation({ certificate, dpopJkt }) });
+    const { client, parameters, address, clientAuthMethod, certificate, origin } = authenticated;
+    const issued = await this.issue({ client, parameters, address, clientAuthMethod, confirmation: requestConfirmation({ certificate, dpopJkt }), origin });
     observeTokenRequest(issued.access.grantType, started);
     return { token: issued.response, dpopNonce: dpopJkt === undefined ? undefined : this.dpopProofs.freshNonce() };
   }

@@ -1,17 +1,19 @@
 import { TokenEndpointAuthMethod, TokenRevocationReason } from '@keymint/contracts';
 import { encodeEvent, OutboxRow } from '@keymint/messaging';
+import type { RequestContext } from '@keymint/telemetry';
 import { confirmationOf, TokenRecord } from './token.entity';
 
 /**
  * The token service's events, all built here from the stored rows they
- * describe: what a consumer reads is what the store holds.
+ * describe: what a consumer reads is what the store holds. `origin`: the request each is written for (its id and
+ * trace travel with the event, encodeEvent); none for what the service does on its own.
  */
 
 /**
  * tokens.issued.v1 for an access token, newly minted or handed out again (`reused`, WSO2 token reuse), with how
  * the client authenticated for it (a reused token's event names the method of the request it was handed to).
  */
-export function issuedEvent(access: TokenRecord, reused: boolean, clientAuthMethod: TokenEndpointAuthMethod): OutboxRow {
+export function issuedEvent(access: TokenRecord, reused: boolean, clientAuthMethod: TokenEndpointAuthMethod, origin: RequestContext | undefined): OutboxRow {
   return encodeEvent('tokens.issued.v1', {
     tokenId: access.id,
     applicationId: access.applicationId,
@@ -27,17 +29,21 @@ export function issuedEvent(access: TokenRecord, reused: boolean, clientAuthMeth
     clientAuthMethod,
     // Only for a bound token (every token before binding existed was a bearer one, without cnf).
     cnf: confirmationOf(access).cnf,
-  });
+  }, origin);
 }
 
 /** One tokens.revoked.v1 per access token among the rows (refresh tokens have no events). */
-export function revokedEvents(rows: Array<Pick<TokenRecord, 'id' | 'kind' | 'applicationId' | 'consumerKey'>>, reason: TokenRevocationReason): OutboxRow[] {
+export function revokedEvents(
+  rows: Array<Pick<TokenRecord, 'id' | 'kind' | 'applicationId' | 'consumerKey'>>,
+  reason: TokenRevocationReason,
+  origin: RequestContext | undefined,
+): OutboxRow[] {
   return rows
     .filter((row) => row.kind === 'access')
-    .map((row) => encodeEvent('tokens.revoked.v1', { tokenId: row.id, applicationId: row.applicationId, consumerKey: row.consumerKey, reason }));
+    .map((row) => encodeEvent('tokens.revoked.v1', { tokenId: row.id, applicationId: row.applicationId, consumerKey: row.consumerKey, reason }, origin));
 }
 
 /** One tokens.revoked.v1 with `tokenId: null` for every token of a consumer key at once. */
-export function keyRevokedEvent(consumerKey: string, applicationId: string, reason: TokenRevocationReason): OutboxRow {
-  return encodeEvent('tokens.revoked.v1', { tokenId: null, applicationId, consumerKey, reason });
+export function keyRevokedEvent(consumerKey: string, applicationId: string, reason: TokenRevocationReason, origin: RequestContext | undefined): OutboxRow {
+  return encodeEvent('tokens.revoked.v1', { tokenId: null, applicationId, consumerKey, reason }, origin);
 }

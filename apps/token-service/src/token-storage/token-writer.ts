@@ -4,6 +4,7 @@ import { CONFIG, TokenServiceConfig } from '@keymint/config';
 import { TokenRevocationReason } from '@keymint/contracts';
 import { appendToOutbox, OutboxRow } from '@keymint/messaging';
 import { allAnswered, BatchWriter, Database, inListChunks, insertRows, quotedTable, SqlParams, SqlRunner, Statements } from '@keymint/persistence';
+import type { RequestContext } from '@keymint/telemetry';
 import { keyRevokedEvent, revokedEvents } from './token-events';
 import { TokenRecord } from './token.entity';
 
@@ -16,6 +17,8 @@ export interface TokenWrite {
    * they are revoked ('renewed') in the same transaction.
    */
   supersedes?: string;
+  /** The request of this write: the revocations of the tokens its token supersedes carry it (their events' origin). */
+  origin?: RequestContext;
 }
 
 /**
@@ -56,16 +59,22 @@ export class TokenWriter {
     await allAnswered([superseding, inserted, appended]);
   }
 
-  /** Revokes rows (tokens.revoked.v1 for each access token among them). */
-  async revokeInTransaction(manager: EntityManager, rows: TokenRecord[], reason: TokenRevocationReason): Promise<void> {
+  /** Revokes rows (tokens.revoked.v1 for each access token among them), for the request `origin`. */
+  async revokeInTransaction(manager: EntityManager, rows: TokenRecord[], reason: TokenRevocationReason, origin: RequestContext | undefined): Promise<void> {
     await markRevoked(manager, rows, reason);
-    await this.appendEvents(manager, revokedEvents(rows, reason));
+    await this.appendEvents(manager, revokedEvents(rows, reason, origin));
   }
 
-  /** Revokes every live token of a consumer key with one event for them all. */
-  async revokeConsumerKeyInTransaction(manager: EntityManager, consumerKey: string, applicationId: string, reason: TokenRevocationReason): Promise<void> {
+  /** Revokes every live token of a consumer key with one event for them all, for the request `origin`. */
+  async revokeConsumerKeyInTransaction(
+    manager: EntityManager,
+    consumerKey: string,
+    applicationId: string,
+    reason: TokenRevocationReason,
+    origin: RequestContext | undefined,
+  ): Promise<void> {
     await manager.update(TokenRecord, { consumerKey, revokedAt: IsNull() }, { revokedAt: Date.now(), revokeReason: reason, encryptedToken: null });
-    await this.appendEvents(manager, [keyRevokedEvent(consumerKey, applicationId, reason)]);
+    await this.appendEvents(manager, [keyRevokedEvent(consumerKey, applicationId, reason, origin)]);
   }
 
   /** Refresh rotation: retires a used refresh token; false when another request got there first. No event: nothing a consumer counts. */
@@ -90,32 +99,47 @@ export class TokenWriter {
    * statement per batch (an UPDATE that returns the rows it revoked), as if the
    * requests had been written one after another. The statement is sent before
    * this returns its promise.
+   *
+   * Each revocation's event carries the origin of the request whose token
+   * superseded the revoked one (not of the request that happened to start the
+   * group commit): a stored token's, the first write of the batch for its reuse
+   * key; a token of the batch's, the next write for the same key.
    */
   private async supersede(statements: Statements, writes: TokenWrite[]): Promise<{ stored: OutboxRow[]; inBatch: OutboxRow[] }> {
+    const first = new Map<string, TokenWrite>();
     const latest = new Map<string, TokenWrite>();
-    for (const write of writes) if (write.supersedes) latest.set(write.supersedes, write);
+    for (const write of writes) {
+      if (!write.supersedes) continue;
+      if (!first.has(write.supersedes)) first.set(write.supersedes, write);
+      latest.set(write.supersedes, write);
+    }
     if (latest.size === 0) return { stored: [], inBatch: [] };
     const now = Date.now();
     const params = new SqlParams(statements.connection);
     // One statement whatever the number of keys (a batch has at most 500). Both terms of the partial
     // reuse-key index's condition, so the lookup uses it.
-    const revoking = statements.query<Pick<TokenRecord, 'id' | 'kind' | 'applicationId' | 'consumerKey'>>(
+    const revoking = statements.query<Pick<TokenRecord, 'id' | 'kind' | 'applicationId' | 'consumerKey' | 'reuseKey'>>(
       `UPDATE ${quotedTable(statements.connection, TokenRecord)} SET "revokedAt" = ${params.add(now)}, "revokeReason" = ${params.add('renewed')}, "encryptedToken" = NULL ` +
         `WHERE "reuseKey" ${params.anyOf([...latest.keys()])} AND "reuseKey" IS NOT NULL AND "revokedAt" IS NULL ` +
-        `RETURNING "id", "kind", "applicationId", "consumerKey"`,
+        `RETURNING "id", "kind", "applicationId", "consumerKey", "reuseKey"`,
       params.values,
     );
-    const superseded: TokenRecord[] = [];
+    // In write order: each write's tokens are superseded by the next write for the same key (`previous`).
+    const inBatch: OutboxRow[] = [];
+    const previous = new Map<string, TokenWrite>();
     for (const write of writes) {
-      if (!write.supersedes || latest.get(write.supersedes) === write) continue;
-      for (const row of write.rows) {
+      if (!write.supersedes) continue;
+      const superseded = previous.get(write.supersedes);
+      previous.set(write.supersedes, write);
+      if (!superseded) continue;
+      for (const row of superseded.rows) {
         row.revokedAt = now;
         row.revokeReason = 'renewed';
-        superseded.push(row);
       }
+      inBatch.push(...revokedEvents(superseded.rows, 'renewed', write.origin));
     }
-    const inBatch = revokedEvents(superseded, 'renewed');
-    return { stored: revokedEvents(await revoking, 'renewed'), inBatch };
+    const stored = (await revoking).flatMap((row) => revokedEvents([row], 'renewed', row.reuseKey === null ? undefined : first.get(row.reuseKey)?.origin));
+    return { stored, inBatch };
   }
 }
 

@@ -31,13 +31,13 @@ export class ClientCredentialsGrant implements GrantHandler<ClientCredentialsReq
     @Inject(ReusableTokens) private readonly reusable: ReusableTokens,
   ) {}
 
-  async handle({ client, parameters, clientAuthMethod, confirmation }: GrantContext<ClientCredentialsRequest>): Promise<IssuedToken> {
+  async handle({ client, parameters, clientAuthMethod, confirmation, origin }: GrantContext<ClientCredentialsRequest>): Promise<IssuedToken> {
     const scopes = grantScopes(requestedScopes(parameters.scope), client.scopes, { kind: 'application' });
     const lifetime = lifetimeSeconds(parameters.validity_period, client.validityTime, this.config.MAX_TOKEN_VALIDITY);
     const audience = grantResources(requestedResources(parameters.resource), client);
     // The audience and binding are part of the request before its reuse key is: a token for one resource, or bound to one
     // certificate, is never handed to a request for another.
-    const request: TokenRequest = { client, clientAuthMethod, grantType: this.grantType, scopes, lifetimeSeconds: lifetime, audience, confirmation };
+    const request: TokenRequest = { client, clientAuthMethod, grantType: this.grantType, scopes, lifetimeSeconds: lifetime, audience, confirmation, origin };
     if (client.tokenType !== 'OAUTH') return this.mintNew(request);
     // The audience and the binding are part of the reuse key: a token is handed out again only to a request for the same
     // resources proving the same key (or none, for a bearer token).
@@ -49,7 +49,7 @@ export class ClientCredentialsGrant implements GrantHandler<ClientCredentialsReq
   /** A new token, group-committed; with a reuse key it supersedes that key's live tokens (renewal). */
   private async mintNew(request: TokenRequest, renewedReuseKey?: string): Promise<IssuedToken> {
     const minted = await this.minter.mint(request, renewedReuseKey === undefined ? undefined : { reuseKey: renewedReuseKey, keepToken: false });
-    await this.writer.submit({ rows: minted.rows, events: minted.events, supersedes: renewedReuseKey });
+    await this.writer.submit({ rows: minted.rows, events: minted.events, supersedes: renewedReuseKey, origin: request.origin });
     return { response: minted.response, access: minted.access, reused: false };
   }
 }

@@ -1,7 +1,8 @@
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
+import type { RequestContext } from '@keymint/telemetry';
 import { IssueTokenRequest, IssueTokenResponse, RPC_SUBJECTS, RpcErrorCode } from '@keymint/contracts';
-import { rpcFailure } from '@keymint/messaging';
+import { CallerRequestContext, rpcFailure } from '@keymint/messaging';
 import { ClientAuthenticator } from '../../client-authentication/client-authenticator';
 import { OAuth2Error } from '../../oauth2/oauth2-error';
 import { TokenEndpointService } from '../token-endpoint.service';
@@ -22,14 +23,15 @@ export class GenerateTokenRpc {
   ) {}
 
   @MessagePattern(RPC_SUBJECTS.issueToken)
-  async issue(@Payload() { consumerKey, validityPeriod, scopes }: IssueTokenRequest): Promise<IssueTokenResponse> {
+  async issue(@Payload() { consumerKey, validityPeriod, scopes }: IssueTokenRequest, @CallerRequestContext() origin: RequestContext | undefined): Promise<IssueTokenResponse> {
     try {
-      const client = await this.authenticator.lookup(consumerKey);
+      // The token's event carries the registry's request (origin).
+      const client = await this.authenticator.lookup(consumerKey, origin);
       if (!client || client.keyState !== 'ACTIVE') throw OAuth2Error.invalidClient();
       const parameters: Record<string, string> = { grant_type: 'client_credentials', scope: (scopes ?? []).join(' ') };
       if (validityPeriod !== undefined) parameters.validity_period = String(validityPeriod);
       // The devportal's form sends the secret in its body, and the registry checked it against the key's secrets.
-      const response = await this.endpoint.grant({ client, parameters, address: 'registry', clientAuthMethod: 'client_secret_post' });
+      const response = await this.endpoint.grant({ client, parameters, address: 'registry', clientAuthMethod: 'client_secret_post', origin });
       return { accessToken: response.access_token, tokenScopes: response.scope.split(' '), validityTime: response.expires_in };
     } catch (error) {
       if (error instanceof OAuth2Error) throw rpcFailure(toRpcCode(error), error.description);

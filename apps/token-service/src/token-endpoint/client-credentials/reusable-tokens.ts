@@ -82,7 +82,7 @@ export class ReusableTokens {
     const now = Date.now();
     const known = this.known.get(reuseKey);
     if (known && known.access.expiresAt - now > REUSE_MARGIN_MS && known.secretHash === secretsFingerprint(request.client)) {
-      await this.writer.submit({ rows: [], events: [issuedEvent(known.access, true, request.clientAuthMethod)] });
+      await this.writer.submit({ rows: [], events: [issuedEvent(known.access, true, request.clientAuthMethod, request.origin)] });
       return reusedToken(known, now);
     }
     this.known.delete(reuseKey);
@@ -109,7 +109,7 @@ export class ReusableTokens {
       const accessToken = access ? this.minter.reveal(access) : null;
       if (access && accessToken && access.revokedAt === null && access.expiresAt - now > REUSE_MARGIN_MS) {
         const token = { access, accessToken, secretHash };
-        await this.writer.writeInTransaction(statementsIn(manager), [{ rows: [], events: [issuedEvent(access, true, request.clientAuthMethod)] }]);
+        await this.writer.writeInTransaction(statementsIn(manager), [{ rows: [], events: [issuedEvent(access, true, request.clientAuthMethod, request.origin)] }]);
         return { token, issued: reusedToken(token, now) };
       }
     }

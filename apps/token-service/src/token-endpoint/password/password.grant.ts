@@ -4,6 +4,7 @@ import { RPC_SUBJECTS } from '@keymint/contracts';
 import { countRateLimited } from '@keymint/http-kit';
 import { RpcClient, RpcError } from '@keymint/messaging';
 import { timeOrderedUuid } from '@keymint/persistence';
+import type { RequestContext } from '@keymint/telemetry';
 import { TokenMinter } from '../../minting/token-minter';
 import { OAuth2Error } from '../../oauth2/oauth2-error';
 import { PasswordRequest, PasswordRequestSchema } from '../../oauth2/http-schemas';
@@ -30,11 +31,11 @@ export class PasswordGrant implements GrantHandler<PasswordRequest> {
     @Inject(RpcClient) private readonly rpc: RpcClient,
   ) {}
 
-  async handle({ client, parameters, address, clientAuthMethod, confirmation }: GrantContext<PasswordRequest>): Promise<IssuedToken> {
+  async handle({ client, parameters, address, clientAuthMethod, confirmation, origin }: GrantContext<PasswordRequest>): Promise<IssuedToken> {
     const { username, password } = parameters;
     // Checked before the user's password: a request the client may not make costs no sign-in attempt.
     const audience = grantResources(requestedResources(parameters.resource), client);
-    const result = await this.authenticate(username, password, address);
+    const result = await this.authenticate(username, password, address, origin);
     if (!result.authenticated) {
       if (!result.retryAfterSeconds) throw OAuth2Error.invalidGrant();
       countRateLimited('token', 'user');
@@ -51,14 +52,15 @@ export class PasswordGrant implements GrantHandler<PasswordRequest> {
       audience,
       // The access token and the family's refresh tokens (RefreshTokenGrant keeps them bound).
       confirmation,
+      origin,
     });
     await this.writer.submit(minted);
     return { response: minted.response, access: minted.access, reused: false };
   }
 
-  private async authenticate(username: string, password: string, clientAddress: string) {
+  private async authenticate(username: string, password: string, clientAddress: string, origin: RequestContext | undefined) {
     try {
-      return await this.rpc.request(RPC_SUBJECTS.authenticateUser, { username, password, clientAddress });
+      return await this.rpc.request(RPC_SUBJECTS.authenticateUser, { username, password, clientAddress }, origin);
     } catch (error) {
       if (error instanceof RpcError) throw OAuth2Error.temporarilyUnavailable('The user directory is unavailable; try again later.');
       throw error;

@@ -39,7 +39,7 @@ export class RefreshTokenGrant implements GrantHandler<RefreshTokenRequest> {
     @Inject(TokenRevoker) private readonly revoker: TokenRevoker,
   ) {}
 
-  async handle({ client, parameters, clientAuthMethod, confirmation: presented }: GrantContext<RefreshTokenRequest>): Promise<IssuedToken> {
+  async handle({ client, parameters, clientAuthMethod, confirmation: presented, origin }: GrantContext<RefreshTokenRequest>): Promise<IssuedToken> {
     const requested = requestedScopes(parameters.scope);
     const row = await this.store.find(parameters.refresh_token);
     if (!row || row.kind !== 'refresh' || row.consumerKey !== client.consumerKey || !row.familyId) throw OAuth2Error.invalidGrant();
@@ -77,11 +77,12 @@ export class RefreshTokenGrant implements GrantHandler<RefreshTokenRequest> {
       audience: resources.access,
       // The family keeps what it is bound to (and gets bound by its first proof or certificate).
       confirmation,
+      origin,
     });
 
     const rotated = await this.database.transaction(async (manager) => {
       if (row.revokedAt !== null) {
-        if (row.revokeReason === 'rotated') await this.revoker.revokeFamilyInTransaction(manager, familyId);
+        if (row.revokeReason === 'rotated') await this.revoker.revokeFamilyInTransaction(manager, familyId, origin);
         return false;
       }
       // Expired, or its family is past REFRESH_TOKEN_MAX_LIFETIME (which may have been lowered since the token was issued).
@@ -89,7 +90,7 @@ export class RefreshTokenGrant implements GrantHandler<RefreshTokenRequest> {
       if (row.expiresAt <= now || familyEnd(familyIssuedAt, this.config) <= now) return false;
       if (!(await this.writer.rotateInTransaction(manager, row.id))) {
         // Rotated by a concurrent request: the same token was used twice.
-        await this.revoker.revokeFamilyInTransaction(manager, familyId);
+        await this.revoker.revokeFamilyInTransaction(manager, familyId, origin);
         return false;
       }
       await this.writer.writeInTransaction(statementsIn(manager), [minted]);
