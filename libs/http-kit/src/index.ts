@@ -15,3 +15,4 @@ export * from './query-parameters';
 export * from './store-and-bus';
 export * from './tls';
 export * from './trusted-proxy';
+export * from './worker-processes';
