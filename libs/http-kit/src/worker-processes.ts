@@ -17,9 +17,11 @@ import type { ServiceLoggers } from '@keymint/telemetry';
  */
 export async function runWorkerProcesses(name: ServiceName, workers: number, loggers: ServiceLoggers, shutdownDelaySeconds: number): Promise<void> {
   const log = loggers.app;
-  // The primary accepts each connection and hands it to the workers in turn: letting every worker accept on the
-  // shared socket (SCHED_NONE) gave one worker nearly every connection of a burst opened at once (measured,
-  // docs/performance.md). Only accepting costs the primary: the requests of a connection go to its worker directly.
+  // The primary accepts each connection and hands it to the workers in turn (round robin): the connections are
+  // dealt evenly (letting every worker accept on the shared socket, SCHED_NONE, gave the busier of two workers 61%
+  // and 74% of a benchmark's requests, against 50-66% this way: docs/performance.md), and the primary, which holds the
+  // listening sockets, can close them for every worker at once when stopping. Only accepting costs the primary:
+  // the requests of a connection go to its worker directly.
   cluster.schedulingPolicy = cluster.SCHED_RR;
   const aggregator = new AggregatorRegistry();
   let stopping: NodeJS.Signals | undefined;
