@@ -74,6 +74,20 @@ describe('TOKEN_WORKERS: the token service on several processes (PostgreSQL)', (
     return [...pids];
   };
 
+  /** Batches of 30 requests, each over a connection of its own, until every worker has answered some; the pids that answered. */
+  const untilEveryWorker = async (authorization: string): Promise<number[]> => {
+    const requestIds: string[] = [];
+    let pids: number[] = [];
+    for (let batch = 0; batch < 20 && pids.length < WORKERS; batch += 1) {
+      const answers = await Promise.all(Array.from({ length: 30 }, () => token({ Authorization: authorization })));
+      expect(answers.map(({ response }) => response.status).filter((status) => status !== 200)).toEqual([]);
+      requestIds.push(...answers.map(({ requestId }) => requestId));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      pids = servingPids(requestIds);
+    }
+    return pids;
+  };
+
   const newKey = async (name: string, tokenType: 'JWT' | 'OAUTH' = 'OAUTH') => {
     const applicationId = await registry.createApplication(`${name}-${randomUUID().slice(0, 8)}`, tokenType);
     const generated = await http(cluster!.url('application-registry', `/api/am/devportal/v2/applications/${applicationId}/generate-keys`), {
@@ -162,9 +176,7 @@ describe('TOKEN_WORKERS: the token service on several processes (PostgreSQL)', (
     if (skipped()) return;
     const key = await newKey('regenerated');
     // Every process caches the client (CLIENT_CACHE_TTL is 5 minutes): only the registry's event can drop it.
-    const warm = await Promise.all(Array.from({ length: 30 }, () => token({ Authorization: key.basic })));
-    expect(warm.every(({ response }) => response.status === 200)).toBe(true);
-    expect(servingPids(warm.map(({ requestId }) => requestId))).toHaveLength(WORKERS);
+    expect(await untilEveryWorker(key.basic)).toHaveLength(WORKERS);
     const regenerated = await http(
       cluster!.url('application-registry', `/api/am/devportal/v2/applications/${key.applicationId}/oauth-keys/${key.keyMappingId}/regenerate-secret`),
       { method: 'POST', headers: { Authorization: cluster!.adminAuthorization() } },
@@ -201,6 +213,30 @@ describe('TOKEN_WORKERS: the token service on several processes (PostgreSQL)', (
     ).catch(() => undefined);
     expect(counted).toEqual({ served: served.total, minted: Number(minted) });
   });
+
+  it('replaces a worker that dies, and serves on meanwhile', async () => {
+    if (skipped()) return;
+    const key = await newKey('replaced', 'JWT');
+    const before = await untilEveryWorker(key.basic);
+    expect(before).toHaveLength(WORKERS);
+    process.kill(before[0], 'SIGKILL');
+    // The others answer at once (a request on the dead worker's connection would be lost: these are new ones).
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const meanwhile = await Promise.all(Array.from({ length: 10 }, () => token({ Authorization: key.basic })));
+    expect(meanwhile.map(({ response }) => response.status)).toEqual(Array(10).fill(200));
+    let after: number[] = [];
+    await waitFor(
+      async () => {
+        after = await untilEveryWorker(key.basic);
+        return after.length === WORKERS;
+      },
+      30_000,
+      'a replacement worker',
+      500,
+    ).catch(() => undefined);
+    expect({ workers: after.length, deadOneServes: after.includes(before[0]) }).toEqual({ workers: WORKERS, deadOneServes: false });
+    expect(readFileSync(join(cluster!.dataDir, 'logs', 'token-service.log'), 'utf8')).toMatch(/worker \d stopped \(SIGKILL\); starting another/);
+  }, 60_000);
 
   it('drains every process on SIGTERM: 200s, then refused connections, and no process left', async () => {
     if (skipped()) return;
