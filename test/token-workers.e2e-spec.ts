@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { RegistryApi } from '../bench/keymint-api';
-import { waitFor } from '../scripts/lib/ports';
+import { freePort, waitFor } from '../scripts/lib/ports';
 import { startTestCluster, TestCluster } from './support/cluster';
 import { dpopProof } from './support/dpop';
 import { basicAuth, http, HttpResult } from './support/http';
@@ -237,6 +237,30 @@ describe('TOKEN_WORKERS: the token service on several processes (PostgreSQL)', (
     expect({ workers: after.length, deadOneServes: after.includes(before[0]) }).toEqual({ workers: WORKERS, deadOneServes: false });
     expect(readFileSync(join(cluster!.dataDir, 'logs', 'token-service.log'), 'utf8')).toMatch(/worker \d stopped \(SIGKILL\); starting another/);
   }, 60_000);
+
+  it('stops, naming the variable, when its port is taken: no primary left waiting without workers', async () => {
+    if (skipped()) return;
+    const takenPort = Number(new URL(cluster!.url('token-service')).port);
+    const started = spawnSync(process.execPath, [resolve(__dirname, '../dist/apps/token-service/src/main.js')], {
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        DATA_DIR: cluster!.dataDir,
+        DB_URL: cluster!.dbUrl,
+        NATS_URL: cluster!.nats.url,
+        NATS_NKEY_SEED_FILE: cluster!.natsCredentials['token-service'].seedFile,
+        BIND_HOST: '127.0.0.1',
+        TOKEN_SERVICE_HTTP_PORT: String(takenPort),
+        TOKEN_SERVICE_HTTPS_PORT: String(await freePort()),
+        TOKEN_WORKERS: '2',
+        LOG_FORMAT: 'json',
+      },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect({ status: started.status, signal: started.signal }).toEqual({ status: 1, signal: null });
+    expect(started.stdout + started.stderr).toContain(`port ${takenPort} is already in use: set TOKEN_SERVICE_HTTP_PORT to a free port`);
+  }, 90_000);
 
   it('drains every process on SIGTERM: 200s, then refused connections, and no process left', async () => {
     if (skipped()) return;

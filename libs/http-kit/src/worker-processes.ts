@@ -54,28 +54,35 @@ export async function runWorkerProcesses(name: ServiceName, workers: number, log
         else if (!stopping && serving) {
           // A worker that dies is replaced; the others serve meanwhile (its open connections are lost, as a replica's).
           log.error(`${name} worker ${index} stopped (${how}); starting another`);
-          fork(index).then(
-            (replacement) => listenAll([replacement]),
-            (error: Error) => log.error(error.message),
-          );
+          fork(index)
+            .then((replacement) => listenAll([replacement]))
+            .catch((error: Error) => log.error(error.message));
         }
         if (stopping && running.size === 0) finish(stopping);
+        else if (serving && running.size === 0) {
+          // Its replacement failed too, and it was the last: the service is gone; its supervisor may start it again.
+          log.fatal(`${name}: no worker left`);
+          process.exit(1);
+        }
       });
     });
 
-  /** Lets workers open the ports; resolves once they listen. */
+  /** Lets workers open the ports; resolves once they listen, fails when one stops first (a port taken, say). */
   const listenAll = (ready: Worker[]): Promise<void> =>
     Promise.all(
       ready.map(
         (worker) =>
-          new Promise<void>((resolve) => {
+          new Promise<void>((resolve, reject) => {
             const onMessage = (message: { type?: string }) => {
               if (message?.type !== READY) return;
               worker.off('message', onMessage);
+              worker.off('exit', onExit);
               resolve();
             };
+            const onExit = (code: number, signal: string | null) =>
+              reject(new Error(`${name} worker ${worker.id} stopped before it listened (${signal ?? `exit code ${code}`})`));
             worker.on('message', onMessage);
-            worker.once('exit', () => resolve());
+            worker.once('exit', onExit);
             sendIfConnected(worker, { type: LISTEN });
           }),
       ),
