@@ -7,9 +7,10 @@ import type { ServiceLoggers } from '@keymint/telemetry';
 
 /**
  * A service served by several processes on the same ports (TOKEN_WORKERS, docs/operations.md "Serving from several
- * cores"). This process, the primary, serves nothing itself: it starts the workers one after another (the first
- * applies the migrations, creates the streams and the key files before the next starts, as replicas must be
- * started after an upgrade), passes the signals on, replaces a worker that dies, and sums their metrics.
+ * cores"). This process, the primary, serves nothing itself: it starts the first worker alone (it applies the
+ * migrations, creates the streams and the key files, as the first replica after an upgrade must), then the others
+ * together, lets them all listen once all are prepared, passes the signals on, replaces a worker that dies, and
+ * sums their metrics.
  *
  * Each worker is a whole service, as a replica on another machine would be, and listens on the same ports: the
  * primary holds the listening sockets and deals the connections out in turn (SCHED_RR); a connection's requests
