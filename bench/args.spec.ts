@@ -14,6 +14,7 @@ describe('parseArguments', () => {
       external: undefined,
       postgresUrl: undefined,
       replicas: 1,
+      tokenWorkers: 1,
       docsPath: 'docs/benchmarks.md',
     });
   });
@@ -78,6 +79,12 @@ describe('parseArguments', () => {
     expect(parseArguments([...postgres, '--replicas', '2']).replicas).toBe(2);
     expect(() => parseArguments(['--replicas', '2'])).toThrow('--replicas needs --postgres');
     expect(() => parseArguments([...postgres, '--replicas', '0'])).toThrow('--replicas must be at least 1');
+  });
+
+  it('takes --token-workers with --postgres only (the token service refuses several on SQLite)', () => {
+    const postgres = ['--postgres', 'postgres://postgres@127.0.0.1:5432/postgres'];
+    expect(parseArguments([...postgres, '--token-workers', '2']).tokenWorkers).toBe(2);
+    expect(() => parseArguments(['--token-workers', '2'])).toThrow('--token-workers needs --postgres');
   });
 
   it('answers --help and --no-write, and documents every flag it accepts', () => {

@@ -16,6 +16,8 @@ export interface BenchOptions {
   postgresUrl?: string;
   /** Token-service replicas measured after each scenario's own rounds (PostgreSQL only); 1: none. */
   replicas: number;
+  /** TOKEN_WORKERS of the token service of every started cluster (PostgreSQL only); 1: one process. */
+  tokenWorkers: number;
   /** Where the report goes; null with --no-write. */
   docsPath: string | null;
 }
@@ -43,6 +45,8 @@ Options:
                         replicas on the same database, the connections dealt round robin over them, and
                         report req/s for 1 and n (default 1: no such run; not for cc-opaque-renew-1m
                         nor cc-jwt-es256-dpop)
+  --token-workers <n>   with --postgres: every started cluster's token service runs TOKEN_WORKERS=n
+                        processes on its ports (docs/operations.md, "Serving from several cores")
   --out <file>          report file (default docs/benchmarks.md, with --postgres docs/benchmarks-postgres.md;
                         the SVG goes beside it)
   --no-write            print the table only, write no report
@@ -80,6 +84,7 @@ const VALUE_FLAGS = new Set([
   '--admin',
   '--postgres',
   '--replicas',
+  '--token-workers',
   '--out',
 ]);
 
@@ -129,6 +134,9 @@ export function parseArguments(argv: readonly string[]): BenchOptions {
   // Replicas share one store: a SQLite file belongs to one process.
   if (replicas > 1 && postgresUrl === undefined) throw new UsageError('--replicas needs --postgres (token-service replicas share one PostgreSQL database)');
 
+  const tokenWorkers = positiveInteger('--token-workers', values.get('--token-workers'), 1);
+  if (tokenWorkers > 1 && postgresUrl === undefined) throw new UsageError('--token-workers needs --postgres (the token service refuses TOKEN_WORKERS > 1 on SQLite)');
+
   return {
     help: switches.has('--help'),
     durationSeconds: positiveInteger('--duration', values.get('--duration'), 10),
@@ -139,6 +147,7 @@ export function parseArguments(argv: readonly string[]): BenchOptions {
     external,
     postgresUrl,
     replicas,
+    tokenWorkers,
     docsPath: switches.has('--no-write') ? null : (values.get('--out') ?? (postgresUrl ? 'docs/benchmarks-postgres.md' : 'docs/benchmarks.md')),
   };
 }

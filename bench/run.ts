@@ -5,7 +5,7 @@
  * analytics counted every token, prints one table and writes docs/benchmarks.md + .svg.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { arch, cpus, release, totalmem, type as osType } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { startTestCluster, TestCluster } from '../scripts/lib/cluster';
@@ -207,14 +207,19 @@ async function peerWorkload(scenario: Scenario, context: RunContext): Promise<Wo
 }
 
 /** Warm-up (not reported; analytics still counts its tokens), then the measured run. */
-async function measure(workload: Workload, options: BenchOptions, label: string): Promise<LoadSummary> {
+async function measure(workload: Workload, options: BenchOptions, label: string, tokenServicePid?: number): Promise<LoadSummary> {
   if (options.warmupSeconds > 0) {
     log(`${label}: warm-up ${options.warmupSeconds} s`);
     await runLoad(workload.target, { connections: options.connections, durationSeconds: options.warmupSeconds });
   }
   log(`${label}: measuring ${options.durationSeconds} s at ${options.connections} connections`);
+  const serviceBefore = processTreeCpuMs(tokenServicePid);
   const measured = await runLoad(workload.target, { connections: options.connections, durationSeconds: options.durationSeconds });
-  const cpu = typeof measured.machineCpuUsPerAnswer === 'number' ? `, machine CPU ${Math.round(measured.machineCpuUsPerAnswer)} µs/answer` : '';
+  const serviceAfter = processTreeCpuMs(tokenServicePid);
+  const answered = Object.values(measured.statusCounts).reduce((sum, count) => sum + count, 0);
+  const service =
+    serviceBefore !== null && serviceAfter !== null && answered > 0 ? `, token service CPU ${Math.round(((serviceAfter - serviceBefore) * 1000) / answered)} µs/answer` : '';
+  const cpu = (typeof measured.machineCpuUsPerAnswer === 'number' ? `, machine CPU ${Math.round(measured.machineCpuUsPerAnswer)} µs/answer` : '') + service;
   log(`${label}: ${Math.round(measured.requestsPerSecond)} req/s, p50 ${measured.p50Ms} ms, p99 ${measured.p99Ms} ms, non-2xx ${measured.non2xx}, errors ${measured.errors}${cpu}`);
   return measured;
 }
@@ -303,7 +308,7 @@ function failKeymint(scenario: Scenario, context: RunContext, result: ScenarioRe
 
 /** One measured keymint round, then the wait until analytics has counted it (the peer never runs while analytics catches up). */
 async function measureKeymintRound(scenario: Scenario, side: KeymintSide, context: RunContext, round: number): Promise<void> {
-  const measured = await measure(side.workload, context.options, `${scenario.id} ${side.label}${roundLabel(round, context)}`);
+  const measured = await measure(side.workload, context.options, `${scenario.id} ${side.label}${roundLabel(round, context)}`, side.keymint.cluster?.services['token-service']?.pid);
   side.rounds.push(measured);
   const statuses = describeStatuses(measured);
   if (statuses) context.problems.push(`${scenario.id}: ${side.label} answered ${statuses} during a measured run.`);
@@ -485,6 +490,38 @@ async function releaseCluster(target: KeymintTarget, name: string, report: (prob
   await target.dropDatabase?.().catch((error: unknown) => report(`could not drop the benchmark database: ${String(error)}`));
 }
 
+/**
+ * CPU time (user + system, ms) of a process and every live process under it (TOKEN_WORKERS' workers), from
+ * /proc; null elsewhere. A worker that exits between two readings takes its time with it.
+ */
+function processTreeCpuMs(root: number | undefined): number | null {
+  if (!root) return null;
+  try {
+    const stats = new Map<number, { parent: number; ms: number }>();
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const text = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        // Fields after the command (which may hold spaces), from the 3rd: state ppid … utime (14th) stime (15th).
+        const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+        stats.set(Number(entry), { parent: Number(fields[1]), ms: ((Number(fields[11]) + Number(fields[12])) * 1000) / 100 });
+      } catch {
+        // Gone meanwhile.
+      }
+    }
+    let total = 0;
+    const pending = [root];
+    while (pending.length > 0) {
+      const pid = pending.pop()!;
+      total += stats.get(pid)?.ms ?? 0;
+      for (const [child, stat] of stats) if (stat.parent === pid) pending.push(child);
+    }
+    return stats.has(root) ? total : null;
+  } catch {
+    return null;
+  }
+}
+
 function residentMemoryMiB(pid: number | undefined): number | null {
   if (!pid) return null;
   try {
@@ -523,7 +560,8 @@ async function startKeymint(scenario: Scenario, context: RunContext, description
   const database = options.postgresUrl ? await createTestDatabase(options.postgresUrl, 'keymint_bench') : null;
   let cluster: TestCluster;
   try {
-    cluster = await startTestCluster({ services: ['application-registry', 'token-service', 'analytics'], env, dbUrl: database?.url });
+    const workers: Record<string, string> = options.tokenWorkers > 1 ? { TOKEN_WORKERS: String(options.tokenWorkers) } : {};
+    cluster = await startTestCluster({ services: ['application-registry', 'token-service', 'analytics'], env: { ...env, ...workers }, dbUrl: database?.url });
   } catch (error) {
     await database?.drop().catch(() => undefined);
     throw error;

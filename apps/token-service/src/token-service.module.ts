@@ -28,6 +28,7 @@ export class TokenServiceModule {
           config,
           store: { prefix: 'token', entities: TOKEN_STORE_ENTITIES, migrations: TOKEN_STORE_MIGRATIONS },
           relayThread: true,
+          poolSize: poolSizeOf(config),
         }),
         TokenEndpointModule,
         RevocationModule,
@@ -42,4 +43,12 @@ export class TokenServiceModule {
       exports: [CONFIG],
     };
   }
+}
+
+/**
+ * PostgreSQL connections per process: 20 for one, and TOKEN_WORKERS processes share about 40 between them
+ * (at least 8 each: a group commit keeps one, the relay, the consumers and the reuse claims take others).
+ */
+export function poolSizeOf(config: Pick<TokenServiceConfig, 'TOKEN_WORKERS'>): number {
+  return config.TOKEN_WORKERS === 1 ? 20 : Math.max(8, Math.ceil(40 / config.TOKEN_WORKERS));
 }

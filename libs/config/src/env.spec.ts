@@ -62,6 +62,13 @@ describe('loadConfig', () => {
     expect(loadConfig(serviceEnvShapes.analytics, { DB_URL: 'postgres://u@h/db' }).DB_URL).toBe('postgres://u@h/db');
   });
 
+  it('serves the token service from one process unless TOKEN_WORKERS says more (1 to 64)', () => {
+    expect(loadConfig(tokenServiceEnvShape, {}).TOKEN_WORKERS).toBe(1);
+    expect(loadConfig(tokenServiceEnvShape, { TOKEN_WORKERS: '4' }).TOKEN_WORKERS).toBe(4);
+    expect(() => loadConfig(tokenServiceEnvShape, { TOKEN_WORKERS: '0' })).toThrow(/TOKEN_WORKERS="0"/);
+    expect(() => loadConfig(tokenServiceEnvShape, { TOKEN_WORKERS: '65' })).toThrow(/TOKEN_WORKERS="65"/);
+  });
+
   it('keeps token events seven days unless told otherwise, never less than an hour, and 0 keeps them forever', () => {
     expect(loadConfig(serviceEnvShapes.analytics, {}).TOKEN_EVENT_RETENTION).toBe(604800);
     expect(loadConfig(serviceEnvShapes.analytics, { TOKEN_EVENT_RETENTION: '0' }).TOKEN_EVENT_RETENTION).toBe(0);

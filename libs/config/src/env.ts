@@ -190,6 +190,12 @@ export const tokenServiceEnvShape = {
    * the token encryption key, which every replica has: valid on all of them, nothing stored (docs/token-api.md, "DPoP").
    */
   DPOP_NONCE_REQUIRED: boolean(false),
+  /**
+   * Processes serving the token service's routes on its ports, each a whole token service (docs/operations.md,
+   * "Serving from several cores"): 1 is one process, as before. More needs PostgreSQL (DB_URL), where the
+   * processes share their single-use JWT ids, failure counts and reuse slots as replicas do.
+   */
+  TOKEN_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
 };
 
 export const applicationRegistryEnvShape = {

@@ -56,6 +56,10 @@ export interface ServiceBootstrapOptions {
    * service checks what it got, per client, since a self-signed certificate is legitimate for some clients.
    */
   requestClientCertificate?: boolean;
+  /** Awaited after the app is initialized and its RPC servers run, before the ports listen. */
+  beforeListen?: () => Promise<void>;
+  /** Awaited while stopping, after SHUTDOWN_DELAY and before the HTTP servers stop listening. */
+  beforeDrain?: () => Promise<void>;
 }
 
 /**
@@ -133,7 +137,12 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
     { inheritAppConfig: true },
   );
   const lifecycle = app.get(ServiceLifecycle);
-  stopOnSignals(app, lifecycle, config.SHUTDOWN_DELAY, logger, { fastify, servers: () => [fastify.server, ...(httpServer ? [httpServer] : [])], drain });
+  stopOnSignals(app, lifecycle, config.SHUTDOWN_DELAY, logger, {
+    fastify,
+    servers: () => [fastify.server, ...(httpServer ? [httpServer] : [])],
+    drain,
+    beforeDrain: options.beforeDrain,
+  });
   // Spans still buffered go out before the process ends.
   fastify.addHook('onClose', () => stopTracing());
   fastify.addHook('onClose', async () => {
@@ -146,6 +155,8 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
 
   await app.init();
   await app.startAllMicroservices();
+  // A worker of several listens once all are prepared (runWorkerProcesses): the ports open on a whole service.
+  await options.beforeListen?.();
   await listen(() => app.listen({ port: options.https.port, host: config.BIND_HOST }), options.https);
   if (httpServer) await listen(() => listenOn(httpServer!, options.http.port, config.HTTP_BIND_HOST), options.http);
   lifecycle.markStarted();
@@ -175,7 +186,7 @@ function stopOnSignals(
   lifecycle: ServiceLifecycle,
   delaySeconds: number,
   logger: LoggerService,
-  http: { fastify: FastifyInstance; servers: () => NetServer[]; drain: { draining: boolean } },
+  http: { fastify: FastifyInstance; servers: () => NetServer[]; drain: { draining: boolean }; beforeDrain?: () => Promise<void> },
 ): void {
   const signals = Object.values(ShutdownSignal) as NodeJS.Signals[];
   const stop = async (signal: NodeJS.Signals) => {
@@ -186,6 +197,7 @@ function stopOnSignals(
         logger.log(`${signal}: readiness is DOWN; stopping in ${delaySeconds} s (SHUTDOWN_DELAY)`);
         await new Promise((resolve) => setTimeout(resolve, delaySeconds * 1000));
       }
+      await http.beforeDrain?.();
       http.drain.draining = true;
       // net.Server's own close: stop listening, without closing the idle connections as http.Server's does.
       for (const server of http.servers()) NetServer.prototype.close.call(server);

@@ -16,3 +16,4 @@ export * from './store-and-bus';
 export * from './tls';
 export * from './trusted-proxy';
 export * from './request-context';
+export * from './worker-processes';

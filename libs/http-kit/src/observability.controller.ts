@@ -6,6 +6,7 @@ import { recentAnswer } from '@keymint/telemetry';
 import { register } from 'prom-client';
 import { Database } from '@keymint/persistence';
 import { NatsClient } from '@keymint/messaging';
+import { serviceMetrics } from './worker-processes';
 
 /** The answer of the probes, in the shape of MicroProfile Health (Keycloak's /health/*, Quarkus). */
 export type ProbeStatus = 'UP' | 'DOWN';
@@ -109,7 +110,7 @@ export class ObservabilityController {
     if ((request.raw.socket as { encrypted?: boolean }).encrypted) this.requireMetricsToken(request.headers.authorization);
     // Set here, not by a decorator: a refusal's JSON error must not be sent as Prometheus' text.
     void reply.header('Content-Type', register.contentType);
-    return register.metrics();
+    return serviceMetrics();
   }
 
   private requireMetricsToken(authorization: string | undefined): void {

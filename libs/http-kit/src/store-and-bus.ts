@@ -13,13 +13,15 @@ export interface StoreAndBusSettings {
   store: { prefix: DataSourceSettings['service'] } & Pick<DataSourceSettings, 'entities' | 'migrations'>;
   /** The outbox relay publishes from a thread of its own (MessagingSettings.relayThread). */
   relayThread?: boolean;
+  /** PostgreSQL connections of this process's pool (DataSourceSettings.poolSize). */
+  poolSize?: number;
 }
 
 /** The modules every service imports first: its store (migrated at start, closed last) and its bus (which writes through the store's outbox). */
 export function storeAndBusModules(settings: StoreAndBusSettings): DynamicModule[] {
-  const { service, config, store, relayThread } = settings;
+  const { service, config, store, relayThread, poolSize } = settings;
   return [
-    PersistenceModule.forRoot({ service: store.prefix, dataDir: config.DATA_DIR, dbUrl: config.DB_URL, entities: store.entities, migrations: store.migrations }),
+    PersistenceModule.forRoot({ service: store.prefix, dataDir: config.DATA_DIR, dbUrl: config.DB_URL, entities: store.entities, migrations: store.migrations, poolSize }),
     MessagingModule.forRoot({ service, config, relayThread }),
   ];
 }

@@ -20,6 +20,8 @@ new Gauge({
   name: 'keymint_consumer_lag',
   help: 'Messages in the stream not yet delivered to this durable consumer, asked of JetStream at the scrape',
   labelNames: ['consumer'],
+  // Every process of a service of several (TOKEN_WORKERS) asks of the same durable: the service's lag is one of them.
+  aggregator: 'max',
   async collect() {
     // Asked at the scrape rather than after each applied batch: a consumer that cannot apply (its store down, say)
     // shows a lag that grows, instead of the value of its last good batch.

@@ -36,6 +36,8 @@ const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 const outboxBacklog = new Gauge({
   name: 'keymint_outbox_backlog',
   help: 'Outbox rows (events, or packs of events) written and not yet acknowledged by JetStream, as the relay last read them (at most one batch: 1000)',
+  // The relays of a service's processes (TOKEN_WORKERS) read the same outbox.
+  aggregator: 'max',
 });
 
 /** When the oldest row the relay last read was written (epoch ms); null when it found the outbox empty. */
@@ -43,6 +45,7 @@ let oldestUnpublishedAt: number | null = null;
 new Gauge({
   name: 'keymint_outbox_oldest_age_seconds',
   help: 'Age of the oldest outbox row not yet acknowledged by JetStream, at the time of the scrape (0 when the relay last found the outbox empty)',
+  aggregator: 'max',
   collect() {
     // Aged at the scrape, not at the relay's last cycle: a relay stuck on a publish shows an age that keeps growing.
     this.set(oldestUnpublishedAt === null ? 0 : Math.max(0, Date.now() - oldestUnpublishedAt) / 1000);

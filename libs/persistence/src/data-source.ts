@@ -12,6 +12,8 @@ export interface DataSourceSettings {
   entities: MixedList<Function | string | EntitySchema<any>>;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   migrations: MixedList<Function | string>;
+  /** PostgreSQL: connections of this process's pool (20 unless given; a service of several processes shares them out). */
+  poolSize?: number;
 }
 
 /** How long a new PostgreSQL connection, or a free one from the pool, may take. */
@@ -36,7 +38,7 @@ export function buildDataSourceOptions(settings: DataSourceSettings): DataSource
       ...common,
       type: 'postgres',
       url: settings.dbUrl,
-      poolSize: 20,
+      poolSize: settings.poolSize ?? 20,
       // A server that drops packets instead of refusing them would otherwise hold every request that needs a new
       // connection (or waits for a free one) forever; after this the request is a 503 like any unreachable database.
       connectTimeoutMS: POSTGRES_CONNECT_TIMEOUT_MS,

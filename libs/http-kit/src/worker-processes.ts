@@ -1,0 +1,227 @@
+import cluster, { Worker } from 'node:cluster';
+import { Server as NetServer } from 'node:net';
+import { ShutdownSignal } from '@nestjs/common';
+import { AggregatorRegistry, register } from 'prom-client';
+import type { ServiceName } from '@keymint/config';
+import type { ServiceLoggers } from '@keymint/telemetry';
+
+/**
+ * A service served by several processes on the same ports (TOKEN_WORKERS, docs/operations.md "Serving from several
+ * cores"). This process, the primary, serves nothing itself: it starts the first worker alone (it applies the
+ * migrations, creates the streams and the key files, as the first replica after an upgrade must), then the others
+ * together, lets them all listen once all are prepared, passes the signals on, replaces a worker that dies, and
+ * sums their metrics.
+ *
+ * Each worker is a whole service, as a replica on another machine would be, and listens on the same ports: the
+ * primary holds the listening sockets and deals the connections out in turn (SCHED_RR); a connection's requests
+ * then go to its worker directly. What replicas share, they share the same way: the store (PostgreSQL), the bus, DATA_DIR.
+ */
+export async function runWorkerProcesses(name: ServiceName, workers: number, loggers: ServiceLoggers, shutdownDelaySeconds: number): Promise<void> {
+  const log = loggers.app;
+  // The primary accepts each connection and hands it to the workers in turn (round robin): the connections are
+  // dealt evenly (letting every worker accept on the shared socket, SCHED_NONE, gave the busier of two workers 61%
+  // and 74% of a benchmark's requests, against 50-66% this way: docs/performance.md), and the primary, which holds the
+  // listening sockets, can close them for every worker at once when stopping. Only accepting costs the primary:
+  // the requests of a connection go to its worker directly.
+  cluster.schedulingPolicy = cluster.SCHED_RR;
+  const aggregator = new AggregatorRegistry();
+  let stopping: NodeJS.Signals | undefined;
+  let serving = false;
+  const running = new Set<Worker>();
+
+  /** A worker, once it is prepared (its app initialized, not yet listening). */
+  const fork = (index: number): Promise<Worker> =>
+    new Promise((resolve, reject) => {
+      const worker = cluster.fork({ KEYMINT_WORKER_INDEX: String(index) });
+      running.add(worker);
+      let prepared = false;
+      worker.on('message', (message: { type?: string; id?: number }) => {
+        if (message?.type === PREPARED) {
+          prepared = true;
+          resolve(worker);
+        } else if (message?.type === METRICS_REQUEST) {
+          // Every worker's registry: counters and histograms summed, and the maximum for the gauges that every
+          // worker reads from one source (a consumer's lag, the outbox), as each metric declares.
+          aggregator.clusterMetrics().then(
+            (body: string) => sendIfConnected(worker, { type: METRICS_ANSWER, id: message.id, body }),
+            (error: Error) => sendIfConnected(worker, { type: METRICS_ANSWER, id: message.id, error: error.message }),
+          );
+        }
+      });
+      worker.on('exit', (code, signal) => {
+        running.delete(worker);
+        const how = signal ?? `exit code ${code}`;
+        if (!prepared) reject(new Error(`${name} worker ${index} stopped before it was ready (${how})`));
+        else if (!stopping && serving) {
+          // A worker that dies is replaced; the others serve meanwhile (its open connections are lost, as a replica's).
+          log.error(`${name} worker ${index} stopped (${how}); starting another`);
+          fork(index)
+            .then((replacement) => listenAll([replacement]))
+            .catch((error: Error) => log.error(error.message));
+        }
+        if (stopping && running.size === 0) finish(stopping);
+        else if (serving && running.size === 0) {
+          // Its replacement failed too, and it was the last: the service is gone; its supervisor may start it again.
+          log.fatal(`${name}: no worker left`);
+          process.exit(1);
+        }
+      });
+    });
+
+  /** Lets workers open the ports; resolves once they listen, fails when one stops first (a port taken, say). */
+  const listenAll = (ready: Worker[]): Promise<void> =>
+    Promise.all(
+      ready.map(
+        (worker) =>
+          new Promise<void>((resolve, reject) => {
+            const onMessage = (message: { type?: string }) => {
+              if (message?.type !== READY) return;
+              worker.off('message', onMessage);
+              worker.off('exit', onExit);
+              resolve();
+            };
+            const onExit = (code: number, signal: string | null) =>
+              reject(new Error(`${name} worker ${worker.id} stopped before it listened (${signal ?? `exit code ${code}`})`));
+            worker.on('message', onMessage);
+            worker.once('exit', onExit);
+            sendIfConnected(worker, { type: LISTEN });
+          }),
+      ),
+    ).then(() => undefined);
+
+  // The workers stop as a single process would (readiness DOWN, SHUTDOWN_DELAY, drain, hooks), all at once.
+  const signals = Object.values(ShutdownSignal) as NodeJS.Signals[];
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = signal;
+    for (const worker of running) worker.process.kill(signal);
+    if (running.size === 0) finish(signal);
+    // After SHUTDOWN_DELAY (the workers' readiness DOWN meanwhile) the listening sockets close here first, for every
+    // worker at once: a new connection is refused. The connections already taken are handed out meanwhile; then
+    // the workers drain theirs. (A worker that stopped listening first would leave the connections the primary had
+    // taken, and not yet handed over, to be reset when the last one stopped.)
+    setTimeout(() => {
+      stopAccepting();
+      setTimeout(() => {
+        for (const worker of running) sendIfConnected(worker, { type: DRAIN });
+      }, HANDOFF_MS);
+    }, shutdownDelaySeconds * 1000);
+  };
+  const finish = (signal: NodeJS.Signals) => {
+    for (const each of signals) process.removeListener(each, stop);
+    process.kill(process.pid, signal);
+  };
+  for (const signal of signals) process.on(signal, stop);
+
+  try {
+    // The first alone: it applies the migrations, creates the streams and the key files. Then the others together.
+    const first = await fork(1);
+    const others = await Promise.all(Array.from({ length: workers - 1 }, (_, offset) => fork(offset + 2)));
+    if (stopping) return;
+    // The ports open on every worker at once: a service that answers its probes is the whole service.
+    await listenAll([first, ...others]);
+  } catch (error) {
+    stopping = 'SIGTERM';
+    for (const worker of running) worker.process.kill('SIGTERM');
+    throw error;
+  }
+  serving = true;
+  log.info(`${name} ready: ${workers} processes on the same ports (TOKEN_WORKERS)`);
+}
+
+const PREPARED = 'keymint:worker-prepared';
+const DRAIN = 'keymint:worker-drain';
+/** How long the primary, having stopped accepting, lets the workers take the connections it took before they drain. */
+const HANDOFF_MS = 200;
+const LISTEN = 'keymint:worker-listen';
+const READY = 'keymint:worker-ready';
+const METRICS_REQUEST = 'keymint:metrics-request';
+const METRICS_ANSWER = 'keymint:metrics-answer';
+/** A scrape waits this long for the primary's sum (which itself waits for every worker). */
+const METRICS_TIMEOUT_MS = 6000;
+
+function sendIfConnected(worker: Worker, message: { type: string; id?: number; body?: string; error?: string }): void {
+  if (worker.isConnected()) worker.send(message);
+}
+
+/** True in a worker process of a service served by several (runWorkerProcesses). */
+export function isServiceWorker(): boolean {
+  return cluster.isWorker && process.env.KEYMINT_WORKER_INDEX !== undefined;
+}
+
+// A worker answers the primary's requests for its registry (prom-client listens for them once an AggregatorRegistry exists).
+if (isServiceWorker()) new AggregatorRegistry();
+
+/** A worker tells the primary it is prepared, and listens when the primary says (every worker prepared). */
+export function workerListenTurn(): Promise<void> {
+  return new Promise((resolve) => {
+    const onMessage = (message: { type?: string }) => {
+      if (message?.type !== LISTEN) return;
+      process.off('message', onMessage);
+      resolve();
+    };
+    process.on('message', onMessage);
+    process.send!({ type: PREPARED });
+  });
+}
+
+/**
+ * Stopping: a worker drains its connections once the primary has stopped accepting (runWorkerProcesses), or on
+ * its own 2 s after SHUTDOWN_DELAY if the primary does not say.
+ */
+export function workerDrainTurn(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      process.off('message', onMessage);
+      process.off('disconnect', done);
+      resolve();
+    };
+    const onMessage = (message: { type?: string }) => {
+      if (message?.type === DRAIN) done();
+    };
+    process.on('message', onMessage);
+    process.once('disconnect', done);
+    const timer = setTimeout(done, 2000);
+  });
+}
+
+/**
+ * The primary's listening sockets (cluster's round-robin servers, the only servers a primary has): closed, they
+ * refuse new connections for every worker at once. Closing them again later (cluster's own close) does nothing.
+ */
+function stopAccepting(): void {
+  const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
+  for (const handle of handles) if (handle instanceof NetServer && handle.listening) handle.close();
+}
+
+/** A worker tells the primary it is serving (its ports listen, its consumers run). */
+export function announceWorkerReady(): void {
+  if (isServiceWorker()) process.send?.({ type: READY });
+}
+
+let nextMetricsRequest = 0;
+
+/** Prometheus' text for the whole service: this process's registry, or, in a worker, every worker's summed by the primary. */
+export function serviceMetrics(): Promise<string> {
+  if (!isServiceWorker()) return register.metrics();
+  const id = (nextMetricsRequest += 1);
+  return new Promise<string>((resolve, reject) => {
+    const onMessage = (message: { type?: string; id?: number; body?: string; error?: string }) => {
+      if (message?.type !== METRICS_ANSWER || message.id !== id) return;
+      done();
+      if (message.error !== undefined || message.body === undefined) reject(new Error(`the service's metrics could not be summed: ${message.error}`));
+      else resolve(message.body);
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error('the service\'s metrics could not be summed: no answer from the primary process'));
+    }, METRICS_TIMEOUT_MS);
+    const done = () => {
+      clearTimeout(timer);
+      process.off('message', onMessage);
+    };
+    process.on('message', onMessage);
+    process.send!({ type: METRICS_REQUEST, id });
+  });
+}
