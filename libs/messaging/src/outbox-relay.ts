@@ -174,8 +174,8 @@ export class OutboxRelay {
     for (const span of spans) endSpan(span);
     const params = new SqlParams(this.database.dataSource);
     const ids = params.anyOf(rows.map((row) => row.id));
-    // On PostgreSQL BEGIN, DELETE and COMMIT go out together: one round trip.
-    await this.database.pipelinedTransaction(async (statements) => void (await statements.query(`${this.deleteSql} ${ids}`, params.values)));
+    // On PostgreSQL BEGIN, DELETE and COMMIT go out together: one round trip (the transaction awaits the DELETE's answer).
+    await this.database.pipelinedTransaction(async (statements) => void statements.query(`${this.deleteSql} ${ids}`, params.values));
     return { published: rows.length, full };
   }
 
