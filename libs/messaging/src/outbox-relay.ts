@@ -151,9 +151,8 @@ export class OutboxRelay {
   /** `full`: the batch stopped at a limit, so more rows are probably waiting. */
   private async publishBatch(): Promise<{ published: number; full: boolean }> {
     // Plain rows, not entities: this runs after every commit and entity hydration was a measurable share of it.
-    const rows = await this.database.consistentRead(
-      (manager) => manager.query(`${this.selectSql} LIMIT ${this.batchSize}`) as Promise<Array<Pick<OutboxEntry, 'id' | 'eventId' | 'subject' | 'body' | 'headers' | 'createdAt'>>>,
-    );
+    // On PostgreSQL a named statement on the connection the group commits use.
+    const rows = await this.database.read<Pick<OutboxEntry, 'id' | 'eventId' | 'subject' | 'body' | 'headers' | 'createdAt'>>(`${this.selectSql} LIMIT ${this.batchSize}`, []);
     outboxBacklog.set(rows.length);
     // A bigint: a string from PostgreSQL.
     oldestUnpublishedAt = rows.length === 0 ? null : Number(rows[0].createdAt);

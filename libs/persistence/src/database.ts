@@ -69,6 +69,16 @@ export class Database {
     return this.pipeline ? this.pipeline.ready() : this.queue.run(async () => undefined);
   }
 
+  /**
+   * A read of plain SQL that sees every write transaction begun before it committed: on PostgreSQL on the
+   * connection kept for pipelined transactions, in turn with them, as a named statement; on SQLite in turn
+   * with the transactions (`consistentRead`).
+   */
+  read<Row>(sql: string, parameters: readonly unknown[] = []): Promise<Row[]> {
+    if (this.pipeline) return this.pipeline.query<Row>(sql, parameters);
+    return this.consistentRead((manager) => manager.query(sql, parameters as unknown[]) as Promise<Row[]>);
+  }
+
   /** Reads that must not see another transaction's uncommitted rows on SQLite's shared connection. */
   async consistentRead<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.postgres ? work(this.manager) : this.queue.run(() => work(this.manager));

@@ -142,6 +142,24 @@ export class PostgresPipeline {
     while (this.unanswered.length >= this.maxUnanswered) await this.unanswered[0];
   }
 
+  /**
+   * One statement on the kept connection, outside any transaction, in turn with the transactions (it sees
+   * every one begun before it committed): a named statement, parsed once per connection.
+   */
+  async query<Row>(sql: string, parameters: readonly unknown[] = []): Promise<Row[]> {
+    const previous = this.sending;
+    let sent!: () => void;
+    this.sending = new Promise<void>((resolve) => (sent = resolve));
+    let answer: Promise<QueryResult>;
+    try {
+      await previous;
+      answer = pipelinedSender(await this.connection())(sql, parameters);
+    } finally {
+      sent();
+    }
+    return (await answer).rows as Row[];
+  }
+
   transaction(work: (statements: Statements) => Promise<void>): Promise<void> {
     const previous = this.sending;
     let sentInFull!: () => void;
