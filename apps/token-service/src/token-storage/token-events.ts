@@ -42,8 +42,8 @@ export function revokedEvents(rows: Array<Pick<TokenRecord, 'id' | 'kind' | 'app
  * PostgreSQL: the tokens.revoked.v1 body `revokedEvents` makes (`encodeEvent`: the payload's fields in this
  * order, then eventId and occurredAt; strings as JSON.stringify writes them, which is what to_json writes for
  * text), as an SQL expression over the columns "id", "applicationId" and "consumerKey" of a revoked token and
- * `event_id`, the event's id. The values are those the token had when it was stored (checked against the
- * event schema then); the statement text is one for every call.
+ * `event_id`, the event's id. The values are a token's whose tokens.issued.v1 passed the event schema (the
+ * same fields); the statement text is one for every call.
  */
 export function revokedEventBodySql(params: SqlParams, reason: TokenRevocationReason, occurredAt: string): string {
   const json = (column: string) => `to_json(${column})::text`;

@@ -151,4 +151,25 @@ describe.each(['SQLite', 'PostgreSQL'] as const)('TokenWriter renewals on %s', (
     for (const { row } of revoked) expect(Buffer.byteLength(row.body)).toBeLessThanOrEqual(MAX_PACK_BYTES);
     expect(revoked.flatMap(({ events }) => events.map((event) => event.tokenId)).sort()).toEqual(renewals.map((renewal) => renewal.row.id).sort());
   });
+
+  it('rejects the writes of a failed group commit and no others, leaving no failure unhandled (one would end the service)', async () => {
+    if (!database) return;
+    const writer = writerWith(100);
+    const unhandled: unknown[] = [];
+    const listener = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', listener);
+    try {
+      const id = timeOrderedUuid();
+      const duplicate = () => tokenRecord({ id, consumerKey: KEY_B, applicationId: 'app-b', reuseKey: 'b\ndefault' });
+      const failed = await Promise.allSettled([writer.submit({ rows: [duplicate()], events: [], supersedes: 'b\ndefault' }), writer.submit({ rows: [duplicate()], events: [] })]);
+      expect(failed.map((result) => result.status)).toEqual(['rejected', 'rejected']);
+      const next = renew(writer, KEY_B, 'after');
+      await next.written;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(unhandled).toEqual([]);
+      expect((await database.manager.find(TokenRecord)).map((row) => row.id)).toEqual([next.row.id]);
+    } finally {
+      process.off('unhandledRejection', listener);
+    }
+  });
 });
