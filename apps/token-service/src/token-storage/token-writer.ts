@@ -81,8 +81,7 @@ export class TokenWriter {
     answer(revoking, insertRows(statements, TokenRecord, rows));
     // In the order of what happened: stored tokens superseded, these tokens issued, those of them superseded in turn.
     const stored = await revoking;
-    const inBatch = renewals.inBatch.flatMap(({ row, origin }) => withOrigin(revokedEvents([row], 'renewed'), origin));
-    answer(this.appendEvents(statements, [...stored, ...issued, ...inBatch]));
+    answer(this.appendEvents(statements, [...stored, ...issued, ...renewals.inBatch]));
   }
 
   /** Revokes rows (tokens.revoked.v1 for each access token among them). */
@@ -132,31 +131,30 @@ export class TokenWriter {
 
   /**
    * The same on PostgreSQL, and the revocations' events written into the outbox by the same statement (a
-   * data-modifying CTE): the tokens.revoked.v1 body of each token revoked, the stored ones and then the
-   * batch's own superseded ones, made in SQL exactly as `revokedEvents` (`encodeEvent`) makes it, and all of
-   * them packed and given headers as `appendToOutbox` would (`outboxInsertOfEventsSql`). So the batch needs no
-   * round trip for the revoked rows before their events can be written. (The values are those of tokens
-   * whose tokens.issued.v1 passed the event schema: the batch's own, or stored ones.)
+   * data-modifying CTE): the tokens.revoked.v1 body of each revoked stored token made in SQL exactly as
+   * `revokedEvents` (`encodeEvent`) makes it, followed by those of the batch's own superseded tokens, made
+   * here; all packed and given headers as `appendToOutbox` would (`outboxInsertOfEventsSql`). So the batch
+   * needs no round trip for the revoked rows before their events can be written.
    */
   private supersedeWithEvents(statements: Statements, renewals: Renewals): Promise<unknown> {
     const params = new SqlParams(statements.connection);
     const keys = params.add(renewals.keys);
     const update = this.revokingUpdate(statements, params, renewals.now, renewals.keys, keys);
-    const texts = (values: string[]) => `${params.add(values)}::text[]`;
     const origins = (list: Array<EventOrigin | undefined>) =>
-      [texts(list.map((origin) => origin?.requestId ?? '')), texts(list.map((origin) => origin?.traceparent ?? '')), texts(list.map((origin) => origin?.tracestate ?? ''))].join(', ');
-    const batch = renewals.inBatch.filter(({ row }) => row.kind === 'access');
+      [list.map((origin) => origin?.requestId ?? ''), list.map((origin) => origin?.traceparent ?? ''), list.map((origin) => origin?.tracestate ?? '')].map(
+        (values) => `${params.add(values)}::text[]`,
+      );
+    const batch = renewals.inBatch;
     const sql =
       `WITH revoked AS (${update} RETURNING "id", "kind", "applicationId", "consumerKey", "reuseKey"), ` +
-      `superseded AS (SELECT key.ord AS sort, revoked."id", revoked."applicationId", revoked."consumerKey", key.request_id, key.traceparent, key.tracestate ` +
-      `FROM revoked JOIN unnest(${keys}::text[], ${origins(renewals.origins)}) WITH ORDINALITY AS key(reuse_key, request_id, traceparent, tracestate, ord) ` +
-      `ON key.reuse_key = revoked."reuseKey" WHERE revoked."kind" = 'access' ` +
-      `UNION ALL SELECT ${params.add(renewals.keys.length)}::bigint + ord, "id", "applicationId", "consumerKey", request_id, traceparent, tracestate ` +
-      `FROM unnest(${texts(batch.map(({ row }) => row.id))}, ${texts(batch.map(({ row }) => row.applicationId))}, ${texts(batch.map(({ row }) => row.consumerKey))}, ` +
-      `${origins(batch.map(({ origin }) => origin))}) WITH ORDINALITY AS batch("id", "applicationId", "consumerKey", request_id, traceparent, tracestate, ord)), ` +
-      // Its own CTE, so that each event's id is made once (a CTE with a volatile function is computed once).
-      `identified AS (SELECT *, ${params.add(timeOrderedUuidPrefix(renewals.now))} || substr(gen_random_uuid()::text, 16) AS event_id FROM superseded), ` +
-      `events AS (SELECT sort, event_id, ${revokedEventBodySql(params, 'renewed', new Date(renewals.now).toISOString())} AS body, request_id, traceparent, tracestate FROM identified)` +
+      `stored AS (SELECT key.ord AS sort, ${params.add(timeOrderedUuidPrefix(renewals.now))} || substr(gen_random_uuid()::text, 16) AS event_id, ` +
+      `revoked."id", revoked."applicationId", revoked."consumerKey", key.request_id, key.traceparent, key.tracestate ` +
+      `FROM revoked JOIN unnest(${keys}::text[], ${origins(renewals.origins).join(', ')}) WITH ORDINALITY AS key(reuse_key, request_id, traceparent, tracestate, ord) ` +
+      `ON key.reuse_key = revoked."reuseKey" WHERE revoked."kind" = 'access'), ` +
+      `events AS (SELECT sort, event_id, ${revokedEventBodySql(params, 'renewed', new Date(renewals.now).toISOString())} AS body, request_id, traceparent, tracestate FROM stored ` +
+      `UNION ALL SELECT ${params.add(renewals.keys.length)}::bigint + ord, event_id, body, request_id, traceparent, tracestate ` +
+      `FROM unnest(${params.add(batch.map((event) => event.eventId))}::text[], ${params.add(batch.map((event) => event.body))}::text[], ${origins(batch.map((event) => event.origin)).join(', ')}) ` +
+      `WITH ORDINALITY AS batch(event_id, body, request_id, traceparent, tracestate, ord))` +
       outboxInsertOfEventsSql(statements, params, 'events', 'tokens.revoked.v1', this.eventsPerMessage, renewals.now);
     return statements.query(sql, params.values);
   }
@@ -172,15 +170,12 @@ export class TokenWriter {
 
 type RevokedRow = Pick<TokenRecord, 'id' | 'kind' | 'applicationId' | 'consumerKey'> & { reuseKey: string };
 
-/**
- * What a batch renews: the reuse keys, each with the origin of its first renewal (the one that supersedes the
- * stored tokens), and the batch's own tokens superseded by a later one of it, each with that one's origin.
- */
+/** What a batch renews: the reuse keys, each with the origin of its first renewal (the one that supersedes the stored tokens), and the events of the batch's own tokens superseded by a later one of it. */
 interface Renewals {
   now: number;
   keys: string[];
   origins: Array<EventOrigin | undefined>;
-  inBatch: Array<{ row: TokenRecord; origin: EventOrigin | undefined }>;
+  inBatch: OutboxRow[];
 }
 
 /**
@@ -190,21 +185,21 @@ interface Renewals {
 function renewalsOf(writes: TokenWrite[]): Renewals {
   const now = Date.now();
   const next = new Map<string, TokenWrite>();
-  const inBatch: Renewals['inBatch'] = [];
+  const inBatch: OutboxRow[][] = [];
   for (let index = writes.length - 1; index >= 0; index--) {
     const write = writes[index];
     if (!write.supersedes) continue;
     const successor = next.get(write.supersedes);
     next.set(write.supersedes, write);
     if (!successor) continue;
-    for (let row = write.rows.length - 1; row >= 0; row--) {
-      write.rows[row].revokedAt = now;
-      write.rows[row].revokeReason = 'renewed';
-      inBatch.push({ row: write.rows[row], origin: successor.origin });
+    for (const row of write.rows) {
+      row.revokedAt = now;
+      row.revokeReason = 'renewed';
     }
+    inBatch.push(withOrigin(revokedEvents(write.rows, 'renewed'), successor.origin));
   }
   const keys = [...next.keys()].reverse();
-  return { now, keys, origins: keys.map((key) => next.get(key)!.origin), inBatch: inBatch.reverse() };
+  return { now, keys, origins: keys.map((key) => next.get(key)!.origin), inBatch: inBatch.reverse().flat() };
 }
 
 function withOrigin(events: OutboxRow[], origin: EventOrigin | undefined): OutboxRow[] {
