@@ -132,9 +132,10 @@ export class TokenWriter {
   /**
    * The same on PostgreSQL, and the revocations' events written into the outbox by the same statement (a
    * data-modifying CTE): the tokens.revoked.v1 body of each revoked stored token made in SQL exactly as
-   * `revokedEvents` (`encodeEvent`) makes it, followed by those of the batch's own superseded tokens, made
-   * here; all packed and given headers as `appendToOutbox` would (`outboxInsertOfEventsSql`). So the batch
-   * needs no round trip for the revoked rows before their events can be written.
+   * `revokedEvents` (`encodeEvent`) makes it, followed by those of the batch's own superseded tokens,
+   * encoded in TypeScript (`renewalsOf`) and given as parameters; all packed and given headers as
+   * `appendToOutbox` would (`outboxInsertOfEventsSql`). So the batch needs no round trip for the revoked
+   * rows before their events can be written.
    */
   private supersedeWithEvents(statements: Statements, renewals: Renewals): Promise<unknown> {
     const params = new SqlParams(statements.connection);
