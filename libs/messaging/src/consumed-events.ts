@@ -1,7 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 import { ReceivedEvent, StreamDefinition } from '@keymint/contracts';
-import { Database, deleteRows, insertRows, selectRows, statementsIn } from '@keymint/persistence';
+import { Database, deleteRows, insertRows, selectRows, SqlRunner } from '@keymint/persistence';
 import { ConsumedEvent } from './messaging.entities';
 import { NatsClient } from './nats-client';
 
@@ -38,13 +37,13 @@ export class ConsumedEvents {
    * the ids already recorded and returns those it wrote. (An id another replica is recording at the same
    * moment waits for that transaction and is skipped once it commits.)
    */
-  async recordNew(manager: EntityManager, events: ReceivedEvent[]): Promise<ReceivedEvent[]> {
+  async recordNew(statements: SqlRunner, events: ReceivedEvent[]): Promise<ReceivedEvent[]> {
     if (events.length === 0) return [];
     const firsts = new Map<string, ReceivedEvent>();
     for (const event of events) if (!firsts.has(event.event.eventId)) firsts.set(event.event.eventId, event);
     const now = Date.now();
     const rows = [...firsts.keys()].map((eventId) => ({ eventId, consumer: this.durable, consumedAt: now }));
-    const written = await insertRows(statementsIn(manager), ConsumedEvent, rows, 'ON CONFLICT ("eventId") DO NOTHING RETURNING "eventId"');
+    const written = await insertRows(statements, ConsumedEvent, rows, 'ON CONFLICT ("eventId") DO NOTHING RETURNING "eventId"');
     const fresh = new Set(written.map((row) => row.eventId));
     return [...firsts.values()].filter((event) => fresh.has(event.event.eventId));
   }

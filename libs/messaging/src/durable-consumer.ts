@@ -3,7 +3,7 @@ import { AckPolicy, Consumer, DeliverPolicy, JsMsg, nanos } from 'nats';
 import { Gauge } from 'prom-client';
 import { EntityManager } from 'typeorm';
 import { EventSubject, isEventSubject, ReceivedEvent, StreamDefinition } from '@keymint/contracts';
-import { Database } from '@keymint/persistence';
+import { Database, insertRows, Statements, statementsIn } from '@keymint/persistence';
 import { Context, endSpan, recentAnswer, RequestContext, SpanKind, startSpan, traceIdsOf, tracingIsOn } from '@keymint/telemetry';
 import { ConsumedEvents } from './consumed-events';
 import { eventOrigins } from './context-headers';
@@ -66,6 +66,17 @@ export type EventToApply = ReceivedEvent & { readonly origin?: RequestContext };
 /** Applies events inside the consumer's transaction; throw to reject the batch (it is retried event by event). */
 export type EventHandler = (manager: EntityManager, events: EventToApply[]) => Promise<void>;
 
+/**
+ * A handler that applies events with plain SQL only: the consumer's transaction is then a pipelined one
+ * (`Database.pipelinedTransaction`), its BEGIN sent with the record of the batch's ids and its COMMIT with the
+ * handler's statements (on PostgreSQL two round trips, where TypeORM's START and COMMIT are two more). It gives
+ * its statements and resolves once it has given the last, without waiting for their answers: the transaction
+ * waits for them and fails (the batch is retried event by event) if one failed.
+ */
+export interface StatementsHandler {
+  statements(statements: Statements, events: ReceivedEvent[]): Promise<void>;
+}
+
 export interface DurableConsumerOptions {
   stream: StreamDefinition;
   /** Durable name; replicas of a service share it and split the work. */
@@ -100,7 +111,7 @@ export class DurableConsumer {
     private readonly nats: NatsClient,
     private readonly database: Database,
     private readonly options: DurableConsumerOptions,
-    private readonly handler: EventHandler,
+    private readonly handler: EventHandler | StatementsHandler,
   ) {
     this.logger = new Logger(`Consumer:${options.durable}`);
     this.consumed = new ConsumedEvents(nats, database, options.stream, options.durable, this.logger);
@@ -229,13 +240,13 @@ export class DurableConsumer {
     try {
       const parkedLines: ParkedLine[] = [];
       let fresh: ReceivedEvent[] = [];
-      await this.database.transaction(async (manager) => {
+      await this.inTransaction(async (statements, handle) => {
         parkedLines.length = 0;
-        fresh = await this.consumed.recordNew(manager, validEvents(parsed));
+        fresh = await this.consumed.recordNew(statements, validEvents(parsed));
         for (const item of parsed) {
-          if (isEventProblem(item.parsed)) parkedLines.push(await this.park(manager, item, item.parsed.problem, item.parsed.body));
+          if (isEventProblem(item.parsed)) parkedLines.push(await this.park(statements, item, item.parsed.problem, item.parsed.body));
         }
-        if (fresh.length > 0) await this.handler(manager, fresh);
+        if (fresh.length > 0) await handle(fresh);
       });
       // Logged after the commit: a batch that is rolled back and retried one by one logs each parked event once.
       for (const line of parkedLines) this.logger.warn(line);
@@ -258,41 +269,48 @@ export class DurableConsumer {
         }
         const event = item.parsed;
         if (isEventProblem(event)) {
-          this.logger.warn(await this.database.transaction((manager) => this.park(manager, item, event.problem, event.body)));
+          this.logger.warn(await this.parkAlone(item, event.problem, event.body));
           continue;
         }
         const startedOne = Date.now();
         try {
           let fresh: ReceivedEvent[] = [];
-          await this.database.transaction(async (manager) => {
-            fresh = await this.consumed.recordNew(manager, validEvents([item]));
-            if (fresh.length > 0) await this.handler(manager, fresh);
+          await this.inTransaction(async (statements, handle) => {
+            fresh = await this.consumed.recordNew(statements, validEvents([item]));
+            if (fresh.length > 0) await handle(fresh);
           });
           this.applied([item], fresh, startedOne);
         } catch (handlerError) {
-          this.logger.warn(
-            await this.database.transaction((manager) =>
-              // The event itself, not the whole message: a message may carry many events (EVENTS_PER_MESSAGE).
-              this.park(manager, item, `handler failed: ${(handlerError as Error).message}`, JSON.stringify(event.event)),
-            ),
-          );
+          // The event itself, not the whole message: a message may carry many events (EVENTS_PER_MESSAGE).
+          this.logger.warn(await this.parkAlone(item, `handler failed: ${(handlerError as Error).message}`, JSON.stringify(event.event)));
         }
       }
     }
     for (const message of batch) message.ack();
   }
 
+  /**
+   * One transaction of this consumer, given its statements and the handler to apply fresh events with: a
+   * pipelined transaction for a `StatementsHandler`, else TypeORM's, whose manager the handler gets.
+   */
+  private inTransaction(work: (statements: Statements, handle: (events: ReceivedEvent[]) => Promise<void>) => Promise<void>): Promise<void> {
+    const handler = this.handler;
+    if (typeof handler !== 'function') return this.database.pipelinedTransaction((statements) => work(statements, (events) => handler.statements(statements, events)));
+    return this.database.transaction((manager) => work(statementsIn(manager), (events) => handler(manager, events)));
+  }
+
   /** Stores the message (or the one event of it given) with the reason; returns the log line for the caller to write once committed. */
-  private async park(manager: EntityManager, item: FetchedEvent, reason: string, body = Buffer.from(item.message.data).toString('utf8')): Promise<ParkedLine> {
+  private async park(statements: Statements, item: FetchedEvent, reason: string, body = Buffer.from(item.message.data).toString('utf8')): Promise<ParkedLine> {
     const { message } = item;
-    await manager.insert(ParkedEvent, {
-      consumer: this.options.durable,
-      subject: message.subject,
-      body: body.slice(0, 65536),
-      reason,
-      parkedAt: Date.now(),
-    });
+    await insertRows(statements, ParkedEvent, [{ consumer: this.options.durable, subject: message.subject, body: body.slice(0, 65536), reason, parkedAt: Date.now() }]);
     return { msg: `parked message ${message.seq} on ${message.subject}: ${reason}`, requestId: item.origin.requestId };
+  }
+
+  /** `park` in a transaction of its own. */
+  private async parkAlone(item: FetchedEvent, reason: string, body?: string): Promise<ParkedLine> {
+    let line!: ParkedLine;
+    await this.inTransaction(async (statements) => void (line = await this.park(statements, item, reason, body)));
+    return line;
   }
 
   /**

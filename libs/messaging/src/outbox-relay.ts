@@ -154,9 +154,8 @@ export class OutboxRelay {
   /** `full`: the batch stopped at a limit, so more rows are probably waiting. */
   private async publishBatch(): Promise<{ published: number; full: boolean }> {
     // Plain rows, not entities: this runs after every commit and entity hydration was a measurable share of it.
-    const rows = await this.database.consistentRead(
-      (manager) => manager.query(`${this.selectSql} LIMIT ${this.batchSize}`) as Promise<Array<Pick<OutboxEntry, 'id' | 'eventId' | 'subject' | 'body' | 'headers' | 'createdAt'>>>,
-    );
+    // On PostgreSQL a named statement on the connection the group commits use.
+    const rows = await this.database.read<Pick<OutboxEntry, 'id' | 'eventId' | 'subject' | 'body' | 'headers' | 'createdAt'>>(`${this.selectSql} LIMIT ${this.batchSize}`, []);
     outboxBacklog.set(rows.length);
     // A bigint: a string from PostgreSQL.
     oldestUnpublishedAt = rows.length === 0 ? null : Number(rows[0].createdAt);
@@ -177,8 +176,8 @@ export class OutboxRelay {
     for (const span of spans) endSpan(span);
     const params = new SqlParams(this.database.dataSource);
     const ids = params.anyOf(rows.map((row) => row.id));
-    // On PostgreSQL BEGIN, DELETE and COMMIT go out together: one round trip.
-    await this.database.pipelinedTransaction(async (statements) => void (await statements.query(`${this.deleteSql} ${ids}`, params.values)));
+    // On PostgreSQL BEGIN, DELETE and COMMIT go out together: one round trip (the transaction awaits the DELETE's answer).
+    await this.database.pipelinedTransaction(async (statements) => void statements.query(`${this.deleteSql} ${ids}`, params.values));
     return { published: rows.length, full };
   }
 

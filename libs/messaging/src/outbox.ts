@@ -1,8 +1,9 @@
 import { EntityManager } from 'typeorm';
 import { EventMap, EventSubject } from '@keymint/contracts';
-import { insertRows, SqlRunner } from '@keymint/persistence';
-import type { RequestContext } from '@keymint/telemetry';
-import { encodeEvent, OutboxRow, packEvents, withHeaders } from './event-codec';
+import { insertRows, quotedTable, SqlParams, SqlRunner, timeOrderedUuidPrefix } from '@keymint/persistence';
+import { REQUEST_ID_HEADER, type RequestContext } from '@keymint/telemetry';
+import { TRACEPARENT_HEADER, TRACESTATE_HEADER } from './context-headers';
+import { encodeEvent, MAX_PACK_BYTES, OutboxRow, packEvents, withHeaders } from './event-codec';
 import { OutboxEntry } from './messaging.entities';
 
 /**
@@ -29,4 +30,40 @@ export async function publishInTransaction<S extends EventSubject>(
  */
 export async function appendToOutbox(manager: SqlRunner, rows: OutboxRow[], eventsPerMessage = 1): Promise<void> {
   await insertRows(manager, OutboxEntry, packEvents(rows, eventsPerMessage));
+}
+
+/**
+ * PostgreSQL: the tail of a statement that writes into the outbox events the statement itself makes (a
+ * data-modifying CTE's rows: the renewal's revocations, token-writer.ts), packed as `packEvents` packs them
+ * and with the headers `withHeaders` and `packEvents` give, so that the rows are those `appendToOutbox` would
+ * write for the same events. `events` names a query (a CTE) of one subject's events with the columns `sort`
+ * (their order; events of equal `sort` in any order), `event_id`, `body` (the event's JSON, as `encodeEvent` writes it),
+ * `request_id`, `traceparent` and `tracestate` ('' where the event's origin has none). A pack ends at
+ * `eventsPerMessage` events, and where the bodies before it in the pack pass half of MAX_PACK_BYTES (in
+ * UTF-8 bytes, never fewer than the UTF-16 units `packEvents` counts), so a pack stays under MAX_PACK_BYTES
+ * with any event under half of it. Its own id is made in SQL as `timeOrderedUuid` makes one at `now`.
+ */
+export function outboxInsertOfEventsSql(manager: SqlRunner, params: SqlParams, events: string, subject: string, eventsPerMessage: number, now: number): string {
+  const table = quotedTable(manager.connection, OutboxEntry);
+  const header = (name: string, column: string) =>
+    `CASE WHEN bool_or(${column} <> '') THEN ${literal(`${JSON.stringify(name)}:[`)} || string_agg(to_json(${column})::text, ',' ORDER BY n) || ']' END`;
+  const perMessage = params.add(Math.max(1, eventsPerMessage));
+  const halfPack = params.add(Math.floor(MAX_PACK_BYTES / 2));
+  return (
+    `, numbered AS (SELECT *, row_number() OVER (ORDER BY sort) - 1 AS n FROM ${events}), ` +
+    `sized AS (SELECT *, coalesce(sum(octet_length(body) + 1) OVER (ORDER BY n ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before FROM numbered) ` +
+    `INSERT INTO ${table} ("eventId", "subject", "body", "headers", "createdAt") ` +
+    `SELECT CASE WHEN count(*) = 1 THEN min(event_id) ELSE ${params.add(timeOrderedUuidPrefix(now))} || substr(gen_random_uuid()::text, 16) END, ` +
+    `${params.add(subject)}, ` +
+    `CASE WHEN count(*) = 1 THEN min(body) ELSE '[' || string_agg(body, ',' ORDER BY n) || ']' END, ` +
+    `CASE WHEN bool_or(request_id <> '') OR bool_or(traceparent <> '') THEN '{' || concat_ws(',', ` +
+    `${header(REQUEST_ID_HEADER, 'request_id')}, ${header(TRACEPARENT_HEADER, 'traceparent')}, ${header(TRACESTATE_HEADER, 'tracestate')}) || '}' END, ` +
+    `${params.add(now)}::bigint ` +
+    `FROM sized GROUP BY n / ${perMessage}::bigint, before / ${halfPack}::bigint ORDER BY min(n)`
+  );
+}
+
+/** A constant of the code as an SQL string literal. */
+function literal(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
 }

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { headers as natsHeaders } from 'nats';
 import { ReceivedEvent, TOKENS_STREAM } from '@keymint/contracts';
-import { Database } from '@keymint/persistence';
-import { ConsumedEvent, DurableConsumer, NatsClient, ParkedEvent } from '@keymint/messaging';
+import { Database, insertRows } from '@keymint/persistence';
+import { ConsumedEvent, DurableConsumer, NatsClient, OutboxEntry, ParkedEvent } from '@keymint/messaging';
+import { postgresTestDatabase } from '../../../test/support/postgres';
 import { NatsServerProcess } from '../../../scripts/lib/nats-server';
 import { waitFor } from '../../../scripts/lib/ports';
 import { sampleEvent } from '../../contracts/test/event-samples';
@@ -136,5 +137,79 @@ describe('a durable consumer that applies only some subjects', () => {
     expect(parked.map((row) => [row.subject, row.reason, JSON.parse(row.body)])).toEqual([
       ['tokens.issued.v1', 'keyType must be one of PRODUCTION, SANDBOX', misshapen],
     ]);
+  }, 60_000);
+});
+
+/**
+ * A handler that writes plain SQL only (`StatementsHandler`, analytics' consumers): the batch is a pipelined
+ * transaction, and the handler returns without waiting for its statements' answers. A statement that fails
+ * after the handler returned still fails the batch, which is then applied event by event: the others once,
+ * the failing one parked.
+ */
+describe.each(['SQLite', 'PostgreSQL'] as const)('a durable consumer whose handler writes plain SQL, on %s', (store) => {
+  let dir: string;
+  let nats: NatsServerProcess;
+  let client: NatsClient;
+  let database: Database | undefined;
+  let postgres: { url: string; drop: () => Promise<void> } | null = null;
+  let consumer: DurableConsumer | undefined;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'keymint-statements-handler-'));
+    ({ server: nats, client } = await startNatsWithStreams(dir, 'statements-test'));
+    if (store === 'PostgreSQL') {
+      postgres = await postgresTestDatabase();
+      if (!postgres) return;
+    }
+    database = await messagingStore('analytics', dir, postgres?.url);
+  });
+
+  afterEach(async () => {
+    await consumer?.stop();
+    consumer = undefined;
+    await client.close();
+    await database?.close();
+    database = undefined;
+    await postgres?.drop();
+    postgres = null;
+    await nats.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('applies each event once, and parks the one whose statement failed after the handler returned', async () => {
+    if (!database) return;
+    const body = (tokenId: string) => sampleEvent('tokens.issued.v1', { tokenId }) as unknown as Record<string, unknown> & { eventId: string };
+    const events = ['t0', 't1', 'poison', 't2'].map(body);
+    const headers = natsHeaders();
+    headers.set('Nats-Msg-Id', randomUUID());
+    await client.jetStream.publish('tokens.issued.v1', Buffer.from(JSON.stringify(events)), { headers });
+
+    consumer = new DurableConsumer(client, database, { stream: TOKENS_STREAM, durable: 'statements-test' }, {
+      async statements(statements, received) {
+        for (const { event } of received) {
+          const tokenId = (event as unknown as { tokenId: string }).tokenId;
+          // Given, not awaited: the transaction waits for the answers.
+          if (tokenId === 'poison') void statements.query('SELECT * FROM no_such_table');
+          else void insertRows(statements, OutboxEntry, [{ eventId: event.eventId, subject: 'applied', body: tokenId, createdAt: 0, headers: null }]).catch(() => undefined);
+        }
+      },
+    });
+    consumer.start();
+
+    const manager = await client.manager();
+    await waitFor(
+      async () => {
+        const info = await manager.consumers.info(TOKENS_STREAM.name, 'statements-test').catch(() => null);
+        return info !== null && info.delivered.stream_seq === 1 && info.num_pending === 0 && info.num_ack_pending === 0;
+      },
+      20_000,
+      'the message acknowledged',
+      100,
+    );
+    const applied = await database.manager.find(OutboxEntry, { order: { id: 'ASC' } });
+    expect(applied.map((row) => row.body)).toEqual(['t0', 't1', 't2']);
+    expect(await database.manager.count(ConsumedEvent)).toBe(3);
+    const parked = await database.manager.find(ParkedEvent);
+    expect(parked.map((row) => [row.reason.startsWith('handler failed: '), JSON.parse(row.body).tokenId])).toEqual([[true, 'poison']]);
   }, 60_000);
 });

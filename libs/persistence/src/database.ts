@@ -1,7 +1,7 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { isPostgres } from './data-source';
 import { SerialQueue } from './serial-queue';
-import { PostgresPipeline, Statements, statementsIn } from './statements';
+import { allAnswered, PostgresPipeline, Statements, statementsIn } from './statements';
 import { WalCheckpointer } from './wal-checkpointer';
 
 /**
@@ -36,27 +36,47 @@ export class Database {
   }
 
   /**
-   * A write transaction of plain SQL (`Statements`). On PostgreSQL it is
-   * pipelined (`PostgresPipeline`): statements that do not wait for each
-   * other's answers cost one round trip together, BEGIN and COMMIT included,
-   * and these transactions run one after another in the order begun, each
-   * seeing the ones before it committed. On SQLite it is a `transaction`
-   * whose statements run in turn.
+   * A write transaction of plain SQL (`Statements`). `work` gives the
+   * statements and resolves once it has given the last one; it need not wait
+   * for answers it does not use, since the transaction waits for every
+   * statement's answer and fails if any failed. On PostgreSQL it is pipelined
+   * (`PostgresPipeline`): statements that do not wait for each other's
+   * answers cost one round trip together, BEGIN and COMMIT included, and these
+   * transactions run one after another in the order begun, each seeing the
+   * ones before it committed. On SQLite it is a `transaction` whose
+   * statements run in turn.
    */
   async pipelinedTransaction(work: (statements: Statements) => Promise<void>): Promise<void> {
-    if (!this.pipeline) return this.transaction((manager) => work(statementsIn(manager)));
+    if (!this.pipeline) {
+      return this.transaction(async (manager) => {
+        const statements = statementsIn(manager);
+        const answers: Array<Promise<unknown>> = [];
+        await work({ connection: statements.connection, query: (sql, parameters) => track(answers, statements.query(sql, parameters)) });
+        await allAnswered(answers);
+      });
+    }
     await this.pipeline.transaction(work);
     for (const listener of this.afterCommitListeners) listener();
   }
 
   /**
    * Resolves when a pipelined transaction begun now would go out at once: on
-   * PostgreSQL once those begun before have been sent (not answered), on
-   * SQLite once they have committed. A group commit gathers its next batch
-   * until then.
+   * PostgreSQL once those begun before have been sent (not answered) and few
+   * enough wait for their answers (`PostgresPipeline.ready`), on SQLite once
+   * they have committed. A group commit gathers its next batch until then.
    */
   pipelineReady(): Promise<void> {
-    return this.pipeline ? this.pipeline.allSent() : this.queue.run(async () => undefined);
+    return this.pipeline ? this.pipeline.ready() : this.queue.run(async () => undefined);
+  }
+
+  /**
+   * A read of plain SQL that sees every write transaction begun before it committed: on PostgreSQL on the
+   * connection kept for pipelined transactions, in turn with them, as a named statement; on SQLite in turn
+   * with the transactions (`consistentRead`).
+   */
+  read<Row>(sql: string, parameters: readonly unknown[] = []): Promise<Row[]> {
+    if (this.pipeline) return this.pipeline.query<Row>(sql, parameters);
+    return this.consistentRead((manager) => manager.query(sql, parameters as unknown[]) as Promise<Row[]>);
   }
 
   /** Reads that must not see another transaction's uncommitted rows on SQLite's shared connection. */
@@ -83,4 +103,9 @@ export class Database {
     await this.pipeline?.close();
     if (this.dataSource.isInitialized) await this.queue.run(() => this.dataSource.destroy());
   }
+}
+
+function track<T>(answers: Array<Promise<unknown>>, answer: Promise<T>): Promise<T> {
+  answers.push(answer);
+  return answer;
 }

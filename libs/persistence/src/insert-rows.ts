@@ -23,17 +23,25 @@ function statementRows(remaining: number): number {
  * value lists in column order, in as few statements as the sizes above allow.
  * `table` and `columns` must already be quoted; `suffix` is e.g. an
  * `ON CONFLICT … DO …` clause, with a `RETURNING` clause whose rows this returns.
+ * The statements are given at once, in order (one runner: a transaction's).
  */
 export async function insertValues(manager: SqlRunner, table: string, columns: readonly string[], rows: readonly unknown[][], suffix = ''): Promise<Array<Record<string, unknown>>> {
   const prefix = `INSERT INTO ${table} (${columns.join(', ')}) VALUES `;
-  const returned: Array<Record<string, unknown>> = [];
+  // Every statement is given before any answer is awaited: in a pipelined transaction they travel together.
+  const results: Array<Promise<unknown>> = [];
   for (let start = 0; start < rows.length; ) {
     const chunk = rows.slice(start, start + statementRows(rows.length - start));
     start += chunk.length;
     const params = new SqlParams(manager.connection);
     const tuples = chunk.map((values) => `(${params.list(values.map((value) => (value === undefined ? null : value)))})`);
-    const result = await manager.query(`${prefix}${tuples.join(', ')}${suffix ? ` ${suffix}` : ''}`, params.values);
-    if (Array.isArray(result)) returned.push(...(result as Array<Record<string, unknown>>));
+    const result = manager.query(`${prefix}${tuples.join(', ')}${suffix ? ` ${suffix}` : ''}`, params.values);
+    result.catch(() => undefined);
+    results.push(result);
+  }
+  const returned: Array<Record<string, unknown>> = [];
+  for (const result of results) {
+    const rowsOf = await result;
+    if (Array.isArray(rowsOf)) returned.push(...(rowsOf as Array<Record<string, unknown>>));
   }
   return returned;
 }

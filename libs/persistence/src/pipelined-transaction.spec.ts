@@ -52,6 +52,29 @@ describe.each(['SQLite', 'PostgreSQL'] as const)('pipelinedTransaction on %s', (
     expect(await count()).toBe(2);
   });
 
+  it('commits statements its work gave without waiting for their answers, and fails with a failing one, rolled back', async () => {
+    if (!database) return;
+    await database.pipelinedTransaction(async (statements) => {
+      void statements.query(`INSERT INTO token_items (value) VALUES (${param(1)})`, [1]);
+      void statements.query(`INSERT INTO token_items (value) VALUES (${param(1)})`, [2]);
+    });
+    expect(await count()).toBe(2);
+    const failing = database.pipelinedTransaction(async (statements) => {
+      void statements.query(`INSERT INTO token_items (value) VALUES (${param(1)})`, [3]);
+      void statements.query(`INSERT INTO token_items (value) VALUES (${param(1)})`, [1]);
+    });
+    await expect(failing).rejects.toThrow();
+    expect(await count()).toBe(2);
+  });
+
+  it('reads (Database.read) what every transaction begun before the read committed', async () => {
+    if (!database) return;
+    const written = database.pipelinedTransaction(async (statements) => void statements.query(`INSERT INTO token_items (value) VALUES (${param(1)})`, [7]));
+    const read = database.read<{ value: number }>('SELECT value FROM token_items ORDER BY value', []);
+    await written;
+    expect(await read).toEqual([{ value: 7 }]);
+  });
+
   it('rolls back a transaction whose statement fails, and only that one: the next sees the ones before', async () => {
     if (!database) return;
     const insert = (value: number) => database!.pipelinedTransaction(async (statements) => void (await statements.query(`INSERT INTO token_items (value) VALUES (${param(1)})`, [value])));

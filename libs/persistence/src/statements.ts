@@ -11,6 +11,8 @@ import { isPostgres } from './data-source';
  * transaction whose statements do not need each other's answers is one round
  * trip to the server, BEGIN and COMMIT included. Everything that takes an
  * EntityManager for plain SQL (`insertRows`, `selectRows`) takes these too.
+ * A statement's answer that nobody awaits is not reported as an unhandled
+ * rejection: in a `pipelinedTransaction` the transaction awaits every answer.
  */
 export interface Statements {
   readonly connection: DataSource;
@@ -43,7 +45,7 @@ export function statementsIn(manager: EntityManager): Statements {
   const client = isPostgres(manager.connection) ? (queryRunner as unknown as { databaseConnection?: PoolClient }).databaseConnection : undefined;
   if (client) {
     const send = pipelinedSender(client);
-    return { connection: manager.connection, query: async <Row>(sql: string, parameters: readonly unknown[] = []) => (await send(sql, parameters)).rows as Row[] };
+    return { connection: manager.connection, query: <Row>(sql: string, parameters: readonly unknown[] = []) => handled(send(sql, parameters).then((result) => result.rows as Row[])) };
   }
   let tail: Promise<unknown> = Promise.resolve();
   return {
@@ -51,10 +53,16 @@ export function statementsIn(manager: EntityManager): Statements {
     query<Row>(sql: string, parameters: readonly unknown[] = []): Promise<Row[]> {
       const run = async () => ((await queryRunner.query(sql, parameters as unknown[], true)).records ?? []) as Row[];
       const result = tail.then(run, run);
-      tail = result.catch(() => undefined);
+      tail = handled(result);
       return result;
     },
   };
+}
+
+/** The promise itself, marked as handled (its rejection still reaches whoever awaits it). */
+function handled<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
 }
 
 /**
@@ -94,17 +102,16 @@ function pipelinedSender(client: PoolClient): (sql: string, parameters?: readonl
         socket.uncork();
       });
     }
-    const result = parameters === undefined ? client.query(sql) : client.query({ name: statementName(sql), text: sql, values: parameters as unknown[] });
-    result.catch(() => undefined);
-    return result;
+    return handled(parameters === undefined ? client.query(sql) : client.query({ name: statementName(sql), text: sql, values: parameters as unknown[] }));
   };
 }
 
 /**
  * Write transactions on PostgreSQL, pipelined on one connection that the store
  * keeps for them (node-postgres's `pipeline` mode). A transaction's BEGIN goes
- * out with its first statement and its COMMIT right after its last one is
- * given, without waiting for the answers in between; and the next transaction
+ * out with its first statement and its COMMIT as soon as its work has given
+ * its last statement (the work resolves then; it need not wait for answers it
+ * does not use: the transaction waits for every one), and the next transaction
  * goes out as soon as the one before has been sent, not answered. One
  * connection runs statements strictly in the order received, so each
  * transaction still sees every earlier one committed (a renewal revokes the
@@ -116,13 +123,41 @@ export class PostgresPipeline {
   private client?: PoolClient;
   private broken = false;
   private sending: Promise<void> = Promise.resolve();
-  private last: Promise<unknown> = Promise.resolve();
+  /** The answers of the transactions sent and not yet answered, oldest first. */
+  private readonly unanswered: Array<Promise<unknown>> = [];
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    /** How many transactions a batch writer lets be on their way before it sends another (`ready`). */
+    private readonly maxUnanswered = 2,
+  ) {}
 
-  /** Resolves once every transaction begun so far has been sent in full (a batch writer gathers the next batch meanwhile). */
-  allSent(): Promise<void> {
-    return this.sending;
+  /**
+   * Resolves when a transaction begun now would go out at once: every one begun before has been sent,
+   * and fewer than `maxUnanswered` of them wait for their answers. A batch writer gathers its next batch
+   * meanwhile: without the bound every turn of the event loop would be a transaction of its own.
+   */
+  async ready(): Promise<void> {
+    await this.sending;
+    while (this.unanswered.length >= this.maxUnanswered) await this.unanswered[0];
+  }
+
+  /**
+   * One statement on the kept connection, outside any transaction, in turn with the transactions (it sees
+   * every one begun before it committed): a named statement, parsed once per connection.
+   */
+  async query<Row>(sql: string, parameters: readonly unknown[] = []): Promise<Row[]> {
+    const previous = this.sending;
+    let sent!: () => void;
+    this.sending = new Promise<void>((resolve) => (sent = resolve));
+    let answer: Promise<QueryResult>;
+    try {
+      await previous;
+      answer = pipelinedSender(await this.connection())(sql, parameters);
+    } finally {
+      sent();
+    }
+    return (await answer).rows as Row[];
   }
 
   transaction(work: (statements: Statements) => Promise<void>): Promise<void> {
@@ -130,14 +165,16 @@ export class PostgresPipeline {
     let sentInFull!: () => void;
     this.sending = new Promise<void>((resolve) => (sentInFull = resolve));
     const result = this.run(previous, work, sentInFull);
-    this.last = result.catch(() => undefined);
+    const answered = result.catch(() => undefined);
+    this.unanswered.push(answered);
+    void answered.then(() => this.unanswered.splice(this.unanswered.indexOf(answered), 1));
     return result;
   }
 
   /** Waits for the transactions under way and gives the connection back (before the pool is closed). */
   async close(): Promise<void> {
     await this.sending;
-    await this.last;
+    await Promise.all(this.unanswered);
     this.client?.release();
     this.client = undefined;
   }
@@ -146,16 +183,18 @@ export class PostgresPipeline {
     await previous;
     const sent: Array<Promise<QueryResult>> = [];
     let commit: Promise<QueryResult>;
+    let open = true;
     try {
       const sendOn = pipelinedSender(await this.connection());
       const send = (sql: string, parameters?: readonly unknown[]): Promise<QueryResult> => {
+        if (!open) throw new Error('a statement given after its pipelined transaction was sent in full');
         const result = sendOn(sql, parameters);
         sent.push(result);
         return result;
       };
       void send('BEGIN');
       try {
-        await work({ connection: this.dataSource, query: async <Row>(sql: string, parameters: readonly unknown[] = []) => (await send(sql, parameters)).rows as Row[] });
+        await work({ connection: this.dataSource, query: <Row>(sql: string, parameters: readonly unknown[] = []) => handled(send(sql, parameters).then((result) => result.rows as Row[])) });
       } catch (error) {
         // Sent before the next transaction's BEGIN, so that one starts clean.
         void send('ROLLBACK');
@@ -163,6 +202,7 @@ export class PostgresPipeline {
       }
       commit = send('COMMIT');
     } finally {
+      open = false;
       sentInFull();
     }
     await allAnswered(sent);

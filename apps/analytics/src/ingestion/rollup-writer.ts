@@ -1,6 +1,6 @@
-import { EntityManager } from 'typeorm';
 import { ReceivedEvent } from '@keymint/contracts';
-import { allAnswered, Statements, statementsIn } from '@keymint/persistence';
+import { StatementsHandler } from '@keymint/messaging';
+import { allAnswered, Statements } from '@keymint/persistence';
 import { ISSUANCE_TABLES, TABLES, USER_ACTIVITY_TABLES } from '../storage/analytics.entities';
 import { upsertRows } from '../storage/sql';
 import { RESOLUTIONS } from '../time-buckets/time-buckets';
@@ -8,11 +8,18 @@ import { aggregate, BatchDeltas } from './aggregate';
 import { ApplicationChange, countedOf, Issuance } from './counted-events';
 
 /**
- * The consumers' handler: reduces every event of the batch to what is counted
- * (the consumer has already parked those that fail their schema), aggregates
- * in memory and adds the deltas with one upsert per table.
+ * The consumers' handler: reduces every event of the batch to what is counted (the consumer has already
+ * parked those that fail their schema), aggregates in memory and adds the deltas with one upsert per table.
+ * It gives the upserts and returns without waiting for their answers, so that the consumer's pipelined
+ * transaction sends its COMMIT with them (the transaction waits for every answer, and fails if one failed).
  */
-export async function applyEvents(manager: EntityManager, events: ReceivedEvent[]): Promise<void> {
+export const applyEvents: StatementsHandler = {
+  async statements(statements, events) {
+    for (const upsert of giveDeltas(statements, deltasOf(events))) upsert.catch(() => undefined);
+  },
+};
+
+function deltasOf(events: ReceivedEvent[]): BatchDeltas {
   const issuances: Issuance[] = [];
   const changes: ApplicationChange[] = [];
   for (const received of events) {
@@ -20,7 +27,7 @@ export async function applyEvents(manager: EntityManager, events: ReceivedEvent[
     if (counted.kind === 'issuance') issuances.push(counted.issuance);
     else if (counted.kind === 'application') changes.push(counted.change);
   }
-  await writeDeltas(statementsIn(manager), aggregate(issuances, changes));
+  return aggregate(issuances, changes);
 }
 
 /**
@@ -28,6 +35,11 @@ export async function applyEvents(manager: EntityManager, events: ReceivedEvent[
  * round trip instead of one each, as prepared statements; a connection runs them in the order given.
  */
 export async function writeDeltas(manager: Statements, deltas: BatchDeltas): Promise<void> {
+  await allAnswered(giveDeltas(manager, deltas));
+}
+
+/** Gives the upserts of `writeDeltas` (each statement is given when this returns) and returns their answers. */
+function giveDeltas(manager: Statements, deltas: BatchDeltas): Array<Promise<void>> {
   const upserts: Array<Promise<void>> = [];
   for (const resolution of RESOLUTIONS) {
     upserts.push(upsertRows(
@@ -85,5 +97,5 @@ export async function writeDeltas(manager: Statements, deltas: BatchDeltas): Pro
       `DO UPDATE SET "name" = COALESCE(excluded."name", ${existing}."name"), "owner" = COALESCE(excluded."owner", ${existing}."owner"), ` +
       `"deletedAt" = excluded."deletedAt", "lastEventAt" = excluded."lastEventAt" WHERE excluded."lastEventAt" >= ${existing}."lastEventAt"`,
   ));
-  await allAnswered(upserts);
+  return upserts;
 }

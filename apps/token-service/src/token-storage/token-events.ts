@@ -1,6 +1,7 @@
 import { TokenEndpointAuthMethod, TokenRevocationReason } from '@keymint/contracts';
 import { encodeEvent, OutboxRow } from '@keymint/messaging';
 import type { RequestContext } from '@keymint/telemetry';
+import { SqlParams } from '@keymint/persistence';
 import { confirmationOf, TokenRecord } from './token.entity';
 
 /**
@@ -41,6 +42,20 @@ export function revokedEvents(
   return rows
     .filter((row) => row.kind === 'access')
     .map((row) => encodeEvent('tokens.revoked.v1', { tokenId: row.id, applicationId: row.applicationId, consumerKey: row.consumerKey, reason }, origin));
+}
+
+/**
+ * PostgreSQL: the tokens.revoked.v1 body `revokedEvents` makes (`encodeEvent`: the payload's fields in this
+ * order, then eventId and occurredAt; strings as JSON.stringify writes them, which is what to_json writes for
+ * text), as an SQL expression over the columns "id", "applicationId" and "consumerKey" of a revoked token and
+ * `event_id`, the event's id. The values are a token's whose tokens.issued.v1 passed the event schema (the
+ * same fields); the statement text is one for every call.
+ */
+export function revokedEventBodySql(params: SqlParams, reason: TokenRevocationReason, occurredAt: string): string {
+  const json = (column: string) => `to_json(${column})::text`;
+  const afterPayload = params.add(`,"reason":${JSON.stringify(reason)},"eventId":"`);
+  const afterEventId = params.add(`","occurredAt":${JSON.stringify(occurredAt)}}`);
+  return `'{"tokenId":' || ${json('"id"')} || ',"applicationId":' || ${json('"applicationId"')} || ',"consumerKey":' || ${json('"consumerKey"')} || ${afterPayload}::text || event_id || ${afterEventId}::text`;
 }
 
 /** One tokens.revoked.v1 with `tokenId: null` for every token of a consumer key at once. */

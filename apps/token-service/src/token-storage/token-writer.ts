@@ -2,10 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager, IsNull } from 'typeorm';
 import { CONFIG, TokenServiceConfig } from '@keymint/config';
 import { TokenRevocationReason } from '@keymint/contracts';
-import { appendToOutbox, OutboxRow } from '@keymint/messaging';
-import { allAnswered, BatchWriter, Database, inListChunks, insertRows, quotedTable, SqlParams, SqlRunner, Statements } from '@keymint/persistence';
+import { appendToOutbox, EventOrigin, eventOriginOf, outboxInsertOfEventsSql, OutboxRow } from '@keymint/messaging';
+import { allAnswered, BatchWriter, Database, inListChunks, insertRows, quotedTable, SqlParams, SqlRunner, Statements, timeOrderedUuidPrefix } from '@keymint/persistence';
 import type { RequestContext } from '@keymint/telemetry';
-import { keyRevokedEvent, revokedEvents } from './token-events';
+import { keyRevokedEvent, revokedEventBodySql, revokedEvents } from './token-events';
 import { TokenRecord } from './token.entity';
 
 /** One token response's writes: its rows and events, committed together. */
@@ -30,17 +30,20 @@ export interface TokenWrite {
  * the same way inside their own transaction (`writeInTransaction`, with
  * `statementsIn(manager)`). A group commit's statements are sent without
  * waiting for one another: on PostgreSQL the whole transaction is one round
- * trip, two when it renews (the revoked rows come back before their events
- * are written).
+ * trip, also when it renews (one statement revokes the tokens and writes
+ * their events into the outbox).
  */
 @Injectable()
 export class TokenWriter {
   private readonly batches: BatchWriter<TokenWrite>;
   private readonly eventsPerMessage: number;
+  private readonly postgres: boolean;
 
   constructor(@Inject(Database) database: Database, @Inject(CONFIG) config: TokenServiceConfig) {
-    this.batches = new BatchWriter<TokenWrite>(database, (statements, writes) => this.writeInTransaction(statements, writes), 500);
+    // The group commit does not wait for the answers: the transaction does (pipelinedTransaction).
+    this.batches = new BatchWriter<TokenWrite>(database, (statements, writes) => this.give(statements, writes, []), 500);
     this.eventsPerMessage = config.EVENTS_PER_MESSAGE;
+    this.postgres = database.postgres;
   }
 
   /** Group commit: resolves once the write is committed with others of the moment. */
@@ -49,14 +52,36 @@ export class TokenWriter {
   }
 
   async writeInTransaction(statements: Statements, writes: TokenWrite[]): Promise<void> {
-    // The revocation is sent first: after the INSERT it would revoke this batch's own live tokens too.
-    const superseding = this.supersede(statements, writes);
-    const inserted = insertRows(statements, TokenRecord, writes.flatMap((write) => write.rows));
+    const answers: Array<Promise<unknown>> = [];
+    await this.give(statements, writes, answers);
+    await allAnswered(answers);
+  }
+
+  /**
+   * Gives the statements of these writes, and resolves once the last is given; their answers go into
+   * `answers` (marked handled: the group commit leaves them to its transaction, which awaits every statement).
+   * The revocation goes first: after the INSERT it would revoke this batch's own live tokens too.
+   */
+  private async give(statements: Statements, writes: TokenWrite[], answers: Array<Promise<unknown>>): Promise<void> {
+    const answer = (...pending: Array<Promise<unknown>>) => {
+      for (const promise of pending) {
+        promise.catch(() => undefined);
+        answers.push(promise);
+      }
+    };
+    const renewals = renewalsOf(writes);
+    const issued = writes.flatMap((write) => write.events);
+    const rows = writes.flatMap((write) => write.rows);
+    if (renewals.keys.length > 0 && this.postgres) answer(this.supersedeWithEvents(statements, renewals));
+    if (renewals.keys.length === 0 || this.postgres) {
+      answer(insertRows(statements, TokenRecord, rows), this.appendEvents(statements, issued));
+      return;
+    }
+    const revoking = this.supersede(statements, renewals);
+    answer(revoking, insertRows(statements, TokenRecord, rows));
     // In the order of what happened: stored tokens superseded, these tokens issued, those of them superseded in turn.
-    const appended = superseding.then((superseded) =>
-      this.appendEvents(statements, [...superseded.stored, ...writes.flatMap((write) => write.events), ...superseded.inBatch]),
-    );
-    await allAnswered([superseding, inserted, appended]);
+    const stored = await revoking;
+    answer(this.appendEvents(statements, [...stored, ...issued, ...renewals.inBatch]));
   }
 
   /** Revokes rows (tokens.revoked.v1 for each access token among them), for the request `origin`. */
@@ -97,50 +122,91 @@ export class TokenWriter {
    * key and scope set. For a whole batch that is, per reuse key: every token
    * already stored, and every token of the batch but the last. Done with one
    * statement per batch (an UPDATE that returns the rows it revoked), as if the
-   * requests had been written one after another. The statement is sent before
-   * this returns its promise.
-   *
-   * Each revocation's event carries the origin of the request whose token
-   * superseded the revoked one (not of the request that happened to start the
-   * group commit): a stored token's, the first write of the batch for its reuse
-   * key; a token of the batch's, the next write for the same key.
+   * requests had been written one after another; resolves with the events of
+   * the stored tokens it revoked. SQLite's way: it cannot write them in the
+   * same statement (`supersedeWithEvents`).
    */
-  private async supersede(statements: Statements, writes: TokenWrite[]): Promise<{ stored: OutboxRow[]; inBatch: OutboxRow[] }> {
-    const first = new Map<string, TokenWrite>();
-    const latest = new Map<string, TokenWrite>();
-    for (const write of writes) {
-      if (!write.supersedes) continue;
-      if (!first.has(write.supersedes)) first.set(write.supersedes, write);
-      latest.set(write.supersedes, write);
-    }
-    if (latest.size === 0) return { stored: [], inBatch: [] };
-    const now = Date.now();
+  private async supersede(statements: Statements, renewals: Renewals): Promise<OutboxRow[]> {
     const params = new SqlParams(statements.connection);
-    // One statement whatever the number of keys (a batch has at most 500). Both terms of the partial
-    // reuse-key index's condition, so the lookup uses it.
-    const revoking = statements.query<Pick<TokenRecord, 'id' | 'kind' | 'applicationId' | 'consumerKey' | 'reuseKey'>>(
-      `UPDATE ${quotedTable(statements.connection, TokenRecord)} SET "revokedAt" = ${params.add(now)}, "revokeReason" = ${params.add('renewed')}, "encryptedToken" = NULL ` +
-        `WHERE "reuseKey" ${params.anyOf([...latest.keys()])} AND "reuseKey" IS NOT NULL AND "revokedAt" IS NULL ` +
-        `RETURNING "id", "kind", "applicationId", "consumerKey", "reuseKey"`,
+    const revoked = await statements.query<RevokedRow>(
+      `${this.revokingUpdate(statements, params, renewals.now, renewals.keys)} RETURNING "id", "kind", "applicationId", "consumerKey", "reuseKey"`,
       params.values,
     );
-    // In write order: each write's tokens are superseded by the next write for the same key (`previous`).
-    const inBatch: OutboxRow[] = [];
-    const previous = new Map<string, TokenWrite>();
-    for (const write of writes) {
-      if (!write.supersedes) continue;
-      const superseded = previous.get(write.supersedes);
-      previous.set(write.supersedes, write);
-      if (!superseded) continue;
-      for (const row of superseded.rows) {
-        row.revokedAt = now;
-        row.revokeReason = 'renewed';
-      }
-      inBatch.push(...revokedEvents(superseded.rows, 'renewed', write.origin));
-    }
-    const stored = (await revoking).flatMap((row) => revokedEvents([row], 'renewed', row.reuseKey === null ? undefined : first.get(row.reuseKey)?.origin));
-    return { stored, inBatch };
+    return revoked.flatMap((row) => revokedEvents([row], 'renewed', renewals.origins[renewals.keys.indexOf(row.reuseKey)]));
   }
+
+  /**
+   * The same on PostgreSQL, and the revocations' events written into the outbox by the same statement (a
+   * data-modifying CTE): the tokens.revoked.v1 body of each revoked stored token made in SQL exactly as
+   * `revokedEvents` (`encodeEvent`) makes it, followed by those of the batch's own superseded tokens,
+   * encoded in TypeScript (`renewalsOf`) and given as parameters; all packed and given headers as
+   * `appendToOutbox` would (`outboxInsertOfEventsSql`). So the batch needs no round trip for the revoked
+   * rows before their events can be written.
+   */
+  private supersedeWithEvents(statements: Statements, renewals: Renewals): Promise<unknown> {
+    const params = new SqlParams(statements.connection);
+    const keys = params.add(renewals.keys);
+    const update = this.revokingUpdate(statements, params, renewals.now, renewals.keys, keys);
+    const origins = (list: ReadonlyArray<EventOrigin | undefined>) =>
+      [list.map((origin) => origin?.requestId ?? ''), list.map((origin) => origin?.traceparent ?? ''), list.map((origin) => origin?.tracestate ?? '')].map(
+        (values) => `${params.add(values)}::text[]`,
+      );
+    const batch = renewals.inBatch;
+    const sql =
+      `WITH revoked AS (${update} RETURNING "id", "kind", "applicationId", "consumerKey", "reuseKey"), ` +
+      `stored AS (SELECT key.ord AS sort, ${params.add(timeOrderedUuidPrefix(renewals.now))} || substr(gen_random_uuid()::text, 16) AS event_id, ` +
+      `revoked."id", revoked."applicationId", revoked."consumerKey", key.request_id, key.traceparent, key.tracestate ` +
+      `FROM revoked JOIN unnest(${keys}::text[], ${origins(renewals.origins.map(eventOriginOf)).join(', ')}) WITH ORDINALITY AS key(reuse_key, request_id, traceparent, tracestate, ord) ` +
+      `ON key.reuse_key = revoked."reuseKey" WHERE revoked."kind" = 'access'), ` +
+      `events AS (SELECT sort, event_id, ${revokedEventBodySql(params, 'renewed', new Date(renewals.now).toISOString())} AS body, request_id, traceparent, tracestate FROM stored ` +
+      `UNION ALL SELECT ${params.add(renewals.keys.length)}::bigint + ord, event_id, body, request_id, traceparent, tracestate ` +
+      `FROM unnest(${params.add(batch.map((event) => event.eventId))}::text[], ${params.add(batch.map((event) => event.body))}::text[], ${origins(batch.map((event) => event.origin)).join(', ')}) ` +
+      `WITH ORDINALITY AS batch(event_id, body, request_id, traceparent, tracestate, ord))` +
+      outboxInsertOfEventsSql(statements, params, 'events', 'tokens.revoked.v1', this.eventsPerMessage, renewals.now);
+    return statements.query(sql, params.values);
+  }
+
+  /** `UPDATE … SET` revoked as 'renewed' `WHERE` a live token of one of the keys (both terms of the partial reuse-key index's condition, so it is used). */
+  private revokingUpdate(statements: Statements, params: SqlParams, now: number, keys: string[], keysParameter?: string): string {
+    return (
+      `UPDATE ${quotedTable(statements.connection, TokenRecord)} SET "revokedAt" = ${params.add(now)}, "revokeReason" = ${params.add('renewed')}, "encryptedToken" = NULL ` +
+      `WHERE "reuseKey" ${keysParameter ? `= ANY(${keysParameter}::text[])` : params.anyOf(keys)} AND "reuseKey" IS NOT NULL AND "revokedAt" IS NULL`
+    );
+  }
+}
+
+type RevokedRow = Pick<TokenRecord, 'id' | 'kind' | 'applicationId' | 'consumerKey'> & { reuseKey: string };
+
+/** What a batch renews: the reuse keys, each with the origin of its first renewal (the one that supersedes the stored tokens), and the events of the batch's own tokens superseded by a later one of it. */
+interface Renewals {
+  now: number;
+  keys: string[];
+  origins: Array<RequestContext | undefined>;
+  inBatch: OutboxRow[];
+}
+
+/**
+ * Per reuse key, every token of the batch but the last is superseded by the next one of its key: marked
+ * revoked before it is inserted, with its event (whose origin is the request that superseded it).
+ */
+function renewalsOf(writes: TokenWrite[]): Renewals {
+  const now = Date.now();
+  const next = new Map<string, TokenWrite>();
+  const inBatch: OutboxRow[][] = [];
+  for (let index = writes.length - 1; index >= 0; index--) {
+    const write = writes[index];
+    if (!write.supersedes) continue;
+    const successor = next.get(write.supersedes);
+    next.set(write.supersedes, write);
+    if (!successor) continue;
+    for (const row of write.rows) {
+      row.revokedAt = now;
+      row.revokeReason = 'renewed';
+    }
+    inBatch.push(revokedEvents(write.rows, 'renewed', successor.origin));
+  }
+  const keys = [...next.keys()].reverse();
+  return { now, keys, origins: keys.map((key) => next.get(key)!.origin), inBatch: inBatch.reverse().flat() };
 }
 
 /** The UPDATE half of a revocation. */
