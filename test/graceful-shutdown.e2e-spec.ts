@@ -3,6 +3,7 @@ import { waitFor } from '../scripts/lib/ports';
 import { startTestCluster, TestCluster } from './support/cluster';
 import { http } from './support/http';
 import { clientCredentialsApplication } from './support/registry';
+import { tokenLoad } from './support/token-load';
 
 /**
  * SIGTERM under load (a rolling restart's step): the token service stops taking connections, answers every
@@ -21,31 +22,11 @@ describe('graceful shutdown under load', () => {
   afterAll(() => cluster?.stop());
 
   it('answers every request it accepted, then refuses connections', async () => {
-    const seen: Record<string, number> = {};
-    let running = true;
-    const client = async () => {
-      while (running) {
-        try {
-          const response = await http(cluster.url('token-service', '/token'), {
-            method: 'POST',
-            headers: { Authorization: authorization, 'Content-Type': 'application/x-www-form-urlencoded' },
-            body: 'grant_type=client_credentials',
-          });
-          const kind = response.status === 200 ? 'HTTP 200' : `HTTP ${response.status} ${response.body.slice(0, 100)}`;
-          seen[kind] = (seen[kind] ?? 0) + 1;
-        } catch (error) {
-          const kind = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-          seen[kind] = (seen[kind] ?? 0) + 1;
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        }
-      }
-    };
-    const load = Promise.all(Array.from({ length: 8 }, client));
+    const { seen, stop } = tokenLoad(cluster.url('token-service', '/token'), authorization);
     await waitFor(async () => (seen['HTTP 200'] ?? 0) >= 100, 30_000, 'a hundred tokens', 50);
     await cluster.service('token-service').stop('SIGTERM');
     await new Promise((resolve) => setTimeout(resolve, 300));
-    running = false;
-    await load;
+    await stop();
 
     console.log(`during SIGTERM: ${JSON.stringify(seen)}`);
     expect(seen['HTTP 200']).toBeGreaterThan(100);
