@@ -274,8 +274,8 @@ describe('TOKEN_WORKERS: the token service on several processes (PostgreSQL)', (
     await stop();
     console.log(`during SIGTERM: ${JSON.stringify(seen)}`);
     // Every answer a worker gave was a 200 (no 503, no 500, no answer cut). Known gap (docs/operations.md, "Serving
-    // from several cores"): unlike one process, a stop with workers resets a few new connections that were queued
-    // on the listening socket when the primary closed it (0-4 in ~500, about one stop in three; seen with fresh
+    // from several cores"): unlike one process, a stop with workers resets a few connections the primary had
+    // accepted but not handed out when the last worker closed (0-4 in ~500, about one stop in three; seen with fresh
     // connections too, so not the keep-alive race). The client's retry policy covers a connection error.
     expect(seen['HTTP 200']).toBeGreaterThan(100);
     expect(seen.ECONNREFUSED).toBeGreaterThan(0);

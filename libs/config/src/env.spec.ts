@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, serviceEnvShapes, tokenServiceEnvShape } from './env';
+import { ConfigError, loadConfig, serviceEnvShapes, tokenServiceEnvShape, withoutUrlCredentials } from './env';
 
 describe('loadConfig', () => {
   it('applies the documented defaults', () => {
@@ -54,6 +54,15 @@ describe('loadConfig', () => {
     expect(message).toMatch(/DB_URL="mysql:\/\/\*\*\*@db\/keymint"/);
     expect(message).toMatch(/METRICS_TOKEN=\(hidden, 16 characters\)/);
     expect(message).not.toMatch(/s3cret-db|short-but-secret/);
+  });
+
+  it('masks a credential wherever a URL-like value may carry one, even where it is not a well-formed URL', () => {
+    const shown = ['nats://u:pa/ss@h:4222', 'nats://u:p@ss@h', 'user:s3cret@db:5432/k', 'host=db user=k password=s3cret', 'postgres:/u:s3cret@db/k', 'jdbc:postgresql://db/k?user=u&password=s3cret']
+      .map((value) => withoutUrlCredentials(value))
+      .join(' ');
+    expect(shown).not.toMatch(/s3cret|pa\/ss|p@ss|ss@h/);
+    expect(withoutUrlCredentials('nats://alice:wonder@n1:4222,nats://n2:4222')).toBe('nats://***@n1:4222,nats://n2:4222');
+    expect(withoutUrlCredentials('postgres://keymint@db:5432/keymint')).toBe('postgres://***@db:5432/keymint');
   });
 
   it('rejects a DB_URL that is not PostgreSQL and treats an empty one as unset', () => {

@@ -264,9 +264,26 @@ function shownValue(name: string, value: string): string {
   return JSON.stringify(withoutUrlCredentials(value));
 }
 
-/** Text with the user and password (or token) of every URL in it masked (`nats://***@host`), for logs and errors. */
+/**
+ * A URL, or a comma-separated list of them (NATS_URL), safe for logs and errors: a user and password (or token)
+ * masked (`nats://***@host`). An entry that could hold a credential the URL parser cannot find (an unencoded `/`
+ * in a password, a key=value connection string with `password=`, anything else with an `@`) is hidden whole.
+ */
 export function withoutUrlCredentials(text: string): string {
-  return text.replace(/\/\/[^@/\s]*@/g, '//***@');
+  return text
+    .split(',')
+    .map((entry) => {
+      let url: URL | undefined;
+      try {
+        url = new URL(entry.trim());
+      } catch {
+        url = undefined;
+      }
+      if (url && (url.username || url.password)) return `${url.protocol}//***@${url.host}${url.pathname === '/' ? '' : url.pathname}`;
+      if (entry.includes('@') || /password|passwd|secret|token/i.test(entry)) return `(hidden, ${entry.length} characters)`;
+      return entry;
+    })
+    .join(',');
 }
 
 /** The process environment, for the few places (launcher, tests) that pass it on to children. */

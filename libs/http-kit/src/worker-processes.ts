@@ -1,5 +1,4 @@
 import cluster, { Worker } from 'node:cluster';
-import { Server as NetServer } from 'node:net';
 import { ShutdownSignal } from '@nestjs/common';
 import { AggregatorRegistry, register } from 'prom-client';
 import type { ServiceName } from '@keymint/config';
@@ -20,9 +19,8 @@ export async function runWorkerProcesses(name: ServiceName, workers: number, log
   const log = loggers.app;
   // The primary accepts each connection and hands it to the workers in turn (round robin): the connections are
   // dealt evenly (letting every worker accept on the shared socket, SCHED_NONE, gave the busier of two workers 61%
-  // and 74% of a benchmark's requests, against 50-66% this way: docs/performance.md), and the primary, which holds the
-  // listening sockets, can close them for every worker at once when stopping. Only accepting costs the primary:
-  // the requests of a connection go to its worker directly.
+  // and 74% of a benchmark's requests, against 50-66% this way: docs/performance.md). Only accepting costs the
+  // primary: the requests of a connection go to its worker directly.
   cluster.schedulingPolicy = cluster.SCHED_RR;
   const aggregator = new AggregatorRegistry();
   let stopping: NodeJS.Signals | undefined;
@@ -96,15 +94,11 @@ export async function runWorkerProcesses(name: ServiceName, workers: number, log
     stopping = signal;
     for (const worker of running) worker.process.kill(signal);
     if (running.size === 0) finish(signal);
-    // After SHUTDOWN_DELAY (the workers' readiness DOWN meanwhile) the listening sockets close here first, for every
-    // worker at once: a new connection is refused. The connections already taken are handed out meanwhile; then
-    // the workers drain theirs. (A worker that stopped listening first would leave the connections the primary had
-    // taken, and not yet handed over, to be reset when the last one stopped.)
+    // After SHUTDOWN_DELAY (the workers' readiness DOWN meanwhile) every worker drains at once. The listening
+    // sockets are cluster's (round robin): they close when the last worker has closed its server, and connections
+    // accepted meanwhile but not yet handed out are reset then (docs/operations.md, "Serving from several cores").
     setTimeout(() => {
-      stopAccepting();
-      setTimeout(() => {
-        for (const worker of running) sendIfConnected(worker, { type: DRAIN });
-      }, HANDOFF_MS);
+      for (const worker of running) sendIfConnected(worker, { type: DRAIN });
     }, shutdownDelaySeconds * 1000);
   };
   const finish = (signal: NodeJS.Signals) => {
@@ -131,8 +125,6 @@ export async function runWorkerProcesses(name: ServiceName, workers: number, log
 
 const PREPARED = 'keymint:worker-prepared';
 const DRAIN = 'keymint:worker-drain';
-/** How long the primary, having stopped accepting, lets the workers take the connections it took before they drain. */
-const HANDOFF_MS = 200;
 const LISTEN = 'keymint:worker-listen';
 const READY = 'keymint:worker-ready';
 const METRICS_REQUEST = 'keymint:metrics-request';
@@ -166,7 +158,7 @@ export function workerListenTurn(): Promise<void> {
 }
 
 /**
- * Stopping: a worker drains its connections once the primary has stopped accepting (runWorkerProcesses), or on
+ * Stopping: a worker drains its connections when the primary says (after SHUTDOWN_DELAY, runWorkerProcesses), or on
  * its own 2 s after SHUTDOWN_DELAY if the primary does not say.
  */
 export function workerDrainTurn(): Promise<void> {
@@ -184,15 +176,6 @@ export function workerDrainTurn(): Promise<void> {
     process.once('disconnect', done);
     const timer = setTimeout(done, 2000);
   });
-}
-
-/**
- * The primary's listening sockets (cluster's round-robin servers, the only servers a primary has): closed, they
- * refuse new connections for every worker at once. Closing them again later (cluster's own close) does nothing.
- */
-function stopAccepting(): void {
-  const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
-  for (const handle of handles) if (handle instanceof NetServer && handle.listening) handle.close();
 }
 
 /** A worker tells the primary it is serving (its ports listen, its consumers run). */

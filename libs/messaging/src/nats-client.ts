@@ -8,6 +8,7 @@ import {
   RetentionPolicy,
   StorageType,
 } from 'nats';
+import { withoutUrlCredentials } from '@keymint/config';
 import { DUPLICATE_WINDOW_MS, inboxPrefix, StreamDefinition } from '@keymint/contracts';
 import { NatsAccess, natsConnectionOptions } from './nats-connection-options';
 
@@ -46,7 +47,7 @@ export class NatsClient {
   /** Resolves once NATS is reachable: a service started before NATS waits for it. */
   static async connect(access: NatsAccess, name: string, streams: StreamSettings = {}): Promise<NatsClient> {
     const logger = new Logger('NatsClient');
-    logger.log(`connecting to NATS at ${redactUrl(access.url)} as ${access.user}`);
+    logger.log(`connecting to NATS at ${withoutUrlCredentials(access.url)} as ${access.user}`);
     const connection = await connect(natsConnectionOptions(access, name));
     const client = new NatsClient(connection, connection.jetstream(), inboxPrefix(access.user), streams.replicas ?? 1, (streams.retentionSeconds ?? 0) * 1000, streams.managed ?? []);
     client.connected = true;
@@ -156,9 +157,4 @@ export class NatsClient {
 export function isNotFound(error: unknown): boolean {
   const message = error instanceof Error ? error.message : String(error);
   return /not found/i.test(message);
-}
-
-/** NATS URLs may carry credentials; never log them. */
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/[^@/]*@/g, '//***@');
 }

@@ -45,8 +45,9 @@ export function buildDataSourceOptions(settings: DataSourceSettings): DataSource
       // Names the service in pg_stat_activity.
       applicationName: `keymint-${settings.service}`,
       // `pipeline`: a connection sends a statement without waiting for the answer to the one before
-      // (Database.pipelinedTransaction). `keepAlive`: a connection to a host that vanished is found dead.
-      extra: { pipeline: true, keepAlive: true },
+      // (Database.pipelinedTransaction). `keepAlive`, probing after 10 s idle (the system's default waits two
+      // hours): an idle connection to a host that vanished is found dead.
+      extra: { pipeline: true, keepAlive: true, keepAliveInitialDelayMillis: 10_000 },
     };
   }
   const dir = resolve(settings.dataDir);

@@ -124,6 +124,18 @@ describe.each(['SQLite', 'PostgreSQL'] as const)('TokenWriter renewals on %s', (
     expect(live.filter((row) => row.revokedAt !== null).every((row) => row.revokeReason === 'renewed' && row.encryptedToken === null)).toBe(true);
   });
 
+  it('with EVENTS_PER_MESSAGE=1, writes events in the order of what happened: no token revoked before it was issued', async () => {
+    if (!database) return;
+    const writer = writerWith(1);
+    await renew(writer, KEY_A, 'a0').written;
+    // One group commit: the stored token superseded, then three tokens of which the first two are superseded in turn.
+    await Promise.all([renew(writer, KEY_A, 'a1'), renew(writer, KEY_A, 'a2'), renew(writer, KEY_A, 'a3')].map((renewal) => renewal.written));
+    const order = (await outbox()).flatMap(({ row, events: ofRow }) => ofRow.map((event) => `${row.subject === 'tokens.issued.v1' ? 'issued' : 'revoked'} ${String(event.tokenId)}`));
+    const late = order.filter((entry, index) => entry.startsWith('revoked ') && !(order.indexOf(`issued ${entry.slice('revoked '.length)}`) < index));
+    expect(order).toHaveLength(7);
+    expect(late).toEqual([]);
+  });
+
   it('writes one event per message with EVENTS_PER_MESSAGE=1, and no headers for events written outside any request', async () => {
     if (!database) return;
     const writer = writerWith(1);

@@ -72,14 +72,15 @@ export class TokenWriter {
     const renewals = renewalsOf(writes);
     const issued = writes.flatMap((write) => write.events);
     const rows = writes.flatMap((write) => write.rows);
+    // Events in the order of what happened (the relay publishes in outbox order): stored tokens superseded, these
+    // tokens issued, those of them superseded in turn.
     if (renewals.keys.length > 0 && this.postgres) answer(this.supersedeWithEvents(statements, renewals));
     if (renewals.keys.length === 0 || this.postgres) {
-      answer(insertRows(statements, TokenRecord, rows), this.appendEvents(statements, issued));
+      answer(insertRows(statements, TokenRecord, rows), this.appendEvents(statements, [...issued, ...renewals.inBatch]));
       return;
     }
     const revoking = this.supersede(statements, renewals);
     answer(revoking, insertRows(statements, TokenRecord, rows));
-    // In the order of what happened: stored tokens superseded, these tokens issued, those of them superseded in turn.
     const stored = await revoking;
     answer(this.appendEvents(statements, [...stored, ...issued, ...renewals.inBatch]));
   }
@@ -138,10 +139,10 @@ export class TokenWriter {
   /**
    * The same on PostgreSQL, and the revocations' events written into the outbox by the same statement (a
    * data-modifying CTE): the tokens.revoked.v1 body of each revoked stored token made in SQL exactly as
-   * `revokedEvents` (`encodeEvent`) makes it, followed by those of the batch's own superseded tokens,
-   * encoded in TypeScript (`renewalsOf`) and given as parameters; all packed and given headers as
-   * `appendToOutbox` would (`outboxInsertOfEventsSql`). So the batch needs no round trip for the revoked
-   * rows before their events can be written.
+   * `revokedEvents` (`encodeEvent`) makes it, packed and given headers as `appendToOutbox` would
+   * (`outboxInsertOfEventsSql`). So the batch needs no round trip for the revoked rows before their events
+   * can be written. The batch's own superseded tokens' events (`renewalsOf`) are appended after the issued
+   * ones, as on SQLite: a token's revocation is never published before its issue.
    */
   private supersedeWithEvents(statements: Statements, renewals: Renewals): Promise<unknown> {
     const params = new SqlParams(statements.connection);
@@ -151,17 +152,13 @@ export class TokenWriter {
       [list.map((origin) => origin?.requestId ?? ''), list.map((origin) => origin?.traceparent ?? ''), list.map((origin) => origin?.tracestate ?? '')].map(
         (values) => `${params.add(values)}::text[]`,
       );
-    const batch = renewals.inBatch;
     const sql =
       `WITH revoked AS (${update} RETURNING "id", "kind", "applicationId", "consumerKey", "reuseKey"), ` +
       `stored AS (SELECT key.ord AS sort, ${params.add(timeOrderedUuidPrefix(renewals.now))} || substr(gen_random_uuid()::text, 16) AS event_id, ` +
       `revoked."id", revoked."applicationId", revoked."consumerKey", key.request_id, key.traceparent, key.tracestate ` +
       `FROM revoked JOIN unnest(${keys}::text[], ${origins(renewals.origins.map(eventOriginOf)).join(', ')}) WITH ORDINALITY AS key(reuse_key, request_id, traceparent, tracestate, ord) ` +
       `ON key.reuse_key = revoked."reuseKey" WHERE revoked."kind" = 'access'), ` +
-      `events AS (SELECT sort, event_id, ${revokedEventBodySql(params, 'renewed', new Date(renewals.now).toISOString())} AS body, request_id, traceparent, tracestate FROM stored ` +
-      `UNION ALL SELECT ${params.add(renewals.keys.length)}::bigint + ord, event_id, body, request_id, traceparent, tracestate ` +
-      `FROM unnest(${params.add(batch.map((event) => event.eventId))}::text[], ${params.add(batch.map((event) => event.body))}::text[], ${origins(batch.map((event) => event.origin)).join(', ')}) ` +
-      `WITH ORDINALITY AS batch(event_id, body, request_id, traceparent, tracestate, ord))` +
+      `events AS (SELECT sort, event_id, ${revokedEventBodySql(params, 'renewed', new Date(renewals.now).toISOString())} AS body, request_id, traceparent, tracestate FROM stored)` +
       outboxInsertOfEventsSql(statements, params, 'events', 'tokens.revoked.v1', this.eventsPerMessage, renewals.now);
     return statements.query(sql, params.values);
   }
