@@ -33,6 +33,8 @@ export async function runWorkerProcesses(name: ServiceName, workers: number, log
       const worker = cluster.fork({ KEYMINT_WORKER_INDEX: String(index) });
       running.add(worker);
       let prepared = false;
+      // A message sent as the worker goes away fails here; without a listener it would end the primary, and every worker with it.
+      worker.on('error', (error: Error) => log.warn(`${name} worker ${index}: ${error.message}`));
       worker.on('message', (message: { type?: string; id?: number }) => {
         if (message?.type === PREPARED) {
           prepared = true;
