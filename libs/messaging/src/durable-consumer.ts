@@ -134,13 +134,13 @@ export class DurableConsumer {
     await this.loop;
   }
 
-  /** JetStream's count of this consumer's undelivered messages; undefined while NATS is away or does not answer in time. */
   /**
    * `undeliveredMessages`, shared by the scrapes of LAG_REUSE_MS (`recentAnswer`). Per consumer, so one that starts
    * after a scrape is asked at the next (a cached list of the consumers running then would leave it out).
    */
   readonly recentLag = recentAnswer(() => this.undeliveredMessages(), LAG_REUSE_MS);
 
+  /** JetStream's count of this consumer's undelivered messages; undefined while NATS is away or does not answer in time. */
   async undeliveredMessages(): Promise<number | undefined> {
     if (!this.nats.isConnected) return undefined;
     let timer: NodeJS.Timeout | undefined;

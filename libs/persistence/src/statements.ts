@@ -60,7 +60,7 @@ export function statementsIn(manager: EntityManager): Statements {
 }
 
 /** The promise itself, marked as handled (its rejection still reaches whoever awaits it). */
-function handled<T>(promise: Promise<T>): Promise<T> {
+export function handled<T>(promise: Promise<T>): Promise<T> {
   promise.catch(() => undefined);
   return promise;
 }
