@@ -1,15 +1,16 @@
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync, KeyObject, randomUUID, sign } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { RegistryApi } from '../bench/keymint-api';
+import { Client } from 'pg';
 import { freePort, waitFor } from '../scripts/lib/ports';
 import { startTestCluster, TestCluster } from './support/cluster';
 import { dpopProof } from './support/dpop';
 import { basicAuth, http, HttpResult } from './support/http';
-import { postgresTestDatabase } from './support/postgres';
-import { parseExposition, sumOf } from './support/prometheus';
+import { postgresAdminUrl, postgresTestDatabase } from './support/postgres';
+import { parseExposition, Sample, sumOf } from './support/prometheus';
 import { queryStore } from './support/store';
 import { tokenLoad } from './support/token-load';
 
@@ -215,11 +216,58 @@ describe('TOKEN_WORKERS: the token service on several processes (PostgreSQL)', (
     expect(counted).toEqual({ served: served.total, minted: Number(minted) });
   });
 
+  /** One scrape over a connection of its own: its samples, how long it took, and the series that are counters (or histograms). */
+  const scrape = async (timeoutMs = 10_000) => {
+    const started = Date.now();
+    const response = await http(cluster!.url('token-service', '/metrics'), { headers: { Connection: 'close' }, timeoutMs });
+    return { status: response.status, ms: Date.now() - started, samples: response.status === 200 ? parseExposition(response.body) : [], counters: monotonicSeries(response.body) };
+  };
+
+  it('exposes the primary\'s own CPU, memory and event loop, labelled process="primary"', async () => {
+    if (skipped()) return;
+    const { samples } = await scrape();
+    const primary = (name: string) => samples.filter((sample) => sample.name === name && sample.labels.process === 'primary');
+    for (const name of ['process_cpu_user_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_p99_seconds']) {
+      expect({ name, series: primary(name).length }).toEqual({ name, series: 1 });
+    }
+    expect(primary('process_resident_memory_bytes')[0].value).toBeGreaterThan(0);
+    // The workers' sums are the series without the label: the primary's are not added to them.
+    expect(samples.filter((sample) => sample.name === 'process_resident_memory_bytes' && sample.labels.process === undefined)).toHaveLength(1);
+  });
+
+  it('answers /metrics within 2 s while a worker is stopped (SIGSTOP), naming the one missing, its counters kept', async () => {
+    if (skipped()) return;
+    const key = await newKey('hung', 'JWT');
+    const pids = await untilEveryWorker(key.basic);
+    expect(pids).toHaveLength(WORKERS);
+    const before = await scrape();
+    expect(sumOf(before.samples, 'keymint_worker_reporting')).toBe(WORKERS);
+    process.kill(pids[0], 'SIGSTOP');
+    try {
+      // A connection dealt to the stopped worker waits for it like any request to a hung process: those time out here.
+      const scrapes = await Promise.all(Array.from({ length: 6 }, () => scrape(4000).catch((error: Error) => ({ error: error.message }))));
+      const answered = scrapes.filter((each): each is Awaited<ReturnType<typeof scrape>> => 'status' in each);
+      expect(answered.length).toBeGreaterThanOrEqual(2);
+      console.log(`scrapes while a worker is stopped: ${JSON.stringify(scrapes.map((each) => ('status' in each ? { status: each.status, ms: each.ms } : each)))}`);
+      for (const { status, ms, samples } of answered) {
+        const reporting = samples.filter((sample) => sample.name === 'keymint_worker_reporting');
+        expect({ status, fast: ms < 2500, reporting: reporting.map((sample) => sample.value).sort() }).toEqual({ status: 200, fast: true, reporting: [0, 1, 1] });
+        // The stopped worker's counters are its last reported: no counter went down.
+        expect(decreases(before.counters, samples)).toEqual([]);
+      }
+      expect(readFileSync(join(cluster!.dataDir, 'logs', 'token-service.log'), 'utf8')).toContain(`(pid ${pids[0]}) did not send its metrics`);
+    } finally {
+      process.kill(pids[0], 'SIGCONT');
+    }
+    await waitFor(async () => sumOf((await scrape()).samples, 'keymint_worker_reporting') === WORKERS, 10_000, 'every worker reporting again', 200);
+  }, 60_000);
+
   it('replaces a worker that dies, and serves on meanwhile', async () => {
     if (skipped()) return;
     const key = await newKey('replaced', 'JWT');
     const before = await untilEveryWorker(key.basic);
     expect(before).toHaveLength(WORKERS);
+    const countedBefore = await scrape();
     process.kill(before[0], 'SIGKILL');
     // The others answer at once (a request on the dead worker's connection would be lost: these are new ones).
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -237,6 +285,10 @@ describe('TOKEN_WORKERS: the token service on several processes (PostgreSQL)', (
     ).catch(() => undefined);
     expect({ workers: after.length, deadOneServes: after.includes(before[0]) }).toEqual({ workers: WORKERS, deadOneServes: false });
     expect(readFileSync(join(cluster!.dataDir, 'logs', 'token-service.log'), 'utf8')).toMatch(/worker \d stopped \(SIGKILL\); starting another/);
+    // The dead worker's counts are not lost with it: Prometheus would read a sum that goes down as a counter reset.
+    const countedAfter = await scrape();
+    expect(decreases(countedBefore.counters, countedAfter.samples)).toEqual([]);
+    expect(sumOf(countedAfter.samples, 'keymint_tokens_issued_total')).toBeGreaterThanOrEqual(sumOf(countedBefore.samples, 'keymint_tokens_issued_total') + 10);
   }, 60_000);
 
   it('stops, naming the variable, when its port is taken: no primary left waiting without workers', async () => {
@@ -262,6 +314,86 @@ describe('TOKEN_WORKERS: the token service on several processes (PostgreSQL)', (
     expect({ status: started.status, signal: started.signal }).toEqual({ status: 1, signal: null });
     expect(started.stdout + started.stderr).toContain(`port ${takenPort} is already in use: set TOKEN_SERVICE_HTTP_PORT to a free port`);
   }, 90_000);
+
+  it('stops with exit 1 after a worker keeps stopping at start, restarting it later each time', async () => {
+    if (skipped()) return;
+    // A service of its own on a database of its own, which then refuses new connections: a replacement worker
+    // cannot open its store and stops at start, again and again.
+    const own = (await postgresTestDatabase())!;
+    const name = new URL(own.url).pathname.slice(1);
+    try {
+      const replica = await cluster!.addReplica('token-service', { DB_URL: own.url, TOKEN_WORKERS: '2', LOG_FORMAT: 'json' });
+      const exited = new Promise<{ code: number | null; signal: string | null; at: number }>((resolve) => replica.onExit((code, signal) => resolve({ code, signal, at: Date.now() })));
+      await adminQuery(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
+      const killedAt = Date.now();
+      process.kill(childPids(replica.pid!)[0], 'SIGKILL');
+      let timer: NodeJS.Timeout | undefined;
+      const outcome = await Promise.race([exited, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), 60_000)))]);
+      clearTimeout(timer);
+      const log = readFileSync(replica.options.logFile!, 'utf8');
+      expect({ code: outcome?.code, signal: outcome?.signal }).toEqual({ code: 1, signal: null });
+      expect(log).toMatch(/token-service worker \d stopped 5 times in a row before it was ready or within 30 s of it \(last: exit code 1\)/);
+      const delays = [...log.matchAll(/starting another in (\d+) s/g)].map((match) => Number(match[1]));
+      expect(delays).toEqual([1, 2, 4, 8]);
+      // The delays were waited: at least 15 s between the kill and the exit.
+      expect(outcome!.at - killedAt).toBeGreaterThanOrEqual(15_000);
+    } finally {
+      await adminQuery(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`).catch(() => undefined);
+      await own.drop();
+    }
+  }, 120_000);
+
+  it('stops with exit 1 when its first worker is not ready within TOKEN_WORKER_START_TIMEOUT (NATS unreachable)', async () => {
+    if (skipped()) return;
+    const started = spawnSync(process.execPath, [resolve(__dirname, '../dist/apps/token-service/src/main.js')], {
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        DATA_DIR: cluster!.dataDir,
+        DB_URL: cluster!.dbUrl,
+        // Nothing listens there: the worker waits for NATS (as one process does), forever.
+        NATS_URL: `nats://127.0.0.1:${await freePort()}`,
+        NATS_NKEY_SEED_FILE: cluster!.natsCredentials['token-service'].seedFile,
+        BIND_HOST: '127.0.0.1',
+        TOKEN_SERVICE_HTTP_PORT: String(await freePort()),
+        TOKEN_SERVICE_HTTPS_PORT: String(await freePort()),
+        TOKEN_WORKERS: '2',
+        TOKEN_WORKER_START_TIMEOUT: '5',
+        LOG_FORMAT: 'json',
+      },
+      encoding: 'utf8',
+      timeout: 40_000,
+    });
+    expect({ status: started.status, signal: started.signal }).toEqual({ status: 1, signal: null });
+    expect(started.stdout + started.stderr).toContain('token-service worker 1 was not ready within 5 s of its start (TOKEN_WORKER_START_TIMEOUT)');
+  }, 60_000);
+
+  it('refuses to start more workers than PostgreSQL\'s max_connections allows their pools', async () => {
+    if (skipped()) return;
+    const [{ max_connections: max, superuser_reserved_connections: reserved }] = (await adminQuery('SELECT current_setting(\'max_connections\')::int AS max_connections, current_setting(\'superuser_reserved_connections\')::int AS superuser_reserved_connections')) as Array<Record<string, number>>;
+    // Each worker's pool is 8 connections from 5 workers on (poolSizeOf): the fewest workers whose pools exceed the server's limit.
+    const workers = Math.max(6, Math.floor((max - reserved) / 8) + 1);
+    if (workers > 64) return;
+    const started = spawnSync(process.execPath, [resolve(__dirname, '../dist/apps/token-service/src/main.js')], {
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        DATA_DIR: cluster!.dataDir,
+        DB_URL: cluster!.dbUrl,
+        NATS_URL: cluster!.nats.url,
+        NATS_NKEY_SEED_FILE: cluster!.natsCredentials['token-service'].seedFile,
+        BIND_HOST: '127.0.0.1',
+        TOKEN_SERVICE_HTTP_PORT: String(await freePort()),
+        TOKEN_SERVICE_HTTPS_PORT: String(await freePort()),
+        TOKEN_WORKERS: String(workers),
+        LOG_FORMAT: 'json',
+      },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect({ status: started.status, signal: started.signal }).toEqual({ status: 1, signal: null });
+    expect(started.stdout + started.stderr).toContain(`TOKEN_WORKERS=${workers} would open up to ${workers * 8} PostgreSQL connections`);
+  }, 60_000);
 
   it('drains every process on SIGTERM: 200s, then refused (or, a few, reset) new connections, and no process left', async () => {
     if (skipped()) return;
@@ -309,6 +441,47 @@ describe('TOKEN_WORKERS on SQLite', () => {
     }
   });
 });
+
+/** Counter and histogram series of a /metrics text (the ones Prometheus reads as only ever growing), by name and labels. */
+function monotonicSeries(text: string): Sample[] {
+  const monotonic = new Set<string>();
+  for (const match of text.matchAll(/^# TYPE (\S+) (counter|histogram)$/gm)) monotonic.add(match[1]);
+  const family = (name: string) => name.replace(/_(bucket|sum|count)$/, '');
+  return parseExposition(text).filter((sample) => monotonic.has(sample.name) || monotonic.has(family(sample.name)));
+}
+
+/** The series of `before` whose value in `after` is lower (or gone). */
+function decreases(before: Sample[], after: Sample[]): string[] {
+  const key = (sample: Sample) => `${sample.name}${JSON.stringify(sample.labels)}`;
+  const values = new Map(after.map((sample) => [key(sample), sample.value]));
+  return before.filter((sample) => !((values.get(key(sample)) ?? -1) >= sample.value)).map((sample) => `${key(sample)}: ${sample.value} -> ${values.get(key(sample))}`);
+}
+
+/** A statement on the server's own database as its administrator. */
+async function adminQuery(sql: string): Promise<unknown[]> {
+  const client = new Client({ connectionString: (await postgresAdminUrl())! });
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** The processes whose parent is `pid` (the workers of a primary). */
+function childPids(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        // The fourth field of /proc/<pid>/stat, after the command in parentheses, is the parent's pid.
+        return Number(readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ')[1]) === pid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
 
 /** A client assertion (RFC 7523) signed with ES256, as a client builds it with node:crypto alone. */
 function clientAssertion(consumerKey: string, key: KeyObject, audience: string): string {

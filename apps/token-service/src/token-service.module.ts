@@ -52,3 +52,21 @@ export class TokenServiceModule {
 export function poolSizeOf(config: Pick<TokenServiceConfig, 'TOKEN_WORKERS'>): number {
   return config.TOKEN_WORKERS === 1 ? 20 : Math.max(8, Math.ceil(40 / config.TOKEN_WORKERS));
 }
+
+/**
+ * Why TOKEN_WORKERS processes would ask PostgreSQL for more connections than it admits (max_connections less the
+ * superuser-reserved ones), or undefined when their pools fit. Pools open connections as load needs them, so such a
+ * service would start and then, at load, get "too many clients" for some of its requests: it is refused at start
+ * instead. The other services' pools (20 a process) need room too; this cannot see them (docs/operations.md).
+ */
+export function connectionLimitProblem(workers: number, server: { maxConnections: number; superuserReserved: number }): string | undefined {
+  const opened = (count: number) => count * poolSizeOf({ TOKEN_WORKERS: count });
+  const admitted = server.maxConnections - server.superuserReserved;
+  if (opened(workers) <= admitted) return undefined;
+  const fitting = Array.from({ length: workers - 1 }, (_, offset) => workers - 1 - offset).find((count) => count > 1 && opened(count) <= admitted);
+  return (
+    `TOKEN_WORKERS=${workers} would open up to ${opened(workers)} PostgreSQL connections (${workers} pools of ${poolSizeOf({ TOKEN_WORKERS: workers })}), ` +
+    `more than the server admits (max_connections ${server.maxConnections} less ${server.superuserReserved} superuser_reserved_connections: ${admitted}), ` +
+    `before the other services' pools. ${fitting ? `Set TOKEN_WORKERS to ${fitting} or less, or raise` : 'Raise'} the server's max_connections.`
+  );
+}

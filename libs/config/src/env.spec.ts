@@ -78,6 +78,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig(tokenServiceEnvShape, { TOKEN_WORKERS: '65' })).toThrow(/TOKEN_WORKERS="65"/);
   });
 
+  it('gives a worker 180 s to start unless TOKEN_WORKER_START_TIMEOUT says otherwise (at least 1)', () => {
+    expect(loadConfig(tokenServiceEnvShape, {}).TOKEN_WORKER_START_TIMEOUT).toBe(180);
+    expect(loadConfig(tokenServiceEnvShape, { TOKEN_WORKER_START_TIMEOUT: '600' }).TOKEN_WORKER_START_TIMEOUT).toBe(600);
+    expect(() => loadConfig(tokenServiceEnvShape, { TOKEN_WORKER_START_TIMEOUT: '0' })).toThrow(/TOKEN_WORKER_START_TIMEOUT="0"/);
+  });
+
   it('keeps token events seven days unless told otherwise, never less than an hour, and 0 keeps them forever', () => {
     expect(loadConfig(serviceEnvShapes.analytics, {}).TOKEN_EVENT_RETENTION).toBe(604800);
     expect(loadConfig(serviceEnvShapes.analytics, { TOKEN_EVENT_RETENTION: '0' }).TOKEN_EVENT_RETENTION).toBe(0);

@@ -196,6 +196,11 @@ export const tokenServiceEnvShape = {
    * processes share their single-use JWT ids, failure counts and reuse slots as replicas do.
    */
   TOKEN_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
+  /**
+   * With TOKEN_WORKERS above 1: seconds a worker may take from its start until it is prepared (the first one
+   * applies the migrations); one that is not is stopped, and the service with it at its start (exit 1).
+   */
+  TOKEN_WORKER_START_TIMEOUT: seconds(180),
 };
 
 export const applicationRegistryEnvShape = {

@@ -1,17 +1,18 @@
 import { DynamicModule } from '@nestjs/common';
 import { CommonConfig, loadConfig, ServiceConfig, ServiceName, serviceEnvShapes, SERVICE_PORT_VARIABLES } from '@keymint/config';
 import { bootstrapService, ServiceBootstrapOptions, serviceLoggers } from './bootstrap';
-import { announceWorkerReady, isServiceWorker, runWorkerProcesses, workerDrainTurn, workerListenTurn } from './worker-processes';
+import { announceWorkerReady, isServiceWorker, runWorkerProcesses, workerDrainTurn, workerListenTurn, WorkerSettings } from './worker-processes';
 
 export interface ServiceLaunch<Name extends ServiceName> extends Pick<ServiceBootstrapOptions, 'errorStyle' | 'responseHeaders' | 'requestClientCertificate'> {
   name: Name;
   /** The service's root module for its configuration. */
   module: (config: ServiceConfig<Name>) => DynamicModule;
   /**
-   * How many processes serve the service (runWorkerProcesses); 1 when absent. A configuration that several
-   * processes would serve wrongly throws here, before any starts.
+   * How many processes serve the service, and how long each may take to start (runWorkerProcesses); one when
+   * absent. A configuration that several processes would serve wrongly throws here, before any starts. Asked in
+   * the primary only.
    */
-  workers?: (config: ServiceConfig<Name>) => number;
+  workers?: (config: ServiceConfig<Name>) => Promise<WorkerSettings>;
 }
 
 /**
@@ -24,10 +25,12 @@ export function launchService<Name extends ServiceName>(launch: ServiceLaunch<Na
     const config = loadConfig(serviceEnvShapes[name]) as ServiceConfig<Name>;
     // Every service's schema extends the common one (libs/config).
     const common = config as CommonConfig & Record<string, unknown>;
-    const processes = workers?.(config) ?? 1;
-    if (processes > 1 && !isServiceWorker()) {
-      await runWorkerProcesses(name, processes, serviceLoggers(name, common), common.SHUTDOWN_DELAY);
-      return;
+    if (workers && !isServiceWorker()) {
+      const settings = await workers(config);
+      if (settings.count > 1) {
+        await runWorkerProcesses(name, settings, serviceLoggers(name, common), common.SHUTDOWN_DELAY);
+        return;
+      }
     }
     const variables = SERVICE_PORT_VARIABLES[name];
     const port = (variable: string) => ({ port: common[variable] as number, variable });

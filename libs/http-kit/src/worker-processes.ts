@@ -1,72 +1,129 @@
 import cluster, { Worker } from 'node:cluster';
 import { ShutdownSignal } from '@nestjs/common';
-import { AggregatorRegistry, register } from 'prom-client';
 import type { ServiceName } from '@keymint/config';
 import type { ServiceLoggers } from '@keymint/telemetry';
+import { answerMetricsRequest, isServiceWorker, METRICS_REPORT, METRICS_REQUEST, MetricsReport, primaryRegistry, WorkerMetrics } from './worker-metrics';
+
+export { isServiceWorker, serviceMetrics } from './worker-metrics';
+
+/** How many processes serve a service, and how long each may take to start (runWorkerProcesses). */
+export interface WorkerSettings {
+  /** TOKEN_WORKERS. */
+  count: number;
+  /** TOKEN_WORKER_START_TIMEOUT: seconds from a worker's start until it is prepared (its app initialized, migrations applied). */
+  startTimeoutSeconds: number;
+}
+
+/**
+ * A worker that stops before it is ready, or within QUICK_STOP_MS of it, stopped "quickly". Each quick stop in a row
+ * of the same worker waits longer before its replacement starts; one more than there are delays stops the service
+ * (exit 1): a worker that cannot run is a fault for the supervisor, not a loop of forks.
+ */
+const QUICK_STOP_MS = 30_000;
+const RESTART_DELAYS_MS = [1000, 2000, 4000, 8000];
 
 /**
  * A service served by several processes on the same ports (TOKEN_WORKERS, docs/operations.md "Serving from several
  * cores"). This process, the primary, serves nothing itself: it starts the first worker alone (it applies the
  * migrations, creates the streams and the key files, as the first replica after an upgrade must), then the others
- * together, lets them all listen once all are prepared, passes the signals on, replaces a worker that dies, and
- * sums their metrics.
+ * together, lets them all listen once all are prepared, passes the signals on, replaces a worker that dies (later
+ * each time one keeps dying at its start), and sums their metrics (WorkerMetrics).
  *
  * Each worker is a whole service, as a replica on another machine would be, and listens on the same ports: the
  * primary holds the listening sockets and deals the connections out in turn (SCHED_RR); a connection's requests
  * then go to its worker directly. What replicas share, they share the same way: the store (PostgreSQL), the bus, DATA_DIR.
  */
-export async function runWorkerProcesses(name: ServiceName, workers: number, loggers: ServiceLoggers, shutdownDelaySeconds: number): Promise<void> {
+export async function runWorkerProcesses(name: ServiceName, workers: WorkerSettings, loggers: ServiceLoggers, shutdownDelaySeconds: number): Promise<void> {
   const log = loggers.app;
   // The primary accepts each connection and hands it to the workers in turn (round robin): the connections are
   // dealt evenly (letting every worker accept on the shared socket, SCHED_NONE, gave the busier of two workers 61%
   // and 74% of a benchmark's requests, against 50-66% this way: docs/performance.md). Only accepting costs the
   // primary: the requests of a connection go to its worker directly.
   cluster.schedulingPolicy = cluster.SCHED_RR;
-  const aggregator = new AggregatorRegistry();
+  const metrics = new WorkerMetrics({ service: name, workers: workers.count, own: primaryRegistry(name), log });
   let stopping: NodeJS.Signals | undefined;
+  /** Set when the service stops because of a worker that cannot run: the primary then exits 1. */
+  let failed = false;
   let serving = false;
   const running = new Set<Worker>();
+  /** Per worker index: its quick stops in a row. */
+  const quickStops = new Map<number, number>();
 
-  /** A worker, once it is prepared (its app initialized, not yet listening). */
+  /** A worker, once it is prepared (its app initialized, not yet listening), within the start timeout. */
   const fork = (index: number): Promise<Worker> =>
     new Promise((resolve, reject) => {
       const worker = cluster.fork({ KEYMINT_WORKER_INDEX: String(index) });
       running.add(worker);
+      metrics.add(index, worker);
       let prepared = false;
+      let readyAt: number | undefined;
+      let startTimedOut = false;
+      // A worker that hangs at its start (a lock the migrations wait for, NATS that never answers) would hold the
+      // service's start, or its slot, forever.
+      const startTimer = setTimeout(() => {
+        startTimedOut = true;
+        worker.process.kill('SIGKILL');
+      }, workers.startTimeoutSeconds * 1000);
       // A message sent as the worker goes away fails here; without a listener it would end the primary, and every worker with it.
       worker.on('error', (error: Error) => log.warn(`${name} worker ${index}: ${error.message}`));
       worker.on('message', (message: { type?: string; id?: number }) => {
         if (message?.type === PREPARED) {
           prepared = true;
+          clearTimeout(startTimer);
           resolve(worker);
+        } else if (message?.type === READY) {
+          readyAt = Date.now();
+        } else if (message?.type === METRICS_REPORT) {
+          metrics.receive(worker, message as MetricsReport);
         } else if (message?.type === METRICS_REQUEST) {
-          // Every worker's registry: counters and histograms summed, and the maximum for the gauges that every
-          // worker reads from one source (a consumer's lag, the outbox), as each metric declares.
-          aggregator.clusterMetrics().then(
-            (body: string) => sendIfConnected(worker, { type: METRICS_ANSWER, id: message.id, body }),
-            (error: Error) => sendIfConnected(worker, { type: METRICS_ANSWER, id: message.id, error: error.message }),
-          );
+          answerMetricsRequest(metrics, worker, message);
         }
       });
       worker.on('exit', (code, signal) => {
+        clearTimeout(startTimer);
         running.delete(worker);
-        const how = signal ?? `exit code ${code}`;
-        if (!prepared) reject(new Error(`${name} worker ${index} stopped before it was ready (${how})`));
-        else if (!stopping && serving) {
-          // A worker that dies is replaced; the others serve meanwhile (its open connections are lost, as a replica's).
-          log.error(`${name} worker ${index} stopped (${how}); starting another`);
-          fork(index)
-            .then((replacement) => listenAll([replacement]))
-            .catch((error: Error) => log.error(error.message));
+        metrics.remove(worker);
+        const how = startTimedOut ? `not ready within ${workers.startTimeoutSeconds} s of its start` : (signal ?? `exit code ${code}`);
+        if (!prepared) {
+          reject(
+            new Error(
+              startTimedOut
+                ? `${name} worker ${index} was not ready within ${workers.startTimeoutSeconds} s of its start (TOKEN_WORKER_START_TIMEOUT); stopping`
+                : `${name} worker ${index} stopped before it was ready (${how})`,
+            ),
+          );
         }
-        if (stopping && running.size === 0) finish(stopping);
-        else if (serving && running.size === 0) {
-          // Its replacement failed too, and it was the last: the service is gone; its supervisor may start it again.
-          log.fatal(`${name}: no worker left`);
-          process.exit(1);
+        if (stopping) {
+          if (running.size === 0) finish(stopping);
+        } else if (serving) {
+          replace(index, how, readyAt !== undefined && Date.now() - readyAt >= QUICK_STOP_MS);
         }
       });
     });
+
+  /** A worker that dies is replaced; the others serve meanwhile (its open connections are lost, as a replica's). */
+  const replace = (index: number, how: string, livedLong: boolean) => {
+    const inARow = livedLong ? 0 : (quickStops.get(index) ?? 0) + 1;
+    quickStops.set(index, inARow);
+    if (inARow > RESTART_DELAYS_MS.length) {
+      log.fatal(
+        `${name} worker ${index} stopped ${inARow} times in a row before it was ready or within ${QUICK_STOP_MS / 1000} s of it (last: ${how}); ` +
+          'stopping the service: its messages above say why',
+      );
+      failed = true;
+      stop('SIGTERM');
+      return;
+    }
+    const delayMs = inARow === 0 ? 0 : RESTART_DELAYS_MS[inARow - 1];
+    log.error(`${name} worker ${index} stopped (${how}); starting another` + (delayMs > 0 ? ` in ${delayMs / 1000} s (${inARow} quick stops in a row)` : ''));
+    setTimeout(() => {
+      if (stopping) return;
+      // Its failure is its exit's to handle (above): a replacement that stops at start is replaced in turn, later.
+      fork(index)
+        .then((replacement) => listenAll([replacement]))
+        .catch(() => undefined);
+    }, delayMs);
+  };
 
   /** Lets workers open the ports; resolves once they listen, fails when one stops first (a port taken, say). */
   const listenAll = (ready: Worker[]): Promise<void> =>
@@ -105,6 +162,7 @@ export async function runWorkerProcesses(name: ServiceName, workers: number, log
   };
   const finish = (signal: NodeJS.Signals) => {
     for (const each of signals) process.removeListener(each, stop);
+    if (failed) process.exit(1);
     process.kill(process.pid, signal);
   };
   for (const signal of signals) process.on(signal, stop);
@@ -112,7 +170,7 @@ export async function runWorkerProcesses(name: ServiceName, workers: number, log
   try {
     // The first alone: it applies the migrations, creates the streams and the key files. Then the others together.
     const first = await fork(1);
-    const others = await Promise.all(Array.from({ length: workers - 1 }, (_, offset) => fork(offset + 2)));
+    const others = await Promise.all(Array.from({ length: workers.count - 1 }, (_, offset) => fork(offset + 2)));
     if (stopping) return;
     // The ports open on every worker at once: a service that answers its probes is the whole service.
     await listenAll([first, ...others]);
@@ -122,29 +180,17 @@ export async function runWorkerProcesses(name: ServiceName, workers: number, log
     throw error;
   }
   serving = true;
-  log.info(`${name} ready: ${workers} processes on the same ports (TOKEN_WORKERS)`);
+  log.info(`${name} ready: ${workers.count} processes on the same ports (TOKEN_WORKERS)`);
 }
 
 const PREPARED = 'keymint:worker-prepared';
 const DRAIN = 'keymint:worker-drain';
 const LISTEN = 'keymint:worker-listen';
 const READY = 'keymint:worker-ready';
-const METRICS_REQUEST = 'keymint:metrics-request';
-const METRICS_ANSWER = 'keymint:metrics-answer';
-/** A scrape waits this long for the primary's sum (which itself waits for every worker). */
-const METRICS_TIMEOUT_MS = 6000;
 
-function sendIfConnected(worker: Worker, message: { type: string; id?: number; body?: string; error?: string }): void {
+function sendIfConnected(worker: Worker, message: { type: string }): void {
   if (worker.isConnected()) worker.send(message);
 }
-
-/** True in a worker process of a service served by several (runWorkerProcesses). */
-export function isServiceWorker(): boolean {
-  return cluster.isWorker && process.env.KEYMINT_WORKER_INDEX !== undefined;
-}
-
-// A worker answers the primary's requests for its registry (prom-client listens for them once an AggregatorRegistry exists).
-if (isServiceWorker()) new AggregatorRegistry();
 
 /** A worker tells the primary it is prepared, and listens when the primary says (every worker prepared). */
 export function workerListenTurn(): Promise<void> {
@@ -183,30 +229,4 @@ export function workerDrainTurn(): Promise<void> {
 /** A worker tells the primary it is serving (its ports listen, its consumers run). */
 export function announceWorkerReady(): void {
   if (isServiceWorker()) process.send?.({ type: READY });
-}
-
-let nextMetricsRequest = 0;
-
-/** Prometheus' text for the whole service: this process's registry, or, in a worker, every worker's summed by the primary. */
-export function serviceMetrics(): Promise<string> {
-  if (!isServiceWorker()) return register.metrics();
-  const id = (nextMetricsRequest += 1);
-  return new Promise<string>((resolve, reject) => {
-    const onMessage = (message: { type?: string; id?: number; body?: string; error?: string }) => {
-      if (message?.type !== METRICS_ANSWER || message.id !== id) return;
-      done();
-      if (message.error !== undefined || message.body === undefined) reject(new Error(`the service's metrics could not be summed: ${message.error}`));
-      else resolve(message.body);
-    };
-    const timer = setTimeout(() => {
-      done();
-      reject(new Error('the service\'s metrics could not be summed: no answer from the primary process'));
-    }, METRICS_TIMEOUT_MS);
-    const done = () => {
-      clearTimeout(timer);
-      process.off('message', onMessage);
-    };
-    process.on('message', onMessage);
-    process.send!({ type: METRICS_REQUEST, id });
-  });
 }

@@ -1,5 +1,6 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { Client } from 'pg';
 import { DataSource, DataSourceOptions, EntitySchema, MixedList } from 'typeorm';
 
 export interface DataSourceSettings {
@@ -18,6 +19,23 @@ export interface DataSourceSettings {
 
 /** How long a new PostgreSQL connection, or a free one from the pool, may take. */
 export const POSTGRES_CONNECT_TIMEOUT_MS = 3000;
+
+/**
+ * The connections a PostgreSQL server admits to roles that are not superusers: max_connections less
+ * superuser_reserved_connections (the ones kept for an administrator).
+ */
+export async function postgresConnectionLimit(dbUrl: string): Promise<{ maxConnections: number; superuserReserved: number }> {
+  const client = new Client({ connectionString: dbUrl, connectionTimeoutMillis: POSTGRES_CONNECT_TIMEOUT_MS, application_name: 'keymint-start-check' });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ max: number; reserved: number }>(
+      "SELECT current_setting('max_connections')::int AS max, current_setting('superuser_reserved_connections')::int AS reserved",
+    );
+    return { maxConnections: rows[0].max, superuserReserved: rows[0].reserved };
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
 
 export function isPostgres(dataSource: DataSource): boolean {
   return dataSource.options.type === 'postgres';
