@@ -238,13 +238,15 @@ describe('mutual TLS (RFC 8705)', () => {
     const unbound = await http(cluster.url('token-service', '/token'), { method: 'POST', headers: { ...FORM, ...basic, [CERT_HEADER]: escaped }, body: 'grant_type=client_credentials' });
     expect(await introspect(unbound.json<{ access_token: string }>().access_token, secretClient)).not.toHaveProperty('cnf');
 
-    // A replica behind a TLS-terminating proxy on this machine (TRUST_PROXY=loopback): the header is the client's certificate.
-    const proxied = await cluster.addReplica('token-service', { TRUST_PROXY: 'loopback' });
-    const viaProxy = (headers: Record<string, string>, body: Record<string, string>) =>
-      http(`${proxied.baseUrl}/token`, { method: 'POST', headers: { ...FORM, ...headers }, body: new URLSearchParams(body).toString() });
+    // A token service behind a TLS-terminating proxy on this machine (TRUST_PROXY=loopback): the header is the client's
+    // certificate. A process of its own, with a DATA_DIR of its own: on SQLite one process serves a store.
+    const proxied = await cluster.addReplica('token-service', { TRUST_PROXY: 'loopback', DATA_DIR: join(cluster.dataDir, 'proxied-token-service') });
+    const viaProxy = (headers: Record<string, string>, body: Record<string, string>, path = '/token') =>
+      http(`${proxied.baseUrl}${path}`, { method: 'POST', headers: { ...FORM, ...headers }, body: new URLSearchParams(body).toString() });
     const accepted = await viaProxy({ [CERT_HEADER]: escaped }, grant(selfSignedClient));
     expect(accepted.status).toBe(200);
-    expect(await introspectWith(selfSigned, accepted.json<{ access_token: string }>().access_token)).toMatchObject({ cnf: { 'x5t#S256': thumbprintOf(selfSigned) } });
+    const introspected = await viaProxy({ [CERT_HEADER]: escaped }, { client_id: selfSignedClient.consumerKey, token: accepted.json<{ access_token: string }>().access_token }, '/introspect');
+    expect(introspected.json()).toMatchObject({ active: true, cnf: { 'x5t#S256': thumbprintOf(selfSigned) } });
     // HAProxy's base64 DER is read too; an unreadable header is the proxy's mistake, said as such.
     expect((await viaProxy({ [CERT_HEADER]: selfSigned.certificate.raw.toString('base64') }, grant(selfSignedClient))).status).toBe(200);
     const garbled = await viaProxy({ [CERT_HEADER]: 'not%20a%20certificate' }, grant(selfSignedClient));

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { ServiceName, SERVICE_NAMES } from '@keymint/config';
 import { waitFor } from '../scripts/lib/ports';
 import { startTestCluster, TestCluster } from './support/cluster';
@@ -50,7 +51,8 @@ describe('probes on SQLite', () => {
   });
 
   it('turns readiness DOWN at SIGTERM while the service still serves for SHUTDOWN_DELAY, then stops', async () => {
-    const replica = await cluster.addReplica('token-service', { SHUTDOWN_DELAY: '3' });
+    // A second token service with a DATA_DIR of its own: on SQLite one process serves a store.
+    const replica = await cluster.addReplica('token-service', { SHUTDOWN_DELAY: '3', DATA_DIR: join(cluster.dataDir, 'second-token-service') });
     expect((await tokenRequest(`${replica.baseUrl}/token`, authorization)).status).toBe(200);
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => replica.onExit((code, signal) => resolve({ code, signal })));
     process.kill(replica.pid!, 'SIGTERM');

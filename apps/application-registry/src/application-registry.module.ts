@@ -50,6 +50,9 @@ export class ApplicationRegistryModule {
               OutboxHeaders1700000000007,
             ],
           },
+          // On SQLite the users' sign-in failure counts live in this process's memory: a second process on the same
+          // store would allow twice the password guesses, so it is refused.
+          oneProcess: true,
         }),
         AuthModule,
         UsersModule,

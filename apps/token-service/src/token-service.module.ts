@@ -29,6 +29,9 @@ export class TokenServiceModule {
           store: { prefix: 'token', entities: TOKEN_STORE_ENTITIES, migrations: TOKEN_STORE_MIGRATIONS },
           relayThread: true,
           poolSize: poolSizeOf(config),
+          // On SQLite the single-use JWT ids, the failure counts and the reuse single-flight live in this process's
+          // memory: a second process on the same store would halve each of them, so it is refused.
+          oneProcess: true,
         }),
         TokenEndpointModule,
         RevocationModule,

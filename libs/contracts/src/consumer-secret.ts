@@ -13,9 +13,7 @@ export function hashConsumerSecret(secret: string): string {
 
 /** Constant-time comparison of a presented secret with the stored hex SHA-256. */
 export function consumerSecretMatches(secret: string, storedHash: string): boolean {
-  const expected = Buffer.from(storedHash, 'hex');
-  const actual = hash('sha256', secret, 'buffer');
-  return sameSecretBytes(actual, expected);
+  return sameSecretBytes(hash('sha256', secret, 'buffer'), Buffer.from(storedHash, 'hex'));
 }
 
 /**
@@ -24,7 +22,9 @@ export function consumerSecretMatches(secret: string, storedHash: string): boole
  * or whether it had expired (an expired secret is refused like a wrong one).
  */
 export function matchingSecret<T extends { hash: string; expiresAt: number | null }>(presented: string, secrets: readonly T[], now: number): T | null {
+  // Hashed once, compared with each (a key has up to five secrets while one is rotated).
+  const presentedHash = hash('sha256', presented, 'buffer');
   let matched: T | null = null;
-  for (const secret of secrets) if (consumerSecretMatches(presented, secret.hash)) matched = secret;
+  for (const secret of secrets) if (sameSecretBytes(presentedHash, Buffer.from(secret.hash, 'hex'))) matched = secret;
   return matched && (matched.expiresAt === null || matched.expiresAt > now) ? matched : null;
 }

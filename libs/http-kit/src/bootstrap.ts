@@ -31,7 +31,7 @@ import {
 import { BODY_LIMIT_BYTES, createErrorFilter, errorBody, ErrorStyle } from './errors';
 import { parseFormBody } from './form-body';
 import { ServiceLifecycle } from './observability.controller';
-import { attachRequestContext } from './request-context';
+import { attachRequestState, requestStateOf } from './request-context';
 import { loadTlsMaterial } from './tls';
 
 
@@ -254,13 +254,6 @@ export const SERVER_TIMEOUTS = {
   connectionsCheckingInterval: 1_000,
 } as const;
 
-/** What the hooks keep about a request between its arrival and its answer. */
-interface RequestState {
-  started: bigint;
-  context: RequestContext;
-  span?: Span;
-}
-
 function configureFastify(fastify: FastifyInstance, options: ServiceBootstrapOptions, loggers: ServiceLoggers, drain: { draining: boolean }): void {
   collectDefaultMetrics();
   // Every series names its service, whatever job name the Prometheus that scrapes it gives (the dashboard groups by it).
@@ -272,26 +265,26 @@ function configureFastify(fastify: FastifyInstance, options: ServiceBootstrapOpt
   // Other media types reach the handlers as text, so each endpoint answers them with its own documented error.
   fastify.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
-  const requests = new WeakMap<FastifyRequest, RequestState>();
-  fastify.addHook('onRequest', async (request, reply) => {
+  // Callback hooks, not async ones: an async hook costs a promise and a microtask per request and hook.
+  fastify.addHook('onRequest', (request, reply, done) => {
     // The caller's X-Request-Id when it is a sound one (bounded, no line breaks or spaces), else a new one.
     const requestId = requestIdOf(request.headers['x-request-id']);
     // Off, tracing costs this check only.
     const span = tracingIsOn() ? requestSpan(request) : undefined;
     const context: RequestContext = span ? { requestId, trace: contextOf(span) } : { requestId };
-    requests.set(request, { started: process.hrtime.bigint(), context, span });
-    // What handles the request takes it from there (`@CurrentRequestContext()`, `requestContextOf`) and passes it on.
-    attachRequestContext(request, context);
+    // What handles the request takes the context from there (`@CurrentRequestContext()`, `requestContextOf`) and passes it on.
+    attachRequestState(request, { context, started: process.hrtime.bigint(), span });
     reply.header(REQUEST_ID_HEADER, requestId);
     // Stopping: the client's next request goes over a new connection, to another replica (stopOnSignals).
     if (drain.draining) reply.header('Connection', 'close');
     reply.headers(NO_STORE_HEADERS);
     if (options.responseHeaders) reply.headers(options.responseHeaders);
     if ((request.raw.socket as { encrypted?: boolean }).encrypted) reply.header('Strict-Transport-Security', HSTS);
+    done();
   });
-  fastify.addHook('onResponse', async (request, reply) => {
-    const state = requests.get(request);
-    const seconds = Number(process.hrtime.bigint() - (state?.started ?? process.hrtime.bigint())) / 1e9;
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const state = requestStateOf(request);
+    const seconds = state ? Number(process.hrtime.bigint() - state.started) / 1e9 : 0;
     const route = request.routeOptions?.url ?? 'unmatched';
     const labels = { route, method: request.method, status: String(reply.statusCode) };
     requestsTotal.inc(labels);
@@ -302,10 +295,11 @@ function configureFastify(fastify: FastifyInstance, options: ServiceBootstrapOpt
     }
     // Path only: query strings may carry credentials that must never reach a log. Probes and scrapes, which come
     // every few seconds from the launcher, an orchestrator or Prometheus, at debug.
+    const query = request.url.indexOf('?');
     const line: Record<string, unknown> = {
       requestId: state?.context.requestId,
       method: request.method,
-      path: request.url.split('?')[0],
+      path: query === -1 ? request.url : request.url.slice(0, query),
       status: reply.statusCode,
       ms: Math.round(seconds * 1e6) / 1e3,
       remote: request.ip,
@@ -313,6 +307,7 @@ function configureFastify(fastify: FastifyInstance, options: ServiceBootstrapOpt
     // Not a spread into the literal above: that builds the object field by field on every request.
     if (state?.context.trace) Object.assign(line, traceIdsOf(state.context.trace));
     loggers.access[route.startsWith('/health') || route === '/metrics' ? 'debug' : 'info'](line, 'request');
+    done();
   });
 }
 

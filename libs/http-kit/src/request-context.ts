@@ -1,6 +1,6 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { RequestContext, requestIdOf } from '@keymint/telemetry';
+import { RequestContext, requestIdOf, Span } from '@keymint/telemetry';
 
 /**
  * The request context of each HTTP request (its id, and its span's context while tracing is on), set when it
@@ -8,11 +8,25 @@ import { RequestContext, requestIdOf } from '@keymint/telemetry';
  * controller, `requestContextOf(request)` elsewhere. Passed on by hand from there (libs/telemetry,
  * request-context.ts): nothing keeps it for the code that runs later.
  */
-const contexts = new WeakMap<object, RequestContext>();
+const states = new WeakMap<object, RequestState>();
 
-/** Gives `request` its context (bootstrapService, once per request). */
-export function attachRequestContext(request: FastifyRequest, context: RequestContext): void {
-  contexts.set(request, context);
+/** What the service keeps about a request between its arrival and its answer: one record, one map entry. */
+export interface RequestState {
+  context: RequestContext;
+  /** process.hrtime.bigint() when it arrived (its duration, in the access line and the metrics). */
+  started: bigint;
+  /** Its server span, while tracing is on. */
+  span?: Span;
+}
+
+/** Gives `request` its state (bootstrapService, once per request). */
+export function attachRequestState(request: FastifyRequest, state: RequestState): void {
+  states.set(request, state);
+}
+
+/** The state bootstrapService gave `request`; undefined for a request that did not pass its hooks. */
+export function requestStateOf(request: FastifyRequest): RequestState | undefined {
+  return states.get(request);
 }
 
 /**
@@ -20,12 +34,12 @@ export function attachRequestContext(request: FastifyRequest, context: RequestCo
  * a test) gets one of its own, named by its X-Request-Id when sound.
  */
 export function requestContextOf(request: FastifyRequest): RequestContext {
-  let context = contexts.get(request);
-  if (!context) {
-    context = { requestId: requestIdOf(request.headers?.['x-request-id']) };
-    contexts.set(request, context);
+  let state = states.get(request);
+  if (!state) {
+    state = { context: { requestId: requestIdOf(request.headers?.['x-request-id']) }, started: process.hrtime.bigint() };
+    states.set(request, state);
   }
-  return context;
+  return state.context;
 }
 
 /** A controller parameter: the context of the HTTP request being handled (pass it to what makes RPCs, events or log lines). */

@@ -15,13 +15,15 @@ export interface StoreAndBusSettings {
   relayThread?: boolean;
   /** PostgreSQL connections of this process's pool (DataSourceSettings.poolSize). */
   poolSize?: number;
+  /** SQLite: one process per store, a second refused at start (DataSourceSettings.oneProcess). */
+  oneProcess?: boolean;
 }
 
 /** The modules every service imports first: its store (migrated at start, closed last) and its bus (which writes through the store's outbox). */
 export function storeAndBusModules(settings: StoreAndBusSettings): DynamicModule[] {
-  const { service, config, store, relayThread, poolSize } = settings;
+  const { service, config, store, relayThread, poolSize, oneProcess } = settings;
   return [
-    PersistenceModule.forRoot({ service: store.prefix, dataDir: config.DATA_DIR, dbUrl: config.DB_URL, entities: store.entities, migrations: store.migrations, poolSize }),
+    PersistenceModule.forRoot({ service: store.prefix, dataDir: config.DATA_DIR, dbUrl: config.DB_URL, entities: store.entities, migrations: store.migrations, poolSize, oneProcess }),
     MessagingModule.forRoot({ service, config, relayThread }),
   ];
 }

@@ -10,12 +10,12 @@ describe('encodeEvent', () => {
   it('makes the outbox row: the payload as given plus eventId and occurredAt, under a time-ordered id', () => {
     const now = new Date('2026-03-01T12:00:00.000Z');
     const payload = { tokenId: null, applicationId: 'app', consumerKey: 'key', reason: 'key_revoked' as const };
-    const row = encodeEvent('tokens.revoked.v1', payload, undefined, now);
+    const row = encodeEvent('tokens.revoked.v1', payload, undefined, now.getTime());
     expect(row).toEqual({ eventId: expect.any(String), subject: 'tokens.revoked.v1', body: expect.any(String), createdAt: now.getTime() });
     // Byte for byte what the bus has always carried: the payload's own fields in its order, then the meta.
     expect(row.body).toBe(`{"tokenId":null,"applicationId":"app","consumerKey":"key","reason":"key_revoked","eventId":"${row.eventId}","occurredAt":"2026-03-01T12:00:00.000Z"}`);
     expect(row.eventId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    const later = encodeEvent('tokens.revoked.v1', payload, undefined, new Date(now.getTime() + 1));
+    const later = encodeEvent('tokens.revoked.v1', payload, undefined, now.getTime() + 1);
     expect(later.eventId > row.eventId).toBe(true);
   });
 

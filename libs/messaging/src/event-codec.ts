@@ -25,15 +25,31 @@ export type OutboxRow = Pick<OutboxEntry, 'eventId' | 'subject' | 'body' | 'crea
  * a random page of it. `origin`: the request the event is written for (its id and trace go with the event, in
  * its message's headers); none for an event the service writes on its own.
  */
-export function encodeEvent<S extends EventSubject>(subject: S, payload: EventMap[S], origin?: RequestContext, now = new Date()): OutboxRow {
+export function encodeEvent<S extends EventSubject>(subject: S, payload: EventMap[S], origin?: RequestContext, now = Date.now()): OutboxRow {
   const checked = EVENT_SCHEMAS[subject].safeParse(payload);
   if (!checked.success) throw new Error(`refusing to publish a ${subject} whose ${problemOf(checked.error)}`);
-  const eventId = timeOrderedUuid(now.getTime());
-  // Object.assign, not a spread: ~2.5x faster for these ten-field payloads (measured), and this runs for every token.
-  // The payload as given, not the schema's copy of it: the body is exactly what the producer wrote.
-  const message = Object.assign({}, payload, { eventId, occurredAt: now.toISOString() });
-  return { eventId, subject, body: JSON.stringify(message), createdAt: now.getTime(), origin: eventOriginOf(origin) };
+  const eventId = timeOrderedUuid(now);
+  // The payload as given, not the schema's copy of it: the body is exactly what the producer wrote, then the
+  // event's own two fields (a UUID and an ISO time: nothing to escape). Appended to the payload's JSON rather than
+  // copied into a new object first: this runs for every token.
+  const json = JSON.stringify(payload);
+  const body = `${json.length > 2 ? `${json.slice(0, -1)},` : '{'}"eventId":"${eventId}","occurredAt":"${isoTimeOf(now)}"}`;
+  return { eventId, subject, body, createdAt: now, origin: eventOriginOf(origin) };
 }
+
+/**
+ * `new Date(ms).toISOString()`, the last answer kept: the token path writes two or three times per token, most
+ * of them of the same millisecond.
+ */
+export function isoTimeOf(ms: number): string {
+  if (ms !== lastIsoMs) {
+    lastIso = new Date(ms).toISOString();
+    lastIsoMs = ms;
+  }
+  return lastIso;
+}
+let lastIsoMs = NaN;
+let lastIso = '';
 
 /**
  * A pack stays well under nats-server's default 1 MB message limit (max_payload), whatever its events

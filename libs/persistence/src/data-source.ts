@@ -1,5 +1,6 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { Client } from 'pg';
 import { DataSource, DataSourceOptions, EntitySchema, MixedList } from 'typeorm';
 
@@ -15,6 +16,11 @@ export interface DataSourceSettings {
   migrations: MixedList<Function | string>;
   /** PostgreSQL: connections of this process's pool (20 unless given; a service of several processes shares them out). */
   poolSize?: number;
+  /**
+   * SQLite: the store is this process's alone while it is open, and a second process is refused at start
+   * (`holdSqliteStore`). For a service that keeps what must be shared by all its processes in its memory.
+   */
+  oneProcess?: boolean;
 }
 
 /** How long a new PostgreSQL connection, or a free one from the pool, may take. */
@@ -98,8 +104,15 @@ function privateStoreFiles(database: string): void {
 
 /** Opens the store, tunes SQLite and applies pending migrations. */
 export async function openDataSource(settings: DataSourceSettings): Promise<DataSource> {
-  const dataSource = new DataSource(buildDataSourceOptions(settings));
-  await dataSource.initialize();
+  const options = buildDataSourceOptions(settings);
+  const dataSource = new DataSource(options);
+  if (settings.oneProcess && options.type === 'better-sqlite3') storeHolds.set(dataSource, holdSqliteStore(options.database));
+  try {
+    await dataSource.initialize();
+  } catch (error) {
+    releaseSqliteStore(dataSource);
+    throw error;
+  }
   if (!isPostgres(dataSource)) {
     // WAL + synchronous=NORMAL: a commit survives a process crash. (The driver's `timeout` is the busy timeout.)
     await dataSource.query('PRAGMA synchronous = NORMAL');
@@ -109,6 +122,40 @@ export async function openDataSource(settings: DataSourceSettings): Promise<Data
   }
   await dataSource.runMigrations({ transaction: 'each' });
   return dataSource;
+}
+
+/** The hold on each store opened with `oneProcess`, until the store is closed (releaseSqliteStore). */
+const storeHolds = new WeakMap<DataSource, BetterSqlite3.Database>();
+
+/**
+ * Makes the SQLite store at `database` this process's alone: an exclusive lock on a file beside it
+ * (`<store>.lock`, a SQLite file of its own), taken at once or refused. The operating system drops the lock
+ * when the process ends, however it ends (kill -9 included), so nothing is left to clean up; the store
+ * itself stays open to the WAL checkpointer's connection in the same process.
+ */
+export function holdSqliteStore(database: string): BetterSqlite3.Database {
+  const lockFile = `${database}.lock`;
+  if (!existsSync(lockFile)) closeSync(openSync(lockFile, 'a', 0o600));
+  const hold = new BetterSqlite3(lockFile, { timeout: 0 });
+  try {
+    // In exclusive locking mode the first write takes the file's exclusive lock and keeps it until the connection closes.
+    hold.pragma('locking_mode = EXCLUSIVE');
+    hold.exec('BEGIN EXCLUSIVE; COMMIT;');
+  } catch (error) {
+    hold.close();
+    if ((error as { code?: string }).code !== 'SQLITE_BUSY') throw error;
+    throw new Error(
+      `another process has the store ${database} open: on SQLite one process serves it (its limits and single-use checks ` +
+        'live in that process\'s memory). Stop the other one, give this one a DATA_DIR of its own, or use PostgreSQL (DB_URL) for replicas.',
+    );
+  }
+  return hold;
+}
+
+/** Lets another process open the store again (Database.close, after the store is closed). */
+export function releaseSqliteStore(dataSource: DataSource): void {
+  storeHolds.get(dataSource)?.close();
+  storeHolds.delete(dataSource);
 }
 
 /** The table name of an entity as the data source prefixes it (for migrations and raw SQL). */

@@ -1,5 +1,5 @@
 import { DataSource, EntityManager } from 'typeorm';
-import { isPostgres } from './data-source';
+import { isPostgres, releaseSqliteStore } from './data-source';
 import { SerialQueue } from './serial-queue';
 import { allAnswered, PostgresPipeline, Statements, statementsIn } from './statements';
 import { WalCheckpointer } from './wal-checkpointer';
@@ -102,6 +102,7 @@ export class Database {
     await this.checkpointer?.stop();
     await this.pipeline?.close();
     if (this.dataSource.isInitialized) await this.queue.run(() => this.dataSource.destroy());
+    releaseSqliteStore(this.dataSource);
   }
 }
 

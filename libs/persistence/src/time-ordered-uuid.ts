@@ -27,6 +27,13 @@ const timeHex = (at: number) => at.toString(16).padStart(12, '0');
  * (`prefix || substr(gen_random_uuid()::text, 16)` on PostgreSQL, as `timeOrderedUuid` does).
  */
 export function timeOrderedUuidPrefix(at: number): string {
-  const time = timeHex(at);
-  return `${time.slice(0, 8)}-${time.slice(8, 12)}-7`;
+  // Under load many ids are made within one millisecond: the last prefix is kept (it cost ~0.3 µs to make).
+  if (at !== lastPrefixAt) {
+    const time = timeHex(at);
+    lastPrefix = `${time.slice(0, 8)}-${time.slice(8, 12)}-7`;
+    lastPrefixAt = at;
+  }
+  return lastPrefix;
 }
+let lastPrefixAt = NaN;
+let lastPrefix = '';

@@ -1,5 +1,5 @@
 import { TokenEndpointAuthMethod, TokenRevocationReason } from '@keymint/contracts';
-import { encodeEvent, OutboxRow } from '@keymint/messaging';
+import { encodeEvent, isoTimeOf, OutboxRow } from '@keymint/messaging';
 import type { RequestContext } from '@keymint/telemetry';
 import { SqlParams } from '@keymint/persistence';
 import { confirmationOf, TokenRecord } from './token.entity';
@@ -24,7 +24,7 @@ export function issuedEvent(access: TokenRecord, reused: boolean, clientAuthMeth
     ...(access.username !== null ? { username: access.username } : {}),
     scopes: access.scopes.split(' '),
     tokenType: access.tokenType,
-    issuedAt: new Date(access.issuedAt).toISOString(),
+    issuedAt: isoTimeOf(access.issuedAt),
     expiresAt: new Date(access.expiresAt).toISOString(),
     reused,
     clientAuthMethod,
