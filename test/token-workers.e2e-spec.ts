@@ -269,8 +269,10 @@ describe('TOKEN_WORKERS: the token service on several processes (PostgreSQL)', (
     expect(before).toHaveLength(WORKERS);
     const countedBefore = await scrape();
     process.kill(before[0], 'SIGKILL');
-    // The others answer at once (a request on the dead worker's connection would be lost: these are new ones).
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Once the primary knows (a connection dealt to a worker in the instant it dies waits for the client's timeout:
+    // docs/operations.md, "Serving from several cores"), the others answer at once, the replacement not yet started.
+    const log = join(cluster!.dataDir, 'logs', 'token-service.log');
+    await waitFor(async () => /worker \d stopped \(SIGKILL\); starting another/.test(readFileSync(log, 'utf8')), 10_000, 'the primary to see the worker stop', 20);
     const meanwhile = await Promise.all(Array.from({ length: 10 }, () => token({ Authorization: key.basic })));
     expect(meanwhile.map(({ response }) => response.status)).toEqual(Array(10).fill(200));
     let after: number[] = [];
