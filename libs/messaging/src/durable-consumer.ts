@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { AckPolicy, Consumer, DeliverPolicy, JsMsg, nanos } from 'nats';
+import { AckPolicy, Consumer, ConsumerMessages, DeliverPolicy, JsMsg, nanos } from 'nats';
 import { Gauge } from 'prom-client';
 import { EntityManager } from 'typeorm';
 import { EventSubject, isEventSubject, ReceivedEvent, StreamDefinition } from '@keymint/contracts';
@@ -47,7 +47,20 @@ const GATHER_MS = 5;
 const ACK_WAIT_MS = 30_000;
 const GATHER_BELOW = 100;
 
+/**
+ * How long each pull JetStream holds open waits for messages. It adds nothing to the lag (messages are handed over
+ * as they come, and a new pull is on its way before the last ends); JetStream's idle heartbeats come every half of
+ * it, and a pull lost with its server (a NATS node gone) is noticed after two of them are missed.
+ */
+const PULL_EXPIRES_MS = 1000;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const NOT_YET = Symbol('not yet');
+/** The promise's value if it settles before an immediate (within the microtasks now queued), else NOT_YET. */
+function settledNow<T>(promise: Promise<T>): Promise<T | typeof NOT_YET> {
+  return Promise.race([promise, new Promise<typeof NOT_YET>((resolve) => setImmediate(resolve, NOT_YET))]);
+}
 
 /** One event of a fetched message, decoded, with the request it came from (its message's headers). */
 interface FetchedEvent {
@@ -105,6 +118,8 @@ export class DurableConsumer {
   private readonly logger: Logger;
   private running = false;
   private loop?: Promise<void>;
+  /** The subscription being read, while there is one: stop() ends it. */
+  private messages?: ConsumerMessages;
   private readonly consumed: ConsumedEvents;
 
   constructor(
@@ -128,9 +143,14 @@ export class DurableConsumer {
     this.loop = this.run();
   }
 
+  /**
+   * Ends the subscription; what had arrived is applied and acknowledged first. A message JetStream sends in the
+   * moment before it hears of the end is redelivered after the ack wait (to another replica, or at the next start).
+   */
   async stop(): Promise<void> {
     this.running = false;
     runningConsumers.delete(this);
+    this.messages?.stop();
     await this.loop;
   }
 
@@ -181,26 +201,16 @@ export class DurableConsumer {
           consumer = await this.nats.jetStream.consumers.get(this.options.stream.name, this.options.durable);
           consumerReady = true;
         }
+        // One subscription for as long as the consumer runs, its pulls renewed on it: with a fetch per pull, the
+        // client stopped listening at its own timer (1.05 x the pull's expiry, counted from before the request was
+        // even sent), and a message JetStream delivered for that pull after it, or that the client had not read yet
+        // (its event loop busy), was dropped and came back only after the ack wait (docs/performance.md).
+        // A consumer or stream that is gone ends it with an error, and the durable is made again below.
         await this.consumed.forgetOldIfDue();
-        const messages = await consumer.fetch({ max_messages: this.options.batchSize ?? 500, expires: 1000 });
-        let batch: JsMsg[] = [];
-        let gathered = false;
-        for await (const message of messages) {
-          batch.push(message);
-          // Apply what has arrived as soon as nothing more is queued, instead of waiting for the fetch to end:
-          // one event waits milliseconds, not the pull's 1 s expiry, and a busy stream still gives large batches.
-          // (getPending() still counts the message in hand; messages keep arriving while we sleep.)
-          if (messages.getPending() > 1) continue;
-          if (!gathered && batch.length < GATHER_BELOW) {
-            gathered = true;
-            await sleep(GATHER_MS);
-            if (messages.getPending() > 1) continue;
-          }
-          await this.applyBatch(batch);
-          batch = [];
-          gathered = false;
-        }
-        if (batch.length > 0) await this.applyBatch(batch);
+        const messages = await consumer.consume({ max_messages: this.options.batchSize ?? 500, expires: PULL_EXPIRES_MS, abort_on_missing_resource: true });
+        this.messages = messages;
+        if (!this.running) messages.stop();
+        await this.applyAsTheyCome(messages);
         backoffMs = 100;
       } catch (error) {
         if (!this.running) break;
@@ -214,7 +224,49 @@ export class DurableConsumer {
         }
         await sleep(backoffMs);
         backoffMs = Math.min(backoffMs * 2, 5000);
+      } finally {
+        this.messages?.stop();
+        this.messages = undefined;
       }
+    }
+  }
+
+  /**
+   * Applies the messages as they come, in batches: each batch is what has arrived when nothing more is queued, so
+   * one event waits milliseconds and a busy stream still gives large batches. A small batch waits GATHER_MS once
+   * for more, and a batch stops at `batchSize` messages. Messages are taken off the subscription only as fast as
+   * batches are applied, and JetStream is asked for more as they are taken (a slow store keeps them in JetStream,
+   * not in this process). Returns when the subscription ends (stop()); throws when it fails.
+   */
+  private async applyAsTheyCome(messages: ConsumerMessages): Promise<void> {
+    const iterator = messages[Symbol.asyncIterator]();
+    const batchSize = this.options.batchSize ?? 500;
+    let batch: JsMsg[] = [];
+    let gathered = false;
+    let next = iterator.next();
+    for (;;) {
+      // Nothing in hand: wait for a message. Some in hand: take the ones already queued (a queued message settles
+      // `next` within microtasks, before an immediate).
+      const result = batch.length === 0 ? await next : await settledNow(next);
+      if (result !== NOT_YET && !result.done) {
+        batch.push(result.value);
+        next = iterator.next();
+        if (batch.length < batchSize) continue;
+      } else if (result === NOT_YET && !gathered && batch.length < GATHER_BELOW) {
+        gathered = true;
+        await sleep(GATHER_MS);
+        continue;
+      }
+      // Nothing more queued, a full batch, or the end of the subscription.
+      if (batch.length > 0) {
+        // The next message is still awaited while the batch is applied: its rejection is thrown when it is awaited.
+        next.catch(() => undefined);
+        await this.applyBatch(batch);
+      }
+      batch = [];
+      gathered = false;
+      if (result !== NOT_YET && result.done) return;
+      await this.consumed.forgetOldIfDue();
     }
   }
 
