@@ -56,10 +56,23 @@ const PULL_EXPIRES_MS = 1000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** While no message comes, the consumer still wakes this often for its housekeeping (forgetting old eventIds). */
+const IDLE_WAKE_MS = 1000;
+
 const NOT_YET = Symbol('not yet');
-/** The promise's value if it settles before an immediate (within the microtasks now queued), else NOT_YET. */
-function settledNow<T>(promise: Promise<T>): Promise<T | typeof NOT_YET> {
-  return Promise.race([promise, new Promise<typeof NOT_YET>((resolve) => setImmediate(resolve, NOT_YET))]);
+/**
+ * The promise's value if it settles within `ms`, else NOT_YET; without `ms`, if it settles before an immediate (a
+ * message already queued settles the iterator's promise within the microtasks queued now).
+ */
+async function settledWithin<T>(promise: Promise<T>, ms?: number): Promise<T | typeof NOT_YET> {
+  let timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  const late = new Promise<typeof NOT_YET>((resolve) => (timer = ms === undefined ? setImmediate(resolve, NOT_YET) : setTimeout(resolve, ms, NOT_YET)));
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    if (ms === undefined) clearImmediate(timer as NodeJS.Immediate);
+    else clearTimeout(timer as NodeJS.Timeout);
+  }
 }
 
 /** One event of a fetched message, decoded, with the request it came from (its message's headers). */
@@ -243,26 +256,28 @@ export class DurableConsumer {
     const batchSize = this.options.batchSize ?? 500;
     let batch: JsMsg[] = [];
     let gathered = false;
-    let next = iterator.next();
+    // The next message is awaited while a batch is applied too: its failure is thrown where it is awaited, and never
+    // counts as unhandled meanwhile.
+    const nextMessage = () => {
+      const promise = iterator.next();
+      promise.catch(() => undefined);
+      return promise;
+    };
+    let next = nextMessage();
     for (;;) {
-      // Nothing in hand: wait for a message. Some in hand: take the ones already queued (a queued message settles
-      // `next` within microtasks, before an immediate).
-      const result = batch.length === 0 ? await next : await settledNow(next);
+      // Nothing in hand: wait for a message (waking for housekeeping). Some in hand: take the ones already queued.
+      const result = batch.length === 0 ? await settledWithin(next, IDLE_WAKE_MS) : await settledWithin(next);
       if (result !== NOT_YET && !result.done) {
         batch.push(result.value);
-        next = iterator.next();
+        next = nextMessage();
         if (batch.length < batchSize) continue;
-      } else if (result === NOT_YET && !gathered && batch.length < GATHER_BELOW) {
+      } else if (result === NOT_YET && batch.length > 0 && !gathered && batch.length < GATHER_BELOW) {
         gathered = true;
         await sleep(GATHER_MS);
         continue;
       }
-      // Nothing more queued, a full batch, or the end of the subscription.
-      if (batch.length > 0) {
-        // The next message is still awaited while the batch is applied: its rejection is thrown when it is awaited.
-        next.catch(() => undefined);
-        await this.applyBatch(batch);
-      }
+      // Nothing more queued (or nothing came), a full batch, or the end of the subscription.
+      if (batch.length > 0) await this.applyBatch(batch);
       batch = [];
       gathered = false;
       if (result !== NOT_YET && result.done) return;
