@@ -60,18 +60,48 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const IDLE_WAKE_MS = 1000;
 
 const NOT_YET = Symbol('not yet');
+
 /**
- * The promise's value if it settles within `ms`, else NOT_YET; without `ms`, if it settles before an immediate (a
- * message already queued settles the iterator's promise within the microtasks queued now).
+ * The subscription's next message (or its end), waited for with a limit. One reaction on the iterator's promise,
+ * however many waits: an idle consumer waits once a second for as long as it stays idle.
  */
-async function settledWithin<T>(promise: Promise<T>, ms?: number): Promise<T | typeof NOT_YET> {
-  let timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
-  const late = new Promise<typeof NOT_YET>((resolve) => (timer = ms === undefined ? setImmediate(resolve, NOT_YET) : setTimeout(resolve, ms, NOT_YET)));
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    if (ms === undefined) clearImmediate(timer as NodeJS.Immediate);
-    else clearTimeout(timer as NodeJS.Timeout);
+class NextMessage {
+  private outcome?: { result: IteratorResult<JsMsg> } | { error: unknown };
+  private wake?: () => void;
+
+  constructor(promise: Promise<IteratorResult<JsMsg>>) {
+    promise.then(
+      (result) => this.settle({ result }),
+      (error: unknown) => this.settle({ error }),
+    );
+  }
+
+  /**
+   * The message if it comes within `ms`; without `ms`, if it is already queued (the iterator hands a queued message
+   * over within microtasks, before an immediate). Else NOT_YET. Throws the subscription's failure.
+   */
+  async within(ms?: number): Promise<IteratorResult<JsMsg> | typeof NOT_YET> {
+    if (!this.outcome) {
+      await new Promise<void>((resolve) => {
+        const timer = ms === undefined ? setImmediate(done) : setTimeout(done, ms);
+        const self = this;
+        function done() {
+          if (ms === undefined) clearImmediate(timer as NodeJS.Immediate);
+          else clearTimeout(timer as NodeJS.Timeout);
+          self.wake = undefined;
+          resolve();
+        }
+        this.wake = done;
+      });
+    }
+    if (!this.outcome) return NOT_YET;
+    if ('error' in this.outcome) throw this.outcome.error;
+    return this.outcome.result;
+  }
+
+  private settle(outcome: NonNullable<NextMessage['outcome']>): void {
+    this.outcome = outcome;
+    this.wake?.();
   }
 }
 
@@ -256,20 +286,14 @@ export class DurableConsumer {
     const batchSize = this.options.batchSize ?? 500;
     let batch: JsMsg[] = [];
     let gathered = false;
-    // The next message is awaited while a batch is applied too: its failure is thrown where it is awaited, and never
-    // counts as unhandled meanwhile.
-    const nextMessage = () => {
-      const promise = iterator.next();
-      promise.catch(() => undefined);
-      return promise;
-    };
-    let next = nextMessage();
+    // Asked for before each batch is applied: messages arriving meanwhile are queued for the next batch.
+    let next = new NextMessage(iterator.next());
     for (;;) {
       // Nothing in hand: wait for a message (waking for housekeeping). Some in hand: take the ones already queued.
-      const result = batch.length === 0 ? await settledWithin(next, IDLE_WAKE_MS) : await settledWithin(next);
+      const result = await next.within(batch.length === 0 ? IDLE_WAKE_MS : undefined);
       if (result !== NOT_YET && !result.done) {
         batch.push(result.value);
-        next = nextMessage();
+        next = new NextMessage(iterator.next());
         if (batch.length < batchSize) continue;
       } else if (result === NOT_YET && batch.length > 0 && !gathered && batch.length < GATHER_BELOW) {
         gathered = true;
