@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { AckPolicy, Consumer, DeliverPolicy, JsMsg, nanos } from 'nats';
+import { AckPolicy, Consumer, ConsumerMessages, DeliverPolicy, JsMsg, nanos } from 'nats';
 import { Gauge } from 'prom-client';
 import { EntityManager } from 'typeorm';
 import { EventSubject, isEventSubject, ReceivedEvent, StreamDefinition } from '@keymint/contracts';
@@ -47,7 +47,63 @@ const GATHER_MS = 5;
 const ACK_WAIT_MS = 30_000;
 const GATHER_BELOW = 100;
 
+/**
+ * How long each pull JetStream holds open waits for messages. It adds nothing to the lag (messages are handed over
+ * as they come, and a new pull is on its way before the last ends); JetStream's idle heartbeats come every half of
+ * it, and a pull lost with its server (a NATS node gone) is noticed after two of them are missed.
+ */
+const PULL_EXPIRES_MS = 1000;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** While no message comes, the consumer still wakes this often for its housekeeping (forgetting old eventIds). */
+const IDLE_WAKE_MS = 1000;
+
+const NOT_YET = Symbol('not yet');
+
+/**
+ * The subscription's next message (or its end), waited for with a limit. One reaction on the iterator's promise,
+ * however many waits: an idle consumer waits once a second for as long as it stays idle.
+ */
+class NextMessage {
+  private outcome?: { result: IteratorResult<JsMsg> } | { error: unknown };
+  private wake?: () => void;
+
+  constructor(promise: Promise<IteratorResult<JsMsg>>) {
+    promise.then(
+      (result) => this.settle({ result }),
+      (error: unknown) => this.settle({ error }),
+    );
+  }
+
+  /**
+   * The message if it comes within `ms`; without `ms`, if it is already queued (the iterator hands a queued message
+   * over within microtasks, before an immediate). Else NOT_YET. Throws the subscription's failure.
+   */
+  async within(ms?: number): Promise<IteratorResult<JsMsg> | typeof NOT_YET> {
+    if (!this.outcome) {
+      await new Promise<void>((resolve) => {
+        const timer = ms === undefined ? setImmediate(done) : setTimeout(done, ms);
+        const self = this;
+        function done() {
+          if (ms === undefined) clearImmediate(timer as NodeJS.Immediate);
+          else clearTimeout(timer as NodeJS.Timeout);
+          self.wake = undefined;
+          resolve();
+        }
+        this.wake = done;
+      });
+    }
+    if (!this.outcome) return NOT_YET;
+    if ('error' in this.outcome) throw this.outcome.error;
+    return this.outcome.result;
+  }
+
+  private settle(outcome: NonNullable<NextMessage['outcome']>): void {
+    this.outcome = outcome;
+    this.wake?.();
+  }
+}
 
 /** One event of a fetched message, decoded, with the request it came from (its message's headers). */
 interface FetchedEvent {
@@ -105,6 +161,8 @@ export class DurableConsumer {
   private readonly logger: Logger;
   private running = false;
   private loop?: Promise<void>;
+  /** The subscription being read, while there is one: stop() ends it. */
+  private messages?: ConsumerMessages;
   private readonly consumed: ConsumedEvents;
 
   constructor(
@@ -128,9 +186,14 @@ export class DurableConsumer {
     this.loop = this.run();
   }
 
+  /**
+   * Ends the subscription; what had arrived is applied and acknowledged first. A message JetStream sends in the
+   * moment before it hears of the end is redelivered after the ack wait (to another replica, or at the next start).
+   */
   async stop(): Promise<void> {
     this.running = false;
     runningConsumers.delete(this);
+    this.messages?.stop();
     await this.loop;
   }
 
@@ -181,26 +244,16 @@ export class DurableConsumer {
           consumer = await this.nats.jetStream.consumers.get(this.options.stream.name, this.options.durable);
           consumerReady = true;
         }
+        // One subscription for as long as the consumer runs, its pulls renewed on it: with a fetch per pull, the
+        // client stopped listening at its own timer (1.05 x the pull's expiry, counted from before the request was
+        // even sent), and a message JetStream delivered for that pull after it, or that the client had not read yet
+        // (its event loop busy), was dropped and came back only after the ack wait (docs/performance.md).
+        // A consumer or stream that is gone ends it with an error, and the durable is made again below.
         await this.consumed.forgetOldIfDue();
-        const messages = await consumer.fetch({ max_messages: this.options.batchSize ?? 500, expires: 1000 });
-        let batch: JsMsg[] = [];
-        let gathered = false;
-        for await (const message of messages) {
-          batch.push(message);
-          // Apply what has arrived as soon as nothing more is queued, instead of waiting for the fetch to end:
-          // one event waits milliseconds, not the pull's 1 s expiry, and a busy stream still gives large batches.
-          // (getPending() still counts the message in hand; messages keep arriving while we sleep.)
-          if (messages.getPending() > 1) continue;
-          if (!gathered && batch.length < GATHER_BELOW) {
-            gathered = true;
-            await sleep(GATHER_MS);
-            if (messages.getPending() > 1) continue;
-          }
-          await this.applyBatch(batch);
-          batch = [];
-          gathered = false;
-        }
-        if (batch.length > 0) await this.applyBatch(batch);
+        const messages = await consumer.consume({ max_messages: this.options.batchSize ?? 500, expires: PULL_EXPIRES_MS, abort_on_missing_resource: true });
+        this.messages = messages;
+        if (!this.running) messages.stop();
+        await this.applyAsTheyCome(messages);
         backoffMs = 100;
       } catch (error) {
         if (!this.running) break;
@@ -214,7 +267,45 @@ export class DurableConsumer {
         }
         await sleep(backoffMs);
         backoffMs = Math.min(backoffMs * 2, 5000);
+      } finally {
+        this.messages?.stop();
+        this.messages = undefined;
       }
+    }
+  }
+
+  /**
+   * Applies the messages as they come, in batches: each batch is what has arrived when nothing more is queued, so
+   * one event waits milliseconds and a busy stream still gives large batches. A small batch waits GATHER_MS once
+   * for more, and a batch stops at `batchSize` messages. Messages are taken off the subscription only as fast as
+   * batches are applied, and JetStream is asked for more as they are taken (a slow store keeps them in JetStream,
+   * not in this process). Returns when the subscription ends (stop()); throws when it fails.
+   */
+  private async applyAsTheyCome(messages: ConsumerMessages): Promise<void> {
+    const iterator = messages[Symbol.asyncIterator]();
+    const batchSize = this.options.batchSize ?? 500;
+    let batch: JsMsg[] = [];
+    let gathered = false;
+    // Asked for before each batch is applied: messages arriving meanwhile are queued for the next batch.
+    let next = new NextMessage(iterator.next());
+    for (;;) {
+      // Nothing in hand: wait for a message (waking for housekeeping). Some in hand: take the ones already queued.
+      const result = await next.within(batch.length === 0 ? IDLE_WAKE_MS : undefined);
+      if (result !== NOT_YET && !result.done) {
+        batch.push(result.value);
+        next = new NextMessage(iterator.next());
+        if (batch.length < batchSize) continue;
+      } else if (result === NOT_YET && batch.length > 0 && !gathered && batch.length < GATHER_BELOW) {
+        gathered = true;
+        await sleep(GATHER_MS);
+        continue;
+      }
+      // Nothing more queued (or nothing came), a full batch, or the end of the subscription.
+      if (batch.length > 0) await this.applyBatch(batch);
+      batch = [];
+      gathered = false;
+      if (result !== NOT_YET && result.done) return;
+      await this.consumed.forgetOldIfDue();
     }
   }
 
