@@ -37,6 +37,29 @@ describe('TOKEN_WORKERS: the token service on several processes (PostgreSQL)', (
   const served = { total: 0 };
   const skipped = () => cluster === undefined;
 
+  /**
+   * The token service started alone, to its end, on this cluster's store and bus (fresh ports; `env` overrides):
+   * for the starts that must fail, with their exit status and output.
+   */
+  const startAlone = async (env: Record<string, string>, timeout: number) =>
+    spawnSync(process.execPath, [resolve(__dirname, '../dist/apps/token-service/src/main.js')], {
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        DATA_DIR: cluster!.dataDir,
+        DB_URL: cluster!.dbUrl,
+        NATS_URL: cluster!.nats.url,
+        NATS_NKEY_SEED_FILE: cluster!.natsCredentials['token-service'].seedFile,
+        BIND_HOST: '127.0.0.1',
+        TOKEN_SERVICE_HTTP_PORT: String(await freePort()),
+        TOKEN_SERVICE_HTTPS_PORT: String(await freePort()),
+        LOG_FORMAT: 'json',
+        ...env,
+      },
+      encoding: 'utf8',
+      timeout,
+    });
+
   beforeAll(async () => {
     database = await postgresTestDatabase();
     if (!database) return;
@@ -296,23 +319,7 @@ describe('TOKEN_WORKERS: the token service on several processes (PostgreSQL)', (
   it('stops, naming the variable, when its port is taken: no primary left waiting without workers', async () => {
     if (skipped()) return;
     const takenPort = Number(new URL(cluster!.url('token-service')).port);
-    const started = spawnSync(process.execPath, [resolve(__dirname, '../dist/apps/token-service/src/main.js')], {
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        DATA_DIR: cluster!.dataDir,
-        DB_URL: cluster!.dbUrl,
-        NATS_URL: cluster!.nats.url,
-        NATS_NKEY_SEED_FILE: cluster!.natsCredentials['token-service'].seedFile,
-        BIND_HOST: '127.0.0.1',
-        TOKEN_SERVICE_HTTP_PORT: String(takenPort),
-        TOKEN_SERVICE_HTTPS_PORT: String(await freePort()),
-        TOKEN_WORKERS: '2',
-        LOG_FORMAT: 'json',
-      },
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    const started = await startAlone({ TOKEN_SERVICE_HTTP_PORT: String(takenPort), TOKEN_WORKERS: '2' }, 60_000);
     expect({ status: started.status, signal: started.signal }).toEqual({ status: 1, signal: null });
     expect(started.stdout + started.stderr).toContain(`port ${takenPort} is already in use: set TOKEN_SERVICE_HTTP_PORT to a free port`);
   }, 90_000);
@@ -347,25 +354,8 @@ describe('TOKEN_WORKERS: the token service on several processes (PostgreSQL)', (
 
   it('stops with exit 1 when its first worker is not ready within TOKEN_WORKER_START_TIMEOUT (NATS unreachable)', async () => {
     if (skipped()) return;
-    const started = spawnSync(process.execPath, [resolve(__dirname, '../dist/apps/token-service/src/main.js')], {
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        DATA_DIR: cluster!.dataDir,
-        DB_URL: cluster!.dbUrl,
-        // Nothing listens there: the worker waits for NATS (as one process does), forever.
-        NATS_URL: `nats://127.0.0.1:${await freePort()}`,
-        NATS_NKEY_SEED_FILE: cluster!.natsCredentials['token-service'].seedFile,
-        BIND_HOST: '127.0.0.1',
-        TOKEN_SERVICE_HTTP_PORT: String(await freePort()),
-        TOKEN_SERVICE_HTTPS_PORT: String(await freePort()),
-        TOKEN_WORKERS: '2',
-        TOKEN_WORKER_START_TIMEOUT: '5',
-        LOG_FORMAT: 'json',
-      },
-      encoding: 'utf8',
-      timeout: 40_000,
-    });
+    // Nothing listens at NATS_URL: the worker waits for NATS (as one process does), forever.
+    const started = await startAlone({ NATS_URL: `nats://127.0.0.1:${await freePort()}`, TOKEN_WORKERS: '2', TOKEN_WORKER_START_TIMEOUT: '5' }, 40_000);
     expect({ status: started.status, signal: started.signal }).toEqual({ status: 1, signal: null });
     expect(started.stdout + started.stderr).toContain('token-service worker 1 was not ready within 5 s of its start (TOKEN_WORKER_START_TIMEOUT)');
   }, 60_000);
@@ -376,23 +366,7 @@ describe('TOKEN_WORKERS: the token service on several processes (PostgreSQL)', (
     // Each worker's pool is 8 connections from 5 workers on (poolSizeOf): the fewest workers whose pools exceed the server's limit.
     const workers = Math.max(6, Math.floor((max - reserved) / 8) + 1);
     if (workers > 64) return;
-    const started = spawnSync(process.execPath, [resolve(__dirname, '../dist/apps/token-service/src/main.js')], {
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        DATA_DIR: cluster!.dataDir,
-        DB_URL: cluster!.dbUrl,
-        NATS_URL: cluster!.nats.url,
-        NATS_NKEY_SEED_FILE: cluster!.natsCredentials['token-service'].seedFile,
-        BIND_HOST: '127.0.0.1',
-        TOKEN_SERVICE_HTTP_PORT: String(await freePort()),
-        TOKEN_SERVICE_HTTPS_PORT: String(await freePort()),
-        TOKEN_WORKERS: String(workers),
-        LOG_FORMAT: 'json',
-      },
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
+    const started = await startAlone({ TOKEN_WORKERS: String(workers) }, 30_000);
     expect({ status: started.status, signal: started.signal }).toEqual({ status: 1, signal: null });
     expect(started.stdout + started.stderr).toContain(`TOKEN_WORKERS=${workers} would open up to ${workers * 8} PostgreSQL connections`);
   }, 60_000);
