@@ -45,7 +45,12 @@ export function statementsIn(manager: EntityManager): Statements {
   const client = isPostgres(manager.connection) ? (queryRunner as unknown as { databaseConnection?: PoolClient }).databaseConnection : undefined;
   if (client) {
     const send = pipelinedSender(client);
-    return { connection: manager.connection, query: <Row>(sql: string, parameters: readonly unknown[] = []) => handled(send(sql, parameters).then((result) => result.rows as Row[])) };
+    return {
+      connection: manager.connection,
+      // Once released, the connection may be another transaction's.
+      query: <Row>(sql: string, parameters: readonly unknown[] = []) =>
+        queryRunner.isReleased ? lateStatement() : handled(send(sql, parameters).then((result) => result.rows as Row[])),
+    };
   }
   let tail: Promise<unknown> = Promise.resolve();
   return {
@@ -57,6 +62,15 @@ export function statementsIn(manager: EntityManager): Statements {
       return result;
     },
   };
+}
+
+/**
+ * The answer to a statement given after its transaction was sent in full (its COMMIT gone): it is not run, and
+ * its caller gets this failure as the statement's answer, never a throw (a throw in a callback, say on an
+ * earlier statement's answer, would end the process as an unhandled rejection or an uncaught exception).
+ */
+export function lateStatement(): Promise<never> {
+  return handled(Promise.reject(new Error('a statement given after its transaction was sent in full was not run')));
 }
 
 /** The promise itself, marked as handled (its rejection still reaches whoever awaits it). */
@@ -187,7 +201,7 @@ export class PostgresPipeline {
     try {
       const sendOn = pipelinedSender(await this.connection());
       const send = (sql: string, parameters?: readonly unknown[]): Promise<QueryResult> => {
-        if (!open) throw new Error('a statement given after its pipelined transaction was sent in full');
+        if (!open) return lateStatement();
         const result = sendOn(sql, parameters);
         sent.push(result);
         return result;
