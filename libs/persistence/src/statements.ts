@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import { Logger } from '@nestjs/common';
 import type { Pool, PoolClient, QueryResult } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { isPostgres } from './data-source';
@@ -121,6 +122,12 @@ function pipelinedSender(client: PoolClient): (sql: string, parameters?: readonl
 }
 
 /**
+ * How long the connection kept for pipelined transactions may leave a statement it was sent unanswered before it
+ * is given up as lost (docs/decisions.md: far above the slowest group commit measured under load).
+ */
+export const POSTGRES_ANSWER_TIMEOUT_MS = 10_000;
+
+/**
  * Write transactions on PostgreSQL, pipelined on one connection that the store
  * keeps for them (node-postgres's `pipeline` mode). A transaction's BEGIN goes
  * out with its first statement and its COMMIT as soon as its work has given
@@ -134,6 +141,7 @@ function pipelinedSender(client: PoolClient): (sql: string, parameters?: readonl
  * and its promise rejects; the transactions after it are not affected.
  */
 export class PostgresPipeline {
+  private readonly logger = new Logger('PostgresPipeline');
   private client?: PoolClient;
   private broken = false;
   private sending: Promise<void> = Promise.resolve();
@@ -144,6 +152,7 @@ export class PostgresPipeline {
     private readonly dataSource: DataSource,
     /** How many transactions a batch writer lets be on their way before it sends another (`ready`). */
     private readonly maxUnanswered = 2,
+    private readonly answerTimeoutMs = POSTGRES_ANSWER_TIMEOUT_MS,
   ) {}
 
   /**
@@ -165,13 +174,15 @@ export class PostgresPipeline {
     let sent!: () => void;
     this.sending = new Promise<void>((resolve) => (sent = resolve));
     let answer: Promise<QueryResult>;
+    let client: PoolClient;
     try {
       await previous;
-      answer = pipelinedSender(await this.connection())(sql, parameters);
+      client = await this.connection();
+      answer = pipelinedSender(client)(sql, parameters);
     } finally {
       sent();
     }
-    return (await answer).rows as Row[];
+    return (await this.answeredInTime(client, answer)).rows as Row[];
   }
 
   transaction(work: (statements: Statements) => Promise<void>): Promise<void> {
@@ -198,8 +209,10 @@ export class PostgresPipeline {
     const sent: Array<Promise<QueryResult>> = [];
     let commit: Promise<QueryResult>;
     let open = true;
+    let client: PoolClient;
     try {
-      const sendOn = pipelinedSender(await this.connection());
+      client = await this.connection();
+      const sendOn = pipelinedSender(client);
       const send = (sql: string, parameters?: readonly unknown[]): Promise<QueryResult> => {
         if (!open) return lateStatement();
         const result = sendOn(sql, parameters);
@@ -219,9 +232,31 @@ export class PostgresPipeline {
       open = false;
       sentInFull();
     }
-    await allAnswered(sent);
+    await this.answeredInTime(client, allAnswered(sent));
     // A COMMIT of a failed transaction answers ROLLBACK instead of an error.
     if ((await commit).command !== 'COMMIT') throw new Error('the transaction was rolled back');
+  }
+
+  /**
+   * The answers, unless the connection leaves them waiting `answerTimeoutMs` (the server's host gone silent: no
+   * answer, no reset, and keep-alive takes far longer to notice): then the connection is destroyed, which fails
+   * every statement waiting on it as a lost connection ('Connection terminated unexpectedly': a 503 for the
+   * requests), and the next transaction takes a new one.
+   */
+  private async answeredInTime<T>(client: PoolClient, answers: Promise<T>): Promise<T> {
+    const timer = setTimeout(() => this.giveUp(client), this.answerTimeoutMs);
+    try {
+      return await answers;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private giveUp(client: PoolClient): void {
+    if (client !== this.client || this.broken) return;
+    this.broken = true;
+    this.logger.warn(`PostgreSQL left statements unanswered for ${this.answerTimeoutMs} ms: closing the connection, its waiting statements fail`);
+    (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
   }
 
   /** The kept connection; a new one after the last was lost (PostgreSQL restarted, the network broke). */
