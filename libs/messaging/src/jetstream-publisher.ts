@@ -75,7 +75,7 @@ export class JetStreamPublisher {
         if (unacknowledged === 0) finish(null);
       };
       const timer = setTimeout(
-        () => finish(new Error(`JetStream did not acknowledge ${unacknowledged} of ${replies.length} messages within ${timeoutMs} ms`)),
+        () => finish(new Error(`JetStream did not acknowledge ${unacknowledged} of ${replies.length} events within ${timeoutMs} ms`)),
         timeoutMs,
       );
       const publish = (message: StreamMessage): void => {
