@@ -62,6 +62,19 @@ export function eventOriginOf(request: RequestContext | undefined): EventOrigin 
 }
 
 /**
+ * The most one event's headers take in a message (nats.js writes each value as `\r\nName: value`): the names
+ * and separators of all three headers, written for every event of a pack once any event has a value, plus the
+ * event's own values. Request ids and trace context are ASCII by their rules (the request id's pattern, W3C
+ * trace context), so characters are bytes. Packs are sized with it (event-codec.ts, outbox.ts).
+ */
+export const EVENT_HEADER_LINES_BYTES = [REQUEST_ID_HEADER, TRACEPARENT_HEADER, TRACESTATE_HEADER].reduce((bytes, name) => bytes + name.length + 4, 0);
+
+export function eventHeaderBytes(origin: EventOrigin | undefined): number {
+  if (!origin) return EVENT_HEADER_LINES_BYTES;
+  return EVENT_HEADER_LINES_BYTES + (origin.requestId?.length ?? 0) + (origin.traceparent?.length ?? 0) + (origin.tracestate?.length ?? 0);
+}
+
+/**
  * The headers of a message carrying events of these origins, in event order, as the outbox stores them (JSON:
  * header name → one value per event); null when no event has any. One pass: this runs for every outbox row.
  */

@@ -1,5 +1,6 @@
 import { SAMPLE_PAYLOADS, sampleEvent } from '../../contracts/test/event-samples';
-import { decodeEvents, encodeEvent, isEventProblem, MAX_PACK_BYTES, packEvents } from './event-codec';
+import { headerBytes, messageBytes, WIDE_ORIGIN, wideEvents } from '../test/wide-events';
+import { decodeEvents, encodeEvent, isEventProblem, MAX_PACK_BYTES, MAX_PACK_HEADER_BYTES, packEvents } from './event-codec';
 
 const issued = (tokenId: string) => encodeEvent('tokens.issued.v1', { ...SAMPLE_PAYLOADS['tokens.issued.v1'], tokenId });
 const revoked = (tokenId: string) => encodeEvent('tokens.revoked.v1', { tokenId, applicationId: 'app', consumerKey: 'key', reason: 'renewed' });
@@ -56,6 +57,18 @@ describe('packEvents (EVENTS_PER_MESSAGE)', () => {
     expect(packed.map((row) => row.body!.length <= MAX_PACK_BYTES)).toEqual(packed.map(() => true));
     expect(packed.flatMap((row) => [JSON.parse(row.body!)].flat().map((event: { tokenId: string }) => event.tokenId))).toEqual(['a', 'b', 'c', 'd', 'e']);
     expect(packed).toHaveLength(3);
+  });
+
+  it('keeps every pack under MAX_PACK_BYTES on the wire, headers and UTF-8 included, and its headers under MAX_PACK_HEADER_BYTES: 1,000 events with the widest headers and text beyond ASCII', () => {
+    const rows = wideEvents(1000);
+    const packed = packEvents(rows, 1000);
+    expect(packed.length).toBeGreaterThan(1);
+    expect(Math.max(...packed.map(messageBytes))).toBeLessThanOrEqual(MAX_PACK_BYTES);
+    // JetStream refuses headers over 64 KiB whatever max_payload is.
+    expect(Math.max(...packed.map(headerBytes))).toBeLessThanOrEqual(MAX_PACK_HEADER_BYTES);
+    // Every event once, in order, each with its own headers.
+    expect(packed.flatMap((row) => [JSON.parse(row.body!)].flat().map((event: { eventId: string }) => event.eventId))).toEqual(rows.map((row) => row.eventId));
+    expect(packed.flatMap((row) => (JSON.parse(row.headers!) as Record<string, string[]>)['X-Request-Id'])).toEqual(rows.map(() => WIDE_ORIGIN.requestId));
   });
 });
 

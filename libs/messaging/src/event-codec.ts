@@ -1,7 +1,7 @@
 import { EVENT_SCHEMAS, EventMap, EventMessage, EventMetaSchema, EventSubject, isEventSubject, problemOf, ReceivedEvent } from '@keymint/contracts';
 import { timeOrderedUuid } from '@keymint/persistence';
 import type { RequestContext } from '@keymint/telemetry';
-import { EventOrigin, eventOriginOf, outboxHeadersOf } from './context-headers';
+import { EventOrigin, eventHeaderBytes, eventOriginOf, outboxHeadersOf } from './context-headers';
 import type { OutboxEntry } from './messaging.entities';
 
 /**
@@ -52,14 +52,26 @@ let lastIsoMs = NaN;
 let lastIso = '';
 
 /**
- * A pack stays well under nats-server's default 1 MB message limit (max_payload), whatever its events
- * carry (long scope lists): a message over the limit would be refused on every retry and hold up the outbox.
+ * A pack's whole message (its events' bodies in UTF-8 and their headers: request ids, trace context) stays well
+ * under nats-server's default 1 MB message limit (max_payload), whatever its events carry (long scope lists,
+ * text beyond ASCII, long request ids): the relay would have to split a message over the server's limit
+ * (JetStreamPublisher), so at the default it never does.
  */
 export const MAX_PACK_BYTES = 256 * 1024;
 
 /**
+ * JetStream refuses a message whose headers pass 64 KiB ("header size exceeds maximum allowed of 64k"),
+ * whatever max_payload is, and a pack carries each of its headers once per event: a pack's headers stay under
+ * half of that.
+ */
+export const MAX_PACK_HEADER_BYTES = 32 * 1024;
+
+/** Room a pack keeps for what its message carries besides its events: `NATS/1.0`, the `Nats-Msg-Id` header, the brackets. */
+export const PACK_OVERHEAD_BYTES = 256;
+
+/**
  * EVENTS_PER_MESSAGE: packs outbox rows of one subject, up to `perMessage`
- * (and MAX_PACK_BYTES) at a time, into one row whose body is the JSON array of
+ * (and MAX_PACK_BYTES of message, headers included, MAX_PACK_HEADER_BYTES of headers) at a time, into one row whose body is the JSON array of
  * their bodies. The relay publishes a row as one message whatever it holds,
  * with the row's own id as `Nats-Msg-Id`, so a republished pack is dropped by
  * JetStream as a single event is. Order within a subject is kept; a pack of
@@ -86,17 +98,21 @@ export function packEvents(entries: OutboxRow[], perMessage: number, now = Date.
   };
   for (const [subject, group] of bySubject) {
     let pack: OutboxRow[] = [];
-    let bytes = 2;
+    let bytes = PACK_OVERHEAD_BYTES;
+    let headerBytes = PACK_OVERHEAD_BYTES;
     for (const entry of group) {
-      // Measured in UTF-16 units (string length): each is at most 3 UTF-8 bytes, so a full pack stays under 768 KB on the wire.
-      const size = entry.body!.length + 1;
-      if (pack.length === perMessage || (pack.length > 0 && bytes + size > MAX_PACK_BYTES)) {
+      // What the event adds to the message on the wire: its headers, and its body in UTF-8 and a comma.
+      const eventHeaders = eventHeaderBytes(entry.origin);
+      const size = Buffer.byteLength(entry.body!) + 1 + eventHeaders;
+      if (pack.length === perMessage || (pack.length > 0 && (bytes + size > MAX_PACK_BYTES || headerBytes + eventHeaders > MAX_PACK_HEADER_BYTES))) {
         flush(subject, pack);
         pack = [];
-        bytes = 2;
+        bytes = PACK_OVERHEAD_BYTES;
+        headerBytes = PACK_OVERHEAD_BYTES;
       }
       pack.push(entry);
       bytes += size;
+      headerBytes += eventHeaders;
     }
     flush(subject, pack);
   }

@@ -1,4 +1,4 @@
-import { createInbox, headers, Msg, NatsConnection, Payload } from 'nats';
+import { createInbox, ErrorCode, headers, Msg, MsgHdrs, NatsConnection, NatsError, Payload } from 'nats';
 import { appendOutboxHeaders } from './context-headers';
 
 /** One event to store in JetStream: `msgId` becomes `Nats-Msg-Id`, so a republished event is dropped as a duplicate. */
@@ -59,7 +59,7 @@ export class JetStreamPublisher {
     if (!this.listening) this.subscribeToAcks();
     return new Promise<void>((resolve, reject) => {
       const replies: string[] = [];
-      let unacknowledged = messages.length;
+      let unacknowledged = 0;
       let settled = false;
       const finish = (error: Error | null) => {
         if (settled) return;
@@ -75,19 +75,29 @@ export class JetStreamPublisher {
         if (unacknowledged === 0) finish(null);
       };
       const timer = setTimeout(
-        () => finish(new Error(`JetStream did not acknowledge ${unacknowledged} of ${messages.length} events within ${timeoutMs} ms`)),
+        () => finish(new Error(`JetStream did not acknowledge ${unacknowledged} of ${replies.length} events within ${timeoutMs} ms`)),
         timeoutMs,
       );
-      try {
-        for (const message of messages) {
-          const reply = `${this.inbox}.${(this.sequence++).toString(36)}`;
-          replies.push(reply);
-          this.waiting.set(reply, onAck);
-          const messageHeaders = headers();
-          messageHeaders.set('Nats-Msg-Id', message.msgId);
-          appendOutboxHeaders(messageHeaders, message.headers);
+      const publish = (message: StreamMessage): void => {
+        const reply = `${this.inbox}.${(this.sequence++).toString(36)}`;
+        const messageHeaders = headers();
+        messageHeaders.set('Nats-Msg-Id', message.msgId);
+        appendOutboxHeaders(messageHeaders, message.headers);
+        try {
+          if (overJetStreamHeaderLimit(message, messageHeaders)) throw NatsError.errorForCode(ErrorCode.MaxPayloadExceeded);
           this.connection.publish(message.subject, message.data, { headers: messageHeaders, reply });
+        } catch (error) {
+          // nats.js refuses a message over the server's max_payload before sending any of it.
+          if ((error as { code?: unknown }).code !== ErrorCode.MaxPayloadExceeded) throw error;
+          for (const part of packParts(message, this.connection.info?.max_payload)) publish(part);
+          return;
         }
+        replies.push(reply);
+        this.waiting.set(reply, onAck);
+        unacknowledged += 1;
+      };
+      try {
+        for (const message of messages) publish(message);
       } catch (error) {
         // Closed or draining connection: nothing more goes out; the relay retries the batch later.
         finish(error instanceof Error ? error : new Error(String(error)));
@@ -102,6 +112,44 @@ export class JetStreamPublisher {
     this.waiting.delete(message.subject);
     onAck(acknowledgementError(message));
   }
+}
+
+/** JetStream refuses a message whose headers pass 64 KiB, whatever the server's max_payload. */
+const JETSTREAM_MAX_HEADER_BYTES = 64 * 1024;
+
+/**
+ * Whether a message's headers are over JetStream's limit (rows packed by a release that did not bound them).
+ * Encoded only for long stored headers: stored as JSON, each value takes at least 3 characters there and at
+ * most 16 more bytes on the wire (`\r\nX-Request-Id: `), so 4,096 characters make less than 26 KB.
+ */
+function overJetStreamHeaderLimit(message: StreamMessage, headers: MsgHdrs): boolean {
+  return (message.headers?.length ?? 0) > 4096 && (headers as MsgHdrs & { encode(): Uint8Array }).encode().length > JETSTREAM_MAX_HEADER_BYTES;
+}
+
+/**
+ * A pack (EVENTS_PER_MESSAGE) too large for the server's max_payload (or for JetStream's header limit), as two messages of half its events each,
+ * which `publish` halves again if need be: a message carrying one event is that event as an outbox row of its own
+ * would be (its body, `Nats-Msg-Id` = its eventId), a part of several has an id made from the pack's and its place
+ * in it, so a part published again is dropped by JetStream as the whole pack would have been. Each event keeps
+ * its own headers' values. Nothing is dropped: a single event over the limit fails the batch, naming it.
+ */
+export function packParts(message: StreamMessage, maxPayload: number | undefined): StreamMessage[] {
+  const text = typeof message.data === 'string' ? message.data : Buffer.from(message.data).toString('utf8');
+  const events = text.startsWith('[') ? (JSON.parse(text) as unknown[]) : [];
+  if (events.length < 2) {
+    throw new Error(`the message ${message.msgId} on ${message.subject} is one event larger than the NATS server takes (max_payload ${maxPayload ?? 'unknown'} bytes, JetStream headers 64 KiB)`);
+  }
+  const stored = message.headers ? (JSON.parse(message.headers) as Record<string, string[]>) : undefined;
+  const part = (start: number, end: number): StreamMessage => {
+    const headers = stored && JSON.stringify(Object.fromEntries(Object.entries(stored).map(([name, values]) => [name, values.slice(start, end)])));
+    if (end - start === 1) {
+      const event = events[start] as { eventId?: unknown };
+      return { subject: message.subject, data: JSON.stringify(event), msgId: String(event.eventId), headers };
+    }
+    return { subject: message.subject, data: JSON.stringify(events.slice(start, end)), msgId: `${message.msgId}.${start}-${end}`, headers };
+  };
+  const middle = Math.ceil(events.length / 2);
+  return [part(0, middle), part(middle, events.length)];
 }
 
 /** null for a PubAck, else why JetStream did not store the message. */

@@ -11,7 +11,7 @@ import { PublishingThreadSettings, RelayPublisherThread } from './relay-publishe
 const COALESCE_MS = 10;
 const PUBLISH_TIMEOUT_MS = 5000;
 /**
- * A batch ends at this many characters of message bodies as well as at
+ * A batch ends at this many characters of message bodies and headers as well as at
  * `batchSize` rows: a row may be a pack of many events (EVENTS_PER_MESSAGE),
  * and a backlog of full packs must still go out within the publish timeout
  * on a slow link, or it would time out and be retried forever.
@@ -215,11 +215,12 @@ function publishSpan(row: { subject: string; headers: string | null }): Span | u
   });
 }
 
-/** Drops the rows after the first that would take the bodies past `maxChars` (the first always stays); true if any were dropped. */
-export function cutAtChars(rows: Array<{ body: string }>, maxChars: number): boolean {
-  let chars = rows[0].body.length;
+/** Drops the rows after the first that would take the bodies and stored headers past `maxChars` (the first always stays); true if any were dropped. */
+export function cutAtChars(rows: Array<{ body: string; headers?: string | null }>, maxChars: number): boolean {
+  const charsOf = (row: { body: string; headers?: string | null }) => row.body.length + (row.headers?.length ?? 0);
+  let chars = charsOf(rows[0]);
   let count = 1;
-  while (count < rows.length && chars + rows[count].body.length <= maxChars) chars += rows[count++].body.length;
+  while (count < rows.length && chars + charsOf(rows[count]) <= maxChars) chars += charsOf(rows[count++]);
   if (count === rows.length) return false;
   rows.length = count;
   return true;

@@ -2,8 +2,8 @@ import { EntityManager } from 'typeorm';
 import { EventMap, EventSubject } from '@keymint/contracts';
 import { insertRows, quotedTable, SqlParams, SqlRunner, timeOrderedUuidPrefix } from '@keymint/persistence';
 import { REQUEST_ID_HEADER, type RequestContext } from '@keymint/telemetry';
-import { TRACEPARENT_HEADER, TRACESTATE_HEADER } from './context-headers';
-import { encodeEvent, MAX_PACK_BYTES, OutboxRow, packEvents, withHeaders } from './event-codec';
+import { EVENT_HEADER_LINES_BYTES, TRACEPARENT_HEADER, TRACESTATE_HEADER } from './context-headers';
+import { encodeEvent, MAX_PACK_BYTES, MAX_PACK_HEADER_BYTES, OutboxRow, PACK_OVERHEAD_BYTES, packEvents, withHeaders } from './event-codec';
 import { OutboxEntry } from './messaging.entities';
 
 /**
@@ -39,19 +39,23 @@ export async function appendToOutbox(manager: SqlRunner, rows: OutboxRow[], even
  * write for the same events. `events` names a query (a CTE) of one subject's events with the columns `sort`
  * (their order; events of equal `sort` in any order), `event_id`, `body` (the event's JSON, as `encodeEvent` writes it),
  * `request_id`, `traceparent` and `tracestate` ('' where the event's origin has none). A pack ends at
- * `eventsPerMessage` events, and where the bodies before it in the pack pass half of MAX_PACK_BYTES (in
- * UTF-8 bytes, never fewer than the UTF-16 units `packEvents` counts), so a pack stays under MAX_PACK_BYTES
- * with any event under half of it. Its own id is made in SQL as `timeOrderedUuid` makes one at `now`.
+ * `eventsPerMessage` events, and where the events before it in the pack pass half of what MAX_PACK_BYTES leaves
+ * after PACK_OVERHEAD_BYTES (each event's body in UTF-8 and its headers, as `packEvents` counts them), or their
+ * headers alone pass half of MAX_PACK_HEADER_BYTES' room, so a pack's message stays under MAX_PACK_BYTES, and its
+ * headers under MAX_PACK_HEADER_BYTES, with any event under half of each. Its own id is made in SQL as `timeOrderedUuid` makes one at `now`.
  */
 export function outboxInsertOfEventsSql(manager: SqlRunner, params: SqlParams, events: string, subject: string, eventsPerMessage: number, now: number): string {
   const table = quotedTable(manager.connection, OutboxEntry);
   const header = (name: string, column: string) =>
     `CASE WHEN bool_or(${column} <> '') THEN ${literal(`${JSON.stringify(name)}:[`)} || string_agg(to_json(${column})::text, ',' ORDER BY n) || ']' END`;
   const perMessage = params.add(Math.max(1, eventsPerMessage));
-  const halfPack = params.add(Math.floor(MAX_PACK_BYTES / 2));
+  const halfPack = params.add(Math.floor((MAX_PACK_BYTES - PACK_OVERHEAD_BYTES) / 2));
+  const halfHeaders = params.add(Math.floor((MAX_PACK_HEADER_BYTES - PACK_OVERHEAD_BYTES) / 2));
+  const headerBytes = `${EVENT_HEADER_LINES_BYTES} + octet_length(request_id) + octet_length(traceparent) + octet_length(tracestate)`;
+  const before = (bytes: string) => `coalesce(sum(${bytes}) OVER (ORDER BY n ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)`;
   return (
     `, numbered AS (SELECT *, row_number() OVER (ORDER BY sort) - 1 AS n FROM ${events}), ` +
-    `sized AS (SELECT *, coalesce(sum(octet_length(body) + 1) OVER (ORDER BY n ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before FROM numbered) ` +
+    `sized AS (SELECT *, ${before(`octet_length(body) + 1 + ${headerBytes}`)} AS before, ${before(headerBytes)} AS headers_before FROM numbered) ` +
     `INSERT INTO ${table} ("eventId", "subject", "body", "headers", "createdAt") ` +
     `SELECT CASE WHEN count(*) = 1 THEN min(event_id) ELSE ${params.add(timeOrderedUuidPrefix(now))} || substr(gen_random_uuid()::text, 16) END, ` +
     `${params.add(subject)}, ` +
@@ -59,7 +63,7 @@ export function outboxInsertOfEventsSql(manager: SqlRunner, params: SqlParams, e
     `CASE WHEN bool_or(request_id <> '') OR bool_or(traceparent <> '') THEN '{' || concat_ws(',', ` +
     `${header(REQUEST_ID_HEADER, 'request_id')}, ${header(TRACEPARENT_HEADER, 'traceparent')}, ${header(TRACESTATE_HEADER, 'tracestate')}) || '}' END, ` +
     `${params.add(now)}::bigint ` +
-    `FROM sized GROUP BY n / ${perMessage}::bigint, before / ${halfPack}::bigint ORDER BY min(n)`
+    `FROM sized GROUP BY n / ${perMessage}::bigint, before / ${halfPack}::bigint, headers_before / ${halfHeaders}::bigint ORDER BY min(n)`
   );
 }
 

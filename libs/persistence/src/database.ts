@@ -1,7 +1,7 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { isPostgres, releaseSqliteStore } from './data-source';
 import { SerialQueue } from './serial-queue';
-import { allAnswered, PostgresPipeline, Statements, statementsIn } from './statements';
+import { allAnswered, lateStatement, PostgresPipeline, Statements, statementsIn } from './statements';
 import { WalCheckpointer } from './wal-checkpointer';
 
 /**
@@ -51,7 +51,13 @@ export class Database {
       return this.transaction(async (manager) => {
         const statements = statementsIn(manager);
         const answers: Array<Promise<unknown>> = [];
-        await work({ connection: statements.connection, query: (sql, parameters) => track(answers, statements.query(sql, parameters)) });
+        let open = true;
+        try {
+          await work({ connection: statements.connection, query: (sql, parameters) => (open ? track(answers, statements.query(sql, parameters)) : lateStatement()) });
+        } finally {
+          // As on PostgreSQL, where the COMMIT goes out once the work has resolved.
+          open = false;
+        }
         await allAnswered(answers);
       });
     }

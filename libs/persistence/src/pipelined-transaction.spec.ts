@@ -8,6 +8,7 @@ import { BatchWriter } from './batch-writer';
 import { openDataSource } from './data-source';
 import { Database } from './database';
 import { createPrefixedTable } from './migration-helpers';
+import { Statements } from './statements';
 
 class Items1700000000000 implements MigrationInterface {
   async up(queryRunner: QueryRunner) {
@@ -90,6 +91,34 @@ describe.each(['SQLite', 'PostgreSQL'] as const)('pipelinedTransaction on %s', (
     const seen: unknown[] = [];
     await database.pipelinedTransaction(async (statements) => void seen.push(...(await statements.query('SELECT value FROM token_items ORDER BY value'))));
     expect(seen).toEqual([{ value: 1 }, { value: 2 }]);
+  });
+
+  it('fails a statement given after its transaction was sent in full with an answer its caller gets, never an unhandled rejection', async () => {
+    if (!database) return;
+    const unhandled: unknown[] = [];
+    const listener = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', listener);
+    try {
+      let kept: Statements | undefined;
+      let late: Promise<unknown> | undefined;
+      await database.pipelinedTransaction(async (statements) => {
+        kept = statements;
+        // The work resolves without waiting for this answer, so its COMMIT goes out; the statement given on the
+        // answer comes too late. A throw there would reject the chain nobody awaits: an unhandled rejection.
+        void statements.query(`INSERT INTO token_items (value) VALUES (${param(1)})`, [1]).then(() => {
+          late = statements.query(`INSERT INTO token_items (value) VALUES (${param(1)})`, [2]);
+        });
+      });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      // After the transaction resolved: an answer, not a throw.
+      const afterwards = kept!.query(`INSERT INTO token_items (value) VALUES (${param(1)})`, [3]);
+      await expect(late).rejects.toThrow('a statement given after its transaction was sent in full was not run');
+      await expect(afterwards).rejects.toThrow('a statement given after its transaction was sent in full was not run');
+      expect(unhandled).toEqual([]);
+      expect(await count()).toBe(1);
+    } finally {
+      process.off('unhandledRejection', listener);
+    }
   });
 
   it('keeps group-committing after the connection it kept for them was cut (PostgreSQL restarted, network lost)', async () => {

@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import { Logger } from '@nestjs/common';
 import type { Pool, PoolClient, QueryResult } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { isPostgres } from './data-source';
@@ -45,7 +46,12 @@ export function statementsIn(manager: EntityManager): Statements {
   const client = isPostgres(manager.connection) ? (queryRunner as unknown as { databaseConnection?: PoolClient }).databaseConnection : undefined;
   if (client) {
     const send = pipelinedSender(client);
-    return { connection: manager.connection, query: <Row>(sql: string, parameters: readonly unknown[] = []) => handled(send(sql, parameters).then((result) => result.rows as Row[])) };
+    return {
+      connection: manager.connection,
+      // Once released, the connection may be another transaction's.
+      query: <Row>(sql: string, parameters: readonly unknown[] = []) =>
+        queryRunner.isReleased ? lateStatement() : handled(send(sql, parameters).then((result) => result.rows as Row[])),
+    };
   }
   let tail: Promise<unknown> = Promise.resolve();
   return {
@@ -57,6 +63,15 @@ export function statementsIn(manager: EntityManager): Statements {
       return result;
     },
   };
+}
+
+/**
+ * The answer to a statement given after its transaction was sent in full (its COMMIT gone): it is not run, and
+ * its caller gets this failure as the statement's answer, never a throw (a throw in a callback, say on an
+ * earlier statement's answer, would end the process as an unhandled rejection or an uncaught exception).
+ */
+export function lateStatement(): Promise<never> {
+  return handled(Promise.reject(new Error('a statement given after its transaction was sent in full was not run')));
 }
 
 /** The promise itself, marked as handled (its rejection still reaches whoever awaits it). */
@@ -107,6 +122,12 @@ function pipelinedSender(client: PoolClient): (sql: string, parameters?: readonl
 }
 
 /**
+ * How long the connection kept for pipelined transactions may leave a statement it was sent unanswered before it
+ * is given up as lost (docs/decisions.md: far above the slowest group commit measured under load).
+ */
+export const POSTGRES_ANSWER_TIMEOUT_MS = 10_000;
+
+/**
  * Write transactions on PostgreSQL, pipelined on one connection that the store
  * keeps for them (node-postgres's `pipeline` mode). A transaction's BEGIN goes
  * out with its first statement and its COMMIT as soon as its work has given
@@ -120,6 +141,7 @@ function pipelinedSender(client: PoolClient): (sql: string, parameters?: readonl
  * and its promise rejects; the transactions after it are not affected.
  */
 export class PostgresPipeline {
+  private readonly logger = new Logger('PostgresPipeline');
   private client?: PoolClient;
   private broken = false;
   private sending: Promise<void> = Promise.resolve();
@@ -130,6 +152,7 @@ export class PostgresPipeline {
     private readonly dataSource: DataSource,
     /** How many transactions a batch writer lets be on their way before it sends another (`ready`). */
     private readonly maxUnanswered = 2,
+    private readonly answerTimeoutMs = POSTGRES_ANSWER_TIMEOUT_MS,
   ) {}
 
   /**
@@ -151,13 +174,15 @@ export class PostgresPipeline {
     let sent!: () => void;
     this.sending = new Promise<void>((resolve) => (sent = resolve));
     let answer: Promise<QueryResult>;
+    let client: PoolClient;
     try {
       await previous;
-      answer = pipelinedSender(await this.connection())(sql, parameters);
+      client = await this.connection();
+      answer = pipelinedSender(client)(sql, parameters);
     } finally {
       sent();
     }
-    return (await answer).rows as Row[];
+    return (await this.answeredInTime(client, answer)).rows as Row[];
   }
 
   transaction(work: (statements: Statements) => Promise<void>): Promise<void> {
@@ -184,10 +209,12 @@ export class PostgresPipeline {
     const sent: Array<Promise<QueryResult>> = [];
     let commit: Promise<QueryResult>;
     let open = true;
+    let client: PoolClient;
     try {
-      const sendOn = pipelinedSender(await this.connection());
+      client = await this.connection();
+      const sendOn = pipelinedSender(client);
       const send = (sql: string, parameters?: readonly unknown[]): Promise<QueryResult> => {
-        if (!open) throw new Error('a statement given after its pipelined transaction was sent in full');
+        if (!open) return lateStatement();
         const result = sendOn(sql, parameters);
         sent.push(result);
         return result;
@@ -205,9 +232,31 @@ export class PostgresPipeline {
       open = false;
       sentInFull();
     }
-    await allAnswered(sent);
+    await this.answeredInTime(client, allAnswered(sent));
     // A COMMIT of a failed transaction answers ROLLBACK instead of an error.
     if ((await commit).command !== 'COMMIT') throw new Error('the transaction was rolled back');
+  }
+
+  /**
+   * The answers, unless the connection leaves them waiting `answerTimeoutMs` (the server's host gone silent: no
+   * answer, no reset, and keep-alive takes far longer to notice): then the connection is destroyed, which fails
+   * every statement waiting on it as a lost connection ('Connection terminated unexpectedly': a 503 for the
+   * requests), and the next transaction takes a new one.
+   */
+  private async answeredInTime<T>(client: PoolClient, answers: Promise<T>): Promise<T> {
+    const timer = setTimeout(() => this.giveUp(client), this.answerTimeoutMs);
+    try {
+      return await answers;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private giveUp(client: PoolClient): void {
+    if (client !== this.client || this.broken) return;
+    this.broken = true;
+    this.logger.warn(`PostgreSQL left statements unanswered for ${this.answerTimeoutMs} ms: closing the connection, its waiting statements fail`);
+    (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
   }
 
   /** The kept connection; a new one after the last was lost (PostgreSQL restarted, the network broke). */
