@@ -19,7 +19,10 @@ describe('sign-in limits', () => {
   const summary = () => cluster.url('analytics', '/api/analytics/v1/summary');
 
   beforeAll(async () => {
-    cluster = await startTestCluster({ env: { AUTH_FAILURE_LIMIT: String(LIMIT), TRUST_PROXY: 'loopback' } });
+    // A generous RPC timeout: the guesses analytics and the token service pass to the registry are checked with scrypt,
+    // which on a two-core machine running other suites beside this one has taken over the default 3 s (a 503, not the
+    // 401 these tests count).
+    cluster = await startTestCluster({ env: { AUTH_FAILURE_LIMIT: String(LIMIT), TRUST_PROXY: 'loopback', RPC_TIMEOUT_MS: '15000' } });
     for (const username of ['alice', 'bob', 'carol', 'dave', 'erin']) await createUser(cluster, username);
     const registry = new RegistryApi(cluster.url('application-registry'), cluster.admin);
     const keys = await registry.generateKeys(await registry.createApplication('limits', 'OAUTH'), ['client_credentials', 'password']);
@@ -154,7 +157,7 @@ describe('sign-in limits across replicas on PostgreSQL', () => {
   beforeAll(async () => {
     database = (await postgresTestDatabase()) ?? undefined;
     if (!database) return;
-    cluster = await startTestCluster({ dbUrl: database.url, env: { AUTH_FAILURE_LIMIT: String(LIMIT) } });
+    cluster = await startTestCluster({ dbUrl: database.url, env: { AUTH_FAILURE_LIMIT: String(LIMIT), RPC_TIMEOUT_MS: '15000' } });
     const [tokenReplica, registryReplica] = await Promise.all([cluster.addReplica('token-service'), cluster.addReplica('application-registry')]);
     tokenUrls = [cluster.url('token-service', '/token'), `${tokenReplica.baseUrl}/token`];
     registryUrls = [cluster.url('application-registry'), registryReplica.baseUrl];
