@@ -1,4 +1,4 @@
-import { createInbox, ErrorCode, headers, Msg, MsgHdrs, NatsConnection, NatsError, Payload } from 'nats';
+import { createInbox, ErrorCode, headers, Msg, MsgHdrs, NatsConnection, Payload } from 'nats';
 import { appendOutboxHeaders } from './context-headers';
 
 /** One event to store in JetStream: `msgId` becomes `Nats-Msg-Id`, so a republished event is dropped as a duplicate. */
@@ -83,12 +83,7 @@ export class JetStreamPublisher {
         const messageHeaders = headers();
         messageHeaders.set('Nats-Msg-Id', message.msgId);
         appendOutboxHeaders(messageHeaders, message.headers);
-        try {
-          if (overJetStreamHeaderLimit(message, messageHeaders)) throw NatsError.errorForCode(ErrorCode.MaxPayloadExceeded);
-          this.connection.publish(message.subject, message.data, { headers: messageHeaders, reply });
-        } catch (error) {
-          // nats.js refuses a message over the server's max_payload before sending any of it.
-          if ((error as { code?: unknown }).code !== ErrorCode.MaxPayloadExceeded) throw error;
+        if (overJetStreamHeaderLimit(message, messageHeaders) || !this.sentWhole(message, messageHeaders, reply)) {
           for (const part of packParts(message, this.connection.info?.max_payload)) publish(part);
           return;
         }
@@ -103,6 +98,17 @@ export class JetStreamPublisher {
         finish(error instanceof Error ? error : new Error(String(error)));
       }
     });
+  }
+
+  /** Publishes the message; false when it is over the server's max_payload (nats.js refuses it before sending any of it). */
+  private sentWhole(message: StreamMessage, messageHeaders: MsgHdrs, reply: string): boolean {
+    try {
+      this.connection.publish(message.subject, message.data, { headers: messageHeaders, reply });
+      return true;
+    } catch (error) {
+      if ((error as { code?: unknown }).code === ErrorCode.MaxPayloadExceeded) return false;
+      throw error;
+    }
   }
 
   private settle(message: Msg): void {
