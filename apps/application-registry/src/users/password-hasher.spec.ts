@@ -37,7 +37,7 @@ describe('password hashing (scrypt)', () => {
 
 describe('HashingGate', () => {
   it('runs at most K at once with a queue of Q behind them, and refuses the rest at once with 503 and Retry-After', async () => {
-    const gate = new HashingGate(2, 3);
+    const gate = new HashingGate(2, 3, 60_000);
     let running = 0;
     let most = 0;
     const finishers: Array<() => void> = [];
@@ -70,6 +70,28 @@ describe('HashingGate', () => {
     // Free again: the next one runs.
     const after = gate.run(async () => 'again');
     await expect(after).resolves.toBe('again');
+  });
+  it('refuses a queued check that waited maxWaitMs for a place (a slow machine does not stretch answers by the queue), and frees its place', async () => {
+    const gate = new HashingGate(1, 2, 50);
+    const finishers: Array<() => void> = [];
+    const task = () => new Promise<string>((resolve) => finishers.push(() => resolve('done')));
+    const started = Date.now();
+    const running = gate.run(task);
+    const queued = [gate.run(task), gate.run(task)].map((outcome) => outcome.then((value) => value, (error: unknown) => error));
+    // Nothing finishes: both queued checks are refused once their wait is up, not later.
+    for (const error of await Promise.all(queued)) expect(error).toBeInstanceOf(PasswordHashingBusy);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(45);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(finishers).toHaveLength(1);
+    // Their places are free again: a new check queues, and gets the running one's slot when it finishes.
+    const next = gate.run(task);
+    finishers.shift()!();
+    await expect(running).resolves.toBe('done');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(finishers).toHaveLength(1);
+    finishers.shift()!();
+    await expect(next).resolves.toBe('done');
+    await expect(gate.run(async () => 'again')).resolves.toBe('again');
   });
 });
 

@@ -27,9 +27,12 @@ export class PasswordHashingBusy extends HttpErrorWithHeaders {
 }
 
 /**
- * At most `maxRunning` computations at once and `maxWaiting` queued behind them; one more is refused at once
- * (PasswordHashingBusy) instead of queueing without bound: a flood of guesses gets quick 503s while the
- * machine keeps serving everything else, instead of every request (and the token service's RPCs) timing out.
+ * At most `maxRunning` computations at once and `maxWaiting` queued behind them, each queued one for at most
+ * `maxWaitMs`; one more, or one that waited that long, is refused (PasswordHashingBusy) instead of queueing
+ * without bound: a flood of guesses gets quick 503s while the machine keeps serving everything else, instead of
+ * every request (and the token service's RPCs) timing out. The wait is bounded in time as well as in places
+ * because a check's duration is not fixed: on a machine busy with other work one took seconds, and three rounds
+ * of those outlasted the callers' timeouts.
  */
 export class HashingGate {
   private running = 0;
@@ -38,6 +41,7 @@ export class HashingGate {
   constructor(
     readonly maxRunning: number,
     readonly maxWaiting: number,
+    readonly maxWaitMs: number,
   ) {}
 
   async run<T>(task: () => Promise<T>): Promise<T> {
@@ -46,7 +50,17 @@ export class HashingGate {
     } else {
       if (this.waiting.length >= this.maxWaiting) throw new PasswordHashingBusy();
       // The finishing task hands its slot over: `running` stays as it is.
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
+      await new Promise<void>((resolve, reject) => {
+        const handOver = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          this.waiting.splice(this.waiting.indexOf(handOver), 1);
+          reject(new PasswordHashingBusy());
+        }, this.maxWaitMs);
+        this.waiting.push(handOver);
+      });
     }
     try {
       return await task();
@@ -60,10 +74,12 @@ export class HashingGate {
 
 /**
  * One scrypt per core, and never the whole threadpool (a thread stays for file and DNS work): at most
- * 3 x 128 MiB at once. Twice as many may wait, so a queued check still ends well within an RPC timeout.
+ * 3 x 128 MiB at once. Twice as many may wait, each for at most a second, so a check answers within a second
+ * plus its own duration, well within the callers' RPC timeout (3 s by default).
  */
 const MAX_CONCURRENT_HASHES = Math.max(1, Math.min(availableParallelism(), LIBUV_THREADS - 1));
-export const passwordHashing = new HashingGate(MAX_CONCURRENT_HASHES, 2 * MAX_CONCURRENT_HASHES);
+const MAX_HASH_WAIT_MS = 1000;
+export const passwordHashing = new HashingGate(MAX_CONCURRENT_HASHES, 2 * MAX_CONCURRENT_HASHES, MAX_HASH_WAIT_MS);
 
 interface Parameters {
   cost: number;
