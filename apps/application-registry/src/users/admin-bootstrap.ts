@@ -6,7 +6,7 @@ import { ApplicationRegistryConfig, CONFIG } from '@keymint/config';
 import { Database } from '@keymint/persistence';
 import { isUniqueViolation } from '../common/http-errors';
 import { ScopesService } from '../scopes/scopes.service';
-import { hashPassword } from './password-hasher';
+import { PasswordHasher } from './password-hasher';
 import { canonicalUsername, passwordProblem, USERNAME_HINT, USERNAME_PATTERN } from './roles';
 import { UserEntity } from './user.entity';
 import { UsersService } from './users.service';
@@ -29,6 +29,7 @@ export class AdminBootstrap implements OnModuleInit {
     @Inject(Database) private readonly database: Database,
     @Inject(UsersService) private readonly users: UsersService,
     @Inject(ScopesService) private readonly scopes: ScopesService,
+    @Inject(PasswordHasher) private readonly passwords: PasswordHasher,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -46,7 +47,7 @@ export class AdminBootstrap implements OnModuleInit {
     const admin: UserEntity = {
       userId: randomUUID(),
       username,
-      passwordHash: await hashPassword(password),
+      passwordHash: await this.passwords.hash(password),
       roles: ['admin'],
       createdAt: now,
       updatedAt: now,

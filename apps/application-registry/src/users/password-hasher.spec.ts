@@ -1,5 +1,8 @@
 import * as crypto from 'node:crypto';
-import { HashingGate, hashPassword, needsRehash, passwordHashing, PasswordHashingBusy, verifyAgainstDummy, verifyPassword } from './password-hasher';
+import { HashingGate, needsRehash, PasswordHasher, PasswordHashingBusy } from './password-hasher';
+
+/** As the registry makes it with the default RPC_TIMEOUT_MS. */
+const passwords = new PasswordHasher(3000);
 
 /** A hash as the release before stored it: scrypt N=2^14, r=8, p=1. */
 function olderHash(password: string): string {
@@ -10,27 +13,27 @@ function olderHash(password: string): string {
 
 describe('password hashing (scrypt)', () => {
   it('stores a salted scrypt hash at OWASP\'s minimum (N=2^17, r=8, p=1) that verifies only the right password', async () => {
-    const first = await hashPassword('correct horse');
-    const second = await hashPassword('correct horse');
+    const first = await passwords.hash('correct horse');
+    const second = await passwords.hash('correct horse');
     expect(first).toMatch(/^scrypt\$131072\$8\$1\$[\w-]{22}\$[\w-]{43}$/);
     expect(first).not.toBe(second);
     expect(first).not.toContain('correct horse');
-    await expect(verifyPassword('correct horse', first)).resolves.toBe(true);
-    await expect(verifyPassword('correct horsE', first)).resolves.toBe(false);
+    await expect(passwords.verify('correct horse', first)).resolves.toBe(true);
+    await expect(passwords.verify('correct horsE', first)).resolves.toBe(false);
     expect(needsRehash(first)).toBe(false);
   });
 
   it('still verifies a hash made with the older parameters, and says it needs storing again', async () => {
     const older = olderHash('correct horse');
-    await expect(verifyPassword('correct horse', older)).resolves.toBe(true);
-    await expect(verifyPassword('correct horsE', older)).resolves.toBe(false);
+    await expect(passwords.verify('correct horse', older)).resolves.toBe(true);
+    await expect(passwords.verify('correct horsE', older)).resolves.toBe(false);
     expect(needsRehash(older)).toBe(true);
   });
 
   it('never matches a malformed stored hash, nor one whose parameters would ask for gigabytes', async () => {
-    await expect(verifyPassword('x', 'plain-text')).resolves.toBe(false);
-    await expect(verifyPassword('x', 'scrypt$0$8$1$abc$def')).resolves.toBe(false);
-    await expect(verifyPassword('x', 'scrypt$1073741824$8$1$abc$def')).resolves.toBe(false);
+    await expect(passwords.verify('x', 'plain-text')).resolves.toBe(false);
+    await expect(passwords.verify('x', 'scrypt$0$8$1$abc$def')).resolves.toBe(false);
+    await expect(passwords.verify('x', 'scrypt$1073741824$8$1$abc$def')).resolves.toBe(false);
     expect(needsRehash('plain-text')).toBe(false);
   });
 });
@@ -118,14 +121,14 @@ describe('a flood of wrong passwords', () => {
     }) as unknown as typeof crypto.scrypt);
 
     const flood = Array.from({ length: 60 }, (_, index) =>
-      (index % 2 === 0 ? verifyPassword(`guess-${index}`, stored) : verifyAgainstDummy(`guess-${index}`)).then(
+      (index % 2 === 0 ? passwords.verify(`guess-${index}`, stored) : passwords.verifyAgainstDummy(`guess-${index}`)).then(
         (matched) => ({ matched }),
         (error: unknown) => ({ refused: error instanceof PasswordHashingBusy }),
       ),
     );
     const outcomes = await Promise.all(flood);
-    expect(most).toBeLessThanOrEqual(passwordHashing.maxRunning);
-    expect(computed).toBe(passwordHashing.maxRunning + passwordHashing.maxWaiting);
+    expect(most).toBeLessThanOrEqual(passwords.gate.maxRunning);
+    expect(computed).toBe(passwords.gate.maxRunning + passwords.gate.maxWaiting);
     expect(outcomes.filter((outcome) => 'refused' in outcome && outcome.refused)).toHaveLength(60 - computed);
     expect(outcomes.filter((outcome) => 'matched' in outcome && outcome.matched === false)).toHaveLength(computed);
   });

@@ -72,37 +72,13 @@ export class HashingGate {
   }
 }
 
-/**
- * One scrypt per core, and never the whole threadpool (a thread stays for file and DNS work): at most
- * 3 x 128 MiB at once. Twice as many may wait, each for at most a second, so a check answers within a second
- * plus its own duration, well within the callers' RPC timeout (3 s by default).
- */
+/** One scrypt per core, and never the whole threadpool (a thread stays for file and DNS work): at most 3 x 128 MiB at once. */
 const MAX_CONCURRENT_HASHES = Math.max(1, Math.min(availableParallelism(), LIBUV_THREADS - 1));
-const MAX_HASH_WAIT_MS = 1000;
-export const passwordHashing = new HashingGate(MAX_CONCURRENT_HASHES, 2 * MAX_CONCURRENT_HASHES, MAX_HASH_WAIT_MS);
 
 interface Parameters {
   cost: number;
   blockSize: number;
   parallelism: number;
-}
-
-function derive(password: string, salt: Buffer, { cost, blockSize, parallelism }: Parameters, keyLength: number): Promise<Buffer> {
-  return passwordHashing.run(
-    () =>
-      new Promise((resolve, reject) => {
-        scrypt(password, salt, keyLength, { N: cost, r: blockSize, p: parallelism, maxmem: 256 * cost * blockSize }, (error, key) =>
-          error ? reject(error) : resolve(key),
-        );
-      }),
-  );
-}
-
-/** `scrypt$N$r$p$salt$hash` (base64url parts), with a fresh 16-byte salt. */
-export async function hashPassword(password: string): Promise<string> {
-  const salt = randomBytes(16);
-  const key = await derive(password, salt, { cost: COST, blockSize: BLOCK_SIZE, parallelism: PARALLELISM }, KEY_LENGTH);
-  return ['scrypt', COST, BLOCK_SIZE, PARALLELISM, salt.toString('base64url'), key.toString('base64url')].join('$');
 }
 
 function parse(stored: string): (Parameters & { salt: Buffer; expected: Buffer }) | null {
@@ -116,14 +92,6 @@ function parse(stored: string): (Parameters & { salt: Buffer; expected: Buffer }
   return { cost, blockSize, parallelism, salt: Buffer.from(parts[4], 'base64url'), expected };
 }
 
-/** Constant-time check of a password against a stored hash, with the hash's own parameters; a malformed hash never matches. */
-export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  const hash = parse(stored);
-  if (!hash) return false;
-  const actual = await derive(password, hash.salt, hash, hash.expected.length);
-  return timingSafeEqual(actual, hash.expected);
-}
-
 /** True for a hash made with weaker parameters than today's: store the password again once it is known to be right. */
 export function needsRehash(stored: string): boolean {
   const hash = parse(stored);
@@ -135,10 +103,50 @@ export function needsRehash(stored: string): boolean {
 const DUMMY_HASH = ['scrypt', COST, BLOCK_SIZE, PARALLELISM, randomBytes(16).toString('base64url'), randomBytes(KEY_LENGTH).toString('base64url')].join('$');
 
 /**
- * Spends the same scrypt work for an unknown user as for a known one (and takes a place in the gate like it),
- * so response times do not reveal which usernames exist.
+ * Hashes and checks passwords: at most MAX_CONCURRENT_HASHES at once and twice as many waiting behind them (any
+ * more are refused at once: PasswordHashingBusy). A waiting check gives up after `maxWaitMs`, the deployment's
+ * RPC_TIMEOUT_MS: by then the token service or analytics that asked has answered its own client 503 and the check
+ * would be wasted work, and a client of the registry's own Basic door is not kept waiting longer either.
  */
-export async function verifyAgainstDummy(password: string): Promise<false> {
-  await verifyPassword(password, DUMMY_HASH);
-  return false;
+export class PasswordHasher {
+  readonly gate: HashingGate;
+
+  constructor(maxWaitMs: number) {
+    this.gate = new HashingGate(MAX_CONCURRENT_HASHES, 2 * MAX_CONCURRENT_HASHES, maxWaitMs);
+  }
+
+  /** `scrypt$N$r$p$salt$hash` (base64url parts), with a fresh 16-byte salt. */
+  async hash(password: string): Promise<string> {
+    const salt = randomBytes(16);
+    const key = await this.derive(password, salt, { cost: COST, blockSize: BLOCK_SIZE, parallelism: PARALLELISM }, KEY_LENGTH);
+    return ['scrypt', COST, BLOCK_SIZE, PARALLELISM, salt.toString('base64url'), key.toString('base64url')].join('$');
+  }
+
+  /** Constant-time check of a password against a stored hash, with the hash's own parameters; a malformed hash never matches. */
+  async verify(password: string, stored: string): Promise<boolean> {
+    const hash = parse(stored);
+    if (!hash) return false;
+    const actual = await this.derive(password, hash.salt, hash, hash.expected.length);
+    return timingSafeEqual(actual, hash.expected);
+  }
+
+  /**
+   * Spends the same scrypt work for an unknown user as for a known one (and takes a place in the gate like it),
+   * so response times do not reveal which usernames exist.
+   */
+  async verifyAgainstDummy(password: string): Promise<false> {
+    await this.verify(password, DUMMY_HASH);
+    return false;
+  }
+
+  private derive(password: string, salt: Buffer, { cost, blockSize, parallelism }: Parameters, keyLength: number): Promise<Buffer> {
+    return this.gate.run(
+      () =>
+        new Promise((resolve, reject) => {
+          scrypt(password, salt, keyLength, { N: cost, r: blockSize, p: parallelism, maxmem: 256 * cost * blockSize }, (error, key) =>
+            error ? reject(error) : resolve(key),
+          );
+        }),
+    );
+  }
 }

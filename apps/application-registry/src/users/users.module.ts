@@ -5,6 +5,7 @@ import { SignInLimiter, signInLimiterFor } from '@keymint/sign-in-limiter';
 import { ApplicationsModule } from '../applications/applications.module';
 import { ScopesModule } from '../scopes/scopes.module';
 import { AdminBootstrap } from './admin-bootstrap';
+import { PasswordHasher } from './password-hasher';
 import { UserSignIn } from './user-sign-in';
 import { UsersController } from './users.controller';
 import { UsersService } from './users.service';
@@ -15,6 +16,7 @@ import { UsersService } from './users.service';
   providers: [
     UsersService,
     UserSignIn,
+    { provide: PasswordHasher, useFactory: (config: ApplicationRegistryConfig) => new PasswordHasher(config.RPC_TIMEOUT_MS), inject: [CONFIG] },
     {
       provide: SignInLimiter,
       useFactory: (config: ApplicationRegistryConfig, database: Database) => signInLimiterFor(config.AUTH_FAILURE_LIMIT, database),

@@ -11,7 +11,7 @@ import { Initial1700000000000 } from '../migrations/1700000000000-initial';
 import { OutboxHeaders1700000000007 } from '../migrations/1700000000007-outbox-headers';
 import { ScopeEntity } from '../scopes/scope.entity';
 import { SignInLimiter } from '@keymint/sign-in-limiter';
-import { needsRehash, verifyPassword } from './password-hasher';
+import { needsRehash, PasswordHasher } from './password-hasher';
 import { UserSignIn } from './user-sign-in';
 import { UserEntity } from './user.entity';
 import { UsersService } from './users.service';
@@ -42,7 +42,8 @@ describe('UsersService password storage', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const usersService = () => new UsersService(database, {} as ApplicationsService);
+  const passwords = new PasswordHasher(3000);
+  const usersService = () => new UsersService(database, {} as ApplicationsService, passwords);
   const userRow = (username: string) => database.manager.findOneByOrFail(UserEntity, { username });
   const outboxRows = () => database.manager.count(OutboxEntry);
 
@@ -61,7 +62,7 @@ describe('UsersService password storage', () => {
     const after = await userRow('olduser');
     expect(after.passwordHash).toMatch(/^scrypt\$131072\$8\$1\$/);
     expect(needsRehash(after.passwordHash)).toBe(false);
-    await expect(verifyPassword('old-user-password-1', after.passwordHash)).resolves.toBe(true);
+    await expect(passwords.verify('old-user-password-1', after.passwordHash)).resolves.toBe(true);
     expect(after.updatedAt).toBe(1);
     // Not a password change: nothing published (a registry.user.updated.v1 would revoke the user's tokens).
     expect(await outboxRows()).toBe(eventsBefore);

@@ -9,7 +9,7 @@ import { ApplicationsService } from '../applications/applications.service';
 import { isUniqueViolation, RegistryError } from '../common/http-errors';
 import { CredentialCache } from './credential-cache';
 import { CreateUserInput, UserView } from './dto/user.dto';
-import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from './password-hasher';
+import { needsRehash, PasswordHasher } from './password-hasher';
 import { canonicalUsername, Role, USERNAME_PATTERN } from './roles';
 import { UserEntity } from './user.entity';
 
@@ -26,6 +26,7 @@ export class UsersService {
   constructor(
     @Inject(Database) private readonly database: Database,
     @Inject(ApplicationsService) private readonly applications: ApplicationsService,
+    @Inject(PasswordHasher) private readonly passwords: PasswordHasher,
   ) {}
 
   async create(input: CreateUserInput, origin?: RequestContext): Promise<UserView> {
@@ -33,7 +34,7 @@ export class UsersService {
     const user: UserEntity = {
       userId: randomUUID(),
       username: input.username,
-      passwordHash: await hashPassword(input.password),
+      passwordHash: await this.passwords.hash(input.password),
       roles: input.roles,
       createdAt: now,
       updatedAt: now,
@@ -64,7 +65,7 @@ export class UsersService {
 
   async changePassword(username: string, password: string, origin?: RequestContext): Promise<UserView> {
     const found = await this.find(username);
-    const passwordHash = await hashPassword(password);
+    const passwordHash = await this.passwords.hash(password);
     await this.database.transaction(async (manager) => {
       const result = await manager.update(UserEntity, { userId: found.userId }, { passwordHash, updatedAt: Date.now() });
       if (!result.affected) throw notFound(username);
@@ -124,8 +125,8 @@ export class UsersService {
     const user = USERNAME_PATTERN.test(canonical)
       ? await this.database.consistentRead((manager) => manager.findOneBy(UserEntity, { username: canonical }))
       : null;
-    if (!user) return verifyAgainstDummy(password).then(() => null);
-    if (!(await verifyPassword(password, user.passwordHash))) return null;
+    if (!user) return this.passwords.verifyAgainstDummy(password).then(() => null);
+    if (!(await this.passwords.verify(password, user.passwordHash))) return null;
     if (needsRehash(user.passwordHash)) await this.rehash(user, password);
     this.cache.set(username, password, user.username, user.roles);
     return { username: user.username, roles: user.roles };
@@ -138,7 +139,7 @@ export class UsersService {
    */
   private async rehash(user: UserEntity, password: string): Promise<void> {
     try {
-      const passwordHash = await hashPassword(password);
+      const passwordHash = await this.passwords.hash(password);
       await this.database.transaction((manager) => manager.update(UserEntity, { userId: user.userId, passwordHash: user.passwordHash }, { passwordHash }));
     } catch (error) {
       this.logger.warn(`could not store '${user.username}''s password at today's scrypt parameters (next sign-in tries again): ${(error as Error).message}`);
