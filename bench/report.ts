@@ -455,7 +455,9 @@ export function renderMarkdownReport(input: ReportInput): string {
       'process, the load generator and the idle keymint cluster included) divided by the answers. It moves less than req/s when the machine ' +
       "is slower or busier for a while, and shows what each answer costs: the peer's is one process, keymint's is three services, nats-server " +
       'and the events between them.',
-    '- analytics lag: from the last measured answer until `GET /api/analytics/v1/summary` (from = run start) has counted every token. ' +
+    '- analytics lag: from the last measured answer until the first answer of `GET /api/analytics/v1/summary` (from = run start, asked every 20 ms ' +
+      "from the last answer on, with a Bearer token carrying `apim:admin` as a monitoring client would hold, so that no poll waits for a password check) " +
+      'that has counted every token. ' +
       "count exact?: whether its `served` total (every token handed out, reused ones included; `minted` is the subset of new ones) equals the token service's " +
       'own count of 200 answers on `/token` (`http_requests_total` on `/metrics`, warm-up included), checked again 1 s later so that doubles show.',
     '',
