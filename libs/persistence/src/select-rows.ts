@@ -1,4 +1,4 @@
-import { EntityTarget, ObjectLiteral } from 'typeorm';
+import { EntityMetadata, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { SqlRunner } from './statements';
 import { quotedTable, SqlParams } from './sql-params';
 
@@ -17,11 +17,8 @@ export async function selectRows<T extends ObjectLiteral>(
   limit?: number,
 ): Promise<T[]> {
   const metadata = manager.connection.getMetadata(target);
-  const driver = manager.connection.driver;
   const params = new SqlParams(manager.connection);
-  const sql =
-    `SELECT ${metadata.columns.map((column) => `${driver.escape(column.databaseName)} AS ${driver.escape(column.propertyName)}`).join(', ')} ` +
-    `FROM ${quotedTable(manager.connection, target)} WHERE ${where(params)}${limit === undefined ? '' : ` LIMIT ${Math.floor(limit)}`}`;
+  const sql = `${selectFrom(manager, metadata, target)} WHERE ${where(params)}${limit === undefined ? '' : ` LIMIT ${Math.floor(limit)}`}`;
   const rows = (await manager.query(sql, params.values)) as Array<Record<string, unknown>>;
   return rows.map((row) => {
     const entity = metadata.create() as Record<string, unknown>;
@@ -31,4 +28,22 @@ export async function selectRows<T extends ObjectLiteral>(
     }
     return entity as T;
   });
+}
+
+/**
+ * `SELECT <every column> FROM <table>` of an entity, made once per entity (its metadata belongs to one data
+ * source, so to one SQL dialect): building it for every call was ~4% of an introspection's CPU.
+ */
+const selectFromTexts = new WeakMap<EntityMetadata, string>();
+
+function selectFrom<T extends ObjectLiteral>(manager: SqlRunner, metadata: EntityMetadata, target: EntityTarget<T>): string {
+  let text = selectFromTexts.get(metadata);
+  if (text === undefined) {
+    const driver = manager.connection.driver;
+    text =
+      `SELECT ${metadata.columns.map((column) => `${driver.escape(column.databaseName)} AS ${driver.escape(column.propertyName)}`).join(', ')} ` +
+      `FROM ${quotedTable(manager.connection, target)}`;
+    selectFromTexts.set(metadata, text);
+  }
+  return text;
 }
