@@ -246,12 +246,18 @@ async function settledServerCount(keymint: KeymintTarget): Promise<number> {
 async function waitForCount(keymint: KeymintTarget, analytics: AnalyticsApi, from: Date, lastResponseAt: number): Promise<AnalyticsCheck> {
   const expectedNow = async () => keymint.countBaseline.analytics + (await settledServerCount(keymint)) - keymint.countBaseline.server;
   let expected: number | undefined;
-  const settled = expectedNow().then((count) => (expected = count));
+  // Its failure is thrown from the loop below: a rejection nobody awaits yet would end the process.
+  let failure: { error: unknown } | undefined;
+  const settled = expectedNow().then(
+    (count) => (expected = count),
+    (error: unknown) => (failure = { error }),
+  );
   const deadline = lastResponseAt + ANALYTICS_TIMEOUT_MS;
   const answers: Array<{ at: number; served: number }> = [];
   for (;;) {
     const { served } = await analytics.counts(from);
     answers.push({ at: Date.now(), served });
+    if (failure) throw failure.error;
     const first = expected === undefined ? undefined : answers.find((answer) => answer.served >= (expected as number));
     if (first) {
       const lagMs = first.at - lastResponseAt;
@@ -263,6 +269,7 @@ async function waitForCount(keymint: KeymintTarget, analytics: AnalyticsApi, fro
     }
     if (Date.now() > deadline) {
       await settled;
+      if (failure) throw failure.error;
       return { lagMs: null, expected: expected as number, counted: served, exact: false };
     }
     await sleep(ANALYTICS_POLL_MS);
