@@ -252,12 +252,15 @@ async function waitForCount(keymint: KeymintTarget, analytics: AnalyticsApi, fro
     (count) => (expected = count),
     (error: unknown) => (failure = { error }),
   );
+  const throwIfFailed = () => {
+    if (failure) throw failure.error;
+  };
   const deadline = lastResponseAt + ANALYTICS_TIMEOUT_MS;
   const answers: Array<{ at: number; served: number }> = [];
   for (;;) {
     const { served } = await analytics.counts(from);
     answers.push({ at: Date.now(), served });
-    if (failure) throw failure.error;
+    throwIfFailed();
     const first = expected === undefined ? undefined : answers.find((answer) => answer.served >= (expected as number));
     if (first) {
       const lagMs = first.at - lastResponseAt;
@@ -269,7 +272,7 @@ async function waitForCount(keymint: KeymintTarget, analytics: AnalyticsApi, fro
     }
     if (Date.now() > deadline) {
       await settled;
-      if (failure) throw failure.error;
+      throwIfFailed();
       return { lagMs: null, expected: expected as number, counted: served, exact: false };
     }
     await sleep(ANALYTICS_POLL_MS);
