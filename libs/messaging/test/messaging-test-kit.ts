@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { MigrationInterface, QueryRunner } from 'typeorm';
 import { Database, DataSourceSettings, openDataSource } from '@keymint/persistence';
-import { STREAMS } from '@keymint/contracts';
-import { addOutboxHeaders, createMessagingTables, MESSAGING_ENTITIES, NatsAccess, NatsClient } from '@keymint/messaging';
+import { STREAMS, TOKENS_STREAM } from '@keymint/contracts';
+import { addOutboxHeaders, createMessagingTables, DurableConsumer, MESSAGING_ENTITIES, NatsAccess, NatsClient, OutboxRelay } from '@keymint/messaging';
 import { NatsServerProcess } from '../../../scripts/lib/nats-server';
 import { freePort } from '../../../scripts/lib/ports';
 
@@ -49,4 +49,36 @@ export async function startNatsWithStreams(dir: string, clientName: string): Pro
   const client = await connectOpen(server.url, clientName);
   await client.ensureStreams();
   return { server, client };
+}
+
+/**
+ * The outbox's two ends, as the exactly-once tests run them: the token service's store with its relay, and
+ * analytics' store with a durable consumer (named `name`) on TOKENS that counts how often it applies each
+ * eventId, each end with a NATS client of its own on `serverUrl`. Neither is started. Every stop and close is
+ * handed to `onCleanup` as it is made (run them last given, first run).
+ */
+export async function outboxToCountingConsumer(
+  serverUrl: string,
+  dir: string,
+  name: string,
+  dbUrls: { producer?: string; consumer?: string },
+  onCleanup: (cleanup: () => Promise<unknown>) => void,
+): Promise<{ producerDb: Database; consumerDb: Database; relay: OutboxRelay; consumer: DurableConsumer; seen: Map<string, number> }> {
+  const producerDb = await messagingStore('token', dir, dbUrls.producer);
+  onCleanup(() => producerDb.close());
+  const consumerDb = await messagingStore('analytics', dir, dbUrls.consumer);
+  onCleanup(() => consumerDb.close());
+  const producerNats = await connectOpen(serverUrl, `${name}-producer`);
+  onCleanup(() => producerNats.close());
+  const consumerNats = await connectOpen(serverUrl, `${name}-consumer`);
+  onCleanup(() => consumerNats.close());
+  await producerNats.ensureStreams();
+  const relay = new OutboxRelay(producerDb, producerNats);
+  onCleanup(() => relay.stop());
+  const seen = new Map<string, number>();
+  const consumer = new DurableConsumer(consumerNats, consumerDb, { stream: TOKENS_STREAM, durable: name }, async (_manager, events) => {
+    for (const { event } of events) seen.set(event.eventId, (seen.get(event.eventId) ?? 0) + 1);
+  });
+  onCleanup(() => consumer.stop());
+  return { producerDb, consumerDb, relay, consumer, seen };
 }

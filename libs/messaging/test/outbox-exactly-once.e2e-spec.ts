@@ -1,17 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TOKENS_STREAM } from '@keymint/contracts';
-import {
-  ConsumedEvent,
-  DurableConsumer,
-  OutboxEntry,
-  OutboxRelay,
-  publishInTransaction,
-} from '@keymint/messaging';
+import { ConsumedEvent, OutboxEntry, publishInTransaction } from '@keymint/messaging';
 import { waitFor } from '../../../scripts/lib/ports';
 import { postgresTestDatabase } from '../../../test/support/postgres';
-import { connectOpen, messagingStore, natsServerIn } from './messaging-test-kit';
+import { natsServerIn, outboxToCountingConsumer } from './messaging-test-kit';
 
 const EVENTS = Number(process.env.OUTBOX_TEST_EVENTS ?? 10_000);
 
@@ -25,21 +18,8 @@ async function runScenario(dbUrls: { producer?: string; consumer?: string }, dir
   const cleanups: Array<() => Promise<unknown>> = [() => nats.stop()];
   try {
     await nats.start();
-    const producerDb = await messagingStore('token', dir, dbUrls.producer);
-    cleanups.unshift(() => producerDb.close());
-    const consumerDb = await messagingStore('analytics', dir, dbUrls.consumer);
-    cleanups.unshift(() => consumerDb.close());
-    const producerNats = await connectOpen(nats.url, 'outbox-test-producer');
-    cleanups.unshift(() => producerNats.close());
-    const consumerNats = await connectOpen(nats.url, 'outbox-test-consumer');
-    cleanups.unshift(() => consumerNats.close());
-    await producerNats.ensureStreams();
-    const relay = new OutboxRelay(producerDb, producerNats);
-    const seen = new Map<string, number>();
-    const consumer = new DurableConsumer(consumerNats, consumerDb, { stream: TOKENS_STREAM, durable: 'outbox-test' }, async (_manager, events) => {
-      for (const { event } of events) seen.set(event.eventId, (seen.get(event.eventId) ?? 0) + 1);
-    });
-    cleanups.unshift(() => relay.stop(), () => consumer.stop());
+    // Each cleanup runs before those given earlier: the nats-server stops last.
+    const { producerDb, consumerDb, relay, consumer, seen } = await outboxToCountingConsumer(nats.url, dir, 'outbox-test', dbUrls, (cleanup) => cleanups.unshift(cleanup));
     const written: string[] = [];
     relay.start();
     consumer.start();

@@ -1,13 +1,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TOKENS_STREAM } from '@keymint/contracts';
-import { ConsumedEvent, DurableConsumer, MAX_PACK_BYTES, MAX_PACK_HEADER_BYTES, OutboxEntry, OutboxRelay, appendToOutbox, outboxInsertOfEventsSql } from '@keymint/messaging';
+import { ConsumedEvent, MAX_PACK_BYTES, MAX_PACK_HEADER_BYTES, OutboxEntry, appendToOutbox, outboxInsertOfEventsSql } from '@keymint/messaging';
 import { Database, SqlParams } from '@keymint/persistence';
 import { NatsServerProcess } from '../../../scripts/lib/nats-server';
 import { freePort, waitFor } from '../../../scripts/lib/ports';
 import { postgresTestDatabase } from '../../../test/support/postgres';
-import { connectOpen, messagingStore } from './messaging-test-kit';
+import { outboxToCountingConsumer } from './messaging-test-kit';
 import { headerBytes, messageBytes, WIDE_ORIGIN, wideEvents } from './wide-events';
 
 const EVENTS = 1000;
@@ -77,25 +76,16 @@ describe.each(['SQLite', 'PostgreSQL'] as const)('wide packs of events on %s', (
 
   /** Writes the events, relays them to `server` and consumes them: each event must arrive exactly once. */
   async function relayedExactlyOnce(server: NatsServerProcess): Promise<OutboxEntry[]> {
-    const producerDb = await messagingStore('token', dir, databases[0]?.url);
-    cleanups.push(() => producerDb.close());
-    const consumerDb = await messagingStore('analytics', dir, databases[1]?.url);
-    cleanups.push(() => consumerDb.close());
-    const producerNats = await connectOpen(server.url, 'wide-packs-producer');
-    cleanups.push(() => producerNats.close());
-    const consumerNats = await connectOpen(server.url, 'wide-packs-consumer');
-    cleanups.push(() => consumerNats.close());
-    await producerNats.ensureStreams();
-
+    const { producerDb, consumerDb, relay, consumer, seen } = await outboxToCountingConsumer(
+      server.url,
+      dir,
+      'wide-packs',
+      { producer: databases[0]?.url, consumer: databases[1]?.url },
+      (cleanup) => cleanups.push(cleanup),
+    );
     const written = await writeWideEvents(producerDb);
     const packs = await producerDb.manager.find(OutboxEntry, { order: { id: 'ASC' } });
 
-    const seen = new Map<string, number>();
-    const consumer = new DurableConsumer(consumerNats, consumerDb, { stream: TOKENS_STREAM, durable: 'wide-packs' }, async (_manager, events) => {
-      for (const { event } of events) seen.set(event.eventId, (seen.get(event.eventId) ?? 0) + 1);
-    });
-    const relay = new OutboxRelay(producerDb, producerNats);
-    cleanups.push(() => relay.stop(), () => consumer.stop());
     relay.start();
     consumer.start();
 
