@@ -74,8 +74,31 @@ interface Answer {
   startedAt: number;
   ms: number;
   token?: string;
+  /** An introspection's answer. */
+  active?: boolean;
   retryAfter?: string;
   error?: string;
+}
+
+/** Answers finished after the host went silent: each within the bound, a 200 or a 503 `temporarily_unavailable`. */
+function expectAnsweredWithinBound(label: string, answers: Answer[], silencedAt: number): void {
+  const bound = POSTGRES_ANSWER_TIMEOUT_MS + POSTGRES_CONNECT_TIMEOUT_MS + 2000;
+  const during = answers.filter((answer) => answer.startedAt + answer.ms > silencedAt);
+  const summary = (list: Answer[]) => list.reduce<Record<string, number>>((counts, answer) => ({ ...counts, [answer.status]: (counts[answer.status] ?? 0) + 1 }), {});
+  console.log(
+    `silent host, ${label}: before=${JSON.stringify(summary(answers.filter((answer) => !during.includes(answer))))} during=${JSON.stringify(summary(during))} ` +
+      `slowest=${Math.max(...during.map((answer) => answer.ms))} ms (bound ${bound})`,
+  );
+  expect(answers.filter((answer) => answer.startedAt + answer.ms <= silencedAt && answer.status === 200).length).toBeGreaterThan(0);
+  expect(during.filter((answer) => answer.status === 503).length).toBeGreaterThan(0);
+  for (const answer of during) {
+    expect({ status: answer.status, withinBound: answer.ms <= bound }).toEqual({ status: expect.anything(), withinBound: true });
+    expect([200, 503]).toContain(answer.status);
+    if (answer.status === 503) {
+      expect(answer.error).toContain('temporarily_unavailable');
+      expect(answer.retryAfter).toBe('5');
+    }
+  }
 }
 
 /**
@@ -88,41 +111,55 @@ interface Answer {
 describe('a PostgreSQL host that goes silent under the token service', () => {
   let database: { url: string; drop: () => Promise<void> } | null = null;
   let proxy: SilenceableProxy;
+  let readsProxy: SilenceableProxy;
   let cluster: TestCluster | undefined;
   let tokenService: ServiceProcess;
+  let readingTokenService: ServiceProcess;
   let authorization: string;
 
   beforeAll(async () => {
     database = await postgresTestDatabase();
     if (!database) return;
     const direct = new URL(database.url);
+    const proxiedUrl = async (through: SilenceableProxy) => {
+      const proxied = new URL(database!.url);
+      proxied.host = await through.start();
+      return proxied.toString();
+    };
     proxy = new SilenceableProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
-    const proxied = new URL(database.url);
-    proxied.host = await proxy.start();
-    // The registry on the database directly; the token service (renewing: every token is a group commit) through the proxy.
+    readsProxy = new SilenceableProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
+    // The registry on the database directly; each token service through a proxy of its own: one renewing (every
+    // token is a group commit on the kept connection), one reusing tokens (its reads and reuse claims take the pool's
+    // other connections).
     cluster = await startTestCluster({ services: ['application-registry'], dbUrl: database.url });
     authorization = await clientCredentialsApplication(cluster, { name: 'silent-host', tokenType: 'OAUTH' });
-    tokenService = await cluster.addReplica('token-service', { DB_URL: proxied.toString(), TOKEN_RENEW_PER_REQUEST: 'true' });
+    tokenService = await cluster.addReplica('token-service', { DB_URL: await proxiedUrl(proxy), TOKEN_RENEW_PER_REQUEST: 'true' });
+    readingTokenService = await cluster.addReplica('token-service', { DB_URL: await proxiedUrl(readsProxy), TOKEN_RENEW_PER_REQUEST: 'false' });
   }, 120_000);
 
   afterAll(async () => {
     await cluster?.stop();
     await proxy?.stop();
+    await readsProxy?.stop();
     await database?.drop();
   });
 
-  const requestToken = async (): Promise<Answer> => {
+  const requestToken = (service = tokenService, clientAuthorization = authorization): Promise<Answer> =>
+    post(service, '/token', 'grant_type=client_credentials', clientAuthorization);
+
+  const post = async (service: ServiceProcess, path: string, body: string, clientAuthorization: string): Promise<Answer> => {
     const startedAt = Date.now();
     try {
-      const reply = await http(`${tokenService.baseUrl}/token`, {
+      const reply = await http(`${service.baseUrl}${path}`, {
         method: 'POST',
-        headers: { Authorization: authorization, 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: 'grant_type=client_credentials',
+        headers: { Authorization: clientAuthorization, 'Content-Type': 'application/x-www-form-urlencoded' },
+        body,
         // Far above the bound: a request still open then has hung.
         timeoutMs: 60_000,
       });
       const answer: Answer = { status: reply.status, startedAt, ms: Date.now() - startedAt };
-      if (reply.status === 200) answer.token = reply.json<{ access_token: string }>().access_token;
+      if (reply.status === 200 && path === '/token') answer.token = reply.json<{ access_token: string }>().access_token;
+      if (reply.status === 200 && path === '/introspect') answer.active = reply.json<{ active: boolean }>().active;
       else {
         answer.error = reply.body.slice(0, 200);
         answer.retryAfter = String(reply.headers['retry-after'] ?? '');
@@ -154,23 +191,7 @@ describe('a PostgreSQL host that goes silent under the token service', () => {
     running = false;
     await load;
 
-    const bound = POSTGRES_ANSWER_TIMEOUT_MS + POSTGRES_CONNECT_TIMEOUT_MS + 2000;
-    const during = answers.filter((answer) => answer.startedAt + answer.ms > silencedAt);
-    const summary = (list: Answer[]) => list.reduce<Record<string, number>>((counts, answer) => ({ ...counts, [answer.status]: (counts[answer.status] ?? 0) + 1 }), {});
-    console.log(
-      `silent host: before=${JSON.stringify(summary(answers.filter((answer) => !during.includes(answer))))} during=${JSON.stringify(summary(during))} ` +
-        `slowest=${Math.max(...during.map((answer) => answer.ms))} ms (bound ${bound})`,
-    );
-    expect(answers.filter((answer) => answer.startedAt + answer.ms <= silencedAt && answer.status === 200).length).toBeGreaterThan(0);
-    expect(during.filter((answer) => answer.status === 503).length).toBeGreaterThan(0);
-    for (const answer of during) {
-      expect({ status: answer.status, withinBound: answer.ms <= bound }).toEqual({ status: expect.anything(), withinBound: true });
-      expect([200, 503]).toContain(answer.status);
-      if (answer.status === 503) {
-        expect(answer.error).toContain('temporarily_unavailable');
-        expect(answer.retryAfter).toBe('5');
-      }
-    }
+    expectAnsweredWithinBound('group commits', answers, silencedAt);
 
     // Every token answered 200 is stored (read on the database directly).
     const direct = new Client({ connectionString: database.url });
@@ -183,5 +204,42 @@ describe('a PostgreSQL host that goes silent under the token service', () => {
     // The host answers again: the next batches go out on a new connection.
     proxy.resume();
     await waitFor(async () => (await requestToken()).status === 200, 30_000, 'a 200 once PostgreSQL answers again', 200);
+  }, 120_000);
+  it("bounds the pool's other connections too: introspections and reuse claims on a silent host answer 503 within the bound, then recover", async () => {
+    if (!database) return;
+    const issued = await requestToken(readingTokenService);
+    expect(issued.status).toBe(200);
+    const introspect = () => post(readingTokenService, '/introspect', `token=${encodeURIComponent(issued.token!)}`, authorization);
+    // A key whose first token is asked for while the host is silent: the store's reuse slot decides (a transaction on the pool).
+    const laterClient = await clientCredentialsApplication(cluster!, { name: 'silent-host-reuse-claim', tokenType: 'OAUTH' });
+    const answers: Answer[] = [];
+    let running = true;
+    const client = (ask: () => Promise<Answer>) => async () => {
+      while (running) {
+        const answer = await ask();
+        answers.push(answer);
+        if (answer.status !== 200) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    };
+    // Introspections from before the silence leave the pool idle connections that go silent with the host.
+    const introspecting = Promise.all(Array.from({ length: 6 }, client(introspect)));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(answers.filter((answer) => answer.status === 200 && answer.active === true).length).toBeGreaterThan(0);
+    readsProxy.silence();
+    const silencedAt = Date.now();
+    const claiming = Promise.all(Array.from({ length: 2 }, client(() => requestToken(readingTokenService, laterClient))));
+    await new Promise((resolve) => setTimeout(resolve, POSTGRES_ANSWER_TIMEOUT_MS + 2 * POSTGRES_CONNECT_TIMEOUT_MS));
+    running = false;
+    await Promise.all([introspecting, claiming]);
+
+    expectAnsweredWithinBound('pool reads and claims', answers, silencedAt);
+    const during = answers.filter((answer) => answer.startedAt + answer.ms > silencedAt);
+    // Never a wrong answer instead of a 503: the token is not called inactive, and no token is handed out that could not be stored.
+    expect(during.filter((answer) => answer.active === false)).toEqual([]);
+    expect(during.filter((answer) => answer.token !== undefined)).toEqual([]);
+
+    readsProxy.resume();
+    await waitFor(async () => (await introspect()).active === true, 30_000, 'an active introspection once PostgreSQL answers again', 200);
+    await waitFor(async () => (await requestToken(readingTokenService, laterClient)).status === 200, 30_000, 'a 200 for the new key once PostgreSQL answers again', 200);
   }, 120_000);
 });

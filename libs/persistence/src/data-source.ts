@@ -27,6 +27,16 @@ export interface DataSourceSettings {
 export const POSTGRES_CONNECT_TIMEOUT_MS = 3000;
 
 /**
+ * How long any statement of a serving connection may wait for its answer (docs/decisions.md, "A silent PostgreSQL
+ * host"): a host that stops answering mid-query (no reset, and its TCP stack still acknowledging, so keep-alive sees
+ * nothing wrong) would otherwise hold the request forever. Past it node-postgres fails the statement and, the pool's
+ * connections being pipelined, destroys its connection, which fails every statement waiting on it as a lost
+ * connection: the requests get 503s and the next statement takes a new connection. Far above the slowest group
+ * commit or read measured under load. Migrations run on a connection of their own without it (`openDataSource`).
+ */
+export const POSTGRES_ANSWER_TIMEOUT_MS = 10_000;
+
+/**
  * The connections a PostgreSQL server admits to roles that are not superusers: max_connections less
  * superuser_reserved_connections (the ones kept for an administrator).
  */
@@ -71,7 +81,7 @@ export function buildDataSourceOptions(settings: DataSourceSettings): DataSource
       // `pipeline`: a connection sends a statement without waiting for the answer to the one before
       // (Database.pipelinedTransaction). `keepAlive`, probing after 10 s idle (the system's default waits two
       // hours): an idle connection to a host that vanished is found dead.
-      extra: { pipeline: true, keepAlive: true, keepAliveInitialDelayMillis: 10_000 },
+      extra: { pipeline: true, keepAlive: true, keepAliveInitialDelayMillis: 10_000, query_timeout: POSTGRES_ANSWER_TIMEOUT_MS },
     };
   }
   const dir = resolve(settings.dataDir);
@@ -105,6 +115,14 @@ function privateStoreFiles(database: string): void {
 /** Opens the store, tunes SQLite and applies pending migrations. */
 export async function openDataSource(settings: DataSourceSettings): Promise<DataSource> {
   const options = buildDataSourceOptions(settings);
+  if (options.type === 'postgres') {
+    // A migration (an index built over a million tokens) may rightly take longer than a serving statement's answer
+    // timeout: migrations run first, on one connection without it.
+    await migrate(new DataSource({ ...options, poolSize: 1, extra: { ...options.extra, query_timeout: undefined } }));
+    const dataSource = new DataSource(options);
+    await dataSource.initialize();
+    return dataSource;
+  }
   const dataSource = new DataSource(options);
   if (settings.oneProcess && options.type === 'better-sqlite3') storeHolds.set(dataSource, holdSqliteStore(options.database));
   try {
@@ -113,15 +131,23 @@ export async function openDataSource(settings: DataSourceSettings): Promise<Data
     releaseSqliteStore(dataSource);
     throw error;
   }
-  if (!isPostgres(dataSource)) {
-    // WAL + synchronous=NORMAL: a commit survives a process crash. (The driver's `timeout` is the busy timeout.)
-    await dataSource.query('PRAGMA synchronous = NORMAL');
-    // 32 MiB of page cache instead of 2 MiB: with a million tokens the token table's indexes are tens of MB,
-    // and a page missing from the cache is a read system call on the event loop.
-    await dataSource.query('PRAGMA cache_size = -32768');
-  }
+  // WAL + synchronous=NORMAL: a commit survives a process crash. (The driver's `timeout` is the busy timeout.)
+  await dataSource.query('PRAGMA synchronous = NORMAL');
+  // 32 MiB of page cache instead of 2 MiB: with a million tokens the token table's indexes are tens of MB,
+  // and a page missing from the cache is a read system call on the event loop.
+  await dataSource.query('PRAGMA cache_size = -32768');
   await dataSource.runMigrations({ transaction: 'each' });
   return dataSource;
+}
+
+/** Applies the pending migrations of a PostgreSQL store on a data source of its own, closed after. */
+async function migrate(migrator: DataSource): Promise<void> {
+  await migrator.initialize();
+  try {
+    await migrator.runMigrations({ transaction: 'each' });
+  } finally {
+    await migrator.destroy();
+  }
 }
 
 /** The hold on each store opened with `oneProcess`, until the store is closed (releaseSqliteStore). */

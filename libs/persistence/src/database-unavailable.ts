@@ -33,9 +33,11 @@ const UNREACHABLE_CODES = new Set([
   '53300',
 ]);
 
-// node-postgres says these without a code: the server went away in the middle of a query, or the pool gave up.
+// node-postgres says these without a code: the server went away in the middle of a query, left a statement
+// unanswered past the answer timeout (POSTGRES_ANSWER_TIMEOUT_MS), or the pool gave up.
 const LOST_CONNECTION_MESSAGES = [
   'Connection terminated',
+  'Query read timeout',
   'Client has encountered a connection error and is not queryable',
   'Client was closed and is not queryable',
   'timeout exceeded when trying to connect',

@@ -122,12 +122,6 @@ function pipelinedSender(client: PoolClient): (sql: string, parameters?: readonl
 }
 
 /**
- * How long the connection kept for pipelined transactions may leave a statement it was sent unanswered before it
- * is given up as lost (docs/decisions.md: far above the slowest group commit measured under load).
- */
-export const POSTGRES_ANSWER_TIMEOUT_MS = 10_000;
-
-/**
  * Write transactions on PostgreSQL, pipelined on one connection that the store
  * keeps for them (node-postgres's `pipeline` mode). A transaction's BEGIN goes
  * out with its first statement and its COMMIT as soon as its work has given
@@ -152,7 +146,6 @@ export class PostgresPipeline {
     private readonly dataSource: DataSource,
     /** How many transactions a batch writer lets be on their way before it sends another (`ready`). */
     private readonly maxUnanswered = 2,
-    private readonly answerTimeoutMs = POSTGRES_ANSWER_TIMEOUT_MS,
   ) {}
 
   /**
@@ -182,7 +175,7 @@ export class PostgresPipeline {
     } finally {
       sent();
     }
-    return (await this.answeredInTime(client, answer)).rows as Row[];
+    return (await answer).rows as Row[];
   }
 
   transaction(work: (statements: Statements) => Promise<void>): Promise<void> {
@@ -209,10 +202,8 @@ export class PostgresPipeline {
     const sent: Array<Promise<QueryResult>> = [];
     let commit: Promise<QueryResult>;
     let open = true;
-    let client: PoolClient;
     try {
-      client = await this.connection();
-      const sendOn = pipelinedSender(client);
+      const sendOn = pipelinedSender(await this.connection());
       const send = (sql: string, parameters?: readonly unknown[]): Promise<QueryResult> => {
         if (!open) return lateStatement();
         const result = sendOn(sql, parameters);
@@ -232,31 +223,9 @@ export class PostgresPipeline {
       open = false;
       sentInFull();
     }
-    await this.answeredInTime(client, allAnswered(sent));
+    await allAnswered(sent);
     // A COMMIT of a failed transaction answers ROLLBACK instead of an error.
     if ((await commit).command !== 'COMMIT') throw new Error('the transaction was rolled back');
-  }
-
-  /**
-   * The answers, unless the connection leaves them waiting `answerTimeoutMs` (the server's host gone silent: no
-   * answer, no reset, and keep-alive takes far longer to notice): then the connection is destroyed, which fails
-   * every statement waiting on it as a lost connection ('Connection terminated unexpectedly': a 503 for the
-   * requests), and the next transaction takes a new one.
-   */
-  private async answeredInTime<T>(client: PoolClient, answers: Promise<T>): Promise<T> {
-    const timer = setTimeout(() => this.giveUp(client), this.answerTimeoutMs);
-    try {
-      return await answers;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  private giveUp(client: PoolClient): void {
-    if (client !== this.client || this.broken) return;
-    this.broken = true;
-    this.logger.warn(`PostgreSQL left statements unanswered for ${this.answerTimeoutMs} ms: closing the connection, its waiting statements fail`);
-    (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
   }
 
   /** The kept connection; a new one after the last was lost (PostgreSQL restarted, the network broke). */
@@ -269,9 +238,14 @@ export class PostgresPipeline {
       const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
       const client = await pool.connect();
       this.broken = false;
-      const lost = () => (this.broken = true);
+      // Also when a statement meets the pool's answer timeout (POSTGRES_ANSWER_TIMEOUT_MS): node-postgres destroys a
+      // pipelined connection then, failing every statement waiting on it as a lost connection.
+      const lost = (error?: Error) => {
+        if (!this.broken) this.logger.warn(`the connection kept for pipelined transactions was lost${error ? `: ${error.message}` : ''}; the next transaction takes a new one`);
+        this.broken = true;
+      };
       client.on('error', lost);
-      client.on('end', lost);
+      client.on('end', () => lost());
       this.client = client;
     }
     return this.client;
