@@ -61,10 +61,12 @@ export const MAX_PACK_BYTES = 256 * 1024;
 
 /**
  * JetStream refuses a message whose headers pass 64 KiB ("header size exceeds maximum allowed of 64k"),
- * whatever max_payload is, and a pack carries each of its headers once per event: a pack's headers stay under
- * half of that.
+ * whatever max_payload is.
  */
-export const MAX_PACK_HEADER_BYTES = 32 * 1024;
+export const JETSTREAM_MAX_HEADER_BYTES = 64 * 1024;
+
+/** A pack carries each of its headers once per event: a pack's headers stay under half of JetStream's limit. */
+export const MAX_PACK_HEADER_BYTES = JETSTREAM_MAX_HEADER_BYTES / 2;
 
 /** Room a pack keeps for what its message carries besides its events: `NATS/1.0`, the `Nats-Msg-Id` header, the brackets. */
 export const PACK_OVERHEAD_BYTES = 256;

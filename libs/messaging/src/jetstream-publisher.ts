@@ -1,5 +1,6 @@
 import { createInbox, ErrorCode, headers, Msg, MsgHdrs, NatsConnection, Payload } from 'nats';
 import { appendOutboxHeaders } from './context-headers';
+import { JETSTREAM_MAX_HEADER_BYTES } from './event-codec';
 
 /** One event to store in JetStream: `msgId` becomes `Nats-Msg-Id`, so a republished event is dropped as a duplicate. */
 export interface StreamMessage {
@@ -119,9 +120,6 @@ export class JetStreamPublisher {
     onAck(acknowledgementError(message));
   }
 }
-
-/** JetStream refuses a message whose headers pass 64 KiB, whatever the server's max_payload. */
-const JETSTREAM_MAX_HEADER_BYTES = 64 * 1024;
 
 /**
  * Whether a message's headers are over JetStream's limit (rows packed by a release that did not bound them).
