@@ -5,7 +5,7 @@ import { RegistryApi } from '../bench/keymint-api';
 import { startTestCluster, TestCluster } from './support/cluster';
 import { dpopProof, DpopProofOptions, publicJwk, thumbprint } from './support/dpop';
 import { basicAuth, http, HttpResult } from './support/http';
-import { postgresTestDatabase } from './support/postgres';
+import { postgresTestCluster } from './support/postgres';
 
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
 const newKey = () => generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
@@ -287,19 +287,10 @@ describe('DPoP with server nonces (DPOP_NONCE_REQUIRED)', () => {
 });
 
 describe('DPoP across token-service replicas on PostgreSQL', () => {
-  let cluster: TestCluster | undefined;
-  let database: { url: string; drop: () => Promise<void> } | undefined;
-
-  beforeAll(async () => {
-    database = (await postgresTestDatabase()) ?? undefined;
-    if (database) cluster = await startTestCluster({ dbUrl: database.url, services: ['application-registry', 'token-service'], env: { DPOP_NONCE_REQUIRED: 'true' } });
-  });
-  afterAll(async () => {
-    await cluster?.stop();
-    await database?.drop();
-  });
+  const postgres = postgresTestCluster({ services: ['application-registry', 'token-service'], env: { DPOP_NONCE_REQUIRED: 'true' } });
 
   it('accepts one proof once, even sent to two replicas at the same instant; a nonce of one replica is good on the other', async () => {
+    const { cluster } = postgres;
     if (!cluster) return;
     const replica = await cluster.addReplica('token-service');
     const client = await dpopClient(cluster, 'replicated-dpop', 'OAUTH');

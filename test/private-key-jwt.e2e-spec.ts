@@ -2,7 +2,7 @@ import { generateKeyPairSync, KeyObject, randomUUID, sign } from 'node:crypto';
 import { RegistryApi } from '../bench/keymint-api';
 import { startTestCluster, TestCluster } from './support/cluster';
 import { http, HttpResult } from './support/http';
-import { postgresTestDatabase } from './support/postgres';
+import { postgresTestCluster } from './support/postgres';
 
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
@@ -199,19 +199,10 @@ describe('private_key_jwt (RFC 7523)', () => {
 });
 
 describe('private_key_jwt across token-service replicas on PostgreSQL', () => {
-  let cluster: TestCluster | undefined;
-  let database: { url: string; drop: () => Promise<void> } | undefined;
-
-  beforeAll(async () => {
-    database = (await postgresTestDatabase()) ?? undefined;
-    if (database) cluster = await startTestCluster({ dbUrl: database.url });
-  });
-  afterAll(async () => {
-    await cluster?.stop();
-    await database?.drop();
-  });
+  const postgres = postgresTestCluster();
 
   it('accepts one assertion once, even sent to two replicas at the same instant', async () => {
+    const { cluster } = postgres;
     if (!cluster) return;
     const replica = await cluster.addReplica('token-service');
     const keyPair = generateKeyPairSync('ec', { namedCurve: 'P-256' });

@@ -3,7 +3,7 @@ import { ServiceName, SERVICE_NAMES } from '@keymint/config';
 import { waitFor } from '../scripts/lib/ports';
 import { startTestCluster, TestCluster } from './support/cluster';
 import { http, HttpResult } from './support/http';
-import { postgresTestDatabase } from './support/postgres';
+import { postgresTestCluster } from './support/postgres';
 import { clientCredentialsApplication } from './support/registry';
 
 /**
@@ -92,19 +92,10 @@ describe('probes on SQLite', () => {
 });
 
 describe('probes on PostgreSQL', () => {
-  let cluster: TestCluster | undefined;
-  let database: { url: string; drop: () => Promise<void> } | undefined;
-
-  beforeAll(async () => {
-    database = (await postgresTestDatabase()) ?? undefined;
-    if (database) cluster = await startTestCluster({ dbUrl: database.url });
-  });
-  afterAll(async () => {
-    await cluster?.stop();
-    await database?.drop();
-  });
+  const postgres = postgresTestCluster();
 
   it('takes every service out of readiness, alive, when its database is dropped', async () => {
+    const { cluster, database } = postgres;
     if (!cluster || !database) {
       console.warn('PostgreSQL is not reachable (PG_URL or 127.0.0.1:5432): skipping the dropped-database run');
       return;

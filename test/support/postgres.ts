@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDataSource } from '@keymint/persistence';
+import { startTestCluster, TestCluster, TestClusterOptions } from '../../scripts/lib/cluster';
 import { createTestDatabase, postgresAdminUrl } from '../../scripts/lib/postgres';
 
 /**
@@ -16,6 +17,23 @@ export async function postgresTestDatabase(): Promise<{ url: string; drop: () =>
   if (adminUrl) return createTestDatabase(adminUrl);
   console.warn('PostgreSQL is not reachable (PG_URL or 127.0.0.1:5432): skipping the PostgreSQL run');
   return null;
+}
+
+/**
+ * A cluster on a fresh PostgreSQL database for the tests of one `describe`: started before them, stopped and its
+ * database dropped after. Its `cluster` and `database` stay undefined where no PostgreSQL answers: the tests skip.
+ */
+export function postgresTestCluster(options: Omit<TestClusterOptions, 'dbUrl'> = {}): { readonly cluster?: TestCluster; readonly database?: { url: string; drop: () => Promise<void> } } {
+  const started: { cluster?: TestCluster; database?: { url: string; drop: () => Promise<void> } } = {};
+  beforeAll(async () => {
+    started.database = (await postgresTestDatabase()) ?? undefined;
+    if (started.database) started.cluster = await startTestCluster({ ...options, dbUrl: started.database.url });
+  });
+  afterAll(async () => {
+    await started.cluster?.stop();
+    await started.database?.drop();
+  });
+  return started;
 }
 
 /**
