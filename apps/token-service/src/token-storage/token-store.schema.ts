@@ -8,6 +8,7 @@ import { TokensFollowTheUser1700000000005 } from '../migrations/1700000000005-to
 import { ClientAssertionJtis1700000000006 } from '../migrations/1700000000006-client-assertion-jtis';
 import { TokenBinding1700000000007 } from '../migrations/1700000000007-token-binding';
 import { OutboxHeaders1700000000008 } from '../migrations/1700000000008-outbox-headers';
+import { OutboxLz41700000000009 } from '../migrations/1700000000009-outbox-lz4';
 import { ReuseSlot } from './reuse-slot.entity';
 import { LegacyTokenHash, TokenRecord } from './token.entity';
 
@@ -23,4 +24,5 @@ export const TOKEN_STORE_MIGRATIONS = [
   ClientAssertionJtis1700000000006,
   TokenBinding1700000000007,
   OutboxHeaders1700000000008,
+  OutboxLz41700000000009,
 ];
