@@ -234,6 +234,9 @@ describe('a PostgreSQL host that goes silent under the token service', () => {
 
     expectAnsweredWithinBound('pool reads and claims', answers, silencedAt);
     const during = answers.filter((answer) => answer.startedAt + answer.ms > silencedAt);
+    // Some were held by a pool connection that went silent with the host, and answered at the answer timeout (not at a
+    // new connection's connect timeout): the bound that was missing.
+    expect(during.filter((answer) => answer.status === 503 && answer.ms >= POSTGRES_ANSWER_TIMEOUT_MS - 500).length).toBeGreaterThan(0);
     // Never a wrong answer instead of a 503: the token is not called inactive, and no token is handed out that could not be stored.
     expect(during.filter((answer) => answer.active === false)).toEqual([]);
     expect(during.filter((answer) => answer.token !== undefined)).toEqual([]);

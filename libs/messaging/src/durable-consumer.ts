@@ -3,7 +3,7 @@ import { AckPolicy, Consumer, ConsumerMessages, DeliverPolicy, JsMsg, nanos } fr
 import { Gauge } from 'prom-client';
 import { EntityManager } from 'typeorm';
 import { EventSubject, isEventSubject, ReceivedEvent, StreamDefinition } from '@keymint/contracts';
-import { Database, insertRows, Statements, statementsIn } from '@keymint/persistence';
+import { Database, insertRows, isDatabaseUnavailable, Statements, statementsIn } from '@keymint/persistence';
 import { Context, endSpan, recentAnswer, RequestContext, SpanKind, startSpan, traceIdsOf, tracingIsOn } from '@keymint/telemetry';
 import { ConsumedEvents } from './consumed-events';
 import { eventOrigins } from './context-headers';
@@ -343,11 +343,8 @@ export class DurableConsumer {
       for (const line of parkedLines) this.logger.warn(line);
       this.applied(parsed, fresh, startedAt);
     } catch (error) {
-      if (!(await this.database.ping())) {
-        // The store is down, not the events: hand them back for redelivery instead of parking them.
-        for (const message of batch) message.nak(1000);
-        throw new Error(`database unavailable: ${(error as Error).message}`);
-      }
+      // The store is down, or too slow to answer in time (a statement past the answer timeout): not the events' fault.
+      if (isDatabaseUnavailable(error) || !(await this.database.ping())) throw this.handBack(batch, error);
       // One bad event must not block the others: apply one by one, park the ones that fail.
       this.logger.warn(`batch of ${batch.length} failed (${(error as Error).message}); applying one by one`);
       let lastProgressAt = Date.now();
@@ -372,12 +369,21 @@ export class DurableConsumer {
           });
           this.applied([item], fresh, startedOne);
         } catch (handlerError) {
+          // The store failed this one, not the event: parked, a revocation would be lost for good. The events applied
+          // one by one before it are recorded as consumed, so the redelivered batch applies none of them twice.
+          if (isDatabaseUnavailable(handlerError)) throw this.handBack(batch, handlerError);
           // The event itself, not the whole message: a message may carry many events (EVENTS_PER_MESSAGE).
           this.logger.warn(await this.parkAlone(item, `handler failed: ${(handlerError as Error).message}`, JSON.stringify(event.event)));
         }
       }
     }
     for (const message of batch) message.ack();
+  }
+
+  /** Hands the batch back for redelivery instead of parking its events; returns the error that ends this subscription. */
+  private handBack(batch: JsMsg[], error: unknown): Error {
+    for (const message of batch) message.nak(1000);
+    return new Error(`database unavailable: ${(error as Error).message}`);
   }
 
   /**

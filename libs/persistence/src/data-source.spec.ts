@@ -2,8 +2,10 @@ import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, Socket } from 'node:net';
+import { MigrationInterface, QueryRunner } from 'typeorm';
+import { postgresTestDatabase } from '../../../test/support/postgres';
 import { isDatabaseUnavailable } from './database-unavailable';
-import { openDataSource, POSTGRES_CONNECT_TIMEOUT_MS } from './data-source';
+import { openDataSource, POSTGRES_CONNECT_TIMEOUT_MS, POSTGRES_STATEMENT_TIMEOUT_MS } from './data-source';
 
 const modeOf = (path: string) => statSync(path).mode & 0o777;
 
@@ -62,4 +64,31 @@ describe('a PostgreSQL server that never answers', () => {
     for (const socket of held) socket.destroy();
     silent.close();
   }, 15000);
+});
+
+// A server that is slow but answering cancels a serving statement itself (statement_timeout, lock waits included) and
+// keeps the connection; a migration, which may rightly run long, is not bounded.
+describe('PostgreSQL statement bounds', () => {
+  class RecordMigrationSettings1700000000000 implements MigrationInterface {
+    name = 'RecordMigrationSettings1700000000000';
+    async up(queryRunner: QueryRunner): Promise<void> {
+      await queryRunner.query(`CREATE TABLE migration_settings AS SELECT current_setting('statement_timeout') AS statement_timeout`);
+    }
+    async down(queryRunner: QueryRunner): Promise<void> {
+      await queryRunner.query('DROP TABLE migration_settings');
+    }
+  }
+
+  it('bounds every serving statement on the server, and runs the migrations without the bound', async () => {
+    const database = await postgresTestDatabase();
+    if (!database) return;
+    const dataSource = await openDataSource({ service: 'token', dataDir: '', dbUrl: database.url, entities: [], migrations: [RecordMigrationSettings1700000000000] });
+    try {
+      expect(await dataSource.query('SELECT statement_timeout FROM migration_settings')).toEqual([{ statement_timeout: '0' }]);
+      expect(await dataSource.query(`SELECT current_setting('statement_timeout') AS statement_timeout`)).toEqual([{ statement_timeout: `${POSTGRES_STATEMENT_TIMEOUT_MS / 1000}s` }]);
+    } finally {
+      await dataSource.destroy();
+      await database.drop();
+    }
+  });
 });

@@ -37,6 +37,14 @@ export const POSTGRES_CONNECT_TIMEOUT_MS = 3000;
 export const POSTGRES_ANSWER_TIMEOUT_MS = 10_000;
 
 /**
+ * How long PostgreSQL itself lets a serving statement run, lock waits included, before it cancels it: a second under
+ * the answer timeout, so that a server that is slow but answering (a pile-up on a lock, a stalled synchronous
+ * standby) ends the statement itself and keeps the connection, where the client giving up the connection would leave
+ * the server working on for nobody. The answer timeout stays for a host that answers nothing at all.
+ */
+export const POSTGRES_STATEMENT_TIMEOUT_MS = POSTGRES_ANSWER_TIMEOUT_MS - 1000;
+
+/**
  * The connections a PostgreSQL server admits to roles that are not superusers: max_connections less
  * superuser_reserved_connections (the ones kept for an administrator).
  */
@@ -81,7 +89,13 @@ export function buildDataSourceOptions(settings: DataSourceSettings): DataSource
       // `pipeline`: a connection sends a statement without waiting for the answer to the one before
       // (Database.pipelinedTransaction). `keepAlive`, probing after 10 s idle (the system's default waits two
       // hours): an idle connection to a host that vanished is found dead.
-      extra: { pipeline: true, keepAlive: true, keepAliveInitialDelayMillis: 10_000, query_timeout: POSTGRES_ANSWER_TIMEOUT_MS },
+      extra: {
+        pipeline: true,
+        keepAlive: true,
+        keepAliveInitialDelayMillis: 10_000,
+        query_timeout: POSTGRES_ANSWER_TIMEOUT_MS,
+        statement_timeout: POSTGRES_STATEMENT_TIMEOUT_MS,
+      },
     };
   }
   const dir = resolve(settings.dataDir);
@@ -116,9 +130,9 @@ function privateStoreFiles(database: string): void {
 export async function openDataSource(settings: DataSourceSettings): Promise<DataSource> {
   const options = buildDataSourceOptions(settings);
   if (options.type === 'postgres') {
-    // A migration (an index built over a million tokens) may rightly take longer than a serving statement's answer
-    // timeout: migrations run first, on one connection without it.
-    await migrate(new DataSource({ ...options, poolSize: 1, extra: { ...options.extra, query_timeout: undefined } }));
+    // A migration (an index built over a million tokens) may rightly take longer than a serving statement's
+    // timeouts: migrations run first, on one connection without them.
+    await migrate(new DataSource({ ...options, poolSize: 1, extra: { ...options.extra, query_timeout: undefined, statement_timeout: undefined } }));
     const dataSource = new DataSource(options);
     await dataSource.initialize();
     return dataSource;

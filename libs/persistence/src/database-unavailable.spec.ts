@@ -11,6 +11,7 @@ describe('isDatabaseUnavailable', () => {
     ['a connection exception (class 08)', withCode('08006')],
     ['a connection lost in the middle of a query', new Error('Connection terminated unexpectedly')],
     ['a statement past the answer timeout (a silent host)', new QueryFailedError('SELECT 1', [], new Error('Query read timeout'))],
+    ['a statement the server cancelled at its statement_timeout', new QueryFailedError('UPDATE', [], withCode('57014', 'canceling statement due to statement timeout'))],
     ['the same, wrapped by TypeORM', new QueryFailedError('SELECT 1', [], withCode('57P01'))],
     ['the same, as a cause', new Error('write failed', { cause: withCode('ECONNRESET') })],
   ])('is true for %s', (_what, error) => {

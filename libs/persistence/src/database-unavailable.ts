@@ -25,8 +25,11 @@ const UNREACHABLE_CODES = new Set([
   'EHOSTUNREACH',
   'ENOTFOUND',
   'EAI_AGAIN',
-  // PostgreSQL's SQLSTATEs (class 08, connection exception, is matched by its prefix): admin_shutdown (also an
-  // immediate stop), crash_shutdown, cannot_connect_now (starting up, recovering), too_many_connections.
+  // PostgreSQL's SQLSTATEs (class 08, connection exception, is matched by its prefix): query_canceled (a statement
+  // past the serving connections' statement_timeout, POSTGRES_STATEMENT_TIMEOUT_MS: the server too slow right now, or
+  // an administrator's cancel), admin_shutdown (also an immediate stop), crash_shutdown, cannot_connect_now (starting
+  // up, recovering), too_many_connections.
+  '57014',
   '57P01',
   '57P02',
   '57P03',

@@ -137,6 +137,8 @@ function pipelinedSender(client: PoolClient): (sql: string, parameters?: readonl
 export class PostgresPipeline {
   private readonly logger = new Logger('PostgresPipeline');
   private client?: PoolClient;
+  /** Stops listening for the kept connection's loss (letGo). */
+  private unwatch?: () => void;
   private broken = false;
   private sending: Promise<void> = Promise.resolve();
   /** The answers of the transactions sent and not yet answered, oldest first. */
@@ -193,8 +195,7 @@ export class PostgresPipeline {
   async close(): Promise<void> {
     await this.sending;
     await Promise.all(this.unanswered);
-    this.client?.release();
-    this.client = undefined;
+    this.letGo();
   }
 
   private async run(previous: Promise<void>, work: (statements: Statements) => Promise<void>, sentInFull: () => void): Promise<void> {
@@ -230,10 +231,7 @@ export class PostgresPipeline {
 
   /** The kept connection; a new one after the last was lost (PostgreSQL restarted, the network broke). */
   private async connection(): Promise<PoolClient> {
-    if (this.client && this.broken) {
-      this.client.release(new Error('connection lost'));
-      this.client = undefined;
-    }
+    if (this.client && this.broken) this.letGo(new Error('connection lost'));
     if (!this.client) {
       const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
       const client = await pool.connect();
@@ -244,10 +242,27 @@ export class PostgresPipeline {
         if (!this.broken) this.logger.warn(`the connection kept for pipelined transactions was lost${error ? `: ${error.message}` : ''}; the next transaction takes a new one`);
         this.broken = true;
       };
+      const ended = () => lost();
       client.on('error', lost);
-      client.on('end', () => lost());
+      client.on('end', ended);
+      this.unwatch = () => {
+        client.off('error', lost);
+        client.off('end', ended);
+      };
       this.client = client;
     }
     return this.client;
+  }
+
+  /**
+   * Gives the kept connection back to the pool (which drops it when `error` is given), no longer watched: its end
+   * afterwards (the pool closing it at shutdown) is not a lost connection of this pipeline's.
+   */
+  private letGo(error?: Error): void {
+    // Released first: the pool watches the connection's errors from then on.
+    this.client?.release(error);
+    this.unwatch?.();
+    this.client = undefined;
+    this.unwatch = undefined;
   }
 }

@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TokenServiceConfig } from '@keymint/config';
 import { decodeEvents, isEventProblem, MAX_PACK_BYTES, OutboxEntry } from '@keymint/messaging';
-import { Database, openDataSource, timeOrderedUuid } from '@keymint/persistence';
+import { Database, insertRows, openDataSource, timeOrderedUuid } from '@keymint/persistence';
 import { postgresTestDatabase } from '../../../../test/support/postgres';
 import { tokenRecord } from '../../test/token-records';
 import { issuedEvent } from './token-events';
 import { TOKEN_STORE_ENTITIES, TOKEN_STORE_MIGRATIONS } from './token-store.schema';
 import { TokenRecord } from './token.entity';
-import { TokenWriter } from './token-writer';
+import { REVOCATION_CHUNK_ROWS, TokenWriter } from './token-writer';
 
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -184,4 +184,50 @@ describe.each(['SQLite', 'PostgreSQL'] as const)('TokenWriter renewals on %s', (
       process.off('unhandledRejection', listener);
     }
   });
+});
+
+describe.each(['SQLite', 'PostgreSQL'] as const)('TokenWriter revoking a consumer key on %s', (store) => {
+  let dir: string;
+  let postgres: { url: string; drop: () => Promise<void> } | null = null;
+  let database: Database | undefined;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'keymint-key-revocation-'));
+    if (store === 'PostgreSQL') {
+      postgres = await postgresTestDatabase();
+      if (!postgres) return;
+    }
+    database = new Database(await openDataSource({ service: 'token', dataDir: dir, dbUrl: postgres?.url, entities: TOKEN_STORE_ENTITIES, migrations: TOKEN_STORE_MIGRATIONS }));
+  });
+  afterAll(async () => {
+    await database?.close();
+    await postgres?.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('revokes every live token of the key, past one round of statements, with one event, and no other key\'s', async () => {
+    if (!database) return;
+    const writer = new TokenWriter(database, { EVENTS_PER_MESSAGE: 100 } as TokenServiceConfig);
+    const rows = (count: number, changes: Parameters<typeof tokenRecord>[0] extends infer C ? Omit<C, 'id'> : never) =>
+      Array.from({ length: count }, () => tokenRecord({ id: timeOrderedUuid(), ...changes }));
+    const leaked = rows(REVOCATION_CHUNK_ROWS * 2 + 7, { consumerKey: 'leaked-key', applicationId: 'app-a' });
+    const earlier = rows(3, { consumerKey: 'leaked-key', applicationId: 'app-a', revokedAt: 1, revokeReason: 'revoked_by_client' });
+    const other = rows(5, { consumerKey: 'other-key', applicationId: 'app-a' });
+    await database.transaction((manager) => insertRows(manager, TokenRecord, [...leaked, ...earlier, ...other]));
+
+    await database.transaction((manager) => writer.revokeConsumerKeyInTransaction(manager, 'leaked-key', 'app-a', 'secret_regenerated', { requestId: 'regenerate' }));
+
+    const reasons = async (consumerKey: string) =>
+      (await database!.manager.query(
+        `SELECT "revokeReason" AS reason, COUNT(*) AS count FROM token_tokens WHERE "consumerKey" = '${consumerKey}' GROUP BY "revokeReason" ORDER BY "revokeReason"`,
+      )) as Array<{ reason: string | null; count: string | number }>;
+    expect((await reasons('leaked-key')).map(({ reason, count }) => [reason, Number(count)])).toEqual([
+      ['revoked_by_client', 3],
+      ['secret_regenerated', REVOCATION_CHUNK_ROWS * 2 + 7],
+    ]);
+    expect((await reasons('other-key')).map(({ reason, count }) => [reason, Number(count)])).toEqual([[null, 5]]);
+    // One event for the whole key: no tokenId.
+    const events = (await database.manager.find(OutboxEntry)).map((row) => ({ subject: row.subject, ...(JSON.parse(row.body) as Record<string, unknown>) }));
+    expect(events).toEqual([expect.objectContaining({ subject: 'tokens.revoked.v1', tokenId: null, consumerKey: 'leaked-key', reason: 'secret_regenerated' })]);
+  }, 60_000);
 });

@@ -8,6 +8,9 @@ import type { RequestContext } from '@keymint/telemetry';
 import { keyRevokedEvent, revokedEventBodySql, revokedEvents } from './token-events';
 import { TokenRecord } from './token.entity';
 
+/** Live tokens of a consumer key revoked per round (revokeConsumerKeyInTransaction): each round's statements stay short. */
+export const REVOCATION_CHUNK_ROWS = 10_000;
+
 /** One token response's writes: its rows and events, committed together. */
 export interface TokenWrite {
   rows: TokenRecord[];
@@ -86,7 +89,12 @@ export class TokenWriter {
     await this.appendEvents(manager, revokedEvents(rows, reason, origin));
   }
 
-  /** Revokes every live token of a consumer key with one event for them all, for the request `origin`. */
+  /**
+   * Revokes every live token of a consumer key with one event for them all, for the request `origin`. In chunks of
+   * REVOCATION_CHUNK_ROWS: a key that is given a new JWT for every request can have millions of live tokens, and
+   * on PostgreSQL every statement must answer within the store's answer timeout (POSTGRES_ANSWER_TIMEOUT_MS), or
+   * the revocation after a leaked secret would fail for good.
+   */
   async revokeConsumerKeyInTransaction(
     manager: EntityManager,
     consumerKey: string,
@@ -94,7 +102,18 @@ export class TokenWriter {
     reason: TokenRevocationReason,
     origin: RequestContext | undefined,
   ): Promise<void> {
-    await manager.update(TokenRecord, { consumerKey, revokedAt: IsNull() }, { revokedAt: Date.now(), revokeReason: reason, encryptedToken: null });
+    const table = quotedTable(manager.connection, TokenRecord);
+    const now = Date.now();
+    for (;;) {
+      const params = new SqlParams(manager.connection);
+      // Both terms of the live consumer-key index's condition, so the lookup uses it.
+      const live = (await manager.query(
+        `SELECT "id" FROM ${table} WHERE "consumerKey" = ${params.add(consumerKey)} AND "revokedAt" IS NULL LIMIT ${REVOCATION_CHUNK_ROWS}`,
+        params.values,
+      )) as Array<{ id: string }>;
+      await markRevoked(manager, live, reason, now);
+      if (live.length < REVOCATION_CHUNK_ROWS) break;
+    }
     await this.appendEvents(manager, [keyRevokedEvent(consumerKey, applicationId, reason, origin)]);
   }
 
@@ -204,8 +223,7 @@ function renewalsOf(writes: TokenWrite[]): Renewals {
 }
 
 /** The UPDATE half of a revocation. */
-async function markRevoked(manager: EntityManager, rows: TokenRecord[], reason: TokenRevocationReason): Promise<void> {
-  const now = Date.now();
+async function markRevoked(manager: EntityManager, rows: ReadonlyArray<Pick<TokenRecord, 'id'>>, reason: TokenRevocationReason, now = Date.now()): Promise<void> {
   const table = quotedTable(manager.connection, TokenRecord);
   for (const chunk of inListChunks(rows.map((row) => row.id))) {
     // Plain SQL: TypeORM writes numbers into the statement text, so each call compiled a new statement.
