@@ -27,8 +27,8 @@ export interface DataSourceSettings {
 export const POSTGRES_CONNECT_TIMEOUT_MS = 3000;
 
 /**
- * How long any statement of a serving connection may wait for its answer (docs/decisions.md, "A silent PostgreSQL
- * host"): a host that stops answering mid-query (no reset, and its TCP stack still acknowledging, so keep-alive sees
+ * How long any statement of a serving connection may wait for its answer (docs/decisions.md, "PostgreSQL writes"):
+ * a host that stops answering mid-query (no reset, and its TCP stack still acknowledging, so keep-alive sees
  * nothing wrong) would otherwise hold the request forever. Past it node-postgres fails the statement and, the pool's
  * connections being pipelined, destroys its connection, which fails every statement waiting on it as a lost
  * connection: the requests get 503s and the next statement takes a new connection. Far above the slowest group

@@ -21,9 +21,10 @@ const KEY_B = 'key-b';
  * TOKEN_RENEW_PER_REQUEST: a renewal revokes the key's live tokens, and each revoked access token gets a
  * tokens.revoked.v1 in the same transaction. On PostgreSQL the revoking statement writes those events into the
  * outbox itself (made in SQL): they must be exactly what the TypeScript encoder makes, packed and headed as
- * `appendToOutbox` packs and heads events, and decode as consumers decode them.
+ * `appendToOutbox` packs and heads events, and decode as consumers decode them. Revoking a whole consumer key
+ * (a regenerated secret) takes every live token of it, however many, with one event.
  */
-describe.each(['SQLite', 'PostgreSQL'] as const)('TokenWriter renewals on %s', (store) => {
+describe.each(['SQLite', 'PostgreSQL'] as const)('TokenWriter on %s', (store) => {
   let dir: string;
   let postgres: { url: string; drop: () => Promise<void> } | null = null;
   let database: Database | undefined;
@@ -183,26 +184,6 @@ describe.each(['SQLite', 'PostgreSQL'] as const)('TokenWriter renewals on %s', (
     } finally {
       process.off('unhandledRejection', listener);
     }
-  });
-});
-
-describe.each(['SQLite', 'PostgreSQL'] as const)('TokenWriter revoking a consumer key on %s', (store) => {
-  let dir: string;
-  let postgres: { url: string; drop: () => Promise<void> } | null = null;
-  let database: Database | undefined;
-
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'keymint-key-revocation-'));
-    if (store === 'PostgreSQL') {
-      postgres = await postgresTestDatabase();
-      if (!postgres) return;
-    }
-    database = new Database(await openDataSource({ service: 'token', dataDir: dir, dbUrl: postgres?.url, entities: TOKEN_STORE_ENTITIES, migrations: TOKEN_STORE_MIGRATIONS }));
-  });
-  afterAll(async () => {
-    await database?.close();
-    await postgres?.drop();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('revokes every live token of the key, past one round of statements, with one event, and no other key\'s', async () => {
