@@ -578,33 +578,26 @@ async function startKeymint(scenario: Scenario, context: RunContext, description
   }
   log(`starting a keymint cluster (${description}${options.postgresUrl ? ', PostgreSQL' : ', SQLite'})`);
   const database = options.postgresUrl ? await createTestDatabase(options.postgresUrl, 'keymint_bench') : null;
-  let cluster: TestCluster;
+  let cluster: TestCluster | undefined;
   try {
     const workers: Record<string, string> = options.tokenWorkers > 1 ? { TOKEN_WORKERS: String(options.tokenWorkers) } : {};
     cluster = await startTestCluster({ services: ['application-registry', 'token-service', 'analytics'], env: { ...env, ...workers }, dbUrl: database?.url });
+    const registry = new RegistryApi(cluster.url('application-registry'), cluster.admin);
+    return {
+      tokenUrl: cluster.url('token-service'),
+      registry,
+      analytics: new AnalyticsApi(cluster.url('analytics'), await adminBearerToken(registry, cluster.url('token-service'), cluster.admin)),
+      env,
+      countBaseline: { server: 0, analytics: 0 },
+      extraTokenUrls: [],
+      cluster,
+      dropDatabase: database?.drop,
+    };
   } catch (error) {
+    await cluster?.stop();
     await database?.drop().catch(() => undefined);
     throw error;
   }
-  let analytics: AnalyticsApi;
-  const registry = new RegistryApi(cluster.url('application-registry'), cluster.admin);
-  try {
-    analytics = new AnalyticsApi(cluster.url('analytics'), await adminBearerToken(registry, cluster.url('token-service'), cluster.admin));
-  } catch (error) {
-    await cluster.stop();
-    await database?.drop().catch(() => undefined);
-    throw error;
-  }
-  return {
-    tokenUrl: cluster.url('token-service'),
-    registry,
-    analytics,
-    env,
-    countBaseline: { server: 0, analytics: 0 },
-    extraTokenUrls: [],
-    cluster,
-    dropDatabase: database?.drop,
-  };
 }
 
 /** Stops a cluster the benchmark started; returns the token service's RSS (MiB) at the end of its scenarios. */
