@@ -1,6 +1,6 @@
 import { startTestCluster, TestCluster } from './support/cluster';
 import { basicAuth, http, HttpResult } from './support/http';
-import { postgresTestDatabase } from './support/postgres';
+import { postgresTestDatabase, TestDatabase } from './support/postgres';
 
 const DEVPORTAL = '/api/am/devportal/v2/applications';
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
@@ -21,7 +21,7 @@ interface Key {
  */
 describe('several consumer secrets per key', () => {
   let cluster: TestCluster | undefined;
-  let database: { url: string; drop: () => Promise<void> } | undefined;
+  let database: TestDatabase | undefined;
   let tokenUrls: string[] = [];
 
   beforeAll(async () => {

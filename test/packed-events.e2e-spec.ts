@@ -2,7 +2,7 @@ import { waitFor } from '../scripts/lib/ports';
 import { startTestCluster, TestCluster } from './support/cluster';
 import { http } from './support/http';
 import { clientCredentialsApplication } from './support/registry';
-import { postgresTestDatabase } from './support/postgres';
+import { postgresTestDatabase, TestDatabase } from './support/postgres';
 import { tokenStreamMessages } from './support/token-stream';
 
 /**
@@ -21,7 +21,7 @@ const BURST_SIZE = 30;
 describe.each(['SQLite', 'PostgreSQL'] as const)('several events per NATS message (EVENTS_PER_MESSAGE) on %s', (store) => {
   let cluster: TestCluster;
   let started = false;
-  let database: { url: string; drop: () => Promise<void> } | null = null;
+  let database: TestDatabase | null = null;
   let authorization: string;
 
   beforeAll(async () => {

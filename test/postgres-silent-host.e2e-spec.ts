@@ -6,7 +6,7 @@ import { freePort, waitFor } from '../scripts/lib/ports';
 import { ServiceProcess } from '../scripts/lib/services';
 import { startTestCluster, TestCluster } from './support/cluster';
 import { http } from './support/http';
-import { postgresTestDatabase } from './support/postgres';
+import { postgresTestDatabase, TestDatabase } from './support/postgres';
 import { clientCredentialsApplication } from './support/registry';
 
 /**
@@ -109,7 +109,7 @@ function expectAnsweredWithinBound(label: string, answers: Answer[], silencedAt:
  * that was not stored; once the host answers again, the next batch goes out on a new connection and succeeds.
  */
 describe('a PostgreSQL host that goes silent under the token service', () => {
-  let database: { url: string; drop: () => Promise<void> } | null = null;
+  let database: TestDatabase | null = null;
   let proxy: SilenceableProxy;
   let readsProxy: SilenceableProxy;
   let cluster: TestCluster | undefined;

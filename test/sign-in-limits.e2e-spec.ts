@@ -1,7 +1,7 @@
 import { RegistryApi } from '../bench/keymint-api';
 import { startTestCluster, TestCluster } from './support/cluster';
 import { basicAuth, http, HttpResult } from './support/http';
-import { postgresTestDatabase } from './support/postgres';
+import { postgresTestDatabase, TestDatabase } from './support/postgres';
 
 const LIMIT = 5;
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
@@ -149,7 +149,7 @@ describe('sign-in limits', () => {
  */
 describe('sign-in limits across replicas on PostgreSQL', () => {
   let cluster: TestCluster | undefined;
-  let database: { url: string; drop: () => Promise<void> } | undefined;
+  let database: TestDatabase | undefined;
   let tokenUrls: string[] = [];
   let registryUrls: string[] = [];
   let consumerKey = '';

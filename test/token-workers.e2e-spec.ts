@@ -9,7 +9,7 @@ import { freePort, waitFor } from '../scripts/lib/ports';
 import { startTestCluster, TestCluster } from './support/cluster';
 import { dpopProof } from './support/dpop';
 import { basicAuth, http, HttpResult } from './support/http';
-import { postgresAdminUrl, postgresTestDatabase } from './support/postgres';
+import { postgresAdminUrl, postgresTestDatabase, TestDatabase } from './support/postgres';
 import { parseExposition, Sample, sumOf } from './support/prometheus';
 import { queryStore } from './support/store';
 import { tokenLoad } from './support/token-load';
@@ -30,7 +30,7 @@ const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('bas
  */
 describe('TOKEN_WORKERS: the token service on several processes (PostgreSQL)', () => {
   let cluster: TestCluster | undefined;
-  let database: { url: string; drop: () => Promise<void> } | null = null;
+  let database: TestDatabase | null = null;
   let registry: RegistryApi;
   let issuer = '';
   /** Every 200 of POST /token in this file, and the tokens among them that were new. */

@@ -1,6 +1,6 @@
 import { startTestCluster, TestCluster } from './support/cluster';
 import { basicAuth, http, HttpResult } from './support/http';
-import { postgresTestDatabase } from './support/postgres';
+import { postgresTestDatabase, TestDatabase } from './support/postgres';
 
 /**
  * Tokens follow the user (issue 21), played by an attacker who holds a
@@ -16,7 +16,7 @@ describe.each([
   ['PostgreSQL, two token-service replicas', true],
 ])('tokens follow the user (%s)', (_label, scaledOut) => {
   let cluster: TestCluster | undefined;
-  let database: { url: string; drop: () => Promise<void> } | undefined;
+  let database: TestDatabase | undefined;
   /** /token of each token-service replica. */
   let tokenServices: string[] = [];
   const keys: Array<{ applicationId: string; keyMappingId: string; authorization: string }> = [];

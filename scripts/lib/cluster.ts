@@ -8,7 +8,7 @@ import { connect } from 'nats';
 import { NatsAccess, natsConnectionOptions } from '@keymint/messaging';
 import { authenticatedNatsCluster, authenticatedNatsServer, BusCredentials } from './nats-auth';
 import { NatsServerProcess } from './nats-server';
-import { createTestDatabase, postgresAdminUrl } from './postgres';
+import { createTestDatabase, postgresAdminUrl, TestDatabase } from './postgres';
 import { freePort, waitFor } from './ports';
 import { SERVICE_CATALOG, ServiceProcess } from './services';
 
@@ -58,7 +58,7 @@ export interface TestClusterOptions {
  * KEYMINT_E2E_DB=postgres runs every cluster that does not choose its store on
  * a fresh PostgreSQL database of its own (`npm run test:postgres`).
  */
-async function defaultDatabase(): Promise<{ url: string; drop: () => Promise<void> } | undefined> {
+async function defaultDatabase(): Promise<TestDatabase | undefined> {
   if (process.env.KEYMINT_E2E_DB !== 'postgres') return undefined;
   const adminUrl = await postgresAdminUrl();
   if (!adminUrl) throw new Error('KEYMINT_E2E_DB=postgres but no PostgreSQL answers (set PG_URL)');

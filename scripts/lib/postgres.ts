@@ -27,11 +27,17 @@ export async function postgresAdminUrl(): Promise<string | null> {
   }
 }
 
+/** A database made for one test or benchmark run: its URL, and how to drop it. */
+export interface TestDatabase {
+  url: string;
+  drop: () => Promise<void>;
+}
+
 /**
  * A fresh database of its own (unique name) and a function that drops it.
  * Every cluster gets its own: each creates its admin user with a random password.
  */
-export async function createTestDatabase(adminUrl: string, prefix = 'keymint_test'): Promise<{ url: string; drop: () => Promise<void> }> {
+export async function createTestDatabase(adminUrl: string, prefix = 'keymint_test'): Promise<TestDatabase> {
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;
   const admin = new Client({ connectionString: adminUrl });
   await admin.connect();

@@ -6,13 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDataSource } from '@keymint/persistence';
 import { startTestCluster, TestCluster, TestClusterOptions } from '../../scripts/lib/cluster';
-import { createTestDatabase, postgresAdminUrl } from '../../scripts/lib/postgres';
+import { createTestDatabase, postgresAdminUrl, TestDatabase } from '../../scripts/lib/postgres';
 
 /**
  * A fresh PostgreSQL database for a test, or null where no server answers (PG_URL, else
  * 127.0.0.1:5432): the caller skips its PostgreSQL run, and this says so once per call.
  */
-export async function postgresTestDatabase(): Promise<{ url: string; drop: () => Promise<void> } | null> {
+export async function postgresTestDatabase(): Promise<TestDatabase | null> {
   const adminUrl = await postgresAdminUrl();
   if (adminUrl) return createTestDatabase(adminUrl);
   console.warn('PostgreSQL is not reachable (PG_URL or 127.0.0.1:5432): skipping the PostgreSQL run');
@@ -23,8 +23,8 @@ export async function postgresTestDatabase(): Promise<{ url: string; drop: () =>
  * A cluster on a fresh PostgreSQL database for the tests of one `describe`: started before them, stopped and its
  * database dropped after. Its `cluster` and `database` stay undefined where no PostgreSQL answers: the tests skip.
  */
-export function postgresTestCluster(options: Omit<TestClusterOptions, 'dbUrl'> = {}): { readonly cluster?: TestCluster; readonly database?: { url: string; drop: () => Promise<void> } } {
-  const started: { cluster?: TestCluster; database?: { url: string; drop: () => Promise<void> } } = {};
+export function postgresTestCluster(options: Omit<TestClusterOptions, 'dbUrl'> = {}): { readonly cluster?: TestCluster; readonly database?: TestDatabase } {
+  const started: { cluster?: TestCluster; database?: TestDatabase } = {};
   beforeAll(async () => {
     started.database = (await postgresTestDatabase()) ?? undefined;
     if (started.database) started.cluster = await startTestCluster({ ...options, dbUrl: started.database.url });
@@ -44,7 +44,7 @@ export function postgresTestCluster(options: Omit<TestClusterOptions, 'dbUrl'> =
  */
 export function migrationTestStore(store: 'SQLite' | 'PostgreSQL', service: Parameters<typeof openDataSource>[0]['service']) {
   let dir = '';
-  let database: { url: string; drop: () => Promise<void> } | null = null;
+  let database: TestDatabase | null = null;
   let skip = false;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), `keymint-${service}-migration-`));

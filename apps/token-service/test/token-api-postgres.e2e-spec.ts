@@ -2,7 +2,7 @@ import { createPublicKey, JsonWebKey, randomBytes, verify } from 'node:crypto';
 import { Client } from 'pg';
 import { ServiceProcess } from '../../../scripts/lib/services';
 import { startTestCluster, TestCluster } from '../../../test/support/cluster';
-import { postgresTestDatabase } from '../../../test/support/postgres';
+import { postgresTestDatabase, TestDatabase } from '../../../test/support/postgres';
 import { FakeRegistry } from './fake-registry';
 import { basic, form, post } from './support';
 
@@ -15,7 +15,7 @@ import { basic, form, post } from './support';
 describe('token-service on PostgreSQL, several replicas (e2e)', () => {
   let cluster: TestCluster | undefined;
   let registry: FakeRegistry;
-  let database: { url: string; drop: () => Promise<void> } | undefined;
+  let database: TestDatabase | undefined;
   const replicas: ServiceProcess[] = [];
   const secrets: Record<string, string> = {};
   const url = (path: string) => cluster!.url('token-service', path);

@@ -6,7 +6,7 @@ import { headers as natsHeaders } from 'nats';
 import { ReceivedEvent, TOKENS_STREAM } from '@keymint/contracts';
 import { Database, insertRows } from '@keymint/persistence';
 import { ConsumedEvent, DurableConsumer, NatsClient, OutboxEntry, ParkedEvent } from '@keymint/messaging';
-import { postgresTestDatabase } from '../../../test/support/postgres';
+import { postgresTestDatabase, TestDatabase } from '../../../test/support/postgres';
 import { NatsServerProcess } from '../../../scripts/lib/nats-server';
 import { waitFor } from '../../../scripts/lib/ports';
 import { sampleEvent } from '../../contracts/test/event-samples';
@@ -174,7 +174,7 @@ describe.each(['SQLite', 'PostgreSQL'] as const)('a durable consumer whose handl
   let nats: NatsServerProcess;
   let client: NatsClient;
   let database: Database | undefined;
-  let postgres: { url: string; drop: () => Promise<void> } | null = null;
+  let postgres: TestDatabase | null = null;
   let consumer: DurableConsumer | undefined;
 
   beforeEach(async () => {

@@ -5,7 +5,7 @@ import { ConsumedEvent, MAX_PACK_BYTES, MAX_PACK_HEADER_BYTES, OutboxEntry, appe
 import { Database, SqlParams } from '@keymint/persistence';
 import { NatsServerProcess } from '../../../scripts/lib/nats-server';
 import { freePort, waitFor } from '../../../scripts/lib/ports';
-import { postgresTestDatabase } from '../../../test/support/postgres';
+import { postgresTestDatabase, TestDatabase } from '../../../test/support/postgres';
 import { outboxToCountingConsumer } from './messaging-test-kit';
 import { headerBytes, messageBytes, WIDE_ORIGIN, wideEvents } from './wide-events';
 
@@ -21,7 +21,7 @@ const EVENTS = 1000;
  */
 describe.each(['SQLite', 'PostgreSQL'] as const)('wide packs of events on %s', (store) => {
   let dir: string;
-  let databases: Array<{ url: string; drop: () => Promise<void> }> = [];
+  let databases: Array<TestDatabase> = [];
   let skipped = false;
   const cleanups: Array<() => Promise<unknown>> = [];
 
@@ -31,7 +31,7 @@ describe.each(['SQLite', 'PostgreSQL'] as const)('wide packs of events on %s', (
       const producer = await postgresTestDatabase();
       const consumer = producer && (await postgresTestDatabase());
       skipped = !producer || !consumer;
-      databases = [producer, consumer].filter((database): database is { url: string; drop: () => Promise<void> } => Boolean(database));
+      databases = [producer, consumer].filter((database): database is TestDatabase => Boolean(database));
     }
   });
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { postgresTestDatabase } from '../../../test/support/postgres';
+import { postgresTestDatabase, TestDatabase } from '../../../test/support/postgres';
 import { BatchWriter } from './batch-writer';
 import { openDataSource } from './data-source';
 import { Database } from './database';
@@ -19,7 +19,7 @@ class Items1700000000000 implements MigrationInterface {
 
 describe.each(['SQLite', 'PostgreSQL'] as const)('pipelinedTransaction on %s', (store) => {
   let dir: string;
-  let postgres: { url: string; drop: () => Promise<void> } | null = null;
+  let postgres: TestDatabase | null = null;
   let database: Database | undefined;
   const param = (index: number) => (store === 'PostgreSQL' ? `$${index}` : '?');
   const count = async () => Number((await database!.manager.query('SELECT COUNT(*) AS n FROM token_items'))[0].n);

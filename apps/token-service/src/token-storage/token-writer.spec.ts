@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { TokenServiceConfig } from '@keymint/config';
 import { decodeEvents, isEventProblem, MAX_PACK_BYTES, OutboxEntry } from '@keymint/messaging';
 import { Database, insertRows, openDataSource, timeOrderedUuid } from '@keymint/persistence';
-import { postgresTestDatabase } from '../../../../test/support/postgres';
+import { postgresTestDatabase, TestDatabase } from '../../../../test/support/postgres';
 import { tokenRecord } from '../../test/token-records';
 import { issuedEvent } from './token-events';
 import { TOKEN_STORE_ENTITIES, TOKEN_STORE_MIGRATIONS } from './token-store.schema';
@@ -26,7 +26,7 @@ const KEY_B = 'key-b';
  */
 describe.each(['SQLite', 'PostgreSQL'] as const)('TokenWriter on %s', (store) => {
   let dir: string;
-  let postgres: { url: string; drop: () => Promise<void> } | null = null;
+  let postgres: TestDatabase | null = null;
   let database: Database | undefined;
 
   beforeEach(async () => {
