@@ -68,6 +68,8 @@ export class WorkerMetrics {
   /** The counters and histograms of workers that exited, folded into one set at the next round. */
   private retired: MetricsJson[] = [];
   private rounds = 0;
+  /** Per counter and histogram series, the value the last answer gave (neverBelowLastAnswer). */
+  private readonly lastAnswered = new Map<string, number>();
   private inFlight?: Promise<string>;
   private onAnswer?: () => void;
 
@@ -170,7 +172,22 @@ export class WorkerMetrics {
         values: reporting,
       } as MetricsJson[number],
     ]);
-    return AggregatorRegistry.aggregate(reports).metrics();
+    const summed = await AggregatorRegistry.aggregate(reports).getMetricsAsJSON();
+    for (const metric of summed) if (isMonotonic(metric)) for (const value of metric.values) this.neverBelowLastAnswer(metric.name, value);
+    return AggregatorRegistry.aggregate([summed]).metrics();
+  }
+
+  /**
+   * A counter's or histogram's sum is never answered lower than in the answer before. Each part only grows, but
+   * the parts are summed in floating point, and a worker that exits moves its last counters to another place in the
+   * sum: (0.7 + 0.1) + 0.2 is 1, (0.2 + 0.7) + 0.1 is 0.9999999999999999, and Prometheus reads any decrease as a
+   * counter reset (a histogram's `_sum` of seconds is made of such fractions).
+   */
+  private neverBelowLastAnswer(name: string, value: MetricValue<string>): void {
+    const series = `${(value as { metricName?: string }).metricName ?? name}${JSON.stringify(Object.entries(value.labels).sort())}`;
+    const last = this.lastAnswered.get(series);
+    if (last !== undefined && value.value < last) value.value = last;
+    else this.lastAnswered.set(series, value.value);
   }
 }
 
